@@ -1,0 +1,215 @@
+"""The normalized schema: what every source produces and the KPI engine reads.
+
+Each entity is a pydantic model (the contract, usable to validate one record) and a
+DuckDB table derived from the same annotations, so the two can never drift apart.
+`FIELD_TYPES` is the explicit type map that the store uses to turn the strings CRMs
+send into typed values, once, at the boundary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import types
+import typing
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ContactMethod(StrEnum):
+    """The contact methods of KPI 7; CRM values are mapped onto these in YAML."""
+
+    PHONE = "phone"
+    EMAIL = "email"
+    IN_PERSON = "in_person"
+    EVENT = "event"
+    WEB = "web"
+    REFERRAL = "referral"
+    SOCIAL = "social"
+    OTHER = "other"
+
+
+CONTACT_METHODS: tuple[str, ...] = tuple(m.value for m in ContactMethod)
+COST_CATEGORIES: tuple[str, ...] = ("sales", "marketing")
+
+
+class Record(BaseModel):
+    """Fields every normalized record carries."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: str
+    id: str
+    modified_at: dt.datetime | None = None
+    is_deleted: bool = False
+
+
+class Owner(Record):
+    name: str | None = None
+    email: str | None = None
+    team: str | None = None
+    territory: str | None = None
+    active: bool | None = None
+
+
+class Account(Record):
+    name: str | None = None
+    owner_id: str | None = None
+    territory: str | None = None
+    created_at: dt.datetime | None = None
+    churned_at: dt.datetime | None = None
+
+
+class Lead(Record):
+    created_at: dt.datetime
+    owner_id: str | None = None
+    contact_method: str | None = None
+    status: str | None = None
+    converted_at: dt.datetime | None = None
+    converted_opportunity_id: str | None = None
+    converted_account_id: str | None = None
+
+
+class Opportunity(Record):
+    account_id: str | None = None
+    owner_id: str | None = None
+    created_at: dt.datetime
+    close_date: dt.date | None = None
+    is_closed: bool = False
+    is_won: bool = False
+    amount: float | None = None
+    currency: str | None = None
+    cost: float | None = None
+    contact_method: str | None = None
+    lead_id: str | None = None
+    territory: str | None = None
+    type: str | None = None
+
+
+class LineItem(Record):
+    opportunity_id: str
+    product_id: str | None = None
+    product_name: str | None = None
+    quantity: float | None = None
+    unit_price: float | None = None
+    unit_cost: float | None = None
+
+
+class Activity(Record):
+    method: str
+    occurred_at: dt.datetime
+    owner_id: str | None = None
+    lead_id: str | None = None
+    opportunity_id: str | None = None
+    account_id: str | None = None
+
+
+class SurveyResponse(Record):
+    account_id: str | None = None
+    contact_id: str | None = None
+    score: Annotated[int, Field(ge=0, le=10)]
+    responded_at: dt.datetime
+
+
+class CostEntry(Record):
+    period_start: dt.date
+    period_end: dt.date
+    amount: float
+    currency: str | None = None
+    category: Literal["sales", "marketing"]
+    team: str | None = None
+    owner_id: str | None = None
+    channel: str | None = None
+
+
+class ExchangeRate(Record):
+    currency: str
+    rate_to_reporting: Annotated[float, Field(gt=0)]
+    valid_from: dt.date
+
+
+FieldType = Literal["str", "float", "int", "bool", "date", "timestamp"]
+
+_PY_TO_FIELD_TYPE: dict[Any, FieldType] = {
+    str: "str",
+    float: "float",
+    int: "int",
+    bool: "bool",
+    dt.date: "date",
+    dt.datetime: "timestamp",
+}
+
+SQL_TYPES: dict[FieldType, str] = {
+    "str": "VARCHAR",
+    "float": "DOUBLE",
+    "int": "INTEGER",
+    "bool": "BOOLEAN",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+}
+
+RECORD_FIELDS: tuple[str, ...] = tuple(Record.model_fields)
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One normalized entity: its model, its table, and its export file name."""
+
+    name: str
+    model: type[Record]
+    table: str
+    file: str
+
+    @property
+    def field_types(self) -> dict[str, FieldType]:
+        """Field name to normalized type, in declaration order (the type map)."""
+        return {name: _field_type(info.annotation) for name, info in self.model.model_fields.items()}
+
+    @property
+    def data_fields(self) -> tuple[str, ...]:
+        """Fields a source fills (everything but the bookkeeping of `Record`)."""
+        return tuple(f for f in self.model.model_fields if f not in ("source", "is_deleted"))
+
+    @property
+    def required_fields(self) -> tuple[str, ...]:
+        """Fields without which a record cannot be loaded."""
+        return tuple(
+            name
+            for name, info in self.model.model_fields.items()
+            if info.is_required() and name != "source"
+        )
+
+    def ddl(self) -> str:
+        """CREATE TABLE statement for this entity."""
+        cols = ",\n  ".join(f"{name} {SQL_TYPES[t]}" for name, t in self.field_types.items())
+        return f"CREATE TABLE IF NOT EXISTS {self.table} (\n  {cols}\n)"
+
+
+def _field_type(annotation: Any) -> FieldType:
+    """Map a model annotation (optionally `X | None`, Annotated or Literal) to a FieldType."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _field_type(typing.get_args(annotation)[0])
+    if origin in (types.UnionType, typing.Union):
+        (inner,) = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _field_type(inner)
+    if origin is Literal:
+        return "str"
+    return _PY_TO_FIELD_TYPE[annotation]
+
+
+ENTITIES: tuple[Entity, ...] = (
+    Entity("owners", Owner, "owners", "owners.csv"),
+    Entity("accounts", Account, "accounts", "accounts.csv"),
+    Entity("leads", Lead, "leads", "leads.csv"),
+    Entity("opportunities", Opportunity, "opportunities", "opportunities.csv"),
+    Entity("line_items", LineItem, "line_items", "line_items.csv"),
+    Entity("activities", Activity, "activities", "activities.csv"),
+    Entity("survey_responses", SurveyResponse, "survey_responses", "survey_responses.csv"),
+    Entity("costs", CostEntry, "costs", "costs.csv"),
+    Entity("exchange_rates", ExchangeRate, "exchange_rates", "exchange_rates.csv"),
+)
+
+ENTITY_BY_NAME: dict[str, Entity] = {e.name: e for e in ENTITIES}
