@@ -165,7 +165,9 @@ class Entity:
     @property
     def field_types(self) -> dict[str, FieldType]:
         """Field name to normalized type, in declaration order (the type map)."""
-        return {name: _field_type(info.annotation) for name, info in self.model.model_fields.items()}
+        return {
+            name: _field_type(info.annotation) for name, info in self.model.model_fields.items()
+        }
 
     @property
     def data_fields(self) -> tuple[str, ...]:
@@ -213,3 +215,16 @@ ENTITIES: tuple[Entity, ...] = (
 )
 
 ENTITY_BY_NAME: dict[str, Entity] = {e.name: e for e in ENTITIES}
+
+# Entities whose exports often carry no id: the id is derived from these fields.
+NATURAL_KEYS: dict[str, tuple[str, ...]] = {
+    "exchange_rates": ("currency", "valid_from"),
+    "costs": ("period_start", "period_end", "category", "team", "owner_id", "channel"),
+}
+
+# Fields whose values must be one of the normalized contact methods.
+CONTACT_METHOD_FIELDS: dict[str, str] = {
+    "leads": "contact_method",
+    "opportunities": "contact_method",
+    "activities": "method",
+}

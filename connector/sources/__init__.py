@@ -1,0 +1,1 @@
+"""Sources: read a CRM (or its exports) into the normalized store."""

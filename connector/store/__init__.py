@@ -1,0 +1,7 @@
+"""The store: a DuckDB file with the normalized tables and the connector's own state."""
+
+from connector.store.db import Store
+from connector.store.ingest import IngestResult, ingest
+from connector.store.normalize import ParseOptions, ValueMap
+
+__all__ = ["IngestResult", "ParseOptions", "Store", "ValueMap", "ingest"]

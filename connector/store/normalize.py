@@ -1,0 +1,162 @@
+"""Typing at the boundary: SQL that turns staged CRM strings into normalized values.
+
+Sources stage raw values as VARCHAR columns named after the normalized fields. The
+explicit type map of `connector.schema` decides how each is parsed; a value that does
+not parse, a missing required value or a broken rule becomes a quarantine entry that
+names the line, the field and the reason, instead of a crash or a silent NULL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from connector.schema import (
+    CONTACT_METHOD_FIELDS,
+    CONTACT_METHODS,
+    NATURAL_KEYS,
+    Entity,
+    FieldType,
+)
+
+_OFFSET_RE = r"(Z|z|[+-][0-9][0-9]:?[0-9][0-9])$"
+
+
+@dataclass(frozen=True)
+class ParseOptions:
+    """How raw strings are read: the org time zone and an optional date format."""
+
+    timezone: str = "UTC"
+    date_format: str | None = None
+    timestamp_format: str | None = None
+
+
+@dataclass(frozen=True)
+class ValueMap:
+    """CRM value → normalized value for one field, matched case-insensitively."""
+
+    values: Mapping[str, str] = field(default_factory=dict)
+
+
+def quote(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def mapped_raw(column: str, value_map: ValueMap | None) -> str:
+    """The raw value after trimming, empty-as-null and value mapping."""
+    raw = f"NULLIF(TRIM({column}), '')"
+    if not value_map or not value_map.values:
+        return raw
+    whens = " ".join(
+        f"WHEN {quote(k.strip().lower())} THEN {quote(v)}" for k, v in value_map.values.items()
+    )
+    return f"(CASE lower({raw}) {whens} ELSE {raw} END)"
+
+
+def typed(raw: str, field_type: FieldType, opts: ParseOptions) -> str:
+    """SQL turning the (mapped) raw expression into the normalized type, NULL if invalid."""
+    tz = quote(opts.timezone)
+    if field_type == "str":
+        return raw
+    if field_type == "float":
+        return f"TRY_CAST({raw} AS DOUBLE)"
+    if field_type == "int":
+        return (
+            f"(CASE WHEN TRY_CAST({raw} AS DOUBLE) = floor(TRY_CAST({raw} AS DOUBLE)) "
+            f"THEN CAST(TRY_CAST({raw} AS DOUBLE) AS INTEGER) END)"
+        )
+    if field_type == "bool":
+        return (
+            f"(CASE WHEN lower({raw}) IN ('true','t','1','yes','y') THEN TRUE "
+            f"WHEN lower({raw}) IN ('false','f','0','no','n') THEN FALSE END)"
+        )
+    if field_type == "date":
+        if opts.date_format:
+            return f"CAST(TRY_STRPTIME({raw}, {quote(opts.date_format)}) AS DATE)"
+        # A timestamp where a date is expected is read as the org-local day it falls on.
+        return (
+            f"(CASE WHEN length({raw}) <= 10 THEN TRY_CAST({raw} AS DATE) "
+            f"ELSE CAST(timezone({tz}, {_timestamptz(raw, opts)}) AS DATE) END)"
+        )
+    return f"timezone('UTC', {_timestamptz(raw, opts)})"
+
+
+def _timestamptz(raw: str, opts: ParseOptions) -> str:
+    # An explicit offset wins; a naive value is wall-clock time in the org time zone.
+    tz = quote(opts.timezone)
+    if opts.timestamp_format:
+        naive = f"TRY_STRPTIME({raw}, {quote(opts.timestamp_format)})"
+    else:
+        naive = f"TRY_CAST({raw} AS TIMESTAMP)"
+    return (
+        f"(CASE WHEN regexp_matches({raw}, {quote(_OFFSET_RE)}) "
+        f"THEN TRY_CAST({raw} AS TIMESTAMPTZ) ELSE timezone({tz}, {naive}) END)"
+    )
+
+
+_TYPE_PROBLEM: dict[FieldType, str] = {
+    "str": "not text",
+    "float": "not a number",
+    "int": "not a whole number",
+    "bool": "not a boolean (true/false)",
+    "date": "not a valid date (expected YYYY-MM-DD)",
+    "timestamp": "not a valid timestamp (expected ISO 8601)",
+}
+
+
+def type_problem(field_type: FieldType, opts: ParseOptions) -> str:
+    """The quarantine reason for a value that does not parse as `field_type`."""
+    if field_type == "date" and opts.date_format:
+        return f"not a valid date (expected format {opts.date_format})"
+    return _TYPE_PROBLEM[field_type]
+
+
+def id_expression(entity: Entity, staged_columns: set[str]) -> str:
+    """The record id: the staged id, or one derived from the entity's natural key."""
+    if "id" in staged_columns or entity.name not in NATURAL_KEYS:
+        return "NULLIF(TRIM(id), '')"
+    parts = [
+        f"COALESCE(TRIM({c}), '')" if c in staged_columns else "''"
+        for c in NATURAL_KEYS[entity.name]
+    ]
+    return f"concat_ws('|', {', '.join(parts)})"
+
+
+def row_rules(entity: Entity) -> list[tuple[str, str, str]]:
+    """Entity rules beyond types: (field, SQL condition that is TRUE when broken, reason)."""
+    rules: dict[str, list[tuple[str, str, str]]] = {
+        "opportunities": [
+            ("close_date", "t_is_won AND r_close_date IS NULL", "won deal without close date"),
+            ("currency", _bad_currency("t_currency"), "not an ISO 4217 currency code"),
+        ],
+        "survey_responses": [
+            ("score", "t_score < 0 OR t_score > 10", "NPS score must be between 0 and 10"),
+        ],
+        "costs": [
+            (
+                "category",
+                "t_category NOT IN ('sales', 'marketing')",
+                "category must be sales or marketing",
+            ),
+            ("period_end", "t_period_end < t_period_start", "period ends before it starts"),
+            ("currency", _bad_currency("t_currency"), "not an ISO 4217 currency code"),
+        ],
+        "exchange_rates": [
+            ("rate_to_reporting", "t_rate_to_reporting <= 0", "rate must be positive"),
+            ("currency", _bad_currency("t_currency"), "not an ISO 4217 currency code"),
+        ],
+    }
+    return rules.get(entity.name, [])
+
+
+def _bad_currency(col: str) -> str:
+    return f"{col} IS NOT NULL AND NOT regexp_matches({col}, '^[A-Z]{{3}}$')"
+
+
+def contact_method_check(entity: Entity) -> tuple[str, str] | None:
+    """(field, SQL list of allowed values) for entities with a contact-method field."""
+    name = CONTACT_METHOD_FIELDS.get(entity.name)
+    if name is None:
+        return None
+    return name, ", ".join(quote(m) for m in CONTACT_METHODS)
