@@ -1,0 +1,19 @@
+-- KPI 13 churn_rate: customers lost in P / customers acquired in P (churn_basis: acquired,
+-- the article's definition) or / customers at the start of P (churn_basis: start).
+WITH flow AS (
+  SELECT g.period_type, g.period_key, g.scope_type, g.scope_id,
+         COALESCE(f.lost, 0) AS lost,
+         COALESCE(CASE WHEN {{churn_basis}} = 'start' THEN f.at_start ELSE f.acquired END, 0)
+           AS base
+  FROM kpi_grid g
+  LEFT JOIN kpi_customer_flow f USING (period_type, period_key, scope_type, scope_id)
+)
+SELECT 'churn_rate' AS kpi, period_type, period_key, scope_type, scope_id,
+       CAST(NULL AS VARCHAR) AS breakdown_type, CAST(NULL AS VARCHAR) AS breakdown_value,
+       CASE WHEN base > 0 THEN lost * 1.0 / base END AS value,
+       lost AS numerator, base AS denominator,
+       CASE WHEN base = 0
+            THEN CASE WHEN {{churn_basis}} = 'start'
+                      THEN 'no customers at the start of the period'
+                      ELSE 'no customers acquired in the period' END END AS note
+FROM flow

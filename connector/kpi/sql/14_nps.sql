@@ -1,0 +1,32 @@
+-- KPI 14 nps: % promoters (9-10) - % detractors (0-6) among survey responses received in
+-- P: a number from -100 to 100. Responses are scoped by their account, like customers.
+WITH scored AS (
+  SELECT month_start(local_date(r.responded_at)) AS month_start, c.team, c.owner_id,
+         c.territory,
+         CASE WHEN r.score >= 9 THEN 1 WHEN r.score <= 6 THEN -1 ELSE 0 END AS sign
+  FROM survey_responses r
+  LEFT JOIN kpi_customers c ON c.source = r.source AND c.account_id = r.account_id
+  WHERE NOT r.is_deleted
+),
+totals AS (
+  SELECT pm.period_type, pm.period_key, st.scope_type,
+         CASE st.scope_type WHEN 'company' THEN '' WHEN 'team' THEN s.team
+              WHEN 'owner' THEN s.owner_id ELSE s.territory END AS scope_id,
+         sum(s.sign) AS net, count(*) AS responses
+  FROM scored s
+  JOIN kpi_period_months pm ON pm.month_start = s.month_start
+  JOIN kpi_scope_types st
+    ON st.scope_type = 'company'
+    OR (st.scope_type = 'team' AND s.team IS NOT NULL)
+    OR (st.scope_type = 'owner' AND s.owner_id IS NOT NULL)
+    OR (st.scope_type = 'territory' AND s.territory IS NOT NULL)
+  GROUP BY 1, 2, 3, 4
+)
+SELECT 'nps' AS kpi, g.period_type, g.period_key, g.scope_type, g.scope_id,
+       CAST(NULL AS VARCHAR) AS breakdown_type, CAST(NULL AS VARCHAR) AS breakdown_value,
+       CASE WHEN t.responses > 0 THEN 100.0 * t.net / t.responses END AS value,
+       t.net AS numerator, COALESCE(t.responses, 0) AS denominator,
+       CASE WHEN COALESCE(t.responses, 0) = 0 THEN 'no survey responses in the period' END
+         AS note
+FROM kpi_grid g
+LEFT JOIN totals t USING (period_type, period_key, scope_type, scope_id)

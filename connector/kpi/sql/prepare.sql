@@ -1,0 +1,255 @@
+-- Facts shared by the KPI definitions, from the normalized tables only.
+-- Deleted records are left out here, once, so that they leave every KPI.
+-- Scope ids are '' for the company scope so that they can be joined on.
+
+CREATE OR REPLACE TEMP TABLE kpi_owner AS
+SELECT source, id, team, territory FROM owners;
+
+-- The rate in force on each day, per currency (dated rates: last valid_from wins).
+CREATE OR REPLACE TEMP TABLE kpi_rates AS
+SELECT d.day, r.currency, r.rate
+FROM (
+  SELECT currency, rate_to_reporting AS rate, valid_from,
+         LEAD(valid_from) OVER (PARTITION BY currency ORDER BY valid_from, source) AS valid_to
+  FROM exchange_rates WHERE NOT is_deleted
+) r
+JOIN kpi_days d ON d.day >= r.valid_from AND (r.valid_to IS NULL OR d.day < r.valid_to);
+
+CREATE OR REPLACE TEMP TABLE kpi_lead_link AS
+SELECT source, converted_opportunity_id AS opportunity_id, min(id) AS lead_id
+FROM leads WHERE NOT is_deleted AND converted_opportunity_id IS NOT NULL
+GROUP BY source, converted_opportunity_id;
+
+CREATE OR REPLACE TEMP TABLE kpi_first_activity AS
+SELECT source, 'opportunity' AS kind, opportunity_id AS ref, local_date(min(occurred_at)) AS first_day
+FROM activities WHERE NOT is_deleted AND opportunity_id IS NOT NULL
+GROUP BY source, opportunity_id
+UNION ALL
+SELECT source, 'lead' AS kind, lead_id AS ref, local_date(min(occurred_at)) AS first_day
+FROM activities WHERE NOT is_deleted AND lead_id IS NOT NULL
+GROUP BY source, lead_id;
+
+-- COGS inputs per deal, in the deal's currency.
+CREATE OR REPLACE TEMP TABLE kpi_line_totals AS
+SELECT source, opportunity_id,
+       count(unit_cost) AS costed_lines,
+       sum(CASE WHEN unit_cost IS NOT NULL THEN COALESCE(quantity, 1) * unit_cost END) AS known_cost,
+       sum(CASE WHEN unit_cost IS NULL
+                THEN COALESCE(quantity, 1) * COALESCE(unit_price, 0) END) AS uncosted_revenue
+FROM line_items WHERE NOT is_deleted
+GROUP BY source, opportunity_id;
+
+CREATE OR REPLACE TEMP TABLE kpi_deals AS
+SELECT o.source, o.id, o.account_id, o.owner_id, ow.team,
+       COALESCE(o.territory, a.territory, ow.territory) AS territory,
+       local_date(o.created_at) AS created_date,
+       o.close_date, o.is_closed, o.is_won, o.contact_method,
+       COALESCE(o.currency, {{currency}}) AS currency,
+       CASE WHEN COALESCE(o.currency, {{currency}}) = {{currency}} THEN 1.0 ELSE r.rate END AS rate,
+       o.amount,
+       CASE WHEN lt.costed_lines > 0
+              THEN lt.known_cost + {{default_cogs_rate}} * COALESCE(lt.uncosted_revenue, 0)
+            WHEN o.cost IS NOT NULL THEN o.cost
+            ELSE {{default_cogs_rate}} * o.amount END AS cogs,
+       l.id AS lead_id,
+       LEAST(local_date(l.created_at), fa_o.first_day, fa_l.first_day,
+             local_date(o.created_at)) AS first_contact_date
+FROM opportunities o
+LEFT JOIN kpi_owner ow ON ow.source = o.source AND ow.id = o.owner_id
+LEFT JOIN accounts a ON a.source = o.source AND a.id = o.account_id AND NOT a.is_deleted
+LEFT JOIN kpi_rates r ON r.currency = o.currency AND r.day = o.close_date
+LEFT JOIN kpi_lead_link ll ON ll.source = o.source AND ll.opportunity_id = o.id
+LEFT JOIN leads l
+       ON l.source = o.source AND l.id = COALESCE(o.lead_id, ll.lead_id) AND NOT l.is_deleted
+LEFT JOIN kpi_line_totals lt ON lt.source = o.source AND lt.opportunity_id = o.id
+LEFT JOIN kpi_first_activity fa_o
+       ON fa_o.source = o.source AND fa_o.kind = 'opportunity' AND fa_o.ref = o.id
+LEFT JOIN kpi_first_activity fa_l
+       ON fa_l.source = o.source AND fa_l.kind = 'lead' AND fa_l.ref = l.id
+WHERE NOT o.is_deleted;
+
+-- Customers: an account from its first won deal until its churn date. Scoped by the
+-- account's owner and territory (or, for an account without owner, its first deal's).
+CREATE OR REPLACE TEMP TABLE kpi_customers AS
+WITH won AS (
+  SELECT source, account_id, id, owner_id, team, territory, close_date,
+         row_number() OVER (PARTITION BY source, account_id ORDER BY close_date, id) AS nth,
+         max(close_date) OVER (PARTITION BY source, account_id) AS last_won
+  FROM kpi_deals
+  WHERE is_won AND close_date IS NOT NULL AND account_id IS NOT NULL
+)
+SELECT w.source, w.account_id, w.close_date AS first_won,
+       COALESCE(local_date(a.churned_at),
+                CASE WHEN add_days(w.last_won, {{churn_after_days}}) <= {{as_of}}
+                     THEN add_days(w.last_won, {{churn_after_days}}) END) AS churn_date,
+       COALESCE(a.owner_id, w.owner_id) AS owner_id,
+       CASE WHEN a.owner_id IS NOT NULL THEN ao.team ELSE w.team END AS team,
+       COALESCE(a.territory, ao.territory, w.territory) AS territory
+FROM won w
+LEFT JOIN accounts a ON a.source = w.source AND a.id = w.account_id
+LEFT JOIN kpi_owner ao ON ao.source = a.source AND ao.id = a.owner_id
+WHERE w.nth = 1 AND (a.id IS NULL OR NOT a.is_deleted);
+
+CREATE OR REPLACE TEMP TABLE kpi_deal_customer AS
+SELECT d.source, d.id,
+       CASE WHEN c.first_won = d.close_date THEN 'new' ELSE 'existing' END AS customer_type
+FROM kpi_deals d
+JOIN kpi_customers c ON c.source = d.source AND c.account_id = d.account_id
+WHERE d.is_won;
+
+-- Won deals by the period of their close date and by every scope they belong to.
+CREATE OR REPLACE TEMP TABLE kpi_won AS
+SELECT pm.period_type, pm.period_key, st.scope_type,
+       CASE st.scope_type WHEN 'company' THEN '' WHEN 'team' THEN d.team
+            WHEN 'owner' THEN d.owner_id ELSE d.territory END AS scope_id,
+       d.source, d.id, d.account_id, d.close_date, d.contact_method, d.lead_id,
+       d.rate, d.amount * d.rate AS amount_rc, d.cogs * d.rate AS cogs_rc,
+       days_between(d.first_contact_date, d.close_date) AS cycle_days,
+       COALESCE(dc.customer_type, 'new') AS customer_type
+FROM kpi_deals d
+JOIN kpi_period_months pm ON pm.month_start = month_start(d.close_date)
+JOIN kpi_scope_types st
+  ON st.scope_type = 'company'
+  OR (st.scope_type = 'team' AND d.team IS NOT NULL)
+  OR (st.scope_type = 'owner' AND d.owner_id IS NOT NULL)
+  OR (st.scope_type = 'territory' AND d.territory IS NOT NULL)
+LEFT JOIN kpi_deal_customer dc ON dc.source = d.source AND dc.id = d.id
+WHERE d.is_won AND d.close_date IS NOT NULL;
+
+-- Deals by the period in which they were created, or closed (won or lost).
+CREATE OR REPLACE TEMP TABLE kpi_deal_events AS
+SELECT e.event, pm.period_type, pm.period_key, st.scope_type,
+       CASE st.scope_type WHEN 'company' THEN '' WHEN 'team' THEN d.team
+            WHEN 'owner' THEN d.owner_id ELSE d.territory END AS scope_id,
+       count(*) AS deals, count(d.lead_id) AS from_lead
+FROM kpi_deals d
+JOIN (SELECT 'created' AS event UNION ALL SELECT 'closed' AS event) e
+  ON e.event = 'created' OR (d.is_closed AND d.close_date IS NOT NULL)
+JOIN kpi_period_months pm
+  ON pm.month_start = month_start(CASE e.event WHEN 'created' THEN d.created_date
+                                             ELSE d.close_date END)
+JOIN kpi_scope_types st
+  ON st.scope_type = 'company'
+  OR (st.scope_type = 'team' AND d.team IS NOT NULL)
+  OR (st.scope_type = 'owner' AND d.owner_id IS NOT NULL)
+  OR (st.scope_type = 'territory' AND d.territory IS NOT NULL)
+GROUP BY 1, 2, 3, 4, 5;
+
+-- Leads created, counted per period and scope (lead owner's team and territory).
+CREATE OR REPLACE TEMP TABLE kpi_lead_counts AS
+WITH monthly AS (
+  SELECT month_start(local_date(l.created_at)) AS month_start, l.owner_id, ow.team,
+         ow.territory, count(*) AS leads
+  FROM leads l LEFT JOIN kpi_owner ow ON ow.source = l.source AND ow.id = l.owner_id
+  WHERE NOT l.is_deleted
+  GROUP BY 1, 2, 3, 4
+)
+SELECT pm.period_type, pm.period_key, st.scope_type,
+       CASE st.scope_type WHEN 'company' THEN '' WHEN 'team' THEN m.team
+            WHEN 'owner' THEN m.owner_id ELSE m.territory END AS scope_id,
+       sum(m.leads) AS leads
+FROM monthly m
+JOIN kpi_period_months pm ON pm.month_start = m.month_start
+JOIN kpi_scope_types st
+  ON st.scope_type = 'company'
+  OR (st.scope_type = 'team' AND m.team IS NOT NULL)
+  OR (st.scope_type = 'owner' AND m.owner_id IS NOT NULL)
+  OR (st.scope_type = 'territory' AND m.territory IS NOT NULL)
+GROUP BY 1, 2, 3, 4;
+
+-- Contact attempts (activities) per period, scope and method.
+CREATE OR REPLACE TEMP TABLE kpi_activity_counts AS
+WITH monthly AS (
+  SELECT month_start(local_date(a.occurred_at)) AS month_start, a.method, a.owner_id,
+         ow.team, ow.territory, count(*) AS attempts
+  FROM activities a LEFT JOIN kpi_owner ow ON ow.source = a.source AND ow.id = a.owner_id
+  WHERE NOT a.is_deleted
+  GROUP BY 1, 2, 3, 4, 5
+)
+SELECT pm.period_type, pm.period_key, st.scope_type,
+       CASE st.scope_type WHEN 'company' THEN '' WHEN 'team' THEN m.team
+            WHEN 'owner' THEN m.owner_id ELSE m.territory END AS scope_id,
+       m.method, sum(m.attempts) AS attempts
+FROM monthly m
+JOIN kpi_period_months pm ON pm.month_start = m.month_start
+JOIN kpi_scope_types st
+  ON st.scope_type = 'company'
+  OR (st.scope_type = 'team' AND m.team IS NOT NULL)
+  OR (st.scope_type = 'owner' AND m.owner_id IS NOT NULL)
+  OR (st.scope_type = 'territory' AND m.territory IS NOT NULL)
+GROUP BY 1, 2, 3, 4, 5;
+
+-- Customers by scope, compared with every period's start and end (for KPIs 10-13).
+CREATE OR REPLACE TEMP TABLE kpi_customer_flow AS
+WITH scoped AS (
+  SELECT st.scope_type,
+         CASE st.scope_type WHEN 'company' THEN '' WHEN 'team' THEN c.team
+              WHEN 'owner' THEN c.owner_id ELSE c.territory END AS scope_id,
+         c.first_won, c.churn_date
+  FROM kpi_customers c
+  JOIN kpi_scope_types st
+    ON st.scope_type = 'company'
+    OR (st.scope_type = 'team' AND c.team IS NOT NULL)
+    OR (st.scope_type = 'owner' AND c.owner_id IS NOT NULL)
+    OR (st.scope_type = 'territory' AND c.territory IS NOT NULL)
+)
+SELECT p.period_type, p.period_key, s.scope_type, s.scope_id,
+       sum(CASE WHEN s.first_won < p.start_date
+                 AND (s.churn_date IS NULL OR s.churn_date >= p.start_date)
+                THEN 1 ELSE 0 END) AS at_start,
+       sum(CASE WHEN s.first_won < p.end_date
+                 AND (s.churn_date IS NULL OR s.churn_date >= p.end_date)
+                THEN 1 ELSE 0 END) AS at_end,
+       sum(CASE WHEN s.first_won >= p.start_date AND s.first_won < p.end_date
+                THEN 1 ELSE 0 END) AS acquired,
+       sum(CASE WHEN s.churn_date >= p.start_date AND s.churn_date < p.end_date
+                 AND s.churn_date >= s.first_won
+                THEN 1 ELSE 0 END) AS lost,
+       sum(CASE WHEN s.first_won < p.trailing_start
+                 AND (s.churn_date IS NULL OR s.churn_date >= p.trailing_start)
+                THEN 1 ELSE 0 END) AS at_trailing_start,
+       sum(CASE WHEN s.churn_date >= p.trailing_start AND s.churn_date < p.end_date
+                 AND s.churn_date >= s.first_won
+                THEN 1 ELSE 0 END) AS lost_trailing
+FROM scoped s CROSS JOIN kpi_periods p
+GROUP BY 1, 2, 3, 4;
+
+-- Sales and marketing costs per period and scope, spread evenly over the days of each
+-- entry (period_end inclusive) and converted at each day's rate.
+CREATE OR REPLACE TEMP TABLE kpi_cost_totals AS
+WITH monthly AS (
+  SELECT month_start(d.day) AS month_start, c.owner_id, COALESCE(c.team, ow.team) AS team,
+         sum(c.amount * CASE WHEN COALESCE(c.currency, {{currency}}) = {{currency}} THEN 1.0
+                             ELSE r.rate END
+             / (days_between(c.period_start, c.period_end) + 1)) AS cost
+  FROM costs c
+  JOIN kpi_days d ON d.day >= c.period_start AND d.day <= c.period_end
+  LEFT JOIN kpi_rates r ON r.currency = c.currency AND r.day = d.day
+  LEFT JOIN kpi_owner ow ON ow.source = c.source AND ow.id = c.owner_id
+  WHERE NOT c.is_deleted
+  GROUP BY 1, 2, 3
+)
+SELECT pm.period_type, pm.period_key, st.scope_type,
+       CASE st.scope_type WHEN 'company' THEN '' WHEN 'team' THEN m.team
+            ELSE m.owner_id END AS scope_id,
+       sum(m.cost) AS cost
+FROM monthly m
+JOIN kpi_period_months pm ON pm.month_start = m.month_start
+JOIN kpi_scope_types st
+  ON st.scope_type = 'company'
+  OR (st.scope_type = 'team' AND m.team IS NOT NULL)
+  OR (st.scope_type = 'owner' AND m.owner_id IS NOT NULL)
+GROUP BY 1, 2, 3, 4;
+
+-- Line items of won deals, for the product breakdowns of revenue and margin.
+CREATE OR REPLACE TEMP TABLE kpi_won_lines AS
+SELECT w.period_type, w.period_key, w.scope_type, w.scope_id,
+       COALESCE(li.product_name, li.product_id, '(no product)') AS product,
+       COALESCE(li.quantity, 1) * COALESCE(li.unit_price, 0) * w.rate AS revenue,
+       COALESCE(li.quantity, 1)
+         * COALESCE(li.unit_cost, {{default_cogs_rate}} * COALESCE(li.unit_price, 0))
+         * w.rate AS cogs
+FROM kpi_won w
+JOIN line_items li
+  ON li.source = w.source AND li.opportunity_id = w.id AND NOT li.is_deleted
+WHERE w.rate IS NOT NULL;
