@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
+    BeforeValidator,
     Field,
     PlainValidator,
     PrivateAttr,
@@ -81,7 +82,16 @@ def _check_source_name(name: str) -> str:
     return name
 
 
+def _not_a_bool(value: Any) -> Any:
+    # YAML reads yes/no/true/false as booleans, which pydantic would take as 1 and 0.
+    if isinstance(value, bool):
+        raise PydanticCustomError("bool_not_number", "input should be a number, not true/false")
+    return value
+
+
 Currency = Annotated[str, AfterValidator(_check_currency)]
+Number = Annotated[float, BeforeValidator(_not_a_bool), Field(allow_inf_nan=False)]
+Integer = Annotated[int, BeforeValidator(_not_a_bool)]
 Timezone = Annotated[str, AfterValidator(_check_timezone)]
 SourceName = Annotated[str, AfterValidator(_check_source_name)]
 
@@ -91,7 +101,7 @@ class Reporting(ConfigModel):
 
     currency: Currency
     timezone: Timezone
-    fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
+    fiscal_year_start_month: Integer = Field(default=1, ge=1, le=12)
 
 
 class Store(ConfigModel):
@@ -173,12 +183,12 @@ def _unique_source_names(sources: list[SourceBase], info: ValidationInfo) -> lis
 class KpiSettings(ConfigModel):
     """The KPI definition choices of KPI_SPEC.md."""
 
-    clv_lifespan_years: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    clv_lifespan_years: Number | None = Field(default=None, gt=0)
     churn_basis: Literal["acquired", "start"] = "acquired"
     closing_basis: Literal["created", "closed"] = "created"
     growth_basis: Literal["previous", "year_over_year"] = "previous"
-    default_cogs_rate: float = Field(default=0.0, ge=0, le=1)
-    churn_after_days: int | None = Field(default=None, gt=0)
+    default_cogs_rate: Number = Field(default=0.0, ge=0, le=1)
+    churn_after_days: Integer | None = Field(default=None, gt=0)
 
 
 class Target(ConfigModel):
@@ -186,7 +196,7 @@ class Target(ConfigModel):
 
     kpi: KpiKey
     period_type: PeriodType
-    value: float = Field(allow_inf_nan=False)
+    value: Number
     scope_type: ScopeType = "company"
     scope_id: str | None = Field(default=None, min_length=1)
 

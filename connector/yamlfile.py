@@ -30,13 +30,15 @@ _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 class LineIndex:
     """1-based line of every key and list item of a YAML document, by key path.
 
+    `LineIndex()` is the index of an empty document: everything is on line 1.
+
     `values` keeps the scalar string values of each mapping: pydantic puts the tag of a
     discriminated union into error paths (``sources.0.files.path``), and the tag is one of
     the values of the mapping it was read from, which is how `clean_path` recognizes it.
     """
 
     lines: Mapping[KeyPath, int] = field(default_factory=lambda: {(): 1})
-    values: Mapping[KeyPath, frozenset[str]] = field(default_factory=dict)
+    values: Mapping[KeyPath, frozenset[str]] = field(default_factory=lambda: {(): frozenset()})
 
     def find(self, path: KeyPath, segment: str | int) -> KeyPath | None:
         """`path + (segment,)` as indexed (mapping keys are stored as text), or None."""
@@ -95,7 +97,10 @@ def render_path(path: KeyPath) -> str:
     return text
 
 
-def _lower_first(message: str) -> str:
+def _user_message(message: str) -> str:
+    # A plain ValueError in a validator reads "Value error, <what was said>": keep the what.
+    for noise in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(noise)
     return message[:1].lower() + message[1:]
 
 
@@ -112,7 +117,7 @@ def validation_messages(
         path = lines.clean_path((*prefix, *error["loc"]))
         line = lines.line_of(path)
         key = f" {render_path(path)}:" if path else ""
-        located.append((line, f"{file_name}:{line}{key} {_lower_first(error['msg'])}"))
+        located.append((line, f"{file_name}:{line}{key} {_user_message(error['msg'])}"))
     located.sort(key=lambda item: item[0])
     return [message for _, message in located]
 
@@ -199,7 +204,7 @@ def load_yaml(path: Path) -> tuple[Any, LineIndex]:
     finally:
         loader.dispose()
     if node is None or data is None:
-        return {}, LineIndex({(): 1}, {(): frozenset()})
+        return {}, LineIndex()
     indexer = _Indexer(path.name)
     indexer.lines[()] = node.start_mark.line + 1
     indexer.walk(node, ())

@@ -126,6 +126,19 @@ def test_target_value_not_a_number(folder: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("yes", "input should be a number, not true/false"),
+        (".inf", "input should be a finite number"),
+        ("[1]", "input should be a valid number"),
+    ],
+)
+def test_target_values_that_are_not_plain_numbers(folder: Path, value: str, message: str) -> None:
+    text = GOOD + f"  - kpi: nps\n    period_type: quarter\n    value: {value}\n"
+    assert problems(folder, text) == [f"config.yaml:23 targets[2].value: {message}"]
+
+
 def test_unknown_key_is_reported_with_its_line(folder: Path) -> None:
     text = GOOD.replace("  currency: USD", "  curency: USD")
     assert problems(folder, text) == [
@@ -200,6 +213,11 @@ def test_bad_reporting_values(folder: Path, line: str, expected: str) -> None:
             "kpis.default_cogs_rate: input should be less than or equal to 1",
         ),
         ("churn_after_days: 0", "kpis.churn_after_days: input should be greater than 0"),
+        (
+            "churn_after_days: 1.5",
+            "kpis.churn_after_days: input should be a valid integer, "
+            "got a number with a fractional part",
+        ),
         ("clv_lifespan_years: -1", "kpis.clv_lifespan_years: input should be greater than 0"),
         ("growth_basis: yoy", "kpis.growth_basis: input should be 'previous' or 'year_over_year'"),
     ],

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from connector.errors import ConfigError
 from connector.yamlfile import (
@@ -189,6 +189,19 @@ def test_relative_paths_resolve_against_the_file_folder(
     ]
 
 
+class Checked(ConfigModel):
+    rate: Annotated[float, AfterValidator(lambda v: v if v < 1 else _too_big())]
+
+
+def _too_big() -> float:
+    raise ValueError("Rate must be below 1")
+
+
+def test_value_error_prefix_is_dropped(tmp_path: Path) -> None:
+    path = write(tmp_path, "rate: 2\n", "r.yaml")
+    assert problems(path, Checked) == ["r.yaml:1 rate: rate must be below 1"]
+
+
 def test_render_path_quotes_odd_keys() -> None:
     assert render_path(("targets", 3, "value")) == "targets[3].value"
     assert render_path(("stage_map", "Closed Won")) == 'stage_map["Closed Won"]'
@@ -198,6 +211,7 @@ def test_render_path_quotes_odd_keys() -> None:
 
 def test_line_index_defaults_to_line_one() -> None:
     assert LineIndex().line_of(("a", 0)) == 1
+    assert LineIndex().clean_path(("name",)) == ("name",)
 
 
 keys = st.text(alphabet="abcdefghij_", min_size=1, max_size=6)
