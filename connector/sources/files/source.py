@@ -102,10 +102,14 @@ class FilesSource:
             )
         where = self._exclusions(entry, headers, path)
         con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _raw AS SELECT *, row_number() OVER () AS _k "
-            f"FROM {self._reader(path, headers)}"
-        )
+        try:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _raw AS SELECT *, row_number() OVER () AS _k "
+                f"FROM {self._reader(path, headers)}"
+            )
+        except duckdb.Error as exc:
+            first_line = str(exc).splitlines()[0]
+            raise SourceError(f"{path.name}: not a readable CSV file: {first_line}") from exc
         rejected = _count(con, "SELECT count(*) FROM reject_errors")
         # Rejected rows leave gaps: map the k-th good row to its real line number.
         con.execute(

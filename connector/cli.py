@@ -1,0 +1,131 @@
+"""The `crm-kpi` command: argument parsing and wiring only."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from connector import __version__
+from connector.errors import EXIT_OK, ConfigError, CrmKpiError
+from connector.kpi.engine import SCOPE_TYPES
+from connector.kpi.periods import parse_period
+from connector.store import Store
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `crm-kpi` console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except ConfigError as exc:
+        for message in exc.messages:
+            print(message, file=sys.stderr)
+        return exc.exit_code
+    except CrmKpiError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="crm-kpi",
+        description="The 14 classic sales KPIs from your CRM, written back into your CRM.",
+    )
+    parser.add_argument("--version", action="version", version=f"crm-kpi {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    pull = commands.add_parser("pull", help="pull every source into the store")
+    _config_arg(pull)
+    pull.set_defaults(handler=_cmd_pull)
+
+    compute = commands.add_parser("compute", help="compute KPIs and print them")
+    _config_arg(compute)
+    compute.add_argument("--period", help="2025-01 (month), 2025-Q1 (quarter) or 2025 (year)")
+    compute.add_argument("--scope", choices=[*SCOPE_TYPES, "all"], default="company")
+    compute.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    compute.add_argument(
+        "--breakdowns", action="store_true", help="also show per product / customer type rows"
+    )
+    compute.set_defaults(handler=_cmd_compute)
+
+    demo = commands.add_parser("demo", help="run the whole pipeline on the bundled sample org")
+    demo.add_argument("--workdir", type=Path, default=Path(".demo"))
+    demo.set_defaults(handler=_cmd_demo)
+    return parser
+
+
+def _config_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, default=Path("config.yaml"), help="config file")
+
+
+def _cmd_pull(args: argparse.Namespace) -> int:
+    from connector.config import load_config
+    from connector.pipeline import open_store, pull
+
+    config = load_config(args.config)
+    console = Console(stderr=True)
+    with open_store(config) as store:
+        summary = pull(config, store, progress=lambda msg: console.log(f"pulling {msg}"))
+    for result in summary.results:
+        if result.loaded or result.quarantined or result.deleted or result.findings:
+            print(
+                f"{result.source}.{result.entity}: {result.loaded} loaded, "
+                f"{result.quarantined} quarantined, {result.deleted} deleted, "
+                f"{result.findings} findings"
+            )
+    print(
+        f"pulled {summary.loaded} records; {summary.quarantined} quarantined "
+        f"(see the quarantine table), {summary.deleted} marked deleted"
+    )
+    return EXIT_OK
+
+
+def _cmd_compute(args: argparse.Namespace) -> int:
+    from connector.config import load_config
+    from connector.pipeline import compute_kpis, open_store
+    from connector.report import as_csv, as_json, fetch_results, render_table
+
+    config = load_config(args.config)
+    fiscal = config.reporting.fiscal_year_start_month
+    try:
+        period = parse_period(args.period, fiscal) if args.period else None
+    except ValueError as exc:
+        raise ConfigError([f"--period: {exc}"]) from None
+    scopes = list(SCOPE_TYPES) if args.scope == "all" else [args.scope]
+    with open_store(config) as store:
+        compute_kpis(config, store, [period] if period else None, scopes)
+        shown = period.key if period else _latest_month(store)
+        rows = fetch_results(
+            store, shown, scopes, breakdowns=args.breakdowns or args.format != "table"
+        )
+    if args.format == "json":
+        print(as_json(rows))
+    elif args.format == "csv":
+        sys.stdout.write(as_csv(rows))
+    else:
+        render_table(rows, config.reporting.currency, Console())
+    return EXIT_OK
+
+
+def _latest_month(store: Store) -> str | None:
+    row = store.con.execute(
+        "SELECT max(period) FROM kpi_results WHERE period_type = 'month'"
+    ).fetchone()
+    return None if row is None else row[0]
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from connector.demo import run_demo
+
+    return run_demo(args.workdir, Console())
