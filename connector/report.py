@@ -109,30 +109,41 @@ def format_value(kpi: str, value: float | None, currency: str) -> str:
 
 
 def render_table(rows: Sequence[dict[str, Any]], currency: str, console: Console) -> None:
-    """A rich table; KPIs under target are marked."""
-    table = Table(show_lines=False, header_style="bold")
-    for column in ("KPI", "Period", "Scope", "Breakdown", "Value", "Target", "Attainment"):
-        table.add_column(column, justify="right" if column in ("Value", "Target") else "left")
+    """A rich table that fits 80 columns; KPIs under target are marked."""
+    periods = sorted({str(row["period"]) for row in rows})
+    table = Table(
+        title=f"KPIs for {', '.join(periods) or 'no period'}",
+        caption="▼ under target   ▲ on or above target",
+        header_style="bold",
+    )
+    table.add_column("KPI", no_wrap=True, max_width=23)
+    table.add_column("Scope", no_wrap=True, min_width=7, max_width=18)
+    table.add_column("Value", justify="right", no_wrap=True)
+    table.add_column("Target", justify="right", no_wrap=True)
+    table.add_column("Attainment", no_wrap=True)
     for row in rows:
+        kpi = (
+            row["kpi"] if not row["breakdown_type"] else f"{row['kpi']} · {row['breakdown_value']}"
+        )
         scope = (
             row["scope_type"]
             if row["scope_id"] is None
             else f"{row['scope_type']}:{row['scope_id']}"
         )
-        breakdown = (
-            f"{row['breakdown_type']}={row['breakdown_value']}" if row["breakdown_type"] else ""
-        )
-        attainment = row["attainment"]
-        if attainment is None:
-            shown = "" if row["target"] is None else "n/a"
-        elif attainment < 1:
-            shown = f"[red]▼ {attainment * 100:.0f} % (under target)[/red]"
-        else:
-            shown = f"[green]▲ {attainment * 100:.0f} %[/green]"
+        target = row["target"]
         table.add_row(
-            row["kpi"], row["period"], scope, breakdown,
+            kpi,
+            scope,
             format_value(row["kpi"], row["value"], currency),
-            format_value(row["kpi"], row["target"], currency) if row["target"] is not None else "",
-            shown,
-        )  # fmt: skip
+            format_value(row["kpi"], target, currency) if target is not None else "",
+            _attainment(row["attainment"], target),
+        )
     console.print(table)
+
+
+def _attainment(attainment: float | None, target: float | None) -> str:
+    if attainment is None:
+        return "" if target is None else "n/a"
+    if attainment < 1:
+        return f"[red]▼ {attainment * 100:.0f} %[/red]"
+    return f"[green]▲ {attainment * 100:.0f} %[/green]"

@@ -1,0 +1,140 @@
+"""The crm-kpi command: pull, compute (table, json, csv), demo, and its exit codes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from connector.cli import main
+from connector.report import format_value
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "owners.csv").write_text("id,name,team,territory\nu1,Ann,T1,North\n")
+    (exports / "opportunities.csv").write_text(
+        "id,account_id,owner_id,created_at,close_date,is_closed,is_won,amount,currency\n"
+        "o1,a1,u1,2025-01-05,2025-01-20,true,true,1000,USD\n"
+        "o2,a1,u1,2025-01-06,2025-01-25,true,false,500,USD\n"
+        "o3,a2,u1,2025-01-07,,true,true,700,USD\n"
+    )
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "reporting: {currency: USD, timezone: UTC}\n"
+        "sources:\n  - {name: exports, type: files, path: exports}\n"
+        "targets:\n  - {kpi: total_revenue, period_type: month, value: 2000}\n"
+        "  - {kpi: closing_ratio, period_type: month, value: 0.4}\n"
+    )
+    return path
+
+
+def test_pull_then_compute_json(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["pull", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "exports.opportunities: 2 loaded, 1 quarantined" in out
+    assert (
+        main(["compute", "--config", str(config), "--period", "2025-01", "--format", "json"]) == 0
+    )
+    rows = json.loads(capsys.readouterr().out)
+    assert set(rows[0]) == {"kpi", "period", "period_type", "scope_type", "scope_id",
+                            "breakdown", "value", "target", "attainment", "gap"}  # fmt: skip
+    revenue = next(r for r in rows if r["kpi"] == "total_revenue" and r["breakdown"] is None)
+    assert revenue == {"kpi": "total_revenue", "period": "2025-01", "period_type": "month",
+                       "scope_type": "company", "scope_id": None, "breakdown": None,
+                       "value": 1000.0, "target": 2000.0, "attainment": 0.5, "gap": -1000.0}  # fmt: skip
+    closing = next(r for r in rows if r["kpi"] == "closing_ratio")
+    assert closing["value"] == pytest.approx(0.5)
+    assert closing["attainment"] == pytest.approx(1.25)
+    methods = [r for r in rows if r["kpi"] == "sales_by_contact_method"]
+    assert {r["breakdown"]["contact_method"] for r in methods} >= {"phone", "email", "web"}
+
+
+def test_compute_all_scopes_and_csv(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["pull", "--config", str(config)])
+    capsys.readouterr()
+    assert main(["compute", "--config", str(config), "--period", "2025-Q1", "--scope", "all",
+                 "--format", "csv"]) == 0  # fmt: skip
+    lines = capsys.readouterr().out.splitlines()
+    assert (
+        lines[0]
+        == "kpi,period,period_type,scope_type,scope_id,breakdown,value,target,attainment,gap"
+    )
+    scopes = {line.split(",")[3] for line in lines[1:]}
+    assert scopes == {"company", "team", "owner", "territory"}
+    assert any(line.startswith("total_revenue,2025-Q1,quarter,team,T1,,1000.0") for line in lines)
+
+
+def test_table_marks_kpis_under_target(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["pull", "--config", str(config)])
+    assert main(["compute", "--config", str(config), "--period", "2025-01"]) == 0
+    out = capsys.readouterr().out
+    revenue_line = next(line for line in out.splitlines() if "total_revenue" in line)
+    assert "1,000 USD" in revenue_line
+    assert "▼ 50 %" in revenue_line
+    closing_line = next(line for line in out.splitlines() if "closing_ratio" in line)
+    assert "50.0 %" in closing_line
+    assert "▲ 125 %" in closing_line
+
+
+def test_bad_config_exits_2_with_file_line_and_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "exports").mkdir()
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "reporting: {currency: USD, timezone: UTC}\n"
+        "sources:\n  - {name: exports, type: files, path: exports}\n"
+        "targets:\n"
+        "  - kpi: total_revenue\n"
+        "    period_type: month\n"
+        "    value: lots\n"
+    )
+    assert main(["pull", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("config.yaml:7 targets[0].value: input should be a valid number")
+    assert "Traceback" not in err
+
+
+def test_missing_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compute", "--config", str(tmp_path / "absent.yaml")]) == 2
+    assert "absent.yaml" in capsys.readouterr().err
+
+
+def test_bad_period_exits_2(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compute", "--config", str(config), "--period", "2025-Q5"]) == 2
+    assert "not a period" in capsys.readouterr().err
+
+
+def test_demo_runs_the_pipeline_on_the_sample_exports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--workdir", str(tmp_path / "demo")]) == 0
+    out = capsys.readouterr().out
+    assert "bad rows quarantined" in out
+    assert "31/02/2025" in out
+    for kpi in ("total_revenue", "gross_margin", "churn_rate", "nps", "clv_to_cac"):
+        assert kpi in out
+    assert (tmp_path / "demo" / "crm-kpi.duckdb").exists()
+    shutil.rmtree(tmp_path / "demo")
+
+
+@pytest.mark.parametrize(
+    ("kpi", "value", "shown"),
+    [
+        ("total_revenue", 1234567.8, "1,234,568 EUR"),
+        ("closing_ratio", 0.4567, "45.7 %"),
+        ("avg_sales_cycle_days", 42.25, "42.2 d"),
+        ("nps", -12.0, "-12"),
+        ("clv_to_cac", 3.24, "3.2:1"),
+        ("churn_rate", None, "—"),
+    ],
+)
+def test_format_value(kpi: str, value: float | None, shown: str) -> None:
+    assert format_value(kpi, value, "EUR") == shown
