@@ -13,7 +13,7 @@ import importlib
 import re
 from collections.abc import Hashable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -111,7 +111,13 @@ class Store(ConfigModel):
 
 
 class SourceBase(ConfigModel):
-    """Fields every source has; subclasses narrow `type` to a Literal and add settings."""
+    """Fields every source has; subclasses narrow `type` to a Literal and add settings.
+
+    `factory` names ("module:function") what turns this config into a source object:
+    `function(source_config, config) -> connector.sources.base.Source`.
+    """
+
+    factory: ClassVar[str]
 
     name: SourceName
     type: str
@@ -119,6 +125,8 @@ class SourceBase(ConfigModel):
 
 class FilesSource(SourceBase):
     """A folder of CSV exports; `mapping` is optional (default: normalized headers)."""
+
+    factory: ClassVar[str] = "connector.sources.files:from_config"
 
     type: Literal["files"]
     path: ExistingDir

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+import importlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from connector.config import Config, SourceBase
-from connector.config import FilesSource as FilesSourceConfig
-from connector.errors import ConfigError
 from connector.kpi.engine import SCOPE_TYPES, ComputeResult, compute
 from connector.kpi.periods import Period
-from connector.sources.files import FilesMapping, FilesSource
+from connector.sources.base import Progress, Source
 from connector.store import IngestResult, Store
-from connector.yamlfile import load_model
-
-Progress = Callable[[str], None]
 
 
 @dataclass
@@ -46,12 +42,12 @@ def open_store(config: Config) -> Store:
     return Store(config.store.path)
 
 
-def build_source(config: Config, source: SourceBase) -> FilesSource:
-    """The source object for one configured source."""
-    if isinstance(source, FilesSourceConfig):
-        mapping = load_model(source.mapping, FilesMapping) if source.mapping else FilesMapping()
-        return FilesSource(source.name, source.path, mapping, config.reporting.timezone)
-    raise ConfigError([f"{config.config_path.name}: source type {source.type!r} cannot pull"])
+def build_source(config: Config, source: SourceBase) -> Source:
+    """The source object for one configured source (its model's `factory` builds it)."""
+    module_name, _, function_name = source.factory.partition(":")
+    factory = getattr(importlib.import_module(module_name), function_name)
+    built: Source = factory(source, config)
+    return built
 
 
 def pull(config: Config, store: Store, progress: Progress | None = None) -> PullSummary:

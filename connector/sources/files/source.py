@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,11 +10,10 @@ import duckdb
 
 from connector.errors import SourceError
 from connector.schema import ENTITIES, NATURAL_KEYS, Entity
+from connector.sources.base import Progress
 from connector.sources.files.mapping import FileEntityMapping, FilesMapping
 from connector.store import IngestResult, ParseOptions, Store, ValueMap, ingest
 from connector.store.normalize import quote
-
-Progress = Callable[[str], None]
 
 
 @dataclass
@@ -26,6 +24,20 @@ class FilesSource:
     folder: Path
     mapping: FilesMapping
     timezone: str
+
+    def validate(self) -> list[str]:
+        """Problems of the export folder: missing folder or unreadable header rows."""
+        if not self.folder.is_dir():
+            return [f"source {self.name}: export folder {self.folder} does not exist"]
+        problems = []
+        for entity in ENTITIES:
+            path = self.folder / (self.mapping.for_entity(entity.name).file or entity.file)
+            if path.is_file():
+                try:
+                    self._headers(path)
+                except SourceError as exc:
+                    problems.append(str(exc))
+        return problems
 
     def pull(self, store: Store, progress: Progress | None = None) -> list[IngestResult]:
         """Load every entity file as a full export of that entity."""
