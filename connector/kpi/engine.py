@@ -23,6 +23,9 @@ from connector.store import Store
 
 SCOPE_TYPES: tuple[str, ...] = ("company", "team", "owner", "territory")
 
+# Periods of each type in a year: the year-over-year comparison period is that many back.
+_PER_YEAR: dict[str, int] = {"month": 12, "quarter": 4, "year": 1}
+
 KPI_FILES: tuple[str, ...] = (
     "01_total_revenue.sql",
     "02_gross_margin.sql",
@@ -125,7 +128,10 @@ def _period_plan(
 def _data_range(store: Store, reporting: Reporting) -> tuple[dt.date | None, dt.date | None]:
     parts = []
     for table, column in _DATE_COLUMNS:
-        parts.append(f"SELECT min({column}) AS lo, max({column}) AS hi FROM {table}")
+        # Deleted records leave every KPI, and so do the periods only they would create.
+        parts.append(
+            f"SELECT min({column}) AS lo, max({column}) AS hi FROM {table} WHERE NOT is_deleted"
+        )
     row = store.con.execute(
         "SELECT CAST(min(lo) AS DATE), CAST(max(hi) AS DATE) FROM ("
         + " UNION ALL ".join(parts)
@@ -199,7 +205,7 @@ def _load_calendar(
             p.start,
             p.end,
             p.shifted(-1, fiscal).key,
-            p.shifted(-12 // {"month": 12, "quarter": 4, "year": 1}[p.period_type], fiscal).key,
+            p.shifted(-_PER_YEAR[p.period_type], fiscal).key,
             add_months(p.end, -12),
             p in wanted,
         )
@@ -213,10 +219,18 @@ def _load_calendar(
         for q in all_periods
         if q.start <= p.start < q.end
     ]
+    # Only CLV reads trailing windows, and only for the periods it outputs.
     trailing_rows = [
-        (add_months(p.end, -k), p.period_type, p.key) for p in all_periods for k in range(1, 13)
+        (add_months(p.end, -k), p.period_type, p.key) for p in output for k in range(1, 13)
     ]
     first, last = months[0], add_months(months[-1], 1)
+    _table(store, "kpi_months", "month_start DATE", [(m,) for m in [*months, last]])
+    _table(
+        store,
+        "kpi_utc_months",
+        "utc_month TIMESTAMP, boundary TIMESTAMP, month_before DATE, month_after DATE",
+        utc_month_rows(months, reporting.timezone),
+    )
     _table(
         store,
         "kpi_periods",
@@ -257,6 +271,36 @@ def _load_calendar(
         [(t.kpi, t.period_type, t.scope_type, t.scope_id or "", t.value) for t in targets],
     )
     _scopes_and_grid(store)
+
+
+def utc_month_rows(
+    months: Sequence[dt.date], timezone: str
+) -> list[tuple[dt.datetime, dt.datetime, dt.date, dt.date]]:
+    """Per UTC month: the instant a local month begins inside it, and the months around.
+
+    A UTC timestamp ts in UTC month M is in local month `month_before` if ts < boundary,
+    else `month_after`: an equi-join plus a comparison, instead of a time-zone
+    conversion for each of millions of activities.
+    """
+    zone = ZoneInfo(timezone)
+    rows = []
+    for month in months:
+        utc_start = dt.datetime(month.year, month.month, 1)
+        utc_end = dt.datetime.combine(add_months(month, 1), dt.time())
+        for local in (add_months(month, -1), month, add_months(month, 1)):
+            instant = _utc_instant(local, zone)
+            if utc_start <= instant < utc_end:
+                rows.append((utc_start, instant, add_months(local, -1), local))
+                break
+        else:
+            rows.append((utc_start, utc_start, month, month))
+    return rows
+
+
+def _utc_instant(local_month: dt.date, zone: ZoneInfo) -> dt.datetime:
+    """The naive UTC instant at which `local_month` begins in `zone`."""
+    local = dt.datetime.combine(local_month, dt.time(), tzinfo=zone)
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def _scopes_and_grid(store: Store) -> None:

@@ -2,14 +2,37 @@
 -- customer lifespan in years, over the trailing 12 months ending with P. Lifespan:
 -- clv_lifespan_years if set, else 1 / annual churn rate (lost in the 12 months /
 -- customers at their start). Deal value x purchases = revenue / distinct customers.
-WITH last_12_months AS (
-  SELECT tm.period_type, tm.period_key, w.scope_type, w.scope_id,
-         sum(w.amount_rc) AS revenue, count(*) AS deals,
-         count(DISTINCT w.account_id) AS customers
-  FROM kpi_won w
-  JOIN kpi_trailing_months tm ON tm.month_start = month_start(w.close_date)
-  WHERE w.period_type = 'month' AND w.amount_rc IS NOT NULL AND w.account_id IS NOT NULL
-  GROUP BY tm.period_type, tm.period_key, w.scope_type, w.scope_id
+-- Distinct customers over sliding windows without DISTINCT: an (account, scope) pair is
+-- counted in a window at its first month in it, i.e. where its previous deal month
+-- falls before the window's start.
+WITH monthly AS (
+  SELECT scope_type, scope_id, account_id, month_start(close_date) AS month_start,
+         sum(amount_rc) AS revenue, count(*) AS deals
+  FROM kpi_won
+  WHERE period_type = 'month' AND amount_rc IS NOT NULL AND account_id IS NOT NULL
+  GROUP BY scope_type, scope_id, account_id, month_start(close_date)
+),
+flagged AS (
+  SELECT scope_type, scope_id, month_start, revenue, deals,
+         LAG(month_start) OVER (PARTITION BY scope_type, scope_id, account_id
+                                ORDER BY month_start) AS previous_month
+  FROM monthly
+),
+compact AS (
+  SELECT scope_type, scope_id, month_start, previous_month, sum(revenue) AS revenue,
+         sum(deals) AS deals, count(*) AS accounts
+  FROM flagged
+  GROUP BY scope_type, scope_id, month_start, previous_month
+),
+last_12_months AS (
+  SELECT tm.period_type, tm.period_key, c.scope_type, c.scope_id,
+         sum(c.revenue) AS revenue, sum(c.deals) AS deals,
+         sum(CASE WHEN c.previous_month IS NULL OR c.previous_month < p.trailing_start
+                  THEN c.accounts ELSE 0 END) AS customers
+  FROM compact c
+  JOIN kpi_trailing_months tm ON tm.month_start = c.month_start
+  JOIN kpi_periods p ON p.period_type = tm.period_type AND p.period_key = tm.period_key
+  GROUP BY tm.period_type, tm.period_key, c.scope_type, c.scope_id
 ),
 inputs AS (
   SELECT g.period_type, g.period_key, g.scope_type, g.scope_id, t.revenue, t.deals,

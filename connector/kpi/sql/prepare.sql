@@ -159,11 +159,21 @@ GROUP BY 1, 2, 3, 4;
 
 -- Contact attempts (activities) per period, scope and method.
 CREATE OR REPLACE TEMP TABLE kpi_activity_counts AS
-WITH monthly AS (
-  SELECT month_start(local_date(a.occurred_at)) AS month_start, a.method, a.owner_id,
-         ow.team, ow.territory, count(*) AS attempts
-  FROM activities a LEFT JOIN kpi_owner ow ON ow.source = a.source AND ow.id = a.owner_id
+WITH by_utc_month AS (
+  SELECT a.source, a.owner_id, a.method,
+         CASE WHEN a.occurred_at < u.boundary THEN u.month_before ELSE u.month_after END
+           AS month_start,
+         count(*) AS attempts
+  FROM activities a
+  JOIN kpi_utc_months u ON u.utc_month = date_trunc('month', a.occurred_at)
   WHERE NOT a.is_deleted
+  GROUP BY 1, 2, 3, 4
+),
+monthly AS (
+  SELECT m.month_start, m.method, m.owner_id, ow.team, ow.territory,
+         sum(m.attempts) AS attempts
+  FROM by_utc_month m
+  LEFT JOIN kpi_owner ow ON ow.source = m.source AND ow.id = m.owner_id
   GROUP BY 1, 2, 3, 4, 5
 )
 SELECT pm.period_type, pm.period_key, st.scope_type,
@@ -180,39 +190,75 @@ JOIN kpi_scope_types st
 GROUP BY 1, 2, 3, 4, 5;
 
 -- Customers by scope, compared with every period's start and end (for KPIs 10-13).
+-- Every period boundary is a month start, so counting "customers at D" is a running
+-- sum of monthly gains and losses. A customer counts from its first won deal until its
+-- churn date; one whose churn date precedes its first win never counts as a customer.
 CREATE OR REPLACE TEMP TABLE kpi_customer_flow AS
 WITH scoped AS (
   SELECT st.scope_type,
          CASE st.scope_type WHEN 'company' THEN '' WHEN 'team' THEN c.team
               WHEN 'owner' THEN c.owner_id ELSE c.territory END AS scope_id,
-         c.first_won, c.churn_date
+         c.first_won, c.churn_date,
+         (c.churn_date IS NULL OR c.churn_date >= c.first_won) AS ever_customer
   FROM kpi_customers c
   JOIN kpi_scope_types st
     ON st.scope_type = 'company'
     OR (st.scope_type = 'team' AND c.team IS NOT NULL)
     OR (st.scope_type = 'owner' AND c.owner_id IS NOT NULL)
     OR (st.scope_type = 'territory' AND c.territory IS NOT NULL)
+),
+events AS (
+  SELECT scope_type, scope_id, month_start(first_won) AS month_start,
+         count(*) AS acquired,
+         sum(CASE WHEN ever_customer THEN 1 ELSE 0 END) AS gained,
+         0 AS lost
+  FROM scoped GROUP BY 1, 2, 3
+  UNION ALL
+  SELECT scope_type, scope_id, month_start(churn_date), 0, 0, count(*)
+  FROM scoped WHERE churn_date IS NOT NULL AND ever_customer GROUP BY 1, 2, 3
+),
+monthly AS (
+  SELECT s.scope_type, s.scope_id, m.month_start,
+         COALESCE(sum(e.acquired), 0) AS acquired, COALESCE(sum(e.gained), 0) AS gained,
+         COALESCE(sum(e.lost), 0) AS lost
+  FROM (SELECT DISTINCT scope_type, scope_id FROM events) s
+  CROSS JOIN kpi_months m
+  LEFT JOIN events e
+         ON e.scope_type = s.scope_type AND e.scope_id = s.scope_id
+        AND e.month_start = m.month_start
+  GROUP BY 1, 2, 3
+),
+running AS (
+  SELECT scope_type, scope_id, month_start, acquired, lost,
+         sum(gained - lost) OVER (PARTITION BY scope_type, scope_id ORDER BY month_start
+                                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+           AS before_month,
+         sum(lost) OVER (PARTITION BY scope_type, scope_id ORDER BY month_start
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS lost_before
+  FROM monthly
+),
+in_period AS (
+  SELECT pm.period_type, pm.period_key, r.scope_type, r.scope_id,
+         sum(r.acquired) AS acquired, sum(r.lost) AS lost
+  FROM running r JOIN kpi_period_months pm ON pm.month_start = r.month_start
+  GROUP BY 1, 2, 3, 4
 )
-SELECT p.period_type, p.period_key, s.scope_type, s.scope_id,
-       sum(CASE WHEN s.first_won < p.start_date
-                 AND (s.churn_date IS NULL OR s.churn_date >= p.start_date)
-                THEN 1 ELSE 0 END) AS at_start,
-       sum(CASE WHEN s.first_won < p.end_date
-                 AND (s.churn_date IS NULL OR s.churn_date >= p.end_date)
-                THEN 1 ELSE 0 END) AS at_end,
-       sum(CASE WHEN s.first_won >= p.start_date AND s.first_won < p.end_date
-                THEN 1 ELSE 0 END) AS acquired,
-       sum(CASE WHEN s.churn_date >= p.start_date AND s.churn_date < p.end_date
-                 AND s.churn_date >= s.first_won
-                THEN 1 ELSE 0 END) AS lost,
-       sum(CASE WHEN s.first_won < p.trailing_start
-                 AND (s.churn_date IS NULL OR s.churn_date >= p.trailing_start)
-                THEN 1 ELSE 0 END) AS at_trailing_start,
-       sum(CASE WHEN s.churn_date >= p.trailing_start AND s.churn_date < p.end_date
-                 AND s.churn_date >= s.first_won
-                THEN 1 ELSE 0 END) AS lost_trailing
-FROM scoped s CROSS JOIN kpi_periods p
-GROUP BY 1, 2, 3, 4;
+SELECT p.period_type, p.period_key, ip.scope_type, ip.scope_id,
+       COALESCE(s.before_month, 0) AS at_start, COALESCE(e.before_month, 0) AS at_end,
+       ip.acquired, ip.lost,
+       COALESCE(t.before_month, 0) AS at_trailing_start,
+       COALESCE(e.lost_before, 0) - COALESCE(t.lost_before, 0) AS lost_trailing
+FROM kpi_periods p
+JOIN in_period ip ON ip.period_type = p.period_type AND ip.period_key = p.period_key
+LEFT JOIN running s
+       ON s.scope_type = ip.scope_type AND s.scope_id = ip.scope_id
+      AND s.month_start = p.start_date
+LEFT JOIN running e
+       ON e.scope_type = ip.scope_type AND e.scope_id = ip.scope_id
+      AND e.month_start = p.end_date
+LEFT JOIN running t
+       ON t.scope_type = ip.scope_type AND t.scope_id = ip.scope_id
+      AND t.month_start = p.trailing_start;
 
 -- Sales and marketing costs per period and scope, spread evenly over the days of each
 -- entry (period_end inclusive) and converted at each day's rate.
