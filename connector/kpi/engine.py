@@ -104,7 +104,7 @@ def compute(
     for name in KPI_FILES[1:]:
         con.execute("INSERT INTO kpi_values " + _sql(name, params))
     findings = _record_findings(store)
-    rows = _store_results(store, output)
+    rows = _store_results(store, output, replace_all=wanted is None)
     return ComputeResult(rows, len(output), findings, time.perf_counter() - started)
 
 
@@ -338,20 +338,23 @@ def _record_findings(store: Store) -> int:
     con.execute("DELETE FROM findings WHERE origin = 'kpi engine'")
     con.execute("""
         INSERT INTO findings
-        SELECT source, 'opportunities', 'kpi engine', NULL, id, 'currency', currency,
-               'no exchange rate for ' || currency || ' on ' || CAST(close_date AS VARCHAR)
-               || ': deal excluded from money KPIs', now()
-        FROM kpi_deals
-        WHERE is_won AND close_date IS NOT NULL AND rate IS NULL""")
+        SELECT source, entity, 'kpi engine', NULL, id, 'currency', currency,
+               'no exchange rate for ' || currency || ' on ' || CAST(first_day AS VARCHAR)
+               || ': ' || effect, now()
+        FROM kpi_missing_rates""")
     row = con.execute("SELECT count(*) FROM findings WHERE origin = 'kpi engine'").fetchone()
     return int(row[0]) if row else 0
 
 
-def _store_results(store: Store, output: list[Period]) -> int:
+def _store_results(store: Store, output: list[Period], *, replace_all: bool) -> int:
+    """Replace the results of the output periods; of every period after a full computation,
+    so that a period that no longer has data (its records deleted) keeps no stale row."""
     con = store.con
     con.execute(RESULTS_DDL)
     con.execute("BEGIN TRANSACTION")
     try:
+        if replace_all:
+            con.execute("DELETE FROM kpi_results")
         con.execute(
             "DELETE FROM kpi_results WHERE (period_type, period) IN "
             "(SELECT period_type, period_key FROM kpi_periods WHERE requested)"

@@ -1,7 +1,8 @@
 -- KPI 11 clv: average deal value x average purchases per customer per year x average
 -- customer lifespan in years, over the trailing 12 months ending with P. Lifespan:
--- clv_lifespan_years if set, else 1 / annual churn rate (lost in the 12 months /
--- customers at their start). Deal value x purchases = revenue / distinct customers.
+-- clv_lifespan_years if set, else 1 / annual churn rate on the standard basis (customers
+-- of the window's start lost in the 12 months / customers at its start; see
+-- kpi_customer_flow). Deal value x purchases = revenue / distinct customers.
 -- Distinct customers over sliding windows without DISTINCT: an (account, scope) pair is
 -- counted in a window at its first month in it, i.e. where its previous deal month
 -- falls before the window's start.

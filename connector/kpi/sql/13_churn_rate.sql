@@ -1,8 +1,11 @@
 -- KPI 13 churn_rate: customers lost in P / customers acquired in P (churn_basis: acquired,
 -- the article's definition) or / customers at the start of P (churn_basis: start).
+-- With churn_basis start, "customers lost" are the customers of the start lost in P
+-- (see kpi_customer_flow): a fraction of the start, and 1 - retention_rate.
 WITH flow AS (
   SELECT g.period_type, g.period_key, g.scope_type, g.scope_id,
-         COALESCE(f.lost, 0) AS lost,
+         COALESCE(CASE WHEN {{churn_basis}} = 'start' THEN f.lost_of_start ELSE f.lost END, 0)
+           AS lost,
          COALESCE(CASE WHEN {{churn_basis}} = 'start' THEN f.at_start ELSE f.acquired END, 0)
            AS base
   FROM kpi_grid g
