@@ -1,0 +1,98 @@
+"""The dispatcher: routes requests to surfaces, injects faults, counts calls.
+
+`/__sandbox__/...` is the control plane (stats, faults): never counted, never faulted,
+no authentication — the sandbox only listens on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from .faults import FaultSet
+from .http import Request, Response, Route, Surface, json_response
+from .stats import Stats
+
+CONTROL = "/__sandbox__/"
+
+
+class App:
+    """Routes of every surface, plus faults and stats shared by all of them."""
+
+    def __init__(self, faults: FaultSet, stats: Stats) -> None:
+        self.faults, self.stats = faults, stats
+        self.surfaces: list[Surface] = []
+        self.routes: list[Route] = []
+
+    def mount(self, surface: Surface) -> None:
+        self.surfaces.append(surface)
+        self.routes.extend(surface.routes())
+
+    def dispatch(self, req: Request) -> Response:
+        if req.path.startswith(CONTROL):
+            return self.control(req)
+        found = self.find(req)
+        if found is None:
+            surface = self.surfaces[0]
+            resp = surface.not_found(req)
+            self.stats.count("unknown", resp.status)
+            return resp
+        route = found
+        resp = self.serve(req, route)
+        route.surface.decorate(req, resp)
+        self.stats.count(f"{route.surface.name}.{route.name}", resp.status)
+        return resp
+
+    def find(self, req: Request) -> Route | None:
+        for r in self.routes:
+            m = r.pattern.match(req.path)
+            if m and r.method == req.method:
+                req.params = {k: v for k, v in m.groupdict().items() if v is not None}
+                return r
+        return None
+
+    def serve(self, req: Request, route: Route) -> Response:
+        fault = self.faults.pick(req.method, req.path)
+        while fault is not None and fault.kind == "slow":
+            self.stats.fault("slow")
+            time.sleep(fault.delay)
+            fault = self.faults.pick(req.method, req.path)
+        if fault is not None:
+            self.stats.fault(fault.kind)
+            if fault.kind == "drop":
+                return Response(drop=True)
+            return route.surface.fault_response(fault.kind, fault.status, req, fault.retry_after)
+        try:
+            return route.surface.guard(req, route) or route.handler(req)
+        except Exception as exc:
+            return route.surface.error(exc)
+
+    def control(self, req: Request) -> Response:
+        action = req.path[len(CONTROL):].rstrip("/")
+        if action == "stats" and req.method == "GET":
+            return json_response(self.stats.snapshot())
+        if action == "reset-stats" and req.method == "POST":
+            self.stats.reset()
+            return json_response({"reset": True})
+        if action == "faults" and req.method == "GET":
+            return json_response(self.faults.list())
+        if action == "faults" and req.method == "POST":
+            return self.add_faults(req)
+        if action == "faults" and req.method == "DELETE":
+            self.faults.clear()
+            return json_response({"cleared": True})
+        return json_response({"error": f"unknown control action {req.method} {action}"}, 404)
+
+    def add_faults(self, req: Request) -> Response:
+        try:
+            payload: Any = req.json()
+            items = payload if isinstance(payload, list) else [payload]
+            added = [self.faults.add(dict(item)).as_dict() for item in items]
+        except (ValueError, TypeError, json.JSONDecodeError) as exc:
+            return json_response({"error": str(exc)}, 400)
+        return json_response(added, 201)
+
+    def close(self) -> None:
+        for s in self.surfaces:
+            s.close()

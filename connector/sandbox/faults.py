@@ -1,0 +1,140 @@
+"""Fault injection: answers that go wrong on purpose, per endpoint, deterministic by seed.
+
+A fault matches requests by path regex and method; it fires `count` times (or forever),
+optionally only after letting `after` matching requests through, each time with
+`probability` drawn from one RNG seeded by the sandbox seed.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+KINDS = ("status", "slow", "drop", "expire_session", "limit", "record_error")
+REQUEST_KINDS = ("status", "slow", "drop", "expire_session", "limit")
+
+
+@dataclass
+class Fault:
+    """One injected fault (see docs/sandbox.md for each kind)."""
+
+    kind: str
+    path: str = ""
+    method: str | None = None
+    status: int = 503
+    retry_after: float | None = None
+    delay: float = 1.0
+    count: int | None = None
+    probability: float = 1.0
+    after: int = 0
+    error_code: str = "UNABLE_TO_LOCK_ROW"
+    message: str = "unable to obtain exclusive access to this record"
+    name: str = ""
+    seen: int = 0
+    fired: int = 0
+    _re: re.Pattern[str] = field(default=re.compile(""), repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r} (one of {', '.join(KINDS)})")
+        if not 0 <= self.probability <= 1:
+            raise ValueError("probability must be within [0, 1]")
+        if self.kind == "status" and not 400 <= self.status <= 599:
+            raise ValueError("a status fault needs an HTTP error status (4xx/5xx)")
+        if self.kind == "status" and self.status == 429 and self.retry_after is None:
+            self.retry_after = 1.0
+        self._re = re.compile(self.path)
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method.upper() == method) and bool(
+            self._re.search(path)
+        )
+
+    @property
+    def spent(self) -> bool:
+        return self.count is not None and self.fired >= self.count
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("_re")
+        return d
+
+
+_NUMERIC = {"status": int, "count": int, "after": int, "delay": float, "probability": float,
+            "retry_after": float}
+
+
+def parse_spec(spec: str) -> Fault:
+    """`kind=status,status=429,path=/query,count=2` → Fault (the CLI's --fault syntax)."""
+    values: dict[str, Any] = {}
+    for part in spec.split(","):
+        key, sep, value = part.partition("=")
+        if not sep:
+            raise ValueError(f"fault option {part!r} is not key=value")
+        key = key.strip().replace("-", "_")
+        values[key] = _NUMERIC[key](value) if key in _NUMERIC else value
+    return from_dict(values)
+
+
+def from_dict(values: dict[str, Any]) -> Fault:
+    """A Fault from JSON-ish values, refusing unknown keys."""
+    allowed = set(Fault.__dataclass_fields__) - {"seen", "fired", "_re"}
+    unknown = set(values) - allowed
+    if unknown:
+        raise ValueError(f"unknown fault option(s): {', '.join(sorted(unknown))}")
+    if "kind" not in values:
+        raise ValueError("a fault needs a kind")
+    return Fault(**values)
+
+
+class FaultSet:
+    """The active faults; thread-safe; draws from one RNG seeded by the sandbox seed."""
+
+    def __init__(self, seed: int, faults: list[Fault | dict[str, Any] | str] | None = None) -> None:
+        self._lock = threading.Lock()
+        self._rng = random.Random(seed)
+        self._faults: list[Fault] = []
+        self._counter = 0
+        for f in faults or []:
+            self.add(f)
+
+    def add(self, fault: Fault | dict[str, Any] | str) -> Fault:
+        """Activate a fault (object, dict, or CLI spec string); returns it."""
+        f = parse_spec(fault) if isinstance(fault, str) else (
+            from_dict(fault) if isinstance(fault, dict) else fault
+        )
+        with self._lock:
+            self._counter += 1
+            f.name = f.name or f"fault-{self._counter}"
+            self._faults.append(f)
+        return f
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def list(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [f.as_dict() for f in self._faults]
+
+    def pick(self, method: str, path: str, kinds: tuple[str, ...] = REQUEST_KINDS) -> Fault | None:
+        """The first fault of `kinds` that fires for this request (and count it)."""
+        with self._lock:
+            for f in self._faults:
+                if f.kind not in kinds or f.spent or not f.matches(method, path):
+                    continue
+                f.seen += 1
+                if f.seen <= f.after:
+                    continue
+                if f.probability < 1 and self._rng.random() >= f.probability:
+                    continue
+                f.fired += 1
+                return f
+        return None
+
+    def record_error(self, method: str, path: str) -> Fault | None:
+        """A per-record failure for one record of a batch write, if one fires."""
+        return self.pick(method, path, ("record_error",))

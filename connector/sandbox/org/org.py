@@ -1,0 +1,222 @@
+"""The org: one logical CRM data set in an embedded DuckDB file, plus mutation helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from ..clock import Clock
+from .export import export_files
+from .generate import generate
+from .sizes import Sizes, Window, sizes_for
+from .tables import TABLES
+
+
+class Org:
+    """A generated org (`seed`, `scale`) stored in DuckDB at `path`.
+
+    Readers take a per-thread cursor (`cursor()`); every write goes through the helpers
+    below under one lock, so DuckDB never sees two conflicting writers.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        seed: int = 7,
+        scale: float = 1.0,
+        clock: Clock | None = None,
+        memory_limit: str = "1GB",
+    ) -> None:
+        self.seed, self.scale = seed, scale
+        self.clock = clock or Clock()
+        self.sizes: Sizes = sizes_for(scale)
+        self.write_lock = threading.RLock()
+        self._con = duckdb.connect(str(path))
+        self._con.execute(f"SET memory_limit = '{memory_limit}'")
+        self._con.execute(f"SET temp_directory = '{path.parent / 'spill'}'")
+        self._con.execute("SET preserve_insertion_order = false")
+        self.window: Window = generate(self._con, seed, self.sizes, self.clock.today())
+        self._con.execute("CHECKPOINT")
+        self._local = threading.local()
+        self._cursors: list[duckdb.DuckDBPyConnection] = []
+        self._next: dict[str, int] = {}
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's read cursor."""
+        cur: duckdb.DuckDBPyConnection | None = getattr(self._local, "cur", None)
+        if cur is None:
+            cur = self._con.cursor()
+            self._local.cur = cur
+            with self.write_lock:
+                self._cursors.append(cur)
+        return cur
+
+    def new_cursor(self) -> duckdb.DuckDBPyConnection:
+        """A fresh cursor the caller owns and closes (long-lived result streams)."""
+        return self._con.cursor()
+
+    @contextmanager
+    def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The write connection, held under the write lock."""
+        with self.write_lock:
+            yield self._con
+
+    def close(self) -> None:
+        """Close every cursor and the database."""
+        with self.write_lock:
+            for cur in self._cursors:
+                cur.close()
+            self._cursors.clear()
+            self._con.close()
+
+    # ---- mutation helpers -------------------------------------------------------------
+    def next_n(self, table: str) -> int:
+        """A fresh integer key for `table`."""
+        with self.write_lock:
+            if table not in self._next:
+                row = self._con.execute(f"SELECT coalesce(max(n), -1) FROM {table}").fetchone()
+                self._next[table] = int(row[0]) + 1 if row else 0
+            n = self._next[table]
+            self._next[table] = n + 1
+            return n
+
+    def insert(self, table: str, values: Mapping[str, Any]) -> int:
+        """Create a record (core column names); returns its key. Stamps are set now."""
+        now = self.clock.now()
+        row = {"created_at": now, "modified_at": now, "system_modstamp": now, **values}
+        row["is_deleted"] = False
+        with self.write_lock:
+            n = int(row.pop("n", None) or self.next_n(table))
+            cols = ["n", *row]
+            marks = ", ".join("?" for _ in cols)
+            self._con.execute(
+                f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", [n, *row.values()]
+            )
+        return n
+
+    def insert_many(self, table: str, rows: list[dict[str, Any]]) -> list[int]:
+        """Create many records in one statement per column set; returns their keys."""
+        now = self.clock.now()
+        keys: list[int] = []
+        with self.write_lock:
+            groups: dict[tuple[str, ...], list[list[Any]]] = {}
+            for values in rows:
+                n = self.next_n(table)
+                keys.append(n)
+                row = {"created_at": now, "modified_at": now, "system_modstamp": now,
+                       "is_deleted": False, **values}
+                groups.setdefault(tuple(row), []).append([n, *row.values()])
+            for cols, params in groups.items():
+                marks = "(" + ", ".join("?" for _ in range(len(cols) + 1)) + ")"
+                sql = (f"INSERT INTO {table} (n, {', '.join(cols)}) VALUES "
+                       + ", ".join(marks for _ in params))
+                self._con.execute(sql, [v for p in params for v in p])
+        return keys
+
+    def update_many(self, table: str, changes: list[tuple[int, dict[str, Any]]]) -> dt.datetime:
+        """Apply per-record changes, one statement per column set, one stamp for all."""
+        now = self.clock.now()
+        groups: dict[tuple[str, ...], list[list[Any]]] = {}
+        for n, values in changes:
+            groups.setdefault(tuple(values), []).append([n, *values.values()])
+        with self.write_lock:
+            for cols, params in groups.items():
+                sets = "".join(f"{c} = v.{c}, " for c in cols)
+                width = "(" + ", ".join("?" for _ in range(len(cols) + 1)) + ")"
+                values_sql = ", ".join(width for _ in params)
+                self._con.execute(
+                    f"UPDATE {table} SET {sets}modified_at = ?, system_modstamp = ? "
+                    f"FROM (VALUES {values_sql}) AS v(k{''.join(', ' + c for c in cols)}) "
+                    f"WHERE {table}.n = v.k",
+                    [now, now, *[x for p in params for x in p]],
+                )
+        return now
+
+    def update(self, table: str, n: int, values: Mapping[str, Any]) -> dt.datetime:
+        """Change fields of one record and bump its stamps; returns the new stamp."""
+        now = self.clock.now()
+        sets = ", ".join(f"{c} = ?" for c in values)
+        sets = f"{sets}, " if sets else ""
+        with self.write_lock:
+            self._con.execute(
+                f"UPDATE {table} SET {sets}modified_at = ?, system_modstamp = ? WHERE n = ?",
+                [*values.values(), now, now, n],
+            )
+        return now
+
+    def soft_delete(self, table: str, keys: Iterable[int]) -> dt.datetime:
+        """Move records to the recycle bin (visible to queryAll and getDeleted)."""
+        now = self.clock.now()
+        self._for_keys(
+            table,
+            keys,
+            "UPDATE {t} SET is_deleted = true, deleted_at = ?, modified_at = ?, "
+            "system_modstamp = ? WHERE n IN (SELECT k FROM _keys)",
+            [now, now, now],
+        )
+        return now
+
+    def undelete(self, table: str, keys: Iterable[int]) -> dt.datetime:
+        """Restore records from the recycle bin."""
+        now = self.clock.now()
+        self._for_keys(
+            table,
+            keys,
+            "UPDATE {t} SET is_deleted = false, deleted_at = NULL, modified_at = ?, "
+            "system_modstamp = ? WHERE n IN (SELECT k FROM _keys)",
+            [now, now],
+        )
+        return now
+
+    def purge(self, table: str, keys: Iterable[int]) -> None:
+        """Hard-delete records: gone even from queryAll."""
+        self._for_keys(table, keys, "DELETE FROM {t} WHERE n IN (SELECT k FROM _keys)", [])
+
+    def touch(
+        self, table: str, keys: Iterable[int] | None = None, at: dt.datetime | None = None
+    ) -> dt.datetime:
+        """Set SystemModstamp of many records (all when `keys` is None) to ONE timestamp."""
+        stamp = at or self.clock.now()
+        if keys is None:
+            with self.write_lock:
+                self._con.execute(f"UPDATE {table} SET system_modstamp = ?", [stamp])
+            return stamp
+        self._for_keys(
+            table, keys, "UPDATE {t} SET system_modstamp = ? WHERE n IN (SELECT k FROM _keys)",
+            [stamp],
+        )
+        return stamp
+
+    def advance_clock(self, delta: dt.timedelta) -> dt.datetime:
+        """Move the org's clock; TODAY, LAST_N_DAYS and new stamps follow it."""
+        return self.clock.advance(delta)
+
+    def keys(self, table: str, where: str = "true", limit: int | None = None) -> list[int]:
+        """Keys of records matching a SQL condition on the core columns (tests, demos)."""
+        lim = f" LIMIT {int(limit)}" if limit is not None else ""
+        rows = self.cursor().execute(f"SELECT n FROM {table} WHERE {where} ORDER BY n{lim}")
+        return [int(r[0]) for r in rows.fetchall()]
+
+    def count(self, table: str, where: str = "NOT is_deleted") -> int:
+        """Number of records matching a SQL condition."""
+        row = self.cursor().execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()
+        return int(row[0]) if row else 0
+
+    def export_files(self, folder: Path | str) -> list[Path]:
+        """The normalized CSV export of this org (see `org.export`)."""
+        return export_files(self.cursor(), Path(folder))
+
+    def _for_keys(self, table: str, keys: Iterable[int], sql: str, params: list[Any]) -> None:
+        if table not in TABLES and not table.startswith("sf_"):
+            raise ValueError(f"unknown table {table!r}")
+        with self.write_lock:
+            self._con.execute("CREATE OR REPLACE TEMP TABLE _keys (k BIGINT)")
+            self._con.executemany("INSERT INTO _keys VALUES (?)", [[int(k)] for k in keys])
+            self._con.execute(sql.format(t=table), params)
+            self._con.execute("DROP TABLE _keys")

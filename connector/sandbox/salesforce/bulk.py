@@ -1,0 +1,206 @@
+"""Bulk API 2.0: query jobs (CSV pages with Sforce-Locator) and ingest jobs (CSV in/out).
+
+Query results are materialised once into a DuckDB table of ready CSV lines, then paged
+by row number; ingest jobs run in a worker thread through the same record writers as
+sObject Collections.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..http import Request, Response, Route, json_response, route
+from ..ids import sf_id
+from .bulk_jobs import Job, ingest_rows, result_csv
+from .errors import SfError
+from .rest import V
+
+if TYPE_CHECKING:
+    from .surface import SalesforceSurface
+
+DEFAULT_PAGE = 50_000
+
+
+class Bulk:
+    """jobs/query and jobs/ingest handlers and their worker threads."""
+
+    def __init__(self, sf: SalesforceSurface, folder: Path) -> None:
+        self.sf, self.folder = sf, folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self.jobs: dict[str, Job] = {}
+        self.threads: list[threading.Thread] = []
+        self._seq = 0
+
+    def routes(self) -> list[Route]:
+        s, q, i = self.sf, rf"{V}/jobs/query", rf"{V}/jobs/ingest"
+        j = r"/(?P<job>750\w+)"
+        return [
+            route(s, "POST", rf"{q}/?", "bulk.query.create", self.create_query),
+            route(s, "GET", rf"{q}{j}/?", "bulk.query.get", self.get_job),
+            route(s, "PATCH", rf"{q}{j}/?", "bulk.query.state", self.set_state),
+            route(s, "DELETE", rf"{q}{j}/?", "bulk.query.delete", self.delete_job),
+            route(s, "GET", rf"{q}{j}/results/?", "bulk.query.results", self.results),
+            route(s, "POST", rf"{i}/?", "bulk.ingest.create", self.create_ingest),
+            route(s, "GET", rf"{i}{j}/?", "bulk.ingest.get", self.get_job),
+            route(s, "PATCH", rf"{i}{j}/?", "bulk.ingest.state", self.set_state),
+            route(s, "DELETE", rf"{i}{j}/?", "bulk.ingest.delete", self.delete_job),
+            route(s, "PUT", rf"{i}{j}/batches/?", "bulk.ingest.upload", self.upload),
+            route(s, "GET", rf"{i}{j}/(?P<kind>successfulResults|failedResults|"
+                  r"unprocessedrecords)/?", "bulk.ingest.results", self.ingest_results),
+        ]
+
+    def new_job(self, info: dict[str, Any], version: str) -> Job:
+        with self._lock:
+            self._seq += 1
+            job_id = sf_id("750", self._seq)
+        now = self.sf.org.clock.now().strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+        info = {"id": job_id, **info, "createdById": self.sf.creds.user_id, "createdDate": now,
+                "systemModstamp": now, "concurrencyMode": "Parallel", "contentType": "CSV",
+                "apiVersion": float(version), "lineEnding": info.get("lineEnding") or "LF",
+                "columnDelimiter": "COMMA", "numberRecordsProcessed": 0,
+                "numberRecordsFailed": 0, "retries": 0, "totalProcessingTime": 0}
+        job = Job(job_id, info, self.folder / job_id)
+        with self._lock:
+            self.jobs[job_id] = job
+        return job
+
+    def job(self, req: Request) -> Job:
+        with self._lock:
+            job = self.jobs.get(req.params["job"])
+        if job is None:
+            raise SfError(404, "NOT_FOUND", "The requested resource does not exist")
+        return job
+
+    def spawn(self, target: Any, *args: Any) -> None:
+        t = threading.Thread(target=target, args=args, daemon=False, name="sandbox-bulk")
+        with self._lock:
+            self.threads = [th for th in self.threads if th.is_alive()]
+            self.threads.append(t)
+        t.start()
+
+    # ---- query jobs ------------------------------------------------------------------
+    def create_query(self, req: Request) -> Response:
+        body = req.json() or {}
+        op = body.get("operation", "query")
+        if op not in ("query", "queryAll") or (body.get("columnDelimiter") or "COMMA") != "COMMA":
+            raise SfError(400, "INVALIDJOB", "operation must be query or queryAll with COMMA")
+        compiled = self.sf.queries.compile(str(body.get("query") or ""), req.params["v"],
+                                           op == "queryAll")
+        if compiled.count_only:
+            raise SfError(400, "INVALIDJOB", "COUNT() is not supported by Bulk API 2.0 queries")
+        job = self.new_job({"operation": op, "object": compiled.obj.name,
+                            "state": "UploadComplete", "lineEnding": body.get("lineEnding")},
+                           req.params["v"])
+        job.compiled = compiled
+        self.spawn(self.run_query, job)
+        return json_response(job.snapshot())
+
+    def run_query(self, job: Job) -> None:
+        c = job.compiled
+        assert c is not None
+        job.set(state="InProgress")
+        table = f"bulkq_{job.id.lower()}"
+        cur = self.sf.org.new_cursor()
+        try:
+            cur.execute(f"CREATE TABLE {table} AS SELECT row_number() OVER () AS rn, r FROM "
+                        f"({c.csv_sql()})", c.params)
+            row = cur.execute(f"SELECT count(*) FROM {table}").fetchone()
+            job.table = table
+            job.set(state="JobComplete", numberRecordsProcessed=int(row[0]) if row else 0)
+        except Exception as exc:
+            job.set(state="Failed", errorMessage=str(exc))
+        finally:
+            cur.close()
+
+    def results(self, req: Request) -> Response:
+        job = self.job(req)
+        if job.info["state"] != "JobComplete" or job.table is None or job.compiled is None:
+            raise SfError(400, "API_ERROR", "the job is not complete")
+        start = int(base64.b64decode(req.arg("locator") or "MA==").decode() or 0)
+        size = int(req.arg("maxRecords") or DEFAULT_PAGE)
+        rows = self.sf.org.cursor().execute(
+            f"SELECT r FROM {job.table} WHERE rn > ? AND rn <= ? ORDER BY rn",
+            [start, start + size]).fetchall()
+        total = int(job.info["numberRecordsProcessed"])
+        end = start + len(rows)
+        locator = base64.b64encode(str(end).encode()).decode() if end < total else "null"
+        eol = "\r\n" if job.info["lineEnding"] == "CRLF" else "\n"
+        text = eol.join([job.compiled.csv_header, *(r[0] for r in rows)]) + eol
+        return Response(200, text.encode(), {"Content-Type": "text/csv",
+                                             "Sforce-Locator": locator,
+                                             "Sforce-NumberOfRecords": str(len(rows))})
+
+    # ---- ingest jobs -----------------------------------------------------------------
+    def create_ingest(self, req: Request) -> Response:
+        body = req.json() or {}
+        obj = self.sf.registry.get(str(body.get("object") or ""))
+        op = body.get("operation")
+        if obj is None:
+            raise SfError(400, "INVALIDJOB", f"Unable to find object: {body.get('object')}")
+        if op not in ("insert", "update", "upsert", "delete", "hardDelete"):
+            raise SfError(400, "INVALIDJOB", f"Invalid operation: {op}")
+        if op == "upsert" and not body.get("externalIdFieldName"):
+            raise SfError(400, "INVALIDJOB", "External ID was blank for upsert")
+        job = self.new_job({"operation": op, "object": obj.name, "state": "Open",
+                            "externalIdFieldName": body.get("externalIdFieldName"),
+                            "lineEnding": body.get("lineEnding"),
+                            "contentUrl": f"services/data/v{req.params['v']}/jobs/ingest/"},
+                           req.params["v"])
+        job.info["contentUrl"] += f"{job.id}/batches"
+        return json_response(job.snapshot())
+
+    def upload(self, req: Request) -> Response:
+        job = self.job(req)
+        if job.info["state"] != "Open":
+            raise SfError(400, "INVALIDJOB", "the job is not open for uploads")
+        job.append(req.body)
+        return Response(201)
+
+    def set_state(self, req: Request) -> Response:
+        job, state = self.job(req), str((req.json() or {}).get("state"))
+        if state == "Aborted":
+            job.set(state="Aborted")
+        elif state == "UploadComplete" and job.info["state"] == "Open":
+            job.set(state="UploadComplete")
+            self.spawn(ingest_rows, self.sf, job, req.path)
+        else:
+            raise SfError(400, "INVALIDJOB", f"cannot move the job to state {state}")
+        return json_response(job.snapshot())
+
+    def get_job(self, req: Request) -> Response:
+        return json_response(self.job(req).snapshot())
+
+    def delete_job(self, req: Request) -> Response:
+        job = self.job(req)
+        with self._lock:
+            self.jobs.pop(job.id, None)
+        self.drop(job)
+        return Response(204)
+
+    def ingest_results(self, req: Request) -> Response:
+        job = self.job(req)
+        kind = req.params["kind"]
+        return Response(200, result_csv(job, kind).encode(), {"Content-Type": "text/csv"})
+
+    def drop(self, job: Job) -> None:
+        if job.table:
+            with self.sf.org.writing() as con:
+                con.execute(f"DROP TABLE IF EXISTS {job.table}")
+        job.remove_files()
+
+    def close(self) -> None:
+        for t in list(self.threads):
+            t.join()
+        for job in list(self.jobs.values()):
+            job.remove_files()
+
+
+def parse_csv(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
+    reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
+    return list(reader.fieldnames or []), list(reader)

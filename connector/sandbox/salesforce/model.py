@@ -1,0 +1,156 @@
+"""The Salesforce view of the org: sObjects and fields over the neutral core tables.
+
+Each field knows its describe attributes and how to read it (`sql`, a template over the
+table alias `{t}`) and write it (`column`). The registry is mutable: the Tooling API adds
+custom objects and fields at run time.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from ..ids import PREFIX
+
+
+@dataclass
+class SField:
+    """One field of an sObject, with what describe reports about it."""
+
+    name: str
+    type: str
+    label: str = ""
+    column: str | None = None  # writable core column, when the field maps onto one
+    sql: str | None = None  # read expression over `{t}`; defaults to {t}.column
+    reference_to: tuple[str, ...] = ()
+    relationship_name: str | None = None
+    custom: bool = False
+    updateable: bool = True
+    createable: bool = True
+    nillable: bool = True
+    external_id: bool = False
+    unique: bool = False
+    picklist: tuple[str, ...] = ()
+    length: int = 0
+    precision: int = 0
+    scale: int = 0
+    # Polymorphic references: the core column holding the target kind, and kind → sObject.
+    kind_column: str | None = None
+    kinds: dict[str, str] = field(default_factory=dict)
+
+    def read_sql(self, t: str) -> str:
+        """SQL reading this field from alias `t`."""
+        if self.sql is not None:
+            return self.sql.format(t=t)
+        return f"{t}.{self.column}"
+
+
+@dataclass
+class SObject:
+    """An sObject type: its core table, key prefix, fields, and row filter."""
+
+    name: str
+    table: str
+    prefix: str
+    label: str
+    fields: dict[str, SField] = field(default_factory=dict)  # lower-case name → field
+    custom: bool = False
+    row_filter: str | None = None  # e.g. Task and Event share the activities table
+    defaults: dict[str, object] = field(default_factory=dict)  # core values on create
+    queryable: bool = True
+    writable: bool = True
+
+    @property
+    def label_plural(self) -> str:
+        return self.label + "s"
+
+    def get(self, name: str) -> SField | None:
+        return self.fields.get(name.lower())
+
+    def add(self, f: SField) -> None:
+        self.fields[f.name.lower()] = f
+
+    def relationship(self, name: str) -> SField | None:
+        """The reference field whose relationship name is `name` (case-insensitive)."""
+        low = name.lower()
+        for f in self.fields.values():
+            if f.relationship_name and f.relationship_name.lower() == low:
+                return f
+        return None
+
+
+def base_fields(prefix: str, name_sql: str | None = None) -> list[SField]:
+    """Id, Name (when given) and the audit fields every sObject has."""
+    fields = [
+        SField("Id", "id", "Record ID", sql=f"sfid('{prefix}', {{t}}.n)", updateable=False,
+               createable=False, nillable=False, length=18),
+        SField("IsDeleted", "boolean", "Deleted", column="is_deleted", updateable=False,
+               createable=False, nillable=False),
+        SField("CreatedDate", "datetime", "Created Date", column="created_at", updateable=False,
+               createable=False, nillable=False),
+        SField("LastModifiedDate", "datetime", "Last Modified Date", column="modified_at",
+               updateable=False, createable=False, nillable=False),
+        SField("SystemModstamp", "datetime", "System Modstamp", column="system_modstamp",
+               updateable=False, createable=False, nillable=False),
+    ]
+    if name_sql is not None:
+        fields.insert(1, SField("Name", "string", "Name", sql=name_sql, updateable=False,
+                                createable=False, length=121))
+    return fields
+
+
+def ref(name: str, column: str, target: str, rel: str | None, **kw: object) -> SField:
+    """A lookup field to `target` stored in core column `column`."""
+    label = str(kw.pop("label", name.removesuffix("Id")))
+    return SField(name, "reference", label, column=column,
+                  sql=f"sfid('{OBJECT_PREFIX[target]}', {{t}}.{column})",
+                  reference_to=(target,), relationship_name=rel, length=18, **kw)  # type: ignore[arg-type]
+
+
+def poly(name: str, kind_col: str, n_col: str, kinds: dict[str, str], rel: str) -> SField:
+    """A polymorphic lookup (WhoId, WhatId): the kind column says which object."""
+    whens = " ".join(
+        f"WHEN '{k}' THEN sfid('{OBJECT_PREFIX[o]}', {{t}}.{n_col})" for k, o in kinds.items()
+    )
+    return SField(name, "reference", name.removesuffix("Id"), column=n_col,
+                  sql=f"CASE {{t}}.{kind_col} {whens} END", reference_to=tuple(kinds.values()),
+                  relationship_name=rel, kind_column=kind_col, kinds=kinds, length=18)
+
+
+OBJECT_PREFIX: dict[str, str] = {
+    "User": PREFIX["users"], "UserRole": PREFIX["teams"], "Account": PREFIX["accounts"],
+    "Contact": PREFIX["contacts"], "Lead": PREFIX["leads"], "Opportunity": PREFIX["opportunities"],
+    "OpportunityLineItem": PREFIX["line_items"], "Product2": PREFIX["products"],
+    "PricebookEntry": PREFIX["price_entries"], "Pricebook2": PREFIX["pricebooks"],
+    "Task": PREFIX["task"], "Event": PREFIX["event"], "Campaign": PREFIX["campaigns"],
+    "CurrencyType": PREFIX["currencies"], "DatedConversionRate": PREFIX["dated_rates"],
+    "NPS_Response__c": PREFIX["surveys"],
+}
+
+
+class Registry:
+    """All sObjects of the org, by case-insensitive name; safe to extend while serving."""
+
+    def __init__(self, objects: list[SObject]) -> None:
+        self._lock = threading.Lock()
+        self._objects = {o.name.lower(): o for o in objects}
+
+    def get(self, name: str) -> SObject | None:
+        with self._lock:
+            return self._objects.get(name.lower())
+
+    def add(self, obj: SObject) -> None:
+        with self._lock:
+            self._objects[obj.name.lower()] = obj
+            OBJECT_PREFIX[obj.name] = obj.prefix
+
+    def all(self) -> list[SObject]:
+        with self._lock:
+            return list(self._objects.values())
+
+    def by_prefix(self, prefix: str) -> SObject | None:
+        with self._lock:
+            for o in self._objects.values():
+                if o.prefix == prefix:
+                    return o
+        return None

@@ -1,0 +1,117 @@
+"""Batch create / update / upsert / delete with allOrNone semantics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import RecordError
+from .model import SField, SObject
+from .writes import Result, Writer, core_values
+
+ROLLED_BACK = RecordError(
+    "ALL_OR_NONE_OPERATION_ROLLED_BACK",
+    "Record rolled back because not all records were valid and the request was using "
+    "AllOrNone header",
+)
+
+
+def failure(err: RecordError) -> Result:
+    return {"success": False, "errors": [err.as_dict()]}
+
+
+def finish(checked: list[Any], all_or_none: bool) -> list[Any] | None:
+    """None when allOrNone and something failed (nothing may be written)."""
+    if all_or_none and any(isinstance(c, RecordError) for c in checked):
+        return None
+    return checked
+
+
+def rolled_back(checked: list[Any]) -> list[Result]:
+    return [failure(c if isinstance(c, RecordError) else ROLLED_BACK) for c in checked]
+
+
+def create(w: Writer, obj: SObject, records: list[dict[str, Any]], all_or_none: bool,
+           method: str, path: str) -> list[Result]:
+    checked = w.validate(records, lambda r: {**obj.defaults, **core_values(obj, r, True)},
+                         method, path)
+    if finish(checked, all_or_none) is None:
+        return rolled_back(checked)
+    good = [c for c in checked if not isinstance(c, RecordError)]
+    keys = iter(w.org.insert_many(obj.table, good))
+    return [failure(c) if isinstance(c, RecordError) else w.result(obj, next(keys))
+            for c in checked]
+
+
+def update(w: Writer, obj: SObject, records: list[dict[str, Any]], all_or_none: bool,
+           method: str, path: str) -> list[Result]:
+    live = w.lookup_ids(obj, [str(r.get("Id") or "") for r in records])
+
+    def check(r: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        rid = str(r.get("Id") or "")
+        if rid not in live:
+            code = "MALFORMED_ID" if len(rid) not in (15, 18) else "ENTITY_IS_DELETED"
+            raise RecordError(code, f"invalid record id: {rid or 'missing'}", ["Id"])
+        return live[rid], core_values(obj, r, False)
+
+    checked = w.validate(records, check, method, path)
+    if finish(checked, all_or_none) is None:
+        return rolled_back(checked)
+    w.org.update_many(obj.table, [c for c in checked if not isinstance(c, RecordError)])
+    return [failure(c) if isinstance(c, RecordError) else w.result(obj, c[0]) for c in checked]
+
+
+def upsert(w: Writer, obj: SObject, ext: SField, records: list[dict[str, Any]],
+           all_or_none: bool, method: str, path: str) -> list[Result]:
+    values = [str(r.get(ext.name, "") or "") for r in records]
+    found = w.lookup_external(obj, ext, [v for v in values if v])
+    seen: set[str] = set()
+
+    def check(r: dict[str, Any]) -> tuple[int | None, dict[str, Any]]:
+        value = str(r.get(ext.name, "") or "")
+        if not value:
+            raise RecordError("MISSING_ARGUMENT", f"{ext.name} not specified", [ext.name])
+        if value in seen or len(found.get(value, [])) > 1:
+            raise RecordError("DUPLICATE_EXTERNAL_ID", f"{ext.name}: more than one record "
+                              f"found for external id field: {value}", [ext.name])
+        seen.add(value)
+        hits = found.get(value)
+        creating = not hits
+        core = core_values(obj, {k: v for k, v in r.items() if k != ext.name}, creating)
+        core[str(ext.column)] = value
+        return (None if creating else hits[0]), ({**obj.defaults, **core} if creating else core)  # type: ignore[index]
+
+    checked = w.validate(records, check, method, path)
+    if finish(checked, all_or_none) is None:
+        return rolled_back(checked)
+    ok = [c for c in checked if not isinstance(c, RecordError)]
+    new_keys = iter(w.org.insert_many(obj.table, [c[1] for c in ok if c[0] is None]))
+    w.org.update_many(obj.table, [(c[0], c[1]) for c in ok if c[0] is not None])
+    out: list[Result] = []
+    for c in checked:
+        if isinstance(c, RecordError):
+            out.append(failure(c))
+        else:
+            out.append(w.result(obj, c[0] if c[0] is not None else next(new_keys), c[0] is None))
+    return out
+
+
+def delete(w: Writer, obj: SObject, ids: list[str], all_or_none: bool, method: str,
+           path: str, hard: bool = False) -> list[Result]:
+    live = w.lookup_ids(obj, ids)
+
+    def check(rid: str) -> int:
+        if rid not in live:
+            raise RecordError("ENTITY_IS_DELETED" if len(rid) in (15, 18) else "MALFORMED_ID",
+                              "entity is deleted" if len(rid) in (15, 18) else
+                              f"invalid record id: {rid}")
+        return live[rid]
+
+    checked = w.validate(ids, check, method, path)
+    if finish(checked, all_or_none) is None:
+        return rolled_back(checked)
+    keys = [c for c in checked if not isinstance(c, RecordError)]
+    if hard:
+        w.org.purge(obj.table, keys)
+    else:
+        w.org.soft_delete(obj.table, keys)
+    return [failure(c) if isinstance(c, RecordError) else w.result(obj, c) for c in checked]

@@ -1,0 +1,185 @@
+"""REST routes: versions, limits, describe, query, single-record CRUD, replication."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from ..http import Request, Response, Route, json_response, raw_json, route
+from ..ids import parse_sf_id
+from .describe import describe, global_describe
+from .errors import SfError
+from .literals import parse_datetime
+from .model import SObject
+from .ops import create, delete, update, upsert
+
+if TYPE_CHECKING:
+    from .surface import SalesforceSurface
+
+V = r"/services/data/v(?P<v>\d+\.\d)"
+OBJ = r"(?P<obj>\w+)"
+SF_TS = "%Y-%m-%dT%H:%M:%S.000+0000"
+
+
+class Rest:
+    """Handlers over the surface's org, registry and query engine."""
+
+    def __init__(self, sf: SalesforceSurface) -> None:
+        self.sf = sf
+
+    def routes(self) -> list[Route]:
+        s, r = self.sf, self
+        return [
+            route(s, "GET", r"/services/data/?", "versions", r.versions),
+            route(s, "GET", rf"{V}/limits/?", "limits", r.limits),
+            route(s, "GET", rf"{V}/sobjects/?", "describeGlobal", r.global_describe),
+            route(s, "GET", rf"{V}/sobjects/{OBJ}/describe/?", "describe", r.describe),
+            route(s, "GET", rf"{V}/sobjects/{OBJ}/deleted/?", "getDeleted", r.deleted),
+            route(s, "GET", rf"{V}/sobjects/{OBJ}/updated/?", "getUpdated", r.updated),
+            route(s, "GET", rf"{V}/query/?", "query", r.query),
+            route(s, "GET", rf"{V}/queryAll/?", "queryAll", r.query),
+            route(s, "GET", rf"{V}/query(?:All)?/(?P<loc>01g\w+)-(?P<pos>\d+)", "queryMore",
+                  r.query_more),
+            route(s, "POST", rf"{V}/sobjects/{OBJ}/?", "create", r.create),
+            route(s, "GET", rf"{V}/sobjects/{OBJ}/(?P<id>\w+)", "retrieve", r.retrieve),
+            route(s, "PATCH", rf"{V}/sobjects/{OBJ}/(?P<id>\w+)", "update", r.update),
+            route(s, "DELETE", rf"{V}/sobjects/{OBJ}/(?P<id>\w+)", "delete", r.delete),
+            route(s, "PATCH", rf"{V}/sobjects/{OBJ}/(?P<ext>\w+)/(?P<val>[^/]+)", "upsert",
+                  r.upsert),
+        ]
+
+    def obj(self, req: Request) -> SObject:
+        o = self.sf.registry.get(req.params["obj"])
+        if o is None:
+            raise SfError(404, "NOT_FOUND", "The requested resource does not exist")
+        return o
+
+    def versions(self, req: Request) -> Response:
+        return json_response([{"label": f"v{v}", "url": f"/services/data/v{v}.0",
+                               "version": f"{v}.0"} for v in range(52, 63)])
+
+    def limits(self, req: Request) -> Response:
+        used, cap = self.sf.usage.snapshot()
+        return json_response({
+            "DailyApiRequests": {"Max": cap, "Remaining": max(0, cap - used)},
+            "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": 10000},
+            "DailyBulkV2QueryFileStorageMB": {"Max": 1000000, "Remaining": 1000000},
+            "DataStorageMB": {"Max": 1073741824, "Remaining": 1073741824},
+        })
+
+    def global_describe(self, req: Request) -> Response:
+        return json_response(global_describe(self.sf.registry, req.params["v"]))
+
+    def describe(self, req: Request) -> Response:
+        return json_response(describe(self.sf.registry, self.obj(req), req.params["v"]))
+
+    def query(self, req: Request) -> Response:
+        soql = req.arg("q")
+        if not soql:
+            raise SfError(400, "MALFORMED_QUERY", "A query string has to be specified")
+        all_rows = "/queryAll" in req.path
+        opts = req.headers.get("sforce-query-options", "")
+        return raw_json(self.sf.queries.run(soql, req.params["v"], all_rows, opts))
+
+    def query_more(self, req: Request) -> Response:
+        return raw_json(self.sf.queries.more(req.params["loc"], int(req.params["pos"]),
+                                             req.params["v"]))
+
+    def retrieve(self, req: Request) -> Response:
+        obj, rid = self.obj(req), req.params["id"]
+        fields = req.arg("fields") or ", ".join(f.name for f in obj.fields.values())
+        soql = f"SELECT {fields} FROM {obj.name} WHERE Id = '{rid.replace(chr(39), '')}'"
+        body = self.sf.queries.run(soql, req.params["v"], all_rows=True)
+        import json
+
+        records = json.loads(body)["records"]
+        if not records:
+            raise SfError(404, "NOT_FOUND", "The requested resource does not exist")
+        if records[0].get("IsDeleted"):
+            raise SfError(404, "ENTITY_IS_DELETED", "entity is deleted")
+        return json_response(records[0])
+
+    def create(self, req: Request) -> Response:
+        obj = self.obj(req)
+        res = create(self.sf.writer, obj, [req.json() or {}], True, req.method, req.path)[0]
+        if not res["success"]:
+            raise_record(res)
+        return json_response(res, 201)
+
+    def update(self, req: Request) -> Response:
+        obj = self.obj(req)
+        rec = {**(req.json() or {}), "Id": req.params["id"]}
+        res = update(self.sf.writer, obj, [rec], True, req.method, req.path)[0]
+        if not res["success"]:
+            raise_record(res)
+        return Response(204)
+
+    def delete(self, req: Request) -> Response:
+        obj = self.obj(req)
+        res = delete(self.sf.writer, obj, [req.params["id"]], True, req.method, req.path)[0]
+        if not res["success"]:
+            raise_record(res, 404)
+        return Response(204)
+
+    def upsert(self, req: Request) -> Response:
+        obj = self.obj(req)
+        ext = obj.get(req.params["ext"])
+        if ext is None or not (ext.external_id or ext.name == "Id"):
+            raise SfError(404, "NOT_FOUND", f"Provided external ID field does not exist or is "
+                          f"not accessible: {req.params['ext']}")
+        rec = {**(req.json() or {}), ext.name: unquote(req.params["val"])}
+        res = upsert(self.sf.writer, obj, ext, [rec], True, req.method, req.path)[0]
+        if not res["success"]:
+            raise_record(res)
+        return json_response(res, 201 if res.get("created") else 200)
+
+    def deleted(self, req: Request) -> Response:
+        obj, (start, end) = self.obj(req), self.window(req)
+        rows = self.sf.org.cursor().execute(
+            f"SELECT sfid('{obj.prefix}', n), deleted_at FROM {obj.table} t WHERE is_deleted "
+            f"AND deleted_at >= ? AND deleted_at < ?{self.flt(obj)} ORDER BY deleted_at",
+            [start, end]).fetchall()
+        earliest = self.sf.org.clock.now() - dt.timedelta(days=15)
+        return json_response({
+            "deletedRecords": [{"id": i, "deletedDate": d.strftime(SF_TS)} for i, d in rows],
+            "earliestDateAvailable": earliest.strftime(SF_TS),
+            "latestDateCovered": end.strftime(SF_TS)})
+
+    def updated(self, req: Request) -> Response:
+        obj, (start, end) = self.obj(req), self.window(req)
+        rows = self.sf.org.cursor().execute(
+            f"SELECT sfid('{obj.prefix}', n) FROM {obj.table} t WHERE NOT is_deleted AND "
+            f"system_modstamp >= ? AND system_modstamp < ?{self.flt(obj)} ORDER BY n",
+            [start, end]).fetchall()
+        return json_response({"ids": [r[0] for r in rows],
+                              "latestDateCovered": end.strftime(SF_TS)})
+
+    @staticmethod
+    def flt(obj: SObject) -> str:
+        return f" AND ({obj.row_filter.format(t='t')})" if obj.row_filter else ""
+
+    def window(self, req: Request) -> tuple[dt.datetime, dt.datetime]:
+        """start/end of getDeleted/getUpdated: within the last 30 days, minute precision."""
+        try:
+            start = parse_datetime(req.arg("start") or "")
+            end = parse_datetime(req.arg("end") or "")
+        except ValueError as exc:
+            raise SfError(400, "MALFORMED_QUERY", "start and end must be dateTime values") from exc
+        now = self.sf.org.clock.now()
+        if start < now - dt.timedelta(days=30):
+            raise SfError(400, "INVALID_REPLICATION_DATE", "startDate cannot be more than 30 "
+                          "days ago")
+        if end <= start:
+            raise SfError(400, "INVALID_REPLICATION_DATE", "endDate must be after startDate")
+        return start.replace(second=0, microsecond=0), min(end, now).replace(second=0,
+                                                                             microsecond=0)
+
+
+def raise_record(res: dict[str, Any], status: int = 400) -> None:
+    err = res["errors"][0]
+    raise SfError(status, err["statusCode"], err["message"], err.get("fields") or [])
+
+
+def is_id(value: str) -> bool:
+    return parse_sf_id(value) is not None

@@ -1,0 +1,109 @@
+"""`Sandbox`: the org, its surfaces and the HTTPS server, started and stopped as one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from .app import App
+from .clock import Clock
+from .faults import Fault, FaultSet
+from .org import Org
+from .salesforce.surface import DEFAULT_DAILY_LIMIT, SalesforceSurface
+from .server import TLSServer, make_tls
+from .stats import Stats
+
+
+class Sandbox:
+    """A loopback HTTPS CRM emulator serving one generated org.
+
+    `with Sandbox(seed=7, scale=1.0) as sb:` starts it on a free port; `sb.info` holds
+    what clients need to connect; `sb.faults`, `sb.stats()`, `sb.org` drive and observe it.
+    """
+
+    def __init__(self, seed: int = 7, scale: float = 1.0, port: int = 0,
+                 faults: list[Fault | dict[str, Any] | str] | None = None,
+                 daily_api_limit: int = DEFAULT_DAILY_LIMIT, now: dt.datetime | None = None,
+                 memory_limit: str = "1GB") -> None:
+        self.seed, self.scale, self.port = seed, scale, port
+        self.daily_api_limit, self.memory_limit = daily_api_limit, memory_limit
+        self.clock = Clock(now)
+        self.faults = FaultSet(seed, faults)
+        self._stats = Stats()
+        self._dir: Path | None = None
+        self._server: TLSServer | None = None
+        self._thread: threading.Thread | None = None
+        self.info: dict[str, Any] = {}
+
+    def start(self) -> Sandbox:
+        """Generate the org, then serve; returns self once ready."""
+        self._dir = Path(tempfile.mkdtemp(prefix="crm-kpi-sandbox-"))
+        try:
+            self.org = Org(self._dir / "org.duckdb", self.seed, self.scale, self.clock,
+                           self.memory_limit)
+            ctx, ca_file = make_tls(self._dir)
+            self.app = App(self.faults, self._stats)
+            self._server = TLSServer(self.port, self.app, ctx)
+            base = f"https://127.0.0.1:{self._server.server_address[1]}"
+            self.salesforce = SalesforceSurface(self.org, self.faults, self._dir, base,
+                                                self.daily_api_limit)
+            self.app.mount(self.salesforce)
+        except BaseException:
+            self.stop()
+            raise
+        self.info = self._info(ca_file, base)
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.1}, name="sandbox-server")
+        self._thread.start()
+        return self
+
+    def _info(self, ca_file: Path, base: str) -> dict[str, Any]:
+        c = self.salesforce.creds
+        return {
+            "ca_file": str(ca_file), "base_url": base,
+            "salesforce": {
+                "instance_url": base, "login_url": base, "access_token": c.access_token,
+                "consumer_key": c.client_id, "client_id": c.client_id,
+                "client_secret": c.client_secret, "username": c.username,
+                "password": c.password, "security_token": c.security_token,
+                "refresh_token": c.refresh_token, "jwt_private_key_file": str(c.private_key_file),
+                "jwt_certificate_file": str(c.certificate_file), "org_id": c.org_id,
+                "user_id": c.user_id,
+            },
+        }
+
+    def stop(self) -> None:
+        """Stop serving, close every connection, thread and file; remove the temp dir."""
+        if self._server is not None:
+            if self._thread is not None:
+                self._server.shutdown()
+                self._thread.join()
+            self._server.close_connections()
+            self._server.server_close()
+            self._server = None
+        if hasattr(self, "app"):
+            self.app.close()
+        if hasattr(self, "org"):
+            self.org.close()
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+
+    def stats(self) -> dict[str, Any]:
+        """Calls served per endpoint, per status, and faults fired."""
+        return self._stats.snapshot()
+
+    def reset_stats(self) -> None:
+        self._stats.reset()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()

@@ -1,0 +1,129 @@
+"""The HTTPS server: threaded, keep-alive, TLS with a CA generated at start.
+
+One thread per connection (clients keep connections alive, so threads are few), the
+TLS handshake done in that thread so a slow client never stalls `accept`. Stopping
+shuts down every open connection, so no thread outlives the sandbox.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import trustme
+
+from .app import App
+from .http import Request, Response
+
+MAX_URI = 16_384  # Salesforce REST answers 414 above this many bytes of URI
+
+
+def make_tls(folder: Path) -> tuple[ssl.SSLContext, Path]:
+    """A fresh CA and a server certificate for 127.0.0.1/localhost; returns (ctx, ca file)."""
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(ctx)
+    ca_file = folder / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    return ctx, ca_file
+
+
+class Handler(BaseHTTPRequestHandler):
+    """Turns HTTP/1.1 exchanges into `Request`s for the App."""
+
+    protocol_version = "HTTP/1.1"
+    server: TLSServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the sandbox reports through its stats, not stderr."""
+
+    def handle_one_request(self) -> None:
+        try:
+            super().handle_one_request()
+        except (ConnectionError, ssl.SSLError, TimeoutError, OSError):
+            self.close_connection = True
+
+    def _any(self) -> None:
+        if len(self.path) > MAX_URI:
+            self.send_bytes(self.server.app_uri_too_long())
+            return
+        req = Request(self.command, self.path,
+                      {k.lower(): v for k, v in self.headers.items()}, self.read_body())
+        resp = self.server.app.dispatch(req)
+        if resp.drop:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self.send_bytes(resp)
+
+    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = _any
+
+    def read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().strip().split(b";")[0], 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def send_bytes(self, resp: Response) -> None:
+        self.send_response(resp.status)
+        for k, v in resp.headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(resp.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(resp.body)
+
+
+class TLSServer(ThreadingHTTPServer):
+    """ThreadingHTTPServer that wraps each accepted socket in TLS in its own thread."""
+
+    daemon_threads = False
+    block_on_close = True
+    request_queue_size = 128
+
+    def __init__(self, port: int, app: App, ctx: ssl.SSLContext) -> None:
+        self.app, self.ctx = app, ctx
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        super().__init__(("127.0.0.1", port), Handler)
+
+    def app_uri_too_long(self) -> Response:
+        from .http import json_response
+
+        return json_response([{"message": f"The request URI exceeds {MAX_URI} bytes",
+                               "errorCode": "URI_TOO_LONG"}], 414)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            tls = self.ctx.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            self.shutdown_request(request)
+            return
+        with self._open_lock:
+            self._open.add(tls)
+        try:
+            super().process_request_thread(tls, client_address)
+        finally:
+            with self._open_lock:
+                self._open.discard(tls)
+
+    def close_connections(self) -> None:
+        """Cut every open connection so that idle keep-alive threads end now."""
+        with self._open_lock:
+            for sock in list(self._open):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
