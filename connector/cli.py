@@ -59,6 +59,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     compute.set_defaults(handler=_cmd_compute)
 
+    run = commands.add_parser("run", help="the nightly job: pull, compute, push")
+    _config_arg(run)
+    run.add_argument("--dry-run", action="store_true", help="print what would be written")
+    run.add_argument("--log-format", choices=["auto", "plain", "json"], default="auto")
+    run.set_defaults(handler=_cmd_run)
+
+    status = commands.add_parser("status", help="the last runs, from the store")
+    _config_arg(status)
+    status.add_argument("--limit", type=int, default=10)
+    status.set_defaults(handler=_cmd_status)
+
+    validate = commands.add_parser("validate", help="check config, mappings and the CRMs")
+    _config_arg(validate)
+    validate.set_defaults(handler=_cmd_validate)
+
     demo = commands.add_parser("demo", help="run the whole pipeline on the bundled sample org")
     demo.add_argument("--workdir", type=Path, default=Path(".demo"))
     demo.set_defaults(handler=_cmd_demo)
@@ -123,6 +138,53 @@ def _latest_month(store: Store) -> str | None:
         "SELECT max(period) FROM kpi_results WHERE period_type = 'month'"
     ).fetchone()
     return None if row is None else row[0]
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from connector.config import load_config
+    from connector.run import format_summary, run_nightly
+    from connector.runlog import RunLog
+
+    config = load_config(args.config)
+    log = RunLog(args.log_format)
+    summary = run_nightly(config, log, dry_run=args.dry_run)
+    log.print(format_summary(summary))
+    return summary.exit_code
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from connector.config import load_config
+    from connector.run import recent_runs
+
+    config = load_config(args.config)
+    if not config.store.path.exists():
+        print(f"no runs yet: {config.store.path} does not exist")
+        return EXIT_OK
+    with Store(config.store.path) as store:
+        runs = recent_runs(store, args.limit)
+    for run_id, command, started, finished, status, _ in runs:
+        took = f"{(finished - started).total_seconds():.1f} s" if finished else "-"
+        print(f"{run_id}  {started:%Y-%m-%d %H:%M:%S}  {took:>9}  {status:<24} {command}")
+    if not runs:
+        print("no runs yet")
+    return EXIT_OK
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from connector.config import load_config
+    from connector.pipeline import build_source
+
+    config = load_config(args.config)
+    problems: list[str] = []
+    for source_config in config.sources:
+        try:
+            problems += build_source(config, source_config).validate()
+        except ConfigError as exc:
+            problems += exc.messages
+    if problems:
+        raise ConfigError(problems)
+    print(f"{args.config}: config, mappings and {len(config.sources)} source(s) are valid")
+    return EXIT_OK
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

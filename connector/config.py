@@ -118,9 +118,17 @@ class SourceBase(ConfigModel):
     """
 
     factory: ClassVar[str]
+    # "module:function" building the writer that pushes KPIs back into this CRM, if any:
+    # `function(source_config, config) -> connector.writers.base.Writer`.
+    writer_factory: ClassVar[str | None] = None
 
     name: SourceName
     type: str
+
+    @property
+    def pushes(self) -> bool:
+        """Whether KPIs are written back into this source's CRM."""
+        return self.writer_factory is not None
 
 
 class FilesSource(SourceBase):

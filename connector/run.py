@@ -1,0 +1,197 @@
+"""`crm-kpi run`: pull every source, compute, push to every writer — one run, one lock.
+
+Every stage is idempotent and keeps its own checkpoints (source cursors, last values
+pushed), so a run killed at any point simply runs again: nothing is duplicated and
+nothing is lost. The run log in the store says what each run did.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import json
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from connector.config import Config, SourceBase
+from connector.errors import EXIT_OK, EXIT_RECORD_FAILURES, CrmKpiError
+from connector.lock import RunLock
+from connector.pipeline import build_source, compute_kpis
+from connector.runlog import RunLog
+from connector.store import Store
+
+
+@dataclass
+class RunSummary:
+    """What one run did, as shown at its end and kept in the `runs` table."""
+
+    run_id: str
+    status: str = "running"
+    pulled: int = 0
+    quarantined: int = 0
+    deleted: int = 0
+    findings: int = 0
+    kpi_rows: int = 0
+    written: int = 0
+    unchanged: int = 0
+    failed: list[str] = field(default_factory=list)
+    planned: list[str] = field(default_factory=list)
+    api_calls: dict[str, int] = field(default_factory=dict)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """0 all written, 1 finished with per-record failures."""
+        return EXIT_RECORD_FAILURES if self.failed else EXIT_OK
+
+
+def new_run_id() -> str:
+    """Sortable and unique: UTC start time plus a random suffix."""
+    return f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+
+
+def lock_path(config: Config) -> Path:
+    """The lock file of the config's store."""
+    return config.store.path.with_name(config.store.path.name + ".lock")
+
+
+def run_nightly(
+    config: Config, log: RunLog, *, dry_run: bool = False, as_of: dt.date | None = None
+) -> RunSummary:
+    """Run the whole job under the store's lock; raises LockedError if a run is going."""
+    summary = RunSummary(run_id=new_run_id())
+    writers = [(s, w) for s in config.sources if (w := writer_factory(s)) is not None]
+    with RunLock(lock_path(config), summary.run_id) as lock, Store(config.store.path) as store:
+        if lock.took_over:
+            log.event("lock", f"took over the stale lock of run {lock.took_over.get('run_id')}")
+        _record_start(store, summary, "run --dry-run" if dry_run else "run")
+        log.start(summary.run_id, stages=len(config.sources) + 1 + len(writers))
+        try:
+            _pull_stage(config, store, log, summary)
+            with _stage(summary, log, "compute"):
+                summary.kpi_rows = compute_kpis(config, store, as_of=as_of).rows
+            for source, factory in writers:
+                _push_stage(config, store, log, summary, source, factory, dry_run)
+            summary.status = "finished with failures" if summary.failed else "succeeded"
+        except CrmKpiError as exc:
+            summary.status, summary.error = "failed", str(exc)
+            raise
+        finally:
+            log.finish()
+            _record_end(store, summary)
+    return summary
+
+
+@contextmanager
+def _stage(summary: RunSummary, log: RunLog, name: str) -> Iterator[None]:
+    started = time.perf_counter()
+    log.event(name, "started")
+    yield
+    summary.stage_seconds[name] = round(time.perf_counter() - started, 3)
+    log.event(name, f"done in {summary.stage_seconds[name]:.1f} s")
+    log.advance()
+
+
+def _pull_stage(config: Config, store: Store, log: RunLog, summary: RunSummary) -> None:
+    for source_config in config.sources:
+        name = f"pull {source_config.name}"
+        with _stage(summary, log, name):
+            source = build_source(config, source_config)
+            results = source.pull(store, progress=_progress_to(log, name))
+            summary.pulled += sum(r.loaded for r in results)
+            summary.quarantined += sum(r.quarantined for r in results)
+            summary.deleted += sum(r.deleted for r in results)
+            summary.findings += sum(r.findings for r in results)
+            calls = getattr(source, "api_calls", None)
+            if isinstance(calls, int):
+                summary.api_calls[source_config.name] = calls
+
+
+def _progress_to(log: RunLog, stage: str) -> Callable[[str], None]:
+    def report(message: str) -> None:
+        log.event(stage, message)
+
+    return report
+
+
+def writer_factory(source: SourceBase) -> Callable[..., Any] | None:
+    """The writer builder of a source whose config enables pushing back, if any."""
+    if not source.pushes or source.writer_factory is None:
+        return None
+    module_name, _, function_name = source.writer_factory.partition(":")
+    factory: Callable[..., Any] = getattr(importlib.import_module(module_name), function_name)
+    return factory
+
+
+def _push_stage(
+    config: Config,
+    store: Store,
+    log: RunLog,
+    summary: RunSummary,
+    source: SourceBase,
+    factory: Callable[..., Any],
+    dry_run: bool,
+) -> None:
+    with _stage(summary, log, f"push {source.name}"):
+        writer = factory(source, config)
+        result = writer.push(store, dry_run=dry_run)
+        summary.written += int(getattr(result, "written", 0))
+        summary.unchanged += int(getattr(result, "unchanged", 0))
+        summary.failed += [f"{source.name}: {f}" for f in getattr(result, "failed", [])]
+        summary.planned += [f"{source.name}: {p}" for p in getattr(result, "planned", [])]
+        calls = getattr(result, "api_calls", None)
+        if isinstance(calls, int):
+            summary.api_calls[source.name] = summary.api_calls.get(source.name, 0) + calls
+
+
+def _record_start(store: Store, summary: RunSummary, command: str) -> None:
+    # Runs that were running when their process died are marked, not left "running".
+    store.con.execute(
+        "UPDATE runs SET status = 'interrupted', finished_at = now() WHERE status = 'running'"
+    )
+    store.con.execute(
+        "INSERT INTO runs VALUES (?, ?, now(), NULL, 'running', NULL)",
+        [summary.run_id, f"{command} (pid {os.getpid()})"],
+    )
+
+
+def _record_end(store: Store, summary: RunSummary) -> None:
+    store.con.execute(
+        "UPDATE runs SET status = ?, finished_at = now(), summary = ? WHERE run_id = ?",
+        [summary.status, json.dumps(asdict(summary), default=str), summary.run_id],
+    )
+
+
+def format_summary(summary: RunSummary) -> str:
+    """The closing summary printed at the end of a run."""
+    lines = [
+        f"run {summary.run_id}: {summary.status}",
+        f"  records pulled {summary.pulled:,}, quarantined {summary.quarantined:,}, "
+        f"marked deleted {summary.deleted:,}, findings {summary.findings:,}",
+        f"  KPI rows computed {summary.kpi_rows:,}; written {summary.written:,}, "
+        f"unchanged {summary.unchanged:,}, failed {len(summary.failed):,}",
+    ]
+    if summary.api_calls:
+        calls = ", ".join(f"{name} {n:,}" for name, n in summary.api_calls.items())
+        lines.append(f"  API calls: {calls}")
+    stages = ", ".join(f"{name} {s:.1f} s" for name, s in summary.stage_seconds.items())
+    lines.append(f"  time: {stages}")
+    lines += [f"  would write {p}" for p in summary.planned]
+    lines += [f"  FAILED {f}" for f in summary.failed]
+    return "\n".join(lines)
+
+
+def recent_runs(store: Store, limit: int = 10) -> list[tuple[Any, ...]]:
+    """The last runs, newest first: (run_id, command, started, finished, status, summary)."""
+    return store.con.execute(
+        "SELECT run_id, command, started_at, finished_at, status, summary FROM runs "
+        "ORDER BY started_at DESC LIMIT ?",
+        [limit],
+    ).fetchall()

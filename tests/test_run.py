@@ -1,0 +1,148 @@
+"""`crm-kpi run`: stages, lock, run log, exit codes, output formats and redaction."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from connector.cli import main
+from connector.config import load_config
+from connector.errors import LockedError
+from connector.lock import RunLock
+from connector.run import lock_path, recent_runs, run_nightly
+from connector.runlog import RunLog
+from connector.secrets import register_secret
+from connector.store import Store
+
+
+@pytest.fixture
+def config_path(tmp_path: Path) -> Path:
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "owners.csv").write_text("id,name,team\nu1,Ann,T1\n")
+    (exports / "opportunities.csv").write_text(
+        "id,owner_id,created_at,close_date,is_closed,is_won,amount\n"
+        "o1,u1,2025-01-05,2025-01-20,true,true,1000\n"
+        "o2,u1,2025-01-06,,true,true,500\n"
+    )
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "reporting: {currency: USD, timezone: UTC}\n"
+        "sources:\n  - {name: exports, type: files, path: exports}\n"
+    )
+    return path
+
+
+def test_run_pulls_computes_and_logs_the_run(config_path: Path) -> None:
+    config = load_config(config_path)
+    out = io.StringIO()
+    summary = run_nightly(config, RunLog("plain", out))
+    assert summary.status == "succeeded"
+    assert (summary.pulled, summary.quarantined) == (2, 1)
+    assert summary.kpi_rows > 0
+    assert set(summary.stage_seconds) == {"pull exports", "compute"}
+    assert "pull exports: done in" in out.getvalue()
+    with Store(config.store.path) as store:
+        runs = recent_runs(store)
+    assert [(r[0], r[4]) for r in runs] == [(summary.run_id, "succeeded")]
+    assert json.loads(runs[0][5])["pulled"] == 2
+    assert not lock_path(config).exists()
+
+
+def test_json_log_is_one_object_per_line(config_path: Path) -> None:
+    out = io.StringIO()
+    run_nightly(load_config(config_path), RunLog("json", out))
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert {r["stage"] for r in records} >= {"run", "pull exports", "compute"}
+    assert all(r["run_id"] for r in records)
+
+
+def test_a_second_run_while_one_holds_the_lock_exits_3(
+    config_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = load_config(config_path)
+    with RunLock(lock_path(config), "first-run"):
+        assert main(["run", "--config", str(config_path)]) == 3
+    err = capsys.readouterr().err
+    assert f"pid {os.getpid()}" in err
+    assert "first-run" in err
+    assert "since" in err
+
+
+def test_stale_lock_of_a_dead_process_is_taken_over(config_path: Path) -> None:
+    config = load_config(config_path)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    lock_path(config).write_text(json.dumps({
+        "pid": int(dead.stdout), "host": socket.gethostname(), "run_id": "killed-run",
+        "since": "2026-01-01T00:00:00+00:00",
+    }))  # fmt: skip
+    out = io.StringIO()
+    summary = run_nightly(config, RunLog("plain", out))
+    assert summary.status == "succeeded"
+    assert "took over the stale lock of run killed-run" in out.getvalue()
+
+
+def test_lock_of_another_host_is_respected(tmp_path: Path) -> None:
+    path = tmp_path / "store.lock"
+    path.write_text(json.dumps({"pid": 1, "host": "elsewhere", "run_id": "r", "since": "x"}))
+    with pytest.raises(LockedError, match="on elsewhere"):
+        RunLock(path, "mine").acquire()
+
+
+def test_interrupted_run_is_marked_and_the_next_run_finishes(config_path: Path) -> None:
+    config = load_config(config_path)
+    with Store(config.store.path) as store:
+        store.con.execute(
+            "INSERT INTO runs VALUES ('killed', 'run (pid 1)', now(), NULL, 'running', NULL)"
+        )
+    summary = run_nightly(config, RunLog("plain", io.StringIO()))
+    with Store(config.store.path) as store:
+        statuses = {r[0]: r[4] for r in recent_runs(store)}
+    assert statuses == {"killed": "interrupted", summary.run_id: "succeeded"}
+
+
+def test_status_lists_runs(config_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["status", "--config", str(config_path)]) == 0
+    assert "no runs yet" in capsys.readouterr().out
+    assert main(["run", "--config", str(config_path), "--log-format", "plain"]) == 0
+    capsys.readouterr()
+    assert main(["status", "--config", str(config_path)]) == 0
+    assert "succeeded" in capsys.readouterr().out
+
+
+def test_validate_lists_every_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "owners.csv").write_text("id,id\n1,2\n")
+    (exports / "leads.csv").write_text("")
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "reporting: {currency: USD, timezone: UTC}\n"
+        "sources:\n  - {name: exports, type: files, path: exports}\n"
+    )
+    assert main(["validate", "--config", str(path)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "owners.csv:1 header row is empty or repeats a column name",
+        "leads.csv:1 header row is empty or repeats a column name",
+    ]
+
+
+def test_no_secret_reaches_the_log(config_path: Path) -> None:
+    register_secret("s3cr3t-token-value")
+    out = io.StringIO()
+    log = RunLog("json", out)
+    log.run_id = "r"
+    log.event("pull", "calling with s3cr3t-token-value", header="Bearer s3cr3t-token-value")
+    plain = io.StringIO()
+    RunLog("plain", plain).event("pull", "token=s3cr3t-token-value")
+    assert "s3cr3t-token-value" not in out.getvalue() + plain.getvalue()
+    assert "***" in out.getvalue()
