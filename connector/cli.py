@@ -74,6 +74,10 @@ def _parser() -> argparse.ArgumentParser:
     _config_arg(validate)
     validate.set_defaults(handler=_cmd_validate)
 
+    sandbox = commands.add_parser("sandbox", help="run the loopback CRM sandbox until stopped")
+    _add_sandbox_arguments(sandbox)
+    sandbox.set_defaults(handler=_cmd_sandbox)
+
     demo = commands.add_parser("demo", help="run the whole pipeline on the bundled sample org")
     demo.add_argument("--workdir", type=Path, default=Path(".demo"))
     demo.set_defaults(handler=_cmd_demo)
@@ -82,6 +86,18 @@ def _parser() -> argparse.ArgumentParser:
 
 def _config_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, default=Path("config.yaml"), help="config file")
+
+
+def _add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
+    from connector.sandbox.cli import add_arguments
+
+    add_arguments(parser)
+
+
+def _cmd_sandbox(args: argparse.Namespace) -> int:
+    from connector.sandbox.cli import run
+
+    return run(args)
 
 
 def _cmd_pull(args: argparse.Namespace) -> int:
