@@ -283,6 +283,6 @@ def new_org() -> Iterator[Any]:
         store.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def make_target() -> Any:
     return target
