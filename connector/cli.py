@@ -70,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--limit", type=int, default=10)
     status.set_defaults(handler=_cmd_status)
 
+    init = commands.add_parser("init", help="write a commented config.yaml and its mapping")
+    init.add_argument("--crm", required=True, help="files, salesforce or hubspot")
+    init.add_argument("--dir", type=Path, default=Path("."), help="where to write them")
+    init.add_argument("--force", action="store_true", help="overwrite existing files")
+    init.set_defaults(handler=_cmd_init)
+
     validate = commands.add_parser("validate", help="check config, mappings and the CRMs")
     _config_arg(validate)
     validate.set_defaults(handler=_cmd_validate)
@@ -183,6 +189,15 @@ def _cmd_status(args: argparse.Namespace) -> int:
         print(f"{run_id}  {started:%Y-%m-%d %H:%M:%S}  {took:>9}  {status:<24} {command}")
     if not runs:
         print("no runs yet")
+    return EXIT_OK
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from connector.init import write_config
+
+    for path in write_config(args.crm, args.dir, force=args.force):
+        print(f"wrote {path}")
+    print(f"next: edit them, then crm-kpi validate --config {args.dir / 'config.yaml'}")
     return EXIT_OK
 
 

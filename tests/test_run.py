@@ -146,3 +146,18 @@ def test_no_secret_reaches_the_log(config_path: Path) -> None:
     RunLog("plain", plain).event("pull", "token=s3cr3t-token-value")
     assert "s3cr3t-token-value" not in out.getvalue() + plain.getvalue()
     assert "***" in out.getvalue()
+
+
+def test_init_writes_a_valid_config_and_refuses_to_overwrite(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "kpi"
+    assert main(["init", "--crm", "files", "--dir", str(folder)]) == 0
+    assert (folder / "mappings" / "files.yaml").is_file()
+    (folder / "exports").mkdir()
+    config = load_config(folder / "config.yaml")
+    assert [s.type for s in config.sources] == ["files"]
+    assert main(["init", "--crm", "files", "--dir", str(folder)]) == 2
+    assert "already exists (use --force to overwrite)" in capsys.readouterr().err
+    assert main(["init", "--crm", "files", "--dir", str(folder), "--force"]) == 0
+    assert main(["init", "--crm", "dynamics", "--dir", str(folder)]) == 2
