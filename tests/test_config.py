@@ -268,7 +268,8 @@ def test_bad_sources(folder: Path) -> None:
     assert problems(folder, text) == [
         f"config.yaml:10 sources[0].path: folder not found: {base / 'nope'}",
         f"config.yaml:11 sources[0].mapping: file not found: {base / 'mappings' / 'gone.yaml'}",
-        "config.yaml:13 sources[1].type: unknown source type; known: files",
+        "config.yaml:13 sources[1].type: unknown source type; known: "
+        + ", ".join(sorted(SOURCE_TYPES)),
         "config.yaml:14 sources[2]: a source must be a mapping with name and type",
     ]
 
