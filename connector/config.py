@@ -44,6 +44,7 @@ from connector.yamlfile import (
 # `Literal[<that type>]`). Add a CRM here; nothing else in this module changes.
 SOURCE_TYPES: dict[str, str] = {
     "files": "connector.config:FilesSource",
+    "salesforce": "connector.sources.salesforce.config:SalesforceSource",
 }
 
 PeriodType = Literal["month", "quarter", "year"]
