@@ -84,6 +84,13 @@ def _parser() -> argparse.ArgumentParser:
     _add_sandbox_arguments(sandbox)
     sandbox.set_defaults(handler=_cmd_sandbox)
 
+    dashboard = commands.add_parser(
+        "dashboard", help="write the KPI results as one self-contained HTML dashboard"
+    )
+    _config_arg(dashboard)
+    dashboard.add_argument("--out", type=Path, default=Path("kpis.html"), help="HTML file")
+    dashboard.set_defaults(handler=_cmd_dashboard)
+
     demo = commands.add_parser("demo", help="run the whole pipeline on the bundled sample org")
     demo.add_argument("--workdir", type=Path, default=Path(".demo"))
     demo.set_defaults(handler=_cmd_demo)
@@ -215,6 +222,15 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if problems:
         raise ConfigError(problems)
     print(f"{args.config}: config, mappings and {len(config.sources)} source(s) are valid")
+    return EXIT_OK
+
+
+def _cmd_dashboard(args: argparse.Namespace) -> int:
+    from connector.config import load_config
+    from connector.writers.html import write_dashboard
+
+    out = write_dashboard(load_config(args.config), args.out)
+    print(f"dashboard written to {out}")
     return EXIT_OK
 
 

@@ -13,6 +13,7 @@ from connector.errors import EXIT_OK, SourceError
 from connector.kpi.periods import period_of
 from connector.pipeline import compute_kpis, open_store, pull
 from connector.report import fetch_results, render_table
+from connector.writers.html import write_dashboard
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -65,6 +66,7 @@ def run_demo(workdir: Path, console: Console) -> int:
         console.rule(f"3. results: company KPIs for {quarter}")
         rows = fetch_results(store, quarter, ["company"], breakdowns=False)
         render_table(rows, config.reporting.currency, console)
+    console.print(f"Dashboard: {write_dashboard(config, workdir / 'kpis.html')}")
     console.print(
         f"\nStore: {config.store.path} (table kpi_results). Try:\n"
         f"  crm-kpi compute --config {workdir / 'config.yaml'} --period {quarter} --scope team"

@@ -1,0 +1,1 @@
+"""Writers: put KPI results where people look at them."""

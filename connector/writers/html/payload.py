@@ -1,0 +1,250 @@
+"""The dashboard's data: kpi_results read into a compact JSON-ready payload.
+
+Series are columnar and aligned with the period lists (`periods[type][i]` is the period
+of `series[scope][kpi][type]["v"][i]`), so the page carries each period key once.
+Scopes are "company" and "team:<name>"; the heat map holds owner attainments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from connector.kpi.periods import PERIOD_TYPES
+from connector.kpi_keys import HIGHER_IS_BETTER, KPI_KEYS
+from connector.report import DAY_KPIS, MONEY_KPIS, MULTIPLE_KPIS, SCORE_KPIS
+from connector.schema import CONTACT_METHODS
+from connector.store import Store
+
+Json = dict[str, Any]
+
+KPI_LABELS: dict[str, str] = {
+    "total_revenue": "Revenue",
+    "gross_margin": "Gross margin",
+    "sales_growth": "Sales growth",
+    "lead_to_opportunity": "Lead → opportunity",
+    "closing_ratio": "Closing ratio",
+    "lead_to_sale": "Lead → sale",
+    "sales_by_contact_method": "Sales by contact method",
+    "avg_sales_cycle_days": "Sales cycle",
+    "arpa": "Revenue per account",
+    "cac": "CAC",
+    "clv": "CLV",
+    "clv_to_cac": "CLV : CAC",
+    "retention_rate": "Retention",
+    "churn_rate": "Churn",
+    "nps": "NPS",
+}
+
+# Contact-method rates exist only per method, so they have no single attainment per rep.
+HEAT_KPIS: tuple[str, ...] = tuple(k for k in KPI_KEYS if k != "sales_by_contact_method")
+
+
+@dataclass(frozen=True)
+class Meta:
+    """What the page says about where its numbers come from."""
+
+    title: str
+    source: str
+    config: str
+    currency: str
+
+
+def kpi_unit(kpi: str) -> str:
+    """How a KPI is shown: money, days, score (NPS), multiple (x:1) or ratio (as %)."""
+    if kpi in MONEY_KPIS:
+        return "money"
+    if kpi in DAY_KPIS:
+        return "days"
+    if kpi in SCORE_KPIS:
+        return "score"
+    if kpi in MULTIPLE_KPIS:
+        return "multiple"
+    return "ratio"
+
+
+def compact(value: float | None) -> float | int | None:
+    """A number rounded for display: whole units from 1000 up, else 4 significant digits."""
+    if value is None or math.isnan(value) or math.isinf(value):
+        return None
+    if abs(value) >= 1000:
+        return round(value)
+    if value == 0:
+        return 0
+    digits = 3 - math.floor(math.log10(abs(value)))
+    rounded = round(value, digits)
+    return int(rounded) if rounded == int(rounded) and abs(rounded) >= 1 else rounded
+
+
+def natural_key(text: str) -> list[Any]:
+    """Sort key putting "Rep 2" before "Rep 10"."""
+    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", text)]
+
+
+def build_payload(store: Store, meta: Meta) -> Json:
+    """Everything the page draws, from the kpi_results and owners tables of `store`."""
+    periods = _periods(store)
+    owners = _owners(store)
+    return {
+        "meta": {**_meta(store, meta), "generatedAt": _utc_text(dt.datetime.now(dt.UTC))},
+        "kpis": {
+            k: {"label": KPI_LABELS[k], "unit": kpi_unit(k), "higher": HIGHER_IS_BETTER[k]}
+            for k in KPI_KEYS
+        },
+        "periods": periods,
+        "spans": _spans(store),
+        "defaults": _default_selection(store, periods),
+        "teams": sorted({o["team"] for o in owners if o["team"]}, key=natural_key),
+        "owners": owners,
+        "series": _series(store, periods),
+        "methods": _methods(store, periods),
+        "heatKpis": list(HEAT_KPIS),
+        "heat": _heat(store, periods, [o["id"] for o in owners]),
+    }
+
+
+def _meta(store: Store, meta: Meta) -> Json:
+    row = store.con.execute("SELECT max(computed_at) FROM kpi_results").fetchone()
+    computed = row[0] if row is not None else None
+    return {
+        "title": meta.title,
+        "source": meta.source,
+        "config": meta.config,
+        "currency": meta.currency,
+        "computedAt": _utc_text(computed) if isinstance(computed, dt.datetime) else None,
+    }
+
+
+def _utc_text(moment: dt.datetime) -> str:
+    """'2026-11-23 13:17 UTC' (naive timestamps in the store are UTC)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC)
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def _periods(store: Store) -> dict[str, list[str]]:
+    rows = store.con.execute(
+        "SELECT DISTINCT period_type, period FROM kpi_results ORDER BY period_type, period"
+    ).fetchall()
+    return {t: [str(p) for pt, p in rows if pt == t] for t in PERIOD_TYPES}
+
+
+def _owners(store: Store) -> list[Json]:
+    rows = store.con.execute(
+        "SELECT id, coalesce(name, id), team FROM owners WHERE NOT is_deleted"
+    ).fetchall()
+    owners = [{"id": str(i), "name": str(n), "team": t} for i, n, t in rows]
+    return sorted(owners, key=lambda o: natural_key(o["name"]))
+
+
+def _spans(store: Store) -> dict[str, dict[str, list[str]]]:
+    """Per quarter and year: [first month, last month] keys, for the monthly revenue chart."""
+    rows = store.con.execute(
+        "SELECT DISTINCT period_type, period, period_start, period_end FROM kpi_results "
+        "WHERE period_type IN ('quarter', 'year') ORDER BY period"
+    ).fetchall()
+    spans: dict[str, dict[str, list[str]]] = {"quarter": {}, "year": {}}
+    for period_type, period, start, end in rows:
+        last = end - dt.timedelta(days=1)
+        spans[period_type][str(period)] = [f"{start:%Y-%m}", f"{last:%Y-%m}"]
+    return spans
+
+
+def _default_selection(store: Store, periods: dict[str, list[str]]) -> Json:
+    """The latest quarter with revenue (else the latest period of any type)."""
+    row = store.con.execute(
+        "SELECT max(period) FROM kpi_results WHERE kpi = 'total_revenue' "
+        "AND period_type = 'quarter' AND scope_type = 'company' "
+        "AND breakdown_type IS NULL AND value > 0"
+    ).fetchone()
+    if row is not None and row[0] is not None:
+        return {"periodType": "quarter", "period": str(row[0])}
+    for period_type in ("quarter", "month", "year"):
+        if periods[period_type]:
+            return {"periodType": period_type, "period": periods[period_type][-1]}
+    return {"periodType": "quarter", "period": None}
+
+
+def _scope_key(scope_type: str, scope_id: str | None) -> str:
+    return "company" if scope_type == "company" else f"team:{scope_id}"
+
+
+def _index(periods: dict[str, list[str]]) -> dict[tuple[str, str], int]:
+    return {(t, p): i for t, keys in periods.items() for i, p in enumerate(keys)}
+
+
+def _series(store: Store, periods: dict[str, list[str]]) -> dict[str, Json]:
+    """series[scope][kpi][period type] = {"v": values, "t": targets, "a": attainments}."""
+    rows = store.con.execute(
+        "SELECT scope_type, scope_id, kpi, period_type, period, value, target, attainment "
+        "FROM kpi_results WHERE breakdown_type IS NULL AND scope_type IN ('company', 'team')"
+    ).fetchall()
+    index = _index(periods)
+    series: dict[str, Json] = {}
+    for scope_type, scope_id, kpi, period_type, period, value, target, attainment in rows:
+        by_type = series.setdefault(_scope_key(scope_type, scope_id), {}).setdefault(kpi, {})
+        if period_type not in by_type:
+            size = len(periods[period_type])
+            by_type[period_type] = {"v": [None] * size, "t": [None] * size, "a": [None] * size}
+        columns = by_type[period_type]
+        i = index[(period_type, period)]
+        columns["v"][i] = compact(value)
+        columns["t"][i] = compact(target)
+        columns["a"][i] = compact(attainment)
+    return series
+
+
+def _methods(store: Store, periods: dict[str, list[str]]) -> dict[str, Json]:
+    """methods[scope][type][i] = [[method, rate, won, attempts, revenue, target], ...] | None."""
+    rows = store.con.execute(
+        """SELECT r.scope_type, r.scope_id, r.period_type, r.period, r.breakdown_value,
+                  r.value, r.numerator, r.denominator, rev.value, r.target
+           FROM kpi_results r LEFT JOIN kpi_results rev
+             ON rev.kpi = 'total_revenue' AND rev.breakdown_type = 'contact_method'
+            AND rev.period_type = r.period_type AND rev.period = r.period
+            AND rev.scope_type = r.scope_type AND rev.scope_id IS NOT DISTINCT FROM r.scope_id
+            AND rev.breakdown_value = r.breakdown_value
+           WHERE r.kpi = 'sales_by_contact_method' AND r.breakdown_type = 'contact_method'
+             AND r.scope_type IN ('company', 'team')"""
+    ).fetchall()
+    index = _index(periods)
+    order = {m: i for i, m in enumerate(CONTACT_METHODS)}
+    cells: dict[tuple[str, str, int], list[list[Any]]] = {}
+    for scope_type, scope_id, period_type, period, method, *numbers in rows:
+        key = (_scope_key(scope_type, scope_id), period_type, index[(period_type, period)])
+        cells.setdefault(key, []).append([method, *(compact(n) for n in numbers)])
+    methods: dict[str, Json] = {}
+    for (scope, period_type, i), entries in cells.items():
+        if not any(e[3] or e[2] for e in entries):
+            continue
+        by_type = methods.setdefault(scope, {})
+        slots = by_type.setdefault(period_type, [None] * len(periods[period_type]))
+        slots[i] = sorted(entries, key=lambda e: order.get(e[0], len(order)))
+    return methods
+
+
+def _heat(store: Store, periods: dict[str, list[str]], owner_ids: Sequence[str]) -> Json:
+    """heat[period type][i] = {owner id: [attainment per HEAT_KPIS]} (owners with a value)."""
+    rows = store.con.execute(
+        "SELECT period_type, period, scope_id, kpi, attainment FROM kpi_results "
+        "WHERE scope_type = 'owner' AND breakdown_type IS NULL AND attainment IS NOT NULL"
+    ).fetchall()
+    column = {k: i for i, k in enumerate(HEAT_KPIS)}
+    known = set(owner_ids)
+    heat: Json = {t: [{} for _ in keys] for t, keys in periods.items()}
+    index = _index(periods)
+    for period_type, period, owner, kpi, attainment in _known(rows, known, column):
+        cells = heat[period_type][index[(period_type, period)]]
+        row = cells.setdefault(owner, [None] * len(HEAT_KPIS))
+        row[column[kpi]] = round(attainment, 2)
+    return heat
+
+
+def _known(
+    rows: Iterable[tuple[Any, ...]], owners: set[str], kpis: dict[str, int]
+) -> Iterable[tuple[Any, ...]]:
+    return (r for r in rows if r[2] in owners and r[3] in kpis)
