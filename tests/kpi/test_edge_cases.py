@@ -761,3 +761,56 @@ def test_every_kpi_key_is_computed(org: Any) -> None:
     org.deal(1, "2025-01-10")
     res = org.run("2025-01-31")
     assert {r["kpi"] for r in res.rows} == set(KPI_KEYS)
+
+
+def test_product_margin_follows_the_deal_cost_field(org: Any) -> None:
+    # no line has a unit cost: the deal's cost (600) is shared by line revenue
+    deal = org.deal(1000, "2025-01-10", cost=600)
+    org.line(deal, 2, 300, None, product="A")
+    org.line(deal, 1, 400, None, product="B")
+    res = org.run("2025-01-31", default_cogs_rate=0.1)
+    # A: 600 - 600 x 600 / 1000 = 240 -> 0.4; B: 400 - 240 = 160 -> 0.4; deal 400 / 1000
+    assert res.breakdown("gross_margin", "2025-01", "product") == {
+        "A": pytest.approx(0.4),
+        "B": pytest.approx(0.4),
+    }
+    assert res.value("gross_margin", "2025-01") == pytest.approx(0.4)
+
+
+# --- costs -------------------------------------------------------------------------------------
+
+
+def test_costs_are_spread_evenly_over_their_days_end_included(org: Any) -> None:
+    org.owner("o1", team="T1")
+    org.account("a1", owner="o1")
+    org.account("a2", owner="o1")
+    org.deal(100, "2025-01-20", owner="o1", account="a1")
+    org.deal(100, "2025-02-05", owner="o1", account="a2")
+    # 900 over 2025-01-15 .. 2025-02-13 inclusive = 30 days, 30 a day:
+    # January 17 days = 510, February 13 days = 390
+    org.cost(900, "2025-01-15", "2025-02-13", category="marketing", owner_id="o1")
+    res = org.run("2025-02-28")
+    for scope in (("company", None), ("team", "T1"), ("owner", "o1")):
+        assert res.value("cac", "2025-01", *scope) == pytest.approx(510)
+        assert res.value("cac", "2025-02", *scope) == pytest.approx(390)
+        # the quarter: 900 / 2 new customers
+        assert res.value("cac", "2025-Q1", *scope) == pytest.approx(450)
+
+
+def test_cost_converted_at_each_days_rate(org: Any) -> None:
+    org.account("a1")
+    org.deal(100, "2025-01-20", account="a1")
+    org.rate("EUR", 1.0, "2025-01-01")
+    org.rate("EUR", 2.0, "2025-01-11")
+    # 31 EUR over January: 10 days at 1.0, 21 days at 2.0 -> 10 + 42
+    org.cost(31, "2025-01-01", "2025-01-31", currency="EUR")
+    res = org.run("2025-01-31")
+    assert res.value("cac", "2025-01") == pytest.approx(52)
+
+
+def test_cycle_of_a_deal_closed_before_it_was_recorded_is_zero(org: Any) -> None:
+    org.deal(100, "2025-01-10", created="2025-01-15T09:00")
+    org.deal(100, "2025-01-20", created="2025-01-16T09:00")
+    res = org.run("2025-01-31")
+    # (0 + 4) / 2, not (-5 + 4) / 2
+    assert res.value("avg_sales_cycle_days", "2025-01") == pytest.approx(2)

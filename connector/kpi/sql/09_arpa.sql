@@ -1,4 +1,5 @@
--- KPI 9 arpa: revenue(P) / number of distinct accounts with a deal won in P.
+-- KPI 9 arpa: revenue(P) / number of distinct accounts with a deal won in P. Revenue of
+-- won deals without an account is in neither part: it is no account's revenue.
 WITH accounts AS (
   SELECT period_type, period_key, scope_type, scope_id,
          sum(amount_rc) AS revenue, count(DISTINCT account_id) AS accounts

@@ -97,6 +97,8 @@ LEFT JOIN accounts a ON a.source = w.source AND a.id = w.account_id
 LEFT JOIN kpi_owner ao ON ao.source = a.source AND ao.id = a.owner_id
 WHERE w.nth = 1 AND (a.id IS NULL OR NOT a.is_deleted);
 
+-- Customer type of a won deal: new when it closed on the account's first won day (two
+-- deals won the same day are both the first purchase), else existing.
 CREATE OR REPLACE TEMP TABLE kpi_deal_customer AS
 SELECT d.source, d.id,
        CASE WHEN c.first_won = d.close_date THEN 'new' ELSE 'existing' END AS customer_type
@@ -111,7 +113,8 @@ SELECT pm.period_type, pm.period_key, st.scope_type,
             WHEN 'owner' THEN d.owner_id ELSE d.territory END AS scope_id,
        d.source, d.id, d.account_id, d.close_date, d.contact_method, d.lead_id,
        d.rate, d.amount * d.rate AS amount_rc, d.cogs * d.rate AS cogs_rc,
-       days_between(d.first_contact_date, d.close_date) AS cycle_days,
+       -- a deal recorded after its (backdated) close date took no time, not negative days
+       GREATEST(days_between(d.first_contact_date, d.close_date), 0) AS cycle_days,
        COALESCE(dc.customer_type, 'new') AS customer_type
 FROM kpi_deals d
 JOIN kpi_period_months pm ON pm.month_start = month_start(d.close_date)
@@ -333,15 +336,30 @@ GROUP BY 1, 2, 3, 4;
 
 -- Line items of won deals, for the product breakdowns of revenue and margin.
 CREATE OR REPLACE TEMP TABLE kpi_won_lines AS
-SELECT w.period_type, w.period_key, w.scope_type, w.scope_id,
-       COALESCE(li.product_name, li.product_id, '(no product)') AS product,
-       COALESCE(li.quantity, 1) * COALESCE(li.unit_price, 0) * w.rate AS revenue,
-       COALESCE(li.quantity, 1)
-         * COALESCE(li.unit_cost, {{default_cogs_rate}} * COALESCE(li.unit_price, 0))
-         * w.rate AS cogs
+WITH lines AS (
+  SELECT li.source, li.opportunity_id,
+         COALESCE(li.product_name, li.product_id, '(no product)') AS product,
+         COALESCE(li.quantity, 1) * COALESCE(li.unit_price, 0) AS revenue,
+         COALESCE(li.quantity, 1) * li.unit_cost AS known_cost,
+         sum(COALESCE(li.quantity, 1) * COALESCE(li.unit_price, 0))
+           OVER (PARTITION BY li.source, li.opportunity_id) AS deal_line_revenue,
+         count(li.unit_cost) OVER (PARTITION BY li.source, li.opportunity_id) AS costed_lines
+  FROM line_items li
+  WHERE NOT li.is_deleted
+)
+-- Product COGS follow the deal's COGS rule, so that product margins add up to the
+-- deal's: line cost where the deal has costed lines (uncosted lines at the default
+-- rate); else the deal's cost field shared by line revenue; else the default rate.
+SELECT w.period_type, w.period_key, w.scope_type, w.scope_id, l.product,
+       l.revenue * w.rate AS revenue,
+       CASE WHEN l.costed_lines > 0
+              THEN COALESCE(l.known_cost, {{default_cogs_rate}} * l.revenue)
+            WHEN o.cost IS NOT NULL AND l.deal_line_revenue <> 0
+              THEN o.cost * l.revenue / l.deal_line_revenue
+            ELSE {{default_cogs_rate}} * l.revenue END * w.rate AS cogs
 FROM kpi_won w
-JOIN line_items li
-  ON li.source = w.source AND li.opportunity_id = w.id AND NOT li.is_deleted
+JOIN lines l ON l.source = w.source AND l.opportunity_id = w.id
+JOIN opportunities o ON o.source = w.source AND o.id = w.id
 WHERE w.rate IS NOT NULL;
 
 -- Records that need a rate the store does not have, reported as data-quality findings:
