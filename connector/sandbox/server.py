@@ -7,6 +7,7 @@ shuts down every open connection, so no thread outlives the sandbox.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 import threading
@@ -65,7 +66,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def read_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().strip().split(b";")[0], 16)
                 if size == 0:
@@ -123,7 +124,5 @@ class TLSServer(ThreadingHTTPServer):
         """Cut every open connection so that idle keep-alive threads end now."""
         with self._open_lock:
             for sock in list(self._open):
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass

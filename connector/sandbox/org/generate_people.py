@@ -32,7 +32,9 @@ def insert_people(con: duckdb.DuckDBPyConnection, seed: int, sizes: Sizes, win: 
         suffix = f" {t // len(TEAM_NAMES) + 1}" if t >= len(TEAM_NAMES) else ""
         teams.append((t + 1, f"{TERRITORIES[t % len(TERRITORIES)]} {base}{suffix}"))
     con.executemany("INSERT INTO teams (n, name) VALUES (?, ?)", teams)
-    users = [(ADMIN_USER_N, "Sandbox", "Integration", None, None, "Integration User", True)]
+    users: list[tuple[int, str, str, int | None, str | None, str, bool]] = [
+        (ADMIN_USER_N, "Sandbox", "Integration", None, None, "Integration User", True)
+    ]
     for i in range(sizes.reps):
         team = i % sizes.teams + 1
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
@@ -122,7 +124,8 @@ def insert_campaigns(con: duckdb.DuckDBPyConnection, sizes: Sizes, win: Window) 
         SELECT i AS n, ctype || ' campaign ' || (i + 1) AS name, ctype AS campaign_type,
           s AS start_date, (s + to_days((7 + hh(i, 'cd') % 54)::INTEGER))::DATE AS end_date,
           CASE WHEN end_date < {w['end']}::DATE THEN 'Completed' ELSE 'In Progress' END AS status,
-          CASE WHEN status = 'Completed' THEN round(2000 + 48000 * u(i, 'cc'), 2) END AS actual_cost,
+          CASE WHEN status = 'Completed' THEN round(2000 + 48000 * u(i, 'cc'), 2) END
+            AS actual_cost,
           round(coalesce(actual_cost, 20000) * 1.1, 2) AS budgeted_cost, cur AS currency,
           {ADMIN_USER_N} AS owner_n, s::TIMESTAMP - INTERVAL 20 DAY AS created_at,
           created_at AS modified_at, created_at AS system_modstamp, false AS is_deleted

@@ -79,7 +79,9 @@ def ddl(table: str) -> str:
 
 # Picklist vocabularies shared by the generator, the surfaces and the export.
 TERRITORIES = ("NA East", "NA West", "EMEA", "APAC")
-CURRENCIES = (("USD", 1.0, 2), ("EUR", 0.92, 2), ("GBP", 0.79, 2), ("JPY", 151.0, 0), ("CAD", 1.36, 2))
+CURRENCIES = (
+    ("USD", 1.0, 2), ("EUR", 0.92, 2), ("GBP", 0.79, 2), ("JPY", 151.0, 0), ("CAD", 1.36, 2),
+)
 LEAD_SOURCES = (
     "Web", "Phone Inquiry", "Partner Referral", "Employee Referral", "Purchased List",
     "Trade Show", "Email", "Social Media", "In Person", "Other",

@@ -52,7 +52,7 @@ class Bulk:
             route(s, "DELETE", rf"{i}{j}/?", "bulk.ingest.delete", self.delete_job),
             route(s, "PUT", rf"{i}{j}/batches/?", "bulk.ingest.upload", self.upload),
             route(s, "GET", rf"{i}{j}/(?P<kind>successfulResults|failedResults|"
-                  r"unprocessedrecords)/?", "bulk.ingest.results", self.ingest_results),
+                  r"(?i:unprocessedrecords))/?", "bulk.ingest.results", self.ingest_results),
         ]
 
     def new_job(self, info: dict[str, Any], version: str) -> Job:
@@ -185,7 +185,7 @@ class Bulk:
 
     def ingest_results(self, req: Request) -> Response:
         job = self.job(req)
-        kind = req.params["kind"]
+        kind = req.params["kind"].replace("unprocessedRecords", "unprocessedrecords")
         return Response(200, result_csv(job, kind).encode(), {"Content-Type": "text/csv"})
 
     def drop(self, job: Job) -> None:

@@ -114,7 +114,8 @@ def result_csv(job: Job, kind: str) -> str:
         w.writerow(["sf__Id", "sf__Created", *job.header])
         for row, res in job.outcomes:
             if res and res["success"]:
-                created = "true" if job.info["operation"] == "insert" or res.get("created") else "false"
+                new = job.info["operation"] == "insert" or res.get("created")
+                created = "true" if new else "false"
                 w.writerow([res["id"], created, *(row.get(h, "") for h in job.header)])
     elif kind == "failedResults":
         w.writerow(["sf__Id", "sf__Error", *job.header])

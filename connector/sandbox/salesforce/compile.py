@@ -106,7 +106,8 @@ class Compiler:
                             f"Maximum SOQL offset allowed is {MAX_OFFSET}")
         limit = f" LIMIT {q.limit}" if q.limit is not None else ""
         if q.offset:
-            limit += f"{'' if q.limit is not None else ' LIMIT 9223372036854775807'} OFFSET {q.offset}"
+            unlimited = "" if q.limit is not None else " LIMIT 9223372036854775807"
+            limit += f"{unlimited} OFFSET {q.offset}"
         where = f" WHERE {' AND '.join(conds)}" if conds else ""
         body = f"FROM {self.root.table} AS t {' '.join(self.join_sql)}{where}"
         header = ",".join(f'"{h}"' for h in self.csv_columns(tree, ())[0])
@@ -152,7 +153,7 @@ class Compiler:
         return f, f.read_sql(alias), alias
 
     def add_output(self, tree: Node, ref: FieldRef) -> None:
-        obj, alias, names, f = self.walk(ref)
+        _, _, names, f = self.walk(ref)
         node = tree
         for depth, name in enumerate(names):
             key = tuple(n.lower() for n in names[: depth + 1])

@@ -128,7 +128,8 @@ def catalog() -> list[SObject]:
         obj("PricebookEntry", "price_entries", "Price Book Entry", [
             ref("Product2Id", "product_n", "Product2", "Product2"),
             ro(SField("Pricebook2Id", "reference", "Price Book ID",
-                      sql=f"sfid('{OBJECT_PREFIX['Pricebook2']}', 0)", reference_to=("Pricebook2",))),
+                      sql=f"sfid('{OBJECT_PREFIX['Pricebook2']}', 0)",
+                      reference_to=("Pricebook2",))),
             typed("UnitPrice", "currency", "unit_price"), typed("IsActive", "boolean", "active"),
             pick("CurrencyIsoCode", "currency", CURRENCY_CODES),
         ]),

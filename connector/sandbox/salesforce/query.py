@@ -89,7 +89,8 @@ class QueryEngine:
             rows = loc.stream.fetchmany(loc.page)
             loc.pos = pos + len(rows)
             done = loc.pos >= loc.total or len(rows) < loc.page
-            nxt = "" if done else f'"nextRecordsUrl":"/services/data/v{version}/query/{name}-{loc.pos}",'
+            url = f"/services/data/v{version}/query/{name}-{loc.pos}"
+            nxt = "" if done else f'"nextRecordsUrl":"{url}",'
             body = (f'{{"totalSize":{loc.total},"done":{"true" if done else "false"},{nxt}'
                     f'"records":[{",".join(r[0] for r in rows)}]}}')
             loc.last = (pos, body)

@@ -35,7 +35,8 @@ class Parser:
 
     def error(self, tok: Token | None, detail: str | None = None) -> SoqlError:
         if tok is None:
-            return SoqlError("MALFORMED_QUERY", "unexpected end of query", self.soql, len(self.soql))
+            end = len(self.soql)
+            return SoqlError("MALFORMED_QUERY", "unexpected end of query", self.soql, end)
         return SoqlError(
             "MALFORMED_QUERY", detail or f"unexpected token: {tok.text}", self.soql, tok.pos
         )

@@ -10,6 +10,7 @@ from ..http import Request, Response, Route, json_response, route
 from ..ids import sf_id
 from ..org import Org
 from ..org.generate_people import ADMIN_USER_N
+from .analytics import Analytics
 from .auth import Credentials, Sessions, TokenEndpoint, bearer, make_credentials
 from .bulk import Bulk
 from .collections import Collections
@@ -18,6 +19,7 @@ from .model import Registry
 from .objects import standard_objects
 from .query import QueryEngine
 from .rest import Rest
+from .tooling import Tooling
 from .writes import Writer
 
 FAULT_CODES = {429: "REQUEST_LIMIT_EXCEEDED", 500: "UNKNOWN_EXCEPTION",
@@ -67,11 +69,13 @@ class SalesforceSurface:
         self.writer = Writer(org, faults)
         self.rest, self.collections = Rest(self), Collections(self)
         self.bulk = Bulk(self, folder / "bulk")
+        self.tooling, self.analytics = Tooling(self), Analytics(self)
         self.token = TokenEndpoint(self.sessions, base_url)
 
     def routes(self) -> list[Route]:
         token = route(self, "POST", r"/services/oauth2/token", "oauth.token", self.token.handle)
-        return [token, *self.rest.routes(), *self.collections.routes(), *self.bulk.routes()]
+        return [token, *self.rest.routes(), *self.collections.routes(), *self.bulk.routes(),
+                *self.tooling.routes(), *self.analytics.routes()]
 
     def guard(self, request: Request, rt: Route) -> Response | None:
         if rt.name in ("oauth.token", "versions"):
@@ -115,6 +119,7 @@ class SalesforceSurface:
 
     def close(self) -> None:
         self.queries.close()
+        self.tooling.queries.close()
         self.bulk.close()
 
 

@@ -136,7 +136,8 @@ class WhereCompiler:
         else:
             self.params += [lo, hi]
         sql = {
-            "=": f"({expr} >= ? AND {expr} < ?)", "!=": f"NOT coalesce({expr} >= ? AND {expr} < ?, false)",
+            "=": f"({expr} >= ? AND {expr} < ?)",
+            "!=": f"NOT coalesce({expr} >= ? AND {expr} < ?, false)",
             "<": f"({expr} < ? AND ? IS NOT NULL)", ">=": f"({expr} >= ? AND ? IS NOT NULL)",
             "<=": f"(? IS NOT NULL AND {expr} < ?)", ">": f"(? IS NOT NULL AND {expr} >= ?)",
         }

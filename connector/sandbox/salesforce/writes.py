@@ -33,7 +33,7 @@ def convert(f: SField, value: Any) -> dict[str, Any]:
         if not f.nillable:
             raise RecordError("REQUIRED_FIELD_MISSING", f"Required fields are missing: [{f.name}]",
                               [f.name])
-        return {f.column: None, **({f.kind_column: None} if f.kind_column else {})}
+        return {str(f.column): None, **({f.kind_column: None} if f.kind_column else {})}
     try:
         return {**_convert(f, value)}
     except (ValueError, TypeError) as exc:

@@ -1,0 +1,254 @@
+"""Reports and Dashboards REST API: create, describe, run, update, delete.
+
+Shapes follow the Reports and Dashboards REST API Developer Guide
+(developer.salesforce.com/docs/atlas.en-us.api_analytics.meta): a report is
+`reportMetadata` + `reportExtendedMetadata` + `reportTypeMetadata`; runs answer a
+`factMap` keyed "T!T"; dashboards are `dashboardMetadata` with report components.
+Report types are sObject names (or `CustomEntity$Name__c`); runs are tabular.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import TYPE_CHECKING, Any
+
+from ..http import Request, Response, Route, json_response, route
+from ..ids import sf_id
+from .errors import SfError
+from .model import SObject
+from .rest import V
+
+if TYPE_CHECKING:
+    from .surface import SalesforceSurface
+
+RUN_ROWS = 2000  # synchronous runs return at most 2,000 detail rows
+
+
+def bad(message: str) -> SfError:
+    return SfError(400, "BAD_REQUEST", message)
+
+
+class Analytics:
+    """In-memory reports and dashboards over the org's sObjects."""
+
+    def __init__(self, sf: SalesforceSurface) -> None:
+        self.sf = sf
+        self._lock = threading.Lock()
+        self.reports: dict[str, dict[str, Any]] = {}
+        self.dashboards: dict[str, dict[str, Any]] = {}
+        self._seq = 0
+
+    def routes(self) -> list[Route]:
+        s, r, d = self.sf, rf"{V}/analytics/reports", rf"{V}/analytics/dashboards"
+        rid, did = r"/(?P<id>00O\w+)", r"/(?P<id>01Z\w+)"
+        return [
+            route(s, "GET", rf"{r}/?", "analytics.reports.list", self.list_reports),
+            route(s, "POST", rf"{r}/?", "analytics.reports.create", self.create_report),
+            route(s, "GET", rf"{r}{rid}/describe/?", "analytics.reports.describe",
+                  self.describe_report),
+            route(s, "GET", rf"{r}{rid}/?", "analytics.reports.run", self.run_report),
+            route(s, "PATCH", rf"{r}{rid}/?", "analytics.reports.update", self.update_report),
+            route(s, "DELETE", rf"{r}{rid}/?", "analytics.reports.delete", self.delete_report),
+            route(s, "GET", rf"{d}/?", "analytics.dashboards.list", self.list_dashboards),
+            route(s, "POST", rf"{d}/?", "analytics.dashboards.create", self.create_dashboard),
+            route(s, "GET", rf"{d}{did}/describe/?", "analytics.dashboards.describe",
+                  self.describe_dashboard),
+            route(s, "GET", rf"{d}{did}/?", "analytics.dashboards.results", self.results),
+            route(s, "PATCH", rf"{d}{did}/?", "analytics.dashboards.update", self.save_dashboard),
+            route(s, "DELETE", rf"{d}{did}/?", "analytics.dashboards.delete",
+                  self.delete_dashboard),
+        ]
+
+    def new_id(self, prefix: str) -> str:
+        with self._lock:
+            self._seq += 1
+            return sf_id(prefix, self._seq)
+
+    # ---- reports ---------------------------------------------------------------------
+    def report_object(self, meta: dict[str, Any]) -> SObject:
+        rtype = str((meta.get("reportType") or {}).get("type") or "").removeprefix(
+            "CustomEntity$")
+        obj = self.sf.registry.get(rtype)
+        if obj is None:
+            raise bad(f"The report type {rtype!r} is invalid")
+        return obj
+
+    def columns(self, obj: SObject, meta: dict[str, Any]) -> list[tuple[str, Any]]:
+        """Detail columns as (column name, field); `Obj.Field` or `Field`."""
+        out = []
+        for col in meta.get("detailColumns") or []:
+            name = str(col).split(".", 1)[1] if str(col).startswith(obj.name + ".") else str(col)
+            f = obj.get(name)
+            if f is None:
+                raise bad(f"The column {col} is invalid")
+            out.append((str(col), f))
+        return out
+
+    def describe_of(self, meta: dict[str, Any]) -> dict[str, Any]:
+        obj = self.report_object(meta)
+        cols = self.columns(obj, meta)
+        return {
+            "reportMetadata": meta,
+            "reportExtendedMetadata": {
+                "detailColumnInfo": {c: {"dataType": f.type, "label": f.label or f.name}
+                                     for c, f in cols},
+                "aggregateColumnInfo": {"RowCount": {"dataType": "int", "label": "Record Count",
+                                                     "acrossGroupingContext": None,
+                                                     "downGroupingContext": None}},
+                "groupingColumnInfo": {},
+            },
+            "reportTypeMetadata": {"categories": [], "dataTypeFilterOperatorMap": {},
+                                   "type": meta["reportType"]["type"]},
+        }
+
+    def validated(self, meta: Any, report_id: str) -> dict[str, Any]:
+        if not isinstance(meta, dict) or not meta.get("name"):
+            raise bad("reportMetadata with a name is required")
+        out: dict[str, Any] = {
+            "reportFormat": "TABULAR", "detailColumns": [], "groupingsDown": [],
+            "groupingsAcross": [], "aggregates": ["RowCount"], "reportFilters": [],
+            "reportBooleanFilter": None, "folderId": self.sf.creds.user_id, **meta,
+            "id": report_id}
+        out["developerName"] = out.get("developerName") or "".join(
+            ch if ch.isalnum() else "_" for ch in str(out["name"]))
+        self.describe_of(out)
+        return out
+
+    def report(self, req: Request) -> dict[str, Any]:
+        with self._lock:
+            meta = self.reports.get(req.params["id"])
+        if meta is None:
+            raise SfError(404, "NOT_FOUND", "The requested resource does not exist")
+        return meta
+
+    def create_report(self, req: Request) -> Response:
+        rid = self.new_id("00O")
+        meta = self.validated((req.json() or {}).get("reportMetadata"), rid)
+        with self._lock:
+            self.reports[rid] = meta
+        return json_response(self.describe_of(meta))
+
+    def describe_report(self, req: Request) -> Response:
+        return json_response(self.describe_of(self.report(req)))
+
+    def update_report(self, req: Request) -> Response:
+        old = self.report(req)
+        change = (req.json() or {}).get("reportMetadata") or {}
+        meta = self.validated({**old, **change}, old["id"])
+        with self._lock:
+            self.reports[old["id"]] = meta
+        return json_response(self.describe_of(meta))
+
+    def delete_report(self, req: Request) -> Response:
+        meta = self.report(req)
+        with self._lock:
+            self.reports.pop(meta["id"], None)
+        return Response(204)
+
+    def list_reports(self, req: Request) -> Response:
+        v = req.params["v"]
+        with self._lock:
+            metas = list(self.reports.values())
+        return json_response([{"id": m["id"], "name": m["name"],
+                               "url": f"/services/data/v{v}/analytics/reports/{m['id']}",
+                               "describeUrl": f"/services/data/v{v}/analytics/reports/"
+                                              f"{m['id']}/describe"} for m in metas])
+
+    def run_report(self, req: Request) -> Response:
+        return json_response(self.run(self.report(req), req.params["v"]))
+
+    def run(self, meta: dict[str, Any], version: str) -> dict[str, Any]:
+        obj = self.report_object(meta)
+        cols = self.columns(obj, meta)
+        names = ", ".join(f.name for _, f in cols) or "Id"
+        c = self.sf.queries.compile(f"SELECT {names} FROM {obj.name}", version, False)
+        total_row = self.sf.org.cursor().execute(c.count_sql(), c.params).fetchone()
+        rows = self.sf.org.cursor().execute(f"{c.json_sql()} LIMIT {RUN_ROWS}",
+                                            c.params).fetchall()
+        data = []
+        for (text,) in rows:
+            rec = json.loads(text)
+            data.append({"dataCells": [{"label": "" if rec[f.name] is None else str(rec[f.name]),
+                                        "value": rec[f.name]} for _, f in cols]})
+        total = int(total_row[0]) if total_row else 0
+        return {
+            "attributes": {"reportId": meta["id"], "reportName": meta["name"], "type": "Report"},
+            "allData": total <= RUN_ROWS, "hasDetailRows": True,
+            "factMap": {"T!T": {"rows": data, "aggregates": [{"label": f"{total:,}",
+                                                               "value": total}]}},
+            **self.describe_of(meta),
+        }
+
+    # ---- dashboards ------------------------------------------------------------------
+    def dashboard(self, req: Request) -> dict[str, Any]:
+        with self._lock:
+            meta = self.dashboards.get(req.params["id"])
+        if meta is None:
+            raise SfError(404, "NOT_FOUND", "The requested resource does not exist")
+        return meta
+
+    def checked_dashboard(self, meta: dict[str, Any]) -> dict[str, Any]:
+        if not meta.get("name"):
+            raise bad("a dashboard needs a name")
+        for comp in meta.get("components") or []:
+            if comp.get("reportId") not in self.reports:
+                raise bad(f"The report {comp.get('reportId')} of a component does not exist")
+            comp.setdefault("id", self.new_id("01a"))
+            comp.setdefault("type", "Report")
+        return meta
+
+    def create_dashboard(self, req: Request) -> Response:
+        did, clone = self.new_id("01Z"), req.arg("cloneId")
+        if clone:
+            with self._lock:
+                source = self.dashboards.get(clone)
+            if source is None:
+                raise SfError(404, "NOT_FOUND", "The dashboard to clone does not exist")
+            meta = {**json.loads(json.dumps(source)), "id": did, "name": source["name"] + " (copy)"}
+        else:
+            body = req.json() or {}
+            given = body.get("dashboardMetadata") or body
+            meta = {"components": [], "layout": {"columns": []}, "filters": [],
+                    "dashboardType": "SpecifiedUser", "folderId": self.sf.creds.user_id,
+                    "runningUser": {"id": self.sf.creds.user_id,
+                                    "displayName": "Sandbox Integration"}, **given, "id": did}
+        meta = self.checked_dashboard(meta)
+        with self._lock:
+            self.dashboards[did] = meta
+        return json_response(meta, 201)
+
+    def describe_dashboard(self, req: Request) -> Response:
+        return json_response(self.dashboard(req))
+
+    def save_dashboard(self, req: Request) -> Response:
+        old = self.dashboard(req)
+        change = (req.json() or {}).get("dashboardMetadata") or {}
+        meta = self.checked_dashboard({**old, **change, "id": old["id"]})
+        with self._lock:
+            self.dashboards[old["id"]] = meta
+        return self.results(req)
+
+    def results(self, req: Request) -> Response:
+        meta = self.dashboard(req)
+        with self._lock:
+            reports = dict(self.reports)
+        data = [{"componentId": c["id"], "status": {"dataStatus": "DATA", "refreshStatus":
+                                                    "IDLE"},
+                 "reportResult": self.run(reports[c["reportId"]], req.params["v"])}
+                for c in meta.get("components") or [] if c.get("reportId") in reports]
+        return json_response({"componentData": data, "dashboardMetadata": meta})
+
+    def delete_dashboard(self, req: Request) -> Response:
+        meta = self.dashboard(req)
+        with self._lock:
+            self.dashboards.pop(meta["id"], None)
+        return Response(204)
+
+    def list_dashboards(self, req: Request) -> Response:
+        v = req.params["v"]
+        with self._lock:
+            metas = list(self.dashboards.values())
+        return json_response([{"id": m["id"], "name": m["name"],
+                               "url": f"/services/data/v{v}/analytics/dashboards/{m['id']}"}
+                              for m in metas])

@@ -1,0 +1,53 @@
+"""A small sandbox shared by the module's tests, and clients bound to it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+from simple_salesforce import Salesforce
+
+from connector.sandbox import Sandbox
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(seed=7, scale=0.05) as sb:
+        yield sb
+
+
+def session_for(sb: Sandbox) -> requests.Session:
+    s = requests.Session()
+    s.verify = sb.info["ca_file"]
+    s.trust_env = False
+    return s
+
+
+@pytest.fixture
+def http(sandbox: Sandbox) -> Iterator[requests.Session]:
+    s = session_for(sandbox)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def sf(sandbox: Sandbox, http: requests.Session) -> Salesforce:
+    info = sandbox.info["salesforce"]
+    return Salesforce(instance_url=info["instance_url"], session_id=info["access_token"],
+                      session=http, version="60.0")
+
+
+@pytest.fixture(autouse=True)
+def no_faults(sandbox: Sandbox) -> Iterator[None]:
+    yield
+    sandbox.faults.clear()
+
+
+def api(sb: Sandbox, path: str) -> str:
+    return f"{sb.info['salesforce']['instance_url']}/services/data/v60.0/{path}"
+
+
+def auth(sb: Sandbox) -> dict[str, Any]:
+    return {"Authorization": f"Bearer {sb.info['salesforce']['access_token']}"}
