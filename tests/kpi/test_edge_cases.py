@@ -814,3 +814,60 @@ def test_cycle_of_a_deal_closed_before_it_was_recorded_is_zero(org: Any) -> None
     res = org.run("2025-01-31")
     # (0 + 4) / 2, not (-5 + 4) / 2
     assert res.value("avg_sales_cycle_days", "2025-01") == pytest.approx(2)
+
+
+def test_customer_flow_over_months_and_a_quarter(org: Any) -> None:
+    """x1 won 2024-12-01; x2 won 2024-03-01, churned 2025-02-15; x3 won 2025-01-10,
+    churned 2025-03-05 (acquired and lost within Q1, not within any one month)."""
+    for account, won, churned in (
+        ("x1", "2024-12-01", None),
+        ("x2", "2024-03-01", "2025-02-15"),
+        ("x3", "2025-01-10", "2025-03-05"),
+    ):
+        org.account(account, churned_at=churned)
+        org.deal(100, won, account=account)
+    periods = ["2025-01", "2025-02", "2025-03", "2025-Q1"]
+    start = org.run("2025-03-31", periods=periods, churn_basis="start")
+    # (retained, customers at start, lost of the start) per period:
+    # January x1 x2 all kept; February x1 x2 x3, x2 lost; March x1 x3, x3 lost;
+    # Q1 x1 x2, x2 lost (x3 came and went within the quarter)
+    for period, retained, at_start, lost in (
+        ("2025-01", 2, 2, 0),
+        ("2025-02", 2, 3, 1),
+        ("2025-03", 1, 2, 1),
+        ("2025-Q1", 1, 2, 1),
+    ):
+        row = start.row("retention_rate", period)
+        assert (row["numerator"], row["denominator"]) == (retained, at_start), period
+        row = start.row("churn_rate", period)
+        assert (row["numerator"], row["denominator"]) == (lost, at_start), period
+    acquired = org.run("2025-03-31", periods=periods)
+    # the article's basis: every customer lost in Q1 (x2 x3) / acquired in Q1 (x3)
+    assert acquired.value("churn_rate", "2025-Q1") == pytest.approx(2.0)
+    # CLV for March: 12 months April 2024..March 2025 hold x1's and x3's deals, 200 / 2
+    # customers; annual churn: of the window's start (x2), x2 lost -> lifespan 1 year
+    assert acquired.value("clv", "2025-03") == pytest.approx(100)
+
+
+def test_sources_do_not_mix_records_with_the_same_id(org: Any) -> None:
+    for source in ("crm_a", "crm_b"):
+        org.put("accounts", source=source, id="a1")
+        org.put(
+            "opportunities",
+            source=source,
+            id="d1",
+            account_id="a1",
+            amount=100,
+            close_date="2025-01-10",
+            is_closed=True,
+            is_won=True,
+            created_at="2025-01-02",
+        )
+    res = org.run("2025-01-31")
+    assert res.value("total_revenue", "2025-01") == pytest.approx(200)
+    # two accounts, two new customers
+    assert res.row("arpa", "2025-01")["denominator"] == 2
+    assert res.row("cac", "2025-01")["denominator"] == 2
+    # CLV counts them as two customers too: 200 / 2 per customer x 2 years
+    res = org.run("2025-01-31", clv_lifespan_years=2)
+    assert res.value("clv", "2025-01") == pytest.approx(200)

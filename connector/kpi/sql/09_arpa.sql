@@ -1,9 +1,16 @@
 -- KPI 9 arpa: revenue(P) / number of distinct accounts with a deal won in P. Revenue of
 -- won deals without an account is in neither part: it is no account's revenue.
-WITH accounts AS (
-  SELECT period_type, period_key, scope_type, scope_id,
-         sum(amount_rc) AS revenue, count(DISTINCT account_id) AS accounts
+-- Accounts are told apart by source and id: two CRMs may use the same ids.
+WITH per_account AS (
+  SELECT period_type, period_key, scope_type, scope_id, source, account_id,
+         sum(amount_rc) AS revenue
   FROM kpi_won WHERE amount_rc IS NOT NULL AND account_id IS NOT NULL
+  GROUP BY period_type, period_key, scope_type, scope_id, source, account_id
+),
+accounts AS (
+  SELECT period_type, period_key, scope_type, scope_id,
+         sum(revenue) AS revenue, count(*) AS accounts
+  FROM per_account
   GROUP BY period_type, period_key, scope_type, scope_id
 )
 SELECT 'arpa' AS kpi, g.period_type, g.period_key, g.scope_type, g.scope_id,

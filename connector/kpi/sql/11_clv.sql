@@ -7,15 +7,15 @@
 -- counted in a window at its first month in it, i.e. where its previous deal month
 -- falls before the window's start.
 WITH monthly AS (
-  SELECT scope_type, scope_id, account_id, month_start(close_date) AS month_start,
+  SELECT scope_type, scope_id, source, account_id, month_start(close_date) AS month_start,
          sum(amount_rc) AS revenue, count(*) AS deals
   FROM kpi_won
   WHERE period_type = 'month' AND amount_rc IS NOT NULL AND account_id IS NOT NULL
-  GROUP BY scope_type, scope_id, account_id, month_start(close_date)
+  GROUP BY scope_type, scope_id, source, account_id, month_start(close_date)
 ),
 flagged AS (
   SELECT scope_type, scope_id, month_start, revenue, deals,
-         LAG(month_start) OVER (PARTITION BY scope_type, scope_id, account_id
+         LAG(month_start) OVER (PARTITION BY scope_type, scope_id, source, account_id
                                 ORDER BY month_start) AS previous_month
   FROM monthly
 ),
