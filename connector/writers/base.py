@@ -1,0 +1,65 @@
+"""What every CRM writer is: something that puts KPI results back into one CRM.
+
+CRM-neutral on purpose: the Salesforce and HubSpot writers both return a `PushResult`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from connector.store import Store
+
+
+@dataclass(frozen=True)
+class RecordFailure:
+    """One record the CRM refused (after the writer's one retry), and why."""
+
+    record: str
+    field: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class PlannedChange:
+    """One value a push would write (dry run) or wrote: old → new."""
+
+    target: str  # CRM object, e.g. Sales_KPI__c or User
+    record: str  # external key or record id
+    field: str
+    old: str | None
+    new: str | None
+
+
+@dataclass
+class PushResult:
+    """What one push did: records written, left unchanged, refused; API calls spent.
+
+    `planned` lists every value change (old → new); on a dry run nothing was written.
+    """
+
+    written: int = 0
+    unchanged: int = 0
+    failed: list[RecordFailure] = field(default_factory=list)
+    api_calls: int = 0
+    dry_run: bool = False
+    planned: list[PlannedChange] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when no record was refused."""
+        return not self.failed
+
+
+class Writer(Protocol):
+    """A configured CRM writer."""
+
+    name: str
+
+    def setup(self) -> list[str]:
+        """Create (idempotently) what the writer writes into; the actions taken."""
+        ...
+
+    def push(self, store: Store, *, dry_run: bool = False) -> PushResult:
+        """Write the KPI values that changed since the last successful push."""
+        ...
