@@ -234,3 +234,52 @@ def test_nps_matches_its_definition(new_org: Any, scores: list[int]) -> None:
         assert -100 <= value <= 100
     finally:
         org.store.close()
+
+
+zones = st.sampled_from(
+    [
+        "UTC",
+        "Europe/Paris",
+        "America/New_York",
+        "Pacific/Kiritimati",
+        "Pacific/Pago_Pago",
+        "Asia/Kolkata",
+        "Australia/Lord_Howe",
+    ]
+)
+# minutes from 2024-12-31T00:00Z, reaching into April 2025: every month boundary and
+# both DST changes of Europe and North America
+instants = st.integers(min_value=0, max_value=(31 + 31 + 28 + 31 + 1) * 24 * 60)
+
+
+@FAST
+@given(zone=zones, moments=st.lists(instants, min_size=1, max_size=25))
+def test_events_fall_in_their_local_month(new_org: Any, zone: str, moments: list[int]) -> None:
+    """Activities, leads and deal creations are counted in the month of their local date
+    in the org's time zone, whatever the offset and DST."""
+    from zoneinfo import ZoneInfo
+
+    org = new_org()
+    try:
+        expected: dict[str, int] = {}
+        origin = dt.datetime(2024, 12, 31)
+        for minutes in moments:
+            utc = origin + dt.timedelta(minutes=minutes)
+            local = utc.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(zone))
+            month = f"{local:%Y-%m}"
+            expected[month] = expected.get(month, 0) + 1
+            stamp = utc.isoformat(timespec="minutes")
+            org.activity("email", stamp)
+            org.lead(stamp)
+            org.deal(None, None, created=stamp)
+        months = ["2024-12", "2025-01", "2025-02", "2025-03", "2025-04"]
+        res = org.run("2025-04-30", periods=months, timezone=zone)
+        for month in months:
+            attempts = res.row(
+                "sales_by_contact_method", month, breakdown=("contact_method", "email")
+            )["denominator"]
+            leads = res.row("lead_to_opportunity", month)["denominator"]
+            created = res.row("closing_ratio", month)["denominator"]
+            assert (attempts, leads, created) == (expected.get(month, 0),) * 3, month
+    finally:
+        org.store.close()
