@@ -1,0 +1,131 @@
+"""Paginators without HTTP: list loops, and search past the 10,000 cap without looping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from connector.errors import FatalError
+from connector.sources.hubspot.constants import SEARCH_PAGE_SIZE, SEARCH_RESULT_CAP
+from connector.sources.hubspot.paging import (
+    SearchCursor,
+    list_pages,
+    next_cursor,
+    search_pages,
+)
+
+PROP = "hs_lastmodifieddate"
+
+
+class FakeSearch:
+    """HubSpot search semantics over (id, ts) pairs: filters, one sort, the 10,000 cap."""
+
+    def __init__(self, records: list[tuple[int, int]]) -> None:
+        self.records = records
+        self.calls = 0
+
+    def __call__(self, body: dict[str, Any]) -> dict[str, Any]:
+        self.calls += 1
+        assert self.calls < 10_000, "search loops"
+        rows = [
+            r
+            for r in self.records
+            if all(self._ok(r, f) for f in body["filterGroups"][0]["filters"])
+        ]
+        key = 0 if body["sorts"][0]["propertyName"] == "hs_object_id" else 1
+        rows.sort(key=lambda r: r[key])  # a stable sort: ties keep an arbitrary order
+        offset = int(body.get("after") or 0)
+        if offset + body["limit"] > SEARCH_RESULT_CAP:
+            raise AssertionError(f"search refused: after={offset} is past the cap")
+        page = rows[offset : offset + body["limit"]]
+        out: dict[str, Any] = {
+            "total": len(rows),
+            "results": [
+                {"id": str(i), "properties": {PROP: str(ts), "hs_object_id": str(i)}}
+                for i, ts in page
+            ],
+        }
+        if offset + body["limit"] < len(rows):
+            out["paging"] = {"next": {"after": str(offset + body["limit"])}}
+        return out
+
+    @staticmethod
+    def _ok(row: tuple[int, int], f: dict[str, str]) -> bool:
+        value = row[0] if f["propertyName"] == "hs_object_id" else row[1]
+        want = int(f["value"])
+        return {"EQ": value == want, "GT": value > want, "GTE": value >= want}[f["operator"]]
+
+
+def _pull(
+    records: list[tuple[int, int]], since: int = 0
+) -> tuple[set[int], FakeSearch, SearchCursor]:
+    fake = FakeSearch(records)
+    seen: set[int] = set()
+    last = SearchCursor(since)
+    for results, cursor in search_pages(fake, PROP, [PROP], SearchCursor(since)):
+        seen.update(int(r["id"]) for r in results)
+        last = cursor
+    return seen, fake, last
+
+
+def test_search_under_the_cap_is_one_query() -> None:
+    records = [(i, 1000 + i) for i in range(1, 951)]
+    seen, fake, last = _pull(records)
+    assert seen == {i for i, _ in records}
+    assert fake.calls == 5  # ceil(950 / 200)
+    assert last == SearchCursor(1950, inclusive=True)
+
+
+def test_search_continues_past_the_cap_on_distinct_timestamps() -> None:
+    records = [(i, 1000 + i // 3) for i in range(1, 25_001)]
+    seen, fake, _ = _pull(records)
+    assert seen == {i for i, _ in records}
+    assert fake.calls < 25_000 // SEARCH_PAGE_SIZE + 20
+
+
+def test_more_than_10000_records_sharing_one_timestamp_do_not_loop() -> None:
+    # A bulk update stamps 23,456 records alike, between ordinary records.
+    records = [(i, 500 + i) for i in range(1, 101)]
+    records += [(i, 7_000) for i in range(101, 23_557)]
+    records += [(i, 8_000 + i) for i in range(23_557, 23_700)]
+    seen, fake, last = _pull(records)
+    assert seen == {i for i, _ in records}
+    assert last.ts == max(ts for _, ts in records)
+    assert fake.calls < 250  # 119 pages, plus the capped window walked again by id
+
+
+def test_a_capped_window_at_one_timestamp_pins_it_and_walks_by_id() -> None:
+    start = SearchCursor(7_000)
+    pinned = next_cursor(start, 7_000, 12_345, exhausted=False)
+    assert pinned == SearchCursor(7_000, pinned=True, after_id=0)
+    walked = next_cursor(pinned, 7_000, 20_000, exhausted=False)
+    assert walked == SearchCursor(7_000, pinned=True, after_id=20_000)
+    assert next_cursor(walked, 7_000, 30_000, exhausted=True) == SearchCursor(
+        7_000, inclusive=False
+    )
+    assert next_cursor(SearchCursor(7_000), 9_000, 1, exhausted=True) is None
+
+
+def test_a_cursor_that_cannot_move_is_an_error_not_a_loop() -> None:
+    stuck = SearchCursor(7_000, pinned=True, after_id=500)
+    with pytest.raises(FatalError, match="refusing to loop"):
+        next_cursor(stuck, 7_000, 500, exhausted=False)
+
+
+def test_list_pages_stop_on_a_repeated_cursor() -> None:
+    def fetch(after: str | None) -> dict[str, Any]:
+        return {"results": [], "paging": {"next": {"after": "100"}}}
+
+    with pytest.raises(FatalError, match="loops"):
+        list(list_pages(fetch))
+
+
+def test_list_pages_follow_after_to_the_end() -> None:
+    pages = {None: "2", "2": "3", "3": None}
+
+    def fetch(after: str | None) -> dict[str, Any]:
+        nxt = pages[after]
+        return {"results": [after], "paging": {"next": {"after": nxt}} if nxt else {}}
+
+    assert [a for _, a in list_pages(fetch)] == ["2", "3", None]

@@ -1,0 +1,130 @@
+"""Limiter and error mapping without HTTP."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import urllib3
+
+from connector.errors import AuthError, FatalError, LimitExceededError
+from connector.sources.hubspot.errors import (
+    HubSpotApiError,
+    TokenRefused,
+    TransientError,
+    map_exception,
+    map_status,
+    missing_scopes,
+)
+from connector.sources.hubspot.limiter import WindowLimiter
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_limiter_never_lets_more_than_limit_calls_into_any_window() -> None:
+    clock = FakeClock()
+    limiter = WindowLimiter(10, 10.0, clock=clock, sleep=clock.sleep)
+    stamps = []
+    for _ in range(55):
+        limiter.acquire()
+        stamps.append(clock.now)
+        clock.now += 0.1
+    for i, start in enumerate(stamps):
+        in_window = [s for s in stamps[i:] if s < start + 10.0]
+        assert len(in_window) <= 10
+    assert limiter.waited == pytest.approx(sum(clock.slept))
+    assert stamps[-1] < 55  # steady state: ~1 call a second, no more waiting than that
+
+
+def test_limiter_does_not_wait_under_the_limit() -> None:
+    clock = FakeClock()
+    limiter = WindowLimiter(5, 1.0, clock=clock, sleep=clock.sleep)
+    for _ in range(5):
+        assert limiter.acquire() == 0.0
+    assert limiter.acquire() == pytest.approx(1.0)
+
+
+def test_limiter_refuses_nonsense_settings() -> None:
+    with pytest.raises(ValueError, match="limit"):
+        WindowLimiter(0, 10.0)
+
+
+SCOPES_BODY = {
+    "status": "error",
+    "message": "This app hasn't been granted all required scopes to make this call.",
+    "category": "MISSING_SCOPES",
+    "errors": [
+        {
+            "message": "One or more of the following scopes are required.",
+            "context": {"requiredGranularScopes": ["crm.objects.deals.read"]},
+        }
+    ],
+}
+
+
+def test_missing_scope_names_the_scope() -> None:
+    error = map_status(403, json.dumps(SCOPES_BODY).encode(), {}, "list deals")
+    assert isinstance(error, AuthError)
+    assert "crm.objects.deals.read" in str(error)
+    assert "list deals" in str(error)
+    assert missing_scopes(SCOPES_BODY) == ["crm.objects.deals.read"]
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
+def test_transient_statuses_are_retriable_with_retry_after(status: int) -> None:
+    error = map_status(status, b"{}", {"Retry-After": "3"}, "search deals")
+    assert isinstance(error, TransientError)
+    assert error.status == status
+    assert error.retry_after == 3.0
+
+
+def test_other_statuses_map_to_fatal_kinds() -> None:
+    assert isinstance(
+        map_status(401, b'{"category": "EXPIRED_AUTHENTICATION"}', {}, "x"), TokenRefused
+    )
+    error = map_status(400, b'{"category": "VALIDATION_ERROR", "message": "bad"}', {}, "x")
+    assert isinstance(error, HubSpotApiError)
+    assert error.status == 400
+    assert error.category == "VALIDATION_ERROR"
+    assert isinstance(map_status(429, b"", {}, "x"), TransientError)
+    limit = map_status(403, b'{"category": "RATE_LIMITS", "message": "daily"}', {}, "x")
+    assert isinstance(limit, LimitExceededError)
+
+
+def test_connection_errors_retry_and_tls_errors_do_not() -> None:
+    dropped = map_exception(urllib3.exceptions.ProtocolError("reset"), "list deals")
+    assert isinstance(dropped, TransientError)
+    assert dropped.status is None
+    tls = map_exception(urllib3.exceptions.SSLError("bad cert"), "list deals")
+    assert isinstance(tls, FatalError)
+    assert "TLS" in str(tls)
+
+
+def test_client_exceptions_are_recognized_by_shape_not_class() -> None:
+    from hubspot.crm.contacts.exceptions import ApiException as ContactsError
+    from hubspot.crm.deals.exceptions import ApiException as DealsError
+
+    for cls in (ContactsError, DealsError):
+        exc = cls(status=503, reason="Service Unavailable")
+        exc.body = b'{"category": "UNAVAILABLE"}'
+        exc.headers = {"Retry-After": "1"}
+        assert isinstance(map_exception(exc, "x"), TransientError)
+
+
+def test_error_messages_redact_secrets() -> None:
+    from connector.secrets import register_secret
+
+    register_secret("pat-na1-secret-token-value")
+    body = b'{"category": "INVALID_AUTHENTICATION", "message": "token pat-na1-secret-token-value"}'
+    assert "pat-na1-secret-token-value" not in str(map_status(401, body, {}, "x"))
