@@ -21,7 +21,7 @@
     if (!isNum(v)) return "—";
     if (unit === "money") return N0.format(v) + " " + CUR;
     if (unit === "days") return N1.format(v) + " d";
-    if (unit === "score") return (v > 0 ? "+" : v < 0 ? "−" : "") + N0.format(Math.abs(v));
+    if (unit === "score") return (v > 0 ? "+" : "") + N0.format(v);
     if (unit === "multiple") return N1.format(v) + ":1";
     return N1.format(v * 100) + " %";
   }
@@ -132,13 +132,13 @@
     var bars = o.series.filter(function (s) { return s.kind === "bar"; });
     bars.forEach(function (s, j) { drawBars(svg, o, s, j, bars.length, band, X, Y); });
     o.series.filter(function (s) { return s.kind === "line"; }).forEach(function (s) {
-      drawLine(svg, o, s, X, Y);
+      drawLine(svg, o, s, X, Y, band);
     });
     if (o.groupLabels) o.groupLabels.forEach(function (txt, i) {
       if (txt) el("text", { x: X(i), y: M.t - 4, "text-anchor": "middle", "class": "callout",
         fill: COLORS.second }, svg, txt);
     });
-    legend(svg, o.series.map(function (s) {
+    legend(svg, o.series.filter(function (s) { return s.values.some(isNum); }).map(function (s) {
       var color = typeof s.color === "function" ? s.legendColor || COLORS.good : s.color;
       return { name: s.name, color: color, line: s.kind === "line", dash: s.dash };
     }), M.l, 14);
@@ -151,7 +151,7 @@
         "class": Math.abs(v) < y.step / 1e6 ? "zero-line" : "grid-line" }, g);
       el("text", { x: M.l - 6, y: Y(v) + 4, "text-anchor": "end" }, g, fmtTick(o.unit, v, y.step));
     }
-    var every = Math.ceil(o.keys.length / 12);
+    var every = Math.ceil(o.keys.length / Math.max(1, Math.floor((W - M.l - M.r) / 46)));
     o.keys.forEach(function (k, i) {
       if ((o.keys.length - 1 - i) % every) return;
       el("text", { x: X(i), y: H - M.b + 16, "text-anchor": "middle",
@@ -175,11 +175,13 @@
     });
   }
   function fmtShort(unit, v) { return unit === "money" ? COMPACT.format(v) : fmt(unit, v); }
-  function drawLine(svg, o, s, X, Y) {
-    var d = "", pen = false;
+  function drawLine(svg, o, s, X, Y, band) {
+    var d = "", pen = false, half = s.dash ? band / 2 : 0;
     s.values.forEach(function (v, i) {
       if (!isNum(v)) { pen = false; return; }
-      d += (pen ? "L" : "M") + X(i).toFixed(1) + "," + Y(v).toFixed(1);
+      // Targets are steps across each period's band; values are points joined by lines.
+      d += (pen ? "L" : "M") + (X(i) - half).toFixed(1) + "," + Y(v).toFixed(1);
+      if (half) d += "L" + (X(i) + half).toFixed(1) + "," + Y(v).toFixed(1);
       pen = true;
     });
     if (d) el("path", { d: d, fill: "none", stroke: s.color, "stroke-width": s.dash ? 2 : 2.5,
@@ -212,7 +214,7 @@
     });
     var o = { keys: win.keys, unit: unit, series: series, highlight: function (i) { return i === win.sel; },
       title: kpis.map(function (k) { return D.kpis[k.kpi].label; }).join(" and ") + " by " + state.type,
-      desc: "Last " + win.keys.length + " " + state.type + "s to " + longLabel(state.period) + ", " + scopeName() };
+      desc: (win.keys.length > 1 ? "Last " + win.keys.length + " " + state.type + "s" : "The " + state.type) + " to " + longLabel(state.period) + ", " + scopeName() };
     for (var key in extra || {}) o[key] = extra[key];
     return { state: xyChart(plot, o), sub: o.desc };
   }
@@ -321,13 +323,13 @@
       el("text", { x: X(list[0][5]) + 4, y: M.t - 4, fill: COLORS.target, "font-size": 11 }, svg,
         "target " + fmt("ratio", list[0][5]));
     }
-    return { state: "ok", sub: desc + " · right: won / attempts, revenue" };
+    return { state: "ok", sub: desc + " · right: rate · won / attempts · revenue · green: at or above target" };
   }
   function methodRow(svg, e, y, rowH, X, right) {
     var name = e[0].replace("_", " "), h = Math.min(20, rowH * 0.66), mid = y + rowH / 2;
     el("text", { x: X(0) - 8, y: mid + 4, "text-anchor": "end", "font-size": 12 }, svg, name);
     if (isNum(e[1])) tip(el("rect", { "class": "bar", x: X(0), y: mid - h / 2, height: h, rx: 2,
-      width: Math.max(1, X(e[1]) - X(0)), fill: isNum(e[5]) && e[1] < e[5] ? COLORS.brand : COLORS.good }, svg),
+      width: Math.max(1, X(e[1]) - X(0)), fill: isNum(e[5]) && e[1] >= e[5] ? COLORS.good : COLORS.brand }, svg),
     name + ": " + fmt("ratio", e[1]) + " (" + (e[2] || 0) + " won / " + (e[3] || 0) + " attempts), revenue " +
       fmt("money", e[4] || 0));
     el("text", { x: right + 10, y: mid + 4, "font-size": 11.5 }, svg,
