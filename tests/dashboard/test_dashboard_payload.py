@@ -1,0 +1,125 @@
+"""The dashboard payload: numbers, units, filter data and heat-map cells from a small store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connector.kpi.engine import RESULTS_DDL
+from connector.store import Store
+from connector.writers.html.payload import HEAT_KPIS, Meta, build_payload, compact, kpi_unit
+
+
+@pytest.fixture
+def payload(store: Store, meta: Meta) -> dict[str, Any]:
+    return build_payload(store, meta)
+
+
+def test_meta_says_where_the_numbers_come_from(payload: dict[str, Any]) -> None:
+    meta = payload["meta"]
+    assert meta["currency"] == "EUR"
+    assert meta["computedAt"] == "2025-04-02 08:30 UTC"
+    assert (meta["source"], meta["config"]) == ("exports (files)", "config.yaml")
+    assert meta["generatedAt"].endswith(" UTC")
+
+
+def test_periods_by_type_and_the_months_of_each_quarter(payload: dict[str, Any]) -> None:
+    assert payload["periods"] == {
+        "month": ["2025-01", "2025-02"],
+        "quarter": ["2025-Q1"],
+        "year": ["2025"],
+    }
+    assert payload["spans"]["quarter"] == {"2025-Q1": ["2025-01", "2025-03"]}
+    assert payload["spans"]["year"] == {"2025": ["2025-01", "2025-12"]}
+    assert payload["defaults"] == {"periodType": "quarter", "period": "2025-Q1"}
+
+
+def test_series_are_columns_aligned_with_the_periods(payload: dict[str, Any]) -> None:
+    revenue = payload["series"]["company"]["total_revenue"]
+    assert revenue["month"] == {"v": [1000, 2500], "t": [2000, 2000], "a": [0.5002, 1.25]}
+    assert revenue["quarter"]["v"] == [3500]
+    closing = payload["series"]["company"]["closing_ratio"]["quarter"]
+    assert closing == {"v": [0.4568], "t": [0.4], "a": [1.142]}
+    assert payload["series"]["company"]["nps"]["quarter"] == {"v": [-12.5], "t": [30], "a": [None]}
+    # Team rows are their own scope; owner rows only feed the heat map.
+    assert payload["series"]["team:Team A"]["total_revenue"]["quarter"]["v"] == [1200]
+    assert set(payload["series"]) == {"company", "team:Team A"}
+
+
+def test_units_decide_how_each_kpi_is_shown(payload: dict[str, Any]) -> None:
+    units = {key: kpi["unit"] for key, kpi in payload["kpis"].items()}
+    assert units["total_revenue"] == units["cac"] == units["clv"] == units["arpa"] == "money"
+    assert units["closing_ratio"] == units["churn_rate"] == units["sales_growth"] == "ratio"
+    assert units["avg_sales_cycle_days"] == "days"
+    assert units["nps"] == "score"
+    assert units["clv_to_cac"] == "multiple"
+    assert payload["kpis"]["churn_rate"]["higher"] is False
+    assert payload["kpis"]["total_revenue"]["label"] == "Revenue"
+    assert kpi_unit("lead_to_sale") == "ratio"
+
+
+def test_team_filter_lists_teams_and_live_reps_in_natural_order(payload: dict[str, Any]) -> None:
+    assert payload["teams"] == ["Team A", "Team B"]
+    assert [o["name"] for o in payload["owners"]] == ["Ann", "Bob", "Rep 2", "Rep 10"]
+    assert payload["owners"][0] == {"id": "U1", "name": "Ann", "team": "Team A"}
+
+
+def test_heat_map_cells_hold_owner_attainment_by_kpi(payload: dict[str, Any]) -> None:
+    quarter = payload["heat"]["quarter"][0]
+    columns = payload["heatKpis"]
+    assert "sales_by_contact_method" not in columns
+    assert columns == list(HEAT_KPIS)
+    ann = quarter["U1"]
+    assert len(ann) == len(columns)
+    assert ann[columns.index("closing_ratio")] == 0.94
+    assert ann[columns.index("cac")] == 1.6
+    assert ann[columns.index("total_revenue")] is None
+    assert quarter["U10"][columns.index("total_revenue")] == 0.15
+    # No attainment (Bob) or a deleted rep (U9): no cells.
+    assert set(quarter) == {"U1", "U10"}
+    assert payload["heat"]["month"][0] == {"U1": [0.2] + [None] * (len(columns) - 1)}
+    assert payload["heat"]["month"][1] == {}
+
+
+def test_contact_methods_carry_rate_counts_revenue_and_target(payload: dict[str, Any]) -> None:
+    company = payload["methods"]["company"]["quarter"][0]
+    assert company == [["phone", 0.1, 2, 20, 1500, 0.05], ["email", None, 0, 0, None, None]]
+    assert payload["methods"]["team:Team A"]["quarter"] == [[["phone", 0.25, 1, 4, None, None]]]
+    assert "month" not in payload["methods"]["company"]
+
+
+def test_default_period_falls_back_when_no_quarter_has_revenue(store: Store, meta: Meta) -> None:
+    store.con.execute("DELETE FROM kpi_results WHERE period_type = 'quarter'")
+    assert build_payload(store, meta)["defaults"] == {"periodType": "month", "period": "2025-02"}
+
+
+def test_an_empty_store_gives_an_empty_payload(tmp_path: Path, meta: Meta) -> None:
+    with Store(tmp_path / "empty.duckdb") as empty:
+        empty.con.execute(RESULTS_DDL)
+        payload = build_payload(empty, meta)
+    assert payload["periods"] == {"month": [], "quarter": [], "year": []}
+    assert payload["defaults"] == {"periodType": "quarter", "period": None}
+    assert payload["series"] == payload["methods"] == {}
+    assert payload["meta"]["computedAt"] is None
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (1234567.891, 1234568),
+        (999.94, 999.9),
+        (999.96, 1000),
+        (0.456789, 0.4568),
+        (0.000123456, 0.0001235),
+        (-12.5, -12.5),
+        (2.0, 2),
+        (0.0, 0),
+        (None, None),
+        (float("nan"), None),
+        (float("inf"), None),
+    ],
+)
+def test_compact_rounds_for_display(value: float | None, shown: float | None) -> None:
+    assert compact(value) == shown
