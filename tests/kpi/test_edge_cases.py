@@ -871,3 +871,25 @@ def test_sources_do_not_mix_records_with_the_same_id(org: Any) -> None:
     # CLV counts them as two customers too: 200 / 2 per customer x 2 years
     res = org.run("2025-01-31", clv_lifespan_years=2)
     assert res.value("clv", "2025-01") == pytest.approx(200)
+
+
+def test_default_periods_run_from_the_first_record_to_as_of(org: Any) -> None:
+    org.lead("2024-11-20T10:00")
+    org.deal(100, "2025-02-10")
+    org.deal(100, "2025-09-10")  # after as_of: no period of its own
+    res = org.run("2025-03-15")
+    assert {r["period"] for r in res.rows} == {
+        "2024-11",
+        "2024-12",
+        "2025-01",
+        "2025-02",
+        "2025-03",
+        "2024-Q4",
+        "2025-Q1",
+        "2024",
+        "2025",
+    }
+    assert res.outcome.rows == len(res.rows)
+    assert res.outcome.periods == 9
+    # the year is output as of the 15th, and holds every deal closed in it
+    assert res.value("total_revenue", "2025") == pytest.approx(200)
