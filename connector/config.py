@@ -45,6 +45,7 @@ from connector.yamlfile import (
 SOURCE_TYPES: dict[str, str] = {
     "files": "connector.config:FilesSource",
     "salesforce": "connector.sources.salesforce.config:SalesforceSource",
+    "hubspot": "connector.sources.hubspot.config:HubSpotSource",
 }
 
 PeriodType = Literal["month", "quarter", "year"]

@@ -45,6 +45,7 @@ class Stream(ConfigModel):
     associations: dict[str, str] = Field(default_factory=dict)
     values: dict[str, dict[str, str]] = Field(default_factory=dict)
     constants: dict[str, str] = Field(default_factory=dict)
+    defaults: dict[str, str] = Field(default_factory=dict)
     exclude: dict[str, list[str]] = Field(default_factory=dict)
     deal_stages: DealStages | None = None
 
@@ -52,7 +53,7 @@ class Stream(ConfigModel):
     def _known_fields(self) -> Stream:
         entity = ENTITY_BY_NAME[self.entity]
         fields = set(entity.data_fields) - {"id", "modified_at"}
-        for section in ("properties", "associations", "values", "constants"):
+        for section in ("properties", "associations", "values", "constants", "defaults"):
             unknown = sorted(set(getattr(self, section)) - fields)
             if unknown:
                 known = ", ".join(sorted(fields))

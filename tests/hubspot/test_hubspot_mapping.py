@@ -1,0 +1,140 @@
+"""The mapping file and the record → row logic, without HTTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connector.errors import ConfigError
+from connector.sources.hubspot.api import split_properties
+from connector.sources.hubspot.config import DEFAULT_MAPPING
+from connector.sources.hubspot.mapping import Stream, load_mapping
+from connector.sources.hubspot.rows import StageMeta, build_rows, columns
+
+PIPELINES: list[dict[str, Any]] = [
+    {
+        "id": "default",
+        "stages": [
+            {
+                "id": "s1",
+                "label": "Closed Won",
+                "metadata": {"isClosed": "false", "probability": "0.2"},
+            },
+            {
+                "id": "s2",
+                "label": "Negotiation",
+                "metadata": {"isClosed": "true", "probability": "1.0"},
+            },
+            {
+                "id": "s3",
+                "label": "Anything",
+                "metadata": {"isClosed": "true", "probability": "0.0"},
+            },
+        ],
+    },
+    {
+        "id": "other",
+        "stages": [{"id": "x1", "metadata": {"isClosed": "true", "probability": "1.0"}}],
+    },
+]
+
+
+def _deals_stream(**changes: Any) -> Stream:
+    mapping = load_mapping(DEFAULT_MAPPING)
+    stream = next(s for s in mapping.streams if s.entity == "opportunities")
+    return stream.model_copy(update=changes)
+
+
+def _deal(i: str, stage: str, **props: str) -> dict[str, Any]:
+    return {"id": i, "properties": {"dealstage": stage, "pipeline": "default", **props}}
+
+
+def test_the_shipped_mapping_is_valid() -> None:
+    mapping = load_mapping(DEFAULT_MAPPING)
+    assert {s.entity for s in mapping.streams} >= {
+        "opportunities",
+        "leads",
+        "accounts",
+        "line_items",
+        "activities",
+        "survey_responses",
+    }
+
+
+def test_won_and_lost_come_from_stage_metadata_not_labels() -> None:
+    stream = _deals_stream()
+    stages = StageMeta.from_pipelines(PIPELINES, [])
+    records = [_deal("1", "s1"), _deal("2", "s2"), _deal("3", "s3")]
+    rows, excluded = build_rows(stream, records, {}, stages)
+    cols = columns(stream)
+    flags = [(r[cols.index("is_closed")], r[cols.index("is_won")]) for r in rows]
+    assert flags == [("false", "false"), ("true", "true"), ("true", "false")]
+    assert excluded == []
+
+
+def test_unknown_stages_fall_back_to_the_mapped_flags() -> None:
+    stream = _deals_stream()
+    record = _deal("9", "closedlegacy", hs_is_closed="true", hs_is_closed_won="false")
+    rows, _ = build_rows(stream, [record], {}, StageMeta.from_pipelines(PIPELINES, []))
+    cols = columns(stream)
+    assert (rows[0][cols.index("is_closed")], rows[0][cols.index("is_won")]) == ("true", "false")
+
+
+def test_pipelines_outside_the_mapping_are_excluded() -> None:
+    stream = _deals_stream()
+    assert stream.deal_stages is not None
+    cfg = stream.deal_stages.model_copy(update={"pipelines": ["default"]})
+    stream = stream.model_copy(update={"deal_stages": cfg})
+    records = [
+        _deal("1", "s2"),
+        {"id": "2", "properties": {"dealstage": "x1", "pipeline": "other"}},
+    ]
+    rows, excluded = build_rows(
+        stream, records, {}, StageMeta.from_pipelines(PIPELINES, ["default"])
+    )
+    assert [r[0] for r in rows] == ["1"]
+    assert excluded == ["2"]
+
+
+def test_associations_take_the_lowest_id_and_dates_drop_midnight_utc() -> None:
+    stream = _deals_stream()
+    record = _deal(
+        "5", "s2", closedate="2024-03-31T00:00:00.000Z", createdate="2024-01-02T10:00:00Z"
+    )
+    links = {"companies": {"5": ["300", "29", "1000"]}}
+    rows, _ = build_rows(stream, [record], links, StageMeta.from_pipelines(PIPELINES, []))
+    row = dict(zip(columns(stream), rows[0], strict=True))
+    assert row["account_id"] == "29"
+    assert row["close_date"] == "2024-03-31"
+    assert row["created_at"] == "2024-01-02T10:00:00Z"
+    assert row["contact_method"] == "other"  # the mapped default for an empty lead source
+
+
+def test_mapping_errors_name_file_line_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "hubspot.yaml"
+    path.write_text(
+        "streams:\n"
+        "  - entity: opportunities\n"
+        "    object: deals\n"
+        "    properties:\n"
+        "      amountt: amount\n"
+        "  - entity: planets\n"
+        "    object: x\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_mapping(path)
+    text = str(info.value)
+    assert "hubspot.yaml:2 streams[0]" in text
+    assert "amountt" in text
+    assert "hubspot.yaml:6 streams[1].entity" in text
+
+
+def test_long_property_lists_are_split_under_the_url_budget() -> None:
+    props = ["hs_object_id"] + [f"custom_property_number_{i:04d}" for i in range(400)]
+    head, rest = split_properties(props, 2000)
+    assert head[0] == "hs_object_id"
+    assert sorted(head + rest) == sorted(props)
+    assert sum(len("&properties=") + len(p) for p in head) + 200 <= 2000
+    assert split_properties(props[:5], 2000) == (props[:5], [])
