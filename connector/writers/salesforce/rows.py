@@ -57,7 +57,8 @@ def _kpi_object_sql(push: PushMapping) -> str:
         CASE m.part WHEN 'value' THEN r.value WHEN 'target' THEN r.target ELSE r.attainment END
         AS VARCHAR) AS value, 'number' AS kind
       FROM _sf_base r JOIN ({fmap}) m(kpi, part, field) ON m.kpi = r.kpi
-      JOIN _sf_keys k USING (period_type, period, scope_type, scope_id)
+      JOIN _sf_keys k ON k.period_type = r.period_type AND k.period = r.period
+        AND k.scope_type = r.scope_type AND k.scope_id IS NOT DISTINCT FROM r.scope_id
       UNION ALL SELECT {target}, key, field, value, kind FROM ({period_cols})
       UNION ALL SELECT {target}, {KEY_SQL}, '{OWNER_FIELD}', k.scope_id, 'id' FROM _sf_keys k
         WHERE k.scope_type = 'owner' AND k.scope_id IN (SELECT id FROM _sf_owners)"""

@@ -1,0 +1,53 @@
+"""Helpers for the Salesforce tests: configs, sources and writers on a sandbox org."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connector.config import KpiSettings, Reporting
+from connector.kpi.engine import compute
+from connector.sandbox import Sandbox
+from connector.sources.salesforce import load_mapping
+from connector.sources.salesforce.config import SalesforceSource as SalesforceConfig
+from connector.sources.salesforce.source import SalesforceSource
+from connector.store import Store
+from connector.writers.salesforce import SalesforceWriter
+
+REPORTING = Reporting(currency="USD", timezone="UTC")
+FAST_HTTP = {"initial_backoff_seconds": 0.01, "max_backoff_seconds": 2.0, "timeout_seconds": 5}
+
+
+def make_config(sb: Sandbox, **overrides: Any) -> SalesforceConfig:
+    """A JWT config for a running sandbox; `overrides` replace top-level sections."""
+    info = sb.info["salesforce"]
+    data: dict[str, Any] = {
+        "name": "sf",
+        "type": "salesforce",
+        "login_url": info["login_url"],
+        "ca_file": sb.info["ca_file"],
+        "auth": {
+            "method": "jwt",
+            "consumer_key": info["consumer_key"],
+            "username": info["username"],
+            "private_key_file": info["jwt_private_key_file"],
+        },
+        "http": FAST_HTTP,
+        "pull": {"bulk_poll_seconds": 0},
+        "push": {"enabled": True},
+    }
+    data.update(overrides)
+    return SalesforceConfig.model_validate(data)
+
+
+def make_source(sb: Sandbox, **overrides: Any) -> SalesforceSource:
+    config = make_config(sb, **overrides)
+    return SalesforceSource("sf", config, load_mapping(config), "UTC")
+
+
+def make_writer(sb: Sandbox, **overrides: Any) -> SalesforceWriter:
+    config = make_config(sb, **overrides)
+    return SalesforceWriter("sf", config, load_mapping(config).push)
+
+
+def compute_kpis(store: Store) -> None:
+    compute(store, REPORTING, KpiSettings())

@@ -1,0 +1,79 @@
+"""End to end: every fault the transport must absorb, or stop cleanly on."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sf_helpers import make_source
+
+from connector.errors import FatalError, LimitExceededError
+from connector.sandbox import Sandbox
+from connector.store import Store
+
+pytestmark = pytest.mark.e2e
+
+
+def pull_ok(sb: Sandbox) -> Store:
+    store = Store(":memory:")
+    make_source(sb).pull(store)
+    assert store.count("leads", source="sf") == sb.org.count("leads")
+    return store
+
+
+def statuses(sb: Sandbox) -> dict[str, int]:
+    return dict(sb.stats()["statuses"])
+
+
+def test_429_storm_with_retry_after_is_waited_out(sandbox: Sandbox) -> None:
+    sandbox.faults.add({"kind": "status", "status": 429, "retry_after": 0.3, "path": "/query",
+                        "count": 3})  # fmt: skip
+    started = time.monotonic()
+    pull_ok(sandbox).close()
+    assert time.monotonic() - started >= 0.9
+    assert statuses(sandbox)["429"] == 3
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_server_errors_are_retried(sandbox: Sandbox, status: int) -> None:
+    sandbox.faults.add({"kind": "status", "status": status, "count": 2})
+    pull_ok(sandbox).close()
+    assert statuses(sandbox)[str(status)] == 2
+
+
+def test_dropped_connections_are_retried(sandbox: Sandbox) -> None:
+    sandbox.faults.add({"kind": "drop", "path": "/query", "count": 2})
+    pull_ok(sandbox).close()
+
+
+def test_expired_session_is_renewed_once_transparently(sandbox: Sandbox) -> None:
+    sandbox.faults.add({"kind": "expire_session", "path": "/query", "after": 3, "count": 1})
+    pull_ok(sandbox).close()
+    assert sandbox.stats()["endpoints"]["salesforce.oauth.token"] == 2
+
+
+def test_a_failure_that_never_ends_stops_the_run(sandbox: Sandbox, store: Store) -> None:
+    sandbox.faults.add({"kind": "status", "status": 503, "path": "/query"})
+    with pytest.raises(FatalError, match="kept failing after 6 attempts"):
+        make_source(sandbox).pull(store)
+
+
+def test_limit_spent_mid_pull_stops_cleanly_and_the_next_run_resumes(
+    sandbox: Sandbox, store: Store
+) -> None:
+    source = make_source(sandbox, pull={"bulk_poll_seconds": 0, "checkpoint_every": 100})
+    sandbox.faults.add({"kind": "limit", "path": "/query", "after": 14})
+    with pytest.raises(LimitExceededError, match="REQUEST_LIMIT_EXCEEDED"):
+        source.pull(store)
+    partial = store.count("activities", source="sf")
+    sandbox.faults.clear()
+    source.pull(store)
+    assert store.count("activities", source="sf") == sandbox.org.count("activities") > partial
+
+
+def test_a_run_refuses_to_start_beyond_its_share_of_the_daily_calls() -> None:
+    with Sandbox(seed=7, scale=0.01, daily_api_limit=60) as sb, Store(":memory:") as store:
+        source = make_source(sb, limits={"max_share_of_remaining": 0.5})
+        with pytest.raises(LimitExceededError, match="needs about"):
+            source.pull(store)
+        assert store.count("leads") == 0
