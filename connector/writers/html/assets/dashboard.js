@@ -126,14 +126,18 @@
     if (!all.some(isNum)) return empty(svg, W, H);
     var y = scaleY(all, o.fixed), pw = W - M.l - M.r, ph = H - M.t - M.b;
     var band = pw / o.keys.length;
+    o.bottom = M.t + ph;
     var Y = function (v) { return M.t + ph * (y.hi - Math.max(y.lo, Math.min(y.hi, v))) / (y.hi - y.lo); };
     var X = function (i) { return M.l + band * (i + 0.5); };
     axes(svg, o, y, Y, X, M, W, H);
     var bars = o.series.filter(function (s) { return s.kind === "bar"; });
     bars.forEach(function (s, j) { drawBars(svg, o, s, j, bars.length, band, X, Y); });
-    o.series.filter(function (s) { return s.kind === "line"; }).forEach(function (s) {
-      drawLine(svg, o, s, X, Y, band);
+    var lines = o.series.filter(function (s) { return s.kind === "line"; });
+    // A value callout goes above the highest line at its period and below the others.
+    o.top = o.keys.map(function (k, i) {
+      return Math.max.apply(null, lines.map(function (s) { return s.dash || !isNum(s.values[i]) ? -Infinity : s.values[i]; }));
     });
+    lines.forEach(function (s) { drawLine(svg, o, s, X, Y, band); });
     if (o.groupLabels) o.groupLabels.forEach(function (txt, i) {
       if (txt) el("text", { x: X(i), y: M.t - 4, "text-anchor": "middle", "class": "callout",
         fill: COLORS.second }, svg, txt);
@@ -151,7 +155,7 @@
         "class": Math.abs(v) < y.step / 1e6 ? "zero-line" : "grid-line" }, g);
       el("text", { x: M.l - 6, y: Y(v) + 4, "text-anchor": "end" }, g, fmtTick(o.unit, v, y.step));
     }
-    var every = Math.ceil(o.keys.length / Math.max(1, Math.floor((W - M.l - M.r) / 46)));
+    var every = Math.ceil(o.keys.length / Math.max(1, Math.floor((W - M.l - M.r) / 42)));
     o.keys.forEach(function (k, i) {
       if ((o.keys.length - 1 - i) % every) return;
       el("text", { x: X(i), y: H - M.b + 16, "text-anchor": "middle",
@@ -170,8 +174,11 @@
         y: Math.min(y0, y1), height: Math.max(1, Math.abs(y1 - y0)), rx: 2, fill: fill,
         "fill-opacity": o.highlight(i) ? 1 : 0.55 }, svg);
       tip(bar, longLabel(o.keys[i]) + " · " + s.name + ": " + fmt(o.unit, v) + (s.tip ? s.tip(i) : ""));
-      if (o.highlight(i) && o.callouts !== false) el("text", { x: x + w / 2, y: Math.min(y0, y1) - 4,
-        "text-anchor": "middle", "class": "callout" }, svg, fmtShort(o.unit, v));
+      if (!o.highlight(i) || o.callouts === false) return;
+      // Negative bars are labelled inside, under the zero line (or under the bar if too short).
+      var inside = v < 0 && y1 - y0 > 20;
+      el("text", { x: x + w / 2, y: v >= 0 ? y1 - 4 : inside ? y0 + 14 : y1 + 14, "text-anchor": "middle",
+        "class": "callout", fill: inside ? "#fff" : null }, svg, fmtShort(o.unit, v));
     });
   }
   function fmtShort(unit, v) { return unit === "money" ? COMPACT.format(v) : fmt(unit, v); }
@@ -193,9 +200,13 @@
       tip(el("circle", { cx: X(i), cy: Y(v), r: hl ? 5 : 3.5, fill: hl ? s.color : "#fff",
         stroke: s.color, "stroke-width": 2 }, svg),
       longLabel(o.keys[i]) + " · " + s.name + ": " + fmt(o.unit, v) + (s.tip ? s.tip(i) : ""));
-      if (hl && o.callouts !== false) el("text", { x: X(i), y: Y(v) - 9, "text-anchor": "middle",
-        "class": "callout", fill: s.color }, svg, fmt(o.unit, v));
+      if (hl && o.callouts !== false) callout(svg, o, s, X(i), Y(v), v < o.top[i]).textContent = fmt(o.unit, v);
     });
+  }
+  function callout(svg, o, s, x, y, below) {
+    if (!below) return el("text", { x: x, y: y - 9, "text-anchor": "middle", "class": "callout", fill: s.color }, svg);
+    if (y + 19 <= o.bottom - 2) return el("text", { x: x, y: y + 19, "text-anchor": "middle", "class": "callout", fill: s.color }, svg);
+    return el("text", { x: x - 9, y: y - 6, "text-anchor": "end", "class": "callout", fill: s.color }, svg);
   }
   function vsTarget(unit, targets, att) {
     return function (i) {
@@ -305,7 +316,7 @@
   function methodsChart(plot) {
     var list = ((D.methods[scope()] || {})[state.type] || [])[(D.periods[state.type] || []).indexOf(state.period)];
     var W = 640, H = 250, M = { l: 92, r: 200, t: 16, b: 26 };
-    var desc = "Deals won per contact attempt, " + longLabel(state.period) + ", " + scopeName();
+    var desc = "Won per contact attempt, " + longLabel(state.period) + ", " + scopeName();
     var svg = svgRoot(plot, W, H, "Sales by contact method", desc);
     if (!list) return { state: empty(svg, W, H), sub: desc };
     var max = Math.max.apply(null, list.map(function (e) { return isNum(e[1]) ? e[1] : 0; }).concat([list[0][5] || 0, 0.0001]));
@@ -323,7 +334,7 @@
       el("text", { x: X(list[0][5]) + 4, y: M.t - 4, fill: COLORS.target, "font-size": 11 }, svg,
         "target " + fmt("ratio", list[0][5]));
     }
-    return { state: "ok", sub: desc + " · right: rate · won / attempts · revenue · green: at or above target" };
+    return { state: "ok", sub: desc + " · rate · won/attempts · revenue" };
   }
   function methodRow(svg, e, y, rowH, X, right) {
     var name = e[0].replace("_", " "), h = Math.min(20, rowH * 0.66), mid = y + rowH / 2;

@@ -1,0 +1,192 @@
+"""The demo org's dashboard opened in headless Chromium: every chart draws, filters work.
+
+Chromium is driven through its command line (`--dump-dom` for the DOM after the page's
+script ran, `--screenshot` for the picture managers see): no WebDriver needed. The
+screenshots are kept in tests/artifacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import struct
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from connector.demo import run_demo
+from connector.writers.html import render_html
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--hide-scrollbars", "--mute-audio",
+)  # fmt: skip
+CHARTS = (
+    "revenue", "growth", "funnel", "closing", "cycle", "methods",
+    "clvcac", "retention", "nps", "heatmap",
+)  # fmt: skip
+HEAT_COLUMNS = 14
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """What one chart container holds after the page's script ran."""
+
+    state: str | None
+    has_svg: bool
+    drawn: int
+    failed: bool
+    text: str
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's dashboard (the demo writes it as its last step)."""
+    workdir = tmp_path_factory.mktemp("demo") / "demo"
+    assert run_demo(workdir, Console(file=io.StringIO(), width=100)) == 0
+    return workdir / "kpis.html"
+
+
+def chromium(tmp_path: Path, url: str, *extra: str) -> str:
+    profile = tmp_path / f"profile-{len(list(tmp_path.iterdir()))}"
+    result = subprocess.run(
+        [str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", *extra, url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def dump_dom(tmp_path: Path, page: Path, fragment: str = "") -> str:
+    return chromium(tmp_path, page.as_uri() + fragment, "--dump-dom")
+
+
+def charts_of(dom: str) -> dict[str, Chart]:
+    charts = {}
+    for chunk in dom.split("<figure")[1:]:
+        head, body = chunk.split(">", 1)
+        body = body.split("</figure>", 1)[0]
+        name = re.search(r'data-chart="(\w+)"', head)
+        state = re.search(r'data-state="(\w+)"', head)
+        assert name is not None
+        charts[name.group(1)] = Chart(
+            state=state.group(1) if state else None,
+            has_svg="<svg" in body,
+            drawn=len(re.findall(r"<(?:rect|line|path|circle|text)\b", body)),
+            failed='class="render-error"' in body,
+            text=re.sub(r"<[^>]+>", " ", body),
+        )
+    return charts
+
+
+def body_attrs(dom: str) -> dict[str, str]:
+    tag = re.search(r"<body([^>]*)>", dom)
+    assert tag is not None
+    return dict(re.findall(r'([\w-]+)="([^"]*)"', tag.group(1)))
+
+
+def test_every_chart_renders_for_the_default_period(tmp_path: Path, page: Path) -> None:
+    assert page.stat().st_size < 400_000
+    dom = dump_dom(tmp_path, page)
+    assert body_attrs(dom)["data-ready"] == "1"
+    assert body_attrs(dom)["data-period"] == "2026-Q3"
+    charts = charts_of(dom)
+    assert tuple(charts) == CHARTS
+    for name, chart in charts.items():
+        assert chart.state == "ok", name
+        assert chart.has_svg, name
+        assert not chart.failed, name
+        assert chart.drawn > 12, (name, chart.drawn)
+    assert len(re.findall(r">Rep \d+ · Team \d<", dom)) == 24
+    assert dom.count('class="cell"') == 24 * HEAT_COLUMNS
+    assert dom.count('class="tile ') == 12
+    assert "USD" in charts["revenue"].text
+    assert "%" in charts["closing"].text
+    assert re.search(r"[0-9.]+:1", charts["clvcac"].text)
+    assert "+100" in charts["nps"].text
+    assert 'class="render-error"' not in dom
+
+
+def test_the_url_hash_filters_team_and_period(tmp_path: Path, page: Path) -> None:
+    dom = dump_dom(tmp_path, page, "#team=Team%201&period=2026-Q3")
+    attrs = body_attrs(dom)
+    assert (attrs["data-team"], attrs["data-period"], attrs["data-period-type"]) == (
+        "Team 1",
+        "2026-Q3",
+        "quarter",
+    )
+    assert "Team 1 · Q3 2026" in dom
+    charts = charts_of(dom)
+    assert all(c.state == "ok" and not c.failed for c in charts.values())
+    assert dom.count('class="cell"') == 5 * HEAT_COLUMNS
+    reps = re.findall(r">(Rep \d+)<", dom)
+    assert sorted(reps) == sorted(f"Rep {n}" for n in (1, 6, 11, 16, 21))
+    assert "Team 1" in charts["revenue"].text
+
+
+def test_a_month_switches_the_trends_to_months(tmp_path: Path, page: Path) -> None:
+    dom = dump_dom(tmp_path, page, "#period=2026-09")
+    assert body_attrs(dom)["data-period-type"] == "month"
+    charts = charts_of(dom)
+    assert all(c.state == "ok" for c in charts.values())
+    assert "Sep ’26" in charts["growth"].text
+
+
+def test_a_period_without_data_says_so_instead_of_failing(tmp_path: Path, page: Path) -> None:
+    dom = dump_dom(tmp_path, page, "#period=2023-08")
+    charts = charts_of(dom)
+    states = {name: chart.state for name, chart in charts.items()}
+    assert "error" not in states.values()
+    assert states["closing"] == states["nps"] == "empty"
+    assert "No data for Company" in charts["closing"].text
+    assert all(c.has_svg for c in charts.values())
+
+
+def test_a_chart_that_fails_says_so_and_the_others_still_draw(tmp_path: Path, page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    data = re.search(r'<script type="application/json" id="kpi-data">(.*?)</script>', text, re.S)
+    assert data is not None
+    payload = json.loads(data.group(1))
+    payload["spans"] = {}  # the monthly revenue chart cannot place the quarter
+    broken = tmp_path / "broken.html"
+    broken.write_text(render_html(payload), encoding="utf-8")
+    charts = charts_of(dump_dom(tmp_path, broken))
+    assert charts["revenue"].state == "error"
+    assert charts["revenue"].failed
+    assert "could not be drawn" in charts["revenue"].text
+    assert all(c.state == "ok" for name, c in charts.items() if name != "revenue")
+
+
+@pytest.mark.parametrize(
+    ("fragment", "name"),
+    [("", "dashboard.png"), ("#team=Team%201&period=2026-Q3", "dashboard-team-1.png")],
+)
+def test_screenshot_is_kept_as_an_artifact(
+    tmp_path: Path, page: Path, fragment: str, name: str
+) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / name
+    shot.unlink(missing_ok=True)
+    chromium(tmp_path, page.as_uri() + fragment, f"--screenshot={shot}", "--window-size=1400,2400")
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", data[16:24]) == (1400, 2400)
+    assert len(data) > 50_000
