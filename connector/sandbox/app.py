@@ -65,7 +65,7 @@ class App:
             return route.surface.fault_response(fault.kind, fault.status, req, fault.retry_after)
         try:
             return route.surface.guard(req, route) or route.handler(req)
-        except Exception as exc:
+        except Exception as exc:  # any handler failure becomes the CRM's error shape
             return route.surface.error(exc)
 
     def control(self, req: Request) -> Response:

@@ -29,7 +29,7 @@ class Sandbox:
     def __init__(self, seed: int = 7, scale: float = 1.0, port: int = 0,
                  faults: list[Fault | dict[str, Any] | str] | None = None,
                  daily_api_limit: int = DEFAULT_DAILY_LIMIT, now: dt.datetime | None = None,
-                 memory_limit: str = "1GB") -> None:
+                 memory_limit: str = "512MB") -> None:
         self.seed, self.scale, self.port = seed, scale, port
         self.daily_api_limit, self.memory_limit = daily_api_limit, memory_limit
         self.clock = Clock(now)
@@ -48,7 +48,7 @@ class Sandbox:
                            self.memory_limit)
             ctx, ca_file = make_tls(self._dir)
             self.app = App(self.faults, self._stats)
-            self._server = TLSServer(self.port, self.app, ctx)
+            self._server = TLSServer(self.port, self.app, ctx, self.org.release_cursor)
             base = f"https://127.0.0.1:{self._server.server_address[1]}"
             self.salesforce = SalesforceSurface(self.org, self.faults, self._dir, base,
                                                 self.daily_api_limit)

@@ -11,6 +11,7 @@ import contextlib
 import socket
 import ssl
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -94,8 +95,9 @@ class TLSServer(ThreadingHTTPServer):
     block_on_close = True
     request_queue_size = 128
 
-    def __init__(self, port: int, app: App, ctx: ssl.SSLContext) -> None:
-        self.app, self.ctx = app, ctx
+    def __init__(self, port: int, app: App, ctx: ssl.SSLContext,
+                 on_thread_end: Callable[[], None] | None = None) -> None:
+        self.app, self.ctx, self.on_thread_end = app, ctx, on_thread_end
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
         super().__init__(("127.0.0.1", port), Handler)
@@ -119,6 +121,8 @@ class TLSServer(ThreadingHTTPServer):
         finally:
             with self._open_lock:
                 self._open.discard(tls)
+            if self.on_thread_end is not None:
+                self.on_thread_end()
 
     def close_connections(self) -> None:
         """Cut every open connection so that idle keep-alive threads end now."""

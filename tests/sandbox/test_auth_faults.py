@@ -210,3 +210,37 @@ def test_control_plane_faults_and_stats(sandbox: Sandbox, http: requests.Session
 def test_soql_error_is_not_a_fault(sf: Salesforce) -> None:
     with pytest.raises(SalesforceMalformedRequest):
         sf.query("SELECT FROM")
+
+
+def test_page_retried_after_fault_is_served_again(sandbox: Sandbox,
+                                                  http: requests.Session) -> None:
+    base = sandbox.info["salesforce"]["instance_url"]
+    first = http.get(api(sandbox, "query/"), params={"q": "SELECT Id FROM Task"},
+                     headers=auth(sandbox), timeout=10).json()
+    sandbox.faults.add({"kind": "status", "status": 500, "path": "/query/01g", "count": 1})
+    nxt = base + first["nextRecordsUrl"]
+    assert http.get(nxt, headers=auth(sandbox), timeout=10).status_code == 500
+    second = http.get(nxt, headers=auth(sandbox), timeout=10).json()
+    again = http.get(nxt, headers=auth(sandbox), timeout=10).json()
+    ids = [r["Id"] for r in first["records"] + second["records"]]
+    assert second["done"] == (first["totalSize"] <= 4000)
+    assert len(ids) == len(set(ids)) == min(4000, first["totalSize"])
+    assert again["records"] == second["records"]
+
+
+def test_bulk_results_page_retried(sf: Salesforce, sandbox: Sandbox,
+                                   http: requests.Session) -> None:
+    job = sf.bulk2.Lead._client.create_job("query", "SELECT Id FROM Lead")
+    sf.bulk2.Lead._client.wait_for_job(job["id"], True, 0.05)
+    url = api(sandbox, f"jobs/query/{job['id']}/results")
+    page1 = http.get(url, params={"maxRecords": 300}, headers=auth(sandbox), timeout=10)
+    loc = page1.headers["Sforce-Locator"]
+    sandbox.faults.add({"kind": "drop", "path": "/results", "count": 1})
+    with pytest.raises(requests.ConnectionError):
+        http.get(url, params={"maxRecords": 300, "locator": loc}, headers=auth(sandbox),
+                 timeout=10)
+    page2 = http.get(url, params={"maxRecords": 300, "locator": loc}, headers=auth(sandbox),
+                     timeout=10)
+    assert page2.headers["Sforce-NumberOfRecords"] == "300"
+    rows = page1.text.splitlines()[1:] + page2.text.splitlines()[1:]
+    assert len(rows) == len(set(rows)) == 600

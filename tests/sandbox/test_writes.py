@@ -147,3 +147,21 @@ def test_bulk_upsert(sf: Salesforce) -> None:
         sf.bulk2.Contact.get_successful_records(second[0]["job_id"]))))
     assert {r["sf__Created"] for r in ok} == {"false"}
     assert sf.query("SELECT COUNT() FROM Contact WHERE Ext_Ref__c LIKE 'c%'")["totalSize"] == 5
+
+
+def test_collections_mixed_types_in_chunks(sf: Salesforce, sandbox: Sandbox) -> None:
+    recs = [{"attributes": {"type": "Account"}, "Name": "Mix A"},
+            {"attributes": {"type": "Contact"}, "LastName": "Mix C"},
+            {"attributes": {"type": "Account"}, "Name": "Mix B"}]
+    res = sf.restful("composite/sobjects", method="POST", json={"records": recs})
+    assert [r["id"][:3] for r in res] == ["001", "003", "001"]
+    before = sandbox.org.count("contacts", "true")
+    bad = sf.restful("composite/sobjects", method="POST", json={"allOrNone": True, "records": [
+        {"attributes": {"type": "Contact"}, "LastName": "Kept?"},
+        {"attributes": {"type": "Account"}}]})
+    assert [r["success"] for r in bad] == [False, False]
+    assert sandbox.org.count("contacts", "true") == before
+    too_many = [{"attributes": {"type": t}, "Name": "x", "LastName": "y"}
+                for t in ["Account", "Contact"] * 6]
+    with pytest.raises(SalesforceMalformedRequest):
+        sf.restful("composite/sobjects", method="POST", json={"records": too_many})

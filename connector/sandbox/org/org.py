@@ -31,7 +31,7 @@ class Org:
         seed: int = 7,
         scale: float = 1.0,
         clock: Clock | None = None,
-        memory_limit: str = "1GB",
+        memory_limit: str = "512MB",
     ) -> None:
         self.seed, self.scale = seed, scale
         self.clock = clock or Clock()
@@ -56,6 +56,16 @@ class Org:
             with self.write_lock:
                 self._cursors.append(cur)
         return cur
+
+    def release_cursor(self) -> None:
+        """Close this thread's read cursor (threads end with their connection)."""
+        cur: duckdb.DuckDBPyConnection | None = getattr(self._local, "cur", None)
+        if cur is not None:
+            self._local.cur = None
+            with self.write_lock:
+                if cur in self._cursors:
+                    self._cursors.remove(cur)
+                    cur.close()
 
     def new_cursor(self) -> duckdb.DuckDBPyConnection:
         """A fresh cursor the caller owns and closes (long-lived result streams)."""

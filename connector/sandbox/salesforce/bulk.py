@@ -1,8 +1,8 @@
 """Bulk API 2.0: query jobs (CSV pages with Sforce-Locator) and ingest jobs (CSV in/out).
 
-Query results are materialised once into a DuckDB table of ready CSV lines, then paged
-by row number; ingest jobs run in a worker thread through the same record writers as
-sObject Collections.
+Query results are CSV lines rendered by DuckDB and streamed page by page (the job's
+snapshot is the stream's transaction); ingest jobs run in a worker thread through the
+same record writers as sObject Collections.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from ..ids import sf_id
 from .bulk_jobs import Job, ingest_rows, result_csv
 from .errors import SfError
 from .rest import V
+from .streams import Stream
 
 if TYPE_CHECKING:
     from .surface import SalesforceSurface
@@ -105,33 +106,32 @@ class Bulk:
         c = job.compiled
         assert c is not None
         job.set(state="InProgress")
-        table = f"bulkq_{job.id.lower()}"
-        cur = self.sf.org.new_cursor()
         try:
-            cur.execute(f"CREATE TABLE {table} AS SELECT row_number() OVER () AS rn, r FROM "
-                        f"({c.csv_sql()})", c.params)
-            row = cur.execute(f"SELECT count(*) FROM {table}").fetchone()
-            job.table = table
-            job.set(state="JobComplete", numberRecordsProcessed=int(row[0]) if row else 0)
-        except Exception as exc:
+            total = self.sf.queries.count(c)
+            # Pages are only read in order (or re-read after a retry), so the stream needs
+            # no ORDER BY: an unordered scan streams in bounded memory.
+            job.stream = Stream(self.sf.org, c.csv_sql(), c.params, total, resumable=False)
+            job.set(state="JobComplete", numberRecordsProcessed=total)
+        except Exception as exc:  # a failed job reports its error, whatever it was
             job.set(state="Failed", errorMessage=str(exc))
         finally:
-            cur.close()
+            self.sf.org.release_cursor()
 
     def results(self, req: Request) -> Response:
         job = self.job(req)
-        if job.info["state"] != "JobComplete" or job.table is None or job.compiled is None:
+        if job.info["state"] != "JobComplete" or job.stream is None or job.compiled is None:
             raise SfError(400, "API_ERROR", "the job is not complete")
-        start = int(base64.b64decode(req.arg("locator") or "MA==").decode() or 0)
+        try:
+            start = int(base64.b64decode(req.arg("locator") or "MA==").decode() or 0)
+        except ValueError as exc:
+            raise SfError(400, "INVALIDLOCATOR", "invalid locator") from exc
         size = int(req.arg("maxRecords") or DEFAULT_PAGE)
-        rows = self.sf.org.cursor().execute(
-            f"SELECT r FROM {job.table} WHERE rn > ? AND rn <= ? ORDER BY rn",
-            [start, start + size]).fetchall()
-        total = int(job.info["numberRecordsProcessed"])
+        rows = job.stream.page(start, size)
         end = start + len(rows)
-        locator = base64.b64encode(str(end).encode()).decode() if end < total else "null"
+        more = end < job.stream.total
+        locator = base64.b64encode(str(end).encode()).decode() if more else "null"
         eol = "\r\n" if job.info["lineEnding"] == "CRLF" else "\n"
-        text = eol.join([job.compiled.csv_header, *(r[0] for r in rows)]) + eol
+        text = eol.join([job.compiled.csv_header, *rows]) + eol
         return Response(200, text.encode(), {"Content-Type": "text/csv",
                                              "Sforce-Locator": locator,
                                              "Sforce-NumberOfRecords": str(len(rows))})
@@ -189,16 +189,15 @@ class Bulk:
         return Response(200, result_csv(job, kind).encode(), {"Content-Type": "text/csv"})
 
     def drop(self, job: Job) -> None:
-        if job.table:
-            with self.sf.org.writing() as con:
-                con.execute(f"DROP TABLE IF EXISTS {job.table}")
+        if job.stream is not None:
+            job.stream.close()
         job.remove_files()
 
     def close(self) -> None:
         for t in list(self.threads):
             t.join()
         for job in list(self.jobs.values()):
-            job.remove_files()
+            self.drop(job)
 
 
 def parse_csv(data: bytes) -> tuple[list[str], list[dict[str, str]]]:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .compile import Compiled
 from .errors import SfError
 from .ops import create, delete, update, upsert
+from .streams import Stream
 
 if TYPE_CHECKING:
     from .surface import SalesforceSurface
@@ -27,7 +28,7 @@ class Job:
     info: dict[str, Any]
     folder: Path
     compiled: Compiled | None = None
-    table: str | None = None
+    stream: Stream | None = None
     header: list[str] = field(default_factory=list)
     outcomes: list[tuple[dict[str, str], dict[str, Any] | None]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -85,6 +86,8 @@ def ingest_rows(sf: SalesforceSurface, job: Job, path: str) -> None:
             job.set(state="JobComplete")
     except (SfError, AssertionError) as exc:
         job.set(state="Failed", errorMessage=str(exc))
+    finally:
+        sf.org.release_cursor()
 
 
 def apply_chunk(sf: SalesforceSurface, job: Job, obj: Any, chunk: list[dict[str, str]],

@@ -1,4 +1,9 @@
-"""sObject Collections: create, update, upsert and delete up to 200 records a call."""
+"""sObject Collections: create, update, upsert and delete up to 200 records a call.
+
+Records of several types are processed as chunks of consecutive same-type records, at
+most 10 chunks a call; allOrNone covers the whole call (developer.salesforce.com/docs/
+atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_create.htm).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,23 @@ from typing import TYPE_CHECKING, Any
 from ..http import Request, Response, Route, json_response, route
 from .errors import SfError
 from .model import SObject
-from .ops import create, delete, update, upsert
+from .ops import (
+    commit_create,
+    commit_update,
+    delete,
+    finish,
+    prepare_create,
+    prepare_update,
+    rolled_back,
+    upsert,
+)
 from .rest import V
 
 if TYPE_CHECKING:
     from .surface import SalesforceSurface
 
 MAX_RECORDS = 200
+MAX_CHUNKS = 10
 
 
 class Collections:
@@ -42,29 +57,45 @@ class Collections:
                           f"than {MAX_RECORDS} records into this call")
         return records, bool(body.get("allOrNone", False))
 
-    def one_type(self, records: list[dict[str, Any]]) -> SObject:
-        """Collections take records of one type per call here (the common case)."""
-        types = {str((r.get("attributes") or {}).get("type", "")) for r in records}
-        if "" in types:
-            raise SfError(400, "INVALID_TYPE", "Must send a concrete entity type.")
-        if len(types) > 1:
-            raise SfError(400, "INVALID_TYPE", "the sandbox takes one sObject type per call")
-        obj = self.sf.registry.get(types.pop())
-        if obj is None:
-            raise SfError(400, "INVALID_TYPE", "sObject type is not supported")
-        return obj
+    def chunks(self, records: list[dict[str, Any]]) -> list[tuple[SObject, list[dict[str, Any]]]]:
+        """Consecutive records of one type form a chunk."""
+        out: list[tuple[SObject, list[dict[str, Any]]]] = []
+        for r in records:
+            name = str((r.get("attributes") or {}).get("type", ""))
+            if not name:
+                raise SfError(400, "INVALID_TYPE", "Must send a concrete entity type.")
+            obj = self.sf.registry.get(name)
+            if obj is None:
+                raise SfError(400, "INVALID_TYPE", f"sObject type '{name}' is not supported.")
+            if out and out[-1][0] is obj:
+                out[-1][1].append(r)
+            else:
+                out.append((obj, [r]))
+        if len(out) > MAX_CHUNKS:
+            raise SfError(400, "INVALID_BATCH_REQUEST", f"Too many chunks: more than "
+                          f"{MAX_CHUNKS} runs of records of one type")
+        return out
 
     def create(self, req: Request) -> Response:
         records, aon = self.payload(req)
         if any(r.get("Id") for r in records):
             raise SfError(400, "INVALID_FIELD", "Can't create records with an Id")
-        res = create(self.sf.writer, self.one_type(records), records, aon, req.method, req.path)
-        return json_response(res)
+        return self.apply(req, records, aon, prepare_create, commit_create)
 
     def update(self, req: Request) -> Response:
         records, aon = self.payload(req)
-        res = update(self.sf.writer, self.one_type(records), records, aon, req.method, req.path)
-        return json_response(res)
+        return self.apply(req, records, aon, prepare_update, commit_update)
+
+    def apply(self, req: Request, records: list[dict[str, Any]], aon: bool, prepare: Any,
+              commit: Any) -> Response:
+        """Validate every chunk first, so that allOrNone can refuse the whole call."""
+        w = self.sf.writer
+        prepared = [(obj, prepare(w, obj, rows, req.method, req.path))
+                    for obj, rows in self.chunks(records)]
+        flat = [c for _, checked in prepared for c in checked]
+        if finish(flat, aon) is None:
+            return json_response(rolled_back(flat))
+        return json_response([res for obj, checked in prepared for res in commit(w, obj, checked)])
 
     def upsert(self, req: Request) -> Response:
         records, aon = self.payload(req)

@@ -32,10 +32,20 @@ def rolled_back(checked: list[Any]) -> list[Result]:
 
 def create(w: Writer, obj: SObject, records: list[dict[str, Any]], all_or_none: bool,
            method: str, path: str) -> list[Result]:
-    checked = w.validate(records, lambda r: {**obj.defaults, **core_values(obj, r, True)},
-                         method, path)
+    checked = prepare_create(w, obj, records, method, path)
     if finish(checked, all_or_none) is None:
         return rolled_back(checked)
+    return commit_create(w, obj, checked)
+
+
+def prepare_create(w: Writer, obj: SObject, records: list[dict[str, Any]], method: str,
+                   path: str) -> list[Any]:
+    """Validated core rows (or errors) for records to create; nothing written yet."""
+    return w.validate(records, lambda r: {**obj.defaults, **core_values(obj, r, True)},
+                      method, path)
+
+
+def commit_create(w: Writer, obj: SObject, checked: list[Any]) -> list[Result]:
     good = [c for c in checked if not isinstance(c, RecordError)]
     keys = iter(w.org.insert_many(obj.table, good))
     return [failure(c) if isinstance(c, RecordError) else w.result(obj, next(keys))
@@ -44,6 +54,20 @@ def create(w: Writer, obj: SObject, records: list[dict[str, Any]], all_or_none: 
 
 def update(w: Writer, obj: SObject, records: list[dict[str, Any]], all_or_none: bool,
            method: str, path: str) -> list[Result]:
+    checked = prepare_update(w, obj, records, method, path)
+    if finish(checked, all_or_none) is None:
+        return rolled_back(checked)
+    return commit_update(w, obj, checked)
+
+
+def commit_update(w: Writer, obj: SObject, checked: list[Any]) -> list[Result]:
+    w.org.update_many(obj.table, [c for c in checked if not isinstance(c, RecordError)])
+    return [failure(c) if isinstance(c, RecordError) else w.result(obj, c[0]) for c in checked]
+
+
+def prepare_update(w: Writer, obj: SObject, records: list[dict[str, Any]], method: str,
+                   path: str) -> list[Any]:
+    """(key, core changes) or errors for records to update; nothing written yet."""
     live = w.lookup_ids(obj, [str(r.get("Id") or "") for r in records])
 
     def check(r: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -53,11 +77,7 @@ def update(w: Writer, obj: SObject, records: list[dict[str, Any]], all_or_none: 
             raise RecordError(code, f"invalid record id: {rid or 'missing'}", ["Id"])
         return live[rid], core_values(obj, r, False)
 
-    checked = w.validate(records, check, method, path)
-    if finish(checked, all_or_none) is None:
-        return rolled_back(checked)
-    w.org.update_many(obj.table, [c for c in checked if not isinstance(c, RecordError)])
-    return [failure(c) if isinstance(c, RecordError) else w.result(obj, c[0]) for c in checked]
+    return w.validate(records, check, method, path)
 
 
 def upsert(w: Writer, obj: SObject, ext: SField, records: list[dict[str, Any]],
