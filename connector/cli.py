@@ -10,6 +10,7 @@ from pathlib import Path
 from rich.console import Console
 
 from connector import __version__
+from connector.config import Config
 from connector.errors import EXIT_OK, ConfigError, CrmKpiError
 from connector.kpi.engine import SCOPE_TYPES
 from connector.kpi.periods import parse_period
@@ -54,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     compute.add_argument("--period", help="2025-01 (month), 2025-Q1 (quarter) or 2025 (year)")
     compute.add_argument("--scope", choices=[*SCOPE_TYPES, "all"], default="company")
     compute.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    compute.add_argument(
+        "--source", help="with several sources: show this one's KPIs (default: all merged)"
+    )
     compute.add_argument(
         "--breakdowns", action="store_true", help="also show per product / customer type rows"
     )
@@ -151,7 +155,11 @@ def _cmd_compute(args: argparse.Namespace) -> int:
         compute_kpis(config, store, [period] if period else None, scopes)
         shown = period.key if period else _latest_month(store)
         rows = fetch_results(
-            store, shown, scopes, breakdowns=args.breakdowns or args.format != "table"
+            store,
+            shown,
+            scopes,
+            breakdowns=args.breakdowns or args.format != "table",
+            source=_shown_source(config, args.source),
         )
     if args.format == "json":
         print(as_json(rows))
@@ -160,6 +168,16 @@ def _cmd_compute(args: argparse.Namespace) -> int:
     else:
         render_table(rows, config.reporting.currency, Console())
     return EXIT_OK
+
+
+def _shown_source(config: Config, name: str | None) -> str | None:
+    from connector.kpi import results_source
+
+    if name is None:
+        return None
+    if name not in {s.name for s in config.sources}:
+        raise ConfigError([f"--source: no source named {name!r} in {config.config_path.name}"])
+    return results_source(config, name)
 
 
 def _latest_month(store: Store) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -66,13 +67,25 @@ def compute_kpis(
     scope_types: Sequence[str] = SCOPE_TYPES,
     as_of: dt.date | None = None,
 ) -> ComputeResult:
-    """Compute every KPI for the periods (default: all with data) into kpi_results."""
-    return compute(
-        store,
-        config.reporting,
-        config.kpis,
-        config.targets,
-        periods=periods,
-        scope_types=scope_types,
-        as_of=as_of,
-    )
+    """Compute every KPI for the periods (default: all with data) into kpi_results.
+
+    With several sources, each source's KPIs are computed on its own records (stored
+    under its name) and then merged over all of them, owners matched by e-mail.
+    """
+    merged = len(config.sources) > 1
+    sources = [s.name for s in config.sources] if merged else []
+    rows, started = 0, time.perf_counter()
+    for name in [*sources, None]:
+        result = compute(
+            store,
+            config.reporting,
+            config.kpis,
+            config.targets,
+            periods=periods,
+            scope_types=scope_types,
+            as_of=as_of,
+            source=name,
+            merge_owners_by_email=merged and name is None,
+        )
+        rows += result.rows
+    return ComputeResult(rows, result.periods, result.findings, time.perf_counter() - started)

@@ -32,10 +32,12 @@ def fetch_results(
     scope_types: Sequence[str],
     *,
     breakdowns: bool = True,
+    source: str | None = None,
 ) -> list[dict[str, Any]]:
-    """KPI rows of one period (all periods if None), in KPI and scope order."""
-    where = ["scope_type IN (SELECT unnest(?))"]
-    params: list[Any] = [list(scope_types)]
+    """KPI rows of one period (all periods if None), in KPI and scope order; of one source
+    when several are configured, else (None) of all sources together."""
+    where = ["scope_type IN (SELECT unnest(?))", "source IS NOT DISTINCT FROM ?"]
+    params: list[Any] = [list(scope_types), source]
     if period is not None:
         where.append("period = ?")
         params.append(period)

@@ -48,7 +48,14 @@ RESULTS_DDL = """CREATE TABLE IF NOT EXISTS kpi_results (
   kpi VARCHAR, period_type VARCHAR, period VARCHAR, period_start DATE, period_end DATE,
   scope_type VARCHAR, scope_id VARCHAR, breakdown_type VARCHAR, breakdown_value VARCHAR,
   value DOUBLE, numerator DOUBLE, denominator DOUBLE, target DOUBLE, attainment DOUBLE,
-  gap DOUBLE, note VARCHAR, computed_at TIMESTAMP)"""
+  gap DOUBLE, note VARCHAR, computed_at TIMESTAMP, source VARCHAR)"""
+
+# The normalized tables a computation reads, as src_<table> views (exchange rates are
+# facts about currencies, shared by every source).
+SOURCE_TABLES: tuple[str, ...] = (
+    "owners", "accounts", "leads", "opportunities", "line_items", "activities",
+    "survey_responses", "costs",
+)  # fmt: skip
 
 # Dates that place sales activity in time; their range decides which periods exist
 # (rates and costs may reach far back without creating empty periods).
@@ -81,30 +88,42 @@ def compute(
     periods: Sequence[Period] | None = None,
     scope_types: Sequence[str] = SCOPE_TYPES,
     as_of: dt.date | None = None,
+    source: str | None = None,
+    merge_owners_by_email: bool = False,
 ) -> ComputeResult:
     """Compute every KPI for `periods` (default: every period with data) into kpi_results.
 
     `as_of` is "today" in the org time zone; it bounds the default periods and decides
-    whether a derived churn date has been reached.
+    whether a derived churn date has been reached. With `source`, only that source's
+    records count and its results are stored under its name; without, every source
+    counts and results have no source. `merge_owners_by_email` makes one owner scope of
+    the users that several CRMs have for the same rep.
     """
     started = time.perf_counter()
     con = store.con
     today = as_of or dt.datetime.now(ZoneInfo(reporting.timezone)).date()
     wanted = list(periods) if periods is not None else None
+    _source_views(store, source)
     all_periods, output = _period_plan(store, reporting, today, wanted)
     params = _params(reporting, settings, today)
+    params["owner_key"] = (
+        "COALESCE(lower(email), source || ':' || id)" if merge_owners_by_email else "id"
+    )
     _load_calendar(store, reporting, all_periods, output, scope_types, targets)
     for statement in _statements("dialect_duckdb.sql", params):
         con.execute(statement)
     for statement in _statements("prepare.sql", params):
         con.execute(statement)
+    _scopes_and_grid(store)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE kpi_values AS " + _sql("01_total_revenue.sql", params)
     )
     for name in KPI_FILES[1:]:
         con.execute("INSERT INTO kpi_values " + _sql(name, params))
-    findings = _record_findings(store)
-    rows = _store_results(store, output, replace_all=wanted is None)
+    # Findings are about records, whichever computation reads them: the all-sources one
+    # records them, once.
+    findings = _record_findings(store) if source is None else 0
+    rows = _store_results(store, output, source, replace_all=wanted is None)
     return ComputeResult(rows, len(output), findings, time.perf_counter() - started)
 
 
@@ -130,7 +149,7 @@ def _data_range(store: Store, reporting: Reporting) -> tuple[dt.date | None, dt.
     for table, column in _DATE_COLUMNS:
         # Deleted records leave every KPI, and so do the periods only they would create.
         parts.append(
-            f"SELECT min({column}) AS lo, max({column}) AS hi FROM {table} WHERE NOT is_deleted"
+            f"SELECT min({column}) AS lo, max({column}) AS hi FROM src_{table} WHERE NOT is_deleted"
         )
     row = store.con.execute(
         "SELECT CAST(min(lo) AS DATE), CAST(max(hi) AS DATE) FROM ("
@@ -270,7 +289,14 @@ def _load_calendar(
         "kpi VARCHAR, period_type VARCHAR, scope_type VARCHAR, scope_id VARCHAR, value DOUBLE",
         [(t.kpi, t.period_type, t.scope_type, t.scope_id or "", t.value) for t in targets],
     )
-    _scopes_and_grid(store)
+
+
+def _source_views(store: Store, source: str | None) -> None:
+    where = "" if source is None else f" WHERE source = {_literal(source)}"
+    for table in SOURCE_TABLES:
+        store.con.execute(
+            f"CREATE OR REPLACE TEMP VIEW src_{table} AS SELECT * FROM {table}{where}"
+        )
 
 
 def utc_month_rows(
@@ -307,13 +333,12 @@ def _scopes_and_grid(store: Store) -> None:
     store.con.execute("""
         CREATE OR REPLACE TEMP TABLE kpi_scopes AS
         SELECT 'company' AS scope_type, '' AS scope_id
-        UNION SELECT 'team', team FROM owners WHERE NOT is_deleted AND team IS NOT NULL
-        UNION SELECT 'owner', id FROM owners WHERE NOT is_deleted
-        UNION SELECT 'territory', territory FROM owners
+        UNION SELECT 'team', team FROM kpi_owner WHERE team IS NOT NULL
+        UNION SELECT 'owner', owner_key FROM kpi_owner
+        UNION SELECT 'territory', territory FROM kpi_owner WHERE territory IS NOT NULL
+        UNION SELECT 'territory', territory FROM src_accounts
               WHERE NOT is_deleted AND territory IS NOT NULL
-        UNION SELECT 'territory', territory FROM accounts
-              WHERE NOT is_deleted AND territory IS NOT NULL
-        UNION SELECT 'territory', territory FROM opportunities
+        UNION SELECT 'territory', territory FROM src_opportunities
               WHERE NOT is_deleted AND territory IS NOT NULL""")
     store.con.execute("""
         CREATE OR REPLACE TEMP TABLE kpi_grid AS
@@ -346,32 +371,40 @@ def _record_findings(store: Store) -> int:
     return int(row[0]) if row else 0
 
 
-def _store_results(store: Store, output: list[Period], *, replace_all: bool) -> int:
+def _store_results(
+    store: Store, output: list[Period], source: str | None, *, replace_all: bool
+) -> int:
     """Replace the results of the output periods; of every period after a full computation,
-    so that a period that no longer has data (its records deleted) keeps no stale row."""
+    so that a period that no longer has data (its records deleted) keeps no stale row.
+    Only the results of the same `source` (None: all sources) are replaced."""
     con = store.con
     con.execute(RESULTS_DDL)
+    # Stores written before results had a source get the column (NULL: all sources).
+    con.execute("ALTER TABLE kpi_results ADD COLUMN IF NOT EXISTS source VARCHAR")
+    mine = "source IS NOT DISTINCT FROM ?"
+    requested = "(SELECT period_type, period_key FROM kpi_periods WHERE requested)"
     con.execute("BEGIN TRANSACTION")
     try:
         if replace_all:
-            con.execute("DELETE FROM kpi_results")
+            con.execute(f"DELETE FROM kpi_results WHERE {mine}", [source])
         con.execute(
-            "DELETE FROM kpi_results WHERE (period_type, period) IN "
-            "(SELECT period_type, period_key FROM kpi_periods WHERE requested)"
+            f"DELETE FROM kpi_results WHERE {mine} AND (period_type, period) IN {requested}",
+            [source],
         )
         con.execute(
             "INSERT INTO kpi_results SELECT a.kpi, a.period_type, a.period_key, p.start_date, "
             "p.end_date, a.scope_type, NULLIF(a.scope_id, ''), a.breakdown_type, "
             "a.breakdown_value, a.value, a.numerator, a.denominator, a.target, a.attainment, "
-            "a.gap, a.note, now() FROM (" + _sql("attainment.sql", {}) + ") a "
-            "JOIN kpi_periods p ON p.period_type = a.period_type AND p.period_key = a.period_key"
+            "a.gap, a.note, now(), ? FROM (" + _sql("attainment.sql", {}) + ") a "
+            "JOIN kpi_periods p ON p.period_type = a.period_type AND p.period_key = a.period_key",
+            [source],
         )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     row = con.execute(
-        "SELECT count(*) FROM kpi_results WHERE (period_type, period) IN "
-        "(SELECT period_type, period_key FROM kpi_periods WHERE requested)"
+        f"SELECT count(*) FROM kpi_results WHERE {mine} AND (period_type, period) IN {requested}",
+        [source],
     ).fetchone()
     return int(row[0]) if row else 0

@@ -4,12 +4,13 @@
 -- accounts that have not bought yet. A deleted account's responses count company-wide.
 WITH scored AS (
   SELECT month_start(local_date(r.responded_at)) AS month_start,
-         COALESCE(a.owner_id, c.owner_id) AS owner_id,
+         CASE WHEN a.owner_id IS NOT NULL THEN COALESCE(ao.owner_key, a.owner_id)
+              ELSE c.owner_id END AS owner_id,
          CASE WHEN a.owner_id IS NOT NULL THEN ao.team ELSE c.team END AS team,
          COALESCE(a.territory, ao.territory, c.territory) AS territory,
          CASE WHEN r.score >= 9 THEN 1 WHEN r.score <= 6 THEN -1 ELSE 0 END AS sign
-  FROM survey_responses r
-  LEFT JOIN accounts a ON a.source = r.source AND a.id = r.account_id AND NOT a.is_deleted
+  FROM src_survey_responses r
+  LEFT JOIN src_accounts a ON a.source = r.source AND a.id = r.account_id AND NOT a.is_deleted
   LEFT JOIN kpi_owner ao ON ao.source = a.source AND ao.id = a.owner_id
   LEFT JOIN kpi_customers c ON c.source = r.source AND c.account_id = r.account_id
   WHERE NOT r.is_deleted

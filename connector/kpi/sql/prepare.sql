@@ -1,10 +1,14 @@
 -- Facts shared by the KPI definitions, from the normalized tables only.
 -- Deleted records are left out here, once, so that they leave every KPI.
 -- Scope ids are '' for the company scope so that they can be joined on.
+-- src_<table> are the normalized tables of the sources being computed (all, or one).
+-- An owner scope is an owner_key: the CRM id, or, when several CRMs are merged, the
+-- owner's e-mail, so that one rep with a user in each CRM is one scope.
 
 -- A deleted owner's team and territory no longer place its records.
 CREATE OR REPLACE TEMP TABLE kpi_owner AS
-SELECT source, id, team, territory FROM owners WHERE NOT is_deleted;
+SELECT source, id, {{owner_key}} AS owner_key, team, territory
+FROM src_owners WHERE NOT is_deleted;
 
 -- The rate in force on each day, per currency (dated rates: last valid_from wins).
 CREATE OR REPLACE TEMP TABLE kpi_rates AS
@@ -18,16 +22,16 @@ JOIN kpi_days d ON d.day >= r.valid_from AND (r.valid_to IS NULL OR d.day < r.va
 
 CREATE OR REPLACE TEMP TABLE kpi_lead_link AS
 SELECT source, converted_opportunity_id AS opportunity_id, min(id) AS lead_id
-FROM leads WHERE NOT is_deleted AND converted_opportunity_id IS NOT NULL
+FROM src_leads WHERE NOT is_deleted AND converted_opportunity_id IS NOT NULL
 GROUP BY source, converted_opportunity_id;
 
 CREATE OR REPLACE TEMP TABLE kpi_first_activity AS
 SELECT source, 'opportunity' AS kind, opportunity_id AS ref, local_date(min(occurred_at)) AS first_day
-FROM activities WHERE NOT is_deleted AND opportunity_id IS NOT NULL
+FROM src_activities WHERE NOT is_deleted AND opportunity_id IS NOT NULL
 GROUP BY source, opportunity_id
 UNION ALL
 SELECT source, 'lead' AS kind, lead_id AS ref, local_date(min(occurred_at)) AS first_day
-FROM activities WHERE NOT is_deleted AND lead_id IS NOT NULL
+FROM src_activities WHERE NOT is_deleted AND lead_id IS NOT NULL
 GROUP BY source, lead_id;
 
 -- COGS inputs per deal, in the deal's currency.
@@ -37,7 +41,7 @@ SELECT source, opportunity_id,
        sum(CASE WHEN unit_cost IS NOT NULL THEN COALESCE(quantity, 1) * unit_cost END) AS known_cost,
        sum(CASE WHEN unit_cost IS NULL
                 THEN COALESCE(quantity, 1) * COALESCE(unit_price, 0) END) AS uncosted_revenue
-FROM line_items WHERE NOT is_deleted
+FROM src_line_items WHERE NOT is_deleted
 GROUP BY source, opportunity_id;
 
 -- A deal of a deleted account keeps its revenue but has no account any more: the account
@@ -45,7 +49,7 @@ GROUP BY source, opportunity_id;
 -- A deal without contact method takes its originating lead's (the lead source).
 CREATE OR REPLACE TEMP TABLE kpi_deals AS
 SELECT o.source, o.id, CASE WHEN gone.id IS NULL THEN o.account_id END AS account_id,
-       o.owner_id, ow.team,
+       COALESCE(ow.owner_key, o.owner_id) AS owner_id, ow.team,
        COALESCE(o.territory, a.territory, ow.territory) AS territory,
        local_date(o.created_at) AS created_date,
        o.close_date, o.is_closed, o.is_won,
@@ -60,13 +64,13 @@ SELECT o.source, o.id, CASE WHEN gone.id IS NULL THEN o.account_id END AS accoun
        l.id AS lead_id,
        LEAST(local_date(l.created_at), fa_o.first_day, fa_l.first_day,
              local_date(o.created_at)) AS first_contact_date
-FROM opportunities o
+FROM src_opportunities o
 LEFT JOIN kpi_owner ow ON ow.source = o.source AND ow.id = o.owner_id
-LEFT JOIN accounts a ON a.source = o.source AND a.id = o.account_id AND NOT a.is_deleted
-LEFT JOIN accounts gone ON gone.source = o.source AND gone.id = o.account_id AND gone.is_deleted
+LEFT JOIN src_accounts a ON a.source = o.source AND a.id = o.account_id AND NOT a.is_deleted
+LEFT JOIN src_accounts gone ON gone.source = o.source AND gone.id = o.account_id AND gone.is_deleted
 LEFT JOIN kpi_rates r ON r.currency = o.currency AND r.day = o.close_date
 LEFT JOIN kpi_lead_link ll ON ll.source = o.source AND ll.opportunity_id = o.id
-LEFT JOIN leads l
+LEFT JOIN src_leads l
        ON l.source = o.source AND l.id = COALESCE(o.lead_id, ll.lead_id) AND NOT l.is_deleted
 LEFT JOIN kpi_line_totals lt ON lt.source = o.source AND lt.opportunity_id = o.id
 LEFT JOIN kpi_first_activity fa_o
@@ -89,11 +93,12 @@ SELECT w.source, w.account_id, w.close_date AS first_won,
        COALESCE(local_date(a.churned_at),
                 CASE WHEN add_days(w.last_won, {{churn_after_days}}) <= {{as_of}}
                      THEN add_days(w.last_won, {{churn_after_days}}) END) AS churn_date,
-       COALESCE(a.owner_id, w.owner_id) AS owner_id,
+       CASE WHEN a.owner_id IS NOT NULL THEN COALESCE(ao.owner_key, a.owner_id)
+            ELSE w.owner_id END AS owner_id,
        CASE WHEN a.owner_id IS NOT NULL THEN ao.team ELSE w.team END AS team,
        COALESCE(a.territory, ao.territory, w.territory) AS territory
 FROM won w
-LEFT JOIN accounts a ON a.source = w.source AND a.id = w.account_id
+LEFT JOIN src_accounts a ON a.source = w.source AND a.id = w.account_id
 LEFT JOIN kpi_owner ao ON ao.source = a.source AND ao.id = a.owner_id
 WHERE w.nth = 1 AND (a.id IS NULL OR NOT a.is_deleted);
 
@@ -149,9 +154,10 @@ GROUP BY 1, 2, 3, 4, 5;
 -- Leads created, counted per period and scope (lead owner's team and territory).
 CREATE OR REPLACE TEMP TABLE kpi_lead_counts AS
 WITH monthly AS (
-  SELECT month_start(local_date(l.created_at)) AS month_start, l.owner_id, ow.team,
+  SELECT month_start(local_date(l.created_at)) AS month_start,
+         COALESCE(ow.owner_key, l.owner_id) AS owner_id, ow.team,
          ow.territory, count(*) AS leads
-  FROM leads l LEFT JOIN kpi_owner ow ON ow.source = l.source AND ow.id = l.owner_id
+  FROM src_leads l LEFT JOIN kpi_owner ow ON ow.source = l.source AND ow.id = l.owner_id
   WHERE NOT l.is_deleted
   GROUP BY 1, 2, 3, 4
 )
@@ -175,13 +181,14 @@ WITH by_utc_month AS (
          CASE WHEN a.occurred_at < u.boundary THEN u.month_before ELSE u.month_after END
            AS month_start,
          count(*) AS attempts
-  FROM activities a
+  FROM src_activities a
   JOIN kpi_utc_months u ON u.utc_month = date_trunc('month', a.occurred_at)
   WHERE NOT a.is_deleted
   GROUP BY 1, 2, 3, 4
 ),
 monthly AS (
-  SELECT m.month_start, m.method, m.owner_id, ow.team, ow.territory,
+  SELECT m.month_start, m.method, COALESCE(ow.owner_key, m.owner_id) AS owner_id,
+         ow.team, ow.territory,
          sum(m.attempts) AS attempts
   FROM by_utc_month m
   LEFT JOIN kpi_owner ow ON ow.source = m.source AND ow.id = m.owner_id
@@ -311,11 +318,12 @@ LEFT JOIN running t
 -- entry (period_end inclusive) and converted at each day's rate.
 CREATE OR REPLACE TEMP TABLE kpi_cost_totals AS
 WITH monthly AS (
-  SELECT month_start(d.day) AS month_start, c.owner_id, COALESCE(c.team, ow.team) AS team,
+  SELECT month_start(d.day) AS month_start, COALESCE(ow.owner_key, c.owner_id) AS owner_id,
+         COALESCE(c.team, ow.team) AS team,
          sum(c.amount * CASE WHEN COALESCE(c.currency, {{currency}}) = {{currency}} THEN 1.0
                              ELSE r.rate END
              / (days_between(c.period_start, c.period_end) + 1)) AS cost
-  FROM costs c
+  FROM src_costs c
   JOIN kpi_days d ON d.day >= c.period_start AND d.day <= c.period_end
   LEFT JOIN kpi_rates r ON r.currency = c.currency AND r.day = d.day
   LEFT JOIN kpi_owner ow ON ow.source = c.source AND ow.id = c.owner_id
@@ -344,7 +352,7 @@ WITH lines AS (
          sum(COALESCE(li.quantity, 1) * COALESCE(li.unit_price, 0))
            OVER (PARTITION BY li.source, li.opportunity_id) AS deal_line_revenue,
          count(li.unit_cost) OVER (PARTITION BY li.source, li.opportunity_id) AS costed_lines
-  FROM line_items li
+  FROM src_line_items li
   WHERE NOT li.is_deleted
 )
 -- Product COGS follow the deal's COGS rule, so that product margins add up to the
@@ -359,7 +367,7 @@ SELECT w.period_type, w.period_key, w.scope_type, w.scope_id, l.product,
             ELSE {{default_cogs_rate}} * l.revenue END * w.rate AS cogs
 FROM kpi_won w
 JOIN lines l ON l.source = w.source AND l.opportunity_id = w.id
-JOIN opportunities o ON o.source = w.source AND o.id = w.id
+JOIN src_opportunities o ON o.source = w.source AND o.id = w.id
 WHERE w.rate IS NOT NULL;
 
 -- Records that need a rate the store does not have, reported as data-quality findings:
@@ -372,7 +380,7 @@ WHERE is_won AND close_date IS NOT NULL AND rate IS NULL
 UNION ALL
 SELECT c.source, 'costs', c.id, c.currency, min(d.day),
        'cost left out of CAC on the days without a rate'
-FROM costs c
+FROM src_costs c
 JOIN kpi_days d ON d.day >= c.period_start AND d.day <= c.period_end
 LEFT JOIN kpi_rates r ON r.currency = c.currency AND r.day = d.day
 WHERE NOT c.is_deleted AND COALESCE(c.currency, {{currency}}) <> {{currency}} AND r.rate IS NULL
