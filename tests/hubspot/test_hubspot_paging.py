@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from typing import Any
 
 import pytest
@@ -22,19 +23,15 @@ class FakeSearch:
     """HubSpot search semantics over (id, ts) pairs: filters, one sort, the 10,000 cap."""
 
     def __init__(self, records: list[tuple[int, int]]) -> None:
-        self.records = records
+        # Ties on the timestamp keep an arbitrary (here: reversed id) order, as HubSpot's do.
+        self.by_ts = sorted(records, key=lambda r: (r[1], -r[0]))
+        self.stamps = [ts for _, ts in self.by_ts]
         self.calls = 0
 
     def __call__(self, body: dict[str, Any]) -> dict[str, Any]:
         self.calls += 1
         assert self.calls < 10_000, "search loops"
-        rows = [
-            r
-            for r in self.records
-            if all(self._ok(r, f) for f in body["filterGroups"][0]["filters"])
-        ]
-        key = 0 if body["sorts"][0]["propertyName"] == "hs_object_id" else 1
-        rows.sort(key=lambda r: r[key])  # a stable sort: ties keep an arbitrary order
+        rows = self._matching(body["filterGroups"][0]["filters"])
         offset = int(body.get("after") or 0)
         if offset + body["limit"] > SEARCH_RESULT_CAP:
             raise AssertionError(f"search refused: after={offset} is past the cap")
@@ -50,11 +47,15 @@ class FakeSearch:
             out["paging"] = {"next": {"after": str(offset + body["limit"])}}
         return out
 
-    @staticmethod
-    def _ok(row: tuple[int, int], f: dict[str, str]) -> bool:
-        value = row[0] if f["propertyName"] == "hs_object_id" else row[1]
-        want = int(f["value"])
-        return {"EQ": value == want, "GT": value > want, "GTE": value >= want}[f["operator"]]
+    def _matching(self, filters: list[dict[str, str]]) -> list[tuple[int, int]]:
+        ts_filter = next(f for f in filters if f["propertyName"] == PROP)
+        value = int(ts_filter["value"])
+        if ts_filter["operator"] == "EQ":
+            lo, hi = bisect_left(self.stamps, value), bisect_right(self.stamps, value)
+            after_id = int(next(f for f in filters if f is not ts_filter)["value"])
+            return sorted(r for r in self.by_ts[lo:hi] if r[0] > after_id)
+        cut = bisect_left if ts_filter["operator"] == "GTE" else bisect_right
+        return self.by_ts[cut(self.stamps, value) :]
 
 
 def _pull(

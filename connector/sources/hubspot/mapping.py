@@ -9,11 +9,13 @@ hold, come from CSV files or inline YAML rows.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import Field, model_validator
 
+from connector.kpi_keys import KPI_KEYS, KpiKey
 from connector.schema import ENTITY_BY_NAME
 from connector.sources.hubspot.constants import OBJECT_ID_PROPERTY
 from connector.yamlfile import ConfigModel, ExistingFile, load_model
@@ -22,6 +24,8 @@ StreamEntity = Literal[
     "accounts", "leads", "opportunities", "line_items", "activities", "survey_responses"
 ]
 FileEntity = Literal["costs", "exchange_rates"]
+HUBSPOT_PREFIXES = ("hs_", "hubspot_")
+_PROPERTY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
 
 
 class DealStages(ConfigModel):
@@ -86,10 +90,41 @@ class Owners(ConfigModel):
     team_territories: dict[str, str] = Field(default_factory=dict)
 
 
+class PushMapping(ConfigModel):
+    """What the writer writes: the `sales_kpi` object and company properties.
+
+    The writer touches only the properties named here (and `hubspot_owner_id` of its own
+    object's records) and refuses HubSpot's own (`hs_*`, `hubspot_*`) properties.
+    """
+
+    object: str = Field(default="sales_kpi", pattern=r"^[a-z][a-z0-9_]{0,49}$")
+    kpis: list[KpiKey] = Field(default_factory=lambda: cast("list[KpiKey]", list(KPI_KEYS)))
+    group: str = Field(default="sales_kpis", pattern=r"^[a-z][a-z0-9_]{0,99}$")
+    group_label: str = "Sales KPIs"
+    current_period_type: Literal["month", "quarter", "year"] = "month"
+    account_scope: Literal["owner", "territory"] = "territory"
+    company_properties: dict[KpiKey, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _only_own_properties(self) -> PushMapping:
+        bad = [p for p in self.company_properties.values() if not _own_property(p)]
+        if bad:
+            raise ValueError(
+                f"company_properties: {', '.join(bad)} are HubSpot's own properties or "
+                "not valid property names (lower case, a-z 0-9 _, not hs_/hubspot_)"
+            )
+        return self
+
+
+def _own_property(name: str) -> bool:
+    return bool(_PROPERTY_NAME.match(name)) and not name.startswith(HUBSPOT_PREFIXES)
+
+
 class HubSpotMapping(ConfigModel):
     """The whole HubSpot mapping."""
 
     owners: Owners = Field(default_factory=Owners)
+    push: PushMapping = Field(default_factory=PushMapping)
     streams: list[Stream] = Field(min_length=1)
     files: dict[FileEntity, ExistingFile] = Field(default_factory=dict)
     rows: dict[FileEntity, list[dict[str, Any]]] = Field(default_factory=dict)
