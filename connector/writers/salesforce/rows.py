@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from connector.errors import FatalError
 from connector.sources.salesforce.mapping import PushMapping
 from connector.store import Store, stage_rows
 from connector.store.normalize import quote
@@ -76,10 +77,18 @@ def _current_sql(target: str, mapped: dict[str, str], join: str) -> str:
 def build_desired(store: Store, source: str, push: PushMapping) -> None:
     """(Re)create temp table `_sf_desired` (target, key, field, value, kind)."""
     con = store.con
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'kpi_results'"
+    ).fetchall()
+    if not found[0][0]:
+        raise FatalError("the store has no KPI results yet: compute them before pushing")
     kpis = ", ".join(quote(k) for k in push.kpi_fields)
+    # This source's own results when it has any, else the all-sources ones (source NULL).
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _sf_base AS SELECT * FROM kpi_results "
-        f"WHERE breakdown_type IS NULL AND kpi IN ({kpis})"
+        f"WHERE breakdown_type IS NULL AND kpi IN ({kpis}) AND source IS NOT DISTINCT FROM "
+        "(CASE WHEN EXISTS (SELECT 1 FROM kpi_results WHERE source = ?) THEN ? END)",
+        [source, source],
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _sf_keys AS SELECT DISTINCT period_type, period, "

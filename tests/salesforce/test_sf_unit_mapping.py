@@ -1,0 +1,167 @@
+"""Unit tests: SOQL building, the mapping model, record reading, cursors and diffing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from connector.kpi.engine import RESULTS_DDL
+from connector.sources.salesforce import soql
+from connector.sources.salesforce.mapping import PushMapping, SalesforceMapping, Stream
+from connector.sources.salesforce.records import compile_reader
+from connector.sources.salesforce.sync import StreamState, later
+from connector.sources.salesforce.validate import Resolved
+from connector.store import Store
+from connector.writers.salesforce.rows import build_desired, changes, remember
+
+T0 = dt.datetime(2024, 5, 1, 12, 0, 0, 123000, tzinfo=dt.UTC)
+
+
+def test_select_is_inclusive_ordered_and_from_identifiers_only() -> None:
+    query = soql.select("Lead", ["Id", "UserRole.Name"], cursor_field="SystemModstamp", since=T0)
+    assert query == (
+        "SELECT Id, UserRole.Name FROM Lead WHERE SystemModstamp >= 2024-05-01T12:00:00Z "
+        "ORDER BY SystemModstamp ASC, Id ASC"
+    )
+    assert soql.count("Lead", cursor_field="SystemModstamp", since=None) == (
+        "SELECT COUNT() FROM Lead"
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["Lead WHERE Id != null", "Id, (SELECT Id FROM Contacts)", "x'--", "A.B.C.D.E.F", ""]
+)
+def test_nothing_but_identifiers_reaches_soql(name: str) -> None:
+    with pytest.raises(ValueError, match=r"Salesforce API name|relationships"):
+        soql.select("Lead", [name], cursor_field="SystemModstamp", since=None)
+
+
+def test_long_field_lists_go_to_bulk() -> None:
+    fields = [f"Custom_Field_Number_{i}__c" for i in range(600)]
+    query = soql.select("Lead", fields, cursor_field="SystemModstamp", since=None)
+    assert soql.too_long_for_rest(query, "62.0")
+    assert not soql.too_long_for_rest("SELECT Id FROM Lead", "62.0")
+
+
+def stream(**extra: object) -> Stream:
+    data: dict[str, object] = {
+        "entity": "activities",
+        "object": "Task",
+        "fields": {
+            "method": {"field": "TaskSubtype", "values": "m", "default": "other"},
+            "occurred_at": {"field": "ActivityDate", "transform": "day_start"},
+            "lead_id": {"field": "WhoId", "only_ids_of": "Lead"},
+            "owner_id": "Owner.Id",
+        },
+    }
+    data.update(extra)
+    return Stream.model_validate(data)
+
+
+def resolved_for(s: Stream) -> Resolved:
+    resolved = Resolved(prefixes={"Lead": "00Q"})
+    for path in s.crm_fields():
+        resolved.paths[(s.object, path)] = path
+    return resolved
+
+
+def test_reader_dedupes_deletes_excludes_and_transforms() -> None:
+    s = stream(exclude={"Subject": ["Test"]}, require=["OwnerId"])
+    reader = compile_reader(s, resolved_for(s), flat=False)
+    base = {"SystemModstamp": "2024-05-01T00:00:00.000+0000", "TaskSubtype": None,
+            "ActivityDate": "2024-04-30", "WhoId": "003xx", "Owner": {"Id": "005a"},
+            "OwnerId": "005a", "Subject": "Call", "IsDeleted": False}  # fmt: skip
+    records = [
+        {**base, "Id": "1", "TaskSubtype": "Email"},
+        {**base, "Id": "1", "TaskSubtype": "Call", "WhoId": "00Qyy"},  # same id: last wins
+        {**base, "Id": "2", "IsDeleted": True},
+        {**base, "Id": "3", "Subject": "Test"},
+        {**base, "Id": "4", "OwnerId": None, "SystemModstamp": "2024-05-02T00:00:00.000+0000"},
+    ]
+    rows, gone, high = reader.split(records)
+    assert reader.columns == ["id", "modified_at", "method", "occurred_at", "lead_id", "owner_id"]
+    assert rows == [["1", base["SystemModstamp"], "Call", "2024-04-30T00:00:00Z", "00Qyy", "005a"]]
+    assert gone == ["2", "3", "4"]
+    assert high == "2024-05-02T00:00:00.000+0000"
+    flat = compile_reader(s, resolved_for(s), flat=True)
+    bulk = [{k.lower(): v for k, v in records[1].items() if k != "Owner"} | {"owner.id": "005a"}]
+    assert flat.split(bulk)[0] == [rows[0]]
+
+
+def test_mapping_rejects_unknown_fields_and_bad_value_maps() -> None:
+    with pytest.raises(ValidationError) as err:
+        SalesforceMapping.model_validate({
+            "value_maps": {"m": {"Call": "telepathy"}},
+            "streams": [{"entity": "activities", "object": "Task",
+                         "fields": {"method": {"field": "T", "values": "m"}, "colour": "C"}}],
+        })  # fmt: skip
+    text = str(err.value)
+    assert "'telepathy' is not a contact method" in text
+    assert "fields.colour: not a field of activities" in text
+    assert "fields.occurred_at: required by activities" in text
+
+
+def test_the_writer_mapping_refuses_standard_fields() -> None:
+    with pytest.raises(ValidationError, match="Name is a standard field"):
+        PushMapping.model_validate({"user_fields": {"total_revenue": "Name"}})
+    with pytest.raises(ValidationError, match="not a KPI key"):
+        PushMapping.model_validate({"account_fields": {"happiness": "X__c"}})
+
+
+def test_the_shipped_mapping_loads() -> None:
+    from connector.yamlfile import load_model
+
+    path = Path(__file__).parents[2] / "mappings" / "salesforce.yaml"
+    mapping = load_model(path, SalesforceMapping)
+    assert {s.object for s in mapping.streams} >= {"Lead", "Opportunity", "Task", "Event"}
+
+
+def test_cursor_overlap_and_resume() -> None:
+    overlap = dt.timedelta(minutes=5)
+    assert StreamState().since(overlap) == (None, True)
+    state = StreamState(cursor="2024-05-01T12:00:00.000+0000")
+    assert state.since(overlap) == (dt.datetime(2024, 5, 1, 11, 55, tzinfo=dt.UTC), False)
+    resumed = StreamState(cursor=None, resume="2024-05-01T12:00:00Z", resume_full=True)
+    assert resumed.since(overlap) == (dt.datetime(2024, 5, 1, 12, tzinfo=dt.UTC), True)
+    assert later("2024-05-01T12:00:00.000+0000", "2024-05-01T11:00:00Z").startswith("2024-05-01T12")
+
+
+def kpi_store() -> Store:
+    store = Store(":memory:")
+    store.con.execute(RESULTS_DDL)
+    store.con.execute("""INSERT INTO kpi_results SELECT * FROM (VALUES
+      ('total_revenue', 'month', '2024-05', DATE '2024-05-01', DATE '2024-05-31', 'company',
+       NULL, NULL, NULL, 100.0, NULL, NULL, 90.0, 1.11, 10.0, NULL, now(), NULL),
+      ('total_revenue', 'month', '2024-05', DATE '2024-05-01', DATE '2024-05-31', 'owner',
+       '005A', NULL, NULL, 40.0, NULL, NULL, NULL, NULL, NULL, NULL, now(), NULL),
+      ('total_revenue', 'month', '2024-05', DATE '2024-05-01', DATE '2024-05-31', 'company',
+       NULL, 'product', 'p1', 60.0, NULL, NULL, NULL, NULL, NULL, NULL, now(), NULL))
+      t(kpi, period_type, period, period_start, period_end, scope_type, scope_id,
+        breakdown_type, breakdown_value, value, numerator, denominator, target, attainment,
+        gap, note, computed_at, source)""")  # fmt: skip
+    store.con.execute("INSERT INTO owners (source, id, active, is_deleted) VALUES "
+                      "('sf', '005A', true, false)")  # fmt: skip
+    return store
+
+
+def test_diff_sends_new_values_then_only_changes() -> None:
+    push = PushMapping(kpi_fields={"total_revenue": "Total_Revenue"})
+    with kpi_store() as store:
+        build_desired(store, "sf", push)
+        first, unchanged = changes(store, "sf", 1e-9)
+        by_field = {(c.key, c.field): c.new for c in first}
+        assert by_field[("month|2024-05|company|-", "Total_Revenue__c")] == "100.0"
+        assert by_field[("month|2024-05|company|-", "Total_Revenue_Target__c")] == "90.0"
+        assert by_field[("month|2024-05|owner|005A", "OwnerId")] == "005A"
+        assert ("month|2024-05|owner|005A", "Total_Revenue_Target__c") not in by_field  # null
+        assert unchanged == 0
+        remember(store, "sf", first)
+        assert changes(store, "sf", 1e-9) == ([], 2)
+        store.con.execute("UPDATE kpi_results SET value = 41 WHERE scope_id = '005A'")
+        build_desired(store, "sf", push)
+        again, unchanged = changes(store, "sf", 1e-9)
+        assert [(c.field, c.old, c.new) for c in again] == [("Total_Revenue__c", "40.0", "41.0")]
+        assert unchanged == 1

@@ -1,0 +1,208 @@
+"""Unit tests of the transport with `responses`: auth, retries, error mapping, limits."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import jwt
+import pytest
+import requests
+import responses
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from connector.errors import AuthError, FatalError, LimitExceededError
+from connector.sources.salesforce.config import Http, SalesforceSource
+from connector.sources.salesforce.http import SalesforceApiError, SalesforceSession
+from connector.sources.salesforce.limits import LimitGuard, parse_limit_info
+from connector.sources.salesforce.transport import SalesforceTransport
+
+LOGIN = "https://login.example.com"
+INSTANCE = "https://na1.example.com"
+TOKEN_URL = f"{LOGIN}/services/oauth2/token"
+QUERY_URL = f"{INSTANCE}/services/data/v62.0/query/"
+LIMITS_URL = f"{INSTANCE}/services/data/v62.0/limits/"
+SECRET = "refresh-secret-0123456789"
+
+
+@pytest.fixture
+def config(monkeypatch: pytest.MonkeyPatch) -> SalesforceSource:
+    monkeypatch.setenv("SF_REFRESH", SECRET)
+    return SalesforceSource.model_validate({
+        "name": "sf", "type": "salesforce", "login_url": LOGIN,
+        "auth": {"method": "refresh_token", "client_id": "cid", "refresh_token": "${SF_REFRESH}"},
+        "http": {"initial_backoff_seconds": 0.001, "max_backoff_seconds": 1, "max_attempts": 3},
+    })  # fmt: skip
+
+
+@pytest.fixture
+def rsps() -> Any:
+    with responses.RequestsMock() as mock:
+        mock.add(responses.POST, TOKEN_URL, json={"access_token": "tok1", "instance_url": INSTANCE})
+        yield mock
+
+
+def sf_error(code: str, message: str = "nope") -> list[dict[str, str]]:
+    return [{"errorCode": code, "message": message}]
+
+
+def page(records: list[dict[str, Any]], next_url: str | None = None) -> dict[str, Any]:
+    answer: dict[str, Any] = {"totalSize": 5, "done": next_url is None, "records": records}
+    if next_url:
+        answer["nextRecordsUrl"] = next_url
+    return answer
+
+
+def test_pages_follow_next_records_url(config: SalesforceSource, rsps: Any) -> None:
+    more = "/services/data/v62.0/query/01gXX-2000"
+    rsps.add(responses.GET, QUERY_URL, json=page([{"Id": "1"}], more))
+    rsps.add(responses.GET, INSTANCE + more, json=page([{"Id": "2"}]))
+    with SalesforceTransport(config) as transport:
+        got = [r["Id"] for p in transport.pages("SELECT Id FROM Lead") for r in p]
+    assert got == ["1", "2"]
+    assert rsps.calls[1].request.headers["Authorization"] == "Bearer tok1"
+    assert "timeout" in str(rsps.calls[1].request.req_kwargs)
+
+
+def test_a_paginator_loop_is_detected(config: SalesforceSource, rsps: Any) -> None:
+    more = "/services/data/v62.0/query/01gXX-2000"
+    rsps.add(responses.GET, QUERY_URL, json=page([{"Id": "1"}], more))
+    rsps.add(responses.GET, INSTANCE + more, json=page([{"Id": "2"}], more))
+    with SalesforceTransport(config) as transport, pytest.raises(FatalError, match="loops"):
+        list(transport.pages("SELECT Id FROM Lead"))
+
+
+def test_429_is_retried_after_the_retry_after_delay(config: SalesforceSource, rsps: Any) -> None:
+    limited = sf_error("REQUEST_LIMIT_EXCEEDED")
+    rsps.add(responses.GET, QUERY_URL, status=429, json=limited, headers={"Retry-After": "0.2"})
+    rsps.add(responses.GET, QUERY_URL, json=page([{"Id": "1"}]))
+    started = time.monotonic()
+    with SalesforceTransport(config) as transport:
+        assert transport.count("SELECT COUNT() FROM Lead") == 5
+        assert transport.api_calls == 2
+    assert time.monotonic() - started >= 0.2
+
+
+def test_server_errors_stop_after_the_attempts(config: SalesforceSource, rsps: Any) -> None:
+    for _ in range(3):
+        rsps.add(responses.GET, QUERY_URL, status=503, json=sf_error("SERVER_UNAVAILABLE"))
+    with SalesforceTransport(config) as transport:
+        with pytest.raises(FatalError, match="kept failing after 3 attempts"):
+            transport.count("SELECT COUNT() FROM Lead")
+        assert transport.api_calls == 3
+
+
+def test_dropped_connections_and_timeouts_are_retried(config: SalesforceSource, rsps: Any) -> None:
+    rsps.add(responses.GET, QUERY_URL, body=requests.ConnectionError("reset by peer"))
+    rsps.add(responses.GET, QUERY_URL, body=requests.ReadTimeout("slow"))
+    rsps.add(responses.GET, QUERY_URL, json=page([]))
+    with SalesforceTransport(config) as transport:
+        assert transport.count("SELECT COUNT() FROM Lead") == 5
+
+
+def test_an_expired_session_is_renewed_once(config: SalesforceSource, rsps: Any) -> None:
+    rsps.add(responses.GET, QUERY_URL, status=401, json=sf_error("INVALID_SESSION_ID"))
+    rsps.add(responses.POST, TOKEN_URL, json={"access_token": "tok2", "instance_url": INSTANCE})
+    rsps.add(responses.GET, QUERY_URL, json=page([]))
+    with SalesforceTransport(config) as transport:
+        transport.count("SELECT COUNT() FROM Lead")
+    assert rsps.calls[-1].request.headers["Authorization"] == "Bearer tok2"
+
+
+def test_a_session_refused_after_renewal_is_an_auth_error(
+    config: SalesforceSource, rsps: Any
+) -> None:
+    rsps.add(responses.GET, QUERY_URL, status=401, json=sf_error("INVALID_SESSION_ID"))
+    rsps.add(responses.GET, QUERY_URL, status=401, json=sf_error("INVALID_SESSION_ID"))
+    with SalesforceTransport(config) as transport, pytest.raises(AuthError):
+        transport.count("SELECT COUNT() FROM Lead")
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "error"),
+    [
+        (400, "MALFORMED_QUERY", SalesforceApiError),
+        (404, "NOT_FOUND", SalesforceApiError),
+        (403, "REQUEST_LIMIT_EXCEEDED", LimitExceededError),
+        (403, "API_DISABLED_FOR_ORG", AuthError),
+    ],
+)
+def test_errors_map_onto_the_hierarchy(
+    config: SalesforceSource, rsps: Any, status: int, code: str, error: type[Exception]
+) -> None:
+    rsps.add(responses.GET, QUERY_URL, status=status, json=sf_error(code, "said Salesforce"))
+    with SalesforceTransport(config) as transport, pytest.raises(error, match="said Salesforce"):
+        transport.count("SELECT COUNT() FROM Lead")
+    assert len(rsps.calls) == 2  # login + the one refused call: refusals are not retried
+
+
+def test_refused_login_is_an_auth_error_without_the_secret(config: SalesforceSource) -> None:
+    body = {"error": "invalid_grant", "error_description": f"bad token {SECRET}"}
+    with responses.RequestsMock() as rsps, SalesforceTransport(config) as transport:
+        rsps.add(responses.POST, TOKEN_URL, status=400, json=body)
+        with pytest.raises(AuthError) as err:
+            transport.limits()
+        form = parse_qs(rsps.calls[0].request.body)
+    assert form["grant_type"] == ["refresh_token"]
+    assert SECRET not in str(err.value)
+    assert "invalid_grant" in str(err.value)
+
+
+def test_budget_stops_the_run_before_the_call_that_would_overspend(
+    config: SalesforceSource, rsps: Any
+) -> None:
+    usage = {"Sforce-Limit-Info": "api-usage=990/1000"}
+    rsps.add(responses.GET, LIMITS_URL, json={}, headers=usage)
+    rsps.add(responses.GET, QUERY_URL, json=page([]), headers=usage)
+    with SalesforceTransport(config) as transport:
+        transport.limits()  # budget: half of the 10 calls left
+        with pytest.raises(LimitExceededError, match="needs about 9"):
+            transport.guard.ensure(9, "the pull")
+        for _ in range(4):
+            transport.count("SELECT COUNT() FROM Lead")
+        with pytest.raises(LimitExceededError, match="has spent its share"):
+            transport.count("SELECT COUNT() FROM Lead")
+    assert len(rsps.calls) == 6
+
+
+def test_limit_info_parsing() -> None:
+    assert parse_limit_info("api-usage=25/15000") == (25, 15000)
+    assert parse_limit_info("api-usage=7/100, per-app-api-usage=2/50(appName=x)") == (7, 100)
+    assert parse_limit_info(None) is None
+
+
+def test_tls_verifies_against_the_configured_ca_only(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    with SalesforceSession(Http(), LimitGuard(0.5), str(ca)) as session:
+        assert (session.verify, session.trust_env) == (str(ca), False)
+    with SalesforceSession(Http(), LimitGuard(0.5)) as session:
+        assert (session.verify, session.trust_env) == (True, True)
+
+
+def test_jwt_bearer_assertion(tmp_path: Path) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    (tmp_path / "key.pem").write_bytes(pem)
+    config = SalesforceSource.model_validate({
+        "name": "sf", "type": "salesforce", "login_url": "sandbox",
+        "auth": {"method": "jwt", "consumer_key": "ck", "username": "u@x",
+                 "private_key_file": str(tmp_path / "key.pem")},
+    })  # fmt: skip
+    token_url = "https://test.salesforce.com/services/oauth2/token"
+    with responses.RequestsMock() as rsps, SalesforceTransport(config) as transport:
+        rsps.add(responses.POST, token_url, json={"access_token": "t", "instance_url": INSTANCE})
+        rsps.add(responses.GET, LIMITS_URL, json={"DailyApiRequests": {}})
+        transport.limits()
+        form = parse_qs(rsps.calls[0].request.body)
+    claims = jwt.decode(
+        form["assertion"][0], key.public_key(), algorithms=["RS256"],
+        audience="https://test.salesforce.com",
+    )  # fmt: skip
+    assert (claims["iss"], claims["sub"]) == ("ck", "u@x")
+    assert json.dumps(form["grant_type"]) == '["urn:ietf:params:oauth:grant-type:jwt-bearer"]'
