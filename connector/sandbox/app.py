@@ -30,6 +30,7 @@ class App:
         self.routes.extend(surface.routes())
 
     def dispatch(self, req: Request) -> Response:
+        """Answer one request: control plane, or a surface's route (counted)."""
         if req.path.startswith(CONTROL):
             return self.control(req)
         found = self.find(req)
@@ -45,6 +46,7 @@ class App:
         return resp
 
     def find(self, req: Request) -> Route | None:
+        """The route matching method and path; fills `req.params`."""
         for r in self.routes:
             m = r.pattern.match(req.path)
             if m and r.method == req.method:
@@ -53,6 +55,7 @@ class App:
         return None
 
     def serve(self, req: Request, route: Route) -> Response:
+        """Apply faults, then the surface's guard, then the handler."""
         fault = self.faults.pick(req.method, req.path)
         while fault is not None and fault.kind == "slow":
             self.stats.fault("slow")
@@ -69,6 +72,7 @@ class App:
             return route.surface.error(exc)
 
     def control(self, req: Request) -> Response:
+        """The `/__sandbox__/` control plane: stats and faults."""
         action = req.path[len(CONTROL):].rstrip("/")
         if action == "stats" and req.method == "GET":
             return json_response(self.stats.snapshot())
@@ -85,6 +89,7 @@ class App:
         return json_response({"error": f"unknown control action {req.method} {action}"}, 404)
 
     def add_faults(self, req: Request) -> Response:
+        """POST /__sandbox__/faults: one fault object or a list of them."""
         try:
             payload: Any = req.json()
             items = payload if isinstance(payload, list) else [payload]

@@ -66,6 +66,7 @@ class Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = _any
 
     def read_body(self) -> bytes:
+        """The request body (Content-Length or chunked)."""
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             chunks: list[bytes] = []
             while True:
@@ -79,6 +80,7 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def send_bytes(self, resp: Response) -> None:
+        """Write a Response (Content-Length always set, for keep-alive)."""
         self.send_response(resp.status)
         for k, v in resp.headers.items():
             self.send_header(k, v)
@@ -109,6 +111,7 @@ class TLSServer(ThreadingHTTPServer):
                                "errorCode": "URI_TOO_LONG"}], 414)
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
+        """TLS handshake in the connection's own thread, then serve it."""
         try:
             tls = self.ctx.wrap_socket(request, server_side=True)
         except (ssl.SSLError, OSError):

@@ -40,6 +40,7 @@ class Analytics:
         self._seq = 0
 
     def routes(self) -> list[Route]:
+        """Reports and dashboards endpoints."""
         s, r, d = self.sf, rf"{V}/analytics/reports", rf"{V}/analytics/dashboards"
         rid, did = r"/(?P<id>00O\w+)", r"/(?P<id>01Z\w+)"
         return [
@@ -67,6 +68,7 @@ class Analytics:
 
     # ---- reports ---------------------------------------------------------------------
     def report_object(self, meta: dict[str, Any]) -> SObject:
+        """The sObject a report type names (`X` or `CustomEntity$X`)."""
         rtype = str((meta.get("reportType") or {}).get("type") or "").removeprefix(
             "CustomEntity$")
         obj = self.sf.registry.get(rtype)
@@ -86,6 +88,7 @@ class Analytics:
         return out
 
     def describe_of(self, meta: dict[str, Any]) -> dict[str, Any]:
+        """The report describe: metadata, extended metadata, report type."""
         obj = self.report_object(meta)
         cols = self.columns(obj, meta)
         return {
@@ -103,6 +106,7 @@ class Analytics:
         }
 
     def validated(self, meta: Any, report_id: str) -> dict[str, Any]:
+        """Report metadata with defaults, its columns checked against describe."""
         if not isinstance(meta, dict) or not meta.get("name"):
             raise bad("reportMetadata with a name is required")
         out: dict[str, Any] = {
@@ -133,6 +137,7 @@ class Analytics:
         return json_response(self.describe_of(self.report(req)))
 
     def update_report(self, req: Request) -> Response:
+        """PATCH: merge the given reportMetadata into the saved one."""
         old = self.report(req)
         change = (req.json() or {}).get("reportMetadata") or {}
         meta = self.validated({**old, **change}, old["id"])
@@ -147,6 +152,7 @@ class Analytics:
         return Response(204)
 
     def list_reports(self, req: Request) -> Response:
+        """GET analytics/reports: the saved reports."""
         v = req.params["v"]
         with self._lock:
             metas = list(self.reports.values())
@@ -159,6 +165,7 @@ class Analytics:
         return json_response(self.run(self.report(req), req.params["v"]))
 
     def run(self, meta: dict[str, Any], version: str) -> dict[str, Any]:
+        """Run a report synchronously: tabular detail rows and the record count."""
         obj = self.report_object(meta)
         cols = self.columns(obj, meta)
         names = ", ".join(f.name for _, f in cols) or "Id"
@@ -189,6 +196,7 @@ class Analytics:
         return meta
 
     def checked_dashboard(self, meta: dict[str, Any]) -> dict[str, Any]:
+        """Dashboard metadata whose components name saved reports."""
         if not meta.get("name"):
             raise bad("a dashboard needs a name")
         for comp in meta.get("components") or []:
@@ -199,6 +207,7 @@ class Analytics:
         return meta
 
     def create_dashboard(self, req: Request) -> Response:
+        """POST: a new dashboard, or a copy with `?cloneId=`."""
         did, clone = self.new_id("01Z"), req.arg("cloneId")
         if clone:
             with self._lock:
@@ -222,6 +231,7 @@ class Analytics:
         return json_response(self.dashboard(req))
 
     def save_dashboard(self, req: Request) -> Response:
+        """PATCH: save dashboardMetadata changes; answers the results."""
         old = self.dashboard(req)
         change = (req.json() or {}).get("dashboardMetadata") or {}
         meta = self.checked_dashboard({**old, **change, "id": old["id"]})
@@ -230,6 +240,7 @@ class Analytics:
         return self.results(req)
 
     def results(self, req: Request) -> Response:
+        """GET: each component's report results and the dashboard metadata."""
         meta = self.dashboard(req)
         with self._lock:
             reports = dict(self.reports)
@@ -246,6 +257,7 @@ class Analytics:
         return Response(204)
 
     def list_dashboards(self, req: Request) -> Response:
+        """GET analytics/dashboards: the saved dashboards."""
         v = req.params["v"]
         with self._lock:
             metas = list(self.dashboards.values())

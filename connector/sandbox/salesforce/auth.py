@@ -105,6 +105,7 @@ class TokenEndpoint:
         self.creds = sessions.creds
 
     def handle(self, req: Request) -> Response:
+        """Dispatch on grant_type; errors are OAuth-shaped (HTTP 400)."""
         form = {k: v[0] for k, v in parse_qs(req.body.decode("utf-8")).items()}
         grant = form.get("grant_type", "")
         if grant == "urn:ietf:params:oauth:grant-type:jwt-bearer":
@@ -125,6 +126,7 @@ class TokenEndpoint:
         return oauth_error("unsupported_grant_type", "grant type not supported")
 
     def jwt_grant(self, assertion: str) -> Response:
+        """JWT bearer: RS256 against the registered certificate, iss/sub/aud/exp checked."""
         cert = x509.load_pem_x509_certificate(self.creds.certificate_file.read_bytes())
         try:
             claims = jwt.decode(assertion, cert.public_key(), algorithms=["RS256"],  # type: ignore[arg-type]
@@ -143,6 +145,7 @@ class TokenEndpoint:
         return self.success(with_refresh=False)
 
     def success(self, with_refresh: bool) -> Response:
+        """A token answer with a new session and the documented fields."""
         ident = f"{self.base_url}/id/{self.creds.org_id}/{self.creds.user_id}"
         issued = str(int(time.time() * 1000))
         sig = hmac.new(self.creds.client_secret.encode(), (ident + issued).encode(),

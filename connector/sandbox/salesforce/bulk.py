@@ -39,6 +39,7 @@ class Bulk:
         self._seq = 0
 
     def routes(self) -> list[Route]:
+        """Bulk API 2.0 query and ingest endpoints."""
         s, q, i = self.sf, rf"{V}/jobs/query", rf"{V}/jobs/ingest"
         j = r"/(?P<job>750\w+)"
         return [
@@ -57,6 +58,7 @@ class Bulk:
         ]
 
     def new_job(self, info: dict[str, Any], version: str) -> Job:
+        """Register a job with the job-info fields Salesforce answers."""
         with self._lock:
             self._seq += 1
             job_id = sf_id("750", self._seq)
@@ -87,6 +89,7 @@ class Bulk:
 
     # ---- query jobs ------------------------------------------------------------------
     def create_query(self, req: Request) -> Response:
+        """POST jobs/query: compile the SOQL now (errors answer at once), run later."""
         body = req.json() or {}
         op = body.get("operation", "query")
         if op not in ("query", "queryAll") or (body.get("columnDelimiter") or "COMMA") != "COMMA":
@@ -103,6 +106,7 @@ class Bulk:
         return json_response(job.snapshot())
 
     def run_query(self, job: Job) -> None:
+        """Worker: count the records and open the result stream."""
         c = job.compiled
         assert c is not None
         job.set(state="InProgress")
@@ -118,6 +122,7 @@ class Bulk:
             self.sf.org.release_cursor()
 
     def results(self, req: Request) -> Response:
+        """GET results: one CSV page, with Sforce-Locator and Sforce-NumberOfRecords."""
         job = self.job(req)
         if job.info["state"] != "JobComplete" or job.stream is None or job.compiled is None:
             raise SfError(400, "API_ERROR", "the job is not complete")
@@ -138,6 +143,7 @@ class Bulk:
 
     # ---- ingest jobs -----------------------------------------------------------------
     def create_ingest(self, req: Request) -> Response:
+        """POST jobs/ingest: an Open job for one object and operation."""
         body = req.json() or {}
         obj = self.sf.registry.get(str(body.get("object") or ""))
         op = body.get("operation")
@@ -163,6 +169,7 @@ class Bulk:
         return Response(201)
 
     def set_state(self, req: Request) -> Response:
+        """PATCH: UploadComplete starts processing; Aborted stops it."""
         job, state = self.job(req), str((req.json() or {}).get("state"))
         if state == "Aborted":
             job.set(state="Aborted")

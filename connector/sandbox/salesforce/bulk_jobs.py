@@ -42,6 +42,7 @@ class Job:
             return {k: v for k, v in self.info.items() if v is not None}
 
     def append(self, data: bytes) -> None:
+        """Add an uploaded CSV part (later parts' header lines are dropped)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / "upload.csv"
         if path.exists():  # later uploads repeat the header line: keep the rows only
@@ -92,6 +93,7 @@ def ingest_rows(sf: SalesforceSurface, job: Job, path: str) -> None:
 
 def apply_chunk(sf: SalesforceSurface, job: Job, obj: Any, chunk: list[dict[str, str]],
                 path: str) -> list[dict[str, Any]]:
+    """Apply one chunk of rows with the job's operation."""
     op, w = job.info["operation"], sf.writer
     records = [record_from_csv(r) for r in chunk]
     if op == "insert":

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..http import Request, Response, Route, json_response, route
+from ..ids import parse_sf_id
 from .errors import SfError
 from .model import SObject
 from .ops import (
@@ -38,6 +39,7 @@ class Collections:
         self.sf = sf
 
     def routes(self) -> list[Route]:
+        """sObject Collections endpoints."""
         s = self.sf
         return [
             route(s, "POST", rf"{V}/composite/sobjects/?", "collections.create", self.create),
@@ -48,6 +50,7 @@ class Collections:
         ]
 
     def payload(self, req: Request) -> tuple[list[dict[str, Any]], bool]:
+        """The records and allOrNone of a request, within the 200-record limit."""
         body = req.json() or {}
         records = body.get("records")
         if not isinstance(records, list) or not records:
@@ -98,6 +101,7 @@ class Collections:
         return json_response([res for obj, checked in prepared for res in commit(w, obj, checked)])
 
     def upsert(self, req: Request) -> Response:
+        """PATCH composite/sobjects/X/ExtId__c: upsert by an external id field."""
         records, aon = self.payload(req)
         obj = self.sf.registry.get(req.params["obj"])
         ext = obj.get(req.params["ext"]) if obj else None
@@ -108,14 +112,13 @@ class Collections:
                                     req.path))
 
     def delete(self, req: Request) -> Response:
+        """DELETE composite/sobjects?ids=…: soft-delete records of any type."""
         ids = [i for i in (req.arg("ids") or "").split(",") if i]
         if not ids or len(ids) > MAX_RECORDS:
             raise SfError(400, "EXCEEDED_ID_LIMIT", "between 1 and 200 ids are required")
         aon = (req.arg("allOrNone") or "false").lower() == "true"
         out = []
         for rid in ids:
-            from ..ids import parse_sf_id
-
             parsed = parse_sf_id(rid)
             obj = self.sf.registry.by_prefix(parsed[0]) if parsed else None
             if obj is None:

@@ -75,6 +75,7 @@ class Compiler:
         self.join_sql: list[str] = []
 
     def compile(self, all_rows: bool = False) -> Compiled:
+        """Parse and translate; `all_rows` keeps recycled rows (queryAll)."""
         if len(self.soql) > 100_000:
             raise SoqlError("MALFORMED_QUERY", "SOQL statements cannot be longer than 100,000 "
                             "characters.")
@@ -96,6 +97,7 @@ class Compiler:
         return self.finish(q, tree, conds, where.params)
 
     def finish(self, q: Query, tree: Node, conds: list[str], params: list[Any]) -> Compiled:
+        """Assemble ORDER BY, LIMIT/OFFSET and the output expressions."""
         order = ", ".join(
             f"{self.resolve(o.field)[1]} {'DESC' if o.desc else 'ASC'} "
             f"NULLS {'LAST' if o.nulls_last else 'FIRST'}"
@@ -139,6 +141,7 @@ class Compiler:
         return obj, alias, names, f
 
     def join(self, key: tuple[str, ...], parent: str, rel: SField, target: SObject) -> str:
+        """The alias of the parent table joined for a relationship path."""
         if key not in self.joins:
             alias = f"j{len(self.joins) + 1}"
             self.joins[key] = (alias, target)
@@ -153,6 +156,7 @@ class Compiler:
         return f, f.read_sql(alias), alias
 
     def add_output(self, tree: Node, ref: FieldRef) -> None:
+        """Place a selected field in the output tree (parents nest)."""
         _, _, names, f = self.walk(ref)
         node = tree
         for depth, name in enumerate(names):
@@ -166,6 +170,7 @@ class Compiler:
 
     # ---- output ----------------------------------------------------------------------
     def json_struct(self, node: Node) -> str:
+        """DuckDB struct (to_json at the root) of one output node."""
         url = f"'/services/data/v{self.version}/sobjects/{node.obj.name}/' || " + (
             node.obj.get("Id").read_sql(node.alias)  # type: ignore[union-attr]
         )
@@ -190,6 +195,7 @@ class Compiler:
         return self.root.prefix
 
     def csv_columns(self, node: Node, path: tuple[str, ...]) -> tuple[list[str], list[str]]:
+        """Flattened CSV headers (`Owner.Name`) and their expressions."""
         heads, exprs = [], []
         for name, f in node.fields.items():
             heads.append(".".join((*path, name)))

@@ -40,6 +40,7 @@ def field_describe(f: SField) -> dict[str, Any]:
 
 
 def sobject_summary(obj: SObject, version: str) -> dict[str, Any]:
+    """The per-object entry of the global describe."""
     return {
         "name": obj.name, "label": obj.label, "labelPlural": obj.label_plural,
         "keyPrefix": obj.prefix, "custom": obj.custom, "queryable": obj.queryable,
@@ -49,6 +50,7 @@ def sobject_summary(obj: SObject, version: str) -> dict[str, Any]:
 
 
 def describe(registry: Registry, obj: SObject, version: str) -> dict[str, Any]:
+    """The full describe of one sObject."""
     children = [
         {"childSObject": other.name, "field": f.name, "relationshipName": None,
          "cascadeDelete": False}

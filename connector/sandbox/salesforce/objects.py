@@ -54,6 +54,7 @@ def obj(name: str, table: str, label: str, fields: list[SField], name_sql: str |
 
 
 def people() -> list[SObject]:
+    """Users, roles (teams), accounts and contacts."""
     return [
         obj("UserRole", "teams", "Role", [s("Name", "name", 80)], writable=False),
         obj("User", "users", "User", [
@@ -81,6 +82,7 @@ def people() -> list[SObject]:
 
 
 def funnel() -> list[SObject]:
+    """Leads, opportunities and their products."""
     return [
         obj("Lead", "leads", "Lead", [
             s("FirstName", "first_name", 40), s("LastName", "last_name", 80),
@@ -118,6 +120,7 @@ def funnel() -> list[SObject]:
 
 
 def catalog() -> list[SObject]:
+    """Products, prices, campaigns and currencies."""
     return [
         obj("Product2", "products", "Product", [
             s("Name", "name"), s("ProductCode", "code"),
@@ -157,10 +160,12 @@ def catalog() -> list[SObject]:
 
 
 def activities() -> list[SObject]:
+    """Task and Event: two sObjects over one activities table."""
     who = {"lead": "Lead", "contact": "Contact"}
     what = {"opportunity": "Opportunity", "account": "Account"}
 
     def common() -> list[SField]:
+        """Fields Task and Event share."""
         return [
             s("Subject", "subject"), poly("WhoId", "who_kind", "who_n", who, "Who"),
             poly("WhatId", "what_kind", "what_n", what, "What"),
@@ -186,6 +191,7 @@ def activities() -> list[SObject]:
 
 
 def surveys() -> list[SObject]:
+    """The NPS survey custom object."""
     return [obj("NPS_Response__c", "surveys", "NPS Response", [
         ref("Account__c", "account_n", "Account", "Account__r", custom=True, label="Account"),
         ref("Contact__c", "contact_n", "Contact", "Contact__r", custom=True, label="Contact"),

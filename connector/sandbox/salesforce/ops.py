@@ -71,6 +71,7 @@ def prepare_update(w: Writer, obj: SObject, records: list[dict[str, Any]], metho
     live = w.lookup_ids(obj, [str(r.get("Id") or "") for r in records])
 
     def check(r: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """One record's target key (None: create) and its core values."""
         rid = str(r.get("Id") or "")
         if rid not in live:
             code = "MALFORMED_ID" if len(rid) not in (15, 18) else "ENTITY_IS_DELETED"
@@ -82,11 +83,13 @@ def prepare_update(w: Writer, obj: SObject, records: list[dict[str, Any]], metho
 
 def upsert(w: Writer, obj: SObject, ext: SField, records: list[dict[str, Any]],
            all_or_none: bool, method: str, path: str) -> list[Result]:
+    """Create or update by an external id; duplicates in one call fail."""
     values = [str(r.get(ext.name, "") or "") for r in records]
     found = w.lookup_external(obj, ext, [v for v in values if v])
     seen: set[str] = set()
 
     def check(r: dict[str, Any]) -> tuple[int | None, dict[str, Any]]:
+        """One record's target key (None: create) and its core values."""
         value = str(r.get(ext.name, "") or "")
         if not value:
             raise RecordError("MISSING_ARGUMENT", f"{ext.name} not specified", [ext.name])
@@ -117,9 +120,11 @@ def upsert(w: Writer, obj: SObject, ext: SField, records: list[dict[str, Any]],
 
 def delete(w: Writer, obj: SObject, ids: list[str], all_or_none: bool, method: str,
            path: str, hard: bool = False) -> list[Result]:
+    """Soft-delete (recycle bin) or hard-delete records by id."""
     live = w.lookup_ids(obj, ids)
 
     def check(rid: str) -> int:
+        """One record's target key (None: create) and its core values."""
         if rid not in live:
             raise RecordError("ENTITY_IS_DELETED" if len(rid) in (15, 18) else "MALFORMED_ID",
                               "entity is deleted" if len(rid) in (15, 18) else

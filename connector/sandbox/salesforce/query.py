@@ -60,6 +60,7 @@ class QueryEngine:
         return body
 
     def more(self, name: str, pos: int, version: str) -> str:
+        """A following page of a locator (or the same page again)."""
         with self._lock:
             entry = self._locators.get(name)
             if entry is not None:
@@ -70,6 +71,7 @@ class QueryEngine:
 
     @staticmethod
     def page(name: str, stream: Stream, size: int, pos: int, version: str) -> tuple[str, bool]:
+        """One page of JSON records, with nextRecordsUrl unless done."""
         rows = stream.page(pos, size)
         end = pos + len(rows)
         done = end >= stream.total or len(rows) < size
@@ -80,6 +82,7 @@ class QueryEngine:
         return body, done
 
     def register(self, name: str, stream: Stream, size: int) -> None:
+        """Keep a locator; close the oldest streams beyond the limit."""
         with self._lock:
             self._locators[name] = (stream, size)
             while len(self._locators) > MAX_LOCATORS:

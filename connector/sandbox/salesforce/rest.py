@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from ..http import Request, Response, Route, json_response, raw_json, route
-from ..ids import parse_sf_id
 from .describe import describe, global_describe
 from .errors import SfError
 from .literals import parse_datetime
@@ -29,6 +29,7 @@ class Rest:
         self.sf = sf
 
     def routes(self) -> list[Route]:
+        """Core REST endpoints."""
         s, r = self.sf, self
         return [
             route(s, "GET", r"/services/data/?", "versions", r.versions),
@@ -60,6 +61,7 @@ class Rest:
                                "version": f"{v}.0"} for v in range(52, 63)])
 
     def limits(self, req: Request) -> Response:
+        """GET limits: the org's allowances."""
         used, cap = self.sf.usage.snapshot()
         return json_response({
             "DailyApiRequests": {"Max": cap, "Remaining": max(0, cap - used)},
@@ -75,6 +77,7 @@ class Rest:
         return json_response(describe(self.sf.registry, self.obj(req), req.params["v"]))
 
     def query(self, req: Request) -> Response:
+        """GET query / queryAll: the first page."""
         soql = req.arg("q")
         if not soql:
             raise SfError(400, "MALFORMED_QUERY", "A query string has to be specified")
@@ -87,12 +90,11 @@ class Rest:
                                              req.params["v"]))
 
     def retrieve(self, req: Request) -> Response:
+        """GET sobjects/X/Id: one record (`fields=` to choose)."""
         obj, rid = self.obj(req), req.params["id"]
         fields = req.arg("fields") or ", ".join(f.name for f in obj.fields.values())
         soql = f"SELECT {fields} FROM {obj.name} WHERE Id = '{rid.replace(chr(39), '')}'"
         body = self.sf.queries.run(soql, req.params["v"], all_rows=True)
-        import json
-
         records = json.loads(body)["records"]
         if not records:
             raise SfError(404, "NOT_FOUND", "The requested resource does not exist")
@@ -108,6 +110,7 @@ class Rest:
         return json_response(res, 201)
 
     def update(self, req: Request) -> Response:
+        """PATCH sobjects/X/Id: 204 on success."""
         obj = self.obj(req)
         rec = {**(req.json() or {}), "Id": req.params["id"]}
         res = update(self.sf.writer, obj, [rec], True, req.method, req.path)[0]
@@ -123,6 +126,7 @@ class Rest:
         return Response(204)
 
     def upsert(self, req: Request) -> Response:
+        """PATCH sobjects/X/ExtId__c/value: 201 created, 200 updated."""
         obj = self.obj(req)
         ext = obj.get(req.params["ext"])
         if ext is None or not (ext.external_id or ext.name == "Id"):
@@ -135,6 +139,7 @@ class Rest:
         return json_response(res, 201 if res.get("created") else 200)
 
     def deleted(self, req: Request) -> Response:
+        """GET sobjects/X/deleted: records recycled in the window."""
         obj, (start, end) = self.obj(req), self.window(req)
         rows = self.sf.org.cursor().execute(
             f"SELECT sfid('{obj.prefix}', n), deleted_at FROM {obj.table} t WHERE is_deleted "
@@ -147,6 +152,7 @@ class Rest:
             "latestDateCovered": end.strftime(SF_TS)})
 
     def updated(self, req: Request) -> Response:
+        """GET sobjects/X/updated: records whose SystemModstamp is in the window."""
         obj, (start, end) = self.obj(req), self.window(req)
         rows = self.sf.org.cursor().execute(
             f"SELECT sfid('{obj.prefix}', n) FROM {obj.table} t WHERE NOT is_deleted AND "
@@ -180,6 +186,3 @@ def raise_record(res: dict[str, Any], status: int = 400) -> None:
     err = res["errors"][0]
     raise SfError(status, err["statusCode"], err["message"], err.get("fields") or [])
 
-
-def is_id(value: str) -> bool:
-    return parse_sf_id(value) is not None

@@ -34,6 +34,7 @@ class Parser:
         return self.tokens[j] if j < len(self.tokens) else None
 
     def error(self, tok: Token | None, detail: str | None = None) -> SoqlError:
+        """A MALFORMED_QUERY error pointing at `tok`."""
         if tok is None:
             end = len(self.soql)
             return SoqlError("MALFORMED_QUERY", "unexpected end of query", self.soql, end)
@@ -56,6 +57,7 @@ class Parser:
 
     # ---- grammar -------------------------------------------------------------------
     def query(self) -> Query:
+        """SELECT … FROM … [WHERE] [ORDER BY] [LIMIT] [OFFSET]."""
         self.expect("SELECT")
         fields, count = self.select_list()
         self.expect("FROM")
@@ -78,6 +80,7 @@ class Parser:
         return q
 
     def select_list(self) -> tuple[list[FieldRef], bool]:
+        """COUNT() or a list of field paths."""
         tok = self.peek()
         nxt = self.peek(1)
         if tok and tok.upper == "COUNT" and nxt and nxt.text == "(":
@@ -104,6 +107,7 @@ class Parser:
         return int(tok.text)
 
     def order_list(self) -> list[OrderItem]:
+        """ORDER BY items with Salesforce's null ordering defaults."""
         items = []
         while True:
             ref = self.field_ref()
@@ -132,6 +136,7 @@ class Parser:
         return items[0] if len(items) == 1 else BoolOp("AND", tuple(items))
 
     def negation(self) -> Cond:
+        """NOT, a parenthesised condition, or a comparison."""
         if self.accept("NOT"):
             return Not(self.negation())
         if self.accept("("):
@@ -141,6 +146,7 @@ class Parser:
         return self.comparison()
 
     def comparison(self) -> Comparison:
+        """field op literal, LIKE, IN and NOT IN."""
         ref = self.field_ref()
         tok = self.peek()
         if tok is None:
@@ -157,6 +163,7 @@ class Parser:
         raise self.error(tok)
 
     def literal_list(self) -> tuple[Literal, ...]:
+        """A parenthesised list of literals (no semi-joins)."""
         self.expect("(")
         tok = self.peek()
         if tok is not None and tok.upper == "SELECT":
@@ -168,6 +175,7 @@ class Parser:
         return tuple(values)
 
     def literal(self) -> Literal:
+        """One literal value."""
         tok = self.peek()
         if tok is None:
             raise self.error(tok)

@@ -43,6 +43,7 @@ class Stream:
             return rows
 
     def reopen(self, pos: int) -> None:
+        """Run the statement again from `pos` (stable order needed)."""
         if pos != 0 and not self.resumable:
             raise SfError(400, "INVALIDLOCATOR", "the locator is not valid for this job")
         self._close()

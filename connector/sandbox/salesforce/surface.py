@@ -78,6 +78,7 @@ class SalesforceSurface:
                 *self.tooling.routes(), *self.analytics.routes()]
 
     def guard(self, request: Request, rt: Route) -> Response | None:
+        """Check the session and spend one API call from the allowance."""
         if rt.name in ("oauth.token", "versions"):
             return None
         if not self.sessions.valid(bearer(request)):
@@ -87,6 +88,7 @@ class SalesforceSurface:
         return None
 
     def error(self, exc: Exception) -> Response:
+        """SfError as its JSON list; anything else as UNKNOWN_EXCEPTION (500)."""
         if isinstance(exc, SfError):
             return json_response(exc.body(), exc.status)
         if isinstance(exc, ValueError | KeyError | TypeError):
@@ -101,6 +103,7 @@ class SalesforceSurface:
 
     def fault_response(self, kind: str, status: int, request: Request,
                        retry_after: float | None) -> Response:
+        """A fault in Salesforce's shapes (session expiry revokes the session)."""
         if kind == "expire_session":
             self.sessions.revoke(bearer(request))
             return session_expired()

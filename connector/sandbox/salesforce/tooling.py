@@ -69,6 +69,7 @@ class Tooling:
         self.queries = QueryEngine(sf.org, self.registry)
 
     def routes(self) -> list[Route]:
+        """Tooling endpoints."""
         s, t = self.sf, rf"{V}/tooling"
         return [
             route(s, "POST", rf"{t}/sobjects/CustomObject/?", "tooling.createObject",
@@ -88,6 +89,7 @@ class Tooling:
                                           req.params["v"]))
 
     def create_object(self, req: Request) -> Response:
+        """POST CustomObject: a new custom object (table and sObject)."""
         body = req.json() or {}
         name, meta = str(body.get("FullName") or ""), body.get("Metadata") or {}
         if not _NAME.match(name):
@@ -105,6 +107,7 @@ class Tooling:
         return created(sf_id("01I", n))
 
     def new_object(self, name: str, meta: dict[str, Any], n: int) -> SObject:
+        """Create the object's table and its standard fields."""
         prefix = "a" + "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(n + 2) // 36 % 36] + \
             "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(n + 2) % 36]
         table = f"sf_{name.lower()}"
@@ -123,6 +126,7 @@ class Tooling:
         return obj
 
     def create_field(self, req: Request) -> Response:
+        """POST CustomField: a new field on a standard or custom object."""
         body = req.json() or {}
         full, meta = str(body.get("FullName") or ""), body.get("Metadata") or {}
         obj_name, _, field_name = full.partition(".")
@@ -145,6 +149,7 @@ class Tooling:
         return created(sf_id("00N", n))
 
     def new_field(self, obj: SObject, name: str, kind: str, meta: dict[str, Any]) -> SField:
+        """Add the column and describe the field from its Metadata."""
         sf_type, sql_type = FIELD_TYPES[kind]
         column = f"cf_{name.lower()}"
         with self.sf.org.writing() as con:

@@ -41,6 +41,7 @@ class WhereCompiler:
         return SoqlError(code, detail, self.c.soql, lit.pos)
 
     def comparison(self, cmp: Comparison) -> str:
+        """One comparison with SOQL's null, case and id semantics."""
         f, expr, alias = self.c.resolve(cmp.field)
         values = cmp.value if isinstance(cmp.value, tuple) else (cmp.value,)
         if cmp.op in ("IN", "NOT IN"):
@@ -126,6 +127,7 @@ class WhereCompiler:
         return n if OBJECT_PREFIX.get(f.reference_to[0]) == prefix else -1
 
     def range_cmp(self, f: SField, expr: str, op: str, lit: Literal) -> str:
+        """A comparison with a relative date literal, as a [start, end) range."""
         if f.type not in ("date", "datetime") or op == "LIKE":
             raise self.error(lit, f"value of filter criterion for field '{f.name}' must be of "
                                   f"type {f.type}")
