@@ -24,9 +24,11 @@ _SPANS = {
     "2025-01": (dt.date(2025, 1, 1), dt.date(2025, 2, 1)),
     "2025-02": (dt.date(2025, 2, 1), dt.date(2025, 3, 1)),
     "2025-Q1": (dt.date(2025, 1, 1), dt.date(2025, 4, 1)),
+    "2025-12": (dt.date(2025, 12, 1), dt.date(2026, 1, 1)),
     "2025": (dt.date(2025, 1, 1), dt.date(2026, 1, 1)),
 }
-_TYPES = {"2025-01": "month", "2025-02": "month", "2025-Q1": "quarter", "2025": "year"}
+_TYPES = {"2025-01": "month", "2025-02": "month", "2025-12": "month", "2025-Q1": "quarter"}
+_TYPES["2025"] = "year"
 
 OWNERS = [
     ("U1", "Ann", "Team A", False),
@@ -35,6 +37,11 @@ OWNERS = [
     ("U3", "Rep 2", "Team B", False),
     ("U9", "Gone", "Team A", True),
 ]
+COLUMNS = (
+    "kpi, period_type, period, period_start, period_end, scope_type, scope_id, "
+    "breakdown_type, breakdown_value, value, numerator, denominator, target, attainment, "
+    "gap, note, computed_at, source"
+)
 
 
 def add_result(
@@ -48,15 +55,17 @@ def add_result(
     attainment: float | None = None,
     breakdown: tuple[str, str] | None = None,
     counts: tuple[float | None, float | None] = (None, None),
+    source: str | None = None,
 ) -> None:
     """One kpi_results row."""
     start, end = _SPANS[period]
     b_type, b_value = breakdown or (None, None)
     row: list[Any] = [
         kpi, _TYPES[period], period, start, end, scope[0], scope[1], b_type, b_value,
-        value, counts[0], counts[1], target, attainment, None, None, COMPUTED_AT,
+        value, counts[0], counts[1], target, attainment, None, None, COMPUTED_AT, source,
     ]  # fmt: skip
-    store.con.execute(f"INSERT INTO kpi_results VALUES ({', '.join('?' * len(row))})", row)
+    marks = ", ".join("?" * len(row))
+    store.con.execute(f"INSERT INTO kpi_results ({COLUMNS}) VALUES ({marks})", row)
 
 
 def fill(store: Store) -> None:
@@ -64,14 +73,19 @@ def fill(store: Store) -> None:
     store.con.execute(RESULTS_DDL)
     for owner_id, name, team, deleted in OWNERS:
         store.con.execute(
-            "INSERT INTO owners (source, id, is_deleted, name, team) VALUES ('t', ?, ?, ?, ?)",
-            [owner_id, deleted, name, team],
+            "INSERT INTO owners (source, id, is_deleted, name, email, team) "
+            "VALUES ('t', ?, ?, ?, ?, ?)",
+            [owner_id, deleted, name, f"{name.replace(' ', '').lower()}@example.com", team],
         )
     add_result(store, "total_revenue", "2025-01", 1000.4, target=2000, attainment=0.5002)
     add_result(store, "total_revenue", "2025-02", 2500.0, target=2000, attainment=1.25)
     add_result(store, "total_revenue", "2025-Q1", 3500.4, target=6000, attainment=0.5834)
     add_result(store, "total_revenue", "2025", 3500.4)
     add_result(store, "total_revenue", "2025-Q1", 1200.0, scope=("team", "Team A"))
+    add_result(store, "total_revenue", "2025-Q1", 2300.4, scope=("team", "Team B"))
+    # One source's own results (several sources configured): not the merged ones shown.
+    add_result(store, "total_revenue", "2025-01", 99999.0, source="crm_a")
+    add_result(store, "total_revenue", "2025-12", 5.0, source="crm_a")
     add_result(store, "closing_ratio", "2025-Q1", 0.456789, target=0.4, attainment=1.1419725)
     add_result(store, "nps", "2025-Q1", -12.5, target=30)
     add_result(store, "avg_sales_cycle_days", "2025-Q1", 42.25, target=45, attainment=1.0651)
@@ -98,6 +112,7 @@ def _owner_rows(store: Store) -> None:
     add_result(store, "cac", "2025-Q1", 5000, scope=("owner", "U1"), attainment=1.6)
     add_result(store, "total_revenue", "2025-Q1", 900, scope=("owner", "U10"), attainment=0.15)
     add_result(store, "total_revenue", "2025-Q1", 50, scope=("owner", "U2"), attainment=None)
+    add_result(store, "total_revenue", "2025-Q1", 0, scope=("owner", "U3"), attainment=0.0)
     add_result(store, "total_revenue", "2025-Q1", 70, scope=("owner", "U9"), attainment=0.7)
     add_result(store, "total_revenue", "2025-01", 400, scope=("owner", "U1"), attainment=0.2)
 

@@ -45,7 +45,7 @@ def test_series_are_columns_aligned_with_the_periods(payload: dict[str, Any]) ->
     assert payload["series"]["company"]["nps"]["quarter"] == {"v": [-12.5], "t": [30], "a": [None]}
     # Team rows are their own scope; owner rows only feed the heat map.
     assert payload["series"]["team:Team A"]["total_revenue"]["quarter"]["v"] == [1200]
-    assert set(payload["series"]) == {"company", "team:Team A"}
+    assert set(payload["series"]) == {"company", "team:Team A", "team:Team B"}
 
 
 def test_units_decide_how_each_kpi_is_shown(payload: dict[str, Any]) -> None:
@@ -78,7 +78,8 @@ def test_heat_map_cells_hold_owner_attainment_by_kpi(payload: dict[str, Any]) ->
     assert ann[columns.index("total_revenue")] is None
     assert quarter["U10"][columns.index("total_revenue")] == 0.15
     # No attainment (Bob) or a deleted rep (U9): no cells.
-    assert set(quarter) == {"U1", "U10"}
+    assert set(quarter) == {"U1", "U10", "U3"}
+    assert quarter["U3"][columns.index("total_revenue")] == 0
     assert payload["heat"]["month"][0] == {"U1": [0.2] + [None] * (len(columns) - 1)}
     assert payload["heat"]["month"][1] == {}
 
@@ -123,3 +124,26 @@ def test_an_empty_store_gives_an_empty_payload(tmp_path: Path, meta: Meta) -> No
 )
 def test_compact_rounds_for_display(value: float | None, shown: float | None) -> None:
     assert compact(value) == shown
+
+
+def test_one_sources_own_results_are_left_to_its_writer(payload: dict[str, Any]) -> None:
+    assert "2025-12" not in payload["periods"]["month"]
+    assert payload["series"]["company"]["total_revenue"]["month"]["v"][0] == 1000
+
+
+def test_merged_owner_scopes_are_matched_by_email_or_source_and_id(
+    store: Store, meta: Meta
+) -> None:
+    store.con.execute("UPDATE kpi_results SET scope_id = 'ann@example.com' WHERE scope_id = 'U1'")
+    store.con.execute("UPDATE kpi_results SET scope_id = 't:U10' WHERE scope_id = 'U10'")
+    payload = build_payload(store, meta)
+    ids = {o["name"]: o["id"] for o in payload["owners"]}
+    assert ids == {"Ann": "ann@example.com", "Bob": "U2", "Rep 2": "U3", "Rep 10": "t:U10"}
+    assert set(payload["heat"]["quarter"][0]) == {"ann@example.com", "t:U10", "U3"}
+
+
+def test_a_store_from_before_sources_shows_all_its_results(store: Store, meta: Meta) -> None:
+    store.con.execute("DELETE FROM kpi_results WHERE source IS NOT NULL")
+    store.con.execute("ALTER TABLE kpi_results DROP COLUMN source")
+    payload = build_payload(store, meta)
+    assert payload["series"]["company"]["total_revenue"]["month"]["v"] == [1000, 2500]

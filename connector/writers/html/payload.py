@@ -3,6 +3,8 @@
 Series are columnar and aligned with the period lists (`periods[type][i]` is the period
 of `series[scope][kpi][type]["v"][i]`), so the page carries each period key once.
 Scopes are "company" and "team:<name>"; the heat map holds owner attainments.
+Only the results of all sources together are shown (`source` NULL): with several CRMs,
+those are the merged KPIs, where an owner scope is the rep's e-mail.
 """
 
 from __future__ import annotations
@@ -87,6 +89,7 @@ def natural_key(text: str) -> list[Any]:
 
 def build_payload(store: Store, meta: Meta) -> Json:
     """Everything the page draws, from the kpi_results and owners tables of `store`."""
+    _results_view(store)
     periods = _periods(store)
     owners = _owners(store)
     return {
@@ -98,7 +101,7 @@ def build_payload(store: Store, meta: Meta) -> Json:
         "periods": periods,
         "spans": _spans(store),
         "defaults": _default_selection(store, periods),
-        "teams": sorted({o["team"] for o in owners if o["team"]}, key=natural_key),
+        "teams": _teams(store),
         "owners": owners,
         "series": _series(store, periods),
         "methods": _methods(store, periods),
@@ -108,7 +111,7 @@ def build_payload(store: Store, meta: Meta) -> Json:
 
 
 def _meta(store: Store, meta: Meta) -> Json:
-    row = store.con.execute("SELECT max(computed_at) FROM kpi_results").fetchone()
+    row = store.con.execute("SELECT max(computed_at) FROM dashboard_results").fetchone()
     computed = row[0] if row is not None else None
     return {
         "title": meta.title,
@@ -128,23 +131,56 @@ def _utc_text(moment: dt.datetime) -> str:
 
 def _periods(store: Store) -> dict[str, list[str]]:
     rows = store.con.execute(
-        "SELECT DISTINCT period_type, period FROM kpi_results ORDER BY period_type, period"
+        "SELECT DISTINCT period_type, period FROM dashboard_results ORDER BY period_type, period"
     ).fetchall()
     return {t: [str(p) for pt, p in rows if pt == t] for t in PERIOD_TYPES}
 
 
+def _results_view(store: Store) -> None:
+    """A temporary view of the all-sources results (stores from before `source`: all)."""
+    row = store.con.execute(
+        "SELECT count(*) FROM information_schema.columns "
+        "WHERE table_name = 'kpi_results' AND column_name = 'source'"
+    ).fetchone()
+    where = " WHERE source IS NULL" if row is not None and row[0] else ""
+    store.con.execute(
+        f"CREATE OR REPLACE TEMP VIEW dashboard_results AS SELECT * FROM kpi_results{where}"
+    )
+
+
 def _owners(store: Store) -> list[Json]:
+    """The reps with results: owner scope ids (an owner id, or with several sources the
+    e-mail or source:id) matched to the live owners' names and teams."""
     rows = store.con.execute(
-        "SELECT id, coalesce(name, id), team FROM owners WHERE NOT is_deleted"
+        """WITH keyed AS (
+             SELECT id AS key, name, team, 0 AS rank FROM owners WHERE NOT is_deleted
+             UNION ALL SELECT lower(email), name, team, 1 FROM owners
+                       WHERE NOT is_deleted AND email IS NOT NULL
+             UNION ALL SELECT source || ':' || id, name, team, 2 FROM owners
+                       WHERE NOT is_deleted)
+           SELECT s.scope_id, arg_min(coalesce(k.name, s.scope_id), k.rank),
+                  arg_min(k.team, k.rank)
+           FROM (SELECT DISTINCT scope_id FROM dashboard_results
+                 WHERE scope_type = 'owner') s
+           JOIN keyed k ON k.key = s.scope_id
+           GROUP BY s.scope_id"""
     ).fetchall()
     owners = [{"id": str(i), "name": str(n), "team": t} for i, n, t in rows]
     return sorted(owners, key=lambda o: natural_key(o["name"]))
 
 
+def _teams(store: Store) -> list[str]:
+    rows = store.con.execute(
+        "SELECT DISTINCT scope_id FROM dashboard_results "
+        "WHERE scope_type = 'team' AND scope_id IS NOT NULL"
+    ).fetchall()
+    return sorted((str(r[0]) for r in rows), key=natural_key)
+
+
 def _spans(store: Store) -> dict[str, dict[str, list[str]]]:
     """Per quarter and year: [first month, last month] keys, for the monthly revenue chart."""
     rows = store.con.execute(
-        "SELECT DISTINCT period_type, period, period_start, period_end FROM kpi_results "
+        "SELECT DISTINCT period_type, period, period_start, period_end FROM dashboard_results "
         "WHERE period_type IN ('quarter', 'year') ORDER BY period"
     ).fetchall()
     spans: dict[str, dict[str, list[str]]] = {"quarter": {}, "year": {}}
@@ -157,7 +193,7 @@ def _spans(store: Store) -> dict[str, dict[str, list[str]]]:
 def _default_selection(store: Store, periods: dict[str, list[str]]) -> Json:
     """The latest quarter with revenue (else the latest period of any type)."""
     row = store.con.execute(
-        "SELECT max(period) FROM kpi_results WHERE kpi = 'total_revenue' "
+        "SELECT max(period) FROM dashboard_results WHERE kpi = 'total_revenue' "
         "AND period_type = 'quarter' AND scope_type = 'company' "
         "AND breakdown_type IS NULL AND value > 0"
     ).fetchone()
@@ -181,7 +217,7 @@ def _series(store: Store, periods: dict[str, list[str]]) -> dict[str, Json]:
     """series[scope][kpi][period type] = {"v": values, "t": targets, "a": attainments}."""
     rows = store.con.execute(
         "SELECT scope_type, scope_id, kpi, period_type, period, value, target, attainment "
-        "FROM kpi_results WHERE breakdown_type IS NULL AND scope_type IN ('company', 'team')"
+        "FROM dashboard_results WHERE breakdown_type IS NULL AND scope_type IN ('company', 'team')"
     ).fetchall()
     index = _index(periods)
     series: dict[str, Json] = {}
@@ -203,7 +239,7 @@ def _methods(store: Store, periods: dict[str, list[str]]) -> dict[str, Json]:
     rows = store.con.execute(
         """SELECT r.scope_type, r.scope_id, r.period_type, r.period, r.breakdown_value,
                   r.value, r.numerator, r.denominator, rev.value, r.target
-           FROM kpi_results r LEFT JOIN kpi_results rev
+           FROM dashboard_results r LEFT JOIN dashboard_results rev
              ON rev.kpi = 'total_revenue' AND rev.breakdown_type = 'contact_method'
             AND rev.period_type = r.period_type AND rev.period = r.period
             AND rev.scope_type = r.scope_type AND rev.scope_id IS NOT DISTINCT FROM r.scope_id
@@ -230,7 +266,7 @@ def _methods(store: Store, periods: dict[str, list[str]]) -> dict[str, Json]:
 def _heat(store: Store, periods: dict[str, list[str]], owner_ids: Sequence[str]) -> Json:
     """heat[period type][i] = {owner id: [attainment per HEAT_KPIS]} (owners with a value)."""
     rows = store.con.execute(
-        "SELECT period_type, period, scope_id, kpi, attainment FROM kpi_results "
+        "SELECT period_type, period, scope_id, kpi, attainment FROM dashboard_results "
         "WHERE scope_type = 'owner' AND breakdown_type IS NULL AND attainment IS NOT NULL"
     ).fetchall()
     column = {k: i for i, k in enumerate(HEAT_KPIS)}
