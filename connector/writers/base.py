@@ -19,6 +19,10 @@ class RecordFailure:
     field: str | None
     message: str
 
+    def __str__(self) -> str:
+        where = f" {self.field}" if self.field else ""
+        return f"{self.record}{where}: {self.message}"
+
 
 @dataclass(frozen=True)
 class PlannedChange:
@@ -29,6 +33,9 @@ class PlannedChange:
     field: str
     old: str | None
     new: str | None
+
+    def __str__(self) -> str:
+        return f"{self.target} {self.record} {self.field}: {self.old} → {self.new}"
 
 
 @dataclass

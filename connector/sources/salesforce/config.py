@@ -115,6 +115,7 @@ class SalesforceSource(SourceBase):
     """One Salesforce org."""
 
     factory: ClassVar[str] = "connector.sources.salesforce:from_config"
+    writer_factory: ClassVar[str | None] = "connector.writers.salesforce:from_config"
 
     type: Literal["salesforce"]
     instance_url: HttpsUrl | None = None
@@ -127,6 +128,11 @@ class SalesforceSource(SourceBase):
     limits: Limits = Field(default_factory=Limits)
     pull: Pull = Field(default_factory=Pull)
     push: Push = Field(default_factory=Push)
+
+    @property
+    def pushes(self) -> bool:
+        """KPIs are written back only when `push.enabled` says so."""
+        return self.push.enabled
 
     @property
     def mapping_path(self) -> Path:

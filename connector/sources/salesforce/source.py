@@ -29,6 +29,7 @@ class SalesforceSource:
     config: SalesforceConfig
     mapping: SalesforceMapping
     timezone: str
+    api_calls: int = 0  # calls made by the last pull (validate's included)
 
     def transport(self) -> SalesforceTransport:
         """A new connection to the org (close it after use)."""
@@ -61,6 +62,7 @@ class SalesforceSource:
             results = [puller.run(plan) for plan in plans]
             results += reconcile(puller, list(self.mapping.streams))
             self._derive_lead_ids(store)
+            self.api_calls = transport.api_calls
             if progress is not None:
                 progress(f"{self.name}: {transport.api_calls} Salesforce API calls")
         return results
