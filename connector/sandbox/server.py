@@ -39,6 +39,7 @@ class Handler(BaseHTTPRequestHandler):
     """Turns HTTP/1.1 exchanges into `Request`s for the App."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # small answers must not wait for delayed ACKs
     server: TLSServer
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -80,14 +81,14 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def send_bytes(self, resp: Response) -> None:
-        """Write a Response (Content-Length always set, for keep-alive)."""
-        self.send_response(resp.status)
-        for k, v in resp.headers.items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(resp.body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(resp.body)
+        """Write a Response in one write (status, headers, body): no extra round trip."""
+        reason = self.responses.get(resp.status, ("",))[0]
+        lines = [f"{self.protocol_version} {resp.status} {reason}",
+                 f"Date: {self.date_time_string()}", "Server: crm-kpi-sandbox",
+                 *(f"{k}: {v}" for k, v in resp.headers.items()),
+                 f"Content-Length: {len(resp.body)}"]
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        self.wfile.write(head if self.command == "HEAD" else head + resp.body)
 
 
 class TLSServer(ThreadingHTTPServer):

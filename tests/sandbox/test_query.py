@@ -133,3 +133,13 @@ def test_get_deleted_and_updated(sf: Salesforce, sandbox: Sandbox) -> None:
     sandbox.org.advance_clock(dt.timedelta(minutes=2))
     updated = sf.Account.updated(stamp - dt.timedelta(minutes=1), stamp + dt.timedelta(minutes=2))
     assert sorted(updated["ids"]) == sorted(sf_id("001", k) for k in keys)
+
+
+def test_small_answers_are_not_delayed(sandbox: Sandbox, http: requests.Session) -> None:
+    """200 calls on one keep-alive connection: a Nagle/delayed-ACK stall would take 8 s."""
+    import time
+
+    t0 = time.perf_counter()
+    for _ in range(200):
+        http.get(api(sandbox, "limits"), headers=auth(sandbox), timeout=10).raise_for_status()
+    assert time.perf_counter() - t0 < 4
