@@ -1,0 +1,59 @@
+"""End to end: `crm-kpi validate` and `crm-kpi run` with a config.yaml on the sandbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from connector.cli import main
+from connector.sandbox import Sandbox
+from connector.store import Store
+
+pytestmark = pytest.mark.e2e
+
+
+def write_config(sb: Sandbox, folder: Path) -> Path:
+    info = sb.info["salesforce"]
+    path = folder / "config.yaml"
+    path.write_text(
+        f"""reporting: {{currency: USD, timezone: UTC}}
+store: {{path: store.duckdb}}
+sources:
+  - name: salesforce
+    type: salesforce
+    login_url: {info["login_url"]}
+    ca_file: {sb.info["ca_file"]}
+    auth:
+      method: refresh_token
+      client_id: {info["client_id"]}
+      refresh_token: ${{SF_REFRESH_TOKEN}}
+    http: {{initial_backoff_seconds: 0.01}}
+    pull: {{bulk_poll_seconds: 0}}
+    push: {{enabled: true}}
+"""
+    )
+    return path
+
+
+def test_validate_then_nightly_run_then_an_unchanged_rerun(
+    sandbox: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("SF_REFRESH_TOKEN", sandbox.info["salesforce"]["refresh_token"])
+    config = write_config(sandbox, tmp_path)
+    assert main(["validate", "--config", str(config)]) == 0
+    from connector.config import load_config
+    from connector.writers.salesforce import from_config
+
+    loaded = load_config(config)
+    assert from_config(loaded.sources[0], loaded).setup()  # type: ignore[arg-type]
+    assert main(["run", "--config", str(config), "--log-format", "plain"]) == 0
+    with Store(tmp_path / "store.duckdb") as store:
+        pushed = store.con.execute("SELECT count(*) FROM sf_push_state").fetchall()[0][0]
+    assert pushed > 0
+    assert main(["run", "--config", str(config), "--log-format", "plain"]) == 0
+    out = capsys.readouterr()
+    assert sandbox.info["salesforce"]["refresh_token"] not in out.out + out.err
