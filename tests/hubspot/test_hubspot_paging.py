@@ -22,7 +22,8 @@ PROP = "hs_lastmodifieddate"
 class FakeSearch:
     """HubSpot search semantics over (id, ts) pairs: filters, one sort, the 10,000 cap."""
 
-    def __init__(self, records: list[tuple[int, int]]) -> None:
+    def __init__(self, records: list[tuple[int, int]], next_at_cap: bool = True) -> None:
+        self.next_at_cap = next_at_cap
         # Ties on the timestamp keep an arbitrary (here: reversed id) order, as HubSpot's do.
         self.by_ts = sorted(records, key=lambda r: (r[1], -r[0]))
         self.stamps = [ts for _, ts in self.by_ts]
@@ -43,7 +44,8 @@ class FakeSearch:
                 for i, ts in page
             ],
         }
-        if offset + body["limit"] < len(rows):
+        end = offset + body["limit"]
+        if end < len(rows) and (self.next_at_cap or end < SEARCH_RESULT_CAP):
             out["paging"] = {"next": {"after": str(offset + body["limit"])}}
         return out
 
@@ -59,9 +61,9 @@ class FakeSearch:
 
 
 def _pull(
-    records: list[tuple[int, int]], since: int = 0
+    records: list[tuple[int, int]], since: int = 0, next_at_cap: bool = True
 ) -> tuple[set[int], FakeSearch, SearchCursor]:
-    fake = FakeSearch(records)
+    fake = FakeSearch(records, next_at_cap)
     seen: set[int] = set()
     last = SearchCursor(since)
     for results, cursor in search_pages(fake, PROP, [PROP], SearchCursor(since)):
@@ -85,21 +87,24 @@ def test_search_continues_past_the_cap_on_distinct_timestamps() -> None:
     assert fake.calls < 25_000 // SEARCH_PAGE_SIZE + 20
 
 
-def test_more_than_10000_records_sharing_one_timestamp_do_not_loop() -> None:
+@pytest.mark.parametrize("next_at_cap", [True, False])
+def test_more_than_10000_records_sharing_one_timestamp_do_not_loop(next_at_cap: bool) -> None:
     # A bulk update stamps 23,456 records alike, between ordinary records.
     records = [(i, 500 + i) for i in range(1, 101)]
     records += [(i, 7_000) for i in range(101, 23_557)]
     records += [(i, 8_000 + i) for i in range(23_557, 23_700)]
-    seen, fake, last = _pull(records)
+    seen, fake, last = _pull(records, next_at_cap=next_at_cap)
     assert seen == {i for i, _ in records}
     assert last.ts == max(ts for _, ts in records)
-    assert fake.calls < 250  # 119 pages, plus the capped window walked again by id
+    assert fake.calls < 175  # 119 pages, plus the capped window's last timestamp again by id
 
 
 def test_a_capped_window_at_one_timestamp_pins_it_and_walks_by_id() -> None:
     start = SearchCursor(7_000)
     pinned = next_cursor(start, 7_000, 12_345, exhausted=False)
     assert pinned == SearchCursor(7_000, pinned=True, after_id=0)
+    later = next_cursor(start, 7_500, 12_345, exhausted=False)
+    assert later == SearchCursor(7_500, pinned=True, after_id=0)
     walked = next_cursor(pinned, 7_000, 20_000, exhausted=False)
     assert walked == SearchCursor(7_000, pinned=True, after_id=20_000)
     assert next_cursor(walked, 7_000, 30_000, exhausted=True) == SearchCursor(

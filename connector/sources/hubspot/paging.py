@@ -1,12 +1,13 @@
 """Paginators: list pages by `after`, and search past the 10,000-result cap without loops.
 
-Search serves at most 10,000 results per query. Sorted by the cursor property, a query
-that reaches the cap restarts from the last timestamp seen (`>=`, so nothing between is
-lost). When the whole capped window shares ONE timestamp (HubSpot's bulk updates stamp
-thousands of records alike), restarting there would serve the same 10,000 forever: the
-paginator then pins that timestamp and walks it by `hs_object_id` (`=` timestamp, `>` id,
-sorted by id), restarting by id at each cap, then moves on strictly after it. Every
-restart must move the cursor forward, or the paginator stops with an error.
+Search serves at most 10,000 results per query (past them it answers 400, or simply
+stops offering a next page while `total` says more match). Sorted by the cursor
+property, a capped query has served everything before its last timestamp T. Restarting
+at `>= T` would loop forever when more than 10,000 records share T (HubSpot's bulk
+updates stamp thousands alike), so the paginator pins T and walks it by `hs_object_id`
+(`= T`, `id >` the last one, sorted by id), restarting by id at each cap, then moves on
+at `> T`. Every restart must move the cursor forward, or the paginator stops with an
+error instead of looping.
 """
 
 from __future__ import annotations
@@ -122,10 +123,8 @@ def next_cursor(
         return None
     if cursor.pinned:
         new = SearchCursor(cursor.ts, pinned=True, after_id=last_id)
-    elif last_ts > cursor.ts:
-        new = SearchCursor(last_ts, inclusive=True)
-    else:  # 10,000 records share one timestamp: walk it by id
-        new = SearchCursor(cursor.ts, pinned=True, after_id=0)
+    else:  # everything before the last timestamp was served: walk that one by id
+        new = SearchCursor(last_ts, pinned=True, after_id=0)
     if new.order() <= cursor.order():
         raise FatalError(f"HubSpot search cannot move past {cursor.as_state()}: refusing to loop")
     return new
@@ -164,9 +163,9 @@ def search_pages(
             if results:
                 last = record_position(results[-1], prop)
             after = _next_after(page)
-            capped = after is not None and served + SEARCH_PAGE_SIZE > SEARCH_RESULT_CAP
-            if after is None or capped:
-                following = next_cursor(query, last[0], last[1], exhausted=after is None)
+            if after is None or served + SEARCH_PAGE_SIZE > SEARCH_RESULT_CAP:
+                exhausted = after is None and served >= int(page.get("total") or 0)
+                following = next_cursor(query, last[0], last[1], exhausted=exhausted)
                 yield results, following or resume_at(query, last)
                 query = following
                 break

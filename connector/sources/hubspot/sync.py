@@ -53,6 +53,7 @@ class StreamContext:
 def pull_stream(ctx: StreamContext, stream: Stream) -> IngestResult:
     """Pull one stream (full the first time, incremental after), then its archives."""
     state = ctx.store.get_state(ctx.source, stream.key) or {}
+    ctx.store.con.complete()  # get_state's fetchone leaves its result open
     result = IngestResult(source=ctx.source, entity=stream.entity, origins=[stream.object])
     if state.get("phase") == "incremental":
         _incremental(ctx, stream, SearchCursor.from_state(state["cursor"]), result)

@@ -83,6 +83,7 @@ def _company_sql(push: PushMapping, source: str) -> str:
 def build_desired(store: Store, source: str, push: PushMapping) -> None:
     """(Re)create temp table `_hs_desired` (target, key, prop, value, kind)."""
     con = store.con
+    con.complete()  # a caller's open result would block the statements below
     kpis = ", ".join(quote(k) for k in push.kpis)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _hs_base AS SELECT * FROM kpi_results "
@@ -136,6 +137,7 @@ def remember(store: Store, source: str, sent: list[Change]) -> None:
     """Record values as pushed, once HubSpot accepted them."""
     if not sent:
         return
+    store.con.complete()  # a caller's open result would block staging
     stage_rows(
         store,
         "_hs_sent",
