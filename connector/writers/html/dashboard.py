@@ -1,8 +1,9 @@
 """`crm-kpi dashboard`: the store's KPI results as one self-contained HTML file.
 
-The page is the template in `assets/` with its stylesheet, its script (a small
-hand-written SVG renderer) and the payload inlined: it opens offline, from a mail
-attachment or a file share, and loads nothing from anywhere.
+The page is the template in `assets/` with its stylesheet, its scripts (`charts.js`,
+a small hand-written SVG chart kit, and `dashboard.js`, the page) and the payload
+inlined: it opens offline, from a mail attachment or a file share, and loads nothing
+from anywhere.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ _SCRIPT_ESCAPES = {
     "\u2028": "\\u2028",
     "\u2029": "\\u2029",
 }
-_MARKER = re.compile(r"\{\{(title|style|payload|script)\}\}")
+_MARKER = re.compile(r"\{\{(title|style|payload|charts|script)\}\}")
 
 
 def write_dashboard(config: Config, out: Path) -> Path:
@@ -70,6 +71,7 @@ def render_html(payload: dict[str, Any]) -> str:
         "title": html.escape(str(payload["meta"]["title"])),
         "style": _asset("dashboard.css"),
         "payload": script_json(payload),
+        "charts": _asset("charts.js"),
         "script": _asset("dashboard.js"),
     }
     # One pass over the template only: inserted text is never searched for markers.

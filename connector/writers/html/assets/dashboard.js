@@ -1,69 +1,19 @@
-/* crm-kpi dashboard: a small SVG renderer over the inlined payload (no library, no network). */
+/* crm-kpi dashboard: the page (filters, tiles, the ten charts) over the inlined payload. */
+/* global kpiCharts */
 (function () {
   "use strict";
-  var SVG_NS = "http://www.w3.org/2000/svg";
   var D = JSON.parse(document.getElementById("kpi-data").textContent);
   var CUR = D.meta.currency;
-  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-  var COLORS = { brand: "#2760a8", soft: "#a9c2e3", target: "#d9480f", good: "#2b8a3e",
-    goodSoft: "#9fd3a8", bad: "#c92a2a", badSoft: "#eba3a3", second: "#7048e8", cac: "#e8590c" };
   var TREND = { month: 12, quarter: 8, year: 5 };
   var state = { type: null, period: null, team: "" };
 
-  /* ---------- numbers ---------- */
-  function nf(min, max) {
-    return new Intl.NumberFormat("en-US", { minimumFractionDigits: min, maximumFractionDigits: max });
-  }
-  var N0 = nf(0, 0), N1 = nf(1, 1);
-  var COMPACT = new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 1 });
-  function isNum(v) { return typeof v === "number" && isFinite(v); }
-  function fmt(unit, v) {
-    if (!isNum(v)) return "—";
-    if (unit === "money") return N0.format(v) + " " + CUR;
-    if (unit === "days") return N1.format(v) + " d";
-    if (unit === "score") return (v > 0 ? "+" : "") + N0.format(v);
-    if (unit === "multiple") return N1.format(v) + ":1";
-    return N1.format(v * 100) + " %";
-  }
-  function fmtTick(unit, v, step) {
-    if (unit === "money") return COMPACT.format(v);
-    if (unit === "ratio") return nf(0, step * 100 < 1 ? 1 : 0).format(v * 100) + " %";
-    if (unit === "score") return (v > 0 ? "+" : "") + N0.format(v);
-    if (unit === "multiple") return nf(0, step < 1 ? 1 : 0).format(v) + ":1";
-    return N0.format(v);
-  }
-  function pct(a) { return isNum(a) ? N0.format(a * 100) + " %" : "n/a"; }
-  function niceStep(span, count) {
-    var raw = span / count, mag = Math.pow(10, Math.floor(Math.log10(raw))), f = raw / mag;
-    return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10) * mag;
-  }
-  function scaleY(values, fixed) {
-    if (fixed) return { lo: fixed[0], hi: fixed[1], step: (fixed[1] - fixed[0]) / 4 };
-    var nums = values.filter(isNum), lo = Math.min(0, Math.min.apply(null, nums));
-    var hi = Math.max(0, Math.max.apply(null, nums));
-    if (hi === lo) hi = lo + 1;
-    var step = niceStep(hi - lo, 4);
-    return { lo: Math.floor(lo / step) * step, hi: Math.ceil(hi / step) * step, step: step };
-  }
+  var C = kpiCharts(CUR, function () { return "No data for " + scopeName() + " in this period"; });
+  var COLORS = C.COLORS, COMPACT = C.COMPACT, isNum = C.isNum, fmt = C.fmt, fmtTick = C.fmtTick;
+  var pct = C.pct, niceStep = C.niceStep, typeOf = C.typeOf, label = C.label, longLabel = C.longLabel;
+  var el = C.el, tip = C.tip, svgRoot = C.svgRoot, empty = C.empty, xyChart = C.xyChart;
+  var heatColor = C.heatColor;
 
   /* ---------- periods and data ---------- */
-  function typeOf(key) {
-    if (/^\d{4}-Q[1-4]$/.test(key)) return "quarter";
-    if (/^\d{4}-\d{2}$/.test(key)) return "month";
-    return /^\d{4}$/.test(key) ? "year" : null;
-  }
-  function label(key) {
-    var t = typeOf(key);
-    if (t === "month") return MONTHS[+key.slice(5, 7) - 1] + " \u2019" + key.slice(2, 4);
-    if (t === "quarter") return key.slice(5) + " \u2019" + key.slice(2, 4);
-    return key;
-  }
-  function longLabel(key) {
-    var t = typeOf(key);
-    if (t === "month") return MONTHS[+key.slice(5, 7) - 1] + " " + key.slice(0, 4);
-    if (t === "quarter") return key.slice(5) + " " + key.slice(0, 4);
-    return key;
-  }
   function scope() { return state.team ? "team:" + state.team : "company"; }
   function scopeName() { return state.team || "Company"; }
   function windowOf(type, period, n) {
@@ -83,131 +33,6 @@
     return s && i >= 0 ? s[field][i] : null;
   }
 
-  /* ---------- SVG helpers ---------- */
-  function el(tag, attrs, parent, text) {
-    var node = document.createElementNS(SVG_NS, tag);
-    for (var k in attrs) if (attrs[k] !== undefined && attrs[k] !== null) node.setAttribute(k, attrs[k]);
-    if (text !== undefined) node.textContent = text;
-    if (parent) parent.appendChild(node);
-    return node;
-  }
-  function tip(node, text) { el("title", {}, node, text); return node; }
-  function svgRoot(plot, w, h, name, desc) {
-    plot.textContent = "";
-    var id = "c" + Math.random().toString(36).slice(2, 8);
-    var svg = el("svg", { viewBox: "0 0 " + w + " " + h, role: "img",
-      "aria-labelledby": id + "t " + id + "d" }, plot);
-    el("title", { id: id + "t" }, svg, name);
-    el("desc", { id: id + "d" }, svg, desc);
-    return svg;
-  }
-  function empty(svg, w, h, why) {
-    el("text", { x: w / 2, y: h / 2, "text-anchor": "middle", "class": "empty" }, svg,
-      why || "No data for " + scopeName() + " in this period");
-    return "empty";
-  }
-  function legend(svg, items, x, y) {
-    items.forEach(function (it) {
-      var g = el("g", { transform: "translate(" + x + "," + y + ")" }, svg);
-      if (it.line) el("line", { x1: 0, x2: 18, y1: -4, y2: -4, stroke: it.color, "stroke-width": 2.5,
-        "stroke-dasharray": it.dash || null }, g);
-      else el("rect", { x: 0, y: -10, width: 12, height: 12, rx: 2, fill: it.color }, g);
-      var t = el("text", { x: it.line ? 23 : 17, y: 0, "font-size": 12 }, g, it.name);
-      x += (it.line ? 30 : 24) + t.getComputedTextLength();
-    });
-  }
-
-  /* ---------- time-series chart: bars and lines over period bands ---------- */
-  function xyChart(plot, o) {
-    var W = o.width || 640, H = o.height || 250, M = { l: (o.x0 || 0) + 62, r: 14, t: 30, b: 34 };
-    var all = [];
-    o.series.forEach(function (s) { all = all.concat(s.values); });
-    var svg = o.svg || svgRoot(plot, W, H, o.title, o.desc);
-    if (!all.some(isNum)) return empty(svg, W, H);
-    var y = scaleY(all, o.fixed), pw = W - M.l - M.r, ph = H - M.t - M.b;
-    var band = pw / o.keys.length;
-    o.bottom = M.t + ph;
-    var Y = function (v) { return M.t + ph * (y.hi - Math.max(y.lo, Math.min(y.hi, v))) / (y.hi - y.lo); };
-    var X = function (i) { return M.l + band * (i + 0.5); };
-    axes(svg, o, y, Y, X, M, W, H);
-    var bars = o.series.filter(function (s) { return s.kind === "bar"; });
-    bars.forEach(function (s, j) { drawBars(svg, o, s, j, bars.length, band, X, Y); });
-    var lines = o.series.filter(function (s) { return s.kind === "line"; });
-    // A value callout goes above the highest line at its period and below the others.
-    o.top = o.keys.map(function (k, i) {
-      return Math.max.apply(null, lines.map(function (s) { return s.dash || !isNum(s.values[i]) ? -Infinity : s.values[i]; }));
-    });
-    lines.forEach(function (s) { drawLine(svg, o, s, X, Y, band); });
-    if (o.groupLabels) o.groupLabels.forEach(function (txt, i) {
-      if (txt) el("text", { x: X(i), y: M.t - 4, "text-anchor": "middle", "class": "callout",
-        fill: COLORS.second }, svg, txt);
-    });
-    legend(svg, o.series.filter(function (s) { return s.values.some(isNum); }).map(function (s) {
-      var color = typeof s.color === "function" ? s.legendColor || COLORS.good : s.color;
-      return { name: s.name, color: color, line: s.kind === "line", dash: s.dash };
-    }), M.l, 14);
-    return "ok";
-  }
-  function axes(svg, o, y, Y, X, M, W, H) {
-    var g = el("g", { "class": "axis" }, svg);
-    for (var v = y.lo; v <= y.hi + y.step / 2; v += y.step) {
-      el("line", { x1: M.l, x2: W - M.r, y1: Y(v), y2: Y(v),
-        "class": Math.abs(v) < y.step / 1e6 ? "zero-line" : "grid-line" }, g);
-      el("text", { x: M.l - 6, y: Y(v) + 4, "text-anchor": "end" }, g, fmtTick(o.unit, v, y.step));
-    }
-    var every = Math.ceil(o.keys.length / Math.max(1, Math.floor((W - M.l - M.r) / 42)));
-    o.keys.forEach(function (k, i) {
-      if ((o.keys.length - 1 - i) % every) return;
-      el("text", { x: X(i), y: H - M.b + 16, "text-anchor": "middle",
-        "font-weight": o.highlight(i) ? 700 : null }, g, label(k));
-    });
-    el("text", { transform: "translate(" + (M.l - 48) + "," + (M.t + (H - M.t - M.b) / 2) + ") rotate(-90)",
-      "text-anchor": "middle" }, g, o.yLabel);
-  }
-  function drawBars(svg, o, s, j, count, band, X, Y) {
-    var inner = band * 0.72, w = inner / count;
-    s.values.forEach(function (v, i) {
-      if (!isNum(v)) return;
-      var x = X(i) - inner / 2 + j * w, y0 = Y(0), y1 = Y(v);
-      var fill = typeof s.color === "function" ? s.color(v, i) : s.color;
-      var bar = el("rect", { "class": "bar", x: x + 1, width: Math.max(1, w - 2),
-        y: Math.min(y0, y1), height: Math.max(1, Math.abs(y1 - y0)), rx: 2, fill: fill,
-        "fill-opacity": o.highlight(i) ? 1 : 0.55 }, svg);
-      tip(bar, longLabel(o.keys[i]) + " · " + s.name + ": " + fmt(o.unit, v) + (s.tip ? s.tip(i) : ""));
-      if (!o.highlight(i) || o.callouts === false) return;
-      // Negative bars are labelled inside, under the zero line (or under the bar if too short).
-      var inside = v < 0 && y1 - y0 > 20;
-      el("text", { x: x + w / 2, y: v >= 0 ? y1 - 4 : inside ? y0 + 14 : y1 + 14, "text-anchor": "middle",
-        "class": "callout", fill: inside ? "#fff" : null }, svg, fmtShort(o.unit, v));
-    });
-  }
-  function fmtShort(unit, v) { return unit === "money" ? COMPACT.format(v) : fmt(unit, v); }
-  function drawLine(svg, o, s, X, Y, band) {
-    var d = "", pen = false, half = s.dash ? band / 2 : 0;
-    s.values.forEach(function (v, i) {
-      if (!isNum(v)) { pen = false; return; }
-      // Targets are steps across each period's band; values are points joined by lines.
-      d += (pen ? "L" : "M") + (X(i) - half).toFixed(1) + "," + Y(v).toFixed(1);
-      if (half) d += "L" + (X(i) + half).toFixed(1) + "," + Y(v).toFixed(1);
-      pen = true;
-    });
-    if (d) el("path", { d: d, fill: "none", stroke: s.color, "stroke-width": s.dash ? 2 : 2.5,
-      "stroke-dasharray": s.dash || null, "stroke-linejoin": "round" }, svg);
-    if (s.dash) return;
-    s.values.forEach(function (v, i) {
-      if (!isNum(v)) return;
-      var hl = o.highlight(i);
-      tip(el("circle", { cx: X(i), cy: Y(v), r: hl ? 5 : 3.5, fill: hl ? s.color : "#fff",
-        stroke: s.color, "stroke-width": 2 }, svg),
-      longLabel(o.keys[i]) + " · " + s.name + ": " + fmt(o.unit, v) + (s.tip ? s.tip(i) : ""));
-      if (hl && o.callouts !== false) callout(svg, o, s, X(i), Y(v), v < o.top[i]).textContent = fmt(o.unit, v);
-    });
-  }
-  function callout(svg, o, s, x, y, below) {
-    if (!below) return el("text", { x: x, y: y - 9, "text-anchor": "middle", "class": "callout", fill: s.color }, svg);
-    if (y + 19 <= o.bottom - 2) return el("text", { x: x, y: y + 19, "text-anchor": "middle", "class": "callout", fill: s.color }, svg);
-    return el("text", { x: x - 9, y: y - 6, "text-anchor": "end", "class": "callout", fill: s.color }, svg);
-  }
   function vsTarget(unit, targets, att) {
     return function (i) {
       return isNum(targets[i]) ? " · target " + fmt(unit, targets[i]) + " · " + pct(att[i]) + " of target" : "";
@@ -347,21 +172,6 @@
       fmt("ratio", e[1]) + " · " + (e[2] || 0) + "/" + (e[3] || 0) + " · " + COMPACT.format(e[4] || 0) + " " + CUR);
   }
 
-  function heatColor(a) {
-    var stops = [[0.5, [215, 48, 39]], [0.8, [252, 141, 89]], [0.97, [254, 224, 139]],
-      [1.0, [217, 239, 139]], [1.25, [145, 207, 96]], [1.6, [26, 152, 80]]];
-    a = Math.max(stops[0][0], Math.min(stops[stops.length - 1][0], a));
-    for (var i = 1; i < stops.length; i++) {
-      if (a <= stops[i][0]) {
-        var p = (a - stops[i - 1][0]) / (stops[i][0] - stops[i - 1][0]);
-        var c = [0, 1, 2].map(function (k) {
-          return Math.round(stops[i - 1][1][k] + p * (stops[i][1][k] - stops[i - 1][1][k]));
-        });
-        return "rgb(" + c.join(",") + ")";
-      }
-    }
-    return "rgb(26,152,80)";
-  }
   function heatChart(plot) {
     var owners = D.owners.filter(function (o) { return !state.team || o.team === state.team; });
     var cells = (D.heat[state.type] || [])[(D.periods[state.type] || []).indexOf(state.period)] || {};
