@@ -33,6 +33,7 @@ CHARTS = (
     "clvcac", "retention", "nps", "heatmap",
 )  # fmt: skip
 HEAT_COLUMNS = 14
+WINDOW = "--window-size=1400,2400"
 
 pytestmark = [
     pytest.mark.e2e,
@@ -62,21 +63,52 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return workdir / "kpis.html"
 
 
-def chromium(tmp_path: Path, url: str, *extra: str) -> str:
-    profile = tmp_path / f"profile-{len(list(tmp_path.iterdir()))}"
-    result = subprocess.run(
-        [str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", *extra, url],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
+VIEWS = {
+    "default": "",
+    "team": "#team=Team%201&period=2026-Q3",
+    "month": "#period=2026-09",
+    "empty": "#period=2023-08",
+}
+SHOTS = {"dashboard.png": "", "dashboard-team-1.png": VIEWS["team"]}
 
 
-def dump_dom(tmp_path: Path, page: Path, fragment: str = "") -> str:
-    return chromium(tmp_path, page.as_uri() + fragment, "--dump-dom")
+@pytest.fixture(scope="module")
+def broken(page: Path) -> Path:
+    """The demo page with a payload the monthly revenue chart cannot draw."""
+    text = page.read_text(encoding="utf-8")
+    data = re.search(r'<script type="application/json" id="kpi-data">(.*?)</script>', text, re.S)
+    assert data is not None
+    payload = json.loads(data.group(1))
+    payload["spans"] = {}  # the monthly revenue chart cannot place the quarter
+    path = page.with_name("broken.html")
+    path.write_text(render_html(payload), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def doms(page: Path, broken: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Every view's DOM after the page's script ran, and the screenshots: one Chromium
+    per view, all at once (each start costs about a second)."""
+    folder = tmp_path_factory.mktemp("chromium")
+    ARTIFACTS.mkdir(exist_ok=True)
+    jobs = {name: (page.as_uri() + hash_, ["--dump-dom"]) for name, hash_ in VIEWS.items()}
+    jobs["broken"] = (broken.as_uri(), ["--dump-dom"])
+    for name, hash_ in SHOTS.items():
+        (ARTIFACTS / name).unlink(missing_ok=True)
+        jobs[name] = (page.as_uri() + hash_, [f"--screenshot={ARTIFACTS / name}", WINDOW])
+    running = {name: _start(folder / name, url, extra) for name, (url, extra) in jobs.items()}
+    for name, process in running.items():
+        assert process.wait(timeout=90) == 0, (folder / f"{name}.err").read_text()[-3000:]
+    return {name: (folder / f"{name}.out").read_text(encoding="utf-8") for name in jobs}
+
+
+def _start(base: Path, url: str, extra: list[str]) -> subprocess.Popen[bytes]:
+    with open(f"{base}.out", "wb") as out, open(f"{base}.err", "wb") as err:
+        return subprocess.Popen(
+            [str(CHROMIUM), *FLAGS, f"--user-data-dir={base}.profile", *extra, url],
+            stdout=out,
+            stderr=err,
+        )
 
 
 def charts_of(dom: str) -> dict[str, Chart]:
@@ -103,9 +135,9 @@ def body_attrs(dom: str) -> dict[str, str]:
     return dict(re.findall(r'([\w-]+)="([^"]*)"', tag.group(1)))
 
 
-def test_every_chart_renders_for_the_default_period(tmp_path: Path, page: Path) -> None:
+def test_every_chart_renders_for_the_default_period(page: Path, doms: dict[str, str]) -> None:
     assert page.stat().st_size < 400_000
-    dom = dump_dom(tmp_path, page)
+    dom = doms["default"]
     assert body_attrs(dom)["data-ready"] == "1"
     assert body_attrs(dom)["data-period"] == "2026-Q3"
     charts = charts_of(dom)
@@ -125,8 +157,8 @@ def test_every_chart_renders_for_the_default_period(tmp_path: Path, page: Path) 
     assert 'class="render-error"' not in dom
 
 
-def test_the_url_hash_filters_team_and_period(tmp_path: Path, page: Path) -> None:
-    dom = dump_dom(tmp_path, page, "#team=Team%201&period=2026-Q3")
+def test_the_url_hash_filters_team_and_period(doms: dict[str, str]) -> None:
+    dom = doms["team"]
     attrs = body_attrs(dom)
     assert (attrs["data-team"], attrs["data-period"], attrs["data-period-type"]) == (
         "Team 1",
@@ -142,17 +174,15 @@ def test_the_url_hash_filters_team_and_period(tmp_path: Path, page: Path) -> Non
     assert "Team 1" in charts["revenue"].text
 
 
-def test_a_month_switches_the_trends_to_months(tmp_path: Path, page: Path) -> None:
-    dom = dump_dom(tmp_path, page, "#period=2026-09")
-    assert body_attrs(dom)["data-period-type"] == "month"
-    charts = charts_of(dom)
+def test_a_month_switches_the_trends_to_months(doms: dict[str, str]) -> None:
+    assert body_attrs(doms["month"])["data-period-type"] == "month"
+    charts = charts_of(doms["month"])
     assert all(c.state == "ok" for c in charts.values())
     assert "Sep ’26" in charts["growth"].text
 
 
-def test_a_period_without_data_says_so_instead_of_failing(tmp_path: Path, page: Path) -> None:
-    dom = dump_dom(tmp_path, page, "#period=2023-08")
-    charts = charts_of(dom)
+def test_a_period_without_data_says_so_instead_of_failing(doms: dict[str, str]) -> None:
+    charts = charts_of(doms["empty"])
     states = {name: chart.state for name, chart in charts.items()}
     assert "error" not in states.values()
     assert states["closing"] == states["nps"] == "empty"
@@ -160,33 +190,17 @@ def test_a_period_without_data_says_so_instead_of_failing(tmp_path: Path, page: 
     assert all(c.has_svg for c in charts.values())
 
 
-def test_a_chart_that_fails_says_so_and_the_others_still_draw(tmp_path: Path, page: Path) -> None:
-    text = page.read_text(encoding="utf-8")
-    data = re.search(r'<script type="application/json" id="kpi-data">(.*?)</script>', text, re.S)
-    assert data is not None
-    payload = json.loads(data.group(1))
-    payload["spans"] = {}  # the monthly revenue chart cannot place the quarter
-    broken = tmp_path / "broken.html"
-    broken.write_text(render_html(payload), encoding="utf-8")
-    charts = charts_of(dump_dom(tmp_path, broken))
+def test_a_chart_that_fails_says_so_and_the_others_still_draw(doms: dict[str, str]) -> None:
+    charts = charts_of(doms["broken"])
     assert charts["revenue"].state == "error"
     assert charts["revenue"].failed
     assert "could not be drawn" in charts["revenue"].text
     assert all(c.state == "ok" for name, c in charts.items() if name != "revenue")
 
 
-@pytest.mark.parametrize(
-    ("fragment", "name"),
-    [("", "dashboard.png"), ("#team=Team%201&period=2026-Q3", "dashboard-team-1.png")],
-)
-def test_screenshot_is_kept_as_an_artifact(
-    tmp_path: Path, page: Path, fragment: str, name: str
-) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / name
-    shot.unlink(missing_ok=True)
-    chromium(tmp_path, page.as_uri() + fragment, f"--screenshot={shot}", "--window-size=1400,2400")
-    data = shot.read_bytes()
+@pytest.mark.parametrize("name", SHOTS)
+def test_screenshot_is_kept_as_an_artifact(doms: dict[str, str], name: str) -> None:
+    data = (ARTIFACTS / name).read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", data[16:24]) == (1400, 2400)
     assert len(data) > 50_000
