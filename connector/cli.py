@@ -84,6 +84,11 @@ def _parser() -> argparse.ArgumentParser:
     _config_arg(validate)
     validate.set_defaults(handler=_cmd_validate)
 
+    setup = commands.add_parser("setup", help="create what the KPIs are written into in a CRM")
+    _config_arg(setup)
+    setup.add_argument("crm", help="a source type (salesforce) or source name")
+    setup.set_defaults(handler=_cmd_setup)
+
     sandbox = commands.add_parser("sandbox", help="run the loopback CRM sandbox until stopped")
     _add_sandbox_arguments(sandbox)
     sandbox.set_defaults(handler=_cmd_sandbox)
@@ -240,6 +245,24 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if problems:
         raise ConfigError(problems)
     print(f"{args.config}: config, mappings and {len(config.sources)} source(s) are valid")
+    return EXIT_OK
+
+
+def _cmd_setup(args: argparse.Namespace) -> int:
+    import importlib
+
+    from connector.config import load_config
+
+    config = load_config(args.config)
+    chosen = [s for s in config.sources if args.crm in (s.type, s.name) and s.writer_factory]
+    if not chosen:
+        raise ConfigError([f"{args.config}: no source named or of type {args.crm} writes back"])
+    for source in chosen:
+        module_name, _, function_name = str(source.writer_factory).partition(":")
+        writer = getattr(importlib.import_module(module_name), function_name)(source, config)
+        actions = writer.setup()
+        for action in actions or ["everything was already in place"]:
+            print(f"{source.name}: {action}")
     return EXIT_OK
 
 

@@ -45,15 +45,16 @@ def test_validate_then_nightly_run_then_an_unchanged_rerun(
     monkeypatch.setenv("SF_REFRESH_TOKEN", sandbox.info["salesforce"]["refresh_token"])
     config = write_config(sandbox, tmp_path)
     assert main(["validate", "--config", str(config)]) == 0
-    from connector.config import load_config
-    from connector.writers.salesforce import from_config
-
-    loaded = load_config(config)
-    assert from_config(loaded.sources[0], loaded).setup()  # type: ignore[arg-type]
+    assert main(["setup", "salesforce", "--config", str(config)]) == 0
+    first = capsys.readouterr()
+    assert "created custom object Sales_KPI__c" in first.out
     assert main(["run", "--config", str(config), "--log-format", "plain"]) == 0
     with Store(tmp_path / "store.duckdb") as store:
         pushed = store.con.execute("SELECT count(*) FROM sf_push_state").fetchall()[0][0]
     assert pushed > 0
     assert main(["run", "--config", str(config), "--log-format", "plain"]) == 0
-    out = capsys.readouterr()
-    assert sandbox.info["salesforce"]["refresh_token"] not in out.out + out.err
+    assert main(["setup", "salesforce", "--config", str(config)]) == 0
+    second = capsys.readouterr()
+    assert "already in place" in second.out
+    printed = first.out + first.err + second.out + second.err
+    assert sandbox.info["salesforce"]["refresh_token"] not in printed
