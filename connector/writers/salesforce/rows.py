@@ -74,8 +74,8 @@ def _current_sql(target: str, mapped: dict[str, str], join: str) -> str:
       FROM _sf_current r JOIN ({fmap}) m(kpi, field) ON m.kpi = r.kpi"""
 
 
-def build_desired(store: Store, source: str, push: PushMapping) -> None:
-    """(Re)create temp table `_sf_desired` (target, key, field, value, kind)."""
+def _inputs(store: Store, source: str, push: PushMapping) -> None:
+    """Temp tables the desired values are read from: results, keys, owners, current."""
     con = store.con
     found = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'kpi_results'"
@@ -104,19 +104,26 @@ def build_desired(store: Store, source: str, push: PushMapping) -> None:
         "WHERE period_type = ? AND period_start <= current_date AND period_end >= current_date",
         [push.current_period_type],
     )
-    account_join = "territory" if push.account_scope == "territory" else "owner_id"
-    user_part = _current_sql("User", push.user_fields, "r.scope_id")
-    user_part += " WHERE r.scope_type = 'owner' AND r.scope_id IN (SELECT id FROM _sf_owners)"
+
+
+def build_desired(store: Store, source: str, push: PushMapping) -> None:
+    """(Re)create temp table `_sf_desired` (target, key, field, value, kind)."""
+    _inputs(store, source, push)
+    user_part = ""
+    if push.user_fields:
+        user_part = _current_sql("User", push.user_fields, "r.scope_id")
+        user_part += " WHERE r.scope_type = 'owner' AND r.scope_id IN (SELECT id FROM _sf_owners)"
     account_part = _current_sql("Account", push.account_fields, "a.id")
     if account_part:
+        column = "territory" if push.account_scope == "territory" else "owner_id"
         account_part += (
             f" JOIN accounts a ON a.source = {quote(source)} AND NOT a.is_deleted "
-            f"AND r.scope_type = {quote(push.account_scope)} AND r.scope_id = a.{account_join}"
+            f"AND r.scope_type = {quote(push.account_scope)} AND r.scope_id = a.{column}"
         )
-    con.execute(
+    store.con.execute(
         "CREATE OR REPLACE TEMP TABLE _sf_desired AS "
         + _kpi_object_sql(push)
-        + (user_part if push.user_fields else "")
+        + user_part
         + account_part
     )
 
