@@ -1,0 +1,151 @@
+"""Object endpoints: list, read, create, update, archive, batch and search.
+
+List answers follow `CollectionResponseSimplePublicObjectWithAssociationsForwardPaging`:
+`results`, and `paging.next.after` (a string) while more records follow; `limit` above
+100 answers 400, as HubSpot's CRM v3 list endpoints do.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import unquote
+
+from ..faults import FaultSet
+from ..http import Request, Response, raw_json
+from ..org import Org
+from .associations import Associations
+from .batch import Batch, empty_answer
+from .errors import HsError, not_found, validation
+from .meta import int_arg, json_body
+from .model import ObjectType
+from .reader import Reader
+from .registry import Registry
+from .search import Search
+
+MAX_LIST = 100
+
+
+def multi(req: Request, name: str) -> list[str]:
+    """A repeated (`a=1&a=2`) or comma-separated (`a=1,2`) query parameter."""
+    return [v for raw in req.query.get(name, []) for v in raw.split(",") if v]
+
+
+class Objects:
+    """Handlers for `/crm/v3/objects/{objectType}...`."""
+
+    def __init__(self, org: Org, faults: FaultSet, registry: Registry) -> None:
+        self.org, self.faults, self.registry = org, faults, registry
+        self.reader = Reader(org)
+        self.batch = Batch(org, faults, self.reader)
+        self.searcher = Search(org)
+        self.assoc = Associations(org, registry)
+
+    def obj(self, req: Request) -> ObjectType:
+        return self.registry.get(req.params["obj"])
+
+    def _empty(self, req: Request) -> bool:
+        """A `record_error` fault on a read answers a 2xx with neither results nor errors."""
+        return self.faults.record_error(req.method, req.path) is not None
+
+    def list_page(self, req: Request) -> Response:
+        o = self.obj(req)
+        limit = int_arg(req.arg("limit"), 10)
+        if not 0 < limit <= MAX_LIST:
+            raise validation(f"limit must be between 1 and {MAX_LIST}, got {limit}")
+        if self._empty(req):
+            return raw_json("{}")
+        archived = (req.arg("archived") or "false").lower() == "true"
+        props = o.pick(multi(req, "properties"))
+        rows, nxt = self.reader.page(o, props, req.arg("after"), limit, archived)
+        records = self._with_assoc(o, rows, multi(req, "associations"))
+        out = '{"results":[' + ",".join(records) + "]"
+        if nxt is not None:
+            after = o.hs_id(nxt)
+            out += ',"paging":' + json.dumps({"next": {
+                "after": after, "link": f"?after={after}"}}, separators=(",", ":"))
+        return raw_json(out + "}")
+
+    def _with_assoc(self, o: ObjectType, rows: list[tuple[int, str]],
+                    names: list[str]) -> list[str]:
+        if not names or not rows:
+            return [js for _, js in rows]
+        linked = self.assoc.for_page(o, names, [n for n, _ in rows])
+        out = []
+        for n, js in rows:
+            extra = linked.get(n)
+            out.append(js if not extra else js[:-1] + ',"associations":'
+                       + json.dumps(extra, separators=(",", ":")) + "}")
+        return out
+
+    def read(self, req: Request) -> Response:
+        o = self.obj(req)
+        archived = (req.arg("archived") or "false").lower() == "true"
+        id_prop = req.arg("idProperty") or "hs_object_id"
+        ident = unquote(req.params["id"])
+        keys = self.batch.resolve(o, id_prop, [ident], archived)
+        key = keys.get(ident)
+        found = self.reader.by_keys(o, o.pick(multi(req, "properties")),
+                                    [key] if key is not None else [], archived)
+        if key is None or key not in found:
+            raise not_found("Object not found.  objectId are usually numeric.")
+        return raw_json(self._with_assoc(o, [(key, found[key])],
+                                         multi(req, "associations"))[0])
+
+    def create(self, req: Request) -> Response:
+        o = self.obj(req)
+        return _single(self.batch.create(o, {"inputs": [json_body(req)]}, req.method, req.path),
+                       201)
+
+    def update(self, req: Request) -> Response:
+        o = self.obj(req)
+        body = {**json_body(req), "id": unquote(req.params["id"])}
+        idp = req.arg("idProperty")
+        resp = self.batch.update(o, {"inputs": [body], **({"idProperty": idp} if idp else {})},
+                                 req.method, req.path)
+        return _single(resp, 200)
+
+    def archive(self, req: Request) -> Response:
+        o = self.obj(req)
+        key = o.key(req.params["id"])
+        if key is not None:
+            self.batch.archive_keys(o, [key])
+        return Response(204)
+
+    def batch_op(self, req: Request) -> Response:
+        o, op, body = self.obj(req), req.params["op"], json_body(req)
+        if op == "read":
+            if self._empty(req):
+                return empty_answer(self.org)
+            return self.batch.read(o, body, (req.arg("archived") or "") == "true")
+        if op == "archive":
+            return self.batch.archive(o, body)
+        handler = {"create": self.batch.create, "update": self.batch.update,
+                   "upsert": self.batch.upsert}.get(op)
+        if handler is None:
+            raise not_found(f"Unknown batch operation {op}")
+        return handler(o, body, req.method, req.path)
+
+    def search(self, req: Request) -> Response:
+        o = self.obj(req)
+        if self._empty(req):
+            return raw_json("{}")
+        return self.searcher.run(o, json_body(req))
+
+    def associations_v4(self, req: Request) -> Response:
+        src = self.registry.get(req.params["obj"])
+        dst = self.registry.get(req.params["to"])
+        return self.assoc.batch_read(src, dst, json_body(req))
+
+
+def _single(resp: Response, ok: int) -> Response:
+    """One record out of a one-input batch answer, or its error as HubSpot answers it."""
+    body: dict[str, Any] = json.loads(resp.body or b"{}")
+    if body.get("errors"):
+        err = body["errors"][0]
+        status = 404 if err["category"] == "OBJECT_NOT_FOUND" else 400
+        raise HsError(status, err["category"], err["message"])
+    if not body.get("results"):
+        return raw_json("{}", ok)
+    return raw_json(json.dumps(body["results"][0], separators=(",", ":")), ok)
+

@@ -1,0 +1,141 @@
+"""Properties: HubSpot's typed property definitions over SQL on the org's core tables.
+
+Every property has a typed SQL expression (`sql`, over alias `t` and, for properties
+created through the API, alias `x` of the object type's side table) and renders as a
+string, as HubSpot serves every property value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+ISO_MS = "%Y-%m-%dT%H:%M:%S.%gZ"
+TYPES = {  # HubSpot property type → field types it allows
+    "string": ("text", "textarea", "phonenumber", "html", "file"),
+    "number": ("number", "calculation_equation"),
+    "datetime": ("date",),
+    "date": ("date",),
+    "enumeration": ("select", "radio", "checkbox", "booleancheckbox"),
+    "bool": ("booleancheckbox",),
+}
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
+
+
+@dataclass
+class Prop:
+    """One property of one object type."""
+
+    name: str
+    label: str
+    type: str = "string"
+    field_type: str = "text"
+    sql: str = "NULL"  # typed value
+    column: str | None = None  # core column written by create/update (None: read-only)
+    options: tuple[tuple[str, str], ...] = ()  # (value, label)
+    group: str = ""
+    hubspot_defined: bool = True
+    read_only: bool = False
+    unique: bool = False
+    description: str = ""
+    created_at: dt.datetime | None = None
+    extra: bool = False  # stored in the side table (created through the API)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def out(self) -> str:
+        """SQL rendering the value as HubSpot's string (NULL stays null)."""
+        return render(self.sql, self.type)
+
+    def as_json(self, archived: bool = False) -> dict[str, Any]:
+        """The properties API shape (ModelProperty)."""
+        stamp = (self.created_at or dt.datetime(2019, 8, 6, 2, 43, 14)).strftime(
+            "%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        return {
+            "name": self.name, "label": self.label, "type": self.type,
+            "fieldType": self.field_type, "description": self.description,
+            "groupName": self.group, "options": [
+                {"label": lab, "value": val, "displayOrder": i, "hidden": False}
+                for i, (val, lab) in enumerate(self.options)],
+            "displayOrder": -1, "calculated": self.read_only and self.hubspot_defined,
+            "externalOptions": False, "hasUniqueValue": self.unique, "hidden": False,
+            "hubspotDefined": self.hubspot_defined, "archived": archived,
+            "createdAt": stamp, "updatedAt": stamp,
+            "modificationMetadata": {"archivable": not self.hubspot_defined,
+                                     "readOnlyDefinition": self.hubspot_defined,
+                                     "readOnlyValue": self.read_only},
+            "formField": not self.read_only,
+        }
+
+
+def render(sql: str, type_: str) -> str:
+    """Typed SQL → HubSpot's string form of the value."""
+    if type_ == "number":
+        return (f"(CASE WHEN ({sql}) IS NULL THEN NULL WHEN ({sql})::DOUBLE = "
+                f"trunc(({sql})::DOUBLE) AND abs(({sql})::DOUBLE) < 1e15 THEN "
+                f"(({sql})::HUGEINT)::VARCHAR ELSE (({sql})::DOUBLE)::VARCHAR END)")
+    if type_ == "datetime":
+        return f"strftime(({sql})::TIMESTAMP, '{ISO_MS}')"
+    if type_ == "date":
+        return f"strftime(({sql})::DATE, '%Y-%m-%d')"
+    if type_ == "bool":
+        return f"(CASE WHEN ({sql}) IS NULL THEN NULL WHEN ({sql}) THEN 'true' ELSE 'false' END)"
+    return f"(({sql})::VARCHAR)"
+
+
+def typed_extra(col: str, type_: str) -> str:
+    """Typed SQL over a side-table column that stores the normalized string."""
+    if type_ == "number":
+        return f"TRY_CAST({col} AS DOUBLE)"
+    if type_ == "datetime":
+        return f"TRY_CAST(replace({col}, 'Z', '') AS TIMESTAMP)"
+    if type_ == "date":
+        return f"TRY_CAST({col} AS DATE)"
+    if type_ == "bool":
+        return f"TRY_CAST({col} AS BOOLEAN)"
+    return col
+
+
+def parse_instant(value: Any) -> dt.datetime:
+    """A datetime value as HubSpot accepts it: epoch milliseconds or ISO 8601 (→ naive UTC)."""
+    text = str(value).strip()
+    if re.fullmatch(r"-?\d+", text):
+        return dt.datetime(1970, 1, 1) + dt.timedelta(milliseconds=int(text))
+    parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+    return parsed
+
+
+def parse_typed(value: Any, type_: str) -> Any:
+    """A JSON value → the Python value of a property of `type_` (raises ValueError)."""
+    if type_ == "number":
+        number = float(str(value))
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValueError("not a finite number")
+        return number
+    if type_ == "datetime":
+        return parse_instant(value)
+    if type_ == "date":
+        return parse_instant(value).date()
+    if type_ == "bool":
+        text = str(value).strip().lower()
+        if text not in ("true", "false"):
+            raise ValueError("not a boolean")
+        return text == "true"
+    return str(value)
+
+
+def normalized_text(value: Any, type_: str) -> str:
+    """The string HubSpot stores and serves back for a value written to a property."""
+    typed = parse_typed(value, type_)
+    if type_ == "number":
+        return str(int(typed)) if typed == int(typed) and abs(typed) < 1e15 else repr(typed)
+    if type_ == "datetime":
+        return str(typed.strftime("%Y-%m-%dT%H:%M:%S.%f"))[:-3] + "Z"
+    if type_ == "date":
+        return str(typed.isoformat())
+    if type_ == "bool":
+        return "true" if typed else "false"
+    return str(typed)

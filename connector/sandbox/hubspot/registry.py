@@ -1,0 +1,201 @@
+"""The portal's object types: standard ones, and custom objects and properties created live.
+
+Properties created through the API on a standard object live in a side table
+`hs_props_<object>` (one VARCHAR column per property, normalized text); a custom object
+is one table `hs_custom_<k>` with the same bookkeeping columns as the org's core tables.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from ..org import Org
+from .engagements import all_engagements, feedback_submissions
+from .errors import HsError, not_found, validation
+from .model import OWNER_BASE, ObjectType
+from .props import NAME_RE, TYPES, Prop
+from .standard import companies, contacts, deals, line_items, products
+
+ALIASES = {"contact": "contacts", "company": "companies", "deal": "deals",
+           "line_item": "line_items", "product": "products", "call": "calls",
+           "email": "emails", "meeting": "meetings", "task": "tasks",
+           "feedback_submission": "feedback_submissions"}
+BOOKKEEPING = ("n BIGINT PRIMARY KEY, created_at TIMESTAMP, modified_at TIMESTAMP, "
+               "system_modstamp TIMESTAMP, is_deleted BOOLEAN DEFAULT false, "
+               "deleted_at TIMESTAMP")
+CUSTOM_BASE = 100 * 10**9
+
+
+class Registry:
+    """Object types by name, object type id and fully qualified name."""
+
+    def __init__(self, org: Org, portal_id: int) -> None:
+        self.org, self.portal_id = org, portal_id
+        self._lock = threading.RLock()
+        self.types: dict[str, ObjectType] = {}
+        for o in (contacts(), companies(), deals(), line_items(), products(),
+                  *all_engagements(), feedback_submissions()):
+            self.types[o.name] = o
+
+    def get(self, ref: str) -> ObjectType:
+        """The object type named by a path segment (name, id, alias or qualified name)."""
+        key = ALIASES.get(ref.lower(), ref.lower())
+        with self._lock:
+            for o in self.types.values():
+                fqn = str(o.schema.get("fullyQualifiedName", "")).lower()
+                if key in (o.name.lower(), o.type_id, fqn):
+                    return o
+        raise HsError(400, "VALIDATION_ERROR", f"Unable to infer object type from: {ref}")
+
+    def customs(self) -> list[ObjectType]:
+        with self._lock:
+            return [o for o in self.types.values() if o.custom]
+
+    # ---- properties ----------------------------------------------------------------
+    def create_property(self, o: ObjectType, spec: dict[str, Any]) -> Prop:
+        """POST /crm/v3/properties/{objectType}: validate, store, return the new property."""
+        prop = self._prop_from(o, spec)
+        with self._lock:
+            if prop.name in o.props:
+                raise HsError(409, "OBJECT_ALREADY_EXISTS",
+                              f"Property named '{prop.name}' already exists.")
+            self._add_column(o, prop)
+            o.add_extra(prop)
+        return prop
+
+    def _prop_from(self, o: ObjectType, spec: dict[str, Any]) -> Prop:
+        name, type_ = str(spec.get("name") or ""), str(spec.get("type") or "")
+        field_type = str(spec.get("fieldType") or "")
+        if not NAME_RE.match(name):
+            raise validation(f"Property name '{name}' is invalid: use lower-case letters, "
+                             "digits and underscores, starting with a letter.")
+        if type_ not in TYPES or field_type not in TYPES[type_]:
+            raise validation(f"Invalid type/fieldType combination: {type_}/{field_type}")
+        if not spec.get("label"):
+            raise validation("Property label is required.")
+        group = str(spec.get("groupName") or "")
+        if group not in o.groups:
+            raise validation(f"Property group '{group}' does not exist.")
+        options = tuple((str(op["value"]), str(op.get("label", op["value"])))
+                        for op in spec.get("options") or [])
+        if type_ == "enumeration" and field_type != "booleancheckbox" and not options:
+            raise validation("Enumeration properties need options.")
+        return Prop(name, str(spec["label"]), type_, field_type, options=options, group=group,
+                    hubspot_defined=False, unique=bool(spec.get("hasUniqueValue")),
+                    description=str(spec.get("description") or ""),
+                    created_at=self.org.clock.now())
+
+    def _add_column(self, o: ObjectType, prop: Prop) -> None:
+        with self.org.writing() as con:
+            if not o.custom:
+                con.execute(f"CREATE TABLE IF NOT EXISTS {o.side_table} (n BIGINT PRIMARY KEY)")
+            con.execute(f"ALTER TABLE {o.side_table} ADD COLUMN p_{prop.name} VARCHAR")
+
+    def create_group(self, o: ObjectType, spec: dict[str, Any]) -> dict[str, Any]:
+        name, label = str(spec.get("name") or ""), str(spec.get("label") or "")
+        if not NAME_RE.match(name) or not label:
+            raise validation("A property group needs a valid name and a label.")
+        with self._lock:
+            if name in o.groups:
+                raise HsError(409, "OBJECT_ALREADY_EXISTS",
+                              f"Property group named '{name}' already exists.")
+            o.groups[name] = label
+        return group_json(o, name)
+
+    # ---- custom objects ------------------------------------------------------------
+    def create_schema(self, egg: dict[str, Any]) -> ObjectType:
+        """POST /crm/v3/schemas: a custom object whose records work like any other's."""
+        name = str(egg.get("name") or "")
+        labels = egg.get("labels") or {}
+        if not NAME_RE.match(name) or not labels.get("singular") or not labels.get("plural"):
+            raise validation("A schema needs a valid name and singular and plural labels.")
+        specs = list(egg.get("properties") or [])
+        names = {str(s.get("name")) for s in specs}
+        primary = str(egg.get("primaryDisplayProperty") or "")
+        required = [str(r) for r in egg.get("requiredProperties") or []]
+        if (primary and primary not in names) or not set(required) <= names:
+            raise validation("primaryDisplayProperty and requiredProperties must be "
+                             "among the schema's properties.")
+        with self._lock:
+            if any(o.name == name or o.singular.lower() == name for o in self.types.values()):
+                raise HsError(409, "OBJECT_ALREADY_EXISTS",
+                              f"An object type named '{name}' already exists.")
+            o = self._new_custom(name, labels, egg, primary, required)
+            for spec in specs:
+                group = {**spec, "groupName": spec.get("groupName") or f"{name}_information"}
+                prop = self._prop_from(o, group)
+                prop.hubspot_defined = False
+                self._add_column(o, prop)
+                o.add_extra(prop)
+            self.types[name] = o
+        return o
+
+    def _new_custom(self, name: str, labels: dict[str, Any], egg: dict[str, Any],
+                    primary: str, required: list[str]) -> ObjectType:
+        k = len(self.customs())
+        table = f"hs_custom_{k}"
+        with self.org.writing() as con:
+            con.execute(f"CREATE TABLE {table} ({BOOKKEEPING})")
+        now = self.org.clock.now()
+        type_id = f"2-{self.portal_id % 100000 * 100 + k + 1}"
+        o = ObjectType(name, type_id, str(labels["singular"]), str(labels["plural"]), table,
+                       CUSTOM_BASE + k * 10**9, "crm.objects.custom", "crm.schemas.custom",
+                       groups={f"{name}_information": f"{labels['singular']} information"},
+                       custom=True, created_at=now,
+                       always=("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
+                       default_props=tuple(dict.fromkeys(
+                           p for p in ("hs_createdate", "hs_lastmodifieddate",
+                                        "hs_object_id", primary) if p)),
+                       query_props=tuple(str(p) for p in egg.get("searchableProperties") or []))
+        o.add(Prop("hs_object_id", "Record ID", "number", "number", o.id_sql(), read_only=True))
+        for stamp, col in (("hs_createdate", "created_at"), ("hs_lastmodifieddate",
+                                                             "modified_at")):
+            o.add(Prop(stamp, stamp, "datetime", "date", f"t.{col}", read_only=True))
+        o.add(Prop("hubspot_owner_id", "Owner", "enumeration", "select",
+                   f"(t.owner_n + {OWNER_BASE})::VARCHAR", column="owner_n",
+                   meta={"kind": "owner"}))
+        with self.org.writing() as con:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN owner_n BIGINT")
+        o.schema = {"primaryDisplayProperty": primary, "requiredProperties": required,
+                    "searchableProperties": list(o.query_props),
+                    "secondaryDisplayProperties": list(egg.get("secondaryDisplayProperties")
+                                                       or []),
+                    "fullyQualifiedName": f"p{self.portal_id}_{name}",
+                    "associatedObjects": [str(a) for a in egg.get("associatedObjects") or []]}
+        return o
+
+    def schema_json(self, o: ObjectType) -> dict[str, Any]:
+        """ObjectSchema as GET /crm/v3/schemas answers it."""
+        if not o.custom:
+            raise not_found(f"Unable to find object schema for {o.name}")
+        stamp = (o.created_at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+                 if o.created_at else None)
+        props = [p.as_json() for p in o.props.values()]
+        assoc = [{"id": str(200 + i), "fromObjectTypeId": o.type_id,
+                  "toObjectTypeId": self.get(a).type_id, "name": f"{o.name}_to_{a.lower()}",
+                  "createdAt": stamp, "updatedAt": stamp}
+                 for i, a in enumerate(o.schema.get("associatedObjects", []))
+                 if self._known(a)]
+        return {"id": o.type_id.split("-")[1], "objectTypeId": o.type_id, "name": o.name,
+                "fullyQualifiedName": o.schema["fullyQualifiedName"],
+                "labels": {"singular": o.singular, "plural": o.plural},
+                "primaryDisplayProperty": o.schema["primaryDisplayProperty"],
+                "requiredProperties": o.schema["requiredProperties"],
+                "searchableProperties": o.schema["searchableProperties"],
+                "secondaryDisplayProperties": o.schema["secondaryDisplayProperties"],
+                "properties": props, "associations": assoc, "archived": False,
+                "metaType": "PORTAL_SPECIFIC", "portalId": self.portal_id,
+                "createdAt": stamp, "updatedAt": stamp}
+
+    def _known(self, ref: str) -> bool:
+        try:
+            self.get(ref)
+        except HsError:
+            return False
+        return True
+
+
+def group_json(o: ObjectType, name: str) -> dict[str, Any]:
+    order = list(o.groups).index(name)
+    return {"name": name, "label": o.groups[name], "displayOrder": order, "archived": False}

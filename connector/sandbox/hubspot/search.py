@@ -1,0 +1,161 @@
+"""POST /crm/v3/objects/{type}/search: filterGroups (OR of ANDs), one sort, offsets.
+
+Limits per HubSpot's search guide (developers.hubspot.com/docs/api-reference/search/guide,
+"Limitations"): at most 200 records a page (raised from 100 in September 2024), at most
+5 filterGroups with 6 filters each and 18 in all, and 10,000 results per query: paging
+past that answers 400. `after` is an offset; search results carry no associations.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..http import Response, raw_json
+from ..org import Org
+from .errors import validation
+from .model import ObjectType
+from .props import Prop, parse_typed
+
+MAX_LIMIT, CAP = 200, 10_000
+MAX_GROUPS, MAX_PER_GROUP, MAX_FILTERS = 5, 6, 18
+COMPARE = {"EQ": "=", "NEQ": "<>", "GT": ">", "GTE": ">=", "LT": "<", "LTE": "<="}
+
+
+class Search:
+    """Compiles search requests to SQL over the org."""
+
+    def __init__(self, org: Org) -> None:
+        self.org = org
+
+    def run(self, o: ObjectType, body: dict[str, Any]) -> Response:
+        limit, after = self._paging(body)
+        props = o.pick([str(p) for p in body.get("properties") or []])
+        where, params = self._where(o, body)
+        sort = self._sort(o, body.get("sorts") or [])
+        used = props + sort[1] + where[1]
+        base = f"FROM {o.from_sql(used)} WHERE {o.where(False)} AND ({where[0]})"
+        cur = self.org.cursor()
+        row = cur.execute(f"SELECT count(*) {base}", params).fetchone()
+        total = int(row[0]) if row else 0
+        take = max(0, min(limit, CAP - after))
+        keys = [int(r[0]) for r in cur.execute(
+            f"SELECT t.n {base} ORDER BY {sort[0]} LIMIT ? OFFSET ?",
+            [*params, take, after]).fetchall()]
+        records = self._records(o, props, keys)
+        out = '{"total":' + str(total) + ',"results":[' + ",".join(records) + "]"
+        nxt = after + len(keys)
+        if keys and nxt < min(total, CAP):
+            out += ',"paging":' + json.dumps({"next": {"after": str(nxt)}})
+        return raw_json(out + "}")
+
+    def _records(self, o: ObjectType, props: list[Prop], keys: list[int]) -> list[str]:
+        if not keys:
+            return []
+        sql = (f"SELECT t.n, {o.record_sql(props)} FROM {o.from_sql(props)} "
+               "WHERE t.n BETWEEN ? AND ? AND t.n IN (SELECT unnest(?::BIGINT[]))")
+        rows = self.org.cursor().execute(sql, [min(keys), max(keys), keys]).fetchall()
+        found = {int(n): str(js) for n, js in rows}
+        return [found[k] for k in keys if k in found]
+
+    @staticmethod
+    def _paging(body: dict[str, Any]) -> tuple[int, int]:
+        try:
+            limit = int(body.get("limit") or 10)
+            after = int(body.get("after") or 0)
+        except (TypeError, ValueError) as exc:
+            raise validation("limit and after must be integers") from exc
+        if not 0 < limit <= MAX_LIMIT:
+            raise validation(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
+        if after < 0:
+            raise validation("after must not be negative")
+        if after >= CAP:
+            raise validation(f"Search results are limited to {CAP} records; 'after' "
+                             f"{after} pages past them. Narrow the query with filters.")
+        return limit, after
+
+    def _where(self, o: ObjectType, body: dict[str, Any]
+               ) -> tuple[tuple[str, list[Prop]], list[Any]]:
+        groups = body.get("filterGroups") or []
+        filters = sum(len(g.get("filters") or []) for g in groups)
+        if len(groups) > MAX_GROUPS or filters > MAX_FILTERS or any(
+                len(g.get("filters") or []) > MAX_PER_GROUP for g in groups):
+            raise validation(f"Too many filters: at most {MAX_GROUPS} filterGroups of "
+                             f"{MAX_PER_GROUP} filters, {MAX_FILTERS} in all.")
+        params: list[Any] = []
+        used: list[Prop] = []
+        ors = []
+        for g in groups:
+            ands = [self._filter(o, f, params, used) for f in g.get("filters") or []]
+            ors.append("(" + " AND ".join(ands or ["true"]) + ")")
+        query = str(body.get("query") or "").strip()
+        sql = " OR ".join(ors) if ors else "true"
+        if query:
+            qp = [o.props[n] for n in o.query_props if n in o.props]
+            used.extend(qp)
+            hits = " OR ".join(f"{p.out()} ILIKE ?" for p in qp) or "false"
+            params.extend(f"%{query}%" for _ in qp)
+            sql = f"({sql}) AND ({hits})"
+        return (sql, used), params
+
+    def _filter(self, o: ObjectType, f: dict[str, Any], params: list[Any],
+                used: list[Prop]) -> str:
+        name, op = str(f.get("propertyName") or ""), str(f.get("operator") or "EQ")
+        prop = o.props.get(name)
+        if prop is None:
+            raise validation(f"There was a problem with the request: property {name!r} "
+                             f"does not exist on {o.name}.")
+        used.append(prop)
+        if op == "HAS_PROPERTY":
+            return f"({prop.sql}) IS NOT NULL"
+        if op == "NOT_HAS_PROPERTY":
+            return f"({prop.sql}) IS NULL"
+        if op == "BETWEEN":
+            params.extend([self._value(prop, f.get("value")),
+                           self._value(prop, f.get("highValue"))])
+            return f"({self._lhs(prop)}) BETWEEN ? AND ?"
+        if op in ("IN", "NOT_IN"):
+            values = [self._value(prop, v) for v in f.get("values") or []]
+            params.append(values)
+            neg = "NOT " if op == "NOT_IN" else ""
+            return f"{neg}list_contains(?, {self._lhs(prop)})"
+        if op not in COMPARE:
+            raise validation(f"Unsupported filter operator {op!r}.")
+        params.append(self._value(prop, f.get("value")))
+        if op == "NEQ":  # HubSpot's NEQ also matches records without a value
+            return f"(({self._lhs(prop)}) IS DISTINCT FROM ?)"
+        return f"({self._lhs(prop)}) {COMPARE[op]} ?"
+
+    @staticmethod
+    def _lhs(prop: Prop) -> str:
+        """Comparable SQL: typed for numbers and dates, case-insensitive text otherwise."""
+        if prop.type in ("number", "datetime", "date", "bool"):
+            cast = {"number": "DOUBLE", "datetime": "TIMESTAMP", "date": "DATE",
+                    "bool": "BOOLEAN"}[prop.type]
+            return f"({prop.sql})::{cast}"
+        return f"lower({prop.out()})"
+
+    @staticmethod
+    def _value(prop: Prop, value: Any) -> Any:
+        if value is None:
+            raise validation(f"A filter on {prop.name} needs a value.")
+        try:
+            typed = parse_typed(value, prop.type)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise validation(f"{value!r} is not a valid {prop.type} for {prop.name}.") from exc
+        return typed.lower() if isinstance(typed, str) else typed
+
+    @staticmethod
+    def _sort(o: ObjectType, sorts: list[Any]) -> tuple[str, list[Prop]]:
+        if len(sorts) > 1:
+            raise validation("Search accepts one sort.")
+        if not sorts:
+            return "t.n", []
+        s = sorts[0]
+        name = str(s.get("propertyName") or "") if isinstance(s, dict) else str(s)
+        desc = isinstance(s, dict) and str(s.get("direction", "")).upper() == "DESCENDING"
+        prop = o.props.get(name)
+        if prop is None:
+            raise validation(f"Cannot sort on unknown property {name!r}.")
+        direction = "DESC" if desc else "ASC"
+        return f"({prop.sql}) {direction} NULLS LAST, t.n {direction}", [prop]

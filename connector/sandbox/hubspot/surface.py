@@ -1,0 +1,159 @@
+"""The HubSpot CRM surface: routes, authentication, scopes, rate limits and faults."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..faults import FaultSet
+from ..http import Handler, Request, Response, Route, json_response, route
+from ..org import Org
+from .auth import Credentials, Tokens, bearer, expired, missing_scope, token_endpoint
+from .errors import HsError, correlation_id
+from .limits import LimitConfig, RateLimits
+from .meta import Meta
+from .objects import Objects
+from .registry import Registry
+
+OBJ = r"(?P<obj>[A-Za-z0-9_\-]+)"
+V3 = "/crm/v3/objects/" + OBJ
+SCHEMAS = r"/(?:crm/v3|crm-object-schemas/v3)/schemas"
+PORTAL_ID = 24_681_357
+STATUS_TEXT = {500: "internal error", 502: "Bad Gateway", 503: "Service Unavailable",
+               504: "Gateway Timeout"}
+
+
+class HubSpotSurface:
+    """HubSpot's CRM v3 API (and associations v4) over the org."""
+
+    name = "hubspot"
+
+    def __init__(self, org: Org, faults: FaultSet, creds: Credentials | None = None,
+                 limits: LimitConfig | None = None, portal_id: int = PORTAL_ID) -> None:
+        self.org, self.faults = org, faults
+        self.creds = creds or Credentials.fresh()
+        self.tokens = Tokens(self.creds, org.clock)
+        self.limits = RateLimits(limits)
+        self.registry = Registry(org, portal_id)
+        self.objects = Objects(org, faults, self.registry)
+        self.meta = Meta(org, self.registry)
+
+    def info(self, base_url: str) -> dict[str, Any]:
+        """How a client connects: `HubSpot(access_token=..., host=...)`, or OAuth."""
+        c = self.creds
+        return {"host": base_url, "access_token": c.access_token, "client_id": c.client_id,
+                "client_secret": c.client_secret, "refresh_token": c.refresh_token,
+                "portal_id": self.registry.portal_id}
+
+    def routes(self) -> list[Route]:
+        o, m = self.objects, self.meta
+        table: list[tuple[str, str, str, Handler]] = [
+            ("POST", "/oauth/v1/token", "oauthToken", lambda r: token_endpoint(self.tokens, r)),
+            ("POST", rf"{V3}/search", "search", o.search),
+            ("POST", rf"{V3}/batch/(?P<op>\w+)", "batch", o.batch_op),
+            ("GET", rf"{V3}/?", "list", o.list_page),
+            ("POST", rf"{V3}/?", "create", o.create),
+            ("GET", rf"{V3}/(?P<id>[^/]+)", "read", o.read),
+            ("PATCH", rf"{V3}/(?P<id>[^/]+)", "update", o.update),
+            ("DELETE", rf"{V3}/(?P<id>[^/]+)", "archive", o.archive),
+            ("POST", rf"/crm/v4/associations/{OBJ}/(?P<to>[A-Za-z0-9_\-]+)/batch/read",
+             "associationsBatchRead", o.associations_v4),
+            ("GET", rf"/crm/v3/pipelines/{OBJ}/?", "pipelines", m.pipelines),
+            ("GET", rf"/crm/v3/pipelines/{OBJ}/(?P<pipeline>[^/]+)", "pipeline",
+             m.pipeline_one),
+            ("GET", r"/crm/v3/owners/?", "owners", m.owners),
+            ("GET", r"/crm/v3/owners/(?P<id>[^/]+)", "owner", m.owner),
+            ("GET", rf"/crm/v3/properties/{OBJ}/groups/?", "propertyGroups", m.groups),
+            ("POST", rf"/crm/v3/properties/{OBJ}/groups/?", "createPropertyGroup",
+             m.create_group),
+            ("GET", rf"/crm/v3/properties/{OBJ}/groups/(?P<group>[^/]+)", "propertyGroup",
+             m.group_one),
+            ("GET", rf"/crm/v3/properties/{OBJ}/?", "properties", m.properties),
+            ("POST", rf"/crm/v3/properties/{OBJ}/?", "createProperty", m.create_property),
+            ("GET", rf"/crm/v3/properties/{OBJ}/(?P<name>[^/]+)", "property", m.property_one),
+            ("GET", rf"{SCHEMAS}/?", "schemas", m.schemas),
+            ("POST", rf"{SCHEMAS}/?", "createSchema", m.create_schema),
+            ("GET", rf"{SCHEMAS}/{OBJ}", "schema", m.schema_one),
+        ]
+        return [route(self, meth, pat, name, fn) for meth, pat, name, fn in table]
+
+    # ---- Surface protocol -----------------------------------------------------------
+    def guard(self, request: Request, route: Route) -> Response | None:
+        """Authentication, then scopes, then the rate limits (as HubSpot checks them)."""
+        if route.name == "oauthToken":
+            return None
+        try:
+            token = bearer(request)
+            grant = self.tokens.check(token)
+            scope = self._scope(request, route)
+            if scope is not None and scope not in grant.scopes:
+                raise missing_scope(scope)
+            self.limits.admit(token, search=route.name == "search")
+        except HsError as exc:
+            return exc.response()
+        return None
+
+    def _scope(self, req: Request, route: Route) -> str | None:
+        name = route.name
+        if name in ("owners", "owner"):
+            return "crm.objects.owners.read"
+        if name in ("schemas", "schema", "createSchema"):
+            return "crm.schemas.custom." + ("write" if req.method == "POST" else "read")
+        try:
+            o = self.registry.get(req.params.get("obj", ""))
+        except HsError:
+            return None  # the handler answers the unknown object type
+        write = req.method in ("PATCH", "DELETE") or (req.method == "POST" and name not in (
+            "search", "associationsBatchRead") and req.params.get("op") != "read")
+        if name.startswith(("propert", "createProperty")):
+            return f"{o.schema_scope}.{'write' if write else 'read'}"
+        if o.scope == "e-commerce":
+            return o.scope
+        return f"{o.scope}.{'write' if write else 'read'}"
+
+    def decorate(self, request: Request, response: Response) -> None:
+        """Rate-limit headers on every answer except search and OAuth ones."""
+        if request.path.endswith("/search") or request.path.startswith("/oauth/"):
+            return
+        for key, value in self.limits.headers().items():
+            response.headers.setdefault(key, value)
+
+    def fault_response(self, kind: str, status: int, request: Request,
+                       retry_after: float | None) -> Response:
+        if kind == "expire_session":
+            token = bearer(request)
+            self.tokens.expire(token)
+            return expired(self.org.clock.now(), self.org.clock.now()).response()
+        if kind == "limit":
+            return self._rate_fault("DAILY", "You have reached your daily limit.", retry_after)
+        if status == 429:
+            return self._rate_fault("TEN_SECONDLY_ROLLING",
+                                    "You have reached your ten_secondly_rolling limit.",
+                                    retry_after)
+        body = {"status": "error", "message": STATUS_TEXT.get(status, f"HTTP {status}"),
+                "correlationId": correlation_id(), "category": "INTERNAL_ERROR"
+                if status >= 500 else "VALIDATION_ERROR"}
+        return json_response(body, status)
+
+    def _rate_fault(self, policy: str, message: str, retry_after: float | None) -> Response:
+        headers = self.limits.headers_after_limit()
+        if retry_after is not None:
+            headers["Retry-After"] = str(max(1, round(retry_after)))
+        return json_response({"status": "error", "message": message, "errorType": "RATE_LIMIT",
+                              "correlationId": correlation_id(), "policyName": policy,
+                              "groupName": "crm-kpi-sandbox"}, 429, headers)
+
+    def error(self, exc: Exception) -> Response:
+        """HsError in HubSpot's shape; malformed input as 400; anything else as 500."""
+        if isinstance(exc, HsError):
+            return exc.response()
+        if isinstance(exc, ValueError | KeyError | TypeError | AttributeError):
+            return HsError(400, "VALIDATION_ERROR", f"Invalid input: {exc}").response()
+        return HsError(500, "INTERNAL_ERROR", f"internal error: {exc!r}").response()
+
+    def not_found(self, request: Request) -> Response:
+        return HsError(404, "OBJECT_NOT_FOUND",
+                       f"Unable to route {request.method} {request.path}").response()
+
+    def close(self) -> None:
+        """Nothing to release: every table lives in the org's database."""
+
