@@ -67,6 +67,7 @@ VIEWS = {
     "team": "#team=Team%201&period=2026-Q3",
     "month": "#period=2026-09",
     "empty": "#period=2023-08",
+    "year": "#type=year&team=Team%202",
 }
 # Window sizes that show the whole page: all 24 reps of the demo org, or one team's 5.
 SHOTS = {
@@ -183,6 +184,23 @@ def test_a_month_switches_the_trends_to_months(doms: dict[str, str]) -> None:
     charts = charts_of(doms["month"])
     assert all(c.state == "ok" for c in charts.values())
     assert "Sep ’26" in charts["growth"].text
+
+
+def test_a_period_type_alone_keeps_the_default_moment_in_view(doms: dict[str, str]) -> None:
+    attrs = body_attrs(doms["year"])
+    assert (attrs["data-period-type"], attrs["data-period"], attrs["data-team"]) == (
+        "year",
+        "2026",
+        "Team 2",
+    )
+    charts = charts_of(doms["year"])
+    # The running year is drawn up to its last month with results.
+    assert charts["revenue"].state == "ok"
+    assert "12 months to Nov 2026" in charts["revenue"].text
+    # The demo config has no yearly targets, so no rep has an attainment to colour.
+    assert charts["heatmap"].state == "empty"
+    assert "No rep has a target" in charts["heatmap"].text
+    assert all(c.state == "ok" for name, c in charts.items() if name != "heatmap")
 
 
 def test_a_period_without_data_says_so_instead_of_failing(doms: dict[str, str]) -> None:

@@ -59,10 +59,12 @@
   var CHARTS = {
     revenue: function (plot) {
       var span = state.type === "month" ? [state.period, state.period] : D.spans[state.type][state.period];
-      var win = windowOf("month", span[1], 12);
+      // The current year or quarter ends after the last month with results: stop there.
+      var months = D.periods.month.filter(function (m) { return m <= span[1]; });
+      var win = windowOf("month", months[months.length - 1], 12);
       var v = col(win, "total_revenue", "v"), t = col(win, "total_revenue", "t"), a = col(win, "total_revenue", "a");
       var inSpan = function (i) { return win.keys[i] >= span[0] && win.keys[i] <= span[1]; };
-      var desc = "12 months to " + longLabel(span[1]) + ", " + scopeName() + " (" + CUR + ")";
+      var desc = win.keys.length + " months to " + longLabel(win.keys[win.keys.length - 1] || span[1]) + ", " + scopeName() + " (" + CUR + ")";
       var st = xyChart(plot, { keys: win.keys, unit: "money", highlight: inSpan, width: 1300, height: 250,
         yLabel: "Revenue (" + CUR + ")", title: "Revenue vs target by month", desc: desc,
         series: [
@@ -270,10 +272,21 @@
     state.period = keys.indexOf(period) >= 0 ? period : keys[keys.length - 1] || null;
     state.team = D.teams.indexOf(team) >= 0 ? team : "";
   }
+  function lastMonth(period) {
+    var t = typeOf(period);
+    return t === "month" ? period : ((D.spans[t] || {})[period] || [])[1];
+  }
+  // Switching period type keeps the moment in view: Q3 2026 becomes Sep 2026 or 2026.
+  function covering(type, period) {
+    var month = period && lastMonth(period);
+    if (!month || type === "month") return month;
+    var spans = D.spans[type] || {};
+    return Object.keys(spans).filter(function (k) { return spans[k][0] <= month && month <= spans[k][1]; })[0];
+  }
   function fromHash() {
     var h = new URLSearchParams(location.hash.replace(/^#/, "")), period = h.get("period");
     var type = h.get("type") || (period && typeOf(period)) || D.defaults.periodType;
-    pick(type, period || (type === D.defaults.periodType ? D.defaults.period : null), h.get("team") || "");
+    pick(type, period || covering(type, D.defaults.period), h.get("team") || "");
   }
   function toHash() {
     var h = new URLSearchParams();
@@ -318,8 +331,7 @@
       ". Ratios are shown as %, money in " + m.currency + ", NPS from −100 to 100. Attainment: 100 % = on target; " +
       "for sales-cycle length, CAC and churn (lower is better) it is target ÷ actual. Hover a bar, point or cell for details.";
     document.getElementById("f-type").addEventListener("change", function (e) {
-      var keys = D.periods[e.target.value] || [];
-      pick(e.target.value, keys[keys.length - 1], state.team); toHash(); render(); });
+      pick(e.target.value, covering(e.target.value, state.period), state.team); toHash(); render(); });
     document.getElementById("f-period").addEventListener("change", function (e) {
       pick(state.type, e.target.value, state.team); toHash(); render(); });
     document.getElementById("f-team").addEventListener("change", function (e) {
