@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,11 @@ CHARTS = {
     "revenue", "growth", "funnel", "closing", "cycle", "methods",
     "clvcac", "retention", "nps", "heatmap",
 }  # fmt: skip
+# A second process keeping the DuckDB file open (and its lock) until it is killed.
+HOLD_STORE = (
+    "import sys, time, duckdb; con = duckdb.connect(sys.argv[1]); "
+    "print('holding', flush=True); time.sleep(60)"
+)
 VOID = {"meta", "link", "br", "img", "input", "hr", "area", "base", "col", "source", "wbr"}
 
 
@@ -173,3 +180,23 @@ def test_cli_computes_when_the_store_has_no_results_then_only_reads(
         )
     assert main(["dashboard", "--config", str(config), "--out", str(out)]) == 0
     assert _payload_of(out)["series"]["company"]["total_revenue"]["month"]["v"][january] == 4321
+
+
+def test_a_store_held_by_another_process_exits_3_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _write_config(tmp_path)
+    out = tmp_path / "kpis.html"
+    with subprocess.Popen(
+        [sys.executable, "-c", HOLD_STORE, str(tmp_path / "store.duckdb")],
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as holder:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "holding"
+        try:
+            assert main(["dashboard", "--config", str(config), "--out", str(out)]) == 3
+        finally:
+            holder.kill()
+    assert "is in use" in capsys.readouterr().err
+    assert not out.exists()

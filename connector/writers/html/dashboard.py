@@ -15,7 +15,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from connector.config import Config
+from connector.errors import LockedError
 from connector.pipeline import compute_kpis, open_store
 from connector.store import Store
 from connector.writers.html.payload import Meta, build_payload
@@ -34,7 +37,12 @@ _MARKER = re.compile(r"\{\{(title|style|payload|charts|script)\}\}")
 
 def write_dashboard(config: Config, out: Path) -> Path:
     """Write the dashboard of `config`'s store to `out` (computing KPIs first if none are)."""
-    with open_store(config) as store:
+    try:
+        store = open_store(config)
+    except duckdb.IOException as exc:
+        # DuckDB lets one process write a file: a nightly run may be holding it.
+        raise LockedError(f"the store {config.store.path} is in use: {exc}") from None
+    with store:
         if not _has_results(store):
             compute_kpis(config, store)
         payload = build_payload(store, config_meta(config))
