@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from conftest import hubspot_surface, source_config
 
-from connector.errors import AuthError
+from connector.errors import AuthError, SourceError
 from connector.sandbox import Sandbox
 from connector.sources.hubspot import HubSpotAdapter
 from connector.sources.hubspot.config import DEFAULT_MAPPING
@@ -151,7 +151,7 @@ def test_every_pull_validates_the_mapping_first(sandbox: Sandbox) -> None:
     problems = source.validate()
     assert len(problems) == 1
     assert "no_such_prop" in problems[0]
-    with Store(":memory:") as store, pytest.raises(Exception, match="no_such_prop"):
+    with Store(":memory:") as store, pytest.raises(SourceError, match="no_such_prop"):
         source.pull(store)
 
 
