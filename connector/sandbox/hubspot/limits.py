@@ -11,7 +11,6 @@ your secondly limit." for search). Search answers carry no rate-limit headers.
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections import deque
@@ -59,27 +58,26 @@ class RateLimits:
         with self._lock:
             cfg = self.config
             if cfg.daily is not None and self._day >= cfg.daily:
-                raise self._error("DAILY", "You have reached your daily limit.", None)
+                raise self._error("DAILY", "You have reached your daily limit.")
             if search and cfg.search_per_second is not None:
                 hits = self._search.setdefault(token, deque())
                 _trim(hits, now - 1.0)
                 if len(hits) >= cfg.search_per_second:
                     raise self._error("SECONDLY", "You have reached your secondly limit.",
-                                      1.0 - (now - hits[0]), headers=False)
+                                      headers=False)
                 hits.append(now)
             _trim(self._window, now - 10.0)
             if cfg.per_ten_seconds is not None and len(self._window) >= cfg.per_ten_seconds:
                 raise self._error("TEN_SECONDLY_ROLLING",
                                   "You have reached your ten_secondly_rolling limit.",
-                                  10.0 - (now - self._window[0]), headers=not search)
+                                  headers=not search)
             self._window.append(now)
             self._day += 1
 
-    def _error(self, policy: str, message: str, wait: float | None,
-               headers: bool = True) -> HsError:
+    def _error(self, policy: str, message: str, headers: bool = True) -> HsError:
+        """No Retry-After: HubSpot's limit answers say when through the window headers (and
+        urllib3 would silently sleep and retry on one)."""
         hdrs = self._headers_locked() if headers else {}
-        if wait is not None:
-            hdrs["Retry-After"] = str(max(1, math.ceil(wait)))
         return HsError(429, "", message, headers=hdrs,
                        extra={"errorType": "RATE_LIMIT", "policyName": policy,
                               "groupName": "crm-kpi-sandbox"})

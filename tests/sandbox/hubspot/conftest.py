@@ -25,8 +25,9 @@ from connector.sandbox.stats import Stats
 class Clients:
     """hubspot-api-client API objects, cached: each attribute access builds a new pool."""
 
-    def __init__(self, host: str, ca_file: str, token: str | None = None) -> None:
-        self.hs = HubSpot(access_token=token, host=host, ssl_ca_cert=ca_file)
+    def __init__(self, host: str, ca_file: str, token: str | None = None,
+                 retry: Any = None) -> None:
+        self.hs = HubSpot(access_token=token, host=host, ssl_ca_cert=ca_file, retry=retry)
         self._apis: dict[str, Any] = {}
 
     def api(self, path: str) -> Any:
@@ -64,8 +65,9 @@ class Box:
         self._thread.start()
         self._clients: list[Clients] = []
 
-    def clients(self, token: str | None = None) -> Clients:
-        c = Clients(self.info["host"], self.info["ca_file"], token or self.info["access_token"])
+    def clients(self, token: str | None = None, retry: Any = None) -> Clients:
+        c = Clients(self.info["host"], self.info["ca_file"], token or self.info["access_token"],
+                    retry)
         self._clients.append(c)
         return c
 
