@@ -165,3 +165,13 @@ def test_diff_sends_new_values_then_only_changes() -> None:
         again, unchanged = changes(store, "sf", 1e-9)
         assert [(c.field, c.old, c.new) for c in again] == [("Total_Revenue__c", "40.0", "41.0")]
         assert unchanged == 1
+
+
+def test_the_cursor_of_an_unordered_bulk_page_is_its_highest_value() -> None:
+    s = stream()
+    reader = compile_reader(s, resolved_for(s), flat=True)
+    stamps = ["2024-05-03T00:00:00.000Z", "2024-05-09T00:00:00.000Z", "2024-05-01T00:00:00.000Z"]
+    page = [{"id": str(i), "systemmodstamp": t, "isdeleted": "false"} for i, t in enumerate(stamps)]
+    rows, _, high = reader.split(page)
+    assert high == "2024-05-09T00:00:00.000Z"
+    assert [r[1] for r in rows] == stamps

@@ -73,18 +73,23 @@ class StreamReader:
     skip: Callable[[Record], bool]
 
     def split(self, records: list[Record]) -> tuple[list[list[Any]], list[str], str | None]:
-        """(rows to load, ids to delete, last cursor value) of one page of records."""
+        """(rows to load, ids to delete, highest cursor value) of one page of records.
+
+        Bulk pages are unordered, so the highest value is computed, not the last one
+        (values of one answer share one format, so text order is time order)."""
         rows: dict[str, list[Any]] = {}  # de-duplicated by id, the last answer wins
         gone: list[str] = []
-        last = None
+        high: str | None = None
         for record in records:
-            key, last = self.key(record), self.cursor(record) or last
+            key, stamp = self.key(record), self.cursor(record)
+            if stamp is not None and (high is None or stamp > high):
+                high = stamp
             if str(self.deleted(record)).lower() in _TRUE or self.skip(record):
                 gone.append(key)
                 rows.pop(key, None)
                 continue
-            rows[key] = [key, last, *(get(record) for get in self.values)]
-        return list(rows.values()), gone, last
+            rows[key] = [key, stamp, *(get(record) for get in self.values)]
+        return list(rows.values()), gone, high
 
 
 def compile_reader(stream: Stream, resolved: Resolved, *, flat: bool) -> StreamReader:
