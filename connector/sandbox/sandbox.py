@@ -13,6 +13,7 @@ from typing import Any
 from .app import App
 from .clock import Clock
 from .faults import Fault, FaultSet
+from .hubspot import HubSpotSurface
 from .org import Org
 from .salesforce.surface import DEFAULT_DAILY_LIMIT, SalesforceSurface
 from .server import TLSServer, make_tls
@@ -53,6 +54,8 @@ class Sandbox:
             self.salesforce = SalesforceSurface(self.org, self.faults, self._dir, base,
                                                 self.daily_api_limit)
             self.app.mount(self.salesforce)
+            self.hubspot = HubSpotSurface(self.org, self.faults)
+            self.app.mount(self.hubspot)
         except BaseException:
             self.stop()
             raise
@@ -75,6 +78,7 @@ class Sandbox:
                 "jwt_certificate_file": str(c.certificate_file), "org_id": c.org_id,
                 "user_id": c.user_id,
             },
+            "hubspot": self.hubspot.info(base),
         }
 
     def stop(self) -> None:

@@ -1,25 +1,16 @@
-"""A HubSpot sandbox per test module and cached hubspot-api-client API objects."""
+"""A Sandbox per test module and cached hubspot-api-client API objects."""
 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import tempfile
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hubspot import HubSpot
 
-from connector.sandbox.app import App
-from connector.sandbox.clock import Clock
-from connector.sandbox.faults import FaultSet
+from connector.sandbox import Sandbox
 from connector.sandbox.hubspot import HubSpotSurface
-from connector.sandbox.org import Org
-from connector.sandbox.server import TLSServer, make_tls
-from connector.sandbox.stats import Stats
 
 
 class Clients:
@@ -47,22 +38,13 @@ class Clients:
 
 
 class Box:
-    """The org served by the HubSpot surface alone, with client factories."""
+    """A started Sandbox, its HubSpot surface, and client factories."""
 
     def __init__(self, scale: float) -> None:
-        self._dir = Path(tempfile.mkdtemp(prefix="crm-kpi-hubspot-"))
-        self.org = Org(self._dir / "org.duckdb", 7, scale, Clock(), "512MB")
-        ctx, ca_file = make_tls(self._dir)
-        self.faults, self._stats = FaultSet(7), Stats()
-        self.app = App(self.faults, self._stats)
-        self.server = TLSServer(0, self.app, ctx, self.org.release_cursor)
-        self.hs = HubSpotSurface(self.org, self.faults)
-        self.app.mount(self.hs)
-        host = f"https://127.0.0.1:{self.server.server_address[1]}"
-        self.info: dict[str, Any] = {**self.hs.info(host), "ca_file": str(ca_file)}
-        self._thread = threading.Thread(target=self.server.serve_forever,
-                                        kwargs={"poll_interval": 0.05})
-        self._thread.start()
+        self.sb = Sandbox(seed=7, scale=scale).start()
+        self.faults, self.org = self.sb.faults, self.sb.org
+        self.hs: HubSpotSurface = self.sb.hubspot
+        self.info: dict[str, Any] = {**self.sb.info["hubspot"], "ca_file": self.sb.info["ca_file"]}
         self._clients: list[Clients] = []
 
     def clients(self, token: str | None = None, retry: Any = None) -> Clients:
@@ -72,7 +54,7 @@ class Box:
         return c
 
     def stats(self) -> dict[str, Any]:
-        return self._stats.snapshot()
+        return self.sb.stats()
 
     def advance(self, delta: dt.timedelta) -> None:
         self.org.clock.advance(delta)
@@ -80,13 +62,7 @@ class Box:
     def stop(self) -> None:
         for c in self._clients:
             c.close()
-        self.server.shutdown()
-        self._thread.join()
-        self.server.close_connections()
-        self.server.server_close()
-        self.app.close()
-        self.org.close()
-        shutil.rmtree(self._dir, ignore_errors=True)
+        self.sb.stop()
 
 
 def start_box(scale: float) -> Iterator[Box]:
