@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import random
 import threading
+import time
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -62,6 +63,8 @@ class CallStats:
     retries: int = 0
     server_errors: int = 0
     limiter_wait_seconds: float = 0.0
+    # Time from sending a request to having its whole answer (network and server).
+    http_seconds: float = 0.0
 
 
 class HubSpotTransport:
@@ -143,6 +146,7 @@ class HubSpotTransport:
             self.stats.limiter_wait_seconds += self.search_limiter.acquire()
         self.stats.calls += 1
         what = request.what
+        started = time.perf_counter()
         try:
             response = function(
                 *request.args,
@@ -151,11 +155,13 @@ class HubSpotTransport:
                 **request.kwargs,
             )
         except Exception as exc:
+            self.stats.http_seconds += time.perf_counter() - started
             raise self._count(map_exception(exc, what)) from None
         try:
             data = response.data
         finally:
             response.release_conn()
+            self.stats.http_seconds += time.perf_counter() - started
         if not 200 <= response.status <= 299:  # the client raises first; belt and braces
             raise self._count(map_status(response.status, data, dict(response.headers), what))
         return Answer(response.status, _parse(data, what))

@@ -1,0 +1,188 @@
+"""Benchmark the HubSpot source and writer through hubspot-api-client against the sandbox.
+
+Prints, per phase: API calls (list calls against ceil(records / 100)), association
+batches, wall time, time spent waiting for answers, client-side throughput (records per
+second of the connector's own work: wall time minus HTTP and limiter waits), 429s, and
+the process's peak RSS (the sandbox runs in the same process: an upper bound).
+
+    .venv/bin/python benchmarks/bench_hubspot.py [--scale 2] [--limits-scale 0.02]
+        [--push-rows 10000]
+
+Phases: (1) a full pull at the shipped default limits against the sandbox's default
+HubSpot limits (100 calls / 10 s, 5 searches / s): zero 429s expected; (2) a full pull
+at `--scale` with the limits lifted on both sides (throughput); (3) an incremental pull
+after 1 % of deals, contacts and engagements changed; (4) setup and a push of
+`--push-rows` KPI records, then an unchanged re-push.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from connector.kpi.engine import RESULTS_DDL  # noqa: E402
+from connector.sandbox import Sandbox  # noqa: E402
+from connector.sources.hubspot import HubSpotAdapter  # noqa: E402
+from connector.sources.hubspot.config import DEFAULT_MAPPING, HubSpotSource  # noqa: E402
+from connector.sources.hubspot.mapping import load_mapping  # noqa: E402
+from connector.store import Store  # noqa: E402
+from connector.writers.hubspot import HubSpotWriter  # noqa: E402
+
+MAPPING = load_mapping(DEFAULT_MAPPING)
+TOKEN_ENV = "CRM_KPI_BENCH_HUBSPOT_TOKEN"
+TABLES = ("opportunities", "leads", "accounts", "line_items", "activities", "survey_responses")
+
+
+def surface(sb: Sandbox) -> Any:
+    for mounted in sb.app.surfaces:
+        if getattr(mounted, "name", "") == "hubspot":
+            return mounted
+    from connector.sandbox.hubspot.surface import HubSpotSurface
+
+    mounted = HubSpotSurface(sb.org, sb.faults)
+    sb.app.mount(mounted)
+    return mounted
+
+
+def config(sb: Sandbox, fast: bool) -> HubSpotSource:
+    info = sb.info.get("hubspot") or surface(sb).info(sb.info["base_url"])
+    os.environ[TOKEN_ENV] = info["access_token"]
+    limits = {"requests_per_window": 1_000_000, "search_requests_per_second": 100_000}
+    return HubSpotSource.model_validate(
+        {
+            "name": "hs",
+            "type": "hubspot",
+            "host": info["host"],
+            "ca_file": sb.info["ca_file"],
+            "auth": {"method": "private_app", "access_token": "${" + TOKEN_ENV + "}"},
+            "limits": limits if fast else {},
+            "push": {"enabled": True},
+        }
+    )
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def pull(sb: Sandbox, store: Store, fast: bool, label: str) -> None:
+    sb.reset_stats()
+    source = HubSpotAdapter(config(sb, fast), MAPPING, "UTC")
+    started = time.perf_counter()
+    results = source.pull(store)
+    wall = time.perf_counter() - started
+    stats, calls = sb.stats(), source.transport.stats
+    records = sum(r.loaded for r in results)
+    own = wall - calls.http_seconds - calls.limiter_wait_seconds
+    endpoints = stats["endpoints"]
+    lists = endpoints.get("hubspot.list", 0)
+    print(f"\n== {label}")
+    print(
+        f"records loaded {records:,} in {wall:,.1f} s wall; "
+        f"HTTP {calls.http_seconds:,.1f} s, limiter waits {calls.limiter_wait_seconds:,.1f} s"
+    )
+    print(
+        f"client-side throughput {records / max(own, 1e-9):,.0f} records/s "
+        f"(own work {own:,.1f} s); end-to-end {records / wall:,.0f} records/s"
+    )
+    print(f"API calls {calls.calls:,}: {dict(sorted(endpoints.items()))}")
+    print(
+        f"list calls {lists:,} (ceil(records/100) = {math.ceil(records / 100):,} "
+        f"+ one archived listing and one last page per stream)"
+    )
+    print(
+        f"429s seen by the sandbox {stats['statuses'].get('429', 0)}, "
+        f"throttled {calls.throttled}, retries {calls.retries}; peak RSS {rss_mb():,.0f} MiB"
+    )
+
+
+def change_one_percent(sb: Sandbox) -> int:
+    org = sb.org
+    org.advance_clock(dt.timedelta(minutes=5))
+    changed = 0
+    for table, column in (
+        ("opportunities", "amount"),
+        ("leads", "company"),
+        ("activities", "subject"),
+    ):
+        keys = org.keys(table, "NOT is_deleted")
+        picked = keys[::100]
+        value: Any = 1.0 if column == "amount" else "changed"
+        org.update_many(table, [(k, {column: value}) for k in picked])
+        changed += len(picked)
+    return changed
+
+
+def push(sb: Sandbox, store: Store, rows: int) -> None:
+    store.con.execute(RESULTS_DDL)
+    store.con.execute("DELETE FROM kpi_results")
+    store.con.execute(
+        "INSERT INTO kpi_results (kpi, period_type, period, period_start, period_end, "
+        "scope_type, scope_id, value, target, attainment) "
+        "SELECT k.kpi, 'month', 'p' || (i % 100), DATE '2020-01-01', DATE '2020-01-31', "
+        "'territory', 'T' || (i // 100), random() * 1000, 500, random() "
+        "FROM range(?) r(i), (SELECT unnest(['total_revenue', 'nps', 'cac']) AS kpi) k",
+        [rows],
+    )
+    writer = HubSpotWriter("hs", config(sb, fast=True), MAPPING.push)
+    actions = writer.setup()
+    sb.reset_stats()
+    started = time.perf_counter()
+    first = writer.push(store)
+    wall = time.perf_counter() - started
+    print(f"\n== push of {rows:,} KPI records ({len(actions)} setup actions before)")
+    print(
+        f"written {first.written:,}, failed {len(first.failed)}, API calls {first.api_calls} "
+        f"(bound: {math.ceil(rows / 100) + 10}), {wall:,.1f} s"
+    )
+    again = writer.push(store)
+    print(
+        f"unchanged re-push: written {again.written}, API calls {again.api_calls}, "
+        f"unchanged {again.unchanged:,}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=2.0)
+    parser.add_argument("--limits-scale", type=float, default=0.02)
+    parser.add_argument("--push-rows", type=int, default=10_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        with (
+            Sandbox(seed=7, scale=args.limits_scale) as sb,
+            Store(Path(folder) / "a.duckdb") as store,
+        ):
+            surface(sb).limits.configure(per_ten_seconds=100, search_per_second=5)
+            pull(
+                sb,
+                store,
+                fast=False,
+                label=f"full pull at default limits, scale {args.limits_scale}",
+            )
+        with (
+            Sandbox(seed=7, scale=args.scale, memory_limit="4GB") as sb,
+            Store(Path(folder) / "b.duckdb") as store,
+        ):
+            surface(sb).limits.configure(per_ten_seconds=None, search_per_second=None, daily=None)
+            counts = {t: sb.org.count(t) for t in TABLES if t != "survey_responses"}
+            print(f"\norg at scale {args.scale}: {counts}")
+            pull(sb, store, fast=True, label=f"full pull, limits lifted, scale {args.scale}")
+            changed = change_one_percent(sb)
+            pull(sb, store, fast=True, label=f"incremental pull after {changed:,} changes (1 %)")
+            push(sb, store, args.push_rows)
+
+
+if __name__ == "__main__":
+    main()
