@@ -81,7 +81,7 @@ class StreamReader:
         gone: list[str] = []
         high: str | None = None
         for record in records:
-            key, stamp = self.key(record), self.cursor(record)
+            key, stamp = self.key(record), self.cursor(record) or None
             if stamp is not None and (high is None or stamp > high):
                 high = stamp
             if str(self.deleted(record)).lower() in _TRUE or self.skip(record):
@@ -107,7 +107,9 @@ def compile_reader(stream: Stream, resolved: Resolved, *, flat: bool) -> StreamR
             continue
         assert spec.field is not None
         prefix = resolved.prefixes.get(spec.only_ids_of) if spec.only_ids_of else None
-        values.append(_apply(spec, getter(spec.field), prefix))
+        plain = spec.default is None and spec.transform is None and prefix is None
+        get = getter(spec.field)
+        values.append(get if plain else _apply(spec, get, prefix))
     return StreamReader(
         stream=stream,
         columns=["id", "modified_at", *stream.fields],

@@ -95,13 +95,15 @@ class SalesforceTransport:
     def bulk_pages(
         self, sobject: str, soql: str, *, include_deleted: bool = False
     ) -> Iterator[list[Record]]:
-        """Bulk API 2.0 query results as pages of flat records (lower-case path → text)."""
+        """Bulk API 2.0 query results as pages of flat records (lower-case path → text; an
+        empty text is an empty value)."""
         handler = getattr(self.client.bulk2, sobject)
         run = handler.query_all if include_deleted else handler.query
         wait = self.config.pull.bulk_poll_seconds
         for page in run(soql, max_records=BULK_PAGE_RECORDS, wait=wait):
-            reader = csv.DictReader(io.StringIO(str(page)))
-            yield [{k.lower(): (v if v != "" else None) for k, v in row.items()} for row in reader]
+            reader = csv.reader(io.StringIO(str(page)))
+            header = [name.lower() for name in next(reader, [])]
+            yield [dict(zip(header, row, strict=True)) for row in reader]
 
     def restful(self, path: str, method: str = "GET", json: Any = None) -> Any:
         """A REST call relative to /services/data/vXX.X/."""
