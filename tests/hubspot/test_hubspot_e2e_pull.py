@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from conftest import hubspot_surface, source_config
 
-from connector.errors import AuthError, SourceError
+from connector.errors import AuthError, FatalError, SourceError
 from connector.sandbox import Sandbox
 from connector.sources.hubspot import HubSpotAdapter
 from connector.sources.hubspot.config import DEFAULT_MAPPING
@@ -165,3 +165,51 @@ def test_a_token_without_a_scope_fails_naming_the_scope(
     monkeypatch.setenv("CRM_KPI_TEST_HUBSPOT_TOKEN", tokens.issue(scopes, seconds=None))
     with Store(":memory:") as store, pytest.raises(AuthError, match=r"crm\.objects\.deals\.read"):
         adapter(sandbox).pull(store)
+
+
+def test_a_killed_full_pull_resumes_from_its_checkpoint(sandbox: Sandbox) -> None:
+    org = sandbox.org
+    stamp = org.clock.now()
+    org.insert_many(
+        "activities",
+        [
+            {
+                "kind": "task",
+                "subtype": "Call",
+                "subject": f"bulk {i}",
+                "owner_n": 0,
+                "occurred_at": stamp,
+                "activity_date": stamp.date(),
+                "status": "Completed",
+            }
+            for i in range(12_000)
+        ],
+    )
+    sandbox.faults.add(
+        {
+            "kind": "status",
+            "status": 400,
+            "path": "/crm/v3/objects/calls",
+            "method": "GET",
+            "after": 80,
+            "count": 1,
+        }
+    )
+    source = adapter(sandbox)
+    with Store(":memory:") as store:
+        with pytest.raises(FatalError, match="400"):
+            source.pull(store)
+        state = store.get_state("hs", "activities:calls")
+        assert state is not None
+        assert state["phase"] == "full"
+        assert state["after"]
+        sandbox.reset_stats()
+        source.pull(store)
+        calls = org.count("activities", "NOT is_deleted AND subtype = 'Call'")
+        rows = store.con.execute(
+            "SELECT count(*) FROM activities WHERE method = 'phone' AND NOT is_deleted"
+        ).fetchone()
+        assert rows == (calls,)
+        # The second pull went on from the checkpoint (page 50): all the calls' 121 pages
+        # again, plus the other streams' lists, would be over 140.
+        assert sandbox.stats()["endpoints"]["hubspot.list"] < 121
