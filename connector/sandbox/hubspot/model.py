@@ -7,10 +7,11 @@ so ids are stable, never collide across object types, and cost nothing to comput
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .props import Prop, render, typed_extra
+from .props import Prop, to_text, typed_extra
 
 OWNER_BASE = 70_000_000
 USER_BASE = 9_000_000
@@ -91,13 +92,20 @@ class ObjectType:
         return f"{self.table} t {self.joins}{side}"
 
     def record_sql(self, props: list[Prop]) -> str:
-        """SQL of one record as HubSpot's SimplePublicObject JSON text."""
-        pairs = ", ".join(f"'{p.name}', {p.out()}" for p in props)
-        archived = (", 'archived', t.is_deleted, 'archivedAt', "
-                    f"{render('t.deleted_at', 'datetime')}")
-        return (f"json_object('id', {self.id_sql()}::VARCHAR, 'properties', "
-                f"json_object({pairs}), 'createdAt', {render('t.created_at', 'datetime')}, "
-                f"'updatedAt', {render('t.modified_at', 'datetime')}{archived})")
+        """Columns of `record_json`: bookkeeping, then each property's typed value."""
+        values = "".join(f", {p.sql}" for p in props)
+        return f"t.n, t.created_at, t.modified_at, t.is_deleted, t.deleted_at{values}"
+
+    def record_json(self, props: list[Prop], row: tuple[Any, ...]) -> str:
+        """One fetched row as HubSpot's SimplePublicObject JSON text."""
+        n, created, modified, deleted, deleted_at = row[:5]
+        record = {"id": str(self.base + n), "properties": {
+            p.name: to_text(v, p.type) for p, v in zip(props, row[5:], strict=True)},
+            "createdAt": to_text(created, "datetime"),
+            "updatedAt": to_text(modified, "datetime"), "archived": bool(deleted)}
+        if deleted:
+            record["archivedAt"] = to_text(deleted_at, "datetime")
+        return json.dumps(record, separators=(",", ":"))
 
     def pick(self, names: list[str] | None) -> list[Prop]:
         """Requested properties plus the stamps HubSpot always returns (unknown names are

@@ -69,6 +69,28 @@ class Prop:
         }
 
 
+def to_text(value: Any, type_: str) -> str | None:
+    """A typed value fetched from DuckDB → HubSpot's string form (as `render` in SQL).
+
+    Rendering in Python is ~5x cheaper per page than in SQL: DuckDB spends more time
+    planning the casts of a dozen rendered columns than reading a hundred rows.
+    """
+    if value is None:
+        return None
+    if type_ == "number":
+        number = float(value)
+        return str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
+    if type_ == "datetime":
+        if not isinstance(value, dt.datetime):
+            value = dt.datetime.combine(value, dt.time())
+        return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
+    if type_ == "date":
+        return str(value.isoformat())
+    if type_ == "bool":
+        return "true" if value else "false"
+    return str(value)
+
+
 def render(sql: str, type_: str) -> str:
     """Typed SQL → HubSpot's string form of the value."""
     if type_ == "number":

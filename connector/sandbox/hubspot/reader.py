@@ -30,17 +30,19 @@ class Reader:
              archived: bool) -> tuple[list[tuple[int, str]], int | None]:
         """(n, record JSON) of up to `limit` records from cursor `after`; next cursor key."""
         start = self._cursor(o, after)
-        top = self._max_key(o)
-        sql = (f"SELECT t.n, {o.record_sql(props)} FROM {o.from_sql(props)} "
+        sql = (f"SELECT {o.record_sql(props)} FROM {o.from_sql(props)} "
                f"WHERE {o.where(archived)} AND t.n >= ? AND t.n < ? ORDER BY t.n LIMIT ?")
         rows: list[tuple[int, str]] = []
-        lo, width = start, max(FIRST_WINDOW, limit * 8)
+        lo, width, top = start, max(FIRST_WINDOW, limit * 8), None
         cur = self.org.cursor()
-        while lo <= top and len(rows) <= limit:
-            hi = lo + width
-            got = cur.execute(sql, [lo, hi, limit + 1 - len(rows)]).fetchall()
-            rows.extend((int(n), str(js)) for n, js in got)
-            lo, width = hi, width * 4
+        while len(rows) <= limit:
+            got = cur.execute(sql, [lo, lo + width, limit + 1 - len(rows)]).fetchall()
+            rows.extend((int(row[0]), o.record_json(props, row)) for row in got)
+            lo, width = lo + width, width * 4
+            if len(rows) <= limit:  # only a short window needs to know where keys end
+                top = self._max_key(o) if top is None else top
+                if lo > top:
+                    break
         if len(rows) > limit:
             return rows[:limit], rows[limit][0]
         return rows, None
@@ -65,10 +67,9 @@ class Reader:
         if not keys:
             return {}
         where = o.where(archived) if archived is not None else (o.row_filter or "true")
-        sql = (f"SELECT t.n, {o.record_sql(props)} FROM {o.from_sql(props)} "
-               f"WHERE {where} AND {KEYS}")
+        sql = f"SELECT {o.record_sql(props)} FROM {o.from_sql(props)} WHERE {where} AND {KEYS}"
         rows = self.org.cursor().execute(sql, key_params(keys)).fetchall()
-        return {int(n): str(js) for n, js in rows}
+        return {int(row[0]): o.record_json(props, row) for row in rows}
 
     def keys_where(self, o: ObjectType, prop: Prop, values: Sequence[Any]) -> dict[str, int]:
         """Live records whose `prop` (as served, lower-cased) is one of `values`: value → key."""

@@ -16,6 +16,7 @@ from ..org import Org
 from .errors import validation
 from .model import ObjectType
 from .props import Prop, parse_typed
+from .reader import Reader
 
 MAX_LIMIT, CAP = 200, 10_000
 MAX_GROUPS, MAX_PER_GROUP, MAX_FILTERS = 5, 6, 18
@@ -26,7 +27,7 @@ class Search:
     """Compiles search requests to SQL over the org."""
 
     def __init__(self, org: Org) -> None:
-        self.org = org
+        self.org, self.reader = org, Reader(org)
 
     def run(self, o: ObjectType, body: dict[str, Any]) -> Response:
         limit, after = self._paging(body)
@@ -50,12 +51,7 @@ class Search:
         return raw_json(out + "}")
 
     def _records(self, o: ObjectType, props: list[Prop], keys: list[int]) -> list[str]:
-        if not keys:
-            return []
-        sql = (f"SELECT t.n, {o.record_sql(props)} FROM {o.from_sql(props)} "
-               "WHERE t.n BETWEEN ? AND ? AND t.n IN (SELECT unnest(?::BIGINT[]))")
-        rows = self.org.cursor().execute(sql, [min(keys), max(keys), keys]).fetchall()
-        found = {int(n): str(js) for n, js in rows}
+        found = self.reader.by_keys(o, props, keys, None)
         return [found[k] for k in keys if k in found]
 
     @staticmethod
