@@ -244,3 +244,18 @@ def test_bulk_results_page_retried(sf: Salesforce, sandbox: Sandbox,
     assert page2.headers["Sforce-NumberOfRecords"] == "300"
     rows = page1.text.splitlines()[1:] + page2.text.splitlines()[1:]
     assert len(rows) == len(set(rows)) == 600
+
+
+def test_issued_sessions_expire_on_the_org_clock(sandbox: Sandbox,
+                                                 http: requests.Session) -> None:
+    import datetime as dt
+
+    info = sandbox.info["salesforce"]
+    token = http.post(token_url(sandbox), data={
+        "grant_type": "refresh_token", "refresh_token": info["refresh_token"],
+        "client_id": info["client_id"]}, timeout=10).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert http.get(api(sandbox, "limits"), headers=headers, timeout=10).status_code == 200
+    sandbox.org.advance_clock(dt.timedelta(hours=3))
+    assert http.get(api(sandbox, "limits"), headers=headers, timeout=10).status_code == 401
+    assert http.get(api(sandbox, "limits"), headers=auth(sandbox), timeout=10).status_code == 200
