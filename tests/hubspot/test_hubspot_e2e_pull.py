@@ -213,3 +213,13 @@ def test_a_killed_full_pull_resumes_from_its_checkpoint(sandbox: Sandbox) -> Non
         # The second pull went on from the checkpoint (page 50): all the calls' 121 pages
         # again, plus the other streams' lists, would be over 140.
         assert sandbox.stats()["endpoints"]["hubspot.list"] < 121
+
+
+def test_long_property_lists_go_through_batch_reads_not_the_url(sandbox: Sandbox) -> None:
+    with Store(":memory:") as short, Store(":memory:") as long:
+        adapter(sandbox).pull(short)
+        sandbox.reset_stats()
+        adapter(sandbox, pull={"max_url_chars": 500}).pull(long)
+        assert sandbox.stats()["endpoints"].get("hubspot.batch", 0) > 0
+        query = "SELECT * FROM opportunities ORDER BY id"
+        assert long.con.execute(query).fetchall() == short.con.execute(query).fetchall()
