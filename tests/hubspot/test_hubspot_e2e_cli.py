@@ -1,0 +1,45 @@
+"""End to end through the CLI: validate, setup hubspot, and a whole run that pushes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import source_config
+
+from connector.cli import main
+from connector.sandbox import Sandbox
+
+pytestmark = pytest.mark.e2e
+
+
+def _config(sandbox: Sandbox, tmp_path: Path) -> Path:
+    source = source_config(sandbox).model_dump(mode="json", exclude_none=True)
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "reporting": {"currency": "USD", "timezone": "UTC"},
+                "store": {"path": str(tmp_path / "store.duckdb")},
+                "sources": [source],
+            }
+        )
+    )
+    return path
+
+
+def test_validate_setup_and_run(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _config(sandbox, tmp_path)
+    assert main(["validate", "--config", str(config)]) == 0
+    assert main(["setup", "hubspot", "--config", str(config)]) == 0
+    assert "created custom object sales_kpi" in capsys.readouterr().out
+    assert main(["setup", "hubspot", "--config", str(config)]) == 0
+    assert "already in place" in capsys.readouterr().out
+    assert main(["run", "--config", str(config)]) == 0
+    captured = capsys.readouterr()
+    summary = captured.out + captured.err
+    assert "API calls: hs" in summary
+    assert "FAILED" not in summary
