@@ -100,8 +100,12 @@ def _parser() -> argparse.ArgumentParser:
     dashboard.add_argument("--out", type=Path, default=Path("kpis.html"), help="HTML file")
     dashboard.set_defaults(handler=_cmd_dashboard)
 
-    demo = commands.add_parser("demo", help="run the whole pipeline on the bundled sample org")
+    demo = commands.add_parser(
+        "demo", help="the nightly job against two sandbox CRMs (or --exports: sample files)"
+    )
     demo.add_argument("--workdir", type=Path, default=Path(".demo"))
+    demo.add_argument("--exports", action="store_true", help="use the sample CSV exports")
+    demo.add_argument("--scale", type=float, default=0.1, help="sandbox org size")
     demo.set_defaults(handler=_cmd_demo)
     return parser
 
@@ -276,6 +280,10 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from connector.demo import run_demo
+    if args.exports:
+        from connector.demo import run_demo
 
-    return run_demo(args.workdir, Console())
+        return run_demo(args.workdir, Console())
+    from connector.demo_crm import run_crm_demo
+
+    return run_crm_demo(args.workdir, Console(), scale=args.scale)

@@ -32,6 +32,7 @@ class RunSummary:
     """What one run did, as shown at its end and kept in the `runs` table."""
 
     run_id: str
+    dry_run: bool = False
     status: str = "running"
     pulled: int = 0
     quarantined: int = 0
@@ -66,7 +67,7 @@ def run_nightly(
     config: Config, log: RunLog, *, dry_run: bool = False, as_of: dt.date | None = None
 ) -> RunSummary:
     """Run the whole job under the store's lock; raises LockedError if a run is going."""
-    summary = RunSummary(run_id=new_run_id())
+    summary = RunSummary(run_id=new_run_id(), dry_run=dry_run)
     writers = [(s, w) for s in config.sources if (w := writer_factory(s)) is not None]
     with RunLock(lock_path(config), summary.run_id) as lock, Store(config.store.path) as store:
         if lock.took_over:
@@ -145,7 +146,8 @@ def _push_stage(
         summary.written += int(getattr(result, "written", 0))
         summary.unchanged += int(getattr(result, "unchanged", 0))
         summary.failed += [f"{source.name}: {f}" for f in getattr(result, "failed", [])]
-        summary.planned += [f"{source.name}: {p}" for p in getattr(result, "planned", [])]
+        if dry_run:
+            summary.planned += [f"{source.name}: {p}" for p in getattr(result, "planned", [])]
         calls = getattr(result, "api_calls", None)
         if isinstance(calls, int):
             summary.api_calls[source.name] = summary.api_calls.get(source.name, 0) + calls

@@ -115,7 +115,7 @@ def test_bad_period_exits_2(config: Path, capsys: pytest.CaptureFixture[str]) ->
 def test_demo_runs_the_pipeline_on_the_sample_exports(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["demo", "--workdir", str(tmp_path / "demo")]) == 0
+    assert main(["demo", "--exports", "--workdir", str(tmp_path / "demo")]) == 0
     out = capsys.readouterr().out
     assert "bad rows quarantined" in out
     assert "31/02/2025" in out

@@ -1,0 +1,133 @@
+"""`crm-kpi demo`: the nightly job end to end against both sandbox CRMs.
+
+Two sandboxes play two business units: one org in Salesforce, another in HubSpot.
+The demo writes a config for them (secrets as ${ENV} references, set for this process
+only), creates the KPI object and fields in each CRM, runs `crm-kpi run` through the
+real client libraries, prints the KPIs and where they landed, writes the dashboard, and
+stops both sandboxes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rich.console import Console
+
+from connector.config import Config, load_config
+from connector.errors import EXIT_OK
+from connector.kpi.periods import period_of
+from connector.report import fetch_results, render_table
+from connector.run import format_summary, run_nightly, writer_factory
+from connector.runlog import RunLog
+from connector.sandbox import Sandbox
+from connector.store import Store
+from connector.writers.html import write_dashboard
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+SF_TOKEN_ENV = "CRM_KPI_DEMO_SF_REFRESH_TOKEN"
+HUBSPOT_TOKEN_ENV = "CRM_KPI_DEMO_HUBSPOT_TOKEN"
+
+
+def demo_config(workdir: Path, salesforce: dict[str, Any], hubspot: dict[str, Any]) -> Path:
+    """config.yaml for the two sandbox CRMs, with the sample targets."""
+    targets = yaml.safe_load((EXAMPLES / "config.yaml").read_text(encoding="utf-8"))["targets"]
+    sf = salesforce["salesforce"]
+    config = {
+        "reporting": {"currency": "USD", "timezone": "America/New_York"},
+        "store": {"path": "crm-kpi.duckdb"},
+        "sources": [
+            {
+                "name": "salesforce", "type": "salesforce", "login_url": sf["login_url"],
+                "ca_file": salesforce["ca_file"],
+                "auth": {"method": "jwt", "consumer_key": sf["consumer_key"],
+                         "username": sf["username"],
+                         "private_key_file": sf["jwt_private_key_file"]},
+                "pull": {"bulk_poll_seconds": 0},
+                "push": {"enabled": True},
+            },
+            {
+                "name": "hubspot", "type": "hubspot", "host": hubspot["hubspot"]["host"],
+                "ca_file": hubspot["ca_file"],
+                "auth": {"method": "private_app", "access_token": f"${{{HUBSPOT_TOKEN_ENV}}}"},
+                "push": {"enabled": True},
+            },
+        ],
+        "kpis": {"default_cogs_rate": 0.35, "churn_after_days": 730},
+        "targets": targets,
+    }  # fmt: skip
+    path = workdir / "config.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def run_crm_demo(workdir: Path, console: Console, scale: float = 0.1) -> int:
+    """Run the demo in `workdir` (emptied first); nothing keeps running afterwards."""
+    started = time.perf_counter()
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True)
+    console.rule("1. two sandbox CRMs on loopback HTTPS (Salesforce and HubSpot orgs)")
+    with Sandbox(seed=7, scale=scale) as sf_org, Sandbox(seed=11, scale=scale) as hs_org:
+        os.environ[HUBSPOT_TOKEN_ENV] = hs_org.info["hubspot"]["access_token"]
+        config = load_config(demo_config(workdir, sf_org.info, hs_org.info))
+        console.print(f"Salesforce org at {sf_org.info['salesforce']['instance_url']}, "
+                      f"HubSpot portal at {hs_org.info['hubspot']['host']}")  # fmt: skip
+        console.rule("2. setup: the KPI object and fields in each CRM")
+        for line in _setup(config):
+            console.print(f"  {line}")
+        console.rule("3. crm-kpi run: pull both CRMs, compute, push back")
+        summary = run_nightly(config, RunLog("plain", sys.stdout))
+        console.print(format_summary(summary), markup=False)
+        _show_results(config, console)
+        console.rule("5. dashboard")
+        out = write_dashboard(config, workdir / "kpis.html")
+        console.print(f"  {out} (one offline HTML file)")
+    console.print(f"\nDone in {time.perf_counter() - started:.0f} s; both sandboxes stopped. "
+                  f"Config and store: {workdir}")  # fmt: skip
+    return summary.exit_code if summary.failed else EXIT_OK
+
+
+def _setup(config: Config) -> list[str]:
+    lines = []
+    for source in config.sources:
+        factory = writer_factory(source)
+        if factory is not None:
+            actions = factory(source, config).setup()
+            lines += [f"{source.name}: {a}" for a in actions] or [f"{source.name}: in place"]
+    return lines
+
+
+def _show_results(config: Config, console: Console) -> None:
+    with Store(config.store.path) as store:
+        row = store.con.execute(
+            "SELECT max(close_date) FROM opportunities WHERE is_won AND NOT is_deleted"
+        ).fetchone()
+        quarter = period_of(row[0], "quarter").key if row and row[0] else None
+        console.rule(f"4. KPIs, both CRMs merged: company, {quarter}")
+        rows = fetch_results(store, quarter, ["company"], breakdowns=False)
+        render_table(rows, config.reporting.currency, console)
+        console.print("Where the results landed:")
+        for line in _landed(store):
+            console.print(f"  {line}")
+
+
+def _landed(store: Store) -> list[str]:
+    lines = []
+    for table, field in (("sf_push_state", "field"), ("hubspot_push_state", "property")):
+        found = store.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
+        ).fetchone()
+        if not found or not found[0]:
+            continue
+        for source, target, records, fields in store.con.execute(
+            f"SELECT source, target, count(DISTINCT record_key), count(DISTINCT {field}) "
+            f"FROM {table} GROUP BY 1, 2 ORDER BY 1, 2"
+        ).fetchall():
+            lines.append(f"{source}: {records:,} {target} records, {fields} fields each at most")
+    return lines
