@@ -10,8 +10,8 @@ stops both sandboxes.
 from __future__ import annotations
 
 import os
-import sys
 import shutil
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -20,10 +20,9 @@ import yaml
 from rich.console import Console
 
 from connector.config import Config, load_config
-from connector.errors import EXIT_OK
 from connector.kpi.periods import period_of
 from connector.report import fetch_results, render_table
-from connector.run import format_summary, run_nightly, writer_factory
+from connector.run import RunSummary, format_summary, run_nightly, writer_factory
 from connector.runlog import RunLog
 from connector.sandbox import Sandbox
 from connector.store import Store
@@ -75,22 +74,30 @@ def run_crm_demo(workdir: Path, console: Console, scale: float = 0.1) -> int:
     console.rule("1. two sandbox CRMs on loopback HTTPS (Salesforce and HubSpot orgs)")
     with Sandbox(seed=7, scale=scale) as sf_org, Sandbox(seed=11, scale=scale) as hs_org:
         os.environ[HUBSPOT_TOKEN_ENV] = hs_org.info["hubspot"]["access_token"]
-        config = load_config(demo_config(workdir, sf_org.info, hs_org.info))
-        console.print(f"Salesforce org at {sf_org.info['salesforce']['instance_url']}, "
-                      f"HubSpot portal at {hs_org.info['hubspot']['host']}")  # fmt: skip
-        console.rule("2. setup: the KPI object and fields in each CRM")
-        for line in _setup(config):
-            console.print(f"  {line}")
-        console.rule("3. crm-kpi run: pull both CRMs, compute, push back")
-        summary = run_nightly(config, RunLog("plain", sys.stdout))
-        console.print(format_summary(summary), markup=False)
-        _show_results(config, console)
-        console.rule("5. dashboard")
-        out = write_dashboard(config, workdir / "kpis.html")
-        console.print(f"  {out} (one offline HTML file)")
+        try:
+            summary = _run(workdir, console, sf_org, hs_org)
+        finally:
+            os.environ.pop(HUBSPOT_TOKEN_ENV, None)
     console.print(f"\nDone in {time.perf_counter() - started:.0f} s; both sandboxes stopped. "
                   f"Config and store: {workdir}")  # fmt: skip
-    return summary.exit_code if summary.failed else EXIT_OK
+    return summary.exit_code
+
+
+def _run(workdir: Path, console: Console, sf_org: Sandbox, hs_org: Sandbox) -> RunSummary:
+    config = load_config(demo_config(workdir, sf_org.info, hs_org.info))
+    console.print(f"Salesforce org at {sf_org.info['salesforce']['instance_url']}, "
+                  f"HubSpot portal at {hs_org.info['hubspot']['host']}")  # fmt: skip
+    console.rule("2. setup: the KPI object and fields in each CRM")
+    for line in _setup(config):
+        console.print(f"  {line}")
+    console.rule("3. crm-kpi run: pull both CRMs, compute, push back")
+    summary = run_nightly(config, RunLog("plain", sys.stdout))
+    console.print(format_summary(summary), markup=False)
+    _show_results(config, console)
+    console.rule("5. dashboard")
+    out = write_dashboard(config, workdir / "kpis.html")
+    console.print(f"  {out} (one offline HTML file)")
+    return summary
 
 
 def _setup(config: Config) -> list[str]:
