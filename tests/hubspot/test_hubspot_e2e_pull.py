@@ -195,7 +195,7 @@ def test_a_killed_full_pull_resumes_from_its_checkpoint(sandbox: Sandbox) -> Non
             "count": 1,
         }
     )
-    source = adapter(sandbox)
+    source = adapter(sandbox, pull={"load_records": 5000})
     with Store(":memory:") as store:
         with pytest.raises(FatalError, match="400"):
             source.pull(store)

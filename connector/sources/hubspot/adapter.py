@@ -48,13 +48,15 @@ class HubSpotAdapter:
                 raise SourceError(
                     "the HubSpot mapping does not fit the portal:\n" + "\n".join(problems)
                 )
+            pull = self.config.pull
             ctx = StreamContext(
                 store,
                 self.name,
                 self.api,
                 self.opts,
                 self._stages(),
-                self.config.pull.overlap_seconds * 1000,
+                pull.overlap_seconds * 1000,
+                pull.load_records,
                 progress,
             )
             results = [load_owners(store, self.name, self.api, self.mapping, self.opts)]

@@ -73,10 +73,11 @@ class Limits(ConfigModel):
 
 
 class Pull(ConfigModel):
-    """Pull tuning: cursor overlap, URL length budget, checkpoints."""
+    """Pull tuning: cursor overlap, URL length budget, records per load and checkpoint."""
 
     overlap_seconds: int = Field(default=60, ge=0)
     max_url_chars: int = Field(default=6000, ge=500)
+    load_records: int = Field(default=20_000, ge=100, le=200_000)
 
 
 class Push(ConfigModel):

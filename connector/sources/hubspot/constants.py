@@ -6,8 +6,6 @@ LIST_PAGE_SIZE = 100
 SEARCH_PAGE_SIZE = 200
 BATCH_SIZE = 100
 ASSOCIATION_BATCH_SIZE = 1000
-# Records gathered from pages before one load into the store (and one checkpoint).
-LOAD_RECORDS = 5000
 # Search never serves past this many results of one query (`after` + limit > 10,000 → 400).
 SEARCH_RESULT_CAP = 10_000
 

@@ -66,7 +66,8 @@ def build_rows(
 ) -> tuple[list[list[str | None]], list[str]]:
     """(rows in `columns(stream)` order, ids of records the mapping excludes)."""
     names = columns(stream)
-    date_fields = {f for f, t in ENTITY_BY_NAME[stream.entity].field_types.items() if t == "date"}
+    types = ENTITY_BY_NAME[stream.entity].field_types
+    dates = [i for i, n in enumerate(names) if types.get(n) == "date"]
     rows: list[list[str | None]] = []
     excluded: list[str] = []
     for record in records:
@@ -75,9 +76,10 @@ def build_rows(
             excluded.append(str(record["id"]))
             continue
         values = _values(stream, record, props, links, stages)
-        rows.append(
-            [_date_only(values.get(n)) if n in date_fields else values.get(n) for n in names]
-        )
+        row = [values.get(n) for n in names]
+        for i in dates:
+            row[i] = _date_only(row[i])
+        rows.append(row)
     return rows, excluded
 
 
@@ -97,7 +99,7 @@ def _values(
         values[name] = _text(props.get(prop)) or stream.defaults.get(name)
     for name, to in stream.associations.items():
         targets = links.get(to, {}).get(record_id) or []
-        values[name] = min(targets, key=_id_order) if targets else None
+        values[name] = _lowest(targets)
     values.update(stream.constants)
     if stream.deal_stages is not None:
         closed, won = _won_lost(stream.deal_stages, props, stages)
@@ -137,6 +139,12 @@ def _date_only(value: str | None) -> str | None:
         return None
     match = _MIDNIGHT_UTC.match(value)
     return match.group(1) if match else value
+
+
+def _lowest(ids: list[str]) -> str | None:
+    if len(ids) < 2:
+        return ids[0] if ids else None
+    return min(ids, key=_id_order)
 
 
 def _id_order(value: str) -> tuple[int, str]:

@@ -1,6 +1,6 @@
 """Pulling one stream: a full pull through the list API, or an incremental one through
 search; then deletes from the archived listing. Pages are typed and loaded into the
-store 5,000 records at a time, and the cursor is checkpointed after each load, so a
+store 20,000 records at a time, and the cursor is checkpointed after each load, so a
 killed pull resumes where its last load ended.
 
 A full pull first reads the newest cursor value on the server (its clock, not ours), so
@@ -15,7 +15,7 @@ from typing import Any
 from connector.schema import ENTITY_BY_NAME
 from connector.sources.base import Progress
 from connector.sources.hubspot.api import HubSpotApi
-from connector.sources.hubspot.constants import LOAD_RECORDS, OBJECT_ID_PROPERTY
+from connector.sources.hubspot.constants import OBJECT_ID_PROPERTY
 from connector.sources.hubspot.mapping import Stream
 from connector.sources.hubspot.paging import (
     SearchCursor,
@@ -48,6 +48,7 @@ class StreamContext:
     opts: ParseOptions
     stages: StageMeta
     overlap_ms: int
+    load_records: int
     progress: Progress | None = None
 
 
@@ -111,9 +112,9 @@ def _incremental(
 
 
 class _Buffer:
-    """Pages gathered up to `LOAD_RECORDS`, then loaded at once.
+    """Pages gathered up to `pull.load_records` (20,000), then loaded at once.
 
-    Loading 5,000 records costs the same few statements as loading 100, and their
+    Loading 20,000 records costs the same few statements as loading 100, and their
     associations take one batch read per 1,000 records and associated object instead
     of one per page; the cursor of the last page is checkpointed only once its records
     are in the store. Memory stays bounded by one buffer.
@@ -127,7 +128,7 @@ class _Buffer:
     def add(self, records: list[Json], resume: Json | None) -> None:
         self.records += records
         self.resume = resume
-        if len(self.records) >= LOAD_RECORDS:
+        if len(self.records) >= self.ctx.load_records:
             self.flush()
 
     def flush(self) -> None:
