@@ -138,3 +138,27 @@ def test_long_property_lists_are_split_under_the_url_budget() -> None:
     assert sorted(head + rest) == sorted(props)
     assert sum(len("&properties=") + len(p) for p in head) + 200 <= 2000
     assert split_properties(props[:5], 2000) == (props[:5], [])
+
+
+def test_costs_and_rates_come_from_mapping_rows_or_csv(tmp_path: Path) -> None:
+    from connector.sources.hubspot.extras import load_tables
+    from connector.store import ParseOptions, Store
+
+    rates = tmp_path / "rates.csv"
+    rates.write_text("currency,rate_to_reporting,valid_from\nEUR,1.08,2024-01-01\n")
+    (tmp_path / "hubspot.yaml").write_text(
+        "streams:\n  - entity: accounts\n    object: companies\n"
+        "files:\n  exchange_rates: rates.csv\n"
+        "rows:\n  costs:\n"
+        "    - {period_start: 2024-01-01, period_end: 2024-01-31, amount: 5000,\n"
+        "       category: marketing, channel: Webinar}\n"
+    )
+    mapping = load_mapping(tmp_path / "hubspot.yaml")
+    with Store(":memory:") as store:
+        results = load_tables(store, "hs", mapping, ParseOptions())
+        assert sorted((r.entity, r.loaded) for r in results) == [
+            ("costs", 1),
+            ("exchange_rates", 1),
+        ]
+        row = store.con.execute("SELECT amount, category FROM costs").fetchall()
+        assert row == [(5000.0, "marketing")]

@@ -81,7 +81,8 @@ def load_tables(
     for name, path in mapping.files.items():
         results.append(_load(store, source, name, _csv_select(path), path.name, opts))
     for name, rows in mapping.rows.items():
-        fields = ENTITY_BY_NAME[name].data_fields
+        # Only the fields written: without `id`, the store derives it from the natural key.
+        fields = [f for f in ENTITY_BY_NAME[name].data_fields if any(f in r for r in rows)]
         stage_rows(store, "_hs_rows", fields, [[r.get(f) for f in fields] for r in rows])
         results.append(_load(store, source, name, "SELECT * FROM _hs_rows", "mapping rows", opts))
     return results
