@@ -47,14 +47,14 @@ class Reader:
             return rows[:limit], rows[limit][0]
         return rows, None
 
-    def _cursor(self, o: ObjectType, after: str | None) -> int:
+    @staticmethod
+    def _cursor(o: ObjectType, after: str | None) -> int:
+        """The key a list cursor (`paging.next.after`: the next record's id) points at."""
         if after is None or after == "":
             return 0
-        n = o.key(after) if after.isdigit() and int(after) >= o.base else None
+        n = o.key(after)
         if n is None:
-            if after.isdigit():  # a cursor older than this type's ids: start over there
-                return 0
-            raise validation(f"Invalid 'after' value: {after}")
+            raise validation(f"Invalid 'after' value for {o.name}: {after}")
         return n
 
     def _max_key(self, o: ObjectType) -> int:

@@ -143,3 +143,10 @@ def test_missing_scope_answers_403_naming_the_scope(sandbox: Box) -> None:
     assert err.value.status == 403
     assert body["category"] == "MISSING_SCOPES"
     assert body["errors"][0]["context"]["requiredGranularScopes"] == ["crm.objects.deals.read"]
+
+
+@pytest.mark.parametrize("after", ["abc", "20000000000"])
+def test_an_after_that_is_no_cursor_of_this_type_answers_400(cli: Clients, after: str) -> None:
+    with pytest.raises(DealsError) as err:
+        cli.api("crm.deals.basic_api").get_page(limit=1, after=after)
+    assert err.value.status == 400
