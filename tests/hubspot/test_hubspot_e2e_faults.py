@@ -100,3 +100,14 @@ def test_secrets_never_appear_in_errors(sandbox: Sandbox, monkeypatch: pytest.Mo
         source.pull(store)
     assert "pat-na1-not-a-valid-token-0000" not in str(info.value)
     assert "refused the token" in str(info.value)
+
+
+def test_the_portals_own_limit_429s_are_waited_out_and_counted(sandbox: Sandbox) -> None:
+    hubspot_surface(sandbox).limits.configure(search_per_second=1)
+    sandbox.faults.clear()
+    source = HubSpotAdapter(source_config(sandbox), MAPPING, "UTC")  # client limits lifted
+    with Store(":memory:") as store:
+        source.pull(store)
+        assert store.count("leads", source="hs") == sandbox.org.count("leads")
+    assert source.transport.stats.throttled >= 1
+    assert sandbox.stats()["statuses"].get("429", 0) == source.transport.stats.throttled

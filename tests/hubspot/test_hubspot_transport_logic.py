@@ -128,3 +128,15 @@ def test_error_messages_redact_secrets() -> None:
     register_secret("pat-na1-secret-token-value")
     body = b'{"category": "INVALID_AUTHENTICATION", "message": "token pat-na1-secret-token-value"}'
     assert "pat-na1-secret-token-value" not in str(map_status(401, body, {}, "x"))
+
+
+def test_limit_answers_without_retry_after_wait_for_their_window() -> None:
+    secondly = b'{"errorType": "RATE_LIMIT", "policyName": "SECONDLY"}'
+    error = map_status(429, secondly, {}, "search deals")
+    assert isinstance(error, TransientError)
+    assert error.retry_after == 1.0
+    rolling = b'{"errorType": "RATE_LIMIT", "policyName": "TEN_SECONDLY_ROLLING"}'
+    interval = {"X-HubSpot-RateLimit-Interval-Milliseconds": "10000"}
+    assert map_status(429, rolling, interval, "x").retry_after == 10.0  # type: ignore[attr-defined]
+    daily = b'{"errorType": "RATE_LIMIT", "policyName": "DAILY", "message": "daily"}'
+    assert isinstance(map_status(429, daily, {}, "x"), LimitExceededError)

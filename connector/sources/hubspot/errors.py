@@ -77,6 +77,26 @@ def retry_after(headers: Mapping[str, str] | None) -> float | None:
     return None
 
 
+def throttle_wait(body: Mapping[str, Any], headers: Mapping[str, str] | None) -> float | None:
+    """How long a 429 asks to wait: Retry-After, else the window its policy names.
+
+    HubSpot's own limit answers carry no Retry-After: a secondly (search) limit frees
+    within a second, the rolling window within its interval (header, else 10 s).
+    """
+    hinted = retry_after(headers)
+    if hinted is not None:
+        return hinted
+    policy = str(body.get("policyName") or "")
+    if policy == "SECONDLY":
+        return 1.0
+    if policy == "TEN_SECONDLY_ROLLING":
+        for key, value in (headers or {}).items():
+            if key.lower() == "x-hubspot-ratelimit-interval-milliseconds" and value.isdigit():
+                return int(value) / 1000
+        return 10.0
+    return None
+
+
 def map_status(
     status: int, body: Any, headers: Mapping[str, str] | None, what: str, scope: str = ""
 ) -> Exception:
@@ -84,8 +104,10 @@ def map_status(
     parsed = parse_body(body)
     category = str(parsed.get("category") or "")
     message = redact(str(parsed.get("message") or ""))
+    if status == 429 and parsed.get("policyName") == "DAILY":
+        return LimitExceededError(f"HubSpot's daily API limit is spent ({what}): {message}")
     if status in RETRIABLE_STATUS:
-        hint = retry_after(headers)
+        hint = retry_after(headers) if status != 429 else throttle_wait(parsed, headers)
         return TransientError(f"HubSpot answered {status} {category} to {what}", hint, status)
     if category in ("RATE_LIMITS", "DAILY_LIMIT"):
         return LimitExceededError(f"HubSpot refused {what}: {message}")
