@@ -186,3 +186,26 @@ def test_source_satisfies_the_protocol(sandbox: Sandbox) -> None:
 
     source: Source = make_source(sandbox)
     assert isinstance(source, SalesforceSource)
+
+
+def test_excluded_records_are_left_out_and_removed_when_they_start_matching(
+    sandbox: Sandbox, store: Store, tmp_path: Path
+) -> None:
+    shipped = (Path(__file__).parents[2] / "mappings" / "salesforce.yaml").read_text()
+    mapping_file = tmp_path / "sf.yaml"
+    mapping_file.write_text(
+        shipped.replace(
+            "    # exclude:\n    #   Type: [Test Account]", "    exclude:\n      Type: [Partner]"
+        )
+    )
+    source = make_source(sandbox, mapping=str(mapping_file))
+    source.pull(store)
+    org = sandbox.org
+    kept = org.count("accounts", "NOT is_deleted AND coalesce(account_type, '') <> 'Partner'")
+    assert live(store, "accounts") == kept
+    org.advance_clock(dt.timedelta(minutes=10))
+    (partner_to_be,) = org.keys("accounts", "coalesce(account_type, '') <> 'Partner'", limit=1)
+    org.update("accounts", partner_to_be, {"account_type": "Partner"})
+    source.pull(store)
+    assert is_deleted(store, "accounts", sf_id(sandbox, "Account", partner_to_be))
+    assert live(store, "accounts") == kept - 1

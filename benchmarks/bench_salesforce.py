@@ -1,0 +1,175 @@
+"""Benchmark the Salesforce source and writer against the sandbox, through simple-salesforce.
+
+The sandbox runs in its own process (so the peak memory printed is the connector's own):
+a full pull, 1 % of opportunities, leads and tasks changed through Bulk API 2.0, an
+incremental pull, then a push of 10k KPI rows and an unchanged re-push.
+
+    .venv/bin/python benchmarks/bench_salesforce.py [--scale 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.bench_sandbox_salesforce import start_sandbox  # noqa: E402
+from connector.kpi.engine import RESULTS_DDL  # noqa: E402
+from connector.sources.salesforce import load_mapping  # noqa: E402
+from connector.sources.salesforce.config import SalesforceSource as SalesforceConfig  # noqa: E402
+from connector.sources.salesforce.http import SalesforceSession  # noqa: E402
+from connector.sources.salesforce.source import SalesforceSource  # noqa: E402
+from connector.store import Store  # noqa: E402
+from connector.writers.salesforce import SalesforceWriter  # noqa: E402
+
+CHANGED = {"Opportunity": ("opportunities", "Amount"), "Lead": ("leads", "Status"),
+           "Task": ("activities", "Subject")}  # fmt: skip
+
+
+class Meter:
+    """Counts API calls and time spent in HTTP, by wrapping the session's `request`."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.http_seconds = 0.0
+        self._original = SalesforceSession.request
+
+    def install(self) -> None:
+        original, meter = self._original, self
+
+        def request(session: SalesforceSession, *args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return original(session, *args, **kwargs)
+            finally:
+                meter.http_seconds += time.perf_counter() - started
+                meter.calls += "/services/data/" in str(args[1] if len(args) > 1 else "")
+
+        SalesforceSession.request = request  # type: ignore[method-assign]
+
+    def reset(self) -> None:
+        self.calls, self.http_seconds = 0, 0.0
+
+
+def config_for(info: dict[str, Any]) -> SalesforceConfig:
+    sf = info["salesforce"]
+    return SalesforceConfig.model_validate({
+        "name": "sf", "type": "salesforce", "login_url": sf["login_url"],
+        "ca_file": info["ca_file"], "push": {"enabled": True},
+        "auth": {"method": "jwt", "consumer_key": sf["consumer_key"], "username": sf["username"],
+                 "private_key_file": sf["jwt_private_key_file"]},
+        "pull": {"bulk_poll_seconds": 1},
+    })  # fmt: skip
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed_pull(label: str, source: SalesforceSource, store: Store, meter: Meter) -> None:
+    """Wall time, API calls, and client throughput two ways: wall minus time in HTTP, and
+    per second of this process's CPU (meaningful when other processes share the CPUs)."""
+    meter.reset()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    results = source.pull(store)
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    records = sum(r.loaded + r.deleted for r in results)
+    client = max(wall - meter.http_seconds, 1e-9)
+    print(f"{label}: {records:,} records, {meter.calls} API calls, {wall:.1f} s wall "
+          f"({records / wall:,.0f} records/s); client side {client:.1f} s "
+          f"= {records / client:,.0f} records/s normalized and stored; client CPU "
+          f"{cpu:.1f} s = {records / max(cpu, 1e-9):,.0f} records/s; "
+          f"peak RSS {peak_mb():,.0f} MiB")  # fmt: skip
+
+
+def change_one_percent(source: SalesforceSource, store: Store) -> int:
+    """Update 1 % of opportunities, leads and tasks through Bulk API 2.0 (another user)."""
+    total = 0
+    with source.transport() as transport:
+        for sobject, (table, field) in CHANGED.items():
+            prefix = "00T" if sobject == "Task" else ""
+            ids = [r[0] for r in store.con.execute(
+                f"SELECT id FROM {table} WHERE NOT is_deleted AND id LIKE '{prefix}%' "
+                "ORDER BY id").fetchall()]  # fmt: skip
+            picked = ids[::100]
+            value = (
+                "Working - Contacted" if field == "Status" else "42" if field == "Amount" else "x"
+            )
+            handler = getattr(transport.client.bulk2, sobject)
+            handler.update(records=[{"Id": i, field: value} for i in picked], wait=1)
+            total += len(picked)
+    return total
+
+
+def kpi_rows(store: Store, keys: int) -> None:
+    """`keys` period × scope rows of 15 KPIs, the shape the KPI engine writes."""
+    store.con.execute(RESULTS_DDL)
+    store.con.execute(f"""INSERT INTO kpi_results
+        SELECT k.kpi, 'month', strftime(d, '%Y-%m'), d, last_day(d), 'team', 'team-' || s,
+          NULL, NULL, random() * 1000, NULL, NULL, 500, NULL, NULL, NULL, now(), NULL
+        FROM range({keys}) r(i), (SELECT DATE '2020-01-01' + INTERVAL (i % 60) MONTH AS d,
+          i // 60 AS s, i FROM range({keys}) t(i)) p,
+          (SELECT unnest(['total_revenue','gross_margin','sales_growth','lead_to_opportunity',
+            'closing_ratio','lead_to_sale','sales_by_contact_method','avg_sales_cycle_days',
+            'arpa','cac','clv','clv_to_cac','retention_rate','churn_rate','nps']) AS kpi) k
+        WHERE p.i = r.i""")  # fmt: skip
+
+
+def timed_push(label: str, writer: SalesforceWriter, store: Store) -> None:
+    started = time.perf_counter()
+    result = writer.push(store)
+    print(f"{label}: {result.written:,} records written, {result.unchanged:,} unchanged, "
+          f"{len(result.failed)} failed, {result.api_calls} API calls, "
+          f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+
+
+def run(info: dict[str, Any], folder: Path, say: Callable[[str], None]) -> None:
+    meter = Meter()
+    meter.install()
+    config = config_for(info)
+    mapping = load_mapping(config)
+    source = SalesforceSource("sf", config, mapping, "UTC")
+    with Store(folder / "bench.duckdb", memory_limit="2GB") as store:
+        timed_pull("full pull", source, store, meter)
+        for table in ("opportunities", "leads", "activities"):
+            say(f"  {table}: {store.count(table, source='sf'):,}")
+        full_calls = meter.calls
+        say(f"changed {change_one_percent(source, store):,} records (1 %) through Bulk API 2.0")
+        timed_pull("incremental pull", source, store, meter)
+        say(f"  incremental calls = {meter.calls / full_calls:.1%} of the full pull's")
+    writer = SalesforceWriter("sf", config, mapping.push)
+    writer.setup()
+    with Store(":memory:") as kpis:
+        kpi_rows(kpis, 10_000)
+        timed_push("push of 10,000 KPI rows", writer, kpis)
+        timed_push("re-push, nothing changed", writer, kpis)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", type=float, default=40.0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        proc, info = start_sandbox(args.scale, Path(tmp))
+        print(f"sandbox at scale {args.scale} ready in {time.perf_counter() - started:.0f} s")
+        try:
+            run(info, Path(tmp), print)
+        finally:
+            os.kill(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=120)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
