@@ -54,7 +54,9 @@ class RunLog:
                 "run_id": self.run_id, "stage": stage, "message": message,
                 **fields,
             }  # fmt: skip
-            self.stream.write(redact(json.dumps(record, default=str)) + "\n")
+            # Values are redacted one by one, so a short secret can never break the keys.
+            clean = {k: redact(v) if isinstance(v, str) else v for k, v in record.items()}
+            self.stream.write(json.dumps(clean, default=lambda o: redact(str(o))) + "\n")
             self.stream.flush()
         elif self._progress is not None:
             self._progress.update(self._task, description=f"{stage}: {message}")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import connector.secrets
 from connector.cli import main
 from connector.config import load_config
 from connector.errors import LockedError
@@ -136,7 +137,8 @@ def test_validate_lists_every_problem(tmp_path: Path, capsys: pytest.CaptureFixt
     ]
 
 
-def test_no_secret_reaches_the_log(config_path: Path) -> None:
+def test_no_secret_reaches_the_log(config_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(connector.secrets, "_known", set())
     register_secret("s3cr3t-token-value")
     out = io.StringIO()
     log = RunLog("json", out)
@@ -146,6 +148,19 @@ def test_no_secret_reaches_the_log(config_path: Path) -> None:
     RunLog("plain", plain).event("pull", "token=s3cr3t-token-value")
     assert "s3cr3t-token-value" not in out.getvalue() + plain.getvalue()
     assert "***" in out.getvalue()
+
+
+def test_a_secret_that_is_also_a_key_name_keeps_json_valid(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A process-wide registry: give this test its own, so "stage" stays secret only here.
+    monkeypatch.setattr(connector.secrets, "_known", set())
+    register_secret("stage")
+    out = io.StringIO()
+    RunLog("json", out).event("pull", "stage two", detail={"stage": 1})
+    record = json.loads(out.getvalue())
+    assert record["stage"] == "pull"
+    assert record["message"] == "*** two"
 
 
 def test_init_writes_a_valid_config_and_refuses_to_overwrite(
