@@ -42,7 +42,11 @@ def config(monkeypatch: pytest.MonkeyPatch) -> SalesforceSource:
 @pytest.fixture
 def rsps() -> Any:
     with responses.RequestsMock() as mock:
-        mock.add(responses.POST, TOKEN_URL, json={"access_token": "tok1", "instance_url": INSTANCE})
+        mock.add(
+            responses.POST,
+            TOKEN_URL,
+            json={"access_token": "access-token-0001", "instance_url": INSTANCE},
+        )
         yield mock
 
 
@@ -64,7 +68,7 @@ def test_pages_follow_next_records_url(config: SalesforceSource, rsps: Any) -> N
     with SalesforceTransport(config) as transport:
         got = [r["Id"] for p in transport.pages("SELECT Id FROM Lead") for r in p]
     assert got == ["1", "2"]
-    assert rsps.calls[1].request.headers["Authorization"] == "Bearer tok1"
+    assert rsps.calls[1].request.headers["Authorization"] == "Bearer access-token-0001"
     assert "timeout" in str(rsps.calls[1].request.req_kwargs)
 
 
@@ -106,11 +110,15 @@ def test_dropped_connections_and_timeouts_are_retried(config: SalesforceSource, 
 
 def test_an_expired_session_is_renewed_once(config: SalesforceSource, rsps: Any) -> None:
     rsps.add(responses.GET, QUERY_URL, status=401, json=sf_error("INVALID_SESSION_ID"))
-    rsps.add(responses.POST, TOKEN_URL, json={"access_token": "tok2", "instance_url": INSTANCE})
+    rsps.add(
+        responses.POST,
+        TOKEN_URL,
+        json={"access_token": "access-token-0002", "instance_url": INSTANCE},
+    )
     rsps.add(responses.GET, QUERY_URL, json=page([]))
     with SalesforceTransport(config) as transport:
         transport.count("SELECT COUNT() FROM Lead")
-    assert rsps.calls[-1].request.headers["Authorization"] == "Bearer tok2"
+    assert rsps.calls[-1].request.headers["Authorization"] == "Bearer access-token-0002"
 
 
 def test_a_session_refused_after_renewal_is_an_auth_error(
@@ -196,7 +204,11 @@ def test_jwt_bearer_assertion(tmp_path: Path) -> None:
     })  # fmt: skip
     token_url = "https://test.salesforce.com/services/oauth2/token"
     with responses.RequestsMock() as rsps, SalesforceTransport(config) as transport:
-        rsps.add(responses.POST, token_url, json={"access_token": "t", "instance_url": INSTANCE})
+        rsps.add(
+            responses.POST,
+            token_url,
+            json={"access_token": "jwt-access-token-0001", "instance_url": INSTANCE},
+        )
         rsps.add(responses.GET, LIMITS_URL, json={"DailyApiRequests": {}})
         transport.limits()
         form = parse_qs(rsps.calls[0].request.body)
