@@ -156,7 +156,7 @@ def push(sb: Sandbox, store: Store, rows: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=2.0)
-    parser.add_argument("--limits-scale", type=float, default=0.02)
+    parser.add_argument("--limits-scale", type=float, default=0.1)
     parser.add_argument("--push-rows", type=int, default=10_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
