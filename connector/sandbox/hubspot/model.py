@@ -54,9 +54,11 @@ class ObjectType:
         return "t" if self.custom else "x"
 
     def add(self, prop: Prop) -> Prop:
+        """Add a property; a new dict, so that requests iterating the old one never see
+        it change size under them."""
         if not prop.group:
             prop.group = next(iter(self.groups), "")
-        self.props[prop.name] = prop
+        self.props = {**self.props, prop.name: prop}
         return prop
 
     def add_extra(self, prop: Prop) -> Prop:

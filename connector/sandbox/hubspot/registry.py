@@ -100,7 +100,7 @@ class Registry:
             if name in o.groups:
                 raise HsError(409, "OBJECT_ALREADY_EXISTS",
                               f"Property group named '{name}' already exists.")
-            o.groups[name] = label
+            o.groups = {**o.groups, name: label}
         return group_json(o, name)
 
     # ---- custom objects ------------------------------------------------------------
@@ -128,7 +128,7 @@ class Registry:
                 prop.hubspot_defined = False
                 self._add_column(o, prop)
                 o.add_extra(prop)
-            self.types[name] = o
+            self.types = {**self.types, name: o}
         return o
 
     def _new_custom(self, name: str, labels: dict[str, Any], egg: dict[str, Any],
