@@ -25,14 +25,31 @@ SELECT source, converted_opportunity_id AS opportunity_id, min(id) AS lead_id
 FROM src_leads WHERE NOT is_deleted AND converted_opportunity_id IS NOT NULL
 GROUP BY source, converted_opportunity_id;
 
+-- First contact matters only for won deals (KPI 8): the earliest activity is looked up
+-- for them and their leads only, not for every deal and lead of the org.
+CREATE OR REPLACE TEMP TABLE kpi_won_refs AS
+SELECT o.source, 'opportunity' AS kind, o.id AS ref
+FROM src_opportunities o WHERE NOT o.is_deleted AND o.is_won
+UNION
+SELECT o.source, 'lead' AS kind, COALESCE(o.lead_id, ll.lead_id) AS ref
+FROM src_opportunities o
+LEFT JOIN kpi_lead_link ll ON ll.source = o.source AND ll.opportunity_id = o.id
+WHERE NOT o.is_deleted AND o.is_won AND COALESCE(o.lead_id, ll.lead_id) IS NOT NULL;
+
 CREATE OR REPLACE TEMP TABLE kpi_first_activity AS
-SELECT source, 'opportunity' AS kind, opportunity_id AS ref, local_date(min(occurred_at)) AS first_day
-FROM src_activities WHERE NOT is_deleted AND opportunity_id IS NOT NULL
-GROUP BY source, opportunity_id
+SELECT a.source, 'opportunity' AS kind, a.opportunity_id AS ref,
+       local_date(min(a.occurred_at)) AS first_day
+FROM src_activities a
+JOIN kpi_won_refs w ON w.kind = 'opportunity' AND w.source = a.source
+                   AND w.ref = a.opportunity_id
+WHERE NOT a.is_deleted
+GROUP BY a.source, a.opportunity_id
 UNION ALL
-SELECT source, 'lead' AS kind, lead_id AS ref, local_date(min(occurred_at)) AS first_day
-FROM src_activities WHERE NOT is_deleted AND lead_id IS NOT NULL
-GROUP BY source, lead_id;
+SELECT a.source, 'lead' AS kind, a.lead_id AS ref, local_date(min(a.occurred_at)) AS first_day
+FROM src_activities a
+JOIN kpi_won_refs w ON w.kind = 'lead' AND w.source = a.source AND w.ref = a.lead_id
+WHERE NOT a.is_deleted
+GROUP BY a.source, a.lead_id;
 
 -- COGS inputs per deal, in the deal's currency.
 CREATE OR REPLACE TEMP TABLE kpi_line_totals AS
