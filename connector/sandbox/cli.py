@@ -57,10 +57,13 @@ def run(args: argparse.Namespace) -> int:
                      daily_api_limit=args.daily_api_limit) as sb:
             if args.info_file:
                 write_info(args.info_file, sb.info)
-            sf = sb.info["salesforce"]
+            sf, hs = sb.info["salesforce"], sb.info["hubspot"]
             print(f"sandbox serving {sf['instance_url']} (seed {args.seed}, scale {args.scale})")
             print(f"  CA file:      {sb.info['ca_file']}")
-            print(f"  access token: {sf['access_token']}")
+            print(f"  Salesforce:   instance_url {sf['instance_url']}")
+            print(f"                access token {sf['access_token']}")
+            print(f"  HubSpot:      host {hs['host']}")
+            print(f"                access token {hs['access_token']}")
             print(f"  stats:        {sf['instance_url']}/__sandbox__/stats")
             if args.info_file:
                 print(f"  info JSON:    {args.info_file}")
