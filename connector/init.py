@@ -54,6 +54,37 @@ SOURCE_SECTIONS: dict[str, str] = {
     path: ./exports          # owners.csv, accounts.csv, leads.csv, opportunities.csv, ...
     mapping: mappings/files.yaml   # column names and values of your exports
 """,
+    "salesforce": """  - name: salesforce
+    type: salesforce
+    login_url: production    # production, sandbox, or your My Domain https:// URL
+    api_version: "62.0"
+    auth:                    # the JWT bearer flow of a connected app (server to server)
+      method: jwt
+      consumer_key: 3MVG9...your-connected-app-consumer-key
+      username: integration.user@example.com
+      private_key_file: ./secrets/salesforce-jwt.key   # keep it out of version control
+      # or: {method: refresh_token, client_id: ..., refresh_token: ${SF_REFRESH_TOKEN}}
+      # or: {method: password, client_id: ..., client_secret: ${SF_CLIENT_SECRET},
+      #      username: ..., password: ${SF_PASSWORD}, security_token: ${SF_TOKEN}}
+    mapping: mappings/salesforce.yaml   # objects and fields read, and KPI fields written
+    limits:
+      max_share_of_remaining: 0.5      # never spend more than half the day's API calls left
+    push:
+      enabled: true          # write KPIs back (run `crm-kpi setup salesforce` once first)
+""",
+    "hubspot": """  - name: hubspot
+    type: hubspot
+    auth:
+      method: private_app
+      access_token: ${HUBSPOT_ACCESS_TOKEN}   # a private app's token, from the environment
+      # or: {method: oauth, client_id: ${HUBSPOT_CLIENT_ID},
+      #      client_secret: ${HUBSPOT_CLIENT_SECRET}, refresh_token: ${HUBSPOT_REFRESH_TOKEN}}
+    mapping: mappings/hubspot.yaml      # properties read, and KPI properties written
+    limits:
+      requests_per_window: 90          # stay under the portal's 100 requests / 10 s
+    push:
+      enabled: true          # write KPIs back (run `crm-kpi setup hubspot` once first)
+""",
 }
 
 

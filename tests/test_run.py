@@ -176,3 +176,17 @@ def test_init_writes_a_valid_config_and_refuses_to_overwrite(
     assert "already exists (use --force to overwrite)" in capsys.readouterr().err
     assert main(["init", "--crm", "files", "--dir", str(folder), "--force"]) == 0
     assert main(["init", "--crm", "dynamics", "--dir", str(folder)]) == 2
+
+
+@pytest.mark.parametrize("crm", ["salesforce", "hubspot"])
+def test_init_for_a_crm_writes_a_config_that_loads(tmp_path: Path, crm: str) -> None:
+    assert main(["init", "--crm", crm, "--dir", str(tmp_path)]) == 0
+    text = (tmp_path / "config.yaml").read_text()
+    if crm == "salesforce":
+        (tmp_path / "secrets").mkdir()
+        (tmp_path / "secrets" / "salesforce-jwt.key").write_text("key")
+    config = load_config(tmp_path / "config.yaml")
+    assert [s.type for s in config.sources] == [crm]
+    assert config.sources[0].pushes
+    assert "${" in text or crm == "salesforce"
+    assert (tmp_path / "mappings" / f"{crm}.yaml").is_file()
