@@ -75,3 +75,15 @@ def test_mark_deleted_and_reconcile() -> None:
     ).fetchall()
     assert live == [("0060",), ("0062",)]
     assert mark_deleted(store, source="other", entity=OPPS, ids=["0060"]) == 0
+
+
+def test_staging_after_a_half_read_result() -> None:
+    # DuckDB 2 refuses to register a table while a result is open: a fetchone() that
+    # read a single-row answer leaves it so (Store.get_state does).
+    store = Store(":memory:")
+    store.set_state("sf", "Opportunity", {"cursor": "x"})
+    assert store.get_state("sf", "Opportunity") == {"cursor": "x"}
+    load(store, [("006A", "2024-05-01T00:00:00Z", None, False, 1, "USD")])
+    assert store.count("opportunities") == 1
+    load(store, [("006B", "2024-05-01T00:00:00Z", None, False, 1, "USD")])
+    assert store.count("opportunities") == 2

@@ -39,6 +39,8 @@ def stage_rows(
     for index, column in enumerate(columns):
         data[column] = pa.array([to_text(row[index]) for row in rows], type=pa.string())
     batch = pa.table(data)
+    # A caller's half-read result (a fetchone) would make DuckDB refuse the registration.
+    store.con.complete()
     store.con.register("_arrow_batch", batch)
     try:
         store.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM _arrow_batch")
