@@ -51,6 +51,7 @@ def engagement(name: str) -> ObjectType:
         o.add(enum("hs_activity_type", "Activity type", "t.subtype",
                    ("Meeting", "Trade Show", "Other"), column="subtype"))
     if name == "tasks":
+        # HubSpot's own hs_task_type values; its plain to-do task is literally "TODO".
         o.add(enum("hs_task_type", "Task type", f"CASE WHEN {SUB} = 'LinkedIn' THEN 'LINKED_IN' "
                    "ELSE 'TODO' END", ("TODO", "LINKED_IN", "CALL", "EMAIL"), read_only=True))
         o.add(enum("hs_task_status", "Task status", "CASE WHEN t.status = 'Completed' THEN "
