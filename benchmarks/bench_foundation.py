@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.synthetic import Size, generate_exports  # noqa: E402
+from benchmarks.synthetic import Size, generate_exports
 
 DATA = Path(__file__).resolve().parent / ".data"
 AS_OF = dt.date(2026, 11, 1)

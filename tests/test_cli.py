@@ -46,9 +46,11 @@ def test_pull_then_compute_json(config: Path, capsys: pytest.CaptureFixture[str]
     assert set(rows[0]) == {"kpi", "period", "period_type", "scope_type", "scope_id",
                             "breakdown", "value", "target", "attainment", "gap"}  # fmt: skip
     revenue = next(r for r in rows if r["kpi"] == "total_revenue" and r["breakdown"] is None)
-    assert revenue == {"kpi": "total_revenue", "period": "2025-01", "period_type": "month",
-                       "scope_type": "company", "scope_id": None, "breakdown": None,
-                       "value": 1000.0, "target": 2000.0, "attainment": 0.5, "gap": -1000.0}  # fmt: skip
+    assert revenue == {
+        "kpi": "total_revenue", "period": "2025-01", "period_type": "month",
+        "scope_type": "company", "scope_id": None, "breakdown": None,
+        "value": 1000.0, "target": 2000.0, "attainment": 0.5, "gap": -1000.0,
+    }  # fmt: skip
     closing = next(r for r in rows if r["kpi"] == "closing_ratio")
     assert closing["value"] == pytest.approx(0.5)
     assert closing["attainment"] == pytest.approx(1.25)
