@@ -10,6 +10,14 @@ from typing import Protocol
 
 from connector.store import Store
 
+# The kpi_results rows a writer pushes: its own source's when the config has several
+# sources (they are stored under its name), else the all-sources rows (source NULL).
+# Two parameters: the writer's source name, twice.
+OWN_RESULTS_SQL = (
+    "source IS NOT DISTINCT FROM "
+    "(CASE WHEN EXISTS (SELECT 1 FROM kpi_results WHERE source = ?) THEN ? END)"
+)
+
 
 @dataclass(frozen=True)
 class RecordFailure:

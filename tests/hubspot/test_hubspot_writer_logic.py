@@ -156,3 +156,22 @@ def test_object_properties_have_a_unique_key_and_three_per_kpi() -> None:
 def test_mapping_refuses_hubspot_default_properties() -> None:
     with pytest.raises(ValueError, match="HubSpot's own"):
         PushMapping(company_properties={"nps": "hs_nps_score"})
+
+
+def test_with_several_sources_only_this_sources_results_are_pushed() -> None:
+    store = _store()
+    # The merged results (source NULL) and another CRM's: not this writer's to push.
+    store.con.execute(
+        "INSERT INTO kpi_results (kpi, period_type, period, period_start, period_end, "
+        "scope_type, scope_id, value, source) VALUES "
+        "('total_revenue', 'month', '2024-01', DATE '2024-01-01', DATE '2024-01-31', "
+        "'company', NULL, 999.0, 'hs'), "
+        "('total_revenue', 'month', '2024-01', DATE '2024-01-01', DATE '2024-01-31', "
+        "'company', NULL, 555.0, 'salesforce')"
+    )
+    build_desired(store, "hs", PUSH)
+    values = store.con.execute(
+        "SELECT value FROM _hs_desired WHERE key = 'month|2024-01|company|-' "
+        "AND prop = 'total_revenue_value'"
+    ).fetchall()
+    assert values == [("999.0",)]

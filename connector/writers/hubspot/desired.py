@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from connector.sources.hubspot.mapping import PushMapping
 from connector.store import Store, stage_rows
 from connector.store.normalize import quote
+from connector.writers.base import OWN_RESULTS_SQL
 from connector.writers.hubspot.properties import (
     KEY_PROPERTY,
     OWNER_PROPERTY,
@@ -87,7 +88,8 @@ def build_desired(store: Store, source: str, push: PushMapping) -> None:
     kpis = ", ".join(quote(k) for k in push.kpis)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _hs_base AS SELECT * FROM kpi_results "
-        f"WHERE breakdown_type IS NULL AND kpi IN ({kpis})"
+        f"WHERE breakdown_type IS NULL AND kpi IN ({kpis}) AND {OWN_RESULTS_SQL}",
+        [source, source],
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _hs_keys AS SELECT DISTINCT period_type, period, "

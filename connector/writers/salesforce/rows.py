@@ -14,6 +14,7 @@ from connector.errors import FatalError
 from connector.sources.salesforce.mapping import PushMapping
 from connector.store import Store, stage_rows
 from connector.store.normalize import quote
+from connector.writers.base import OWN_RESULTS_SQL
 from connector.writers.salesforce.fields import OWNER_FIELD, PERIOD_FIELDS, kpi_value_fields
 
 STATE_DDL = """CREATE TABLE IF NOT EXISTS sf_push_state (
@@ -83,11 +84,9 @@ def _inputs(store: Store, source: str, push: PushMapping) -> None:
     if not found[0][0]:
         raise FatalError("the store has no KPI results yet: compute them before pushing")
     kpis = ", ".join(quote(k) for k in push.kpi_fields)
-    # This source's own results when it has any, else the all-sources ones (source NULL).
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _sf_base AS SELECT * FROM kpi_results "
-        f"WHERE breakdown_type IS NULL AND kpi IN ({kpis}) AND source IS NOT DISTINCT FROM "
-        "(CASE WHEN EXISTS (SELECT 1 FROM kpi_results WHERE source = ?) THEN ? END)",
+        f"WHERE breakdown_type IS NULL AND kpi IN ({kpis}) AND {OWN_RESULTS_SQL}",
         [source, source],
     )
     con.execute(
