@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import source_config
+from hs_helpers import source_config
 
 from connector.cli import main
 from connector.sandbox import Sandbox

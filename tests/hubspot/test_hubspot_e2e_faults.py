@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import hubspot_info, hubspot_surface, source_config
+from hs_helpers import hubspot_info, hubspot_surface, source_config
 
 from connector.errors import AuthError, FatalError
 from connector.sandbox import Sandbox

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import app_config, source_config
+from hs_helpers import app_config, source_config
 
 from connector.pipeline import build_source, compute_kpis
 from connector.sandbox import Sandbox

@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 import pytest
-from conftest import hubspot_surface, source_config
+from hs_helpers import hubspot_surface, source_config
 
 from connector.errors import AuthError, FatalError, SourceError
 from connector.sandbox import Sandbox

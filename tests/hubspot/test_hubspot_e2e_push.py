@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import app_config, source_config
+from hs_helpers import app_config, source_config
 
 from connector.errors import FatalError
 from connector.pipeline import compute_kpis
