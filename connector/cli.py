@@ -287,3 +287,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from connector.demo_crm import run_crm_demo
 
     return run_crm_demo(args.workdir, Console(), scale=args.scale)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -78,5 +78,9 @@ class RunLog:
         event instead."""
         if self.fmt == "json":
             self.event("summary", text)
+        elif self.fmt == "plain":
+            # Log collectors and greps read whole lines: never wrap them.
+            self.stream.write(redact(text) + "\n")
+            self.stream.flush()
         else:
-            self.console.print(redact(text), markup=False)
+            self.console.print(redact(text), markup=False, soft_wrap=True)

@@ -1,0 +1,214 @@
+"""`crm-kpi run` end to end on the Salesforce sandbox, as a scheduler sees it: processes,
+exit codes, kill -9, a second run during the first, dry runs, and no secret anywhere."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from connector.cli import main
+from connector.sandbox import Sandbox
+from connector.store import Store
+
+pytestmark = pytest.mark.e2e
+
+TOKEN_ENV = "E2E_SF_REFRESH_TOKEN"
+SECRET_ENV = "E2E_SF_CLIENT_SECRET"
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(seed=5, scale=0.01) as sb:
+        yield sb
+
+
+@pytest.fixture
+def config(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    info = sandbox.info["salesforce"]
+    monkeypatch.setenv(TOKEN_ENV, info["refresh_token"])
+    monkeypatch.setenv(SECRET_ENV, info["client_secret"])
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        f"""reporting: {{currency: USD, timezone: UTC}}
+store: {{path: store.duckdb}}
+sources:
+  - name: salesforce
+    type: salesforce
+    login_url: {info["login_url"]}
+    ca_file: {sandbox.info["ca_file"]}
+    auth:
+      method: refresh_token
+      client_id: {info["client_id"]}
+      client_secret: ${{{SECRET_ENV}}}
+      refresh_token: ${{{TOKEN_ENV}}}
+    http: {{initial_backoff_seconds: 0.01, max_backoff_seconds: 0.05, max_attempts: 3}}
+    pull: {{bulk_poll_seconds: 0}}
+    push: {{enabled: true}}
+"""
+    )
+    assert main(["setup", "salesforce", "--config", str(path)]) == 0
+    return path
+
+
+def run(config: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "connector.cli", "run", "--config", str(config),
+         "--log-format", "plain"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+
+
+def start(config: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "connector.cli", "run", "--config", str(config),
+         "--log-format", "json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def writes(sb: Sandbox) -> int:
+    return sum(n for name, n in sb.stats()["endpoints"].items() if "collection" in name.lower())
+
+
+def kpi_records(sb: Sandbox) -> list[str]:
+    info = sb.info["salesforce"]
+    with requests.Session() as session:
+        session.verify, session.trust_env = sb.info["ca_file"], False
+        url = f"{info['instance_url']}/services/data/v60.0/query/"
+        headers = {"Authorization": f"Bearer {info['access_token']}"}
+        keys: list[str] = []
+        answer = session.get(url, params={"q": "SELECT KPI_Key__c FROM Sales_KPI__c"},
+                             headers=headers, timeout=30).json()  # fmt: skip
+        while True:
+            keys += [r["KPI_Key__c"] for r in answer["records"]]
+            if answer["done"]:
+                return keys
+            answer = session.get(info["instance_url"] + answer["nextRecordsUrl"],
+                                 headers=headers, timeout=30).json()  # fmt: skip
+
+
+def last_run(config: Path) -> dict[str, object]:
+    with Store(config.parent / "store.duckdb") as store:
+        row = store.con.execute(
+            "SELECT summary FROM runs ORDER BY started_at DESC LIMIT 1"
+        ).fetchall()
+    return dict(json.loads(row[0][0]))
+
+
+def wait_for_push(sb: Sandbox, proc: subprocess.Popen[str], seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while writes(sb) == 0:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the run never reached its push"
+        time.sleep(0.05)
+
+
+def test_kill_9_during_push_then_rerun_loses_and_duplicates_nothing(
+    sandbox: Sandbox, config: Path
+) -> None:
+    sandbox.faults.add({"kind": "slow", "path": "composite/sobjects", "delay": 0.3})
+    proc = start(config)
+    wait_for_push(sandbox, proc)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    written_before_kill = len(kpi_records(sandbox))
+    sandbox.faults.clear()
+    again = run(config)
+    assert again.returncode == 0, again.stderr
+    assert "took over the stale lock" in again.stderr
+    keys = kpi_records(sandbox)
+    assert len(keys) == len(set(keys)), "no KPI record twice"
+    with Store(config.parent / "store.duckdb") as store:
+        expected = store.con.execute(
+            "SELECT count(*) FROM (SELECT DISTINCT period_type, period, scope_type, scope_id "
+            "FROM kpi_results WHERE breakdown_type IS NULL)"
+        ).fetchall()[0][0]
+        statuses = [r[0] for r in store.con.execute("SELECT status FROM runs").fetchall()]
+    assert len(keys) == expected > written_before_kill, "nothing lost"
+    assert sorted(statuses) == ["interrupted", "succeeded"]
+    third = run(config)
+    assert third.returncode == 0
+    assert last_run(config)["written"] == 0
+
+
+def test_a_second_run_during_the_first_exits_3(sandbox: Sandbox, config: Path) -> None:
+    sandbox.faults.add({"kind": "slow", "path": "composite/sobjects", "delay": 0.3})
+    first = start(config)
+    try:
+        wait_for_push(sandbox, first)
+        second = run(config)
+        assert second.returncode == 3
+        assert f"pid {first.pid}" in second.stderr
+        assert "since" in second.stderr
+    finally:
+        sandbox.faults.clear()
+        out, _ = first.communicate(timeout=300)
+    assert first.returncode == 0
+    assert all(json.loads(line)["run_id"] for line in out.splitlines())
+
+
+def test_per_record_failures_exit_1_and_are_listed(sandbox: Sandbox, config: Path) -> None:
+    sandbox.faults.add({"kind": "record_error", "path": "composite/sobjects/Sales_KPI__c",
+                        "error_code": "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+                        "message": "Scope is locked"})  # fmt: skip
+    result = run(config)
+    assert result.returncode == 1
+    assert "FAILED salesforce:" in result.stderr
+    assert "Scope is locked" in result.stderr
+
+
+def test_spent_api_allowance_exits_4_and_the_next_run_finishes(
+    sandbox: Sandbox, config: Path
+) -> None:
+    sandbox.faults.add({"kind": "limit", "path": "query", "after": 3})
+    stopped = run(config)
+    assert stopped.returncode == 4, stopped.stderr
+    assert "REQUEST_LIMIT_EXCEEDED" in stopped.stderr or "limit" in stopped.stderr.lower()
+    sandbox.faults.clear()
+    assert run(config).returncode == 0
+
+
+def test_refused_credentials_exit_4(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(TOKEN_ENV, "not-the-refresh-token")
+    result = run(config)
+    assert result.returncode == 4
+    assert "not-the-refresh-token" not in result.stdout + result.stderr
+
+
+def test_dry_run_prints_old_and_new_and_writes_nothing(sandbox: Sandbox, config: Path) -> None:
+    before = writes(sandbox)
+    dry = subprocess.run([sys.executable, "-m", "connector.cli", "run", "--config", str(config),
+                          "--dry-run", "--log-format", "plain"],
+                         capture_output=True, text=True, timeout=300, check=True)  # fmt: skip
+    assert writes(sandbox) == before
+    assert kpi_records(sandbox) == []
+    planned = [line for line in dry.stderr.splitlines() if "would write salesforce:" in line]
+    assert planned
+    assert all("→" in line for line in planned)
+
+
+def test_no_secret_in_any_output_or_in_the_store(sandbox: Sandbox, config: Path) -> None:
+    info = sandbox.info["salesforce"]
+    secrets = [info["refresh_token"], info["client_secret"], info["access_token"]]
+    outputs = [run(config), run(config)]
+    dry = subprocess.run([sys.executable, "-m", "connector.cli", "run", "--config", str(config),
+                          "--dry-run", "--log-format", "json"],
+                         capture_output=True, text=True, timeout=300, check=True)  # fmt: skip
+    status = subprocess.run([sys.executable, "-m", "connector.cli", "status", "--config",
+                             str(config)], capture_output=True, text=True, check=True)  # fmt: skip
+    text = "".join(p.stdout + p.stderr for p in [*outputs, dry, status])
+    stored = b"".join(p.read_bytes() for p in config.parent.glob("store.duckdb*"))
+    for secret in secrets:
+        assert secret not in text
+        assert secret.encode() not in stored
+    assert os.environ[TOKEN_ENV] == info["refresh_token"]
