@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from connector.sources.hubspot.mapping import PushMapping
-from connector.store import Store, stage_rows
+from connector.store import Store
 from connector.store.normalize import quote
 from connector.writers.base import OWN_RESULTS_SQL
+from connector.writers.diff import find_changes
+from connector.writers.diff import remember as remember_values
 from connector.writers.hubspot.properties import (
     KEY_PROPERTY,
     OWNER_PROPERTY,
@@ -112,44 +114,17 @@ def build_desired(store: Store, source: str, push: PushMapping) -> None:
 
 def changes(store: Store, source: str, tolerance: float) -> tuple[list[Change], int]:
     """The values that differ from the last push, and how many records are unchanged."""
-    con = store.con
-    con.execute(STATE_DDL)
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _hs_changes AS
-        SELECT d.target, d.key, d.prop, d.kind, s.value AS old, d.value AS new
-        FROM _hs_desired d LEFT JOIN hubspot_push_state s ON s.source = ?
-          AND s.target = d.target AND s.record_key = d.key AND s.property = d.prop
-        WHERE CASE WHEN s.record_key IS NULL THEN d.value IS NOT NULL
-          WHEN d.kind = 'number' AND d.value IS NOT NULL AND s.value IS NOT NULL THEN
-            abs(CAST(d.value AS DOUBLE) - CAST(s.value AS DOUBLE))
-              > {float(tolerance)!r} * greatest(1.0, abs(CAST(s.value AS DOUBLE)))
-          ELSE d.value IS DISTINCT FROM s.value END""",
-        [source],
-    )
-    rows = con.execute("SELECT * FROM _hs_changes ORDER BY target, key, prop").fetchall()
-    unchanged = con.execute(
-        "SELECT count(*) FROM (SELECT DISTINCT target, key FROM _hs_desired) "
-        "WHERE (target, key) NOT IN (SELECT target, key FROM _hs_changes)"
-    ).fetchall()
-    con.execute("DROP TABLE IF EXISTS _hs_changes")
-    return [Change(*r) for r in rows], int(unchanged[0][0])
+    store.con.execute(STATE_DDL)
+    rows, unchanged = find_changes(
+        store, source=source, desired="_hs_desired", state="hubspot_push_state",
+        desired_field="prop", state_field="property", tolerance=tolerance,
+    )  # fmt: skip
+    return [Change(*r) for r in rows], unchanged
 
 
 def remember(store: Store, source: str, sent: list[Change]) -> None:
     """Record values as pushed, once HubSpot accepted them."""
-    if not sent:
-        return
-    store.con.complete()  # a caller's open result would block staging
-    stage_rows(
-        store,
-        "_hs_sent",
-        ["target", "record_key", "property", "value"],
-        [[c.target, c.key, c.prop, c.new] for c in sent],
+    rows = [[c.target, c.key, c.prop, c.new] for c in sent]
+    remember_values(
+        store, source=source, state="hubspot_push_state", state_field="property", sent=rows
     )
-    store.con.execute(
-        "INSERT INTO hubspot_push_state SELECT ?, target, record_key, property, value, now() "
-        "FROM _hs_sent ON CONFLICT (source, target, record_key, property) "
-        "DO UPDATE SET value = excluded.value, pushed_at = excluded.pushed_at",
-        [source],
-    )
-    store.con.execute("DROP TABLE IF EXISTS _hs_sent")

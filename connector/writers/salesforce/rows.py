@@ -12,9 +12,11 @@ from typing import Any
 
 from connector.errors import FatalError
 from connector.sources.salesforce.mapping import PushMapping
-from connector.store import Store, stage_rows
+from connector.store import Store
 from connector.store.normalize import quote
 from connector.writers.base import OWN_RESULTS_SQL
+from connector.writers.diff import find_changes
+from connector.writers.diff import remember as remember_values
 from connector.writers.salesforce.fields import OWNER_FIELD, PERIOD_FIELDS, kpi_value_fields
 
 STATE_DDL = """CREATE TABLE IF NOT EXISTS sf_push_state (
@@ -129,26 +131,12 @@ def build_desired(store: Store, source: str, push: PushMapping) -> None:
 
 def changes(store: Store, source: str, tolerance: float) -> tuple[list[Change], int]:
     """The values that differ from the last push, and how many records are unchanged."""
-    con = store.con
-    con.execute(STATE_DDL)
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _sf_changes AS
-        SELECT d.target, d.key, d.field, d.kind, s.value AS old, d.value AS new
-        FROM _sf_desired d LEFT JOIN sf_push_state s ON s.source = ? AND s.target = d.target
-          AND s.record_key = d.key AND s.field = d.field
-        WHERE CASE WHEN s.record_key IS NULL THEN d.value IS NOT NULL
-          WHEN d.kind = 'number' AND d.value IS NOT NULL AND s.value IS NOT NULL THEN
-            abs(CAST(d.value AS DOUBLE) - CAST(s.value AS DOUBLE))
-              > {float(tolerance)!r} * greatest(1.0, abs(CAST(s.value AS DOUBLE)))
-          ELSE d.value IS DISTINCT FROM s.value END""",
-        [source],
-    )
-    rows = con.execute("SELECT * FROM _sf_changes ORDER BY target, key, field").fetchall()
-    row = con.execute(
-        "SELECT count(*) FROM (SELECT DISTINCT target, key FROM _sf_desired) "
-        "WHERE (target, key) NOT IN (SELECT target, key FROM _sf_changes)"
-    ).fetchall()
-    return [Change(*r) for r in rows], int(row[0][0])
+    store.con.execute(STATE_DDL)
+    rows, unchanged = find_changes(
+        store, source=source, desired="_sf_desired", state="sf_push_state",
+        desired_field="field", state_field="field", tolerance=tolerance,
+    )  # fmt: skip
+    return [Change(*r) for r in rows], unchanged
 
 
 def by_record(items: list[Change]) -> Iterator[tuple[str, str, list[Change]]]:
@@ -166,22 +154,8 @@ def _record(change: Change) -> tuple[str, str]:
 
 def remember(store: Store, source: str, sent: list[Change]) -> None:
     """Record values as pushed (after Salesforce accepted them)."""
-    if not sent:
-        return
-    store.con.complete()
-    stage_rows(
-        store,
-        "_sf_sent",
-        ["target", "record_key", "field", "value"],
-        [[c.target, c.key, c.field, c.new] for c in sent],
-    )
-    store.con.execute(
-        "INSERT INTO sf_push_state SELECT ?, target, record_key, field, value, now() "
-        "FROM _sf_sent ON CONFLICT (source, target, record_key, field) "
-        "DO UPDATE SET value = excluded.value, pushed_at = excluded.pushed_at",
-        [source],
-    ).fetchall()
-    store.con.execute("DROP TABLE IF EXISTS _sf_sent")
+    rows = [[c.target, c.key, c.field, c.new] for c in sent]
+    remember_values(store, source=source, state="sf_push_state", state_field="field", sent=rows)
 
 
 def payload_value(change: Change) -> Any:
