@@ -14,6 +14,7 @@ from pydantic import AfterValidator, Field
 
 from connector.config import SourceBase
 from connector.secrets import SecretRef
+from connector.sources.retry import RetryPolicy
 from connector.yamlfile import ConfigModel, ExistingFile
 
 DEFAULT_HOST = "https://api.hubapi.com"
@@ -51,12 +52,10 @@ class OAuthAuth(ConfigModel):
 Auth = Annotated[PrivateAppAuth | OAuthAuth, Field(discriminator="method")]
 
 
-class Http(ConfigModel):
-    """Timeouts and the retry policy of the transport (429, 5xx, dropped connections)."""
+class Http(RetryPolicy):
+    """Timeouts and the retry policy of the transport (429, 5xx, dropped connections);
+    HubSpot's windows are 10 seconds, so waiting longer than 30 s never helps."""
 
-    timeout_seconds: float = Field(default=60.0, gt=0)
-    max_attempts: int = Field(default=6, ge=1, le=20)
-    initial_backoff_seconds: float = Field(default=1.0, gt=0)
     max_backoff_seconds: float = Field(default=30.0, gt=0)
 
 

@@ -10,7 +10,6 @@ above this layer retries or sees a 429.
 from __future__ import annotations
 
 import json
-import random
 import threading
 import time
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from connector.sources.hubspot.errors import (
     map_status,
 )
 from connector.sources.hubspot.limiter import WindowLimiter
+from connector.sources.retry import backoff_seconds
 
 Json = dict[str, Any]
 
@@ -176,16 +176,7 @@ class HubSpotTransport:
         return error
 
     def _wait(self, state: RetryCallState) -> float:
-        """Exponential backoff with full jitter; a Retry-After from HubSpot wins (capped)."""
-        http = self.config.http
-        exc = state.outcome.exception() if state.outcome else None
-        hinted = exc.retry_after if isinstance(exc, RetriableError) else None
-        if hinted is not None:
-            return min(hinted, http.max_backoff_seconds)
-        ceiling = min(
-            http.max_backoff_seconds, http.initial_backoff_seconds * 2 ** (state.attempt_number - 1)
-        )
-        return random.uniform(ceiling / 2, ceiling)
+        return backoff_seconds(self.config.http, state)
 
     def _ensure_token(self) -> None:
         if self._token:

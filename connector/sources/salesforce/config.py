@@ -14,6 +14,7 @@ from pydantic import AfterValidator, Field
 
 from connector.config import SourceBase
 from connector.secrets import SecretRef
+from connector.sources.retry import RetryPolicy
 from connector.yamlfile import ConfigModel, ExistingFile
 
 DEFAULT_MAPPING = Path(__file__).resolve().parents[3] / "mappings" / "salesforce.yaml"
@@ -78,13 +79,8 @@ class PasswordAuth(ConfigModel):
 Auth = Annotated[JwtAuth | RefreshTokenAuth | PasswordAuth, Field(discriminator="method")]
 
 
-class Http(ConfigModel):
+class Http(RetryPolicy):
     """Timeouts and the retry policy of the transport (429, 5xx, timeouts, drops)."""
-
-    timeout_seconds: float = Field(default=60.0, gt=0)
-    max_attempts: int = Field(default=6, ge=1, le=20)
-    initial_backoff_seconds: float = Field(default=1.0, gt=0)
-    max_backoff_seconds: float = Field(default=60.0, gt=0)
 
 
 class Limits(ConfigModel):

@@ -9,7 +9,6 @@ once, retries transient failures with tenacity (nothing else retries), reads
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,6 +18,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 
 from connector.errors import AuthError, FatalError, LimitExceededError, RetriableError
 from connector.secrets import redact
+from connector.sources.retry import backoff_seconds
 from connector.sources.salesforce.config import Http
 from connector.sources.salesforce.limits import LimitGuard
 
@@ -152,11 +152,4 @@ class SalesforceSession(requests.Session):
         return response
 
     def _wait(self, state: RetryCallState) -> float:
-        """Exponential backoff with full jitter; a Retry-After from Salesforce wins."""
-        cap = self.http.max_backoff_seconds
-        exc = state.outcome.exception() if state.outcome else None
-        hinted = exc.retry_after if isinstance(exc, RetriableError) else None
-        if hinted is not None:
-            return min(hinted, cap)
-        ceiling = min(cap, self.http.initial_backoff_seconds * 2 ** (state.attempt_number - 1))
-        return random.uniform(ceiling / 2, ceiling)
+        return backoff_seconds(self.http, state)
