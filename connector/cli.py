@@ -253,18 +253,15 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_setup(args: argparse.Namespace) -> int:
-    import importlib
-
     from connector.config import load_config
+    from connector.pipeline import build_writer
 
     config = load_config(args.config)
     chosen = [s for s in config.sources if args.crm in (s.type, s.name) and s.writer_factory]
     if not chosen:
         raise ConfigError([f"{args.config}: no source named or of type {args.crm} writes back"])
     for source in chosen:
-        module_name, _, function_name = str(source.writer_factory).partition(":")
-        writer = getattr(importlib.import_module(module_name), function_name)(source, config)
-        actions = writer.setup()
+        actions = build_writer(config, source).setup()
         for action in actions or ["everything was already in place"]:
             print(f"{source.name}: {action}")
     return EXIT_OK

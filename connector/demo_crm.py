@@ -21,8 +21,9 @@ from rich.console import Console
 
 from connector.config import Config, load_config
 from connector.kpi.periods import period_of
+from connector.pipeline import build_writer
 from connector.report import fetch_results, render_table
-from connector.run import RunSummary, format_summary, run_nightly, writer_factory
+from connector.run import RunSummary, format_summary, run_nightly
 from connector.runlog import RunLog
 from connector.sandbox import Sandbox
 from connector.store import Store
@@ -103,9 +104,8 @@ def _run(workdir: Path, console: Console, sf_org: Sandbox, hs_org: Sandbox) -> R
 def _setup(config: Config) -> list[str]:
     lines = []
     for source in config.sources:
-        factory = writer_factory(source)
-        if factory is not None:
-            actions = factory(source, config).setup()
+        if source.pushes:
+            actions = build_writer(config, source).setup()
             lines += [f"{source.name}: {a}" for a in actions] or [f"{source.name}: in place"]
     return lines
 

@@ -9,10 +9,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from connector.config import Config, SourceBase
+from connector.errors import ConfigError
 from connector.kpi.engine import SCOPE_TYPES, ComputeResult, compute
 from connector.kpi.periods import Period
 from connector.sources.base import Progress, Source
 from connector.store import IngestResult, Store
+from connector.writers.base import Writer
 
 
 @dataclass
@@ -48,6 +50,16 @@ def build_source(config: Config, source: SourceBase) -> Source:
     module_name, _, function_name = source.factory.partition(":")
     factory = getattr(importlib.import_module(module_name), function_name)
     built: Source = factory(source, config)
+    return built
+
+
+def build_writer(config: Config, source: SourceBase) -> Writer:
+    """The writer of one configured source (its model's `writer_factory` builds it)."""
+    if source.writer_factory is None:
+        raise ConfigError([f"source {source.name}: a {source.type} source has no writer"])
+    module_name, _, function_name = source.writer_factory.partition(":")
+    factory = getattr(importlib.import_module(module_name), function_name)
+    built: Writer = factory(source, config)
     return built
 
 

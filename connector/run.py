@@ -8,7 +8,6 @@ nothing is lost. The run log in the store says what each run did.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
 import os
 import time
@@ -22,7 +21,7 @@ from typing import Any
 from connector.config import Config, SourceBase
 from connector.errors import EXIT_OK, EXIT_RECORD_FAILURES, CrmKpiError
 from connector.lock import RunLock
-from connector.pipeline import build_source, compute_kpis
+from connector.pipeline import build_source, build_writer, compute_kpis
 from connector.runlog import RunLog
 from connector.store import Store
 
@@ -68,7 +67,7 @@ def run_nightly(
 ) -> RunSummary:
     """Run the whole job under the store's lock; raises LockedError if a run is going."""
     summary = RunSummary(run_id=new_run_id(), dry_run=dry_run)
-    writers = [(s, w) for s in config.sources if (w := writer_factory(s)) is not None]
+    writers = [s for s in config.sources if s.pushes]
     with RunLock(lock_path(config), summary.run_id) as lock, Store(config.store.path) as store:
         if lock.took_over:
             log.event("lock", f"took over the stale lock of run {lock.took_over.get('run_id')}")
@@ -78,8 +77,8 @@ def run_nightly(
             _pull_stage(config, store, log, summary)
             with _stage(summary, log, "compute"):
                 summary.kpi_rows = compute_kpis(config, store, as_of=as_of).rows
-            for source, factory in writers:
-                _push_stage(config, store, log, summary, source, factory, dry_run)
+            for source in writers:
+                _push_stage(config, store, log, summary, source, dry_run)
             summary.status = "finished with failures" if summary.failed else "succeeded"
         except CrmKpiError as exc:
             summary.status, summary.error = "failed", str(exc)
@@ -122,35 +121,22 @@ def _progress_to(log: RunLog, stage: str) -> Callable[[str], None]:
     return report
 
 
-def writer_factory(source: SourceBase) -> Callable[..., Any] | None:
-    """The writer builder of a source whose config enables pushing back, if any."""
-    if not source.pushes or source.writer_factory is None:
-        return None
-    module_name, _, function_name = source.writer_factory.partition(":")
-    factory: Callable[..., Any] = getattr(importlib.import_module(module_name), function_name)
-    return factory
-
-
 def _push_stage(
     config: Config,
     store: Store,
     log: RunLog,
     summary: RunSummary,
     source: SourceBase,
-    factory: Callable[..., Any],
     dry_run: bool,
 ) -> None:
     with _stage(summary, log, f"push {source.name}"):
-        writer = factory(source, config)
-        result = writer.push(store, dry_run=dry_run)
-        summary.written += int(getattr(result, "written", 0))
-        summary.unchanged += int(getattr(result, "unchanged", 0))
-        summary.failed += [f"{source.name}: {f}" for f in getattr(result, "failed", [])]
+        result = build_writer(config, source).push(store, dry_run=dry_run)
+        summary.written += result.written
+        summary.unchanged += result.unchanged
+        summary.failed += [f"{source.name}: {f}" for f in result.failed]
         if dry_run:
-            summary.planned += [f"{source.name}: {p}" for p in getattr(result, "planned", [])]
-        calls = getattr(result, "api_calls", None)
-        if isinstance(calls, int):
-            summary.api_calls[source.name] = summary.api_calls.get(source.name, 0) + calls
+            summary.planned += [f"{source.name}: {p}" for p in result.planned]
+        summary.api_calls[source.name] = summary.api_calls.get(source.name, 0) + result.api_calls
 
 
 def _record_start(store: Store, summary: RunSummary, command: str) -> None:
