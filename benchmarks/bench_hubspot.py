@@ -32,12 +32,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from connector.kpi.engine import RESULTS_DDL  # noqa: E402
-from connector.sandbox import Sandbox  # noqa: E402
 from connector.sources.hubspot import HubSpotAdapter  # noqa: E402
 from connector.sources.hubspot.config import DEFAULT_MAPPING, HubSpotSource  # noqa: E402
 from connector.sources.hubspot.mapping import load_mapping  # noqa: E402
 from connector.store import Store  # noqa: E402
 from connector.writers.hubspot import HubSpotWriter  # noqa: E402
+from crm_sandbox import Sandbox  # noqa: E402
 
 MAPPING = load_mapping(DEFAULT_MAPPING)
 TOKEN_ENV = "CRM_KPI_BENCH_HUBSPOT_TOKEN"
@@ -48,7 +48,7 @@ def surface(sb: Sandbox) -> Any:
     for mounted in sb.app.surfaces:
         if getattr(mounted, "name", "") == "hubspot":
             return mounted
-    from connector.sandbox.hubspot.surface import HubSpotSurface
+    from crm_sandbox.hubspot.surface import HubSpotSurface
 
     mounted = HubSpotSurface(sb.org, sb.faults)
     sb.app.mount(mounted)

@@ -38,8 +38,8 @@ CONTACT_PROPS = ["email", "lifecyclestage", "hs_lead_status", "hubspot_owner_id"
 def serve(scale: float, info_file: Path) -> int:
     """Child mode: a Sandbox without rate limits, until SIGTERM."""
     sys.path.insert(0, str(ROOT))
-    from connector.sandbox import Sandbox
-    from connector.sandbox.cli import write_info
+    from crm_sandbox import Sandbox
+    from crm_sandbox.cli import write_info
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -39,7 +39,7 @@ def peak_rss_mb(pid: int) -> float:
 def start_sandbox(scale: float, folder: Path) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
     info_file = folder / "info.json"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "connector.sandbox.cli", "--scale", str(scale), "--info-file",
+        [sys.executable, "-m", "crm_sandbox.cli", "--scale", str(scale), "--info-file",
          str(info_file)], cwd=ROOT, stdout=subprocess.DEVNULL)
     while not info_file.exists():
         if proc.poll() is not None:

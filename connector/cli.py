@@ -115,13 +115,13 @@ def _config_arg(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
-    from connector.sandbox.cli import add_arguments
+    from crm_sandbox.cli import add_arguments
 
     add_arguments(parser)
 
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:
-    from connector.sandbox.cli import run
+    from crm_sandbox.cli import run
 
     return run(args)
 

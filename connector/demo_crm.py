@@ -25,9 +25,9 @@ from connector.pipeline import build_writer
 from connector.report import fetch_results, render_table
 from connector.run import RunSummary, format_summary, run_nightly
 from connector.runlog import RunLog
-from connector.sandbox import Sandbox
 from connector.store import Store
 from connector.writers.html import write_dashboard
+from crm_sandbox import Sandbox
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SF_TOKEN_ENV = "CRM_KPI_DEMO_SF_REFRESH_TOKEN"

@@ -16,8 +16,8 @@ import pytest
 import requests
 
 from connector.cli import main
-from connector.sandbox import Sandbox
 from connector.store import Store
+from crm_sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
 

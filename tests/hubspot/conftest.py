@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from hs_helpers import SCALE, TOKEN_ENV, hubspot_info, unlimited
 
-from connector.sandbox import Sandbox
+from crm_sandbox import Sandbox
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from connector.config import Config
-from connector.sandbox import Sandbox
 from connector.sources.hubspot.config import HubSpotSource
+from crm_sandbox import Sandbox
 
 SCALE = 0.01
 TOKEN_ENV = "CRM_KPI_TEST_HUBSPOT_TOKEN"
@@ -18,7 +18,7 @@ def hubspot_surface(sb: Sandbox) -> Any:
     for surface in sb.app.surfaces:
         if getattr(surface, "name", "") == "hubspot":
             return surface
-    from connector.sandbox.hubspot.surface import HubSpotSurface
+    from crm_sandbox.hubspot.surface import HubSpotSurface
 
     surface = HubSpotSurface(sb.org, sb.faults)
     sb.app.mount(surface)

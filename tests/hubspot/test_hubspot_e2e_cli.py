@@ -9,7 +9,7 @@ import yaml
 from hs_helpers import source_config
 
 from connector.cli import main
-from connector.sandbox import Sandbox
+from crm_sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
 

@@ -8,11 +8,11 @@ import pytest
 from hs_helpers import hubspot_info, hubspot_surface, source_config
 
 from connector.errors import AuthError, FatalError
-from connector.sandbox import Sandbox
 from connector.sources.hubspot import HubSpotAdapter
 from connector.sources.hubspot.config import DEFAULT_MAPPING
 from connector.sources.hubspot.mapping import load_mapping
 from connector.store import Store
+from crm_sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
 MAPPING = load_mapping(DEFAULT_MAPPING)

@@ -8,11 +8,11 @@ import pytest
 from hs_helpers import app_config, source_config
 
 from connector.pipeline import build_source, compute_kpis
-from connector.sandbox import Sandbox
 from connector.sources.hubspot import HubSpotAdapter
 from connector.sources.hubspot.config import DEFAULT_MAPPING
 from connector.sources.hubspot.mapping import load_mapping
 from connector.store import Store
+from crm_sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
 # Owner and product ids differ between the CRMs (the export uses Salesforce ids): those

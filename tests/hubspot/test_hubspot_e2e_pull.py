@@ -10,12 +10,12 @@ import pytest
 from hs_helpers import hubspot_surface, source_config
 
 from connector.errors import AuthError, FatalError, SourceError
-from connector.sandbox import Sandbox
 from connector.sources.hubspot import HubSpotAdapter
 from connector.sources.hubspot.config import DEFAULT_MAPPING
 from connector.sources.hubspot.mapping import load_mapping
 from connector.sources.hubspot.transport import HubSpotTransport
 from connector.store import Store
+from crm_sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
 MAPPING = load_mapping(DEFAULT_MAPPING)
@@ -158,7 +158,7 @@ def test_every_pull_validates_the_mapping_first(sandbox: Sandbox) -> None:
 def test_a_token_without_a_scope_fails_naming_the_scope(
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from connector.sandbox.hubspot.auth import ALL_SCOPES
+    from crm_sandbox.hubspot.auth import ALL_SCOPES
 
     tokens = hubspot_surface(sandbox).tokens
     scopes = set(ALL_SCOPES) - {"crm.objects.deals.read"}

@@ -10,13 +10,13 @@ from hs_helpers import app_config, source_config
 
 from connector.errors import FatalError
 from connector.pipeline import compute_kpis
-from connector.sandbox import Sandbox
 from connector.sources.hubspot import HubSpotAdapter
 from connector.sources.hubspot.config import DEFAULT_MAPPING
 from connector.sources.hubspot.mapping import PushMapping, load_mapping
 from connector.store import Store
 from connector.writers.hubspot import HubSpotWriter
 from connector.writers.hubspot.setup import find_schema
+from crm_sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
 MAPPING = load_mapping(DEFAULT_MAPPING)

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from connector.sandbox import Sandbox
 from connector.store import Store
+from crm_sandbox import Sandbox
 
 
 @pytest.fixture

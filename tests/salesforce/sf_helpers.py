@@ -6,12 +6,12 @@ from typing import Any
 
 from connector.config import KpiSettings, Reporting
 from connector.kpi.engine import compute
-from connector.sandbox import Sandbox
 from connector.sources.salesforce import load_mapping
 from connector.sources.salesforce.config import SalesforceSource as SalesforceConfig
 from connector.sources.salesforce.source import SalesforceSource
 from connector.store import Store
 from connector.writers.salesforce import SalesforceWriter
+from crm_sandbox import Sandbox
 
 REPORTING = Reporting(currency="USD", timezone="UTC")
 FAST_HTTP = {"initial_backoff_seconds": 0.01, "max_backoff_seconds": 2.0, "timeout_seconds": 5}

@@ -8,8 +8,8 @@ import pytest
 from sf_helpers import make_source
 
 from connector.errors import FatalError, LimitExceededError
-from connector.sandbox import Sandbox
 from connector.store import Store
+from crm_sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
 

@@ -10,11 +10,11 @@ import pytest
 from sf_helpers import compute_kpis, make_source
 
 from connector.errors import SourceError
-from connector.sandbox import Sandbox
 from connector.sources.files import FilesMapping, FilesSource
 from connector.sources.salesforce.mapping import SalesforceMapping
 from connector.sources.salesforce.source import SalesforceSource
 from connector.store import Store
+from crm_sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
 
@@ -92,8 +92,8 @@ def test_incremental_pull_sees_creates_updates_soft_and_hard_deletes(
 
 
 def sf_id(sandbox: Sandbox, sobject: str, n: int) -> str:
-    from connector.sandbox.ids import sf_id as make_id
-    from connector.sandbox.salesforce.model import OBJECT_PREFIX
+    from crm_sandbox.ids import sf_id as make_id
+    from crm_sandbox.salesforce.model import OBJECT_PREFIX
 
     return make_id(OBJECT_PREFIX[sobject], n)
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from sf_helpers import compute_kpis, make_source, make_writer
 
-from connector.sandbox import Sandbox
 from connector.store import Store
+from crm_sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
 

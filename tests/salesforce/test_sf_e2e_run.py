@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from connector.cli import main
-from connector.sandbox import Sandbox
 from connector.store import Store
+from crm_sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
 

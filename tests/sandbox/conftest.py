@@ -9,7 +9,7 @@ import pytest
 import requests
 from simple_salesforce import Salesforce
 
-from connector.sandbox import Sandbox
+from crm_sandbox import Sandbox
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from simple_salesforce.exceptions import (
     SalesforceRefusedRequest,
 )
 
-from connector.sandbox import Sandbox
+from crm_sandbox import Sandbox
 
 from .conftest import api, auth, session_for
 

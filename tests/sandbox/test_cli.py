@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 def test_cli_serves_until_sigterm(tmp_path: Path) -> None:
     info_file = tmp_path / "info.json"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "connector.sandbox.cli", "--scale", "0.02", "--info-file",
+        [sys.executable, "-m", "crm_sandbox.cli", "--scale", "0.02", "--info-file",
          str(info_file), "--fault", "kind=status,status=503,path=/limits,count=1"],
         stdout=subprocess.PIPE, text=True)
     try:

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from simple_salesforce import Salesforce
 
-from connector.sandbox import Sandbox
-from connector.sandbox.org.tables import EVENT_METHOD, LEAD_SOURCE_METHOD, TASK_METHOD
+from crm_sandbox import Sandbox
+from crm_sandbox.org.tables import EVENT_METHOD, LEAD_SOURCE_METHOD, TASK_METHOD
 
 pytestmark = pytest.mark.e2e
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from connector.sandbox import Sandbox
-from connector.sandbox.ids import parse_sf_id, sf_id
-from connector.sandbox.org import Org
-from connector.sandbox.org.tables import LEAD_SOURCE_METHOD
 from connector.schema import CONTACT_METHODS, ENTITIES
+from crm_sandbox import Sandbox
+from crm_sandbox.ids import parse_sf_id, sf_id
+from crm_sandbox.org import Org
+from crm_sandbox.org.tables import LEAD_SOURCE_METHOD
 
 NOW = dt.datetime(2026, 6, 1, 12, 0)
 
@@ -25,7 +25,7 @@ def digest(folder: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def org(tmp_path_factory: pytest.TempPathFactory) -> Org:
-    from connector.sandbox.clock import Clock
+    from crm_sandbox.clock import Clock
 
     o = Org(tmp_path_factory.mktemp("org") / "org.duckdb", seed=5, scale=0.2, clock=Clock(NOW))
     yield o  # type: ignore[misc]
@@ -41,7 +41,7 @@ def test_ids_round_trip() -> None:
 
 
 def test_same_seed_same_org(tmp_path: Path, org: Org) -> None:
-    from connector.sandbox.clock import Clock
+    from crm_sandbox.clock import Clock
 
     again = Org(tmp_path / "o.duckdb", seed=5, scale=0.2, clock=Clock(NOW))
     other = Org(tmp_path / "p.duckdb", seed=6, scale=0.2, clock=Clock(NOW))

@@ -7,8 +7,8 @@ import requests
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
-from connector.sandbox import Sandbox
-from connector.sandbox.ids import sf_id
+from crm_sandbox import Sandbox
+from crm_sandbox.ids import sf_id
 
 from .conftest import api, auth
 

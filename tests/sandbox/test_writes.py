@@ -9,7 +9,7 @@ import pytest
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest, SalesforceResourceNotFound
 
-from connector.sandbox import Sandbox
+from crm_sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from hubspot import HubSpot
 
-from connector.sandbox import Sandbox
-from connector.sandbox.hubspot import HubSpotSurface
+from crm_sandbox import Sandbox
+from crm_sandbox.hubspot import HubSpotSurface
 
 
 class Clients:

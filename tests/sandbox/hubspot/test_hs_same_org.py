@@ -10,7 +10,7 @@ from hubspot import HubSpot
 from hubspot.crm.deals import PublicObjectSearchRequest
 from simple_salesforce import Salesforce
 
-from connector.sandbox import Sandbox
+from crm_sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
 

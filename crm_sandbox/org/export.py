@@ -10,7 +10,8 @@ from pathlib import Path
 
 import duckdb
 
-from ...schema import ENTITY_BY_NAME
+from connector.schema import ENTITY_BY_NAME
+
 from ..ids import PREFIX
 from .tables import EVENT_METHOD, LEAD_SOURCE_METHOD, TASK_METHOD
 

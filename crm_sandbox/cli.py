@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main() -> int:
-    """Standalone entry (`python -m connector.sandbox.cli`)."""
+    """Standalone entry (`python -m crm_sandbox.cli`)."""
     parser = argparse.ArgumentParser(prog="crm-kpi sandbox")
     add_arguments(parser)
     return run(parser.parse_args())
