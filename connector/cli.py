@@ -269,7 +269,7 @@ def _cmd_setup(args: argparse.Namespace) -> int:
 
 def _cmd_dashboard(args: argparse.Namespace) -> int:
     from connector.config import load_config
-    from connector.writers.html import write_dashboard
+    from connector.pipeline import write_dashboard
 
     out = write_dashboard(load_config(args.config), args.out)
     print(f"dashboard written to {out}")

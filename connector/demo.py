@@ -11,9 +11,8 @@ from rich.console import Console
 from connector.config import load_config
 from connector.errors import EXIT_OK, SourceError
 from connector.kpi.periods import period_of
-from connector.pipeline import compute_kpis, open_store, pull
+from connector.pipeline import compute_kpis, open_store, pull, write_dashboard
 from connector.report import fetch_results, render_table
-from connector.writers.html import write_dashboard
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"

@@ -21,12 +21,11 @@ from rich.console import Console
 
 from connector.config import Config, load_config
 from connector.kpi.periods import period_of
-from connector.pipeline import build_writer
+from connector.pipeline import build_writer, write_dashboard
 from connector.report import fetch_results, render_table
 from connector.run import RunSummary, format_summary, run_nightly
 from connector.runlog import RunLog
 from connector.store import Store
-from connector.writers.html import write_dashboard
 from crm_sandbox import Sandbox
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -7,9 +7,13 @@ import importlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
 
 from connector.config import Config, SourceBase
-from connector.errors import ConfigError
+from connector.dashboard import Meta, build_payload, render_html
+from connector.errors import ConfigError, LockedError
 from connector.kpi.engine import SCOPE_TYPES, ComputeResult, compute
 from connector.kpi.periods import Period
 from connector.sources.base import Progress, Source
@@ -101,3 +105,41 @@ def compute_kpis(
         )
         rows += result.rows
     return ComputeResult(rows, result.periods, result.findings, time.perf_counter() - started)
+
+
+def write_dashboard(config: Config, out: Path) -> Path:
+    """Write the dashboard of `config`'s store to `out` (computing KPIs first if none are)."""
+    try:
+        store = open_store(config)
+    except duckdb.IOException as exc:
+        # DuckDB lets one process write a file: a nightly run may be holding it.
+        raise LockedError(f"the store {config.store.path} is in use: {exc}") from None
+    with store:
+        if not _has_results(store):
+            compute_kpis(config, store)
+        payload = build_payload(store, config_meta(config))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_html(payload), encoding="utf-8")
+    return out
+
+
+def config_meta(config: Config) -> Meta:
+    """Title, source and config names and currency shown on the page."""
+    sources = ", ".join(f"{s.name} ({s.type})" for s in config.sources)
+    return Meta(
+        title="Sales KPIs",
+        source=sources,
+        config=config.config_path.name,
+        currency=config.reporting.currency,
+    )
+
+
+def _has_results(store: Store) -> bool:
+    row = store.con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'kpi_results'"
+    ).fetchone()
+    if row is None or row[0] == 0:
+        return False
+    count = store.con.execute("SELECT count(*) FROM (SELECT 1 FROM kpi_results LIMIT 1)")
+    found = count.fetchone()
+    return found is not None and found[0] > 0

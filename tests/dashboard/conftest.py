@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from connector.dashboard.payload import Meta
 from connector.kpi.engine import RESULTS_DDL
 from connector.store import Store
-from connector.writers.html.payload import Meta
 
 COMPUTED_AT = dt.datetime(2025, 4, 2, 8, 30, 15)
 META = Meta(title="Sales KPIs", source="exports (files)", config="config.yaml", currency="EUR")

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from connector.dashboard import render_html
 from connector.demo import run_demo
-from connector.writers.html import render_html
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from connector.cli import main
+from connector.dashboard import build_payload, render_html
+from connector.dashboard.payload import Meta
 from connector.store import Store
-from connector.writers.html import build_payload, render_html
-from connector.writers.html.payload import Meta
 
 CHARTS = {
     "revenue", "growth", "funnel", "closing", "cycle", "methods",

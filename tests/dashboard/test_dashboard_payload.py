@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from connector.dashboard.payload import HEAT_KPIS, Meta, build_payload, compact, kpi_unit
 from connector.kpi.engine import RESULTS_DDL
 from connector.store import Store
-from connector.writers.html.payload import HEAT_KPIS, Meta, build_payload, compact, kpi_unit
 
 
 @pytest.fixture
