@@ -31,15 +31,16 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from connector.crms.config import shipped_mapping  # noqa: E402
+from connector.crms.hubspot import HubSpotSource  # noqa: E402
+from connector.crms.hubspot.config import HubSpotConfig  # noqa: E402
+from connector.crms.hubspot.mapping import load_mapping  # noqa: E402
+from connector.crms.hubspot.write import HubSpotWriter  # noqa: E402
 from connector.kpi.engine import RESULTS_DDL  # noqa: E402
-from connector.sources.hubspot import HubSpotAdapter  # noqa: E402
-from connector.sources.hubspot.config import DEFAULT_MAPPING, HubSpotSource  # noqa: E402
-from connector.sources.hubspot.mapping import load_mapping  # noqa: E402
 from connector.store import Store  # noqa: E402
-from connector.writers.hubspot import HubSpotWriter  # noqa: E402
 from crm_sandbox import Sandbox  # noqa: E402
 
-MAPPING = load_mapping(DEFAULT_MAPPING)
+MAPPING = load_mapping(shipped_mapping("hubspot.yaml"))
 TOKEN_ENV = "CRM_KPI_BENCH_HUBSPOT_TOKEN"
 TABLES = ("opportunities", "leads", "accounts", "line_items", "activities", "survey_responses")
 
@@ -55,11 +56,11 @@ def surface(sb: Sandbox) -> Any:
     return mounted
 
 
-def config(sb: Sandbox, fast: bool) -> HubSpotSource:
+def config(sb: Sandbox, fast: bool) -> HubSpotConfig:
     info = sb.info.get("hubspot") or surface(sb).info(sb.info["base_url"])
     os.environ[TOKEN_ENV] = info["access_token"]
     limits = {"requests_per_window": 1_000_000, "search_requests_per_second": 100_000}
-    return HubSpotSource.model_validate(
+    return HubSpotConfig.model_validate(
         {
             "name": "hs",
             "type": "hubspot",
@@ -78,7 +79,7 @@ def rss_mb() -> float:
 
 def pull(sb: Sandbox, store: Store, fast: bool, label: str) -> None:
     sb.reset_stats()
-    source = HubSpotAdapter(config(sb, fast), MAPPING, "UTC")
+    source = HubSpotSource(config(sb, fast), MAPPING, "UTC")
     started = time.perf_counter()
     results = source.pull(store)
     wall = time.perf_counter() - started

@@ -24,13 +24,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_sandbox_salesforce import start_sandbox  # noqa: E402
+from connector.crms.salesforce.config import SalesforceConfig  # noqa: E402
+from connector.crms.salesforce.http import SalesforceSession  # noqa: E402
+from connector.crms.salesforce.mapping import load_mapping  # noqa: E402
+from connector.crms.salesforce.read import SalesforceSource  # noqa: E402
+from connector.crms.salesforce.write import SalesforceWriter  # noqa: E402
 from connector.kpi.engine import RESULTS_DDL  # noqa: E402
-from connector.sources.salesforce import load_mapping  # noqa: E402
-from connector.sources.salesforce.config import SalesforceSource as SalesforceConfig  # noqa: E402
-from connector.sources.salesforce.http import SalesforceSession  # noqa: E402
-from connector.sources.salesforce.source import SalesforceSource  # noqa: E402
 from connector.store import Store  # noqa: E402
-from connector.writers.salesforce import SalesforceWriter  # noqa: E402
 
 CHANGED = {"Opportunity": ("opportunities", "Amount"), "Lead": ("leads", "Status"),
            "Task": ("activities", "Subject")}  # fmt: skip
@@ -137,7 +137,7 @@ def run(info: dict[str, Any], folder: Path, say: Callable[[str], None]) -> None:
     meter = Meter()
     meter.install()
     config = config_for(info)
-    mapping = load_mapping(config)
+    mapping = load_mapping(config.mapping_path)
     source = SalesforceSource("sf", config, mapping, "UTC")
     with Store(folder / "bench.duckdb", memory_limit="2GB") as store:
         timed_pull("full pull", source, store, meter)

@@ -180,7 +180,7 @@ def _cmd_compute(args: argparse.Namespace) -> int:
 
 
 def _shown_source(config: Config, name: str | None) -> str | None:
-    from connector.kpi import results_source
+    from connector.pipeline import results_source
 
     if name is None:
         return None
@@ -254,10 +254,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_setup(args: argparse.Namespace) -> int:
     from connector.config import load_config
-    from connector.pipeline import build_writer
+    from connector.pipeline import build_writer, writes_back
 
     config = load_config(args.config)
-    chosen = [s for s in config.sources if args.crm in (s.type, s.name) and s.writer_factory]
+    chosen = [s for s in config.sources if args.crm in (s.type, s.name) and writes_back(s)]
     if not chosen:
         raise ConfigError([f"{args.config}: no source named or of type {args.crm} writes back"])
     for source in chosen:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,14 +10,14 @@ from pathlib import Path
 
 import duckdb
 
-from connector.config import Config, SourceBase
+from connector.config import Config, crm_of
+from connector.crms.base import Progress, Source, Writer
+from connector.crms.config import SourceConfig
 from connector.dashboard import Meta, build_payload, render_html
 from connector.errors import ConfigError, LockedError
 from connector.kpi.engine import SCOPE_TYPES, ComputeResult, compute
 from connector.kpi.periods import Period
-from connector.sources.base import Progress, Source
 from connector.store import IngestResult, Store
-from connector.writers.base import Writer
 
 
 @dataclass
@@ -44,27 +43,36 @@ class PullSummary:
         return sum(r.findings for r in self.results)
 
 
+def results_source(config: Config, source_name: str) -> str | None:
+    """The `kpi_results.source` value holding one source's own KPIs.
+
+    With one source, its KPIs are the all-sources results (source NULL); with several,
+    each source's are stored under its name beside the merged ones.
+    """
+    return source_name if len(config.sources) > 1 else None
+
+
 def open_store(config: Config) -> Store:
     """The store named by the config."""
     return Store(config.store.path)
 
 
-def build_source(config: Config, source: SourceBase) -> Source:
-    """The source object for one configured source (its model's `factory` builds it)."""
-    module_name, _, function_name = source.factory.partition(":")
-    factory = getattr(importlib.import_module(module_name), function_name)
-    built: Source = factory(source, config)
-    return built
+def build_source(config: Config, source: SourceConfig) -> Source:
+    """The source object for one configured source (its CRM's `read` builds it)."""
+    return crm_of(source).read(source, config.reporting)
 
 
-def build_writer(config: Config, source: SourceBase) -> Writer:
-    """The writer of one configured source (its model's `writer_factory` builds it)."""
-    if source.writer_factory is None:
+def build_writer(config: Config, source: SourceConfig) -> Writer:
+    """The writer of one configured source (its CRM's `write` builds it)."""
+    write = crm_of(source).write
+    if write is None:
         raise ConfigError([f"source {source.name}: a {source.type} source has no writer"])
-    module_name, _, function_name = source.writer_factory.partition(":")
-    factory = getattr(importlib.import_module(module_name), function_name)
-    built: Writer = factory(source, config)
-    return built
+    return write(source)
+
+
+def writes_back(source: SourceConfig) -> bool:
+    """Whether KPIs can be written back into this source's CRM at all."""
+    return crm_of(source).write is not None
 
 
 def pull(config: Config, store: Store, progress: Progress | None = None) -> PullSummary:

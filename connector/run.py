@@ -18,7 +18,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from connector.config import Config, SourceBase
+from connector.config import Config
+from connector.crms.config import SourceConfig
 from connector.errors import EXIT_OK, EXIT_RECORD_FAILURES, CrmKpiError
 from connector.lock import RunLock
 from connector.pipeline import build_source, build_writer, compute_kpis
@@ -126,7 +127,7 @@ def _push_stage(
     store: Store,
     log: RunLog,
     summary: RunSummary,
-    source: SourceBase,
+    source: SourceConfig,
     dry_run: bool,
 ) -> None:
     with _stage(summary, log, f"push {source.name}"):

@@ -214,6 +214,19 @@ ENTITIES: tuple[Entity, ...] = (
     Entity("exchange_rates", ExchangeRate, "exchange_rates", "exchange_rates.csv"),
 )
 
+# The names a mapping may give an entity (every entry of ENTITIES, checked by a test).
+EntityName = Literal[
+    "owners",
+    "accounts",
+    "leads",
+    "opportunities",
+    "line_items",
+    "activities",
+    "survey_responses",
+    "costs",
+    "exchange_rates",
+]
+
 ENTITY_BY_NAME: dict[str, Entity] = {e.name: e for e in ENTITIES}
 
 # Entities whose exports often carry no id: the id is derived from these fields.

@@ -5,15 +5,17 @@ from __future__ import annotations
 import shutil
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from connector import config as config_module
-from connector.config import SOURCE_TYPES, Config, FilesSource, Target, load_config, source_model
+from connector.config import Config, Target, load_config
+from connector.crms.config import SourceConfig
+from connector.crms.files.config import FilesConfig
+from connector.crms.registry import CRMS
 from connector.errors import ConfigError
 from connector.kpi_keys import HIGHER_IS_BETTER, KPI_KEYS
 
@@ -73,7 +75,7 @@ def test_good_config_loads_with_defaults(folder: Path) -> None:
     assert config.kpis.clv_lifespan_years is None
     assert config.kpis.default_cogs_rate == 0.0
     [source] = config.sources
-    assert isinstance(source, FilesSource)
+    assert isinstance(source, FilesConfig)
     assert source.name == "exports"
     assert [t.scope_type for t in config.targets] == ["company", "team"]
     assert config.targets[1].scope_id == "EMEA"
@@ -89,7 +91,7 @@ def test_relative_paths_resolve_against_the_config_folder(
     assert config.base_dir == base
     assert config.store.path == base / "data" / "kpi.duckdb"
     source = config.sources[0]
-    assert isinstance(source, FilesSource)
+    assert isinstance(source, FilesConfig)
     assert source.path == base / "exports"
     assert source.mapping == base / "mappings" / "files.yaml"
 
@@ -104,7 +106,7 @@ def test_absolute_paths_stay_as_given(
 ) -> None:
     exports = tmp_path_factory.mktemp("abs-exports").resolve()
     config = load_config(write(folder, GOOD.replace("./exports", str(exports))))
-    assert isinstance(config.sources[0], FilesSource)
+    assert isinstance(config.sources[0], FilesConfig)
     assert config.sources[0].path == exports
 
 
@@ -269,7 +271,7 @@ def test_bad_sources(folder: Path) -> None:
         f"config.yaml:10 sources[0].path: folder not found: {base / 'nope'}",
         f"config.yaml:11 sources[0].mapping: file not found: {base / 'mappings' / 'gone.yaml'}",
         "config.yaml:13 sources[1].type: unknown source type; known: "
-        + ", ".join(sorted(SOURCE_TYPES)),
+        + ", ".join(sorted(CRMS)),
         "config.yaml:14 sources[2]: a source must be a mapping with name and type",
     ]
 
@@ -298,18 +300,17 @@ def test_every_problem_of_the_file_at_once(folder: Path) -> None:
 def test_a_source_type_registered_elsewhere_is_used(
     folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(SOURCE_TYPES, "copy", "connector.config:FilesSource")
-    # FilesSource only accepts type "files": the registered model does the validating.
+    monkeypatch.setitem(CRMS, "copy", CRMS["files"])
+    # The files model only accepts type "files": the registered model does the validating.
     text = GOOD.replace("type: files", "type: copy")
     assert problems(folder, text) == ["config.yaml:9 sources[0].type: input should be 'files'"]
-    monkeypatch.setitem(SOURCE_TYPES, "broken", "connector.config:Config")
-    with pytest.raises(TypeError, match="not a SourceBase subclass"):
-        source_model("broken")
 
 
-def test_config_module_has_no_source_specific_import_cycle() -> None:
-    assert all(":" in target for target in SOURCE_TYPES.values())
-    assert config_module.SourceBase in FilesSource.__mro__
+@pytest.mark.parametrize("type_name", sorted(CRMS))
+def test_each_registered_crm_validates_exactly_its_own_type(type_name: str) -> None:
+    model = CRMS[type_name].config
+    assert issubclass(model, SourceConfig)
+    assert model.model_fields["type"].annotation == Literal[type_name]
 
 
 def test_kpi_keys_and_direction() -> None:

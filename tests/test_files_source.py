@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from connector.crms.files import FilesMapping, FilesSource
 from connector.errors import SourceError
-from connector.sources.files import FilesMapping, FilesSource
 from connector.store import Store
 
 OPPS_HEADER = "id,account_id,owner_id,created_at,close_date,is_closed,is_won,amount,currency"

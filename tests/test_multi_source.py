@@ -9,7 +9,7 @@ import pytest
 
 from connector.cli import main
 from connector.config import load_config
-from connector.kpi import results_source
+from connector.pipeline import results_source
 
 OPPS = "id,account_id,owner_id,created_at,close_date,is_closed,is_won,amount\n"
 

@@ -11,7 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from connector.config import SOURCE_TYPES, SourceBase, load_config
+from connector.config import load_config
+from connector.crms.base import Crm
+from connector.crms.config import SourceConfig
+from connector.crms.files import read as read_files
+from connector.crms.registry import CRMS
 from connector.errors import ConfigError
 from connector.secrets import (
     LITERAL_MESSAGE,
@@ -30,7 +34,7 @@ class Credentials(ConfigModel):
     backup: SecretRef | None = None
 
 
-class TokenSource(SourceBase):
+class TokenSource(SourceConfig):
     """A source type registered from outside connector.config, as CRM modules will be."""
 
     type: Literal["tokencrm"]
@@ -63,7 +67,7 @@ def test_literal_is_refused_without_being_echoed(value: object) -> None:
 def test_literal_in_a_config_file_gives_a_located_message(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(SOURCE_TYPES, "tokencrm", f"{__name__}:TokenSource")
+    monkeypatch.setitem(CRMS, "tokencrm", Crm(TokenSource, read_files, None, ""))
     path = tmp_path / "config.yaml"
     text = f"""\
         reporting: {{currency: EUR, timezone: UTC}}

@@ -15,10 +15,10 @@ from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from connector.config import KpiSettings, Reporting, Target
 from connector.kpi.periods import Period, add_months, months_of, periods_between
 from connector.kpi_keys import HIGHER_IS_BETTER
 from connector.schema import CONTACT_METHODS
+from connector.settings import KpiSettings, Reporting, Target
 from connector.store import Store
 
 SCOPE_TYPES: tuple[str, ...] = ("company", "team", "owner", "territory")

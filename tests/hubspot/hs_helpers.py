@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from connector.config import Config
-from connector.sources.hubspot.config import HubSpotSource
+from connector.crms.hubspot.config import HubSpotConfig
 from crm_sandbox import Sandbox
 
 SCALE = 0.01
@@ -36,7 +36,7 @@ def unlimited(sb: Sandbox) -> None:
     hubspot_surface(sb).limits.configure(per_ten_seconds=None, search_per_second=None)
 
 
-def source_config(sb: Sandbox, **changes: Any) -> HubSpotSource:
+def source_config(sb: Sandbox, **changes: Any) -> HubSpotConfig:
     """A `type: hubspot` source for the sandbox; fast limits unless `limits` is given."""
     info = hubspot_info(sb)
     data: dict[str, Any] = {
@@ -50,7 +50,7 @@ def source_config(sb: Sandbox, **changes: Any) -> HubSpotSource:
         "push": {"enabled": True},
         **changes,
     }
-    return HubSpotSource.model_validate(data)
+    return HubSpotConfig.model_validate(data)
 
 
 def app_config(store_path: Path, sources: list[dict[str, Any]]) -> Config:

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from hs_helpers import app_config, source_config
 
+from connector.crms.config import shipped_mapping
+from connector.crms.hubspot import HubSpotSource
+from connector.crms.hubspot.mapping import load_mapping
 from connector.pipeline import build_source, compute_kpis
-from connector.sources.hubspot import HubSpotAdapter
-from connector.sources.hubspot.config import DEFAULT_MAPPING
-from connector.sources.hubspot.mapping import load_mapping
 from connector.store import Store
 from crm_sandbox import Sandbox
 
@@ -45,12 +45,12 @@ def test_kpis_from_hubspot_equal_kpis_from_the_file_export(
         .execute("SELECT DISTINCT r.name, u.territory FROM users u JOIN teams r ON r.n = u.team_n")
         .fetchall()
     )
-    default = load_mapping(DEFAULT_MAPPING)
+    default = load_mapping(shipped_mapping("hubspot.yaml"))
     owners = default.owners.model_copy(update={"team_territories": dict(teams)})
     mapping = default.model_copy(update={"files": files, "owners": owners})
     hs_config = source_config(sandbox)
     with Store(tmp_path / "hs.duckdb") as hs_store:
-        HubSpotAdapter(hs_config, mapping, "UTC").pull(hs_store)
+        HubSpotSource(hs_config, mapping, "UTC").pull(hs_store)
         app = app_config(tmp_path / "hs.duckdb", [hs_config.model_dump(mode="json")])
         compute_kpis(app, hs_store)
         from_hubspot = _kpis(hs_store)

@@ -9,20 +9,20 @@ from typing import Any
 import pytest
 from hs_helpers import hubspot_surface, source_config
 
+from connector.crms.config import shipped_mapping
+from connector.crms.hubspot import HubSpotSource
+from connector.crms.hubspot.client import HubSpotClient
+from connector.crms.hubspot.mapping import load_mapping
 from connector.errors import AuthError, FatalError, SourceError
-from connector.sources.hubspot import HubSpotAdapter
-from connector.sources.hubspot.config import DEFAULT_MAPPING
-from connector.sources.hubspot.mapping import load_mapping
-from connector.sources.hubspot.transport import HubSpotTransport
 from connector.store import Store
 from crm_sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
-MAPPING = load_mapping(DEFAULT_MAPPING)
+MAPPING = load_mapping(shipped_mapping("hubspot.yaml"))
 
 
-def adapter(sb: Sandbox, **changes: Any) -> HubSpotAdapter:
-    return HubSpotAdapter(source_config(sb, **changes), MAPPING, "UTC")
+def adapter(sb: Sandbox, **changes: Any) -> HubSpotSource:
+    return HubSpotSource(source_config(sb, **changes), MAPPING, "UTC")
 
 
 def live(store: Store, table: str) -> int:
@@ -94,7 +94,7 @@ def test_incremental_pull_sees_creates_updates_and_archives(sandbox: Sandbox) ->
             },
         )
         gone_id = str(30 * 10**9 + gone_n)
-        with HubSpotTransport(source.config) as transport:
+        with HubSpotClient(source.config) as transport:
             transport.call("crm.objects.basic_api", "archive", "deals", gone_id, what="archive")
         sandbox.reset_stats()
         results = source.pull(store)
@@ -147,7 +147,7 @@ def test_every_pull_validates_the_mapping_first(sandbox: Sandbox) -> None:
     stream = mapping.streams[0]
     broken = stream.model_copy(update={"properties": {**stream.properties, "cost": "no_such_prop"}})
     mapping = mapping.model_copy(update={"streams": [broken, *mapping.streams[1:]]})
-    source = HubSpotAdapter(source_config(sandbox), mapping, "UTC")
+    source = HubSpotSource(source_config(sandbox), mapping, "UTC")
     problems = source.validate()
     assert len(problems) == 1
     assert "no_such_prop" in problems[0]

@@ -8,18 +8,18 @@ from pathlib import Path
 import pytest
 from hs_helpers import app_config, source_config
 
+from connector.crms.config import shipped_mapping
+from connector.crms.hubspot import HubSpotSource
+from connector.crms.hubspot.mapping import PushMapping, load_mapping
+from connector.crms.hubspot.setup import find_schema
+from connector.crms.hubspot.write import HubSpotWriter
 from connector.errors import FatalError
 from connector.pipeline import compute_kpis
-from connector.sources.hubspot import HubSpotAdapter
-from connector.sources.hubspot.config import DEFAULT_MAPPING
-from connector.sources.hubspot.mapping import PushMapping, load_mapping
 from connector.store import Store
-from connector.writers.hubspot import HubSpotWriter
-from connector.writers.hubspot.setup import find_schema
 from crm_sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
-MAPPING = load_mapping(DEFAULT_MAPPING)
+MAPPING = load_mapping(shipped_mapping("hubspot.yaml"))
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def pulled(sandbox: Sandbox, tmp_path: Path) -> Iterator[tuple[Sandbox, Store, H
     """A sandbox pulled into a store with KPIs computed, and a writer for it."""
     config = source_config(sandbox)
     store = Store(tmp_path / "store.duckdb")
-    HubSpotAdapter(config, MAPPING, "UTC").pull(store)
+    HubSpotSource(config, MAPPING, "UTC").pull(store)
     app = app_config(tmp_path / "store.duckdb", [config.model_dump(mode="json")])
     compute_kpis(app, store)
     try:
@@ -76,7 +76,7 @@ def test_owner_rows_are_assigned_to_the_rep(pulled: tuple[Sandbox, Store, HubSpo
     _sandbox, store, writer = pulled
     writer.setup()
     writer.push(store)
-    api = HubSpotAdapter(writer.config, MAPPING, "UTC").api
+    api = HubSpotSource(writer.config, MAPPING, "UTC").api
     schema = find_schema(api, "sales_kpi")
     assert schema is not None
     body = {

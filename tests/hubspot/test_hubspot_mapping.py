@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
+from connector.crms.config import shipped_mapping
+from connector.crms.hubspot.api import split_properties
+from connector.crms.hubspot.mapping import Stream, load_mapping
+from connector.crms.hubspot.records import StageMeta, build_rows, columns
 from connector.errors import ConfigError
-from connector.sources.hubspot.api import split_properties
-from connector.sources.hubspot.config import DEFAULT_MAPPING
-from connector.sources.hubspot.mapping import Stream, load_mapping
-from connector.sources.hubspot.rows import StageMeta, build_rows, columns
 
 PIPELINES: list[dict[str, Any]] = [
     {
@@ -42,7 +42,7 @@ PIPELINES: list[dict[str, Any]] = [
 
 
 def _deals_stream(**changes: Any) -> Stream:
-    mapping = load_mapping(DEFAULT_MAPPING)
+    mapping = load_mapping(shipped_mapping("hubspot.yaml"))
     stream = next(s for s in mapping.streams if s.entity == "opportunities")
     return stream.model_copy(update=changes)
 
@@ -52,7 +52,7 @@ def _deal(i: str, stage: str, **props: str) -> dict[str, Any]:
 
 
 def test_the_shipped_mapping_is_valid() -> None:
-    mapping = load_mapping(DEFAULT_MAPPING)
+    mapping = load_mapping(shipped_mapping("hubspot.yaml"))
     assert {s.entity for s in mapping.streams} >= {
         "opportunities",
         "leads",
@@ -141,7 +141,7 @@ def test_long_property_lists_are_split_under_the_url_budget() -> None:
 
 
 def test_costs_and_rates_come_from_mapping_rows_or_csv(tmp_path: Path) -> None:
-    from connector.sources.hubspot.extras import load_tables
+    from connector.crms.hubspot.extras import load_tables
     from connector.store import ParseOptions, Store
 
     rates = tmp_path / "rates.csv"

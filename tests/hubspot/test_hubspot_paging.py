@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
-from connector.errors import FatalError
-from connector.sources.hubspot.constants import SEARCH_PAGE_SIZE, SEARCH_RESULT_CAP
-from connector.sources.hubspot.paging import (
+from connector.crms.hubspot.constants import SEARCH_PAGE_SIZE, SEARCH_RESULT_CAP
+from connector.crms.hubspot.paging import (
     SearchCursor,
     list_pages,
     next_cursor,
     search_pages,
 )
+from connector.errors import FatalError
 
 PROP = "hs_lastmodifieddate"
 

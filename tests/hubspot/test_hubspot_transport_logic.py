@@ -7,8 +7,7 @@ import json
 import pytest
 import urllib3
 
-from connector.errors import AuthError, FatalError, LimitExceededError
-from connector.sources.hubspot.errors import (
+from connector.crms.hubspot.errors import (
     HubSpotApiError,
     TokenRefused,
     TransientError,
@@ -16,7 +15,8 @@ from connector.sources.hubspot.errors import (
     map_status,
     missing_scopes,
 )
-from connector.sources.hubspot.limiter import WindowLimiter
+from connector.crms.hubspot.limits import WindowLimiter
+from connector.errors import AuthError, FatalError, LimitExceededError
 
 
 class FakeClock:

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from connector.sources.hubspot.mapping import PushMapping
+from connector.crms.hubspot.desired import Change, build_desired, changes, remember
+from connector.crms.hubspot.fields import object_properties
+from connector.crms.hubspot.mapping import PushMapping
+from connector.crms.hubspot.send import Record, refused, send_all
 from connector.store import Store
-from connector.writers.hubspot.desired import Change, build_desired, changes, remember
-from connector.writers.hubspot.properties import object_properties
-from connector.writers.hubspot.send import Record, refused, send_all
 
 PUSH = PushMapping(kpis=["total_revenue", "nps"], company_properties={"nps": "crm_kpi_nps"})
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from connector.config import KpiSettings, Reporting, Target
 from connector.kpi.engine import ComputeResult, compute
 from connector.kpi.periods import Period, parse_period
 from connector.schema import ENTITY_BY_NAME
+from connector.settings import KpiSettings, Reporting, Target
 from connector.store import Store
 
 SOURCE = "test"

@@ -737,9 +737,9 @@ def test_territory_falls_back_from_deal_to_account_to_owner(org: Any) -> None:
 
 
 def test_scope_types_can_be_restricted(org: Any) -> None:
-    from connector.config import KpiSettings, Reporting
     from connector.kpi.engine import compute
     from connector.kpi.periods import parse_period
+    from connector.settings import KpiSettings, Reporting
 
     org.owner("o1", team="T1", territory="EU")
     org.deal(1, "2025-01-10", owner="o1")

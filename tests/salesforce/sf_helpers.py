@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from connector.config import KpiSettings, Reporting
+from connector.crms.salesforce.config import SalesforceConfig
+from connector.crms.salesforce.mapping import load_mapping
+from connector.crms.salesforce.read import SalesforceSource
+from connector.crms.salesforce.write import SalesforceWriter
 from connector.kpi.engine import compute
-from connector.sources.salesforce import load_mapping
-from connector.sources.salesforce.config import SalesforceSource as SalesforceConfig
-from connector.sources.salesforce.source import SalesforceSource
+from connector.settings import KpiSettings, Reporting
 from connector.store import Store
-from connector.writers.salesforce import SalesforceWriter
 from crm_sandbox import Sandbox
 
 REPORTING = Reporting(currency="USD", timezone="UTC")
@@ -41,12 +41,12 @@ def make_config(sb: Sandbox, **overrides: Any) -> SalesforceConfig:
 
 def make_source(sb: Sandbox, **overrides: Any) -> SalesforceSource:
     config = make_config(sb, **overrides)
-    return SalesforceSource("sf", config, load_mapping(config), "UTC")
+    return SalesforceSource("sf", config, load_mapping(config.mapping_path), "UTC")
 
 
 def make_writer(sb: Sandbox, **overrides: Any) -> SalesforceWriter:
     config = make_config(sb, **overrides)
-    return SalesforceWriter("sf", config, load_mapping(config).push)
+    return SalesforceWriter("sf", config, load_mapping(config.mapping_path).push)
 
 
 def compute_kpis(store: Store) -> None:

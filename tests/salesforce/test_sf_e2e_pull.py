@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sf_helpers import compute_kpis, make_source
 
+from connector.crms.files import FilesMapping, FilesSource
+from connector.crms.salesforce.mapping import SalesforceMapping
+from connector.crms.salesforce.read import SalesforceSource
 from connector.errors import SourceError
-from connector.sources.files import FilesMapping, FilesSource
-from connector.sources.salesforce.mapping import SalesforceMapping
-from connector.sources.salesforce.source import SalesforceSource
 from connector.store import Store
 from crm_sandbox import Sandbox
 
@@ -182,7 +182,7 @@ def test_mapping_errors_name_file_line_and_key(tmp_path: Path) -> None:
 
 
 def test_source_satisfies_the_protocol(sandbox: Sandbox) -> None:
-    from connector.sources.base import Source
+    from connector.crms.base import Source
 
     source: Source = make_source(sandbox)
     assert isinstance(source, SalesforceSource)

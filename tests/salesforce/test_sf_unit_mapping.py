@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from connector.crms.salesforce import soql
+from connector.crms.salesforce.desired import build_desired, changes, remember
+from connector.crms.salesforce.mapping import PushMapping, SalesforceMapping, Stream
+from connector.crms.salesforce.records import compile_reader
+from connector.crms.salesforce.state import StreamState, later
+from connector.crms.salesforce.validate import Resolved
 from connector.kpi.engine import RESULTS_DDL
-from connector.sources.salesforce import soql
-from connector.sources.salesforce.mapping import PushMapping, SalesforceMapping, Stream
-from connector.sources.salesforce.records import compile_reader
-from connector.sources.salesforce.sync import StreamState, later
-from connector.sources.salesforce.validate import Resolved
 from connector.store import Store
-from connector.writers.salesforce.rows import build_desired, changes, remember
 
 T0 = dt.datetime(2024, 5, 1, 12, 0, 0, 123000, tzinfo=dt.UTC)
 

@@ -15,11 +15,12 @@ import responses
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from connector.crms.config import HttpSettings as Http
+from connector.crms.salesforce.client import SalesforceClient
+from connector.crms.salesforce.config import SalesforceConfig
+from connector.crms.salesforce.http import SalesforceApiError, SalesforceSession
+from connector.crms.salesforce.limits import LimitGuard, parse_limit_info
 from connector.errors import AuthError, FatalError, LimitExceededError
-from connector.sources.salesforce.config import Http, SalesforceSource
-from connector.sources.salesforce.http import SalesforceApiError, SalesforceSession
-from connector.sources.salesforce.limits import LimitGuard, parse_limit_info
-from connector.sources.salesforce.transport import SalesforceTransport
 
 LOGIN = "https://login.example.com"
 INSTANCE = "https://na1.example.com"
@@ -30,9 +31,9 @@ SECRET = "refresh-secret-0123456789"
 
 
 @pytest.fixture
-def config(monkeypatch: pytest.MonkeyPatch) -> SalesforceSource:
+def config(monkeypatch: pytest.MonkeyPatch) -> SalesforceConfig:
     monkeypatch.setenv("SF_REFRESH", SECRET)
-    return SalesforceSource.model_validate({
+    return SalesforceConfig.model_validate({
         "name": "sf", "type": "salesforce", "login_url": LOGIN,
         "auth": {"method": "refresh_token", "client_id": "cid", "refresh_token": "${SF_REFRESH}"},
         "http": {"initial_backoff_seconds": 0.001, "max_backoff_seconds": 1, "max_attempts": 3},
@@ -61,54 +62,54 @@ def page(records: list[dict[str, Any]], next_url: str | None = None) -> dict[str
     return answer
 
 
-def test_pages_follow_next_records_url(config: SalesforceSource, rsps: Any) -> None:
+def test_pages_follow_next_records_url(config: SalesforceConfig, rsps: Any) -> None:
     more = "/services/data/v62.0/query/01gXX-2000"
     rsps.add(responses.GET, QUERY_URL, json=page([{"Id": "1"}], more))
     rsps.add(responses.GET, INSTANCE + more, json=page([{"Id": "2"}]))
-    with SalesforceTransport(config) as transport:
+    with SalesforceClient(config) as transport:
         got = [r["Id"] for p in transport.pages("SELECT Id FROM Lead") for r in p]
     assert got == ["1", "2"]
     assert rsps.calls[1].request.headers["Authorization"] == "Bearer access-token-0001"
     assert "timeout" in str(rsps.calls[1].request.req_kwargs)
 
 
-def test_a_paginator_loop_is_detected(config: SalesforceSource, rsps: Any) -> None:
+def test_a_paginator_loop_is_detected(config: SalesforceConfig, rsps: Any) -> None:
     more = "/services/data/v62.0/query/01gXX-2000"
     rsps.add(responses.GET, QUERY_URL, json=page([{"Id": "1"}], more))
     rsps.add(responses.GET, INSTANCE + more, json=page([{"Id": "2"}], more))
-    with SalesforceTransport(config) as transport, pytest.raises(FatalError, match="loops"):
+    with SalesforceClient(config) as transport, pytest.raises(FatalError, match="loops"):
         list(transport.pages("SELECT Id FROM Lead"))
 
 
-def test_429_is_retried_after_the_retry_after_delay(config: SalesforceSource, rsps: Any) -> None:
+def test_429_is_retried_after_the_retry_after_delay(config: SalesforceConfig, rsps: Any) -> None:
     limited = sf_error("REQUEST_LIMIT_EXCEEDED")
     rsps.add(responses.GET, QUERY_URL, status=429, json=limited, headers={"Retry-After": "0.2"})
     rsps.add(responses.GET, QUERY_URL, json=page([{"Id": "1"}]))
     started = time.monotonic()
-    with SalesforceTransport(config) as transport:
+    with SalesforceClient(config) as transport:
         assert transport.count("SELECT COUNT() FROM Lead") == 5
         assert transport.api_calls == 2
     assert time.monotonic() - started >= 0.2
 
 
-def test_server_errors_stop_after_the_attempts(config: SalesforceSource, rsps: Any) -> None:
+def test_server_errors_stop_after_the_attempts(config: SalesforceConfig, rsps: Any) -> None:
     for _ in range(3):
         rsps.add(responses.GET, QUERY_URL, status=503, json=sf_error("SERVER_UNAVAILABLE"))
-    with SalesforceTransport(config) as transport:
+    with SalesforceClient(config) as transport:
         with pytest.raises(FatalError, match="kept failing after 3 attempts"):
             transport.count("SELECT COUNT() FROM Lead")
         assert transport.api_calls == 3
 
 
-def test_dropped_connections_and_timeouts_are_retried(config: SalesforceSource, rsps: Any) -> None:
+def test_dropped_connections_and_timeouts_are_retried(config: SalesforceConfig, rsps: Any) -> None:
     rsps.add(responses.GET, QUERY_URL, body=requests.ConnectionError("reset by peer"))
     rsps.add(responses.GET, QUERY_URL, body=requests.ReadTimeout("slow"))
     rsps.add(responses.GET, QUERY_URL, json=page([]))
-    with SalesforceTransport(config) as transport:
+    with SalesforceClient(config) as transport:
         assert transport.count("SELECT COUNT() FROM Lead") == 5
 
 
-def test_an_expired_session_is_renewed_once(config: SalesforceSource, rsps: Any) -> None:
+def test_an_expired_session_is_renewed_once(config: SalesforceConfig, rsps: Any) -> None:
     rsps.add(responses.GET, QUERY_URL, status=401, json=sf_error("INVALID_SESSION_ID"))
     rsps.add(
         responses.POST,
@@ -116,17 +117,17 @@ def test_an_expired_session_is_renewed_once(config: SalesforceSource, rsps: Any)
         json={"access_token": "access-token-0002", "instance_url": INSTANCE},
     )
     rsps.add(responses.GET, QUERY_URL, json=page([]))
-    with SalesforceTransport(config) as transport:
+    with SalesforceClient(config) as transport:
         transport.count("SELECT COUNT() FROM Lead")
     assert rsps.calls[-1].request.headers["Authorization"] == "Bearer access-token-0002"
 
 
 def test_a_session_refused_after_renewal_is_an_auth_error(
-    config: SalesforceSource, rsps: Any
+    config: SalesforceConfig, rsps: Any
 ) -> None:
     rsps.add(responses.GET, QUERY_URL, status=401, json=sf_error("INVALID_SESSION_ID"))
     rsps.add(responses.GET, QUERY_URL, status=401, json=sf_error("INVALID_SESSION_ID"))
-    with SalesforceTransport(config) as transport, pytest.raises(AuthError):
+    with SalesforceClient(config) as transport, pytest.raises(AuthError):
         transport.count("SELECT COUNT() FROM Lead")
 
 
@@ -140,17 +141,17 @@ def test_a_session_refused_after_renewal_is_an_auth_error(
     ],
 )
 def test_errors_map_onto_the_hierarchy(
-    config: SalesforceSource, rsps: Any, status: int, code: str, error: type[Exception]
+    config: SalesforceConfig, rsps: Any, status: int, code: str, error: type[Exception]
 ) -> None:
     rsps.add(responses.GET, QUERY_URL, status=status, json=sf_error(code, "said Salesforce"))
-    with SalesforceTransport(config) as transport, pytest.raises(error, match="said Salesforce"):
+    with SalesforceClient(config) as transport, pytest.raises(error, match="said Salesforce"):
         transport.count("SELECT COUNT() FROM Lead")
     assert len(rsps.calls) == 2  # login + the one refused call: refusals are not retried
 
 
-def test_refused_login_is_an_auth_error_without_the_secret(config: SalesforceSource) -> None:
+def test_refused_login_is_an_auth_error_without_the_secret(config: SalesforceConfig) -> None:
     body = {"error": "invalid_grant", "error_description": f"bad token {SECRET}"}
-    with responses.RequestsMock() as rsps, SalesforceTransport(config) as transport:
+    with responses.RequestsMock() as rsps, SalesforceClient(config) as transport:
         rsps.add(responses.POST, TOKEN_URL, status=400, json=body)
         with pytest.raises(AuthError) as err:
             transport.limits()
@@ -161,12 +162,12 @@ def test_refused_login_is_an_auth_error_without_the_secret(config: SalesforceSou
 
 
 def test_budget_stops_the_run_before_the_call_that_would_overspend(
-    config: SalesforceSource, rsps: Any
+    config: SalesforceConfig, rsps: Any
 ) -> None:
     usage = {"Sforce-Limit-Info": "api-usage=990/1000"}
     rsps.add(responses.GET, LIMITS_URL, json={}, headers=usage)
     rsps.add(responses.GET, QUERY_URL, json=page([]), headers=usage)
-    with SalesforceTransport(config) as transport:
+    with SalesforceClient(config) as transport:
         transport.limits()  # budget: half of the 10 calls left
         with pytest.raises(LimitExceededError, match="needs about 9"):
             transport.guard.ensure(9, "the pull")
@@ -197,13 +198,13 @@ def test_jwt_bearer_assertion(tmp_path: Path) -> None:
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     (tmp_path / "key.pem").write_bytes(pem)
-    config = SalesforceSource.model_validate({
+    config = SalesforceConfig.model_validate({
         "name": "sf", "type": "salesforce", "login_url": "sandbox",
         "auth": {"method": "jwt", "consumer_key": "ck", "username": "u@x",
                  "private_key_file": str(tmp_path / "key.pem")},
     })  # fmt: skip
     token_url = "https://test.salesforce.com/services/oauth2/token"
-    with responses.RequestsMock() as rsps, SalesforceTransport(config) as transport:
+    with responses.RequestsMock() as rsps, SalesforceClient(config) as transport:
         rsps.add(
             responses.POST,
             token_url,

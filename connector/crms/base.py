@@ -1,0 +1,59 @@
+"""What a CRM is to the connector: a source that pulls into the store, maybe a writer
+that puts KPIs back, and the `Crm` entry that registers both with their config model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
+
+from connector.crms.config import SourceConfig
+from connector.crms.push import PushResult
+from connector.settings import Reporting
+from connector.store import IngestResult, Store
+
+Progress = Callable[[str], None]
+C = TypeVar("C", bound=SourceConfig)
+
+
+class Source(Protocol):
+    """A configured source. `pull` loads its records; `validate` lists mapping problems."""
+
+    name: str
+
+    def pull(self, store: Store, progress: Progress | None = None) -> list[IngestResult]:
+        """Pull into the store (full or incremental, as the source decides)."""
+        ...
+
+    def validate(self) -> list[str]:
+        """Every problem of the mapping against the live CRM (empty when none)."""
+        ...
+
+
+class Writer(Protocol):
+    """A configured CRM writer."""
+
+    name: str
+
+    def setup(self) -> list[str]:
+        """Create (idempotently) what the writer writes into; the actions taken."""
+        ...
+
+    def push(self, store: Store, *, dry_run: bool = False) -> PushResult:
+        """Write the KPI values that changed since the last successful push."""
+        ...
+
+
+@dataclass(frozen=True)
+class Crm(Generic[C]):
+    """One kind of source, as registered in `connector.crms.registry`.
+
+    `config` validates its entry of config.yaml, `read` builds its source, `write` its
+    writer (None when KPIs cannot be written back), and `example` is the commented
+    `sources:` entry that `crm-kpi init --crm <type>` writes.
+    """
+
+    config: type[C]
+    read: Callable[[C, Reporting], Source]
+    write: Callable[[C], Writer] | None
+    example: str

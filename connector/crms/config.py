@@ -1,0 +1,87 @@
+"""What every source's entry in config.yaml has: the bases the CRM folders extend.
+
+`SourceConfig` is any source (a name and a type); `CrmConfig` is a CRM reached over
+HTTPS, with the sections every such CRM has: `http` (timeouts and retries), `push`
+(writing KPIs back), a CA file and a mapping file. A CRM folder's `config.py` narrows
+`type` to a Literal and adds its own `auth`, `limits` and `pull` sections.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, ClassVar
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, Field
+
+from connector.settings import SourceName
+from connector.yamlfile import ConfigModel, ExistingFile
+
+MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "mappings"
+
+
+def shipped_mapping(name: str) -> Path:
+    """The default mapping file `name` shipped with the connector."""
+    return MAPPINGS_DIR / name
+
+
+def https_url(value: str) -> str:
+    """An https:// URL without query or fragment, without its trailing slash."""
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError("must be an https:// URL without query or fragment")
+    return value.rstrip("/")
+
+
+HttpsUrl = Annotated[str, AfterValidator(https_url)]
+
+
+class SourceConfig(ConfigModel):
+    """Fields every source has; subclasses narrow `type` to a Literal and add settings."""
+
+    # The mapping file shipped for this kind of source (`crm-kpi init` copies it).
+    default_mapping: ClassVar[str]
+
+    name: SourceName
+    type: str
+
+    @property
+    def pushes(self) -> bool:
+        """Whether KPIs are written back into this source (never, unless it says so)."""
+        return False
+
+
+class HttpSettings(ConfigModel):
+    """Timeouts and the retry policy of a transport (429, 5xx, timeouts, dropped
+    connections): the `http:` section of a CRM source."""
+
+    timeout_seconds: float = Field(default=60.0, gt=0)
+    max_attempts: int = Field(default=6, ge=1, le=20)
+    initial_backoff_seconds: float = Field(default=1.0, gt=0)
+    max_backoff_seconds: float = Field(default=60.0, gt=0)
+
+
+class PushSettings(ConfigModel):
+    """Writer settings: on/off and what counts as a changed value."""
+
+    enabled: bool = False
+    change_tolerance: float = Field(default=1e-9, ge=0)
+
+
+class CrmConfig(SourceConfig):
+    """A CRM reached over HTTPS; without `mapping:` it reads its shipped mapping."""
+
+    ca_file: ExistingFile | None = None
+    mapping: ExistingFile | None = None
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    push: PushSettings = Field(default_factory=PushSettings)
+
+    @property
+    def pushes(self) -> bool:
+        """KPIs are written back only when `push.enabled` says so."""
+        return self.push.enabled
+
+    @property
+    def mapping_path(self) -> Path:
+        """The mapping file in use (the shipped default unless one is named)."""
+        return self.mapping or shipped_mapping(self.default_mapping)

@@ -1,0 +1,67 @@
+"""The files mapping (`mappings/files.yaml`): CSV headers and values → normalized fields."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from connector.schema import ENTITY_BY_NAME, EntityName
+
+
+class FileEntityMapping(BaseModel):
+    """How one CSV file fills one normalized entity."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: str | None = Field(default=None, description="file name, default <entity>.csv")
+    columns: dict[str, str] = Field(
+        default_factory=dict, description="normalized field: CSV header"
+    )
+    values: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="normalized field: {CRM value: normalized value}"
+    )
+    exclude: dict[str, list[str]] = Field(
+        default_factory=dict, description="CSV header: values whose rows are left out"
+    )
+    date_format: str | None = None
+    timestamp_format: str | None = None
+
+    @field_validator("file")
+    @classmethod
+    def _plain_file_name(cls, value: str | None) -> str | None:
+        if value is not None and ("/" in value or "\\" in value or value.startswith(".")):
+            raise ValueError("must be a plain file name inside the export folder")
+        return value
+
+
+class FilesMapping(BaseModel):
+    """The whole files mapping: CSV dialect and one entry per entity that needs one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    delimiter: str = Field(default=",", min_length=1, max_length=1)
+    encoding: Literal["utf-8", "latin-1"] = "utf-8"
+    date_format: str | None = None
+    timestamp_format: str | None = None
+    entities: dict[EntityName, FileEntityMapping] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _fields_exist(self) -> FilesMapping:
+        problems = []
+        for name, entry in self.entities.items():
+            known = set(ENTITY_BY_NAME[name].data_fields)
+            for key in (*entry.columns, *entry.values):
+                if key not in known:
+                    problems.append(
+                        f"entities.{name}: {key!r} is not a field of {name} "
+                        f"(fields: {', '.join(sorted(known))})"
+                    )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def for_entity(self, name: str) -> FileEntityMapping:
+        """The mapping of one entity (identity mapping when the file declares none)."""
+        entry = self.entities.get(name)  # type: ignore[call-overload]
+        return entry if isinstance(entry, FileEntityMapping) else FileEntityMapping()

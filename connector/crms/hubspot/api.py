@@ -1,0 +1,120 @@
+"""The HubSpot calls the connector makes, each one line over the transport.
+
+Every method answers parsed JSON; limiter, retries and error mapping happen below, in
+the transport. Long property lists never go into a URL: past `max_url_chars` the list
+call carries the first properties and one batch read (POST body) fetches the rest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from connector.crms.hubspot.client import Answer, HubSpotClient
+from connector.crms.hubspot.constants import (
+    ASSOCIATION_BATCH_SIZE,
+    LIST_PAGE_SIZE,
+    OBJECT_ID_PROPERTY,
+)
+
+Json = dict[str, Any]
+# Room for scheme, host, path and the other query parameters of a list call.
+_URL_BASE_CHARS = 200
+
+
+def split_properties(properties: list[str], max_url_chars: int) -> tuple[list[str], list[str]]:
+    """(properties for the list URL, the rest for a batch read), the URL under the budget."""
+    head: list[str] = []
+    used = _URL_BASE_CHARS
+    for name in sorted(properties, key=lambda p: p != OBJECT_ID_PROPERTY):
+        cost = len("&properties=") + len(quote(name, safe=""))
+        if used + cost > max_url_chars and head:
+            break
+        head.append(name)
+        used += cost
+    chosen = set(head)
+    rest = [p for p in properties if p not in chosen]
+    return head, rest
+
+
+class HubSpotApi:
+    """Typed, named calls over one transport."""
+
+    def __init__(self, transport: HubSpotClient, max_url_chars: int) -> None:
+        self.transport = transport
+        self.max_url_chars = max_url_chars
+
+    def list_page(
+        self, obj: str, properties: list[str], after: str | None, *, archived: bool = False
+    ) -> Json:
+        """One page (100) of the list API, with every property (batch read past the URL)."""
+        head, rest = split_properties(properties, self.max_url_chars)
+        kwargs: Json = {"limit": LIST_PAGE_SIZE, "properties": head, "archived": archived}
+        if after is not None:
+            kwargs["after"] = after
+        page = self.transport.call(
+            "crm.objects.basic_api", "get_page", obj, what=f"list {obj}", **kwargs
+        ).body
+        if rest and page.get("results"):
+            self._merge(obj, page["results"], rest)
+        return page
+
+    def _merge(self, obj: str, results: list[Json], properties: list[str]) -> None:
+        body = {"properties": properties, "inputs": [{"id": r["id"]} for r in results]}
+        answer = self.transport.call(
+            "crm.objects.batch_api", "read", obj, body, what=f"read {obj} properties"
+        ).body
+        extra = {str(r["id"]): r.get("properties") or {} for r in answer.get("results") or []}
+        for record in results:
+            record.setdefault("properties", {}).update(extra.get(str(record["id"]), {}))
+
+    def search(self, obj: str, body: Json) -> Json:
+        """One page of the search API (POST; `after` in the body)."""
+        return self.transport.call(
+            "crm.objects.search_api", "do_search", obj, body, what=f"search {obj}", search=True
+        ).body
+
+    def associations(self, obj: str, to: str, ids: list[str]) -> dict[str, list[str]]:
+        """Associated `to` ids of each record, by v4 batch reads (1,000 ids a call)."""
+        found: dict[str, list[str]] = {}
+        for start in range(0, len(ids), ASSOCIATION_BATCH_SIZE):
+            inputs = [{"id": i} for i in ids[start : start + ASSOCIATION_BATCH_SIZE]]
+            answer = self.transport.call(
+                "crm.associations.v4.batch_api",
+                "get_page",
+                obj,
+                to,
+                {"inputs": inputs},
+                what=f"read {obj} → {to} associations",
+            )
+            for result in answer.body.get("results") or []:
+                targets = [str(t["toObjectId"]) for t in result.get("to") or []]
+                found[str(result["from"]["id"])] = targets
+        return found
+
+    def properties(self, obj: str) -> list[Json]:
+        """Every property definition of an object type."""
+        answer = self.transport.call(
+            "crm.properties.core_api", "get_all", obj, what=f"read {obj} properties"
+        )
+        return list(answer.body.get("results") or [])
+
+    def pipelines(self, obj: str = "deals") -> list[Json]:
+        """Pipelines and their stages, with stage metadata (isClosed, probability)."""
+        answer = self.transport.call(
+            "crm.pipelines.pipelines_api", "get_all", obj, what=f"read {obj} pipelines"
+        )
+        return list(answer.body.get("results") or [])
+
+    def owners_page(self, after: str | None, *, archived: bool) -> Json:
+        """One page of owners (100), active or archived (deactivated users)."""
+        kwargs: Json = {"limit": LIST_PAGE_SIZE, "archived": archived}
+        if after is not None:
+            kwargs["after"] = after
+        return self.transport.call(
+            "crm.owners.owners_api", "get_page", what="list owners", **kwargs
+        ).body
+
+    def call(self, path: str, method: str, *args: Any, what: str, **kwargs: Any) -> Answer:
+        """Any other call (the writer's), through the same transport."""
+        return self.transport.call(path, method, *args, what=what, **kwargs)

@@ -1,0 +1,181 @@
+"""Paginators: list pages by `after`, and search past the 10,000-result cap without loops.
+
+Search serves at most 10,000 results per query (past them it answers 400, or simply
+stops offering a next page while `total` says more match). Sorted by the cursor
+property, a capped query has served everything before its last timestamp T. Restarting
+at `>= T` would loop forever when more than 10,000 records share T (HubSpot's bulk
+updates stamp thousands alike), so the paginator pins T and walks it by `hs_object_id`
+(`= T`, `id >` the last one, sorted by id), restarting by id at each cap, then moves on
+at `> T`. Every restart must move the cursor forward, or the paginator stops with an
+error instead of looping.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from connector.crms.hubspot.constants import (
+    OBJECT_ID_PROPERTY,
+    SEARCH_PAGE_SIZE,
+    SEARCH_RESULT_CAP,
+)
+from connector.errors import FatalError
+
+Json = dict[str, Any]
+FetchPage = Callable[[str | None], Json]
+Search = Callable[[Json], Json]
+
+
+def list_pages(fetch: FetchPage, after: str | None = None) -> Iterator[tuple[Json, str | None]]:
+    """(page, next `after`) for every page of a list API; stops on a repeated cursor."""
+    seen: set[str] = set()
+    while True:
+        page = fetch(after)
+        next_after = _next_after(page)
+        yield page, next_after
+        if next_after is None:
+            return
+        if next_after in seen or next_after == after:
+            raise FatalError(f"HubSpot list paginator loops: after={next_after} served twice")
+        seen.add(next_after)
+        after = next_after
+
+
+def _next_after(page: Json) -> str | None:
+    after = ((page.get("paging") or {}).get("next") or {}).get("after")
+    return None if after in (None, "") else str(after)
+
+
+@dataclass(frozen=True)
+class SearchCursor:
+    """Where an incremental search stands.
+
+    Timestamp mode (`pinned` False): records with cursor property `>= ts` (`> ts` when
+    not `inclusive`), sorted by it. Pinned mode: records with cursor property `== ts` and
+    `hs_object_id > after_id`, sorted by id.
+    """
+
+    ts: int
+    inclusive: bool = True
+    pinned: bool = False
+    after_id: int = 0
+
+    def order(self) -> tuple[int, int, int, int]:
+        """A total order in which every legal step of the paginator increases."""
+        if self.pinned:
+            return (self.ts, 1, self.after_id, 0)
+        return (self.ts, 0 if self.inclusive else 2, 0, 0)
+
+    def as_state(self) -> Json:
+        return {
+            "ts": self.ts,
+            "inclusive": self.inclusive,
+            "pinned": self.pinned,
+            "after_id": self.after_id,
+        }
+
+    @classmethod
+    def from_state(cls, state: Json) -> SearchCursor:
+        return cls(
+            int(state["ts"]),
+            bool(state.get("inclusive", True)),
+            bool(state.get("pinned", False)),
+            int(state.get("after_id", 0)),
+        )
+
+
+def search_body(cursor: SearchCursor, prop: str, properties: list[str], after: str | None) -> Json:
+    """The search request for one page at `cursor` (cursor property `prop`)."""
+    if cursor.pinned:
+        filters = [
+            {"propertyName": prop, "operator": "EQ", "value": str(cursor.ts)},
+            {"propertyName": OBJECT_ID_PROPERTY, "operator": "GT", "value": str(cursor.after_id)},
+        ]
+        sort = OBJECT_ID_PROPERTY
+    else:
+        operator = "GTE" if cursor.inclusive else "GT"
+        filters = [{"propertyName": prop, "operator": operator, "value": str(cursor.ts)}]
+        sort = prop
+    body: Json = {
+        "filterGroups": [{"filters": filters}],
+        "sorts": [{"propertyName": sort, "direction": "ASCENDING"}],
+        "properties": properties,
+        "limit": SEARCH_PAGE_SIZE,
+    }
+    if after is not None:
+        body["after"] = after
+    return body
+
+
+def next_cursor(
+    cursor: SearchCursor, last_ts: int, last_id: int, exhausted: bool
+) -> SearchCursor | None:
+    """The cursor after one query ended (`exhausted`: no more pages; else capped).
+
+    None when the search is complete.
+    """
+    if exhausted:
+        if cursor.pinned:  # this timestamp is done: continue strictly after it
+            return SearchCursor(cursor.ts, inclusive=False)
+        return None
+    if cursor.pinned:
+        new = SearchCursor(cursor.ts, pinned=True, after_id=last_id)
+    else:  # everything before the last timestamp was served: walk that one by id
+        new = SearchCursor(last_ts, pinned=True, after_id=0)
+    if new.order() <= cursor.order():
+        raise FatalError(f"HubSpot search cannot move past {cursor.as_state()}: refusing to loop")
+    return new
+
+
+def record_position(record: Json, prop: str) -> tuple[int, int]:
+    """(cursor timestamp in ms, object id) of a search result."""
+    props = record.get("properties") or {}
+    return parse_ms(props.get(prop) or record.get("updatedAt")), int(record["id"])
+
+
+def parse_ms(value: Any) -> int:
+    """Epoch milliseconds from HubSpot's ISO-8601 text or a millisecond number."""
+    text = str(value)
+    if text.isdigit():
+        return int(text)
+    stamp = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=dt.UTC)
+    return int(stamp.timestamp() * 1000)
+
+
+def search_pages(
+    search: Search, prop: str, properties: list[str], cursor: SearchCursor
+) -> Iterator[tuple[list[Json], SearchCursor]]:
+    """(results, cursor to resume after them) for every page of an incremental search."""
+    query: SearchCursor | None = cursor
+    while query is not None:
+        after: str | None = None
+        served = 0
+        last = (query.ts, query.after_id)
+        while True:
+            page = search(search_body(query, prop, properties, after))
+            results = list(page.get("results") or [])
+            served += len(results)
+            if results:
+                last = record_position(results[-1], prop)
+            after = _next_after(page)
+            if after is None or served + SEARCH_PAGE_SIZE > SEARCH_RESULT_CAP:
+                exhausted = after is None and served >= int(page.get("total") or 0)
+                following = next_cursor(query, last[0], last[1], exhausted=exhausted)
+                yield results, following or resume_at(query, last)
+                query = following
+                break
+            yield results, resume_at(query, last)
+
+
+def resume_at(query: SearchCursor, last: tuple[int, int]) -> SearchCursor:
+    """A safe place to resume after the last record served by `query` (a checkpoint)."""
+    if query.pinned:
+        return SearchCursor(query.ts, pinned=True, after_id=last[1])
+    if last[0] > query.ts:
+        return SearchCursor(last[0], inclusive=True)
+    return query

@@ -1,0 +1,99 @@
+"""Sending changes: batches of at most 100 records, 207 answers, one retry of refusals.
+
+A batch answer names refused records in `errors[].context.ids` (record keys, or input
+positions); those are retried once, alone in their own batch, and then reported with
+record, property and HubSpot's message. A 2xx answer with neither results nor errors
+proves nothing was written: every record of that batch is a failure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from connector.crms.hubspot.constants import BATCH_SIZE
+from connector.crms.hubspot.desired import Change
+from connector.crms.push import RecordFailure
+
+Json = dict[str, Any]
+SendBatch = Callable[[list[Json]], Json]
+# HubSpot names the property as `"name":"x"` (validation lists) or `property 'x'`.
+_PROPERTY_PATTERNS = (
+    re.compile(r'"name"\s*:\s*"([a-z0-9_]+)"'),
+    re.compile(r"[Pp]roperty ['\"]([a-z0-9_]+)['\"]"),
+)
+
+
+@dataclass
+class Outcome:
+    """Records written (with their changes) and records refused after the retry."""
+
+    written: list[Change] = field(default_factory=list)
+    records: int = 0
+    failed: list[RecordFailure] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One record to write: its key, the API input, and the changes it carries."""
+
+    key: str
+    payload: Json
+    changes: list[Change]
+
+
+def refused(answer: Json, records: list[Record]) -> dict[str, str]:
+    """Record key → HubSpot's message, for every record a batch answer refused."""
+    if not answer.get("results") and not answer.get("errors"):
+        message = "HubSpot answered 2xx with neither results nor errors: nothing was written"
+        return {r.key: message for r in records}
+    keys = {r.key for r in records}
+    out: dict[str, str] = {}
+    for error in answer.get("errors") or []:
+        message = str(error.get("message") or error.get("category") or "refused")
+        ids = [str(i) for i in (error.get("context") or {}).get("ids") or []]
+        named = [_key_of(i, records, keys) for i in ids]
+        for key in [k for k in named if k is not None] or [r.key for r in records]:
+            out.setdefault(key, message)
+    return out
+
+
+def _key_of(ident: str, records: list[Record], keys: set[str]) -> str | None:
+    if ident in keys:
+        return ident
+    if ident.isdigit() and int(ident) < len(records):
+        return records[int(ident)].key  # an input position
+    return None
+
+
+def send_all(records: list[Record], send: SendBatch) -> Outcome:
+    """Send in batches of 100; retry refused records once; report what still fails."""
+    outcome = Outcome()
+    retry: list[tuple[Record, str]] = []
+    for start in range(0, len(records), BATCH_SIZE):
+        retry += _send_batch(records[start : start + BATCH_SIZE], send, outcome)
+    again = [record for record, _ in retry]
+    for start in range(0, len(again), BATCH_SIZE):
+        for record, message in _send_batch(again[start : start + BATCH_SIZE], send, outcome):
+            outcome.failed.append(_failure(record, message))
+    return outcome
+
+
+def _send_batch(batch: list[Record], send: SendBatch, outcome: Outcome) -> list[tuple[Record, str]]:
+    answer = send([r.payload for r in batch])
+    bad = refused(answer, batch)
+    for record in batch:
+        if record.key not in bad:
+            outcome.written += record.changes
+            outcome.records += 1
+    return [(r, bad[r.key]) for r in batch if r.key in bad]
+
+
+def _failure(record: Record, message: str) -> RecordFailure:
+    found = [m.group(1) for p in _PROPERTY_PATTERNS if (m := p.search(message))]
+    prop = found[0] if found else None
+    if prop is None and len(record.changes) == 1:
+        prop = record.changes[0].prop
+    return RecordFailure(record=record.key, field=prop, message=message)

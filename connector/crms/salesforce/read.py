@@ -1,0 +1,84 @@
+"""The Salesforce source: validate the mapping against the org, then pull every stream."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from connector.crms.base import Progress
+from connector.crms.salesforce.client import SalesforceClient
+from connector.crms.salesforce.config import SalesforceConfig
+from connector.crms.salesforce.deletes import reconcile
+from connector.crms.salesforce.mapping import SalesforceMapping
+from connector.crms.salesforce.streams import LIVE_IDS, StreamPuller
+from connector.crms.salesforce.validate import Describer, Resolved, resolve_mapping
+from connector.errors import SourceError
+from connector.store import IngestResult, Store
+
+_DERIVE_LEAD_SQL = """
+UPDATE opportunities o SET lead_id = (
+  SELECT min(l.id) FROM leads l
+  WHERE l.source = o.source AND NOT l.is_deleted AND l.converted_opportunity_id = o.id)
+WHERE o.source = ?"""
+
+
+@dataclass
+class SalesforceSource:
+    """One configured Salesforce org (the `Source` protocol)."""
+
+    name: str
+    config: SalesforceConfig
+    mapping: SalesforceMapping
+    timezone: str
+    api_calls: int = 0  # calls made by the last pull (validate's included)
+
+    def transport(self) -> SalesforceClient:
+        """A new connection to the org (close it after use)."""
+        return SalesforceClient(self.config)
+
+    def validate(self) -> list[str]:
+        """Every mapped sObject and field the org lacks or hides, each with a hint."""
+        with self.transport() as transport:
+            return resolve_mapping(self.mapping, Describer(transport)).problems
+
+    def pull(self, store: Store, progress: Progress | None = None) -> list[IngestResult]:
+        """Validate, then pull every stream (full or incremental), then reconcile deletes."""
+        with self.transport() as transport:
+            transport.limits()  # the first answer fixes this run's API budget
+            resolved = self._resolved(transport)
+            puller = StreamPuller(
+                source=self.name,
+                transport=transport,
+                store=store,
+                mapping=self.mapping,
+                resolved=resolved,
+                settings=self.config.pull,
+                timezone=self.timezone,
+                progress=progress,
+            )
+            store.con.execute(f"DROP TABLE IF EXISTS {LIVE_IDS}")
+            plans = [puller.plan(stream) for stream in self.mapping.streams]
+            estimate = sum(plan.estimated_calls for plan in plans)
+            transport.guard.ensure(estimate, f"the pull of {self.name}")
+            results = [puller.run(plan) for plan in plans]
+            results += reconcile(puller, list(self.mapping.streams))
+            self._derive_lead_ids(store)
+            self.api_calls = transport.api_calls
+            if progress is not None:
+                progress(f"{self.name}: {transport.api_calls} Salesforce API calls")
+        return results
+
+    def _resolved(self, transport: SalesforceClient) -> Resolved:
+        resolved = resolve_mapping(self.mapping, Describer(transport))
+        if resolved.problems:
+            raise SourceError(
+                f"source {self.name}: the mapping does not fit the org:\n  "
+                + "\n  ".join(resolved.problems)
+            )
+        return resolved
+
+    def _derive_lead_ids(self, store: Store) -> None:
+        maps_lead = any(
+            s.entity == "opportunities" and "lead_id" in s.fields for s in self.mapping.streams
+        )
+        if self.mapping.opportunity_lead_from_conversion and not maps_lead:
+            store.con.execute(_DERIVE_LEAD_SQL, [self.name]).fetchall()

@@ -1,0 +1,208 @@
+"""Pulling one stream: plan (full or incremental, REST or Bulk), read, stage, checkpoint."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from connector.crms.base import Progress
+from connector.crms.salesforce import soql
+from connector.crms.salesforce.client import SalesforceClient
+from connector.crms.salesforce.config import Pull
+from connector.crms.salesforce.mapping import SalesforceMapping, Stream
+from connector.crms.salesforce.records import StreamReader, compile_reader
+from connector.crms.salesforce.state import StreamState, later, utc_now_iso
+from connector.crms.salesforce.validate import Resolved
+from connector.errors import CrmKpiError
+from connector.schema import ENTITY_BY_NAME
+from connector.store import (
+    IngestResult,
+    ParseOptions,
+    Store,
+    ValueMap,
+    ingest,
+    mark_deleted,
+    stage_rows,
+)
+
+REST_PAGE = 2_000
+BULK_PAGE = 50_000
+BULK_FIXED_CALLS = 3  # create job, poll, first results page
+LIVE_IDS = "_sf_live_ids"
+
+
+def stage(store: Store, table: str, columns: list[str], rows: list[list[Any]]) -> None:
+    """`stage_rows`, after finishing any result a `fetchone` left open (DuckDB refuses
+    to register Arrow data while a result is pending)."""
+    store.con.complete()
+    stage_rows(store, table, columns, rows)
+
+
+@dataclass
+class Plan:
+    """How one stream is pulled in this run."""
+
+    stream: Stream
+    key: str
+    state: StreamState
+    since: dt.datetime | None
+    full: bool
+    count: int
+    bulk: bool
+    query: str
+
+    @property
+    def include_deleted(self) -> bool:
+        return self.stream.soft_deletes and not self.full
+
+    @property
+    def estimated_calls(self) -> int:
+        if self.bulk:
+            return BULK_FIXED_CALLS + math.ceil(self.count / BULK_PAGE)
+        return max(1, math.ceil(self.count / REST_PAGE))
+
+
+@dataclass
+class StreamPuller:
+    """Pulls the streams of one source with one transport into one store."""
+
+    source: str
+    transport: SalesforceClient
+    store: Store
+    mapping: SalesforceMapping
+    resolved: Resolved
+    settings: Pull
+    timezone: str
+    progress: Progress | None = None
+    full_ids: set[str] = field(default_factory=set)  # objects pulled whole from the start
+
+    def plan(self, stream: Stream) -> Plan:
+        """Decide full/incremental and REST/Bulk (by COUNT()) for one stream."""
+        key = f"{stream.entity}:{stream.object}"
+        state = StreamState.load(self.store, self.source, key)
+        since, full = state.since(dt.timedelta(seconds=self.settings.overlap_seconds))
+        if not stream.incremental:
+            since, full = None, True
+        paths = [self.resolved.path(stream, p) for p in stream.crm_fields()]
+        if stream.soft_deletes and not full:
+            paths.append("IsDeleted")
+        query = soql.select(stream.object, paths, cursor_field=stream.cursor, since=since)
+        count_query = soql.count(stream.object, cursor_field=stream.cursor, since=since)
+        count = self.transport.count(count_query)
+        api_version = self.transport.config.api_version
+        bulk = count > self.settings.bulk_threshold or soql.too_long_for_rest(query, api_version)
+        if bulk:  # Bulk API 2.0 refuses ORDER BY
+            query = soql.select(
+                stream.object, paths, cursor_field=stream.cursor, since=since, order=False
+            )
+        return Plan(stream, key, state, since, full, count, bulk, query)
+
+    def run(self, plan: Plan) -> IngestResult:
+        """Read, stage and load one planned stream; checkpoint as it goes."""
+        stream = plan.stream
+        reader = compile_reader(stream, self.resolved, flat=plan.bulk)
+        result = IngestResult(source=self.source, entity=stream.entity, origins=[stream.object])
+        how = "Bulk API 2.0" if plan.bulk else "REST"
+        kind = "full" if plan.full else "incremental"
+        self._say(f"{stream.object}: {kind} pull of ~{plan.count} records via {how}")
+        pending: list[list[Any]] = []
+        gone: list[str] = []
+        resumed = plan.state.resume if plan.since is not None else None
+        high = plan.state.cursor if not plan.full else resumed
+        pages = self._pages(plan)
+        try:
+            for page in pages:
+                rows, deleted, page_high = reader.split(page)
+                pending += rows
+                gone += deleted
+                high = later(high, page_high)
+                if len(pending) + len(gone) >= self.settings.checkpoint_every:
+                    self._flush(plan, reader, pending, gone, result)
+                    pending, gone = [], []
+                    self._checkpoint(plan, high)
+        except CrmKpiError:
+            self._flush(plan, reader, pending, gone, result)
+            self._checkpoint(plan, high)
+            raise
+        self._flush(plan, reader, pending, gone, result)
+        self._finish(plan, high)
+        return result
+
+    def _pages(self, plan: Plan) -> Iterator[list[dict[str, Any]]]:
+        if plan.bulk:
+            return self.transport.bulk_pages(
+                plan.stream.object, plan.query, include_deleted=plan.include_deleted
+            )
+        return self.transport.pages(plan.query, include_deleted=plan.include_deleted)
+
+    def _flush(
+        self,
+        plan: Plan,
+        reader: StreamReader,
+        rows: list[list[Any]],
+        gone: list[str],
+        result: IngestResult,
+    ) -> None:
+        entity = ENTITY_BY_NAME[plan.stream.entity]
+        if rows:
+            stage(self.store, "_sf_stage", reader.columns, rows)
+            try:
+                loaded = ingest(
+                    self.store,
+                    source=self.source,
+                    entity=entity,
+                    staged="_sf_stage",
+                    origin=plan.stream.object,
+                    opts=ParseOptions(timezone=self.timezone),
+                    value_maps=self._value_maps(plan.stream),
+                    full=False,
+                )
+            finally:
+                self.store.con.execute("DROP TABLE IF EXISTS _sf_stage")
+            result.loaded += loaded.loaded
+            result.quarantined += loaded.quarantined
+            result.findings += loaded.findings
+            if plan.full and plan.since is None:
+                self._remember_live(plan, [row[0] for row in rows])
+        if gone:
+            result.deleted += mark_deleted(self.store, source=self.source, entity=entity, ids=gone)
+
+    def _value_maps(self, stream: Stream) -> dict[str, ValueMap]:
+        maps = {}
+        for name in stream.fields:
+            values = stream.spec(name).values
+            if values is not None:
+                maps[name] = ValueMap(self.mapping.value_maps[values])
+        return maps
+
+    def _remember_live(self, plan: Plan, ids: list[str]) -> None:
+        stage(self.store, "_sf_ids", ["id"], [[i] for i in ids])
+        self.store.con.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {LIVE_IDS} (entity VARCHAR, id VARCHAR)"
+        )
+        self.store.con.execute(
+            f"INSERT INTO {LIVE_IDS} SELECT ?, id FROM _sf_ids", [plan.stream.entity]
+        ).fetchall()
+        self.store.con.execute("DROP TABLE IF EXISTS _sf_ids")
+
+    def _checkpoint(self, plan: Plan, high: str | None) -> None:
+        if plan.bulk:
+            return  # Bulk results are unordered: only a finished job moves the cursor
+        plan.state.resume, plan.state.resume_full = high, plan.full
+        plan.state.save(self.store, self.source, plan.key)
+
+    def _finish(self, plan: Plan, high: str | None) -> None:
+        state = plan.state
+        state.cursor = high
+        state.resume, state.resume_full = None, False
+        if plan.full and plan.since is None:
+            self.full_ids.add(plan.key)
+            state.last_reconcile = utc_now_iso()
+        state.save(self.store, self.source, plan.key)
+
+    def _say(self, message: str) -> None:
+        if self.progress is not None:
+            self.progress(f"{self.source}: {message}")

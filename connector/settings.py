@@ -1,0 +1,158 @@
+"""The sections of config.yaml every layer reads: reporting, store, KPI settings, targets.
+
+Every model forbids unknown keys, so a typo (``curency:``) is reported with its line.
+The root model, `connector.config.Config`, adds the sources; it lives above the CRM
+folders, whose config models these sections do not need to know.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from connector.kpi_keys import KpiKey
+from connector.yamlfile import (
+    ConfigModel,
+    KeyPath,
+    ResolvedPath,
+    context_line,
+    located_error,
+)
+
+PeriodType = Literal["month", "quarter", "year"]
+ScopeType = Literal["company", "team", "owner", "territory"]
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_SOURCE_NAME = re.compile(r"^[a-z0-9_-]+$")
+
+
+def _check_currency(code: str) -> str:
+    if not _CURRENCY.match(code):
+        raise PydanticCustomError(
+            "currency", "currency must be an ISO 4217 code of 3 upper-case letters, like USD"
+        )
+    return code
+
+
+def _check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # ValueError/OSError: names that are not even file-like (empty, "../x", a folder).
+        raise PydanticCustomError(
+            "timezone",
+            "unknown time zone {name}; use an IANA name like Europe/Paris or UTC",
+            {"name": name},
+        ) from None
+    return name
+
+
+def _check_source_name(name: str) -> str:
+    if not _SOURCE_NAME.match(name):
+        raise PydanticCustomError(
+            "source_name", "source names use only a-z, 0-9, _ and - (lower case)"
+        )
+    return name
+
+
+def _not_a_bool(value: Any) -> Any:
+    # YAML reads yes/no/true/false as booleans, which pydantic would take as 1 and 0.
+    if isinstance(value, bool):
+        raise PydanticCustomError("bool_not_number", "input should be a number, not true/false")
+    return value
+
+
+Currency = Annotated[str, AfterValidator(_check_currency)]
+Number = Annotated[float, BeforeValidator(_not_a_bool), Field(allow_inf_nan=False)]
+Integer = Annotated[int, BeforeValidator(_not_a_bool)]
+Timezone = Annotated[str, AfterValidator(_check_timezone)]
+SourceName = Annotated[str, AfterValidator(_check_source_name)]
+
+
+class Reporting(ConfigModel):
+    """How KPIs are reported: one currency, the org's time zone, the fiscal year."""
+
+    currency: Currency
+    timezone: Timezone
+    fiscal_year_start_month: Integer = Field(default=1, ge=1, le=12)
+
+
+class StoreSettings(ConfigModel):
+    """Where the DuckDB file lives."""
+
+    path: ResolvedPath = Field(default=Path("crm-kpi.duckdb"), validate_default=True)
+
+
+def reject_duplicates(
+    keys: list[Hashable], info: ValidationInfo, suffix: KeyPath, what: str
+) -> None:
+    """Error on every item whose key an earlier item has, naming the earlier one's line."""
+    field = info.field_name or ""
+    first: dict[Hashable, int] = {}
+    problems: list[tuple[KeyPath, str, str]] = []
+    for index, key in enumerate(keys):
+        earlier = first.setdefault(key, index)
+        if earlier == index:
+            continue
+        line = context_line(info, (field, earlier, *suffix))
+        at_line = f" at line {line}" if line is not None else ""
+        message = f"duplicate {what} as {field}[{earlier}]{at_line}"
+        problems.append(((index, *suffix), "duplicate", message))
+    if problems:
+        raise located_error(field, problems)
+
+
+class KpiSettings(ConfigModel):
+    """The KPI definition choices of KPI_SPEC.md."""
+
+    clv_lifespan_years: Number | None = Field(default=None, gt=0)
+    churn_basis: Literal["acquired", "start"] = "acquired"
+    closing_basis: Literal["created", "closed"] = "created"
+    growth_basis: Literal["previous", "year_over_year"] = "previous"
+    default_cogs_rate: Number = Field(default=0.0, ge=0, le=1)
+    churn_after_days: Integer | None = Field(default=None, gt=0)
+
+
+class Target(ConfigModel):
+    """A target for one KPI, period type and scope; company-wide unless scoped."""
+
+    kpi: KpiKey
+    period_type: PeriodType
+    value: Number
+    scope_type: ScopeType = "company"
+    scope_id: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _scope_id_matches_scope_type(self) -> Target:
+        if self.scope_type == "company" and self.scope_id is not None:
+            message = "scope_id is not allowed when scope_type is company"
+            raise located_error("Target", [(("scope_id",), "scope_id", message)])
+        if self.scope_type != "company" and self.scope_id is None:
+            message = f"scope_id is required when scope_type is {self.scope_type}"
+            raise located_error("Target", [(("scope_id",), "missing", message)])
+        return self
+
+    @property
+    def key(self) -> tuple[str, str, str, str | None]:
+        """What makes two targets the same target."""
+        return (self.kpi, self.period_type, self.scope_type, self.scope_id)
+
+
+def unique_targets(targets: list[Target], info: ValidationInfo) -> list[Target]:
+    keys: list[Hashable] = [target.key for target in targets]
+    reject_duplicates(keys, info, (), "target: same kpi, period_type and scope")
+    return targets
+
+

@@ -1,1 +1,0 @@
-"""Sources: read a CRM (or its exports) into the normalized store."""

@@ -1,1 +1,0 @@
-"""Writers: put KPI results where people look at them."""
