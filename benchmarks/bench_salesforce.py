@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_sandbox_salesforce import start_sandbox  # noqa: E402
+from connector.crms.salesforce.client import SalesforceSession  # noqa: E402
 from connector.crms.salesforce.config import SalesforceConfig  # noqa: E402
-from connector.crms.salesforce.http import SalesforceSession  # noqa: E402
 from connector.crms.salesforce.mapping import load_mapping  # noqa: E402
 from connector.crms.salesforce.read import SalesforceSource  # noqa: E402
 from connector.crms.salesforce.write import SalesforceWriter  # noqa: E402

@@ -43,11 +43,18 @@ class SourceError(CrmKpiError):
 
 
 class RetriableError(CrmKpiError):
-    """A transient CRM failure (429, 5xx, dropped connection); retried by the transport."""
+    """A transient CRM failure (429, 5xx, dropped connection); retried by the transport.
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    `retry_after` is the wait the CRM asked for (seconds), `status` the HTTP status
+    (None when the connection failed before an answer).
+    """
+
+    def __init__(
+        self, message: str, retry_after: float | None = None, status: int | None = None
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.status = status
 
 
 class FatalError(CrmKpiError):

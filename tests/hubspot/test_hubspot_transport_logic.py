@@ -10,13 +10,12 @@ import urllib3
 from connector.crms.hubspot.errors import (
     HubSpotApiError,
     TokenRefused,
-    TransientError,
     map_exception,
     map_status,
     missing_scopes,
 )
 from connector.crms.hubspot.limits import WindowLimiter
-from connector.errors import AuthError, FatalError, LimitExceededError
+from connector.errors import AuthError, FatalError, LimitExceededError, RetriableError
 
 
 class FakeClock:
@@ -84,7 +83,7 @@ def test_missing_scope_names_the_scope() -> None:
 @pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
 def test_transient_statuses_are_retriable_with_retry_after(status: int) -> None:
     error = map_status(status, b"{}", {"Retry-After": "3"}, "search deals")
-    assert isinstance(error, TransientError)
+    assert isinstance(error, RetriableError)
     assert error.status == status
     assert error.retry_after == 3.0
 
@@ -97,14 +96,14 @@ def test_other_statuses_map_to_fatal_kinds() -> None:
     assert isinstance(error, HubSpotApiError)
     assert error.status == 400
     assert error.category == "VALIDATION_ERROR"
-    assert isinstance(map_status(429, b"", {}, "x"), TransientError)
+    assert isinstance(map_status(429, b"", {}, "x"), RetriableError)
     limit = map_status(403, b'{"category": "RATE_LIMITS", "message": "daily"}', {}, "x")
     assert isinstance(limit, LimitExceededError)
 
 
 def test_connection_errors_retry_and_tls_errors_do_not() -> None:
     dropped = map_exception(urllib3.exceptions.ProtocolError("reset"), "list deals")
-    assert isinstance(dropped, TransientError)
+    assert isinstance(dropped, RetriableError)
     assert dropped.status is None
     tls = map_exception(urllib3.exceptions.SSLError("bad cert"), "list deals")
     assert isinstance(tls, FatalError)
@@ -119,7 +118,7 @@ def test_client_exceptions_are_recognized_by_shape_not_class() -> None:
         exc = cls(status=503, reason="Service Unavailable")
         exc.body = b'{"category": "UNAVAILABLE"}'
         exc.headers = {"Retry-After": "1"}
-        assert isinstance(map_exception(exc, "x"), TransientError)
+        assert isinstance(map_exception(exc, "x"), RetriableError)
 
 
 def test_error_messages_redact_secrets() -> None:
@@ -133,7 +132,7 @@ def test_error_messages_redact_secrets() -> None:
 def test_limit_answers_without_retry_after_wait_for_their_window() -> None:
     secondly = b'{"errorType": "RATE_LIMIT", "policyName": "SECONDLY"}'
     error = map_status(429, secondly, {}, "search deals")
-    assert isinstance(error, TransientError)
+    assert isinstance(error, RetriableError)
     assert error.retry_after == 1.0
     rolling = b'{"errorType": "RATE_LIMIT", "policyName": "TEN_SECONDLY_ROLLING"}'
     interval = {"X-HubSpot-RateLimit-Interval-Milliseconds": "10000"}

@@ -16,9 +16,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from connector.crms.config import HttpSettings as Http
-from connector.crms.salesforce.client import SalesforceClient
+from connector.crms.salesforce.client import SalesforceClient, SalesforceSession
 from connector.crms.salesforce.config import SalesforceConfig
-from connector.crms.salesforce.http import SalesforceApiError, SalesforceSession
+from connector.crms.salesforce.errors import SalesforceApiError
 from connector.crms.salesforce.limits import LimitGuard, parse_limit_info
 from connector.errors import AuthError, FatalError, LimitExceededError
 

@@ -2,9 +2,9 @@
 
 It owns the connection: the hubspot-api-client instance and its cached API objects
 (each attribute access of the client builds a new pool), the token (private app, or
-OAuth refreshed on expiry), the client-side limiter, the tenacity retries and the call
-count. Callers get parsed JSON and connector errors, never a client exception: nothing
-above this layer retries or sees a 429.
+OAuth refreshed on expiry) and the client-side limiter; retries and call accounting
+are the shared `connector.crms.client.Client`'s. Callers get parsed JSON and connector
+errors, never a client exception: nothing above this layer retries or sees a 429.
 """
 
 from __future__ import annotations
@@ -13,22 +13,15 @@ import json
 import threading
 import time
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 from hubspot import HubSpot
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
-from connector.crms.client import backoff_seconds
+from connector.crms.client import Client
 from connector.crms.hubspot.config import HubSpotConfig, OAuthAuth
-from connector.crms.hubspot.errors import (
-    TokenRefused,
-    TransientError,
-    map_exception,
-    map_status,
-)
+from connector.crms.hubspot.errors import TokenRefused, map_exception, map_status
 from connector.crms.hubspot.limits import WindowLimiter
-from connector.errors import AuthError, FatalError, RetriableError
+from connector.errors import AuthError, FatalError
 from connector.secrets import register_secret
 
 Json = dict[str, Any]
@@ -54,25 +47,14 @@ class _Request:
     search: bool
 
 
-@dataclass
-class CallStats:
-    """What the transport did: calls sent (retries included), 429s, retries, waits."""
-
-    calls: int = 0
-    throttled: int = 0
-    retries: int = 0
-    server_errors: int = 0
-    limiter_wait_seconds: float = 0.0
-    # Time from sending a request to having its whole answer (network and server).
-    http_seconds: float = 0.0
-
-
-class HubSpotClient:
+class HubSpotClient(Client):
     """One authenticated connection to one portal; close it (or use `with`)."""
 
+    crm = "HubSpot"
+
     def __init__(self, config: HubSpotConfig) -> None:
+        super().__init__(config.http)
         self.config = config
-        self.stats = CallStats()
         limits = config.limits
         self.limiter = WindowLimiter(limits.requests_per_window, limits.window_seconds)
         self.search_limiter = WindowLimiter(limits.search_requests_per_second, 1.0)
@@ -87,11 +69,6 @@ class HubSpotClient:
         return HubSpot(
             access_token=token or None, host=self.config.host, ssl_ca_cert=ca_file, retry=False
         )
-
-    @property
-    def api_calls(self) -> int:
-        """API calls made so far (retries included)."""
-        return self.stats.calls
 
     def api(self, path: str) -> Any:
         """The cached API object at `path` of the client, e.g. ``crm.objects.basic_api``."""
@@ -114,21 +91,7 @@ class HubSpotClient:
     ) -> Answer:
         """Call `method` of API `path` with limiter and retries; parse the JSON answer."""
         request = _Request(path, method, args, kwargs, what, search)
-        retrying = Retrying(
-            stop=stop_after_attempt(self.config.http.max_attempts),
-            wait=self._wait,
-            retry=retry_if_exception_type(RetriableError),
-            reraise=True,
-        )
-        try:
-            for attempt in retrying:
-                with attempt:
-                    return self._call_once(request)
-        except RetriableError as exc:
-            raise FatalError(
-                f"HubSpot kept failing after {self.config.http.max_attempts} attempts: {exc}"
-            ) from exc
-        raise AssertionError("unreachable: tenacity returns or raises")
+        return self.retrying(lambda: self._call_once(request))
 
     def _call_once(self, request: _Request) -> Answer:
         try:
@@ -156,27 +119,15 @@ class HubSpotClient:
             )
         except Exception as exc:
             self.stats.http_seconds += time.perf_counter() - started
-            raise self._count(map_exception(exc, what)) from None
+            raise map_exception(exc, what) from None
         try:
             data = response.data
         finally:
             response.release_conn()
             self.stats.http_seconds += time.perf_counter() - started
         if not 200 <= response.status <= 299:  # the client raises first; belt and braces
-            raise self._count(map_status(response.status, data, dict(response.headers), what))
+            raise map_status(response.status, data, dict(response.headers), what)
         return Answer(response.status, _parse(data, what))
-
-    def _count(self, error: Exception) -> Exception:
-        if isinstance(error, TransientError):
-            self.stats.retries += 1
-            if error.status == 429:
-                self.stats.throttled += 1
-            elif error.status is not None:
-                self.stats.server_errors += 1
-        return error
-
-    def _wait(self, state: RetryCallState) -> float:
-        return backoff_seconds(self.config.http, state)
 
     def _ensure_token(self) -> None:
         if self._token:
@@ -231,17 +182,6 @@ class HubSpotClient:
                 api.api_client.rest_client.pool_manager.clear()
                 api.api_client.close()
             self._apis.clear()
-
-    def __enter__(self) -> HubSpotClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _parse(data: bytes | None, what: str) -> Json:

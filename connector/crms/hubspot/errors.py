@@ -29,14 +29,6 @@ class HubSpotApiError(FatalError):
         self.detail = message
 
 
-class TransientError(RetriableError):
-    """A 429, a 5xx or a dropped connection; `status` is None for connection failures."""
-
-    def __init__(self, message: str, retry_after: float | None, status: int | None) -> None:
-        super().__init__(message, retry_after)
-        self.status = status
-
-
 class TokenRefused(AuthError):
     """A 401: the token is invalid or expired (an OAuth token is then refreshed once)."""
 
@@ -108,7 +100,7 @@ def map_status(
         return LimitExceededError(f"HubSpot's daily API limit is spent ({what}): {message}")
     if status in RETRIABLE_STATUS:
         hint = retry_after(headers) if status != 429 else throttle_wait(parsed, headers)
-        return TransientError(f"HubSpot answered {status} {category} to {what}", hint, status)
+        return RetriableError(f"HubSpot answered {status} {category} to {what}", hint, status)
     if category in ("RATE_LIMITS", "DAILY_LIMIT"):
         return LimitExceededError(f"HubSpot refused {what}: {message}")
     if status == 401:
@@ -134,7 +126,7 @@ def map_exception(exc: BaseException, what: str, scope: str = "") -> Exception:
     if isinstance(exc, urllib3.exceptions.SSLError):
         return FatalError(f"TLS verification failed talking to HubSpot to {what}")
     if isinstance(exc, urllib3.exceptions.HTTPError):
-        return TransientError(f"{what}: {type(exc).__name__}", None, None)
+        return RetriableError(f"{what}: {type(exc).__name__}")
     if is_api_exception(exc):
         status = int(getattr(exc, "status", 0))
         if status == 0:  # the client turns urllib3's SSLError into status 0

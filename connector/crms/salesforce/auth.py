@@ -14,7 +14,7 @@ import jwt
 import requests
 
 from connector.crms.salesforce.config import JwtAuth, PasswordAuth, RefreshTokenAuth
-from connector.crms.salesforce.http import error_details
+from connector.crms.salesforce.errors import error_details
 from connector.errors import AuthError, ConfigError
 from connector.secrets import register_secret
 

@@ -1,7 +1,11 @@
 """The Salesforce transport, shared by the source and the writer.
 
-It owns the connection: token (see auth.py), the `SalesforceSession` that retries,
-renews and accounts every call, and the simple-salesforce client handed that session.
+It owns the connection: the token (see auth.py), the simple-salesforce client, and the
+`SalesforceSession` it is handed, the one place requests are sent. simple-salesforce
+and its Bulk API 2.0 client send everything through that session, which passes a
+timeout, puts the current token on every API request, renews an expired session once,
+retries transient failures (the shared loop of `connector.crms.client`), reads
+`Sforce-Limit-Info` on every answer and maps every refusal onto connector errors.
 Callers get plain Python data and connector errors, never a requests or
 simple-salesforce exception.
 """
@@ -10,29 +14,35 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
-from types import TracebackType
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+import requests
 from simple_salesforce.api import Salesforce
 
+from connector.crms.client import Client, with_retries
+from connector.crms.config import HttpSettings
 from connector.crms.salesforce.auth import Token, fetch_token
 from connector.crms.salesforce.config import SalesforceConfig
-from connector.crms.salesforce.http import SalesforceSession
+from connector.crms.salesforce.errors import RETRIABLE_STATUS, map_error
 from connector.crms.salesforce.limits import LimitGuard
-from connector.errors import FatalError
+from connector.errors import FatalError, RetriableError
 
 Record = dict[str, Any]
 BULK_PAGE_RECORDS = 50_000
+_TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 
 
-class SalesforceClient:
+class SalesforceClient(Client):
     """One authenticated connection to one org; close it (or use `with`)."""
 
+    crm = "Salesforce"
+
     def __init__(self, config: SalesforceConfig) -> None:
+        super().__init__(config.http)
         self.config = config
-        self.guard = LimitGuard(config.limits.max_share_of_remaining)
+        self.guard = LimitGuard(config.limits.max_share_of_remaining, self.stats)
         ca_file = str(config.ca_file) if config.ca_file else None
         self.session = SalesforceSession(config.http, self.guard, ca_file)
         self._client: Salesforce | None = None
@@ -52,11 +62,6 @@ class SalesforceClient:
                 session=self.session,
             )
         return self._client
-
-    @property
-    def api_calls(self) -> int:
-        """API calls made so far by this transport (retries included)."""
-        return self.guard.calls
 
     def _login(self) -> Token:
         token = fetch_token(self.config.auth, self.session, self.config.login_url)
@@ -115,13 +120,72 @@ class SalesforceClient:
         """Close the HTTP session and its sockets."""
         self.session.close()
 
-    def __enter__(self) -> SalesforceClient:
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
+class SalesforceSession(requests.Session):
+    """The one place where requests to Salesforce are sent, retried and accounted."""
+
+    def __init__(
+        self, http: HttpSettings, guard: LimitGuard, ca_file: str | None = None
     ) -> None:
-        self.close()
+        super().__init__()
+        if ca_file:
+            # REQUESTS_CA_BUNDLE in the environment would silently override `verify`.
+            self.verify = ca_file
+            self.trust_env = False
+        self.http = http
+        self.guard = guard
+        self.access_token = ""
+        self.api_host = ""
+        self.renew: Callable[[], None] | None = None
+
+    def request(
+        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        """Send with timeout and retries; raise a connector error for any refusal."""
+        kwargs.setdefault("timeout", self.http.timeout_seconds)
+        text_url = url.decode() if isinstance(url, bytes) else url
+        text_method = method.decode() if isinstance(method, bytes) else method
+        return with_retries(
+            self.http,
+            self.guard.stats,
+            "Salesforce",
+            lambda: self._send(text_method, text_url, args, kwargs),
+        )
+
+    def _send(
+        self, method: str, url: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> requests.Response:
+        is_api = bool(self.api_host) and urlsplit(url).netloc == self.api_host
+        response = self._send_once(method, url, args, kwargs, is_api)
+        if is_api and response.status_code == 401 and self.renew is not None:
+            self.renew()  # an expired session is renewed once, transparently
+            response = self._send_once(method, url, args, kwargs, is_api)
+        if is_api and response.status_code >= 400:
+            raise map_error(response)
+        if not is_api and response.status_code in RETRIABLE_STATUS:
+            raise map_error(response)
+        return response
+
+    def _send_once(
+        self,
+        method: str,
+        url: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        is_api: bool,
+    ) -> requests.Response:
+        if is_api:
+            self.guard.count_call()
+            headers = dict(kwargs.get("headers") or {})
+            headers["Authorization"] = f"Bearer {self.access_token}"
+            kwargs = {**kwargs, "headers": headers}
+        path = urlsplit(url).path
+        try:
+            response = super().request(method, url, *args, **kwargs)
+        except requests.exceptions.SSLError as exc:
+            raise FatalError(f"TLS verification failed for {urlsplit(url).netloc}") from exc
+        except _TRANSIENT as exc:
+            raise RetriableError(f"{method} {path}: {type(exc).__name__}") from exc
+        if is_api:
+            self.guard.observe(response.headers.get("Sforce-Limit-Info"))
+        return response

@@ -12,6 +12,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 
+from connector.crms.client import CallStats
 from connector.errors import LimitExceededError
 
 _USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
@@ -28,7 +29,7 @@ class LimitGuard:
     """Counts this run's API calls and stops it at `share` of the remaining allowance."""
 
     share: float
-    calls: int = 0
+    stats: CallStats = field(default_factory=CallStats)
     used: int | None = None
     limit: int | None = None
     budget: int | None = None
@@ -55,7 +56,12 @@ class LimitGuard:
                     f"Salesforce daily API allowance spent ({self.used}/{self.limit} calls); "
                     "the next run resumes where this one stopped"
                 )
-            self.calls += 1
+            self.stats.calls += 1
+
+    @property
+    def calls(self) -> int:
+        """API calls this run has made (retries included)."""
+        return self.stats.calls
 
     def ensure(self, estimated_calls: int, what: str) -> None:
         """Refuse to start `what` when it would take the run past its budget."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from connector.crms.salesforce.client import SalesforceClient
+from connector.crms.salesforce.errors import SalesforceApiError
 from connector.crms.salesforce.fields import (
     PERIOD_FIELDS,
     FieldDef,
@@ -17,7 +18,6 @@ from connector.crms.salesforce.fields import (
     kpi_value_fields,
     record_fields,
 )
-from connector.crms.salesforce.http import SalesforceApiError
 from connector.crms.salesforce.mapping import PushMapping
 from connector.errors import FatalError
 

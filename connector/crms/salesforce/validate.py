@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connector.crms.salesforce.client import SalesforceClient
-from connector.crms.salesforce.http import SalesforceApiError
+from connector.crms.salesforce.errors import SalesforceApiError
 from connector.crms.salesforce.mapping import SalesforceMapping, Stream
 
 Describe = dict[str, Any]

@@ -9,7 +9,7 @@ from connector.crms.push import PlannedChange, PushResult
 from connector.crms.salesforce.client import SalesforceClient
 from connector.crms.salesforce.config import SalesforceConfig
 from connector.crms.salesforce.desired import Change, build_desired, by_record, changes, remember
-from connector.crms.salesforce.http import SalesforceApiError
+from connector.crms.salesforce.errors import SalesforceApiError
 from connector.crms.salesforce.mapping import PushMapping
 from connector.crms.salesforce.send import (
     COLLECTION_SIZE,

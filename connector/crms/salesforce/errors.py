@@ -1,0 +1,67 @@
+"""Salesforce answers → connector errors.
+
+Every refusal becomes a connector error whose message is meant to be read, secrets
+redacted: `RetriableError` for what the transport retries (429, 5xx), `AuthError` and
+`LimitExceededError` for what stops a run until someone acts, `SalesforceApiError`
+(a `FatalError`) for the rest.
+"""
+
+from __future__ import annotations
+
+import requests
+
+from connector.errors import AuthError, FatalError, LimitExceededError, RetriableError
+from connector.secrets import redact
+
+RETRIABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+class SalesforceApiError(FatalError):
+    """Salesforce refused a request; `status` and `error_code` say how."""
+
+    def __init__(self, status: int, error_code: str, message: str) -> None:
+        super().__init__(f"Salesforce answered {status} {error_code}: {message}")
+        self.status = status
+        self.error_code = error_code
+        self.detail = message
+
+
+def error_details(response: requests.Response) -> tuple[str, str]:
+    """(errorCode, message) from a Salesforce error body, list or OAuth dict alike."""
+    try:
+        body = response.json()
+    except ValueError:
+        return "", redact(response.text[:300])
+    if isinstance(body, list) and body and isinstance(body[0], dict):
+        body = body[0]
+    if not isinstance(body, dict):
+        return "", redact(str(body)[:300])
+    code = str(body.get("errorCode") or body.get("error") or "")
+    message = str(body.get("message") or body.get("error_description") or "")
+    return code, redact(message)
+
+
+def retry_after(response: requests.Response) -> float | None:
+    """Seconds from a Retry-After header given in seconds (None when absent or a date)."""
+    value = response.headers.get("Retry-After", "")
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        return None
+
+
+def map_error(response: requests.Response) -> Exception:
+    """The connector error for a non-2xx API answer."""
+    code, message = error_details(response)
+    status = response.status_code
+    if status in RETRIABLE_STATUS:
+        return RetriableError(
+            f"Salesforce answered {status} {code}".strip(), retry_after(response), status
+        )
+    if code == "REQUEST_LIMIT_EXCEEDED":
+        return LimitExceededError(f"Salesforce refused the call: {code}: {message}")
+    if status == 401:
+        return AuthError(f"Salesforce refused the session ({code or status}): {message}")
+    if status == 403 and code in ("API_DISABLED_FOR_ORG", "INSUFFICIENT_ACCESS"):
+        return AuthError(f"Salesforce refused access ({code}): {message}")
+    return SalesforceApiError(status, code, message)
