@@ -26,6 +26,7 @@ from connector.report import fetch_results, render_table
 from connector.run import RunSummary, format_summary, run_nightly
 from connector.runlog import RunLog
 from connector.store import Store
+from connector.store.push import pushed
 from crm_sandbox import Sandbox
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -124,16 +125,7 @@ def _show_results(config: Config, console: Console) -> None:
 
 
 def _landed(store: Store) -> list[str]:
-    lines = []
-    for table, field in (("sf_push_state", "field"), ("hubspot_push_state", "property")):
-        found = store.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
-        ).fetchone()
-        if not found or not found[0]:
-            continue
-        for source, target, records, fields in store.con.execute(
-            f"SELECT source, target, count(DISTINCT record_key), count(DISTINCT {field}) "
-            f"FROM {table} GROUP BY 1, 2 ORDER BY 1, 2"
-        ).fetchall():
-            lines.append(f"{source}: {records:,} {target} records, {fields} fields each at most")
-    return lines
+    return [
+        f"{source}: {records:,} {target} records, {fields} fields each at most"
+        for source, target, records, fields in pushed(store)
+    ]

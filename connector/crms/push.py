@@ -1,26 +1,24 @@
 """The diff-only push every CRM writer shares, and what a push did (`PushResult`).
 
-A writer keeps its last pushed values in a state table (source, target, record_key,
-<its field column>, value, pushed_at) and stages the values it wants in a desired table
-(target, key, <field column>, kind, value). Only the differences are sent; numbers
-compare with a relative tolerance, so float noise never costs an API call.
+A writer says where KPI results go (a `PushPlan`, see `connector.store.push`) and how to
+send a list of changes to its CRM; `DiffWriter.push` does the rest the same way for
+every CRM: only values that differ from what the CRM last accepted, a dry run that
+lists them, and the accepted values remembered even when a later batch fails.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Generic, TypeVar
 
-from connector.store import Store, stage_rows
+from connector.crms.client import Client
+from connector.crms.config import CrmConfig
+from connector.errors import ConfigError
+from connector.store import Store
+from connector.store.push import Change, PushPlan, changes, remember
 
-# The kpi_results rows a writer pushes: its own source's when the config has several
-# sources (they are stored under its name), else the all-sources rows (source NULL).
-# Two parameters: the writer's source name, twice.
-OWN_RESULTS_SQL = (
-    "source IS NOT DISTINCT FROM "
-    "(CASE WHEN EXISTS (SELECT 1 FROM kpi_results WHERE source = ?) THEN ? END)"
-)
-
+K = TypeVar("K", bound=Client)
 
 @dataclass(frozen=True)
 class RecordFailure:
@@ -69,53 +67,59 @@ class PushResult:
         return not self.failed
 
 
-def find_changes(
-    store: Store,
-    *,
-    source: str,
-    desired: str,
-    state: str,
-    desired_field: str,
-    state_field: str,
-    tolerance: float,
-) -> tuple[list[tuple[Any, ...]], int]:
-    """(target, key, field, kind, old, new) of the values to send, and how many records
-    have nothing to send."""
-    con = store.con
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _push_changes AS
-        SELECT d.target, d.key, d.{desired_field}, d.kind, s.value AS old, d.value AS new
-        FROM {desired} d LEFT JOIN {state} s ON s.source = ? AND s.target = d.target
-          AND s.record_key = d.key AND s.{state_field} = d.{desired_field}
-        WHERE CASE WHEN s.record_key IS NULL THEN d.value IS NOT NULL
-          WHEN d.kind = 'number' AND d.value IS NOT NULL AND s.value IS NOT NULL THEN
-            abs(CAST(d.value AS DOUBLE) - CAST(s.value AS DOUBLE))
-              > {float(tolerance)!r} * greatest(1.0, abs(CAST(s.value AS DOUBLE)))
-          ELSE d.value IS DISTINCT FROM s.value END""",
-        [source],
-    )
-    rows = con.execute(
-        f"SELECT * FROM _push_changes ORDER BY target, key, {desired_field}"
-    ).fetchall()
-    unchanged = con.execute(
-        f"SELECT count(*) FROM (SELECT DISTINCT target, key FROM {desired}) "
-        "WHERE (target, key) NOT IN (SELECT target, key FROM _push_changes)"
-    ).fetchall()
-    con.execute("DROP TABLE IF EXISTS _push_changes")
-    return rows, int(unchanged[0][0])
+@dataclass
+class Outcome:
+    """What sending did: the changes the CRM accepted, and the records it refused."""
+
+    accepted: list[Change] = field(default_factory=list)
+    failed: list[RecordFailure] = field(default_factory=list)
+
+    @property
+    def records(self) -> int:
+        """Records written (a record carries several changed fields)."""
+        return len({(c.target, c.key) for c in self.accepted})
 
 
-def remember(
-    store: Store, *, source: str, state: str, state_field: str, sent: list[list[Any]]
-) -> None:
-    """Record [target, record_key, field, value] rows as pushed, once the CRM took them."""
-    if not sent:
-        return
-    stage_rows(store, "_push_sent", ["target", "record_key", state_field, "value"], sent)
-    store.con.execute(
-        f"INSERT INTO {state} SELECT ?, target, record_key, {state_field}, value, now() "
-        f"FROM _push_sent ON CONFLICT (source, target, record_key, {state_field}) "
-        "DO UPDATE SET value = excluded.value, pushed_at = excluded.pushed_at",
-        [source],
-    ).fetchall()
-    store.con.execute("DROP TABLE IF EXISTS _push_sent")
+class DiffWriter(ABC, Generic[K]):
+    """A writer that sends only what changed. Subclasses say where (`plan`), how to
+    connect (`client`) and how to send (`send`); `setup` creates what they write into."""
+
+    def __init__(self, name: str, config: CrmConfig) -> None:
+        self.name = name
+        self.config = config
+
+    @abstractmethod
+    def plan(self) -> PushPlan:
+        """Where this writer puts which KPI values."""
+
+    @abstractmethod
+    def client(self) -> K:
+        """A new connection to the CRM (closed after use)."""
+
+    @abstractmethod
+    def send(self, client: K, todo: list[Change], outcome: Outcome) -> None:
+        """Send the changes, recording in `outcome` what was accepted and refused."""
+
+    @abstractmethod
+    def setup(self) -> list[str]:
+        """Create (idempotently) what the writer writes into; the actions taken."""
+
+    def push(self, store: Store, *, dry_run: bool = False) -> PushResult:
+        """Send the values that changed since the last accepted push (or plan them)."""
+        todo, unchanged = changes(store, self.name, self.plan(), self.config.push.change_tolerance)
+        planned = [PlannedChange(c.target, c.key, c.field, c.old, c.new) for c in todo]
+        result = PushResult(unchanged=unchanged, planned=planned, dry_run=dry_run)
+        if dry_run or not todo:
+            return result
+        if not self.config.push.enabled:
+            raise ConfigError([f"source {self.name}: push.enabled is false; nothing was written"])
+        outcome = Outcome()
+        with self.client() as client:
+            try:
+                self.send(client, todo, outcome)
+            finally:
+                remember(store, self.name, outcome.accepted)
+                result.api_calls = client.api_calls
+        result.written = outcome.records
+        result.failed = outcome.failed
+        return result

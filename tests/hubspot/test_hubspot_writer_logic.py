@@ -7,13 +7,15 @@ from typing import Any
 
 import pytest
 
-from connector.crms.hubspot.desired import Change, build_desired, changes, remember
-from connector.crms.hubspot.fields import object_properties
+from connector.crms.hubspot.fields import object_properties, push_plan
 from connector.crms.hubspot.mapping import PushMapping
 from connector.crms.hubspot.send import Record, refused, send_all
+from connector.crms.push import Outcome
 from connector.store import Store
+from connector.store.push import Change, PushPlan, changes, remember
 
 PUSH = PushMapping(kpis=["total_revenue", "nps"], company_properties={"nps": "crm_kpi_nps"})
+PLAN: PushPlan = push_plan(PUSH)
 
 
 def _store() -> Store:
@@ -67,29 +69,25 @@ def _store() -> Store:
 
 def test_first_push_sends_everything_and_a_re_push_nothing() -> None:
     store = _store()
-    build_desired(store, "hs", PUSH)
-    todo, unchanged = changes(store, "hs", 1e-9)
+    todo, unchanged = changes(store, "hs", PLAN, 1e-9)
     assert unchanged == 0
-    props = {(c.key, c.prop): c.new for c in todo}
+    props = {(c.key, c.field): c.new for c in todo}
     assert props[("month|2024-01|company|-", "total_revenue_value")] == "100.0"
     assert props[("month|2024-01|owner|7", "hubspot_owner_id")] == "7"
     assert props[("900", "crm_kpi_nps")] == "30.0"
     assert ("month|2024-01|company|-", "hubspot_owner_id") not in props
     remember(store, "hs", todo)
-    build_desired(store, "hs", PUSH)
-    again, unchanged = changes(store, "hs", 1e-9)
+    again, unchanged = changes(store, "hs", PLAN, 1e-9)
     assert again == []
     assert unchanged == 4  # three KPI records and one company
 
 
 def test_only_changed_values_are_sent() -> None:
     store = _store()
-    build_desired(store, "hs", PUSH)
-    remember(store, "hs", changes(store, "hs", 1e-9)[0])
+    remember(store, "hs", changes(store, "hs", PLAN, 1e-9)[0])
     store.con.execute("UPDATE kpi_results SET target = 130.0 WHERE scope_type = 'company'")
-    build_desired(store, "hs", PUSH)
-    todo, unchanged = changes(store, "hs", 1e-9)
-    assert [(c.prop, c.old, c.new) for c in todo] == [("total_revenue_target", "120.0", "130.0")]
+    todo, unchanged = changes(store, "hs", PLAN, 1e-9)
+    assert [(c.field, c.old, c.new) for c in todo] == [("total_revenue_target", "120.0", "130.0")]
     assert unchanged == 3
 
 
@@ -98,7 +96,7 @@ def _records(n: int) -> list[Record]:
         Record(
             f"k{i}",
             {"id": f"k{i}", "properties": {"x": "1"}},
-            [Change("kpi", f"k{i}", "x", "number", None, "1")],
+            [Change("sales_kpi", f"k{i}", "x", "number", None, "1")],
         )
         for i in range(n)
     ]
@@ -127,7 +125,8 @@ def test_refused_records_are_retried_once_then_reported() -> None:
         ok = [{"id": i["id"]} for i in inputs if i["id"] not in bad]
         return {"results": ok, "errors": errors} if errors else {"results": ok}
 
-    outcome = send_all(_records(250), send)
+    outcome = Outcome()
+    send_all(_records(250), send, outcome)
     assert [len(c) for c in calls] == [100, 100, 50, 2]
     assert outcome.records == 248
     assert [(f.record, f.field) for f in outcome.failed] == [("k3", "x"), ("k150", "x")]
@@ -169,9 +168,10 @@ def test_with_several_sources_only_this_sources_results_are_pushed() -> None:
         "('total_revenue', 'month', '2024-01', DATE '2024-01-01', DATE '2024-01-31', "
         "'company', NULL, 555.0, 'salesforce')"
     )
-    build_desired(store, "hs", PUSH)
-    values = store.con.execute(
-        "SELECT value FROM _hs_desired WHERE key = 'month|2024-01|company|-' "
-        "AND prop = 'total_revenue_value'"
-    ).fetchall()
-    assert values == [("999.0",)]
+    todo, _ = changes(store, "hs", PLAN, 1e-9)
+    values = [
+        c.new
+        for c in todo
+        if (c.key, c.field) == ("month|2024-01|company|-", "total_revenue_value")
+    ]
+    assert values == ["999.0"]

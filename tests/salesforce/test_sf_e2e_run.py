@@ -50,7 +50,7 @@ def test_validate_then_nightly_run_then_an_unchanged_rerun(
     assert "created custom object Sales_KPI__c" in first.out
     assert main(["run", "--config", str(config), "--log-format", "plain"]) == 0
     with Store(tmp_path / "store.duckdb") as store:
-        pushed = store.con.execute("SELECT count(*) FROM sf_push_state").fetchall()[0][0]
+        pushed = store.con.execute("SELECT count(*) FROM push_state").fetchall()[0][0]
     assert pushed > 0
     assert main(["run", "--config", str(config), "--log-format", "plain"]) == 0
     assert main(["setup", "salesforce", "--config", str(config)]) == 0

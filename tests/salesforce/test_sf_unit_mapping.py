@@ -9,13 +9,14 @@ import pytest
 from pydantic import ValidationError
 
 from connector.crms.salesforce import soql
-from connector.crms.salesforce.desired import build_desired, changes, remember
+from connector.crms.salesforce.fields import push_plan
 from connector.crms.salesforce.mapping import PushMapping, SalesforceMapping, Stream
 from connector.crms.salesforce.records import compile_reader
 from connector.crms.salesforce.state import StreamState, later
 from connector.crms.salesforce.validate import Resolved
 from connector.kpi.engine import RESULTS_DDL
 from connector.store import Store
+from connector.store.push import changes, remember
 
 T0 = dt.datetime(2024, 5, 1, 12, 0, 0, 123000, tzinfo=dt.UTC)
 
@@ -148,10 +149,9 @@ def kpi_store() -> Store:
 
 
 def test_diff_sends_new_values_then_only_changes() -> None:
-    push = PushMapping(kpi_fields={"total_revenue": "Total_Revenue"})
+    plan = push_plan(PushMapping(kpi_fields={"total_revenue": "Total_Revenue"}))
     with kpi_store() as store:
-        build_desired(store, "sf", push)
-        first, unchanged = changes(store, "sf", 1e-9)
+        first, unchanged = changes(store, "sf", plan, 1e-9)
         by_field = {(c.key, c.field): c.new for c in first}
         assert by_field[("month|2024-05|company|-", "Total_Revenue__c")] == "100.0"
         assert by_field[("month|2024-05|company|-", "Total_Revenue_Target__c")] == "90.0"
@@ -159,10 +159,9 @@ def test_diff_sends_new_values_then_only_changes() -> None:
         assert ("month|2024-05|owner|005A", "Total_Revenue_Target__c") not in by_field  # null
         assert unchanged == 0
         remember(store, "sf", first)
-        assert changes(store, "sf", 1e-9) == ([], 2)
+        assert changes(store, "sf", plan, 1e-9) == ([], 2)
         store.con.execute("UPDATE kpi_results SET value = 41 WHERE scope_id = '005A'")
-        build_desired(store, "sf", push)
-        again, unchanged = changes(store, "sf", 1e-9)
+        again, unchanged = changes(store, "sf", plan, 1e-9)
         assert [(c.field, c.old, c.new) for c in again] == [("Total_Revenue__c", "40.0", "41.0")]
         assert unchanged == 1
 

@@ -6,7 +6,9 @@ from typing import Any
 
 from connector.crms.hubspot.mapping import PushMapping
 from connector.kpi_keys import HIGHER_IS_BETTER
+from connector.store.push import ACCOUNTS_BY, CurrentValues, Kind, KpiRecords, PushPlan
 
+COMPANIES = "companies"
 KEY_PROPERTY = "kpi_key"
 OWNER_PROPERTY = "hubspot_owner_id"
 PARTS = ("value", "target", "attainment")
@@ -24,6 +26,28 @@ PERIOD_PROPERTIES: dict[str, tuple[str, str, str]] = {
 def kpi_property(kpi: str, part: str) -> str:
     """``total_revenue_value``, ``cac_target``, ``nps_attainment``."""
     return f"{kpi}_{part}"
+
+
+def push_plan(push: PushMapping) -> PushPlan:
+    """Where the writer puts KPI values: `sales_kpi` records and company properties."""
+    fields: dict[tuple[str, str], str] = {
+        (kpi, part): kpi_property(kpi, part) for kpi in push.kpis for part in PARTS
+    }
+    period: dict[str, tuple[str, Kind]] = {
+        col: (name, "text") for col, (name, _, _) in PERIOD_PROPERTIES.items()
+    }
+    current = []
+    if push.company_properties:
+        on = ACCOUNTS_BY[push.account_scope]
+        current.append(
+            CurrentValues(COMPANIES, {str(k): v for k, v in push.company_properties.items()}, on)
+        )
+    return PushPlan(
+        kpis=tuple(push.kpis),
+        current_period_type=push.current_period_type,
+        records=KpiRecords(push.object, fields, period, OWNER_PROPERTY, KEY_PROPERTY),
+        current=tuple(current),
+    )
 
 
 def _label(kpi: str, part: str) -> str:

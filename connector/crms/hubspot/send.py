@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from connector.crms.hubspot.constants import BATCH_SIZE
-from connector.crms.hubspot.desired import Change
-from connector.crms.push import RecordFailure
+from connector.crms.push import Outcome, RecordFailure
+from connector.store.push import Change
 
 Json = dict[str, Any]
 SendBatch = Callable[[list[Json]], Json]
@@ -24,15 +24,6 @@ _PROPERTY_PATTERNS = (
     re.compile(r'"name"\s*:\s*"([a-z0-9_]+)"'),
     re.compile(r"[Pp]roperty ['\"]([a-z0-9_]+)['\"]"),
 )
-
-
-@dataclass
-class Outcome:
-    """Records written (with their changes) and records refused after the retry."""
-
-    written: list[Change] = field(default_factory=list)
-    records: int = 0
-    failed: list[RecordFailure] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -68,9 +59,8 @@ def _key_of(ident: str, records: list[Record], keys: set[str]) -> str | None:
     return None
 
 
-def send_all(records: list[Record], send: SendBatch) -> Outcome:
+def send_all(records: list[Record], send: SendBatch, outcome: Outcome) -> None:
     """Send in batches of 100; retry refused records once; report what still fails."""
-    outcome = Outcome()
     retry: list[tuple[Record, str]] = []
     for start in range(0, len(records), BATCH_SIZE):
         retry += _send_batch(records[start : start + BATCH_SIZE], send, outcome)
@@ -78,7 +68,6 @@ def send_all(records: list[Record], send: SendBatch) -> Outcome:
     for start in range(0, len(again), BATCH_SIZE):
         for record, message in _send_batch(again[start : start + BATCH_SIZE], send, outcome):
             outcome.failed.append(_failure(record, message))
-    return outcome
 
 
 def _send_batch(batch: list[Record], send: SendBatch, outcome: Outcome) -> list[tuple[Record, str]]:
@@ -86,8 +75,7 @@ def _send_batch(batch: list[Record], send: SendBatch, outcome: Outcome) -> list[
     bad = refused(answer, batch)
     for record in batch:
         if record.key not in bad:
-            outcome.written += record.changes
-            outcome.records += 1
+            outcome.accepted += record.changes
     return [(r, bad[r.key]) for r in batch if r.key in bad]
 
 
@@ -95,5 +83,5 @@ def _failure(record: Record, message: str) -> RecordFailure:
     found = [m.group(1) for p in _PROPERTY_PATTERNS if (m := p.search(message))]
     prop = found[0] if found else None
     if prop is None and len(record.changes) == 1:
-        prop = record.changes[0].prop
+        prop = record.changes[0].field
     return RecordFailure(record=record.key, field=prop, message=message)

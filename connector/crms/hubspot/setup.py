@@ -10,12 +10,16 @@ from typing import Any
 
 from connector.crms.hubspot.api import HubSpotApi
 from connector.crms.hubspot.errors import HubSpotApiError
-from connector.crms.hubspot.fields import KEY_PROPERTY, company_properties, object_properties
+from connector.crms.hubspot.fields import (
+    COMPANIES,
+    KEY_PROPERTY,
+    company_properties,
+    object_properties,
+)
 from connector.crms.hubspot.mapping import PushMapping
 from connector.errors import FatalError
 
 Json = dict[str, Any]
-COMPANIES = "companies"
 
 
 def find_schema(api: HubSpotApi, name: str) -> Json | None:

@@ -2,72 +2,49 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from connector.crms.hubspot.api import HubSpotApi
 from connector.crms.hubspot.client import HubSpotClient
 from connector.crms.hubspot.config import HubSpotConfig
-from connector.crms.hubspot.desired import (
-    COMPANY_TARGET,
-    Change,
-    build_desired,
-    changes,
-    remember,
-)
-from connector.crms.hubspot.fields import KEY_PROPERTY
+from connector.crms.hubspot.fields import COMPANIES, KEY_PROPERTY, push_plan
 from connector.crms.hubspot.mapping import PushMapping
-from connector.crms.hubspot.send import Outcome, Record, SendBatch, send_all
-from connector.crms.hubspot.setup import COMPANIES, check_own, find_schema, setup
-from connector.crms.push import PlannedChange, PushResult
+from connector.crms.hubspot.send import Record, SendBatch, send_all
+from connector.crms.hubspot.setup import check_own, find_schema, setup
+from connector.crms.push import DiffWriter, Outcome
 from connector.errors import ConfigError
-from connector.store import Store
+from connector.store.push import Change, PushPlan
 
 Json = dict[str, Any]
 
 
-@dataclass
-class HubSpotWriter:
+class HubSpotWriter(DiffWriter[HubSpotClient]):
     """Writes one store's KPI results into one HubSpot portal (the `Writer` protocol)."""
 
-    name: str
-    config: HubSpotConfig
-    push_mapping: PushMapping
+    def __init__(self, name: str, config: HubSpotConfig, push_mapping: PushMapping) -> None:
+        super().__init__(name, config)
+        self.hs_config = config
+        self.push_mapping = push_mapping
 
-    def _api(self, transport: HubSpotClient) -> HubSpotApi:
-        return HubSpotApi(transport, self.config.pull.max_url_chars)
+    def plan(self) -> PushPlan:
+        return push_plan(self.push_mapping)
+
+    def client(self) -> HubSpotClient:
+        return HubSpotClient(self.hs_config)
+
+    def _api(self, client: HubSpotClient) -> HubSpotApi:
+        return HubSpotApi(client, self.hs_config.pull.max_url_chars)
 
     def setup(self) -> list[str]:
         """Create the KPI object, its properties, the company group and properties."""
-        with HubSpotClient(self.config) as transport:
-            return setup(self._api(transport), self.push_mapping)
+        with self.client() as client:
+            return setup(self._api(client), self.push_mapping)
 
-    def push(self, store: Store, *, dry_run: bool = False) -> PushResult:
-        """Send the values that changed since the last accepted push (or plan them)."""
-        build_desired(store, self.name, self.push_mapping)
-        todo, unchanged = changes(store, self.name, self.config.push.change_tolerance)
-        planned = [
-            PlannedChange(_target(self.push_mapping, c), c.key, c.prop, c.old, c.new) for c in todo
-        ]
-        result = PushResult(unchanged=unchanged, planned=planned, dry_run=dry_run)
-        if dry_run or not todo:
-            return result
-        if not self.config.push.enabled:
-            raise ConfigError([f"source {self.name}: push.enabled is false; nothing was written"])
-        with HubSpotClient(self.config) as transport:
-            outcome = Outcome()
-            try:
-                self._send(self._api(transport), todo, outcome)
-            finally:
-                remember(store, self.name, outcome.written)
-                result.api_calls = transport.api_calls
-        result.written = outcome.records
-        result.failed = outcome.failed
-        return result
-
-    def _send(self, api: HubSpotApi, todo: list[Change], outcome: Outcome) -> None:
-        kpi = [c for c in todo if c.target != COMPANY_TARGET]
-        company = [c for c in todo if c.target == COMPANY_TARGET]
+    def send(self, client: HubSpotClient, todo: list[Change], outcome: Outcome) -> None:
+        """Upsert KPI records by their key; update the properties of existing companies."""
+        api = self._api(client)
+        kpi = [c for c in todo if c.target != COMPANIES]
+        company = [c for c in todo if c.target == COMPANIES]
         if kpi:
             schema = find_schema(api, self.push_mapping.object)
             if schema is None:
@@ -78,18 +55,11 @@ class HubSpotWriter:
                     ]
                 )
             send = _sender(api, "upsert", str(schema["objectTypeId"]))
-            _merge(outcome, send_all(_records(kpi, upsert=True), send))
+            send_all(_records(kpi, upsert=True), send, outcome)
         if company:
             existing = {str(p["name"]): p for p in api.properties(COMPANIES)}
-            check_own(existing, sorted({c.prop for c in company}))
-            _merge(
-                outcome,
-                send_all(_records(company, upsert=False), _sender(api, "update", COMPANIES)),
-            )
-
-
-def _target(push: PushMapping, change: Change) -> str:
-    return COMPANIES if change.target == COMPANY_TARGET else push.object
+            check_own(existing, sorted({c.field for c in company}))
+            send_all(_records(company, upsert=False), _sender(api, "update", COMPANIES), outcome)
 
 
 def _records(todo: list[Change], *, upsert: bool) -> list[Record]:
@@ -98,7 +68,7 @@ def _records(todo: list[Change], *, upsert: bool) -> list[Record]:
         grouped.setdefault(change.key, []).append(change)
     records = []
     for key, values in grouped.items():
-        props = {c.prop: ("" if c.new is None else c.new) for c in values}
+        props = {c.field: ("" if c.new is None else c.new) for c in values}
         payload: Json = {"id": key, "properties": props}
         if upsert:
             payload["idProperty"] = KEY_PROPERTY
@@ -118,9 +88,3 @@ def _sender(api: HubSpotApi, method: str, obj: str) -> SendBatch:
         return answer.body
 
     return send
-
-
-def _merge(total: Outcome, part: Outcome) -> None:
-    total.written += part.written
-    total.records += part.records
-    total.failed += part.failed

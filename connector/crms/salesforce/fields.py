@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from connector.crms.salesforce.mapping import PushMapping
+from connector.store.push import ACCOUNTS_BY, CurrentValues, Kind, KpiRecords, PushPlan
 
 FieldType = Literal["Text", "Number", "Date"]
-Kind = Literal["text", "number", "date", "id"]
 OWNER_FIELD = "OwnerId"
 NUMBER_PRECISION, NUMBER_SCALE = 18, 6
 
@@ -26,10 +26,6 @@ class FieldDef:
     type: FieldType
     label: str
     external_id: bool = False
-
-    @property
-    def kind(self) -> Kind:
-        return {"Text": "text", "Number": "number", "Date": "date"}[self.type]  # type: ignore[return-value]
 
     def metadata(self) -> dict[str, Any]:
         """The `Metadata` of a Tooling `CustomField`."""
@@ -73,6 +69,23 @@ def kpi_object_fields(push: PushMapping) -> list[FieldDef]:
     fields += [FieldDef(name, kind, _label(name)) for name, kind in PERIOD_FIELDS.values()]
     fields += [FieldDef(n, "Number", _label(n)) for n in kpi_value_fields(push).values()]
     return fields
+
+
+def push_plan(push: PushMapping) -> PushPlan:
+    """Where the writer puts KPI values: `Sales_KPI__c` rows, User and Account fields."""
+    period: dict[str, tuple[str, Kind]] = {
+        col: (name, "date" if t == "Date" else "text") for col, (name, t) in PERIOD_FIELDS.items()
+    }
+    current = [CurrentValues("User", push.user_fields, "owner")] if push.user_fields else []
+    if push.account_fields:
+        on = ACCOUNTS_BY[push.account_scope]
+        current.append(CurrentValues("Account", push.account_fields, on))
+    return PushPlan(
+        kpis=tuple(push.kpi_fields),
+        current_period_type=push.current_period_type,
+        records=KpiRecords(push.object, kpi_value_fields(push), period, OWNER_FIELD),
+        current=tuple(current),
+    )
 
 
 def record_fields(mapped: dict[str, str]) -> list[FieldDef]:

@@ -7,12 +7,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from connector.crms.push import RecordFailure
+from connector.crms.push import Outcome, RecordFailure
 from connector.crms.salesforce.client import SalesforceClient
-from connector.crms.salesforce.desired import Change, payload_value
+from connector.store.push import Change
 
 COLLECTION_SIZE = 200
 BULK_NULL = "#N/A"
@@ -27,12 +27,11 @@ class Batch:
     records: list[tuple[str, list[Change]]]
 
 
-@dataclass
-class Outcome:
-    """What a send did: the changes Salesforce accepted, and the records it refused."""
-
-    accepted: list[Change] = field(default_factory=list)
-    failed: list[RecordFailure] = field(default_factory=list)
+def payload_value(change: Change) -> Any:
+    """The JSON value of a change (numbers as numbers, null clears the field)."""
+    if change.new is None:
+        return None
+    return float(change.new) if change.kind == "number" else change.new
 
 
 def _record(batch: Batch, key: str, values: Sequence[Change]) -> dict[str, Any]:
