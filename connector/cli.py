@@ -115,13 +115,13 @@ def _config_arg(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
-    from crm_sandbox.cli import add_arguments
+    from connector.demo.sandbox import add_arguments
 
     add_arguments(parser)
 
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:
-    from crm_sandbox.cli import run
+    from connector.demo.sandbox import run
 
     return run(args)
 
@@ -278,10 +278,10 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     if args.exports:
-        from connector.demo import run_demo
+        from connector.demo.exports import run_demo
 
         return run_demo(args.workdir, Console())
-    from connector.demo_crm import run_crm_demo
+    from connector.demo.crms import run_crm_demo
 
     return run_crm_demo(args.workdir, Console(), scale=args.scale)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from connector.crms.config import MAPPINGS_DIR
+from connector.crms.config import shipped_mapping
 from connector.crms.registry import CRMS
 from connector.errors import ConfigError
 
@@ -57,10 +57,8 @@ def write_config(crm: str, folder: Path, *, force: bool = False) -> list[Path]:
         raise ConfigError([f"--crm: unknown CRM {crm!r}; one of {', '.join(available())}"])
     config_path = folder / "config.yaml"
     mapping_name = CRMS[crm].config.default_mapping
-    mapping_source = MAPPINGS_DIR / mapping_name
+    mapping_source = shipped_mapping(mapping_name)
     mapping_path = folder / "mappings" / mapping_name
-    if not mapping_source.is_file():
-        raise ConfigError([f"default mapping {mapping_source} not found: run from a checkout"])
     existing = [p for p in (config_path, mapping_path) if p.exists()]
     if existing and not force:
         names = ", ".join(str(p) for p in existing)
@@ -70,4 +68,7 @@ def write_config(crm: str, folder: Path, *, force: bool = False) -> list[Path]:
     text = _HEADER.format(crm=crm) + CRMS[crm].example + _FOOTER
     config_path.write_text(text, encoding="utf-8")
     shutil.copyfile(mapping_source, mapping_path)
-    return [config_path, mapping_path]
+    made = [folder / name for name in CRMS[crm].folders if not (folder / name).exists()]
+    for path in made:
+        path.mkdir(parents=True)
+    return [config_path, mapping_path, *made]

@@ -112,7 +112,7 @@ def test_absolute_paths_stay_as_given(
 
 def test_example_config_is_valid(tmp_path: Path) -> None:
     shutil.copy(REPO / "config.example.yaml", tmp_path / "config.yaml")
-    (tmp_path / "examples" / "exports").mkdir(parents=True)
+    (tmp_path / "exports").mkdir()
     (tmp_path / "mappings").mkdir()
     (tmp_path / "mappings" / "files.yaml").write_text("{}\n")
     config = load_config(tmp_path / "config.yaml")

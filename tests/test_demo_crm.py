@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from connector.cli import main
-from connector.demo_crm import HUBSPOT_TOKEN_ENV
+from connector.demo.crms import HUBSPOT_TOKEN_ENV
 from connector.secrets import known_secrets
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -169,9 +169,10 @@ def test_init_writes_a_valid_config_and_refuses_to_overwrite(
     folder = tmp_path / "kpi"
     assert main(["init", "--crm", "files", "--dir", str(folder)]) == 0
     assert (folder / "mappings" / "files.yaml").is_file()
-    (folder / "exports").mkdir()
+    assert (folder / "exports").is_dir(), "the folder the config names, for the exports"
     config = load_config(folder / "config.yaml")
     assert [s.type for s in config.sources] == ["files"]
+    assert main(["validate", "--config", str(folder / "config.yaml")]) == 0
     assert main(["init", "--crm", "files", "--dir", str(folder)]) == 2
     assert "already exists (use --force to overwrite)" in capsys.readouterr().err
     assert main(["init", "--crm", "files", "--dir", str(folder), "--force"]) == 0

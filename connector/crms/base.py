@@ -49,11 +49,13 @@ class Crm(Generic[C]):
     """One kind of source, as registered in `connector.crms.registry`.
 
     `config` validates its entry of config.yaml, `read` builds its source, `write` its
-    writer (None when KPIs cannot be written back), and `example` is the commented
-    `sources:` entry that `crm-kpi init --crm <type>` writes.
+    writer (None when KPIs cannot be written back), `example` is the commented
+    `sources:` entry that `crm-kpi init --crm <type>` writes and `folders` the folders
+    that entry names, which init creates beside it.
     """
 
     config: type[C]
     read: Callable[[C, Reporting], Source]
     write: Callable[[C], Writer] | None
     example: str
+    folders: tuple[str, ...] = ()

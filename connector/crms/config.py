@@ -14,15 +14,14 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field
 
+from connector.resources import shipped
 from connector.settings import SourceName
 from connector.yamlfile import ConfigModel, ExistingFile
-
-MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "mappings"
 
 
 def shipped_mapping(name: str) -> Path:
     """The default mapping file `name` shipped with the connector."""
-    return MAPPINGS_DIR / name
+    return shipped(f"mappings/{name}")
 
 
 def https_url(value: str) -> str:

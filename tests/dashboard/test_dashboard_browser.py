@@ -19,7 +19,7 @@ import pytest
 from rich.console import Console
 
 from connector.dashboard import render_html
-from connector.demo import run_demo
+from connector.demo.exports import run_demo
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"

@@ -16,4 +16,4 @@ def read(config: FilesConfig, reporting: Reporting) -> FilesSource:
     return FilesSource(config.name, config.path, mapping, reporting.timezone)
 
 
-CRM = Crm(config=FilesConfig, read=read, write=None, example=EXAMPLE)
+CRM = Crm(config=FilesConfig, read=read, write=None, example=EXAMPLE, folders=("exports",))

@@ -1,4 +1,5 @@
-"""Regenerate the sample exports in examples/exports (run from the repo root).
+"""Regenerate the demo's sample exports in connector/demo/data/exports:
+`python benchmarks/sample_exports.py` from the repository root.
 
 They come from the benchmark's synthetic generator at a small size, with the
 opportunity file shaped like a Salesforce report export (its own column names and
@@ -17,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.synthetic import Size, generate_exports
 
-HERE = Path(__file__).resolve().parent
+EXPORTS = Path(__file__).resolve().parent.parent / "connector" / "demo" / "data" / "exports"
 OPPORTUNITY_HEADERS = {
     "id": "Opportunity ID", "account_id": "Account ID", "owner_id": "Opportunity Owner ID",
     "created_at": "Created Date", "close_date": "Close Date", "is_closed": "Closed",
@@ -59,8 +60,8 @@ def _add_bad_survey(path: Path) -> None:
 
 
 def main() -> None:
-    """Write examples/exports."""
-    folder = HERE / "exports"
+    """Write the sample exports."""
+    folder = EXPORTS
     size = Size(owners=24, teams=5, accounts=600, leads=8000, opportunities=2500,
                 activities=30000, end=dt.date(2026, 9, 30))  # fmt: skip
     counts = generate_exports(folder, size)

@@ -20,23 +20,23 @@ import yaml
 from rich.console import Console
 
 from connector.config import Config, load_config
+from connector.demo.sandbox import Sandbox
 from connector.kpi.periods import period_of
 from connector.pipeline import build_writer, write_dashboard
 from connector.report import fetch_results, render_table
+from connector.resources import shipped
 from connector.run import RunSummary, format_summary, run_nightly
 from connector.runlog import RunLog
 from connector.store import Store
 from connector.store.push import pushed
-from crm_sandbox import Sandbox
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-SF_TOKEN_ENV = "CRM_KPI_DEMO_SF_REFRESH_TOKEN"
 HUBSPOT_TOKEN_ENV = "CRM_KPI_DEMO_HUBSPOT_TOKEN"
 
 
 def demo_config(workdir: Path, salesforce: dict[str, Any], hubspot: dict[str, Any]) -> Path:
     """config.yaml for the two sandbox CRMs, with the sample targets."""
-    targets = yaml.safe_load((EXAMPLES / "config.yaml").read_text(encoding="utf-8"))["targets"]
+    text = shipped("demo/data/config.yaml").read_text(encoding="utf-8")
+    targets = yaml.safe_load(text)["targets"]
     sf = salesforce["salesforce"]
     config = {
         "reporting": {"currency": "USD", "timezone": "America/New_York"},

@@ -1,4 +1,4 @@
-"""`crm-kpi demo`: the whole pipeline on the sample exports shipped in `examples/`."""
+"""`crm-kpi demo --exports`: the whole pipeline on the sample exports shipped in `data/`."""
 
 from __future__ import annotations
 
@@ -9,22 +9,20 @@ import yaml
 from rich.console import Console
 
 from connector.config import load_config
-from connector.errors import EXIT_OK, SourceError
+from connector.crms.config import shipped_mapping
+from connector.errors import EXIT_OK
 from connector.kpi.periods import period_of
 from connector.pipeline import compute_kpis, open_store, pull, write_dashboard
 from connector.report import fetch_results, render_table
-
-REPO = Path(__file__).resolve().parent.parent
-EXAMPLES = REPO / "examples"
+from connector.resources import shipped
 
 
 def write_demo_config(workdir: Path) -> Path:
     """A config for the sample exports, with targets, in `workdir`."""
-    template = yaml.safe_load((EXAMPLES / "config.yaml").read_text(encoding="utf-8"))
+    template = yaml.safe_load(shipped("demo/data/config.yaml").read_text(encoding="utf-8"))
     for source in template["sources"]:
-        source["path"] = str((EXAMPLES / source["path"]).resolve())
-        if source.get("mapping"):
-            source["mapping"] = str((EXAMPLES / source["mapping"]).resolve())
+        source["path"] = str(shipped("demo/data/exports"))
+        source["mapping"] = str(shipped_mapping("files.yaml"))
     template["store"] = {"path": "crm-kpi.duckdb"}
     path = workdir / "config.yaml"
     path.write_text(yaml.safe_dump(template, sort_keys=False), encoding="utf-8")
@@ -33,8 +31,6 @@ def write_demo_config(workdir: Path) -> Path:
 
 def run_demo(workdir: Path, console: Console) -> int:
     """Pull the sample exports, compute every KPI, and print the latest quarter."""
-    if not (EXAMPLES / "exports").is_dir():
-        raise SourceError(f"sample exports not found in {EXAMPLES}: run from a source checkout")
     if workdir.exists():
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True)
