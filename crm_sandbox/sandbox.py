@@ -16,8 +16,9 @@ from .faults import Fault, FaultSet
 from .hubspot import HubSpotSurface
 from .org import Org
 from .salesforce.surface import DEFAULT_DAILY_LIMIT, SalesforceSurface
-from .server import TLSServer, make_tls
+from .server import TLSServer
 from .stats import Stats
+from .tls import make_tls
 
 
 class Sandbox:
@@ -42,12 +43,15 @@ class Sandbox:
         self.info: dict[str, Any] = {}
 
     def start(self) -> Sandbox:
-        """Generate the org, then serve; returns self once ready."""
+        """Make the certificates, generate the org, then serve; returns self once ready.
+
+        Raises `tls.MissingDependency` (before any work) when the `sandbox` extra is absent.
+        """
         self._dir = Path(tempfile.mkdtemp(prefix="crm-kpi-sandbox-"))
         try:
+            ctx, ca_file = make_tls(self._dir)
             self.org = Org(self._dir / "org.duckdb", self.seed, self.scale, self.clock,
                            self.memory_limit)
-            ctx, ca_file = make_tls(self._dir)
             self.app = App(self.faults, self._stats)
             self._server = TLSServer(self.port, self.app, ctx, self.org.release_cursor)
             base = f"https://127.0.0.1:{self._server.server_address[1]}"
