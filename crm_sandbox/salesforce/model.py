@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 
 from ..ids import PREFIX
 
+# Describe types by how SOQL compares them and writes convert them.
+NUMERIC = frozenset({"currency", "double", "int", "percent"})
+TEXT = frozenset({"string", "picklist", "email", "textarea", "phone", "url", "multipicklist"})
+
 
 @dataclass
 class SField:

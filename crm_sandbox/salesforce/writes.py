@@ -17,8 +17,7 @@ from ..org import Org
 from ..org.tables import LOST_STAGE, WON_STAGE
 from .errors import RecordError
 from .literals import parse_datetime
-from .model import OBJECT_PREFIX, SField, SObject
-from .where import NUMERIC
+from .model import NUMERIC, OBJECT_PREFIX, SField, SObject
 
 REQUIRED: dict[str, tuple[str, ...]] = {
     "Account": ("Name",), "Contact": ("LastName",), "Lead": ("LastName", "Company"),
