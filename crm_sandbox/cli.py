@@ -13,7 +13,7 @@ from pathlib import Path
 from types import FrameType
 
 from .faults import Fault, parse_spec
-from .salesforce.surface import DEFAULT_DAILY_LIMIT
+from .salesforce.usage import DEFAULT_DAILY_LIMIT
 from .sandbox import Sandbox
 from .tls import MissingDependency
 

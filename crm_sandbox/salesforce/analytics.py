@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..http import Request, Response, Route, json_response, route
+from ..http import Endpoint, Request, Response, json_response
 from ..ids import sf_id
+from .context import Context, V
 from .errors import SfError
 from .model import SObject
-from .rest import V
-
-if TYPE_CHECKING:
-    from .surface import SalesforceSurface
 
 RUN_ROWS = 2000  # synchronous runs return at most 2,000 detail rows
 
@@ -32,33 +29,33 @@ def bad(message: str) -> SfError:
 class Analytics:
     """In-memory reports and dashboards over the org's sObjects."""
 
-    def __init__(self, sf: SalesforceSurface) -> None:
-        self.sf = sf
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
         self._lock = threading.Lock()
         self.reports: dict[str, dict[str, Any]] = {}
         self.dashboards: dict[str, dict[str, Any]] = {}
         self._seq = 0
 
-    def routes(self) -> list[Route]:
+    def endpoints(self) -> list[Endpoint]:
         """Reports and dashboards endpoints."""
-        s, r, d = self.sf, rf"{V}/analytics/reports", rf"{V}/analytics/dashboards"
+        r, d = rf"{V}/analytics/reports", rf"{V}/analytics/dashboards"
         rid, did = r"/(?P<id>00O\w+)", r"/(?P<id>01Z\w+)"
         return [
-            route(s, "GET", rf"{r}/?", "analytics.reports.list", self.list_reports),
-            route(s, "POST", rf"{r}/?", "analytics.reports.create", self.create_report),
-            route(s, "GET", rf"{r}{rid}/describe/?", "analytics.reports.describe",
-                  self.describe_report),
-            route(s, "GET", rf"{r}{rid}/?", "analytics.reports.run", self.run_report),
-            route(s, "PATCH", rf"{r}{rid}/?", "analytics.reports.update", self.update_report),
-            route(s, "DELETE", rf"{r}{rid}/?", "analytics.reports.delete", self.delete_report),
-            route(s, "GET", rf"{d}/?", "analytics.dashboards.list", self.list_dashboards),
-            route(s, "POST", rf"{d}/?", "analytics.dashboards.create", self.create_dashboard),
-            route(s, "GET", rf"{d}{did}/describe/?", "analytics.dashboards.describe",
-                  self.describe_dashboard),
-            route(s, "GET", rf"{d}{did}/?", "analytics.dashboards.results", self.results),
-            route(s, "PATCH", rf"{d}{did}/?", "analytics.dashboards.update", self.save_dashboard),
-            route(s, "DELETE", rf"{d}{did}/?", "analytics.dashboards.delete",
-                  self.delete_dashboard),
+            Endpoint("GET", rf"{r}/?", "analytics.reports.list", self.list_reports),
+            Endpoint("POST", rf"{r}/?", "analytics.reports.create", self.create_report),
+            Endpoint("GET", rf"{r}{rid}/describe/?", "analytics.reports.describe",
+                     self.describe_report),
+            Endpoint("GET", rf"{r}{rid}/?", "analytics.reports.run", self.run_report),
+            Endpoint("PATCH", rf"{r}{rid}/?", "analytics.reports.update", self.update_report),
+            Endpoint("DELETE", rf"{r}{rid}/?", "analytics.reports.delete", self.delete_report),
+            Endpoint("GET", rf"{d}/?", "analytics.dashboards.list", self.list_dashboards),
+            Endpoint("POST", rf"{d}/?", "analytics.dashboards.create", self.create_dashboard),
+            Endpoint("GET", rf"{d}{did}/describe/?", "analytics.dashboards.describe",
+                     self.describe_dashboard),
+            Endpoint("GET", rf"{d}{did}/?", "analytics.dashboards.results", self.results),
+            Endpoint("PATCH", rf"{d}{did}/?", "analytics.dashboards.update", self.save_dashboard),
+            Endpoint("DELETE", rf"{d}{did}/?", "analytics.dashboards.delete",
+                     self.delete_dashboard),
         ]
 
     def new_id(self, prefix: str) -> str:
@@ -71,7 +68,7 @@ class Analytics:
         """The sObject a report type names (`X` or `CustomEntity$X`)."""
         rtype = str((meta.get("reportType") or {}).get("type") or "").removeprefix(
             "CustomEntity$")
-        obj = self.sf.registry.get(rtype)
+        obj = self.ctx.registry.get(rtype)
         if obj is None:
             raise bad(f"The report type {rtype!r} is invalid")
         return obj
@@ -112,7 +109,7 @@ class Analytics:
         out: dict[str, Any] = {
             "reportFormat": "TABULAR", "detailColumns": [], "groupingsDown": [],
             "groupingsAcross": [], "aggregates": ["RowCount"], "reportFilters": [],
-            "reportBooleanFilter": None, "folderId": self.sf.creds.user_id, **meta,
+            "reportBooleanFilter": None, "folderId": self.ctx.creds.user_id, **meta,
             "id": report_id}
         out["developerName"] = out.get("developerName") or "".join(
             ch if ch.isalnum() else "_" for ch in str(out["name"]))
@@ -169,9 +166,9 @@ class Analytics:
         obj = self.report_object(meta)
         cols = self.columns(obj, meta)
         names = ", ".join(f.name for _, f in cols) or "Id"
-        c = self.sf.queries.compile(f"SELECT {names} FROM {obj.name}", version, False)
-        total_row = self.sf.org.cursor().execute(c.count_sql(), c.params).fetchone()
-        rows = self.sf.org.cursor().execute(f"{c.json_sql()} LIMIT {RUN_ROWS}",
+        c = self.ctx.queries.compile(f"SELECT {names} FROM {obj.name}", version, False)
+        total_row = self.ctx.org.cursor().execute(c.count_sql(), c.params).fetchone()
+        rows = self.ctx.org.cursor().execute(f"{c.json_sql()} LIMIT {RUN_ROWS}",
                                             c.params).fetchall()
         data = []
         for (text,) in rows:
@@ -219,8 +216,8 @@ class Analytics:
             body = req.json() or {}
             given = body.get("dashboardMetadata") or body
             meta = {"components": [], "layout": {"columns": []}, "filters": [],
-                    "dashboardType": "SpecifiedUser", "folderId": self.sf.creds.user_id,
-                    "runningUser": {"id": self.sf.creds.user_id,
+                    "dashboardType": "SpecifiedUser", "folderId": self.ctx.creds.user_id,
+                    "runningUser": {"id": self.ctx.creds.user_id,
                                     "displayName": "Sandbox Integration"}, **given, "id": did}
         meta = self.checked_dashboard(meta)
         with self._lock:
