@@ -7,6 +7,7 @@ atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_crea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..http import Endpoint, Request, Response, json_response
@@ -18,12 +19,12 @@ from .ops import (
     commit_create,
     commit_update,
     delete,
-    finish,
     prepare_create,
     prepare_update,
-    rolled_back,
+    settle,
     upsert,
 )
+from .writes import Result, Writer
 
 MAX_RECORDS = 200
 MAX_CHUNKS = 10
@@ -86,16 +87,16 @@ class Collections:
         records, aon = self.payload(req)
         return self.apply(req, records, aon, prepare_update, commit_update)
 
-    def apply(self, req: Request, records: list[dict[str, Any]], aon: bool, prepare: Any,
-              commit: Any) -> Response:
+    def apply(self, req: Request, records: list[dict[str, Any]], aon: bool,
+              prepare: Callable[[Writer, SObject, list[dict[str, Any]], str, str], list[Any]],
+              commit: Callable[[Writer, SObject, list[Any]], list[Result]]) -> Response:
         """Validate every chunk first, so that allOrNone can refuse the whole call."""
         w = self.ctx.writer
         prepared = [(obj, prepare(w, obj, rows, req.method, req.path))
                     for obj, rows in self.chunks(records)]
         flat = [c for _, checked in prepared for c in checked]
-        if finish(flat, aon) is None:
-            return json_response(rolled_back(flat))
-        return json_response([res for obj, checked in prepared for res in commit(w, obj, checked)])
+        return json_response(settle(flat, aon, lambda: [
+            res for obj, checked in prepared for res in commit(w, obj, checked)]))
 
     def upsert(self, req: Request) -> Response:
         """PATCH composite/sobjects/X/ExtId__c: upsert by an external id field."""
