@@ -136,11 +136,7 @@ class Rest:
 
     def deleted(self, req: Request) -> Response:
         """GET sobjects/X/deleted: records recycled in the window."""
-        obj, (start, end) = self.obj(req), self.window(req)
-        rows = self.ctx.org.cursor().execute(
-            f"SELECT sfid('{obj.prefix}', n), deleted_at FROM {obj.table} t WHERE is_deleted "
-            f"AND deleted_at >= ? AND deleted_at < ?{self.flt(obj)} ORDER BY deleted_at",
-            [start, end]).fetchall()
+        rows, end = self.changed(req, deleted=True)
         earliest = self.ctx.org.clock.now() - dt.timedelta(days=15)
         return json_response({
             "deletedRecords": [{"id": i, "deletedDate": d.strftime(SF_TS)} for i, d in rows],
@@ -149,17 +145,21 @@ class Rest:
 
     def updated(self, req: Request) -> Response:
         """GET sobjects/X/updated: records whose SystemModstamp is in the window."""
-        obj, (start, end) = self.obj(req), self.window(req)
-        rows = self.ctx.org.cursor().execute(
-            f"SELECT sfid('{obj.prefix}', n) FROM {obj.table} t WHERE NOT is_deleted AND "
-            f"system_modstamp >= ? AND system_modstamp < ?{self.flt(obj)} ORDER BY n",
-            [start, end]).fetchall()
+        rows, end = self.changed(req, deleted=False)
         return json_response({"ids": [r[0] for r in rows],
                               "latestDateCovered": end.strftime(SF_TS)})
 
-    @staticmethod
-    def flt(obj: SObject) -> str:
-        return f" AND ({obj.row_filter.format(t='t')})" if obj.row_filter else ""
+    def changed(self, req: Request, deleted: bool) -> tuple[list[Any], dt.datetime]:
+        """(id, stamp) of the records deleted (by deletion time) or of the live records
+        updated (by id) in the request's window, and the window's end."""
+        obj, (start, end) = self.obj(req), self.window(req)
+        stamp, live, order = (("deleted_at", "", "deleted_at") if deleted
+                              else ("system_modstamp", "NOT ", "n"))
+        rows = self.ctx.org.cursor().execute(
+            f"SELECT sfid('{obj.prefix}', n), {stamp} FROM {obj.table} t WHERE {live}is_deleted "
+            f"AND {stamp} >= ? AND {stamp} < ?{obj.and_filter()} ORDER BY {order}",
+            [start, end]).fetchall()
+        return rows, end
 
     def window(self, req: Request) -> tuple[dt.datetime, dt.datetime]:
         """start/end of getDeleted/getUpdated: within the last 30 days, minute precision."""
