@@ -9,15 +9,14 @@ from ..http import Endpoint, Request, Response, json_response
 from ..org import Org
 from .errors import HsError, not_found, validation
 from .model import OWNER_BASE, TEAM_BASE, USER_BASE
+from .props import iso_ms
 from .registry import Registry, group_json
 from .request import OBJ, SCHEMAS, int_arg, json_body
 from .standard import STAGES, stage_id
 
-ISO = "%Y-%m-%dT%H:%M:%S.%f"
-
 
 def iso(t: dt.datetime | None) -> str | None:
-    return t.strftime(ISO)[:-3] + "Z" if t is not None else None
+    return iso_ms(t) if t is not None else None
 
 
 class Meta:

@@ -22,6 +22,12 @@ TYPES = {  # HubSpot property type → field types it allows
     "bool": ("booleancheckbox",),
 }
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
+DEFAULT_CREATED = dt.datetime(2019, 8, 6, 2, 43, 14)  # createdAt of HubSpot's own properties
+
+
+def iso_ms(t: dt.datetime) -> str:
+    """HubSpot's timestamp form: ISO 8601, milliseconds, Z (`2022-02-17T19:25:29.123Z`)."""
+    return f"{t:%Y-%m-%dT%H:%M:%S}.{t.microsecond // 1000:03d}Z"
 
 
 @dataclass
@@ -50,8 +56,7 @@ class Prop:
 
     def as_json(self, archived: bool = False) -> dict[str, Any]:
         """The properties API shape (ModelProperty)."""
-        stamp = (self.created_at or dt.datetime(2019, 8, 6, 2, 43, 14)).strftime(
-            "%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        stamp = iso_ms(self.created_at or DEFAULT_CREATED)
         return {
             "name": self.name, "label": self.label, "type": self.type,
             "fieldType": self.field_type, "description": self.description,
@@ -81,9 +86,8 @@ def to_text(value: Any, type_: str) -> str | None:
         number = float(value)
         return str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
     if type_ == "datetime":
-        if not isinstance(value, dt.datetime):
-            value = dt.datetime.combine(value, dt.time())
-        return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
+        return iso_ms(value if isinstance(value, dt.datetime)
+                      else dt.datetime.combine(value, dt.time()))
     if type_ == "date":
         return str(value.isoformat())
     if type_ == "bool":
@@ -151,13 +155,4 @@ def parse_typed(value: Any, type_: str) -> Any:
 
 def normalized_text(value: Any, type_: str) -> str:
     """The string HubSpot stores and serves back for a value written to a property."""
-    typed = parse_typed(value, type_)
-    if type_ == "number":
-        return str(int(typed)) if typed == int(typed) and abs(typed) < 1e15 else repr(typed)
-    if type_ == "datetime":
-        return str(typed.strftime("%Y-%m-%dT%H:%M:%S.%f"))[:-3] + "Z"
-    if type_ == "date":
-        return str(typed.isoformat())
-    if type_ == "bool":
-        return "true" if typed else "false"
-    return str(typed)
+    return str(to_text(parse_typed(value, type_), type_))
