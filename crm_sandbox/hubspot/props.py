@@ -54,7 +54,7 @@ class Prop:
         """SQL rendering the value as HubSpot's string (NULL stays null)."""
         return render(self.sql, self.type)
 
-    def as_json(self, archived: bool = False) -> dict[str, Any]:
+    def as_json(self) -> dict[str, Any]:
         """The properties API shape (ModelProperty)."""
         stamp = iso_ms(self.created_at or DEFAULT_CREATED)
         return {
@@ -65,7 +65,7 @@ class Prop:
                 for i, (val, lab) in enumerate(self.options)],
             "displayOrder": -1, "calculated": self.read_only and self.hubspot_defined,
             "externalOptions": False, "hasUniqueValue": self.unique, "hidden": False,
-            "hubspotDefined": self.hubspot_defined, "archived": archived,
+            "hubspotDefined": self.hubspot_defined, "archived": False,
             "createdAt": stamp, "updatedAt": stamp,
             "modificationMetadata": {"archivable": not self.hubspot_defined,
                                      "readOnlyDefinition": self.hubspot_defined,

@@ -74,9 +74,9 @@ class SObject:
     def add(self, f: SField) -> None:
         self.fields[f.name.lower()] = f
 
-    def and_filter(self, t: str = "t") -> str:
+    def and_filter(self) -> str:
         """` AND (row filter over alias t)`, or "" when every row of the table is one."""
-        return f" AND ({self.row_filter.format(t=t)})" if self.row_filter else ""
+        return f" AND ({self.row_filter.format(t='t')})" if self.row_filter else ""
 
     def relationship(self, name: str) -> SField | None:
         """The reference field whose relationship name is `name` (case-insensitive)."""
