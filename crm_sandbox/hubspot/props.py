@@ -22,6 +22,8 @@ TYPES = {  # HubSpot property type → field types it allows
     "bool": ("booleancheckbox",),
 }
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
+# Property types whose values compare as typed SQL values (the others as text).
+SQL_TYPES = {"number": "DOUBLE", "datetime": "TIMESTAMP", "date": "DATE", "bool": "BOOLEAN"}
 DEFAULT_CREATED = dt.datetime(2019, 8, 6, 2, 43, 14)  # createdAt of HubSpot's own properties
 
 
@@ -112,15 +114,10 @@ def render(sql: str, type_: str) -> str:
 
 def typed_extra(col: str, type_: str) -> str:
     """Typed SQL over a side-table column that stores the normalized string."""
-    if type_ == "number":
-        return f"TRY_CAST({col} AS DOUBLE)"
-    if type_ == "datetime":
-        return f"TRY_CAST(replace({col}, 'Z', '') AS TIMESTAMP)"
-    if type_ == "date":
-        return f"TRY_CAST({col} AS DATE)"
-    if type_ == "bool":
-        return f"TRY_CAST({col} AS BOOLEAN)"
-    return col
+    if type_ not in SQL_TYPES:
+        return col
+    text = f"replace({col}, 'Z', '')" if type_ == "datetime" else col
+    return f"TRY_CAST({text} AS {SQL_TYPES[type_]})"
 
 
 def parse_instant(value: Any) -> dt.datetime:
