@@ -10,7 +10,7 @@ from ..faults import FaultSet
 from ..http import Request, Response, Route, bind, json_response
 from ..ids import sf_id
 from ..org import Org
-from ..org.generate_people import ADMIN_USER_N
+from ..org.tables import ADMIN_USER_N
 from .analytics import Analytics
 from .auth import Sessions, bearer, make_credentials
 from .bulk import Bulk
