@@ -14,6 +14,11 @@ from crm_sandbox.cli import add_arguments, run
 FIX = "pip install 'crm-kpi[sandbox]'"
 
 
+@pytest.fixture(autouse=True)
+def no_faults() -> None:
+    """These tests start no shared sandbox (the package's autouse fixture would)."""
+
+
 @pytest.fixture
 def no_trustme(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make `import trustme` fail as it does where the package is not installed."""
