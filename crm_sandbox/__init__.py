@@ -1,6 +1,7 @@
-"""The CRM sandbox: a loopback HTTPS emulator of Salesforce over a generated org."""
+"""The CRM sandbox: a loopback HTTPS emulator of Salesforce and HubSpot over a generated org."""
 
 from .faults import Fault
 from .sandbox import Sandbox
+from .tls import MissingDependency
 
-__all__ = ["Fault", "Sandbox"]
+__all__ = ["Fault", "MissingDependency", "Sandbox"]

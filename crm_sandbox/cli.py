@@ -12,9 +12,10 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from .faults import parse_spec
-from .salesforce.surface import DEFAULT_DAILY_LIMIT
+from .faults import Fault, parse_spec
+from .salesforce.usage import DEFAULT_DAILY_LIMIT
 from .sandbox import Sandbox
+from .tls import MissingDependency
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,7 +41,10 @@ def write_info(path: Path, info: dict[str, object]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Start the sandbox, print how to connect, serve until a signal arrives."""
+    """Start the sandbox, print how to connect, serve until a signal arrives.
+
+    Exit status: 0 after a signal, 2 for a bad --fault, 1 when the sandbox extra is missing.
+    """
     try:
         faults = [parse_spec(s) for s in args.fault]
     except (ValueError, KeyError) as exc:
@@ -53,27 +57,35 @@ def run(args: argparse.Namespace) -> int:
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with Sandbox(seed=args.seed, scale=args.scale, port=args.port, faults=list(faults),
-                     daily_api_limit=args.daily_api_limit) as sb:
-            if args.info_file:
-                write_info(args.info_file, sb.info)
-            sf, hs = sb.info["salesforce"], sb.info["hubspot"]
-            print(f"sandbox serving {sf['instance_url']} (seed {args.seed}, scale {args.scale})")
-            print(f"  CA file:      {sb.info['ca_file']}")
-            print(f"  Salesforce:   instance_url {sf['instance_url']}")
-            print(f"                access token {sf['access_token']}")
-            print(f"  HubSpot:      host {hs['host']}")
-            print(f"                access token {hs['access_token']}")
-            print(f"  stats:        {sf['instance_url']}/__sandbox__/stats")
-            if args.info_file:
-                print(f"  info JSON:    {args.info_file}")
-            sys.stdout.flush()
-            while not stop.wait(0.5):
-                pass
+        serve(args, faults, stop)
+    except MissingDependency as exc:
+        print(f"crm-kpi sandbox: {exc}", file=sys.stderr)
+        return 1
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
     return 0
+
+
+def serve(args: argparse.Namespace, faults: list[Fault], stop: threading.Event) -> None:
+    """Run one sandbox, print how to connect, and serve until `stop` is set."""
+    with Sandbox(seed=args.seed, scale=args.scale, port=args.port, faults=list(faults),
+                 daily_api_limit=args.daily_api_limit) as sb:
+        if args.info_file:
+            write_info(args.info_file, sb.info)
+        sf, hs = sb.info["salesforce"], sb.info["hubspot"]
+        print(f"sandbox serving {sf['instance_url']} (seed {args.seed}, scale {args.scale})")
+        print(f"  CA file:      {sb.info['ca_file']}")
+        print(f"  Salesforce:   instance_url {sf['instance_url']}")
+        print(f"                access token {sf['access_token']}")
+        print(f"  HubSpot:      host {hs['host']}")
+        print(f"                access token {hs['access_token']}")
+        print(f"  stats:        {sf['instance_url']}/__sandbox__/stats")
+        if args.info_file:
+            print(f"  info JSON:    {args.info_file}")
+        sys.stdout.flush()
+        while not stop.wait(0.5):
+            pass
 
 
 def main() -> int:

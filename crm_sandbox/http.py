@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import parse_qs
 
 
@@ -61,6 +61,16 @@ def raw_json(text: str, status: int = 200) -> Response:
 Handler = Callable[[Request], Response]
 
 
+class Endpoint(NamedTuple):
+    """What a handler serves: method, path regex (matching the whole path), the name its
+    calls are counted under, and the handler itself."""
+
+    method: str
+    pattern: str
+    name: str
+    handler: Handler
+
+
 @dataclass
 class Route:
     method: str
@@ -71,7 +81,7 @@ class Route:
 
 
 class Surface(Protocol):
-    """A CRM's API served over the org (Salesforce now; HubSpot plugs in the same way)."""
+    """A CRM's API served over the org (Salesforce and HubSpot mount the same way)."""
 
     name: str
 
@@ -98,6 +108,7 @@ class Surface(Protocol):
         """Release what the surface holds (cursors, job files)."""
 
 
-def route(surface: Surface, method: str, pattern: str, name: str, handler: Handler) -> Route:
-    """A route whose regex must match the whole path."""
-    return Route(method, re.compile(f"^{pattern}$"), name, handler, surface)
+def bind(surface: Surface, endpoints: Iterable[Endpoint]) -> list[Route]:
+    """The surface's routes for its handlers' endpoints."""
+    return [Route(e.method, re.compile(f"^{e.pattern}$"), e.name, e.handler, surface)
+            for e in endpoints]

@@ -15,9 +15,11 @@ from .clock import Clock
 from .faults import Fault, FaultSet
 from .hubspot import HubSpotSurface
 from .org import Org
-from .salesforce.surface import DEFAULT_DAILY_LIMIT, SalesforceSurface
-from .server import TLSServer, make_tls
+from .salesforce.surface import SalesforceSurface
+from .salesforce.usage import DEFAULT_DAILY_LIMIT
+from .server import TLSServer
 from .stats import Stats
+from .tls import make_tls
 
 
 class Sandbox:
@@ -42,12 +44,15 @@ class Sandbox:
         self.info: dict[str, Any] = {}
 
     def start(self) -> Sandbox:
-        """Generate the org, then serve; returns self once ready."""
+        """Make the certificates, generate the org, then serve; returns self once ready.
+
+        Raises `tls.MissingDependency` (before any work) when the `sandbox` extra is absent.
+        """
         self._dir = Path(tempfile.mkdtemp(prefix="crm-kpi-sandbox-"))
         try:
+            ctx, ca_file = make_tls(self._dir)
             self.org = Org(self._dir / "org.duckdb", self.seed, self.scale, self.clock,
                            self.memory_limit)
-            ctx, ca_file = make_tls(self._dir)
             self.app = App(self.faults, self._stats)
             self._server = TLSServer(self.port, self.app, ctx, self.org.release_cursor)
             base = f"https://127.0.0.1:{self._server.server_address[1]}"
@@ -66,20 +71,8 @@ class Sandbox:
         return self
 
     def _info(self, ca_file: Path, base: str) -> dict[str, Any]:
-        c = self.salesforce.creds
-        return {
-            "ca_file": str(ca_file), "base_url": base,
-            "salesforce": {
-                "instance_url": base, "login_url": base, "access_token": c.access_token,
-                "consumer_key": c.client_id, "client_id": c.client_id,
-                "client_secret": c.client_secret, "username": c.username,
-                "password": c.password, "security_token": c.security_token,
-                "refresh_token": c.refresh_token, "jwt_private_key_file": str(c.private_key_file),
-                "jwt_certificate_file": str(c.certificate_file), "org_id": c.org_id,
-                "user_id": c.user_id,
-            },
-            "hubspot": self.hubspot.info(base),
-        }
+        return {"ca_file": str(ca_file), "base_url": base, "salesforce": self.salesforce.info(),
+                "hubspot": self.hubspot.info(base)}
 
     def stop(self) -> None:
         """Stop serving, close every connection, thread and file; remove the temp dir."""

@@ -1,4 +1,4 @@
-"""The HTTPS server: threaded, keep-alive, TLS with a CA generated at start.
+"""The HTTPS server: threaded, keep-alive, TLS (certificates from `tls.make_tls`).
 
 One thread per connection (clients keep connections alive, so threads are few), the
 TLS handshake done in that thread so a slow client never stalls `accept`. Stopping
@@ -13,26 +13,12 @@ import ssl
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
-import trustme
-
 from .app import App
-from .http import Request, Response
+from .http import Request, Response, json_response
 
 MAX_URI = 16_384  # Salesforce REST answers 414 above this many bytes of URI
-
-
-def make_tls(folder: Path) -> tuple[ssl.SSLContext, Path]:
-    """A fresh CA and a server certificate for 127.0.0.1/localhost; returns (ctx, ca file)."""
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    cert.configure_cert(ctx)
-    ca_file = folder / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
-    return ctx, ca_file
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -106,8 +92,6 @@ class TLSServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", port), Handler)
 
     def app_uri_too_long(self) -> Response:
-        from .http import json_response
-
         return json_response([{"message": f"The request URI exceeds {MAX_URI} bytes",
                                "errorCode": "URI_TOO_LONG"}], 414)
 

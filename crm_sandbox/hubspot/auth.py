@@ -15,6 +15,7 @@ from urllib.parse import parse_qs
 from ..clock import Clock
 from ..http import Request, Response, json_response
 from .errors import HsError
+from .props import iso_ms
 
 ACCESS_SECONDS = 1800  # HubSpot OAuth access tokens live 30 minutes
 OBJECT_SCOPES = ("crm.objects.contacts", "crm.objects.companies", "crm.objects.deals",
@@ -104,7 +105,7 @@ def unauthorized() -> HsError:
 
 def expired(at: dt.datetime, now: dt.datetime) -> HsError:
     ago = max(0, int((now - at).total_seconds()))
-    stamp = at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    stamp = iso_ms(at)
     return HsError(401, "EXPIRED_AUTHENTICATION",
                    f"The OAuth token used to make this call expired {ago} second(s) ago.",
                    context={"expire time": [stamp]})

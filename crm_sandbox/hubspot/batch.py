@@ -16,7 +16,7 @@ from ..http import Response, raw_json
 from ..org import Org
 from .errors import record_error, validation
 from .model import ObjectType
-from .props import Prop
+from .props import Prop, iso_ms
 from .reader import Reader
 from .values import Converter, Values
 
@@ -222,7 +222,7 @@ def _with_new(record_json: str, new: bool) -> str:
 
 
 def stamp(org: Org) -> str:
-    return org.clock.now().strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return iso_ms(org.clock.now())
 
 
 def answer(results: list[str], errors: list[dict[str, Any]], ok: int, org: Org) -> Response:

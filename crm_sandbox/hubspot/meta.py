@@ -5,18 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..http import Request, Response, json_response
+from ..http import Endpoint, Request, Response, json_response
 from ..org import Org
 from .errors import HsError, not_found, validation
 from .model import OWNER_BASE, TEAM_BASE, USER_BASE
+from .props import iso_ms
 from .registry import Registry, group_json
+from .request import OBJ, SCHEMAS, int_arg, json_body
 from .standard import STAGES, stage_id
-
-ISO = "%Y-%m-%dT%H:%M:%S.%f"
 
 
 def iso(t: dt.datetime | None) -> str | None:
-    return t.strftime(ISO)[:-3] + "Z" if t is not None else None
+    return iso_ms(t) if t is not None else None
 
 
 class Meta:
@@ -24,6 +24,27 @@ class Meta:
 
     def __init__(self, org: Org, registry: Registry) -> None:
         self.org, self.registry = org, registry
+
+    def endpoints(self) -> list[Endpoint]:
+        """Pipelines, owners, properties and groups (groups first: `groups` is no
+        property name), schemas."""
+        p = rf"/crm/v3/properties/{OBJ}"
+        return [
+            Endpoint("GET", rf"/crm/v3/pipelines/{OBJ}/?", "pipelines", self.pipelines),
+            Endpoint("GET", rf"/crm/v3/pipelines/{OBJ}/(?P<pipeline>[^/]+)", "pipeline",
+                     self.pipeline_one),
+            Endpoint("GET", r"/crm/v3/owners/?", "owners", self.owners),
+            Endpoint("GET", r"/crm/v3/owners/(?P<id>[^/]+)", "owner", self.owner),
+            Endpoint("GET", rf"{p}/groups/?", "propertyGroups", self.groups),
+            Endpoint("POST", rf"{p}/groups/?", "createPropertyGroup", self.create_group),
+            Endpoint("GET", rf"{p}/groups/(?P<group>[^/]+)", "propertyGroup", self.group_one),
+            Endpoint("GET", rf"{p}/?", "properties", self.properties),
+            Endpoint("POST", rf"{p}/?", "createProperty", self.create_property),
+            Endpoint("GET", rf"{p}/(?P<name>[^/]+)", "property", self.property_one),
+            Endpoint("GET", rf"{SCHEMAS}/?", "schemas", self.schemas),
+            Endpoint("POST", rf"{SCHEMAS}/?", "createSchema", self.create_schema),
+            Endpoint("GET", rf"{SCHEMAS}/{OBJ}", "schema", self.schema_one),
+        ]
 
     # ---- pipelines (GET /crm/v3/pipelines/deals) -------------------------------------
     def pipeline(self) -> dict[str, Any]:
@@ -143,21 +164,3 @@ class Meta:
         o = self.registry.create_schema(json_body(req))
         return json_response(self.registry.schema_json(o), 201)
 
-
-def int_arg(value: str | None, default: int) -> int:
-    if value is None or value == "":
-        return default
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise validation(f"{value!r} is not an integer") from exc
-
-
-def json_body(req: Request) -> dict[str, Any]:
-    try:
-        body = req.json()
-    except ValueError as exc:
-        raise validation("Invalid JSON input") from exc
-    if not isinstance(body, dict):
-        raise validation("The request body must be a JSON object")
-    return body

@@ -118,6 +118,3 @@ class ObjectType:
             if name in self.props and name not in seen:
                 seen[name] = self.props[name]
         return list(seen.values())
-
-    def type_json(self) -> dict[str, str]:
-        return {"objectTypeId": self.type_id, "name": self.name}

@@ -12,23 +12,18 @@ from typing import Any
 from urllib.parse import unquote
 
 from ..faults import FaultSet
-from ..http import Request, Response, raw_json
+from ..http import Endpoint, Request, Response, raw_json
 from ..org import Org
 from .associations import Associations
 from .batch import Batch, empty_answer
 from .errors import HsError, not_found, validation
-from .meta import int_arg, json_body
 from .model import ObjectType
 from .reader import Reader
 from .registry import Registry
+from .request import OBJ, V3, int_arg, json_body, multi
 from .search import Search
 
 MAX_LIST = 100
-
-
-def multi(req: Request, name: str) -> list[str]:
-    """A repeated (`a=1&a=2`) or comma-separated (`a=1,2`) query parameter."""
-    return [v for raw in req.query.get(name, []) for v in raw.split(",") if v]
 
 
 class Objects:
@@ -40,6 +35,21 @@ class Objects:
         self.batch = Batch(org, faults, self.reader)
         self.searcher = Search(org)
         self.assoc = Associations(org, registry)
+
+    def endpoints(self) -> list[Endpoint]:
+        """Records of any object type (search and batch before the `{id}` routes), and
+        associations v4."""
+        return [
+            Endpoint("POST", rf"{V3}/search", "search", self.search),
+            Endpoint("POST", rf"{V3}/batch/(?P<op>\w+)", "batch", self.batch_op),
+            Endpoint("GET", rf"{V3}/?", "list", self.list_page),
+            Endpoint("POST", rf"{V3}/?", "create", self.create),
+            Endpoint("GET", rf"{V3}/(?P<id>[^/]+)", "read", self.read),
+            Endpoint("PATCH", rf"{V3}/(?P<id>[^/]+)", "update", self.update),
+            Endpoint("DELETE", rf"{V3}/(?P<id>[^/]+)", "archive", self.archive),
+            Endpoint("POST", rf"/crm/v4/associations/{OBJ}/(?P<to>[A-Za-z0-9_\-]+)/batch/read",
+                     "associationsBatchRead", self.associations_v4),
+        ]
 
     def obj(self, req: Request) -> ObjectType:
         return self.registry.get(req.params["obj"])

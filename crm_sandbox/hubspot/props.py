@@ -22,6 +22,14 @@ TYPES = {  # HubSpot property type → field types it allows
     "bool": ("booleancheckbox",),
 }
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
+# Property types whose values compare as typed SQL values (the others as text).
+SQL_TYPES = {"number": "DOUBLE", "datetime": "TIMESTAMP", "date": "DATE", "bool": "BOOLEAN"}
+DEFAULT_CREATED = dt.datetime(2019, 8, 6, 2, 43, 14)  # createdAt of HubSpot's own properties
+
+
+def iso_ms(t: dt.datetime) -> str:
+    """HubSpot's timestamp form: ISO 8601, milliseconds, Z (`2022-02-17T19:25:29.123Z`)."""
+    return f"{t:%Y-%m-%dT%H:%M:%S}.{t.microsecond // 1000:03d}Z"
 
 
 @dataclass
@@ -48,10 +56,9 @@ class Prop:
         """SQL rendering the value as HubSpot's string (NULL stays null)."""
         return render(self.sql, self.type)
 
-    def as_json(self, archived: bool = False) -> dict[str, Any]:
+    def as_json(self) -> dict[str, Any]:
         """The properties API shape (ModelProperty)."""
-        stamp = (self.created_at or dt.datetime(2019, 8, 6, 2, 43, 14)).strftime(
-            "%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        stamp = iso_ms(self.created_at or DEFAULT_CREATED)
         return {
             "name": self.name, "label": self.label, "type": self.type,
             "fieldType": self.field_type, "description": self.description,
@@ -60,7 +67,7 @@ class Prop:
                 for i, (val, lab) in enumerate(self.options)],
             "displayOrder": -1, "calculated": self.read_only and self.hubspot_defined,
             "externalOptions": False, "hasUniqueValue": self.unique, "hidden": False,
-            "hubspotDefined": self.hubspot_defined, "archived": archived,
+            "hubspotDefined": self.hubspot_defined, "archived": False,
             "createdAt": stamp, "updatedAt": stamp,
             "modificationMetadata": {"archivable": not self.hubspot_defined,
                                      "readOnlyDefinition": self.hubspot_defined,
@@ -81,9 +88,8 @@ def to_text(value: Any, type_: str) -> str | None:
         number = float(value)
         return str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
     if type_ == "datetime":
-        if not isinstance(value, dt.datetime):
-            value = dt.datetime.combine(value, dt.time())
-        return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
+        return iso_ms(value if isinstance(value, dt.datetime)
+                      else dt.datetime.combine(value, dt.time()))
     if type_ == "date":
         return str(value.isoformat())
     if type_ == "bool":
@@ -108,15 +114,10 @@ def render(sql: str, type_: str) -> str:
 
 def typed_extra(col: str, type_: str) -> str:
     """Typed SQL over a side-table column that stores the normalized string."""
-    if type_ == "number":
-        return f"TRY_CAST({col} AS DOUBLE)"
-    if type_ == "datetime":
-        return f"TRY_CAST(replace({col}, 'Z', '') AS TIMESTAMP)"
-    if type_ == "date":
-        return f"TRY_CAST({col} AS DATE)"
-    if type_ == "bool":
-        return f"TRY_CAST({col} AS BOOLEAN)"
-    return col
+    if type_ not in SQL_TYPES:
+        return col
+    text = f"replace({col}, 'Z', '')" if type_ == "datetime" else col
+    return f"TRY_CAST({text} AS {SQL_TYPES[type_]})"
 
 
 def parse_instant(value: Any) -> dt.datetime:
@@ -151,13 +152,4 @@ def parse_typed(value: Any, type_: str) -> Any:
 
 def normalized_text(value: Any, type_: str) -> str:
     """The string HubSpot stores and serves back for a value written to a property."""
-    typed = parse_typed(value, type_)
-    if type_ == "number":
-        return str(int(typed)) if typed == int(typed) and abs(typed) < 1e15 else repr(typed)
-    if type_ == "datetime":
-        return str(typed.strftime("%Y-%m-%dT%H:%M:%S.%f"))[:-3] + "Z"
-    if type_ == "date":
-        return str(typed.isoformat())
-    if type_ == "bool":
-        return "true" if typed else "false"
-    return str(typed)
+    return str(to_text(parse_typed(value, type_), type_))

@@ -81,10 +81,11 @@ class Reader:
         rows = self.org.cursor().execute(sql, [[str(v).lower() for v in values]]).fetchall()
         return {str(v): int(n) for v, n in rows}
 
-    def exists(self, o: ObjectType, keys: Sequence[int], archived: bool = False) -> set[int]:
+    def exists(self, o: ObjectType, keys: Sequence[int]) -> set[int]:
+        """The live records among `keys`."""
         if not keys:
             return set()
-        sql = f"SELECT t.n FROM {o.table} t WHERE {o.where(archived)} AND {KEYS}"
+        sql = f"SELECT t.n FROM {o.table} t WHERE {o.where(False)} AND {KEYS}"
         return {int(r[0]) for r in self.org.cursor().execute(sql, key_params(keys)).fetchall()}
 
 

@@ -14,7 +14,7 @@ from ..org import Org
 from .engagements import all_engagements, feedback_submissions
 from .errors import HsError, not_found, validation
 from .model import OWNER_BASE, ObjectType
-from .props import NAME_RE, TYPES, Prop
+from .props import NAME_RE, TYPES, Prop, iso_ms
 from .standard import companies, contacts, deals, line_items, products
 
 ALIASES = {"contact": "contacts", "company": "companies", "deal": "deals",
@@ -169,8 +169,7 @@ class Registry:
         """ObjectSchema as GET /crm/v3/schemas answers it."""
         if not o.custom:
             raise not_found(f"Unable to find object schema for {o.name}")
-        stamp = (o.created_at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-                 if o.created_at else None)
+        stamp = iso_ms(o.created_at) if o.created_at else None
         props = [p.as_json() for p in o.props.values()]
         assoc = [{"id": str(200 + i), "fromObjectTypeId": o.type_id,
                   "toObjectTypeId": self.get(a).type_id, "name": f"{o.name}_to_{a.lower()}",

@@ -15,7 +15,7 @@ from ..http import Response, raw_json
 from ..org import Org
 from .errors import validation
 from .model import ObjectType
-from .props import Prop, parse_typed
+from .props import SQL_TYPES, Prop, parse_typed
 from .reader import Reader
 
 MAX_LIMIT, CAP = 200, 10_000
@@ -125,10 +125,8 @@ class Search:
     @staticmethod
     def _lhs(prop: Prop) -> str:
         """Comparable SQL: typed for numbers and dates, case-insensitive text otherwise."""
-        if prop.type in ("number", "datetime", "date", "bool"):
-            cast = {"number": "DOUBLE", "datetime": "TIMESTAMP", "date": "DATE",
-                    "bool": "BOOLEAN"}[prop.type]
-            return f"({prop.sql})::{cast}"
+        if prop.type in SQL_TYPES:
+            return f"({prop.sql})::{SQL_TYPES[prop.type]}"
         return f"lower({prop.out()})"
 
     @staticmethod

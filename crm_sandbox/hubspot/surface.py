@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..faults import FaultSet
-from ..http import Handler, Request, Response, Route, json_response, route
+from ..http import Endpoint, Request, Response, Route, bind, json_response
 from ..org import Org
 from .auth import Credentials, Tokens, bearer, expired, missing_scope, token_endpoint
 from .errors import HsError, correlation_id
@@ -14,9 +14,6 @@ from .meta import Meta
 from .objects import Objects
 from .registry import Registry
 
-OBJ = r"(?P<obj>[A-Za-z0-9_\-]+)"
-V3 = "/crm/v3/objects/" + OBJ
-SCHEMAS = r"/(?:crm/v3|crm-object-schemas/v3)/schemas"
 PORTAL_ID = 24_681_357
 STATUS_TEXT = {500: "internal error", 502: "Bad Gateway", 503: "Service Unavailable",
                504: "Gateway Timeout"}
@@ -45,36 +42,9 @@ class HubSpotSurface:
                 "portal_id": self.registry.portal_id}
 
     def routes(self) -> list[Route]:
-        o, m = self.objects, self.meta
-        table: list[tuple[str, str, str, Handler]] = [
-            ("POST", "/oauth/v1/token", "oauthToken", lambda r: token_endpoint(self.tokens, r)),
-            ("POST", rf"{V3}/search", "search", o.search),
-            ("POST", rf"{V3}/batch/(?P<op>\w+)", "batch", o.batch_op),
-            ("GET", rf"{V3}/?", "list", o.list_page),
-            ("POST", rf"{V3}/?", "create", o.create),
-            ("GET", rf"{V3}/(?P<id>[^/]+)", "read", o.read),
-            ("PATCH", rf"{V3}/(?P<id>[^/]+)", "update", o.update),
-            ("DELETE", rf"{V3}/(?P<id>[^/]+)", "archive", o.archive),
-            ("POST", rf"/crm/v4/associations/{OBJ}/(?P<to>[A-Za-z0-9_\-]+)/batch/read",
-             "associationsBatchRead", o.associations_v4),
-            ("GET", rf"/crm/v3/pipelines/{OBJ}/?", "pipelines", m.pipelines),
-            ("GET", rf"/crm/v3/pipelines/{OBJ}/(?P<pipeline>[^/]+)", "pipeline",
-             m.pipeline_one),
-            ("GET", r"/crm/v3/owners/?", "owners", m.owners),
-            ("GET", r"/crm/v3/owners/(?P<id>[^/]+)", "owner", m.owner),
-            ("GET", rf"/crm/v3/properties/{OBJ}/groups/?", "propertyGroups", m.groups),
-            ("POST", rf"/crm/v3/properties/{OBJ}/groups/?", "createPropertyGroup",
-             m.create_group),
-            ("GET", rf"/crm/v3/properties/{OBJ}/groups/(?P<group>[^/]+)", "propertyGroup",
-             m.group_one),
-            ("GET", rf"/crm/v3/properties/{OBJ}/?", "properties", m.properties),
-            ("POST", rf"/crm/v3/properties/{OBJ}/?", "createProperty", m.create_property),
-            ("GET", rf"/crm/v3/properties/{OBJ}/(?P<name>[^/]+)", "property", m.property_one),
-            ("GET", rf"{SCHEMAS}/?", "schemas", m.schemas),
-            ("POST", rf"{SCHEMAS}/?", "createSchema", m.create_schema),
-            ("GET", rf"{SCHEMAS}/{OBJ}", "schema", m.schema_one),
-        ]
-        return [route(self, meth, pat, name, fn) for meth, pat, name, fn in table]
+        token = Endpoint("POST", "/oauth/v1/token", "oauthToken",
+                         lambda r: token_endpoint(self.tokens, r))
+        return bind(self, [token, *self.objects.endpoints(), *self.meta.endpoints()])
 
     # ---- Surface protocol -----------------------------------------------------------
     def guard(self, request: Request, route: Route) -> Response | None:

@@ -8,9 +8,7 @@ import duckdb
 
 from .names import FIRST_NAMES, LAST_NAMES, PRODUCTS, TEAM_NAMES, pick_weighted, pick_word
 from .sizes import Sizes, Window
-from .tables import CAMPAIGN_TYPES, CURRENCIES, TERRITORIES
-
-ADMIN_USER_N = 1  # the integration user the sandbox hands out credentials for
+from .tables import ADMIN_USER_N, CAMPAIGN_TYPES, CURRENCIES, TERRITORIES
 
 
 def macros(seed: int) -> list[str]:

@@ -70,6 +70,7 @@ COLUMNS: dict[str, str] = {
 }
 
 TABLES: tuple[str, ...] = tuple(COLUMNS)
+ADMIN_USER_N = 1  # the integration user the surfaces hand out credentials for
 
 
 def ddl(table: str) -> str:

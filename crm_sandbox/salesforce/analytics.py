@@ -11,72 +11,115 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..http import Request, Response, Route, json_response, route
+from ..http import Endpoint, Request, Response, json_response
 from ..ids import sf_id
-from .errors import SfError
+from .context import Context, V
+from .errors import SfError, not_found
 from .model import SObject
-from .rest import V
-
-if TYPE_CHECKING:
-    from .surface import SalesforceSurface
 
 RUN_ROWS = 2000  # synchronous runs return at most 2,000 detail rows
+Meta = dict[str, Any]
 
 
 def bad(message: str) -> SfError:
     return SfError(400, "BAD_REQUEST", message)
 
 
+class Saved:
+    """Saved reports or dashboards (metadata by id), thread-safe."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind  # "reports" or "dashboards": the URL segment
+        self._lock = threading.Lock()
+        self._items: dict[str, Meta] = {}
+
+    def get(self, item_id: str | None) -> Meta | None:
+        with self._lock:
+            return self._items.get(item_id or "")
+
+    def of(self, req: Request) -> Meta:
+        """The item the request's path names; 404 when there is none."""
+        meta = self.get(req.params["id"])
+        if meta is None:
+            raise not_found()
+        return meta
+
+    def put(self, meta: Meta) -> Meta:
+        with self._lock:
+            self._items[meta["id"]] = meta
+        return meta
+
+    def all(self) -> dict[str, Meta]:
+        with self._lock:
+            return dict(self._items)
+
+    def delete(self, req: Request) -> Response:
+        meta = self.of(req)
+        with self._lock:
+            self._items.pop(meta["id"], None)
+        return Response(204)
+
+    def listing(self, req: Request) -> Response:
+        """GET analytics/<kind>: id, name and URLs of each saved item."""
+        out = []
+        for m in self.all().values():
+            url = f"/services/data/v{req.params['v']}/analytics/{self.kind}/{m['id']}"
+            out.append({"id": m["id"], "name": m["name"], "url": url,
+                        **({"describeUrl": f"{url}/describe"} if self.kind == "reports" else {})})
+        return json_response(out)
+
+
 class Analytics:
     """In-memory reports and dashboards over the org's sObjects."""
 
-    def __init__(self, sf: SalesforceSurface) -> None:
-        self.sf = sf
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.reports, self.dashboards = Saved("reports"), Saved("dashboards")
         self._lock = threading.Lock()
-        self.reports: dict[str, dict[str, Any]] = {}
-        self.dashboards: dict[str, dict[str, Any]] = {}
         self._seq = 0
 
-    def routes(self) -> list[Route]:
-        """Reports and dashboards endpoints."""
-        s, r, d = self.sf, rf"{V}/analytics/reports", rf"{V}/analytics/dashboards"
-        rid, did = r"/(?P<id>00O\w+)", r"/(?P<id>01Z\w+)"
-        return [
-            route(s, "GET", rf"{r}/?", "analytics.reports.list", self.list_reports),
-            route(s, "POST", rf"{r}/?", "analytics.reports.create", self.create_report),
-            route(s, "GET", rf"{r}{rid}/describe/?", "analytics.reports.describe",
-                  self.describe_report),
-            route(s, "GET", rf"{r}{rid}/?", "analytics.reports.run", self.run_report),
-            route(s, "PATCH", rf"{r}{rid}/?", "analytics.reports.update", self.update_report),
-            route(s, "DELETE", rf"{r}{rid}/?", "analytics.reports.delete", self.delete_report),
-            route(s, "GET", rf"{d}/?", "analytics.dashboards.list", self.list_dashboards),
-            route(s, "POST", rf"{d}/?", "analytics.dashboards.create", self.create_dashboard),
-            route(s, "GET", rf"{d}{did}/describe/?", "analytics.dashboards.describe",
-                  self.describe_dashboard),
-            route(s, "GET", rf"{d}{did}/?", "analytics.dashboards.results", self.results),
-            route(s, "PATCH", rf"{d}{did}/?", "analytics.dashboards.update", self.save_dashboard),
-            route(s, "DELETE", rf"{d}{did}/?", "analytics.dashboards.delete",
-                  self.delete_dashboard),
-        ]
-
     def new_id(self, prefix: str) -> str:
+        """A new report (00O), dashboard (01Z) or component (01a) id: one sequence."""
         with self._lock:
             self._seq += 1
             return sf_id(prefix, self._seq)
 
+    def endpoints(self) -> list[Endpoint]:
+        """Reports and dashboards endpoints."""
+        r, d = rf"{V}/analytics/reports", rf"{V}/analytics/dashboards"
+        rid, did = r"/(?P<id>00O\w+)", r"/(?P<id>01Z\w+)"
+        rs, ds = self.reports, self.dashboards
+        return [
+            Endpoint("GET", rf"{r}/?", "analytics.reports.list", rs.listing),
+            Endpoint("POST", rf"{r}/?", "analytics.reports.create", self.create_report),
+            Endpoint("GET", rf"{r}{rid}/describe/?", "analytics.reports.describe",
+                     self.describe_report),
+            Endpoint("GET", rf"{r}{rid}/?", "analytics.reports.run", self.run_report),
+            Endpoint("PATCH", rf"{r}{rid}/?", "analytics.reports.update", self.update_report),
+            Endpoint("DELETE", rf"{r}{rid}/?", "analytics.reports.delete", rs.delete),
+            Endpoint("GET", rf"{d}/?", "analytics.dashboards.list", ds.listing),
+            Endpoint("POST", rf"{d}/?", "analytics.dashboards.create", self.create_dashboard),
+            Endpoint("GET", rf"{d}{did}/describe/?", "analytics.dashboards.describe",
+                     self.describe_dashboard),
+            Endpoint("GET", rf"{d}{did}/?", "analytics.dashboards.results", self.results),
+            Endpoint("PATCH", rf"{d}{did}/?", "analytics.dashboards.update",
+                     self.save_dashboard),
+            Endpoint("DELETE", rf"{d}{did}/?", "analytics.dashboards.delete", ds.delete),
+        ]
+
     # ---- reports ---------------------------------------------------------------------
-    def report_object(self, meta: dict[str, Any]) -> SObject:
+    def report_object(self, meta: Meta) -> SObject:
         """The sObject a report type names (`X` or `CustomEntity$X`)."""
         rtype = str((meta.get("reportType") or {}).get("type") or "").removeprefix(
             "CustomEntity$")
-        obj = self.sf.registry.get(rtype)
+        obj = self.ctx.registry.get(rtype)
         if obj is None:
             raise bad(f"The report type {rtype!r} is invalid")
         return obj
 
-    def columns(self, obj: SObject, meta: dict[str, Any]) -> list[tuple[str, Any]]:
+    def columns(self, obj: SObject, meta: Meta) -> list[tuple[str, Any]]:
         """Detail columns as (column name, field); `Obj.Field` or `Field`."""
         out = []
         for col in meta.get("detailColumns") or []:
@@ -87,7 +130,7 @@ class Analytics:
             out.append((str(col), f))
         return out
 
-    def describe_of(self, meta: dict[str, Any]) -> dict[str, Any]:
+    def describe_of(self, meta: Meta) -> dict[str, Any]:
         """The report describe: metadata, extended metadata, report type."""
         obj = self.report_object(meta)
         cols = self.columns(obj, meta)
@@ -105,80 +148,52 @@ class Analytics:
                                    "type": meta["reportType"]["type"]},
         }
 
-    def validated(self, meta: Any, report_id: str) -> dict[str, Any]:
+    def validated(self, meta: Any, report_id: str) -> Meta:
         """Report metadata with defaults, its columns checked against describe."""
         if not isinstance(meta, dict) or not meta.get("name"):
             raise bad("reportMetadata with a name is required")
-        out: dict[str, Any] = {
+        out: Meta = {
             "reportFormat": "TABULAR", "detailColumns": [], "groupingsDown": [],
             "groupingsAcross": [], "aggregates": ["RowCount"], "reportFilters": [],
-            "reportBooleanFilter": None, "folderId": self.sf.creds.user_id, **meta,
+            "reportBooleanFilter": None, "folderId": self.ctx.creds.user_id, **meta,
             "id": report_id}
         out["developerName"] = out.get("developerName") or "".join(
             ch if ch.isalnum() else "_" for ch in str(out["name"]))
         self.describe_of(out)
         return out
 
-    def report(self, req: Request) -> dict[str, Any]:
-        with self._lock:
-            meta = self.reports.get(req.params["id"])
-        if meta is None:
-            raise SfError(404, "NOT_FOUND", "The requested resource does not exist")
-        return meta
-
     def create_report(self, req: Request) -> Response:
         rid = self.new_id("00O")
         meta = self.validated((req.json() or {}).get("reportMetadata"), rid)
-        with self._lock:
-            self.reports[rid] = meta
-        return json_response(self.describe_of(meta))
+        return json_response(self.describe_of(self.reports.put(meta)))
 
     def describe_report(self, req: Request) -> Response:
-        return json_response(self.describe_of(self.report(req)))
+        return json_response(self.describe_of(self.reports.of(req)))
 
     def update_report(self, req: Request) -> Response:
         """PATCH: merge the given reportMetadata into the saved one."""
-        old = self.report(req)
+        old = self.reports.of(req)
         change = (req.json() or {}).get("reportMetadata") or {}
         meta = self.validated({**old, **change}, old["id"])
-        with self._lock:
-            self.reports[old["id"]] = meta
-        return json_response(self.describe_of(meta))
-
-    def delete_report(self, req: Request) -> Response:
-        meta = self.report(req)
-        with self._lock:
-            self.reports.pop(meta["id"], None)
-        return Response(204)
-
-    def list_reports(self, req: Request) -> Response:
-        """GET analytics/reports: the saved reports."""
-        v = req.params["v"]
-        with self._lock:
-            metas = list(self.reports.values())
-        return json_response([{"id": m["id"], "name": m["name"],
-                               "url": f"/services/data/v{v}/analytics/reports/{m['id']}",
-                               "describeUrl": f"/services/data/v{v}/analytics/reports/"
-                                              f"{m['id']}/describe"} for m in metas])
+        return json_response(self.describe_of(self.reports.put(meta)))
 
     def run_report(self, req: Request) -> Response:
-        return json_response(self.run(self.report(req), req.params["v"]))
+        return json_response(self.run(self.reports.of(req), req.params["v"]))
 
-    def run(self, meta: dict[str, Any], version: str) -> dict[str, Any]:
+    def run(self, meta: Meta, version: str) -> dict[str, Any]:
         """Run a report synchronously: tabular detail rows and the record count."""
         obj = self.report_object(meta)
         cols = self.columns(obj, meta)
         names = ", ".join(f.name for _, f in cols) or "Id"
-        c = self.sf.queries.compile(f"SELECT {names} FROM {obj.name}", version, False)
-        total_row = self.sf.org.cursor().execute(c.count_sql(), c.params).fetchone()
-        rows = self.sf.org.cursor().execute(f"{c.json_sql()} LIMIT {RUN_ROWS}",
-                                            c.params).fetchall()
+        c = self.ctx.queries.compile(f"SELECT {names} FROM {obj.name}", version, False)
+        total = self.ctx.queries.count(c)
+        rows = self.ctx.org.cursor().execute(f"{c.json_sql()} LIMIT {RUN_ROWS}",
+                                             c.params).fetchall()
         data = []
         for (text,) in rows:
             rec = json.loads(text)
             data.append({"dataCells": [{"label": "" if rec[f.name] is None else str(rec[f.name]),
                                         "value": rec[f.name]} for _, f in cols]})
-        total = int(total_row[0]) if total_row else 0
         return {
             "attributes": {"reportId": meta["id"], "reportName": meta["name"], "type": "Report"},
             "allData": total <= RUN_ROWS, "hasDetailRows": True,
@@ -188,19 +203,12 @@ class Analytics:
         }
 
     # ---- dashboards ------------------------------------------------------------------
-    def dashboard(self, req: Request) -> dict[str, Any]:
-        with self._lock:
-            meta = self.dashboards.get(req.params["id"])
-        if meta is None:
-            raise SfError(404, "NOT_FOUND", "The requested resource does not exist")
-        return meta
-
-    def checked_dashboard(self, meta: dict[str, Any]) -> dict[str, Any]:
+    def checked_dashboard(self, meta: Meta) -> Meta:
         """Dashboard metadata whose components name saved reports."""
         if not meta.get("name"):
             raise bad("a dashboard needs a name")
         for comp in meta.get("components") or []:
-            if comp.get("reportId") not in self.reports:
+            if self.reports.get(comp.get("reportId")) is None:
                 raise bad(f"The report {comp.get('reportId')} of a component does not exist")
             comp.setdefault("id", self.new_id("01a"))
             comp.setdefault("type", "Report")
@@ -210,57 +218,36 @@ class Analytics:
         """POST: a new dashboard, or a copy with `?cloneId=`."""
         did, clone = self.new_id("01Z"), req.arg("cloneId")
         if clone:
-            with self._lock:
-                source = self.dashboards.get(clone)
+            source = self.dashboards.get(clone)
             if source is None:
-                raise SfError(404, "NOT_FOUND", "The dashboard to clone does not exist")
+                raise not_found("The dashboard to clone does not exist")
             meta = {**json.loads(json.dumps(source)), "id": did, "name": source["name"] + " (copy)"}
         else:
             body = req.json() or {}
             given = body.get("dashboardMetadata") or body
+            user = self.ctx.creds.user_id
             meta = {"components": [], "layout": {"columns": []}, "filters": [],
-                    "dashboardType": "SpecifiedUser", "folderId": self.sf.creds.user_id,
-                    "runningUser": {"id": self.sf.creds.user_id,
-                                    "displayName": "Sandbox Integration"}, **given, "id": did}
-        meta = self.checked_dashboard(meta)
-        with self._lock:
-            self.dashboards[did] = meta
-        return json_response(meta, 201)
+                    "dashboardType": "SpecifiedUser", "folderId": user,
+                    "runningUser": {"id": user, "displayName": "Sandbox Integration"},
+                    **given, "id": did}
+        return json_response(self.dashboards.put(self.checked_dashboard(meta)), 201)
 
     def describe_dashboard(self, req: Request) -> Response:
-        return json_response(self.dashboard(req))
+        return json_response(self.dashboards.of(req))
 
     def save_dashboard(self, req: Request) -> Response:
         """PATCH: save dashboardMetadata changes; answers the results."""
-        old = self.dashboard(req)
+        old = self.dashboards.of(req)
         change = (req.json() or {}).get("dashboardMetadata") or {}
-        meta = self.checked_dashboard({**old, **change, "id": old["id"]})
-        with self._lock:
-            self.dashboards[old["id"]] = meta
+        self.dashboards.put(self.checked_dashboard({**old, **change, "id": old["id"]}))
         return self.results(req)
 
     def results(self, req: Request) -> Response:
         """GET: each component's report results and the dashboard metadata."""
-        meta = self.dashboard(req)
-        with self._lock:
-            reports = dict(self.reports)
+        meta = self.dashboards.of(req)
+        reports = self.reports.all()
         data = [{"componentId": c["id"], "status": {"dataStatus": "DATA", "refreshStatus":
                                                     "IDLE"},
                  "reportResult": self.run(reports[c["reportId"]], req.params["v"])}
                 for c in meta.get("components") or [] if c.get("reportId") in reports]
         return json_response({"componentData": data, "dashboardMetadata": meta})
-
-    def delete_dashboard(self, req: Request) -> Response:
-        meta = self.dashboard(req)
-        with self._lock:
-            self.dashboards.pop(meta["id"], None)
-        return Response(204)
-
-    def list_dashboards(self, req: Request) -> Response:
-        """GET analytics/dashboards: the saved dashboards."""
-        v = req.params["v"]
-        with self._lock:
-            metas = list(self.dashboards.values())
-        return json_response([{"id": m["id"], "name": m["name"],
-                               "url": f"/services/data/v{v}/analytics/dashboards/{m['id']}"}
-                              for m in metas])

@@ -1,26 +1,23 @@
-"""OAuth 2.0 token endpoint (JWT bearer, refresh token, username-password) and sessions."""
+"""Credentials the sandbox hands out (secrets, JWT key pair) and the sessions it issues.
+
+The token endpoint that checks them is `oauth.TokenEndpoint`.
+"""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import hmac
 import secrets
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs
 
-import jwt
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from ..clock import Clock
-from ..http import Request, Response, json_response
+from ..http import Request
 
 SESSION_HOURS = 2  # Salesforce's default session timeout
 
@@ -95,69 +92,3 @@ def bearer(req: Request) -> str:
     value = req.headers.get("authorization", "")
     scheme, _, token = value.partition(" ")
     return token.strip() if scheme.lower() in ("bearer", "oauth") else ""
-
-
-class TokenEndpoint:
-    """POST /services/oauth2/token."""
-
-    def __init__(self, sessions: Sessions, base_url: str) -> None:
-        self.sessions, self.base_url = sessions, base_url
-        self.creds = sessions.creds
-
-    def handle(self, req: Request) -> Response:
-        """Dispatch on grant_type; errors are OAuth-shaped (HTTP 400)."""
-        form = {k: v[0] for k, v in parse_qs(req.body.decode("utf-8")).items()}
-        grant = form.get("grant_type", "")
-        if grant == "urn:ietf:params:oauth:grant-type:jwt-bearer":
-            return self.jwt_grant(form.get("assertion", ""))
-        if form.get("client_id") != self.creds.client_id:
-            return oauth_error("invalid_client_id", "client identifier invalid")
-        if grant == "refresh_token":
-            if form.get("refresh_token") != self.creds.refresh_token:
-                return oauth_error("invalid_grant", "expired access/refresh token")
-            return self.success(with_refresh=False)
-        if grant == "password":
-            if form.get("client_secret") != self.creds.client_secret:
-                return oauth_error("invalid_client", "invalid client credentials")
-            good = self.creds.password + self.creds.security_token
-            if form.get("username") != self.creds.username or form.get("password") != good:
-                return oauth_error("invalid_grant", "authentication failure")
-            return self.success(with_refresh=False)
-        return oauth_error("unsupported_grant_type", "grant type not supported")
-
-    def jwt_grant(self, assertion: str) -> Response:
-        """JWT bearer: RS256 against the registered certificate, iss/sub/aud/exp checked."""
-        cert = x509.load_pem_x509_certificate(self.creds.certificate_file.read_bytes())
-        try:
-            claims = jwt.decode(assertion, cert.public_key(), algorithms=["RS256"],  # type: ignore[arg-type]
-                                audience=self.base_url, issuer=self.creds.client_id,
-                                options={"require": ["exp", "iss", "sub", "aud"]})
-        except jwt.ExpiredSignatureError:
-            return oauth_error("invalid_grant", "expired authorization code")
-        except jwt.InvalidIssuerError:
-            return oauth_error("invalid_client_id", "client identifier invalid")
-        except jwt.InvalidAudienceError:
-            return oauth_error("invalid_grant", "audience is invalid")
-        except jwt.PyJWTError:
-            return oauth_error("invalid_grant", "invalid assertion")
-        if claims.get("sub") != self.creds.username:
-            return oauth_error("invalid_grant", "user hasn't approved this consumer")
-        return self.success(with_refresh=False)
-
-    def success(self, with_refresh: bool) -> Response:
-        """A token answer with a new session and the documented fields."""
-        ident = f"{self.base_url}/id/{self.creds.org_id}/{self.creds.user_id}"
-        issued = str(int(time.time() * 1000))
-        sig = hmac.new(self.creds.client_secret.encode(), (ident + issued).encode(),
-                       hashlib.sha256).digest()
-        body = {"access_token": self.sessions.issue(), "instance_url": self.base_url,
-                "id": ident, "token_type": "Bearer", "issued_at": issued,
-                "signature": base64.b64encode(sig).decode(), "scope": "api refresh_token"}
-        if with_refresh:
-            body["refresh_token"] = self.creds.refresh_token
-        return json_response(body)
-
-
-def oauth_error(error: str, description: str) -> Response:
-    """OAuth errors are a JSON object (not the REST API's list) with HTTP 400."""
-    return json_response({"error": error, "error_description": description}, 400)

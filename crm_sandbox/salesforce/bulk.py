@@ -8,21 +8,15 @@ same record writers as sObject Collections.
 from __future__ import annotations
 
 import base64
-import csv
-import io
 import threading
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..http import Request, Response, Route, json_response, route
+from ..http import Endpoint, Request, Response, json_response
 from ..ids import sf_id
 from .bulk_jobs import Job, ingest_rows, result_csv
-from .errors import SfError
-from .rest import V
+from .context import SF_TS, Context, V
+from .errors import SfError, not_found
 from .streams import Stream
-
-if TYPE_CHECKING:
-    from .surface import SalesforceSurface
 
 DEFAULT_PAGE = 50_000
 
@@ -30,31 +24,30 @@ DEFAULT_PAGE = 50_000
 class Bulk:
     """jobs/query and jobs/ingest handlers and their worker threads."""
 
-    def __init__(self, sf: SalesforceSurface, folder: Path) -> None:
-        self.sf, self.folder = sf, folder
-        folder.mkdir(parents=True, exist_ok=True)
+    def __init__(self, ctx: Context) -> None:
+        self.ctx, self.folder = ctx, ctx.folder / "bulk"
+        self.folder.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self.jobs: dict[str, Job] = {}
         self.threads: list[threading.Thread] = []
         self._seq = 0
 
-    def routes(self) -> list[Route]:
+    def endpoints(self) -> list[Endpoint]:
         """Bulk API 2.0 query and ingest endpoints."""
-        s, q, i = self.sf, rf"{V}/jobs/query", rf"{V}/jobs/ingest"
-        j = r"/(?P<job>750\w+)"
+        q, i, j = rf"{V}/jobs/query", rf"{V}/jobs/ingest", r"/(?P<job>750\w+)"
         return [
-            route(s, "POST", rf"{q}/?", "bulk.query.create", self.create_query),
-            route(s, "GET", rf"{q}{j}/?", "bulk.query.get", self.get_job),
-            route(s, "PATCH", rf"{q}{j}/?", "bulk.query.state", self.set_state),
-            route(s, "DELETE", rf"{q}{j}/?", "bulk.query.delete", self.delete_job),
-            route(s, "GET", rf"{q}{j}/results/?", "bulk.query.results", self.results),
-            route(s, "POST", rf"{i}/?", "bulk.ingest.create", self.create_ingest),
-            route(s, "GET", rf"{i}{j}/?", "bulk.ingest.get", self.get_job),
-            route(s, "PATCH", rf"{i}{j}/?", "bulk.ingest.state", self.set_state),
-            route(s, "DELETE", rf"{i}{j}/?", "bulk.ingest.delete", self.delete_job),
-            route(s, "PUT", rf"{i}{j}/batches/?", "bulk.ingest.upload", self.upload),
-            route(s, "GET", rf"{i}{j}/(?P<kind>successfulResults|failedResults|"
-                  r"(?i:unprocessedrecords))/?", "bulk.ingest.results", self.ingest_results),
+            Endpoint("POST", rf"{q}/?", "bulk.query.create", self.create_query),
+            Endpoint("GET", rf"{q}{j}/?", "bulk.query.get", self.get_job),
+            Endpoint("PATCH", rf"{q}{j}/?", "bulk.query.state", self.set_state),
+            Endpoint("DELETE", rf"{q}{j}/?", "bulk.query.delete", self.delete_job),
+            Endpoint("GET", rf"{q}{j}/results/?", "bulk.query.results", self.results),
+            Endpoint("POST", rf"{i}/?", "bulk.ingest.create", self.create_ingest),
+            Endpoint("GET", rf"{i}{j}/?", "bulk.ingest.get", self.get_job),
+            Endpoint("PATCH", rf"{i}{j}/?", "bulk.ingest.state", self.set_state),
+            Endpoint("DELETE", rf"{i}{j}/?", "bulk.ingest.delete", self.delete_job),
+            Endpoint("PUT", rf"{i}{j}/batches/?", "bulk.ingest.upload", self.upload),
+            Endpoint("GET", rf"{i}{j}/(?P<kind>successfulResults|failedResults|"
+                     r"(?i:unprocessedrecords))/?", "bulk.ingest.results", self.ingest_results),
         ]
 
     def new_job(self, info: dict[str, Any], version: str) -> Job:
@@ -62,8 +55,8 @@ class Bulk:
         with self._lock:
             self._seq += 1
             job_id = sf_id("750", self._seq)
-        now = self.sf.org.clock.now().strftime("%Y-%m-%dT%H:%M:%S.000+0000")
-        info = {"id": job_id, **info, "createdById": self.sf.creds.user_id, "createdDate": now,
+        now = self.ctx.org.clock.now().strftime(SF_TS)
+        info = {"id": job_id, **info, "createdById": self.ctx.creds.user_id, "createdDate": now,
                 "systemModstamp": now, "concurrencyMode": "Parallel", "contentType": "CSV",
                 "apiVersion": float(version), "lineEnding": info.get("lineEnding") or "LF",
                 "columnDelimiter": "COMMA", "numberRecordsProcessed": 0,
@@ -77,7 +70,7 @@ class Bulk:
         with self._lock:
             job = self.jobs.get(req.params["job"])
         if job is None:
-            raise SfError(404, "NOT_FOUND", "The requested resource does not exist")
+            raise not_found()
         return job
 
     def spawn(self, target: Any, *args: Any) -> None:
@@ -94,7 +87,7 @@ class Bulk:
         op = body.get("operation", "query")
         if op not in ("query", "queryAll") or (body.get("columnDelimiter") or "COMMA") != "COMMA":
             raise SfError(400, "INVALIDJOB", "operation must be query or queryAll with COMMA")
-        compiled = self.sf.queries.compile(str(body.get("query") or ""), req.params["v"],
+        compiled = self.ctx.queries.compile(str(body.get("query") or ""), req.params["v"],
                                            op == "queryAll")
         if compiled.count_only:
             raise SfError(400, "INVALIDJOB", "COUNT() is not supported by Bulk API 2.0 queries")
@@ -111,15 +104,15 @@ class Bulk:
         assert c is not None
         job.set(state="InProgress")
         try:
-            total = self.sf.queries.count(c)
+            total = self.ctx.queries.count(c)
             # Pages are only read in order (or re-read after a retry), so the stream needs
             # no ORDER BY: an unordered scan streams in bounded memory.
-            job.stream = Stream(self.sf.org, c.csv_sql(), c.params, total, resumable=False)
+            job.stream = Stream(self.ctx.org, c.csv_sql(), c.params, total, resumable=False)
             job.set(state="JobComplete", numberRecordsProcessed=total)
         except Exception as exc:  # a failed job reports its error, whatever it was
             job.set(state="Failed", errorMessage=str(exc))
         finally:
-            self.sf.org.release_cursor()
+            self.ctx.org.release_cursor()
 
     def results(self, req: Request) -> Response:
         """GET results: one CSV page, with Sforce-Locator and Sforce-NumberOfRecords."""
@@ -145,7 +138,7 @@ class Bulk:
     def create_ingest(self, req: Request) -> Response:
         """POST jobs/ingest: an Open job for one object and operation."""
         body = req.json() or {}
-        obj = self.sf.registry.get(str(body.get("object") or ""))
+        obj = self.ctx.registry.get(str(body.get("object") or ""))
         op = body.get("operation")
         if obj is None:
             raise SfError(400, "INVALIDJOB", f"Unable to find object: {body.get('object')}")
@@ -175,7 +168,7 @@ class Bulk:
             job.set(state="Aborted")
         elif state == "UploadComplete" and job.info["state"] == "Open":
             job.set(state="UploadComplete")
-            self.spawn(ingest_rows, self.sf, job, req.path)
+            self.spawn(ingest_rows, self.ctx, job, req.path)
         else:
             raise SfError(400, "INVALIDJOB", f"cannot move the job to state {state}")
         return json_response(job.snapshot())
@@ -205,8 +198,3 @@ class Bulk:
             t.join()
         for job in list(self.jobs.values()):
             self.drop(job)
-
-
-def parse_csv(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
-    reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
-    return list(reader.fieldnames or []), list(reader)

@@ -7,15 +7,15 @@ import io
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .compile import Compiled
+from .context import Context
 from .errors import SfError
+from .model import SObject
 from .ops import create, delete, update, upsert
 from .streams import Stream
-
-if TYPE_CHECKING:
-    from .surface import SalesforceSurface
+from .writes import Result
 
 CHUNK = 2000
 
@@ -62,7 +62,7 @@ def record_from_csv(row: dict[str, str]) -> dict[str, Any]:
     return {k: (None if v == "#N/A" else v) for k, v in row.items() if k and v != ""}
 
 
-def ingest_rows(sf: SalesforceSurface, job: Job, path: str) -> None:
+def ingest_rows(ctx: Context, job: Job, path: str) -> None:
     """Worker: apply the uploaded CSV in chunks; record each row's outcome."""
     job.set(state="InProgress")
     upload = job.folder / "upload.csv"
@@ -70,14 +70,14 @@ def ingest_rows(sf: SalesforceSurface, job: Job, path: str) -> None:
     reader = csv.DictReader(io.StringIO(text))
     job.header = list(reader.fieldnames or [])
     rows = list(reader)
-    obj = sf.registry.get(str(job.info["object"]))
+    obj = ctx.registry.get(str(job.info["object"]))
     try:
         assert obj is not None
         for start in range(0, len(rows), CHUNK):
             if job.info["state"] == "Aborted":
                 break
             chunk = rows[start:start + CHUNK]
-            results = apply_chunk(sf, job, obj, chunk, path)
+            results = apply_chunk(ctx, job, obj, chunk, path)
             job.outcomes += list(zip(chunk, results, strict=True))
             failed = sum(1 for r in results if not r["success"])
             job.set(numberRecordsProcessed=job.info["numberRecordsProcessed"] + len(chunk),
@@ -88,13 +88,13 @@ def ingest_rows(sf: SalesforceSurface, job: Job, path: str) -> None:
     except (SfError, AssertionError) as exc:
         job.set(state="Failed", errorMessage=str(exc))
     finally:
-        sf.org.release_cursor()
+        ctx.org.release_cursor()
 
 
-def apply_chunk(sf: SalesforceSurface, job: Job, obj: Any, chunk: list[dict[str, str]],
-                path: str) -> list[dict[str, Any]]:
+def apply_chunk(ctx: Context, job: Job, obj: SObject, chunk: list[dict[str, str]],
+                path: str) -> list[Result]:
     """Apply one chunk of rows with the job's operation."""
-    op, w = job.info["operation"], sf.writer
+    op, w = job.info["operation"], ctx.writer
     records = [record_from_csv(r) for r in chunk]
     if op == "insert":
         return create(w, obj, records, False, "PUT", path)

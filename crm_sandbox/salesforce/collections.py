@@ -7,26 +7,24 @@ atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_crea
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
-from ..http import Request, Response, Route, json_response, route
+from ..http import Endpoint, Request, Response, json_response
 from ..ids import parse_sf_id
+from .context import Context, V
 from .errors import SfError
 from .model import SObject
 from .ops import (
     commit_create,
     commit_update,
     delete,
-    finish,
     prepare_create,
     prepare_update,
-    rolled_back,
+    settle,
     upsert,
 )
-from .rest import V
-
-if TYPE_CHECKING:
-    from .surface import SalesforceSurface
+from .writes import Result, Writer
 
 MAX_RECORDS = 200
 MAX_CHUNKS = 10
@@ -35,18 +33,18 @@ MAX_CHUNKS = 10
 class Collections:
     """/composite/sobjects handlers."""
 
-    def __init__(self, sf: SalesforceSurface) -> None:
-        self.sf = sf
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
 
-    def routes(self) -> list[Route]:
+    def endpoints(self) -> list[Endpoint]:
         """sObject Collections endpoints."""
-        s = self.sf
+        c = rf"{V}/composite/sobjects"
         return [
-            route(s, "POST", rf"{V}/composite/sobjects/?", "collections.create", self.create),
-            route(s, "PATCH", rf"{V}/composite/sobjects/?", "collections.update", self.update),
-            route(s, "DELETE", rf"{V}/composite/sobjects/?", "collections.delete", self.delete),
-            route(s, "PATCH", rf"{V}/composite/sobjects/(?P<obj>\w+)/(?P<ext>\w+)/?",
-                  "collections.upsert", self.upsert),
+            Endpoint("POST", rf"{c}/?", "collections.create", self.create),
+            Endpoint("PATCH", rf"{c}/?", "collections.update", self.update),
+            Endpoint("DELETE", rf"{c}/?", "collections.delete", self.delete),
+            Endpoint("PATCH", rf"{c}/(?P<obj>\w+)/(?P<ext>\w+)/?", "collections.upsert",
+                     self.upsert),
         ]
 
     def payload(self, req: Request) -> tuple[list[dict[str, Any]], bool]:
@@ -67,7 +65,7 @@ class Collections:
             name = str((r.get("attributes") or {}).get("type", ""))
             if not name:
                 raise SfError(400, "INVALID_TYPE", "Must send a concrete entity type.")
-            obj = self.sf.registry.get(name)
+            obj = self.ctx.registry.get(name)
             if obj is None:
                 raise SfError(400, "INVALID_TYPE", f"sObject type '{name}' is not supported.")
             if out and out[-1][0] is obj:
@@ -89,26 +87,26 @@ class Collections:
         records, aon = self.payload(req)
         return self.apply(req, records, aon, prepare_update, commit_update)
 
-    def apply(self, req: Request, records: list[dict[str, Any]], aon: bool, prepare: Any,
-              commit: Any) -> Response:
+    def apply(self, req: Request, records: list[dict[str, Any]], aon: bool,
+              prepare: Callable[[Writer, SObject, list[dict[str, Any]], str, str], list[Any]],
+              commit: Callable[[Writer, SObject, list[Any]], list[Result]]) -> Response:
         """Validate every chunk first, so that allOrNone can refuse the whole call."""
-        w = self.sf.writer
+        w = self.ctx.writer
         prepared = [(obj, prepare(w, obj, rows, req.method, req.path))
                     for obj, rows in self.chunks(records)]
         flat = [c for _, checked in prepared for c in checked]
-        if finish(flat, aon) is None:
-            return json_response(rolled_back(flat))
-        return json_response([res for obj, checked in prepared for res in commit(w, obj, checked)])
+        return json_response(settle(flat, aon, lambda: [
+            res for obj, checked in prepared for res in commit(w, obj, checked)]))
 
     def upsert(self, req: Request) -> Response:
         """PATCH composite/sobjects/X/ExtId__c: upsert by an external id field."""
         records, aon = self.payload(req)
-        obj = self.sf.registry.get(req.params["obj"])
+        obj = self.ctx.registry.get(req.params["obj"])
         ext = obj.get(req.params["ext"]) if obj else None
         if obj is None or ext is None or not ext.external_id:
             raise SfError(400, "INVALID_FIELD", f"Field name provided, {req.params['ext']} is "
                           "not an External ID or indexed field")
-        return json_response(upsert(self.sf.writer, obj, ext, records, aon, req.method,
+        return json_response(upsert(self.ctx.writer, obj, ext, records, aon, req.method,
                                     req.path))
 
     def delete(self, req: Request) -> Response:
@@ -120,11 +118,11 @@ class Collections:
         out = []
         for rid in ids:
             parsed = parse_sf_id(rid)
-            obj = self.sf.registry.by_prefix(parsed[0]) if parsed else None
+            obj = self.ctx.registry.by_prefix(parsed[0]) if parsed else None
             if obj is None:
                 out.append({"id": rid, "success": False, "errors": [{
                     "statusCode": "MALFORMED_ID", "message": f"malformed id {rid}",
                     "fields": []}]})
                 continue
-            out += delete(self.sf.writer, obj, [rid], aon, req.method, req.path)
+            out += delete(self.ctx.writer, obj, [rid], aon, req.method, req.path)
         return json_response(out)

@@ -12,7 +12,8 @@ from typing import Any
 
 from .errors import SoqlError
 from .model import Registry, SField, SObject
-from .soql import FieldRef, Query, parse
+from .soql import FieldRef, Query
+from .soql_parser import parse
 from .where import WhereCompiler
 
 NO_SUCH_COLUMN = (
@@ -178,14 +179,11 @@ class Compiler:
         for name, f in node.fields.items():
             parts.append(f"'{name}': {json_value(f, f.read_sql(node.alias))}")
         for name, child in node.parents.items():
-            inner = self.json_struct_raw(child)
+            inner = self.json_struct(child)
             parts.append(f"'{name}': CASE WHEN {child.alias}.n IS NULL THEN NULL ELSE {inner} END")
         return "to_json({" + ", ".join(parts) + "})" if node.alias == "t" else (
             "{" + ", ".join(parts) + "}"
         )
-
-    def json_struct_raw(self, node: Node) -> str:
-        return self.json_struct(node)
 
     def root_prefix_of(self, f: SField) -> str:
         """Key prefix of the object owning an Id field (matched by identity)."""

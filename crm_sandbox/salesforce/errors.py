@@ -23,6 +23,11 @@ class SfError(Exception):
         return [item]
 
 
+def not_found(message: str = "The requested resource does not exist") -> SfError:
+    """404 NOT_FOUND, the answer to an id or resource that does not exist."""
+    return SfError(404, "NOT_FOUND", message)
+
+
 class SoqlError(SfError):
     """A query error, with the caret diagram real Salesforce messages carry."""
 

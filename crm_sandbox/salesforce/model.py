@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 
 from ..ids import PREFIX
 
+# Describe types by how SOQL compares them and writes convert them.
+NUMERIC = frozenset({"currency", "double", "int", "percent"})
+TEXT = frozenset({"string", "picklist", "email", "textarea", "phone", "url", "multipicklist"})
+
 
 @dataclass
 class SField:
@@ -69,6 +73,10 @@ class SObject:
 
     def add(self, f: SField) -> None:
         self.fields[f.name.lower()] = f
+
+    def and_filter(self) -> str:
+        """` AND (row filter over alias t)`, or "" when every row of the table is one."""
+        return f" AND ({self.row_filter.format(t='t')})" if self.row_filter else ""
 
     def relationship(self, name: str) -> SField | None:
         """The reference field whose relationship name is `name` (case-insensitive)."""

@@ -1,7 +1,13 @@
-"""Batch create / update / upsert / delete with allOrNone semantics."""
+"""Batch create / update / upsert / delete with allOrNone semantics.
+
+Each operation first checks every record (`prepare_*`: core values or a RecordError
+each, nothing written), then `settle` commits the good ones — or, under allOrNone with
+any failure, writes nothing and answers every valid record as rolled back.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .errors import RecordError
@@ -19,23 +25,18 @@ def failure(err: RecordError) -> Result:
     return {"success": False, "errors": [err.as_dict()]}
 
 
-def finish(checked: list[Any], all_or_none: bool) -> list[Any] | None:
-    """None when allOrNone and something failed (nothing may be written)."""
+def settle(checked: list[Any], all_or_none: bool,
+           commit: Callable[[], list[Result]]) -> list[Result]:
+    """`commit()`'s results, or every record refused when allOrNone and one failed."""
     if all_or_none and any(isinstance(c, RecordError) for c in checked):
-        return None
-    return checked
-
-
-def rolled_back(checked: list[Any]) -> list[Result]:
-    return [failure(c if isinstance(c, RecordError) else ROLLED_BACK) for c in checked]
+        return [failure(c if isinstance(c, RecordError) else ROLLED_BACK) for c in checked]
+    return commit()
 
 
 def create(w: Writer, obj: SObject, records: list[dict[str, Any]], all_or_none: bool,
            method: str, path: str) -> list[Result]:
     checked = prepare_create(w, obj, records, method, path)
-    if finish(checked, all_or_none) is None:
-        return rolled_back(checked)
-    return commit_create(w, obj, checked)
+    return settle(checked, all_or_none, lambda: commit_create(w, obj, checked))
 
 
 def prepare_create(w: Writer, obj: SObject, records: list[dict[str, Any]], method: str,
@@ -55,9 +56,7 @@ def commit_create(w: Writer, obj: SObject, checked: list[Any]) -> list[Result]:
 def update(w: Writer, obj: SObject, records: list[dict[str, Any]], all_or_none: bool,
            method: str, path: str) -> list[Result]:
     checked = prepare_update(w, obj, records, method, path)
-    if finish(checked, all_or_none) is None:
-        return rolled_back(checked)
-    return commit_update(w, obj, checked)
+    return settle(checked, all_or_none, lambda: commit_update(w, obj, checked))
 
 
 def commit_update(w: Writer, obj: SObject, checked: list[Any]) -> list[Result]:
@@ -71,7 +70,7 @@ def prepare_update(w: Writer, obj: SObject, records: list[dict[str, Any]], metho
     live = w.lookup_ids(obj, [str(r.get("Id") or "") for r in records])
 
     def check(r: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        """One record's target key (None: create) and its core values."""
+        """One record's target key and its core values."""
         rid = str(r.get("Id") or "")
         if rid not in live:
             code = "MALFORMED_ID" if len(rid) not in (15, 18) else "ENTITY_IS_DELETED"
@@ -104,18 +103,17 @@ def upsert(w: Writer, obj: SObject, ext: SField, records: list[dict[str, Any]],
         return (None if creating else hits[0]), ({**obj.defaults, **core} if creating else core)  # type: ignore[index]
 
     checked = w.validate(records, check, method, path)
-    if finish(checked, all_or_none) is None:
-        return rolled_back(checked)
+    return settle(checked, all_or_none, lambda: commit_upsert(w, obj, checked))
+
+
+def commit_upsert(w: Writer, obj: SObject, checked: list[Any]) -> list[Result]:
+    """Insert the records without a key, update the others; `created` says which."""
     ok = [c for c in checked if not isinstance(c, RecordError)]
     new_keys = iter(w.org.insert_many(obj.table, [c[1] for c in ok if c[0] is None]))
     w.org.update_many(obj.table, [(c[0], c[1]) for c in ok if c[0] is not None])
-    out: list[Result] = []
-    for c in checked:
-        if isinstance(c, RecordError):
-            out.append(failure(c))
-        else:
-            out.append(w.result(obj, c[0] if c[0] is not None else next(new_keys), c[0] is None))
-    return out
+    return [failure(c) if isinstance(c, RecordError) else
+            w.result(obj, c[0] if c[0] is not None else next(new_keys), c[0] is None)
+            for c in checked]
 
 
 def delete(w: Writer, obj: SObject, ids: list[str], all_or_none: bool, method: str,
@@ -124,19 +122,20 @@ def delete(w: Writer, obj: SObject, ids: list[str], all_or_none: bool, method: s
     live = w.lookup_ids(obj, ids)
 
     def check(rid: str) -> int:
-        """One record's target key (None: create) and its core values."""
+        """One record's key, or why it cannot be deleted."""
         if rid not in live:
             raise RecordError("ENTITY_IS_DELETED" if len(rid) in (15, 18) else "MALFORMED_ID",
                               "entity is deleted" if len(rid) in (15, 18) else
                               f"invalid record id: {rid}")
         return live[rid]
 
+    def commit() -> list[Result]:
+        keys = [c for c in checked if not isinstance(c, RecordError)]
+        if hard:
+            w.org.purge(obj.table, keys)
+        else:
+            w.org.soft_delete(obj.table, keys)
+        return [failure(c) if isinstance(c, RecordError) else w.result(obj, c) for c in checked]
+
     checked = w.validate(ids, check, method, path)
-    if finish(checked, all_or_none) is None:
-        return rolled_back(checked)
-    keys = [c for c in checked if not isinstance(c, RecordError)]
-    if hard:
-        w.org.purge(obj.table, keys)
-    else:
-        w.org.soft_delete(obj.table, keys)
-    return [failure(c) if isinstance(c, RecordError) else w.result(obj, c) for c in checked]
+    return settle(checked, all_or_none, commit)

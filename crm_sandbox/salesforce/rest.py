@@ -4,56 +4,52 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote
 
-from ..http import Request, Response, Route, json_response, raw_json, route
+from ..http import Endpoint, Request, Response, json_response, raw_json
+from .context import SF_TS, Context, V
 from .describe import describe, global_describe
-from .errors import SfError
+from .errors import SfError, not_found
 from .literals import parse_datetime
 from .model import SObject
 from .ops import create, delete, update, upsert
 
-if TYPE_CHECKING:
-    from .surface import SalesforceSurface
-
-V = r"/services/data/v(?P<v>\d+\.\d)"
 OBJ = r"(?P<obj>\w+)"
-SF_TS = "%Y-%m-%dT%H:%M:%S.000+0000"
 
 
 class Rest:
-    """Handlers over the surface's org, registry and query engine."""
+    """Handlers over the org, its sObjects and the query engine."""
 
-    def __init__(self, sf: SalesforceSurface) -> None:
-        self.sf = sf
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
 
-    def routes(self) -> list[Route]:
+    def endpoints(self) -> list[Endpoint]:
         """Core REST endpoints."""
-        s, r = self.sf, self
+        r = self
         return [
-            route(s, "GET", r"/services/data/?", "versions", r.versions),
-            route(s, "GET", rf"{V}/limits/?", "limits", r.limits),
-            route(s, "GET", rf"{V}/sobjects/?", "describeGlobal", r.global_describe),
-            route(s, "GET", rf"{V}/sobjects/{OBJ}/describe/?", "describe", r.describe),
-            route(s, "GET", rf"{V}/sobjects/{OBJ}/deleted/?", "getDeleted", r.deleted),
-            route(s, "GET", rf"{V}/sobjects/{OBJ}/updated/?", "getUpdated", r.updated),
-            route(s, "GET", rf"{V}/query/?", "query", r.query),
-            route(s, "GET", rf"{V}/queryAll/?", "queryAll", r.query),
-            route(s, "GET", rf"{V}/query(?:All)?/(?P<loc>01g\w+)-(?P<pos>\d+)", "queryMore",
-                  r.query_more),
-            route(s, "POST", rf"{V}/sobjects/{OBJ}/?", "create", r.create),
-            route(s, "GET", rf"{V}/sobjects/{OBJ}/(?P<id>\w+)", "retrieve", r.retrieve),
-            route(s, "PATCH", rf"{V}/sobjects/{OBJ}/(?P<id>\w+)", "update", r.update),
-            route(s, "DELETE", rf"{V}/sobjects/{OBJ}/(?P<id>\w+)", "delete", r.delete),
-            route(s, "PATCH", rf"{V}/sobjects/{OBJ}/(?P<ext>\w+)/(?P<val>[^/]+)", "upsert",
-                  r.upsert),
+            Endpoint("GET", r"/services/data/?", "versions", r.versions),
+            Endpoint("GET", rf"{V}/limits/?", "limits", r.limits),
+            Endpoint("GET", rf"{V}/sobjects/?", "describeGlobal", r.global_describe),
+            Endpoint("GET", rf"{V}/sobjects/{OBJ}/describe/?", "describe", r.describe),
+            Endpoint("GET", rf"{V}/sobjects/{OBJ}/deleted/?", "getDeleted", r.deleted),
+            Endpoint("GET", rf"{V}/sobjects/{OBJ}/updated/?", "getUpdated", r.updated),
+            Endpoint("GET", rf"{V}/query/?", "query", r.query),
+            Endpoint("GET", rf"{V}/queryAll/?", "queryAll", r.query),
+            Endpoint("GET", rf"{V}/query(?:All)?/(?P<loc>01g\w+)-(?P<pos>\d+)", "queryMore",
+                     r.query_more),
+            Endpoint("POST", rf"{V}/sobjects/{OBJ}/?", "create", r.create),
+            Endpoint("GET", rf"{V}/sobjects/{OBJ}/(?P<id>\w+)", "retrieve", r.retrieve),
+            Endpoint("PATCH", rf"{V}/sobjects/{OBJ}/(?P<id>\w+)", "update", r.update),
+            Endpoint("DELETE", rf"{V}/sobjects/{OBJ}/(?P<id>\w+)", "delete", r.delete),
+            Endpoint("PATCH", rf"{V}/sobjects/{OBJ}/(?P<ext>\w+)/(?P<val>[^/]+)", "upsert",
+                     r.upsert),
         ]
 
     def obj(self, req: Request) -> SObject:
-        o = self.sf.registry.get(req.params["obj"])
+        o = self.ctx.registry.get(req.params["obj"])
         if o is None:
-            raise SfError(404, "NOT_FOUND", "The requested resource does not exist")
+            raise not_found()
         return o
 
     def versions(self, req: Request) -> Response:
@@ -62,7 +58,7 @@ class Rest:
 
     def limits(self, req: Request) -> Response:
         """GET limits: the org's allowances."""
-        used, cap = self.sf.usage.snapshot()
+        used, cap = self.ctx.usage.snapshot()
         return json_response({
             "DailyApiRequests": {"Max": cap, "Remaining": max(0, cap - used)},
             "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": 10000},
@@ -71,10 +67,10 @@ class Rest:
         })
 
     def global_describe(self, req: Request) -> Response:
-        return json_response(global_describe(self.sf.registry, req.params["v"]))
+        return json_response(global_describe(self.ctx.registry, req.params["v"]))
 
     def describe(self, req: Request) -> Response:
-        return json_response(describe(self.sf.registry, self.obj(req), req.params["v"]))
+        return json_response(describe(self.ctx.registry, self.obj(req), req.params["v"]))
 
     def query(self, req: Request) -> Response:
         """GET query / queryAll: the first page."""
@@ -83,28 +79,28 @@ class Rest:
             raise SfError(400, "MALFORMED_QUERY", "A query string has to be specified")
         all_rows = "/queryAll" in req.path
         opts = req.headers.get("sforce-query-options", "")
-        return raw_json(self.sf.queries.run(soql, req.params["v"], all_rows, opts))
+        return raw_json(self.ctx.queries.run(soql, req.params["v"], all_rows, opts))
 
     def query_more(self, req: Request) -> Response:
-        return raw_json(self.sf.queries.more(req.params["loc"], int(req.params["pos"]),
-                                             req.params["v"]))
+        return raw_json(self.ctx.queries.more(req.params["loc"], int(req.params["pos"]),
+                                              req.params["v"]))
 
     def retrieve(self, req: Request) -> Response:
         """GET sobjects/X/Id: one record (`fields=` to choose)."""
         obj, rid = self.obj(req), req.params["id"]
         fields = req.arg("fields") or ", ".join(f.name for f in obj.fields.values())
         soql = f"SELECT {fields} FROM {obj.name} WHERE Id = '{rid.replace(chr(39), '')}'"
-        body = self.sf.queries.run(soql, req.params["v"], all_rows=True)
+        body = self.ctx.queries.run(soql, req.params["v"], all_rows=True)
         records = json.loads(body)["records"]
         if not records:
-            raise SfError(404, "NOT_FOUND", "The requested resource does not exist")
+            raise not_found()
         if records[0].get("IsDeleted"):
             raise SfError(404, "ENTITY_IS_DELETED", "entity is deleted")
         return json_response(records[0])
 
     def create(self, req: Request) -> Response:
         obj = self.obj(req)
-        res = create(self.sf.writer, obj, [req.json() or {}], True, req.method, req.path)[0]
+        res = create(self.ctx.writer, obj, [req.json() or {}], True, req.method, req.path)[0]
         if not res["success"]:
             raise_record(res)
         return json_response(res, 201)
@@ -113,14 +109,14 @@ class Rest:
         """PATCH sobjects/X/Id: 204 on success."""
         obj = self.obj(req)
         rec = {**(req.json() or {}), "Id": req.params["id"]}
-        res = update(self.sf.writer, obj, [rec], True, req.method, req.path)[0]
+        res = update(self.ctx.writer, obj, [rec], True, req.method, req.path)[0]
         if not res["success"]:
             raise_record(res)
         return Response(204)
 
     def delete(self, req: Request) -> Response:
         obj = self.obj(req)
-        res = delete(self.sf.writer, obj, [req.params["id"]], True, req.method, req.path)[0]
+        res = delete(self.ctx.writer, obj, [req.params["id"]], True, req.method, req.path)[0]
         if not res["success"]:
             raise_record(res, 404)
         return Response(204)
@@ -130,22 +126,18 @@ class Rest:
         obj = self.obj(req)
         ext = obj.get(req.params["ext"])
         if ext is None or not (ext.external_id or ext.name == "Id"):
-            raise SfError(404, "NOT_FOUND", f"Provided external ID field does not exist or is "
-                          f"not accessible: {req.params['ext']}")
+            raise not_found(f"Provided external ID field does not exist or is not accessible: "
+                            f"{req.params['ext']}")
         rec = {**(req.json() or {}), ext.name: unquote(req.params["val"])}
-        res = upsert(self.sf.writer, obj, ext, [rec], True, req.method, req.path)[0]
+        res = upsert(self.ctx.writer, obj, ext, [rec], True, req.method, req.path)[0]
         if not res["success"]:
             raise_record(res)
         return json_response(res, 201 if res.get("created") else 200)
 
     def deleted(self, req: Request) -> Response:
         """GET sobjects/X/deleted: records recycled in the window."""
-        obj, (start, end) = self.obj(req), self.window(req)
-        rows = self.sf.org.cursor().execute(
-            f"SELECT sfid('{obj.prefix}', n), deleted_at FROM {obj.table} t WHERE is_deleted "
-            f"AND deleted_at >= ? AND deleted_at < ?{self.flt(obj)} ORDER BY deleted_at",
-            [start, end]).fetchall()
-        earliest = self.sf.org.clock.now() - dt.timedelta(days=15)
+        rows, end = self.changed(req, deleted=True)
+        earliest = self.ctx.org.clock.now() - dt.timedelta(days=15)
         return json_response({
             "deletedRecords": [{"id": i, "deletedDate": d.strftime(SF_TS)} for i, d in rows],
             "earliestDateAvailable": earliest.strftime(SF_TS),
@@ -153,17 +145,21 @@ class Rest:
 
     def updated(self, req: Request) -> Response:
         """GET sobjects/X/updated: records whose SystemModstamp is in the window."""
-        obj, (start, end) = self.obj(req), self.window(req)
-        rows = self.sf.org.cursor().execute(
-            f"SELECT sfid('{obj.prefix}', n) FROM {obj.table} t WHERE NOT is_deleted AND "
-            f"system_modstamp >= ? AND system_modstamp < ?{self.flt(obj)} ORDER BY n",
-            [start, end]).fetchall()
+        rows, end = self.changed(req, deleted=False)
         return json_response({"ids": [r[0] for r in rows],
                               "latestDateCovered": end.strftime(SF_TS)})
 
-    @staticmethod
-    def flt(obj: SObject) -> str:
-        return f" AND ({obj.row_filter.format(t='t')})" if obj.row_filter else ""
+    def changed(self, req: Request, deleted: bool) -> tuple[list[Any], dt.datetime]:
+        """(id, stamp) of the records deleted (by deletion time) or of the live records
+        updated (by id) in the request's window, and the window's end."""
+        obj, (start, end) = self.obj(req), self.window(req)
+        stamp, live, order = (("deleted_at", "", "deleted_at") if deleted
+                              else ("system_modstamp", "NOT ", "n"))
+        rows = self.ctx.org.cursor().execute(
+            f"SELECT sfid('{obj.prefix}', n), {stamp} FROM {obj.table} t WHERE {live}is_deleted "
+            f"AND {stamp} >= ? AND {stamp} < ?{obj.and_filter()} ORDER BY {order}",
+            [start, end]).fetchall()
+        return rows, end
 
     def window(self, req: Request) -> tuple[dt.datetime, dt.datetime]:
         """start/end of getDeleted/getUpdated: within the last 30 days, minute precision."""
@@ -172,7 +168,7 @@ class Rest:
             end = parse_datetime(req.arg("end") or "")
         except ValueError as exc:
             raise SfError(400, "MALFORMED_QUERY", "start and end must be dateTime values") from exc
-        now = self.sf.org.clock.now()
+        now = self.ctx.org.clock.now()
         if start < now - dt.timedelta(days=30):
             raise SfError(400, "INVALID_REPLICATION_DATE", "startDate cannot be more than 30 "
                           "days ago")
@@ -185,4 +181,3 @@ class Rest:
 def raise_record(res: dict[str, Any], status: int = 400) -> None:
     err = res["errors"][0]
     raise SfError(status, err["statusCode"], err["message"], err.get("fields") or [])
-

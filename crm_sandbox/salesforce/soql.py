@@ -1,10 +1,10 @@
-"""A SOQL subset: tokenizer and recursive-descent parser producing a small AST.
+"""A SOQL subset, the language: tokens, string literals and the AST the parser builds.
 
 Supported: field lists with parent paths, COUNT(), WHERE with AND/OR/NOT and
 parentheses, = != <> < <= > >= IN, NOT IN, LIKE, NULL, TRUE/FALSE, numbers, strings,
 date and datetime literals, date literals (TODAY, LAST_N_DAYS:n, ...), ORDER BY with
-ASC/DESC and NULLS FIRST/LAST, LIMIT and OFFSET. Identifiers are validated later,
-against the describe metadata, by the translator.
+ASC/DESC and NULLS FIRST/LAST, LIMIT and OFFSET. `soql_parser.parse` builds a `Query`;
+identifiers are validated later, against the describe metadata, by the translator.
 """
 
 from __future__ import annotations
@@ -137,10 +137,3 @@ def unquote(s: str) -> str:
         out.append(ch)
         i += 1
     return "".join(out)
-
-
-def parse(soql: str) -> Query:
-    """Parse a SOQL statement into a `Query`."""
-    from .soql_parser import Parser
-
-    return Parser(soql, tokenize(soql)).query()

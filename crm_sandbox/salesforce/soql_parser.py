@@ -1,4 +1,4 @@
-"""The recursive-descent part of the SOQL parser (see `soql` for the grammar covered)."""
+"""The recursive-descent SOQL parser: statement text → `soql.Query` (grammar: see `soql`)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,16 @@ from .soql import (
     OrderItem,
     Query,
     Token,
+    tokenize,
     unquote,
 )
 
 _OPS = {"=", "!=", "<>", "<", "<=", ">", ">="}
+
+
+def parse(soql: str) -> Query:
+    """Parse a SOQL statement into a `Query`."""
+    return Parser(soql, tokenize(soql)).query()
 
 
 class Parser:

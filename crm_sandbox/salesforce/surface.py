@@ -1,89 +1,85 @@
-"""The Salesforce surface: routes, session checks, API usage accounting, error shapes."""
+"""The Salesforce surface: builds the handlers' context, mounts them, and answers what
+every call shares — the session check, API usage accounting, error and fault shapes."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
+from typing import Any
 
 from ..faults import FaultSet
-from ..http import Request, Response, Route, json_response, route
+from ..http import Request, Response, Route, bind, json_response
 from ..ids import sf_id
 from ..org import Org
-from ..org.generate_people import ADMIN_USER_N
+from ..org.tables import ADMIN_USER_N
 from .analytics import Analytics
-from .auth import Credentials, Sessions, TokenEndpoint, bearer, make_credentials
+from .auth import Sessions, bearer, make_credentials
 from .bulk import Bulk
 from .collections import Collections
+from .context import Context
 from .errors import SfError
 from .model import Registry
+from .oauth import TokenEndpoint
 from .objects import standard_objects
 from .query import QueryEngine
 from .rest import Rest
 from .tooling import Tooling
+from .usage import DEFAULT_DAILY_LIMIT, ApiUsage
 from .writes import Writer
 
 FAULT_CODES = {429: "REQUEST_LIMIT_EXCEEDED", 500: "UNKNOWN_EXCEPTION",
                503: "SERVER_UNAVAILABLE", 502: "SERVER_UNAVAILABLE"}
-DEFAULT_DAILY_LIMIT = 5_000_000
+OPEN_ROUTES = ("oauth.token", "versions")  # served without a session, not counted
 
 
-class ApiUsage:
-    """The org's daily API allowance (DailyApiRequests)."""
-
-    def __init__(self, cap: int) -> None:
-        self._lock, self.cap, self.used = threading.Lock(), cap, 0
-
-    def spend(self) -> bool:
-        with self._lock:
-            if self.used >= self.cap:
-                return False
-            self.used += 1
-            return True
-
-    def snapshot(self) -> tuple[int, int]:
-        with self._lock:
-            return self.used, self.cap
-
-    def exhaust(self) -> None:
-        with self._lock:
-            self.used = self.cap
+def build_context(org: Org, faults: FaultSet, folder: Path, base_url: str,
+                  daily_api_limit: int) -> Context:
+    """Credentials for the org's integration user, and the services over the org."""
+    registry = Registry(standard_objects())
+    row = org.cursor().execute("SELECT username FROM users WHERE n = ?",
+                               [ADMIN_USER_N]).fetchone()
+    creds = make_credentials(folder, sf_id("00D", 1), sf_id("005", ADMIN_USER_N),
+                             str(row[0]) if row else "admin")
+    return Context(org=org, registry=registry, queries=QueryEngine(org, registry),
+                   writer=Writer(org, faults), creds=creds,
+                   sessions=Sessions(creds, org.clock), usage=ApiUsage(daily_api_limit),
+                   folder=folder, base_url=base_url)
 
 
 class SalesforceSurface:
-    """Salesforce REST, Collections, Bulk 2.0 and OAuth over the shared org."""
+    """Salesforce REST, Collections, Bulk 2.0, Tooling, Analytics and OAuth over the org."""
 
     name = "salesforce"
 
     def __init__(self, org: Org, faults: FaultSet, folder: Path, base_url: str,
                  daily_api_limit: int = DEFAULT_DAILY_LIMIT) -> None:
-        self.org, self.faults, self.folder, self.base_url = org, faults, folder, base_url
-        self.registry = Registry(standard_objects())
-        username = org.cursor().execute("SELECT username FROM users WHERE n = ?",
-                                        [ADMIN_USER_N]).fetchone()
-        self.creds: Credentials = make_credentials(folder, sf_id("00D", 1),
-                                                   sf_id("005", ADMIN_USER_N),
-                                                   str(username[0]) if username else "admin")
-        self.sessions = Sessions(self.creds, org.clock)
-        self.usage = ApiUsage(daily_api_limit)
-        self.queries = QueryEngine(org, self.registry)
-        self.writer = Writer(org, faults)
-        self.rest, self.collections = Rest(self), Collections(self)
-        self.bulk = Bulk(self, folder / "bulk")
-        self.tooling, self.analytics = Tooling(self), Analytics(self)
-        self.token = TokenEndpoint(self.sessions, base_url)
+        self.ctx = build_context(org, faults, folder, base_url, daily_api_limit)
+        self.bulk, self.tooling = Bulk(self.ctx), Tooling(self.ctx)
+        self.handlers = (TokenEndpoint(self.ctx), Rest(self.ctx), Collections(self.ctx),
+                         self.bulk, self.tooling, Analytics(self.ctx))
+
+    def info(self) -> dict[str, Any]:
+        """How a client connects: instance URL, access token, and each OAuth flow's secrets."""
+        c, base = self.ctx.creds, self.ctx.base_url
+        return {
+            "instance_url": base, "login_url": base, "access_token": c.access_token,
+            "consumer_key": c.client_id, "client_id": c.client_id,
+            "client_secret": c.client_secret, "username": c.username,
+            "password": c.password, "security_token": c.security_token,
+            "refresh_token": c.refresh_token, "jwt_private_key_file": str(c.private_key_file),
+            "jwt_certificate_file": str(c.certificate_file), "org_id": c.org_id,
+            "user_id": c.user_id,
+        }
 
     def routes(self) -> list[Route]:
-        token = route(self, "POST", r"/services/oauth2/token", "oauth.token", self.token.handle)
-        return [token, *self.rest.routes(), *self.collections.routes(), *self.bulk.routes(),
-                *self.tooling.routes(), *self.analytics.routes()]
+        return bind(self, [e for h in self.handlers for e in h.endpoints()])
 
     def guard(self, request: Request, rt: Route) -> Response | None:
         """Check the session and spend one API call from the allowance."""
-        if rt.name in ("oauth.token", "versions"):
+        if rt.name in OPEN_ROUTES:
             return None
-        if not self.sessions.valid(bearer(request)):
+        if not self.ctx.sessions.valid(bearer(request)):
             return session_expired()
-        if not self.usage.spend():
+        if not self.ctx.usage.spend():
             return limit_exceeded()
         return None
 
@@ -98,14 +94,14 @@ class SalesforceSurface:
                                "errorCode": "UNKNOWN_EXCEPTION"}], 500)
 
     def decorate(self, request: Request, response: Response) -> None:
-        used, cap = self.usage.snapshot()
+        used, cap = self.ctx.usage.snapshot()
         response.headers["Sforce-Limit-Info"] = f"api-usage={used}/{cap}"
 
     def fault_response(self, kind: str, status: int, request: Request,
                        retry_after: float | None) -> Response:
         """A fault in Salesforce's shapes (session expiry revokes the session)."""
         if kind == "expire_session":
-            self.sessions.revoke(bearer(request))
+            self.ctx.sessions.revoke(bearer(request))
             return session_expired()
         if kind == "limit":
             return limit_exceeded()
@@ -121,8 +117,8 @@ class SalesforceSurface:
                                "message": "The requested resource does not exist"}], 404)
 
     def close(self) -> None:
-        self.queries.close()
-        self.tooling.queries.close()
+        self.ctx.queries.close()
+        self.tooling.close()
         self.bulk.close()
 
 
@@ -134,4 +130,3 @@ def session_expired() -> Response:
 def limit_exceeded() -> Response:
     return json_response([{"message": "TotalRequests Limit exceeded.",
                            "errorCode": "REQUEST_LIMIT_EXCEEDED"}], 403)
-

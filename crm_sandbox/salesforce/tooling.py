@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..http import Request, Response, Route, json_response, raw_json, route
+from ..http import Endpoint, Request, Response, json_response, raw_json
 from ..ids import sf_id
 from ..org.tables import COMMON
+from .context import Context, V
 from .errors import SfError
-from .model import OBJECT_PREFIX, Registry, SField, SObject, base_fields, ref
+from .model import Registry, SField, SObject, base_fields, ref
 from .query import QueryEngine
-from .rest import V
-
-if TYPE_CHECKING:
-    from .surface import SalesforceSurface
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,38}__c$")
 # Metadata field type → (describe type, DuckDB type).
@@ -59,27 +56,30 @@ def tooling_registry() -> Registry:
 class Tooling:
     """Tooling endpoints and the metadata changes they make."""
 
-    def __init__(self, sf: SalesforceSurface) -> None:
-        self.sf = sf
+    def __init__(self, ctx: Context) -> None:
+        self.ctx, self.org = ctx, ctx.org
         self._lock = threading.Lock()
-        with sf.org.writing() as con:
+        with self.org.writing() as con:
             for ddl in TOOLING_DDL:
                 con.execute(ddl)
         self.registry = tooling_registry()
-        self.queries = QueryEngine(sf.org, self.registry)
+        self.queries = QueryEngine(self.org, self.registry)
 
-    def routes(self) -> list[Route]:
+    def endpoints(self) -> list[Endpoint]:
         """Tooling endpoints."""
-        s, t = self.sf, rf"{V}/tooling"
+        t = rf"{V}/tooling"
         return [
-            route(s, "POST", rf"{t}/sobjects/CustomObject/?", "tooling.createObject",
-                  self.create_object),
-            route(s, "POST", rf"{t}/sobjects/CustomField/?", "tooling.createField",
-                  self.create_field),
-            route(s, "GET", rf"{t}/query/?", "tooling.query", self.query),
-            route(s, "GET", rf"{t}/query/(?P<loc>01g\w+)-(?P<pos>\d+)", "tooling.queryMore",
-                  self.query_more),
+            Endpoint("POST", rf"{t}/sobjects/CustomObject/?", "tooling.createObject",
+                     self.create_object),
+            Endpoint("POST", rf"{t}/sobjects/CustomField/?", "tooling.createField",
+                     self.create_field),
+            Endpoint("GET", rf"{t}/query/?", "tooling.query", self.query),
+            Endpoint("GET", rf"{t}/query/(?P<loc>01g\w+)-(?P<pos>\d+)", "tooling.queryMore",
+                     self.query_more),
         ]
+
+    def close(self) -> None:
+        self.queries.close()
 
     def query(self, req: Request) -> Response:
         return raw_json(self.queries.run(req.arg("q") or "", req.params["v"], False))
@@ -96,14 +96,14 @@ class Tooling:
             raise SfError(400, "FIELD_INTEGRITY_EXCEPTION", f"Invalid FullName: {name}",
                           ["FullName"])
         with self._lock:
-            if self.sf.registry.get(name) is not None:
+            if self.ctx.registry.get(name) is not None:
                 raise SfError(400, "DUPLICATE_DEVELOPER_NAME", f"{name} already exists")
-            n = self.sf.org.next_n("tooling_objects")
+            n = self.org.next_n("tooling_objects")
             obj = self.new_object(name, meta, n)
-            self.sf.org.insert("tooling_objects", {"n": n, "developer_name": name[:-3],
+            self.org.insert("tooling_objects", {"n": n, "developer_name": name[:-3],
                                                    "full_name": name,
                                                    "label": obj.label})
-            self.sf.registry.add(obj)
+            self.ctx.registry.add(obj)
         return created(sf_id("01I", n))
 
     def new_object(self, name: str, meta: dict[str, Any], n: int) -> SObject:
@@ -111,10 +111,9 @@ class Tooling:
         prefix = "a" + "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(n + 2) // 36 % 36] + \
             "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(n + 2) % 36]
         table = f"sf_{name.lower()}"
-        with self.sf.org.writing() as con:
+        with self.org.writing() as con:
             con.execute(f"CREATE TABLE {table} (n BIGINT, name VARCHAR, owner_n BIGINT, "
                         f"{COMMON})")
-        OBJECT_PREFIX[name] = prefix
         obj = SObject(name, table, prefix, str(meta.get("label") or name[:-3]), custom=True)
         name_field = meta.get("nameField") or {}
         for f in (*base_fields(prefix),
@@ -130,7 +129,7 @@ class Tooling:
         body = req.json() or {}
         full, meta = str(body.get("FullName") or ""), body.get("Metadata") or {}
         obj_name, _, field_name = full.partition(".")
-        obj = self.sf.registry.get(obj_name)
+        obj = self.ctx.registry.get(obj_name)
         kind = str(meta.get("type") or "")
         if obj is None or not _NAME.match(field_name) or kind not in FIELD_TYPES:
             raise SfError(400, "FIELD_INTEGRITY_EXCEPTION",
@@ -139,10 +138,10 @@ class Tooling:
             if obj.get(field_name) is not None:
                 raise SfError(400, "DUPLICATE_DEVELOPER_NAME", f"{full} already exists")
             f = self.new_field(obj, field_name, kind, meta)
-            n = self.sf.org.next_n("tooling_fields")
+            n = self.org.next_n("tooling_fields")
             owner = (sf_id("01I", self.object_n(obj.name)) if obj.custom and
                      obj.table.startswith("sf_") else obj.name)
-            self.sf.org.insert("tooling_fields", {"n": n, "developer_name": field_name[:-3],
+            self.org.insert("tooling_fields", {"n": n, "developer_name": field_name[:-3],
                                                   "full_name": full, "table_enum_or_id": owner,
                                                   "label": f.label})
             obj.add(f)
@@ -152,7 +151,7 @@ class Tooling:
         """Add the column and describe the field from its Metadata."""
         sf_type, sql_type = FIELD_TYPES[kind]
         column = f"cf_{name.lower()}"
-        with self.sf.org.writing() as con:
+        with self.org.writing() as con:
             con.execute(f"ALTER TABLE {obj.table} ADD COLUMN {column} {sql_type}")
         values = tuple(v.get("fullName", "") for v in
                        ((meta.get("valueSet") or {}).get("valueSetDefinition") or {})
@@ -170,7 +169,7 @@ class Tooling:
                       nillable=not meta.get("required"))
 
     def object_n(self, name: str) -> int:
-        row = self.sf.org.cursor().execute(
+        row = self.org.cursor().execute(
             "SELECT n FROM tooling_objects WHERE full_name = ?", [name]).fetchone()
         return int(row[0]) if row else 0
 

@@ -8,27 +8,34 @@ suffix, and date literals denote ranges.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..ids import parse_sf_id
 from .errors import SoqlError
 from .literals import date_range, parse_datetime
-from .model import OBJECT_PREFIX, SField
-from .soql import BoolOp, Comparison, Cond, Literal, Not
+from .model import NUMERIC, OBJECT_PREFIX, TEXT, SField
+from .soql import BoolOp, Comparison, Cond, FieldRef, Literal, Not
 
-if TYPE_CHECKING:
-    from .compile import Compiler
-
-NUMERIC = {"currency", "double", "int", "percent"}
-TEXT = {"string", "picklist", "email", "textarea", "phone", "url", "multipicklist"}
 _SQL_OP = {"=": "=", "!=": "IS DISTINCT FROM", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+
+class Fields(Protocol):
+    """What conditions need from the statement's compiler (`compile.Compiler`)."""
+
+    soql: str
+
+    def resolve(self, ref: FieldRef) -> tuple[SField, str, str]:
+        """(field, SQL expression, table alias) of a field path, joining parents."""
+
+    def root_prefix_of(self, f: SField) -> str:
+        """Key prefix of the object whose Id field `f` is."""
 
 
 class WhereCompiler:
     """Compiles conditions for one query, collecting parameters in order."""
 
-    def __init__(self, compiler: Compiler, today: dt.date) -> None:
-        self.c, self.today, self.params = compiler, today, list[Any]()
+    def __init__(self, fields: Fields, today: dt.date) -> None:
+        self.c, self.today, self.params = fields, today, list[Any]()
 
     def cond(self, node: Cond) -> str:
         if isinstance(node, BoolOp):

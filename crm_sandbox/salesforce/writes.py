@@ -17,8 +17,7 @@ from ..org import Org
 from ..org.tables import LOST_STAGE, WON_STAGE
 from .errors import RecordError
 from .literals import parse_datetime
-from .model import OBJECT_PREFIX, SField, SObject
-from .where import NUMERIC
+from .model import NUMERIC, OBJECT_PREFIX, SField, SObject
 
 REQUIRED: dict[str, tuple[str, ...]] = {
     "Account": ("Name",), "Contact": ("LastName",), "Lead": ("LastName", "Company"),
@@ -139,10 +138,10 @@ class Writer:
         keys = {i: p[1] for i in ids if (p := parse_sf_id(i)) and p[0] == obj.prefix}
         if not keys:
             return {}
-        flt = f" AND ({obj.row_filter.format(t='t')})" if obj.row_filter else ""
         marks = ", ".join("?" for _ in keys)
         rows = self.org.cursor().execute(
-            f"SELECT n FROM {obj.table} t WHERE n IN ({marks}) AND NOT is_deleted{flt}",
+            f"SELECT n FROM {obj.table} t WHERE n IN ({marks}) AND NOT is_deleted"
+            f"{obj.and_filter()}",
             list(keys.values())).fetchall()
         live = {int(r[0]) for r in rows}
         return {i: n for i, n in keys.items() if n in live}

@@ -1,0 +1,36 @@
+"""What HubSpot handlers read from a request: path patterns, query arguments, JSON bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..http import Request
+from .errors import validation
+
+OBJ = r"(?P<obj>[A-Za-z0-9_\-]+)"  # an object type: name, id, alias or qualified name
+V3 = "/crm/v3/objects/" + OBJ
+SCHEMAS = r"/(?:crm/v3|crm-object-schemas/v3)/schemas"
+
+
+def multi(req: Request, name: str) -> list[str]:
+    """A repeated (`a=1&a=2`) or comma-separated (`a=1,2`) query parameter."""
+    return [v for raw in req.query.get(name, []) for v in raw.split(",") if v]
+
+
+def int_arg(value: str | None, default: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise validation(f"{value!r} is not an integer") from exc
+
+
+def json_body(req: Request) -> dict[str, Any]:
+    try:
+        body = req.json()
+    except ValueError as exc:
+        raise validation("Invalid JSON input") from exc
+    if not isinstance(body, dict):
+        raise validation("The request body must be a JSON object")
+    return body
