@@ -210,7 +210,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_status(args: argparse.Namespace) -> int:
     from connector.config import load_config
-    from connector.run import recent_runs
+    from connector.store.runs import recent_runs
 
     config = load_config(args.config)
     if not config.store.path.exists():
@@ -218,9 +218,11 @@ def _cmd_status(args: argparse.Namespace) -> int:
         return EXIT_OK
     with Store(config.store.path) as store:
         runs = recent_runs(store, args.limit)
-    for run_id, command, started, finished, status, _ in runs:
+    for run in runs:
+        finished, started = run.finished_at, run.started_at
         took = f"{(finished - started).total_seconds():.1f} s" if finished else "-"
-        print(f"{run_id}  {started:%Y-%m-%d %H:%M:%S}  {took:>9}  {status:<24} {command}")
+        print(f"{run.run_id}  {started:%Y-%m-%d %H:%M:%S}  {took:>9}  {run.status:<24} "
+              f"{run.command}")  # fmt: skip
     if not runs:
         print("no runs yet")
     return EXIT_OK

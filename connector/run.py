@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from connector.config import Config
 from connector.crms.config import SourceConfig
@@ -25,6 +24,7 @@ from connector.lock import RunLock
 from connector.pipeline import build_source, build_writer, compute_kpis
 from connector.runlog import RunLog
 from connector.store import Store
+from connector.store.runs import finish_run, start_run
 
 
 @dataclass
@@ -141,21 +141,11 @@ def _push_stage(
 
 
 def _record_start(store: Store, summary: RunSummary, command: str) -> None:
-    # Runs that were running when their process died are marked, not left "running".
-    store.con.execute(
-        "UPDATE runs SET status = 'interrupted', finished_at = now() WHERE status = 'running'"
-    )
-    store.con.execute(
-        "INSERT INTO runs VALUES (?, ?, now(), NULL, 'running', NULL)",
-        [summary.run_id, f"{command} (pid {os.getpid()})"],
-    )
+    start_run(store, summary.run_id, f"{command} (pid {os.getpid()})")
 
 
 def _record_end(store: Store, summary: RunSummary) -> None:
-    store.con.execute(
-        "UPDATE runs SET status = ?, finished_at = now(), summary = ? WHERE run_id = ?",
-        [summary.status, json.dumps(asdict(summary), default=str), summary.run_id],
-    )
+    finish_run(store, summary.run_id, summary.status, json.dumps(asdict(summary), default=str))
 
 
 def format_summary(summary: RunSummary) -> str:
@@ -175,12 +165,3 @@ def format_summary(summary: RunSummary) -> str:
     lines += [f"  would write {p}" for p in summary.planned]
     lines += [f"  FAILED {f}" for f in summary.failed]
     return "\n".join(lines)
-
-
-def recent_runs(store: Store, limit: int = 10) -> list[tuple[Any, ...]]:
-    """The last runs, newest first: (run_id, command, started, finished, status, summary)."""
-    return store.con.execute(
-        "SELECT run_id, command, started_at, finished_at, status, summary FROM runs "
-        "ORDER BY started_at DESC LIMIT ?",
-        [limit],
-    ).fetchall()

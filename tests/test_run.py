@@ -17,10 +17,11 @@ from connector.cli import main
 from connector.config import load_config
 from connector.errors import LockedError
 from connector.lock import RunLock
-from connector.run import lock_path, recent_runs, run_nightly
+from connector.run import lock_path, run_nightly
 from connector.runlog import RunLog
 from connector.secrets import register_secret
 from connector.store import Store
+from connector.store.runs import recent_runs
 
 
 @pytest.fixture
@@ -52,8 +53,8 @@ def test_run_pulls_computes_and_logs_the_run(config_path: Path) -> None:
     assert "pull exports: done in" in out.getvalue()
     with Store(config.store.path) as store:
         runs = recent_runs(store)
-    assert [(r[0], r[4]) for r in runs] == [(summary.run_id, "succeeded")]
-    assert json.loads(runs[0][5])["pulled"] == 2
+    assert [(r.run_id, r.status) for r in runs] == [(summary.run_id, "succeeded")]
+    assert json.loads(runs[0].summary or "")["pulled"] == 2
     assert not lock_path(config).exists()
 
 
@@ -106,7 +107,7 @@ def test_interrupted_run_is_marked_and_the_next_run_finishes(config_path: Path) 
         )
     summary = run_nightly(config, RunLog("plain", io.StringIO()))
     with Store(config.store.path) as store:
-        statuses = {r[0]: r[4] for r in recent_runs(store)}
+        statuses = {r.run_id: r.status for r in recent_runs(store)}
     assert statuses == {"killed": "interrupted", summary.run_id: "succeeded"}
 
 

@@ -10,7 +10,8 @@ from connector.store import (
     Store,
     ingest,
     mark_deleted,
-    reconcile_ids,
+    mark_unseen_deleted,
+    remember_seen,
     stage_rows,
     to_text,
 )
@@ -69,7 +70,10 @@ def test_mark_deleted_and_reconcile() -> None:
     load(store, [(f"006{i}", "2024-05-01T00:00:00Z", None, False, i, "USD") for i in range(5)])
     assert mark_deleted(store, source="sf", entity=OPPS, ids=["0061", "0069"]) == 1
     assert mark_deleted(store, source="sf", entity=OPPS, ids=[]) == 0
-    assert reconcile_ids(store, source="sf", entity=OPPS, live_ids=["0060", "0061", "0062"]) == 2
+    remember_seen(store, "opportunities", ["0060", "0061"])
+    remember_seen(store, "opportunities", ["0062"])
+    remember_seen(store, "leads", ["0063", "0064"])  # another entity's ids: not these
+    assert mark_unseen_deleted(store, source="sf", entity="opportunities") == 2
     live = store.con.execute(
         "SELECT id FROM opportunities WHERE NOT is_deleted ORDER BY id"
     ).fetchall()

@@ -65,10 +65,10 @@ class Store:
 
     def get_state(self, source: str, obj: str) -> dict[str, Any] | None:
         """The saved sync state of one object of one source, or None."""
-        row = self.con.execute(
+        rows = self.con.execute(
             "SELECT state FROM sync_state WHERE source = ? AND object = ?", [source, obj]
-        ).fetchone()
-        return None if row is None else dict(json.loads(row[0]))
+        ).fetchall()  # fetchall: a half-read result would block the next Arrow staging
+        return dict(json.loads(rows[0][0])) if rows else None
 
     def set_state(self, source: str, obj: str, state: dict[str, Any]) -> None:
         """Save the sync state of one object (a checkpoint survives a crash)."""

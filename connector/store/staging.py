@@ -7,12 +7,17 @@ page of records costs one columnar copy rather than one INSERT per row.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pyarrow as pa
 
-from connector.schema import Entity
+from connector.schema import ENTITY_BY_NAME, Entity
 from connector.store.db import Store
+from connector.store.ingest import IngestResult, ingest
+from connector.store.normalize import ParseOptions, ValueMap
+
+# Ids a pull has seen, per entity, until it marks the others deleted (hard deletes).
+_SEEN = "_seen_ids"
 
 
 def to_text(value: object) -> str | None:
@@ -64,15 +69,60 @@ def mark_deleted(store: Store, *, source: str, entity: Entity, ids: Sequence[str
     return int(row[0]) if row else 0
 
 
-def reconcile_ids(store: Store, *, source: str, entity: Entity, live_ids: Sequence[str]) -> int:
-    """Mark deleted every record whose id the CRM no longer has (hard deletes, purges)."""
-    stage_rows(store, "_live_ids", ["id"], [(i,) for i in live_ids])
+def ingest_rows(
+    store: Store,
+    *,
+    source: str,
+    entity: Entity,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    origin: str,
+    opts: ParseOptions,
+    value_maps: Mapping[str, ValueMap] | None = None,
+    full: bool = False,
+    first_line: int = 1,
+) -> IngestResult:
+    """Stage rows of CRM values (text, typed by the store) and `ingest` them."""
+    stage_rows(store, "_rows", columns, rows, first_line=first_line)
     try:
-        row = store.con.execute(
-            f"UPDATE {entity.table} SET is_deleted = TRUE WHERE source = ? AND NOT is_deleted "
-            "AND id NOT IN (SELECT id FROM _live_ids)",
-            [source],
-        ).fetchone()
+        return ingest(store, source=source, entity=entity, staged="_rows", origin=origin,
+                      opts=opts, value_maps=value_maps, full=full)  # fmt: skip
     finally:
-        store.con.execute("DROP TABLE IF EXISTS _live_ids")
-    return int(row[0]) if row else 0
+        store.con.execute("DROP TABLE IF EXISTS _rows")
+
+
+def remember_seen(store: Store, entity: str, ids: Sequence[str]) -> None:
+    """Note ids the CRM still has, for `mark_unseen_deleted`."""
+    store.con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_SEEN} (entity VARCHAR, id VARCHAR)")
+    stage_rows(store, "_seen_page", ["id"], [(i,) for i in ids])
+    try:
+        store.con.execute(f"INSERT INTO {_SEEN} SELECT ?, id FROM _seen_page", [entity])
+    finally:
+        store.con.execute("DROP TABLE IF EXISTS _seen_page")
+
+
+def mark_unseen_deleted(store: Store, *, source: str, entity: str) -> int:
+    """Mark deleted every record of `entity` whose id was not seen (purged in the CRM)."""
+    store.con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_SEEN} (entity VARCHAR, id VARCHAR)")
+    rows = store.con.execute(
+        f"UPDATE {ENTITY_BY_NAME[entity].table} SET is_deleted = TRUE WHERE source = ? "
+        f"AND NOT is_deleted AND id NOT IN (SELECT id FROM {_SEEN} WHERE entity = ?)",
+        [source, entity],
+    ).fetchall()
+    return int(rows[0][0]) if rows else 0
+
+
+def forget_seen(store: Store) -> None:
+    """Drop the ids noted by `remember_seen`."""
+    store.con.execute(f"DROP TABLE IF EXISTS {_SEEN}")
+
+
+def derive_lead_ids(store: Store, source: str) -> None:
+    """Fill `opportunities.lead_id` from the leads converted into them (CRMs that record
+    the conversion on the lead only)."""
+    store.con.execute(
+        "UPDATE opportunities o SET lead_id = (SELECT min(l.id) FROM leads l "
+        "WHERE l.source = o.source AND NOT l.is_deleted AND l.converted_opportunity_id = o.id) "
+        "WHERE o.source = ?",
+        [source],
+    )

@@ -8,15 +8,14 @@ layout or from rows written in the mapping; HubSpot holds neither.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 from connector.crms.hubspot.api import HubSpotApi
 from connector.crms.hubspot.mapping import HubSpotMapping
 from connector.crms.hubspot.paging import list_pages
 from connector.schema import ENTITY_BY_NAME
-from connector.store import IngestResult, ParseOptions, Store, ingest, stage_rows
-from connector.store.normalize import quote
+from connector.store import IngestResult, ParseOptions, Store, ingest_rows
+from connector.store.csvfile import CsvLayout, load_csv
 
 OWNER_COLUMNS = ["id", "modified_at", "name", "email", "team", "territory", "active"]
 
@@ -58,19 +57,9 @@ def load_owners(
 ) -> IngestResult:
     """All owners, as a full set: owners no longer listed are marked deleted."""
     rows = list(owner_rows(api, mapping))
-    stage_rows(store, "_hs_owners", OWNER_COLUMNS, rows)
-    try:
-        return ingest(
-            store,
-            source=source,
-            entity=ENTITY_BY_NAME["owners"],
-            staged="_hs_owners",
-            origin="owners API",
-            opts=opts,
-            full=True,
-        )
-    finally:
-        store.con.execute("DROP TABLE IF EXISTS _hs_owners")
+    return ingest_rows(store, source=source, entity=ENTITY_BY_NAME["owners"],
+                       columns=OWNER_COLUMNS, rows=rows, origin="owners API", opts=opts,
+                       full=True)  # fmt: skip
 
 
 def load_tables(
@@ -79,35 +68,14 @@ def load_tables(
     """Costs and exchange rates from their CSV files or mapping rows (full sets)."""
     results = []
     for name, path in mapping.files.items():
-        results.append(_load(store, source, name, _csv_select(path), path.name, opts))
+        entity = ENTITY_BY_NAME[name]
+        results.append(load_csv(store, source=source, entity=entity, path=path,
+                                layout=CsvLayout(), opts=opts))  # fmt: skip
     for name, rows in mapping.rows.items():
         # Only the fields written: without `id`, the store derives it from the natural key.
         fields = [f for f in ENTITY_BY_NAME[name].data_fields if any(f in r for r in rows)]
-        stage_rows(store, "_hs_rows", fields, [[r.get(f) for f in fields] for r in rows])
-        results.append(_load(store, source, name, "SELECT * FROM _hs_rows", "mapping rows", opts))
+        values = [[r.get(f) for f in fields] for r in rows]
+        results.append(ingest_rows(store, source=source, entity=ENTITY_BY_NAME[name],
+                                   columns=fields, rows=values, origin="mapping rows",
+                                   opts=opts, full=True))  # fmt: skip
     return results
-
-
-def _csv_select(path: Path) -> str:
-    return (
-        f"SELECT row_number() OVER () AS _line, * FROM read_csv({quote(str(path))}, "
-        "header=true, all_varchar=true)"
-    )
-
-
-def _load(
-    store: Store, source: str, name: str, select: str, origin: str, opts: ParseOptions
-) -> IngestResult:
-    store.con.execute(f"CREATE OR REPLACE TEMP TABLE _hs_table AS {select}")
-    try:
-        return ingest(
-            store,
-            source=source,
-            entity=ENTITY_BY_NAME[name],
-            staged="_hs_table",
-            origin=origin,
-            opts=opts,
-            full=True,
-        )
-    finally:
-        store.con.execute("DROP TABLE IF EXISTS _hs_table; DROP TABLE IF EXISTS _hs_rows")

@@ -40,8 +40,6 @@ class HubSpotSource:
 
     def pull(self, store: Store, progress: Progress | None = None) -> list[IngestResult]:
         """Validate, then pull owners, every stream and the cost and rate tables."""
-        # A caller's fetchone() leaves its result open, which blocks staging: finish it.
-        store.con.complete()
         try:
             problems = check_mapping(self.api, self.mapping, self.config.mapping_path.name)
             if problems:

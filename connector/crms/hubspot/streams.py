@@ -24,18 +24,9 @@ from connector.crms.hubspot.paging import (
 )
 from connector.crms.hubspot.records import StageMeta, build_rows, columns
 from connector.schema import ENTITY_BY_NAME
-from connector.store import (
-    IngestResult,
-    ParseOptions,
-    Store,
-    ValueMap,
-    ingest,
-    mark_deleted,
-    stage_rows,
-)
+from connector.store import IngestResult, ParseOptions, Store, ValueMap, ingest_rows, mark_deleted
 
 Json = dict[str, Any]
-_PAGE_TABLE = "_hs_page"
 
 
 @dataclass
@@ -55,7 +46,6 @@ class StreamContext:
 def pull_stream(ctx: StreamContext, stream: Stream) -> IngestResult:
     """Pull one stream (full the first time, incremental after), then its archives."""
     state = ctx.store.get_state(ctx.source, stream.key) or {}
-    ctx.store.con.complete()  # get_state's fetchone leaves its result open
     result = IngestResult(source=ctx.source, entity=stream.entity, origins=[stream.object])
     if state.get("phase") == "incremental":
         _incremental(ctx, stream, SearchCursor.from_state(state["cursor"]), result)
@@ -159,20 +149,17 @@ def _load_page(
     rows, excluded = build_rows(stream, records, links, ctx.stages)
     entity = ENTITY_BY_NAME[stream.entity]
     first_line = result.loaded + result.quarantined + 1
-    stage_rows(ctx.store, _PAGE_TABLE, columns(stream), rows, first_line=first_line)
-    try:
-        loaded = ingest(
-            ctx.store,
-            source=ctx.source,
-            entity=entity,
-            staged=_PAGE_TABLE,
-            origin=f"{stream.object} API",
-            opts=ctx.opts,
-            value_maps=_value_maps(stream),
-            full=False,
-        )
-    finally:
-        ctx.store.con.execute(f"DROP TABLE IF EXISTS {_PAGE_TABLE}")
+    loaded = ingest_rows(
+        ctx.store,
+        source=ctx.source,
+        entity=entity,
+        columns=columns(stream),
+        rows=rows,
+        origin=f"{stream.object} API",
+        opts=ctx.opts,
+        value_maps=_value_maps(stream),
+        first_line=first_line,
+    )
     result.loaded += loaded.loaded
     result.quarantined += loaded.quarantined
     result.findings += loaded.findings

@@ -13,9 +13,10 @@ from collections import defaultdict
 from connector.crms.salesforce import soql
 from connector.crms.salesforce.mapping import Stream
 from connector.crms.salesforce.state import StreamState, utc_now_iso
-from connector.crms.salesforce.streams import LIVE_IDS, StreamPuller, stage
+from connector.crms.salesforce.streams import StreamPuller
 from connector.schema import ENTITY_BY_NAME
 from connector.store import IngestResult
+from connector.store.staging import forget_seen, mark_unseen_deleted, remember_seen
 
 
 def reconcile(puller: StreamPuller, streams: list[Stream]) -> list[IngestResult]:
@@ -25,8 +26,6 @@ def reconcile(puller: StreamPuller, streams: list[Stream]) -> list[IngestResult]
     by_entity: dict[str, list[Stream]] = defaultdict(list)
     for stream in streams:
         by_entity[stream.entity].append(stream)
-    con = puller.store.con
-    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {LIVE_IDS} (entity VARCHAR, id VARCHAR)")
     results = []
     try:
         for entity, members in by_entity.items():
@@ -43,7 +42,7 @@ def reconcile(puller: StreamPuller, streams: list[Stream]) -> list[IngestResult]
             if result.deleted:
                 results.append(result)
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {LIVE_IDS}")
+        forget_seen(puller.store)
     return results
 
 
@@ -69,21 +68,9 @@ def _query_ids(puller: StreamPuller, stream: Stream) -> None:
         pages = transport.pages(query)
         key = "Id"
     for page in pages:
-        stage(puller.store, "_sf_ids", ["id"], [[r[key]] for r in page])
-        puller.store.con.execute(
-            f"INSERT INTO {LIVE_IDS} SELECT ?, id FROM _sf_ids", [stream.entity]
-        ).fetchall()
-    puller.store.con.execute("DROP TABLE IF EXISTS _sf_ids")
+        remember_seen(puller.store, stream.entity, [str(r[key]) for r in page])
 
 
-def _mark_missing(puller: StreamPuller, entity_name: str) -> IngestResult:
-    entity = ENTITY_BY_NAME[entity_name]
-    row = puller.store.con.execute(
-        f"UPDATE {entity.table} SET is_deleted = TRUE WHERE source = ? AND NOT is_deleted "
-        f"AND id NOT IN (SELECT id FROM {LIVE_IDS} WHERE entity = ?)",
-        [puller.source, entity_name],
-    ).fetchone()
-    deleted = int(row[0]) if row else 0
-    return IngestResult(
-        source=puller.source, entity=entity_name, deleted=deleted, origins=["reconcile"]
-    )
+def _mark_missing(puller: StreamPuller, entity: str) -> IngestResult:
+    deleted = mark_unseen_deleted(puller.store, source=puller.source, entity=entity)
+    return IngestResult(source=puller.source, entity=entity, deleted=deleted, origins=["reconcile"])

@@ -9,16 +9,11 @@ from connector.crms.salesforce.client import SalesforceClient
 from connector.crms.salesforce.config import SalesforceConfig
 from connector.crms.salesforce.deletes import reconcile
 from connector.crms.salesforce.mapping import SalesforceMapping
-from connector.crms.salesforce.streams import LIVE_IDS, StreamPuller
+from connector.crms.salesforce.streams import StreamPuller
 from connector.crms.salesforce.validate import Describer, Resolved, resolve_mapping
 from connector.errors import SourceError
 from connector.store import IngestResult, Store
-
-_DERIVE_LEAD_SQL = """
-UPDATE opportunities o SET lead_id = (
-  SELECT min(l.id) FROM leads l
-  WHERE l.source = o.source AND NOT l.is_deleted AND l.converted_opportunity_id = o.id)
-WHERE o.source = ?"""
+from connector.store.staging import derive_lead_ids, forget_seen
 
 
 @dataclass
@@ -55,7 +50,7 @@ class SalesforceSource:
                 timezone=self.timezone,
                 progress=progress,
             )
-            store.con.execute(f"DROP TABLE IF EXISTS {LIVE_IDS}")
+            forget_seen(store)
             plans = [puller.plan(stream) for stream in self.mapping.streams]
             estimate = sum(plan.estimated_calls for plan in plans)
             transport.guard.ensure(estimate, f"the pull of {self.name}")
@@ -81,4 +76,4 @@ class SalesforceSource:
             s.entity == "opportunities" and "lead_id" in s.fields for s in self.mapping.streams
         )
         if self.mapping.opportunity_lead_from_conversion and not maps_lead:
-            store.con.execute(_DERIVE_LEAD_SQL, [self.name]).fetchall()
+            derive_lead_ids(store, self.name)

@@ -18,27 +18,12 @@ from connector.crms.salesforce.state import StreamState, later, utc_now_iso
 from connector.crms.salesforce.validate import Resolved
 from connector.errors import CrmKpiError
 from connector.schema import ENTITY_BY_NAME
-from connector.store import (
-    IngestResult,
-    ParseOptions,
-    Store,
-    ValueMap,
-    ingest,
-    mark_deleted,
-    stage_rows,
-)
+from connector.store import IngestResult, ParseOptions, Store, ValueMap, mark_deleted
+from connector.store.staging import ingest_rows, remember_seen
 
 REST_PAGE = 2_000
 BULK_PAGE = 50_000
 BULK_FIXED_CALLS = 3  # create job, poll, first results page
-LIVE_IDS = "_sf_live_ids"
-
-
-def stage(store: Store, table: str, columns: list[str], rows: list[list[Any]]) -> None:
-    """`stage_rows`, after finishing any result a `fetchone` left open (DuckDB refuses
-    to register Arrow data while a result is pending)."""
-    store.con.complete()
-    stage_rows(store, table, columns, rows)
 
 
 @dataclass
@@ -148,25 +133,21 @@ class StreamPuller:
     ) -> None:
         entity = ENTITY_BY_NAME[plan.stream.entity]
         if rows:
-            stage(self.store, "_sf_stage", reader.columns, rows)
-            try:
-                loaded = ingest(
-                    self.store,
-                    source=self.source,
-                    entity=entity,
-                    staged="_sf_stage",
-                    origin=plan.stream.object,
-                    opts=ParseOptions(timezone=self.timezone),
-                    value_maps=self._value_maps(plan.stream),
-                    full=False,
-                )
-            finally:
-                self.store.con.execute("DROP TABLE IF EXISTS _sf_stage")
+            loaded = ingest_rows(
+                self.store,
+                source=self.source,
+                entity=entity,
+                columns=reader.columns,
+                rows=rows,
+                origin=plan.stream.object,
+                opts=ParseOptions(timezone=self.timezone),
+                value_maps=self._value_maps(plan.stream),
+            )
             result.loaded += loaded.loaded
             result.quarantined += loaded.quarantined
             result.findings += loaded.findings
             if plan.full and plan.since is None:
-                self._remember_live(plan, [row[0] for row in rows])
+                remember_seen(self.store, plan.stream.entity, [row[0] for row in rows])
         if gone:
             result.deleted += mark_deleted(self.store, source=self.source, entity=entity, ids=gone)
 
@@ -177,16 +158,6 @@ class StreamPuller:
             if values is not None:
                 maps[name] = ValueMap(self.mapping.value_maps[values])
         return maps
-
-    def _remember_live(self, plan: Plan, ids: list[str]) -> None:
-        stage(self.store, "_sf_ids", ["id"], [[i] for i in ids])
-        self.store.con.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {LIVE_IDS} (entity VARCHAR, id VARCHAR)"
-        )
-        self.store.con.execute(
-            f"INSERT INTO {LIVE_IDS} SELECT ?, id FROM _sf_ids", [plan.stream.entity]
-        ).fetchall()
-        self.store.con.execute("DROP TABLE IF EXISTS _sf_ids")
 
     def _checkpoint(self, plan: Plan, high: str | None) -> None:
         if plan.bulk:
