@@ -1,15 +1,15 @@
 """What every source's entry in config.yaml has: the bases the CRM folders extend.
 
 `SourceConfig` is any source (a name and a type); `CrmConfig` is a CRM reached over
-HTTPS, with the sections every such CRM has: `http` (timeouts and retries), `push`
-(writing KPIs back), a CA file and a mapping file. A CRM folder's `config.py` narrows
-`type` to a Literal and adds its own `auth`, `limits` and `pull` sections.
+HTTPS, with the sections every such CRM has: `auth`, `http` (timeouts and retries),
+`limits`, `pull` and `push` (writing KPIs back), a CA file and a mapping file. A CRM
+folder's `config.py` narrows `type` to a Literal and gives the model of each section.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field
@@ -67,13 +67,29 @@ class PushSettings(ConfigModel):
     change_tolerance: float = Field(default=1e-9, ge=0)
 
 
-class CrmConfig(SourceConfig):
-    """A CRM reached over HTTPS; without `mapping:` it reads its shipped mapping."""
+AuthT = TypeVar("AuthT")
+HttpT = TypeVar("HttpT", bound=HttpSettings)
+LimitsT = TypeVar("LimitsT", bound=ConfigModel)
+PullT = TypeVar("PullT", bound=ConfigModel)
+PushT = TypeVar("PushT", bound=PushSettings)
+
+
+def _section() -> Any:
+    # An empty section validated like user input: every default of its model applies.
+    return Field(default={}, validate_default=True)
+
+
+class CrmConfig(SourceConfig, Generic[AuthT, HttpT, LimitsT, PullT, PushT]):
+    """A CRM reached over HTTPS, its sections typed by the CRM; without `mapping:` it
+    reads its shipped mapping."""
 
     ca_file: ExistingFile | None = None
     mapping: ExistingFile | None = None
-    http: HttpSettings = Field(default_factory=HttpSettings)
-    push: PushSettings = Field(default_factory=PushSettings)
+    auth: AuthT
+    http: HttpT = _section()
+    limits: LimitsT = _section()
+    pull: PullT = _section()
+    push: PushT = _section()
 
     @property
     def pushes(self) -> bool:

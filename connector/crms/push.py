@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from connector.crms.client import Client
 from connector.crms.config import CrmConfig
@@ -19,6 +19,8 @@ from connector.store import Store
 from connector.store.push import Change, PushPlan, changes, remember
 
 K = TypeVar("K", bound=Client)
+C = TypeVar("C", bound=CrmConfig[Any, Any, Any, Any, Any])
+M = TypeVar("M")
 
 @dataclass(frozen=True)
 class RecordFailure:
@@ -80,13 +82,15 @@ class Outcome:
         return len({(c.target, c.key) for c in self.accepted})
 
 
-class DiffWriter(ABC, Generic[K]):
-    """A writer that sends only what changed. Subclasses say where (`plan`), how to
-    connect (`client`) and how to send (`send`); `setup` creates what they write into."""
+class DiffWriter(ABC, Generic[K, C, M]):
+    """A writer that sends only what changed, typed by its client `K`, config `C` and
+    push mapping `M`. Subclasses say where (`plan`), how to connect (`client`) and how
+    to send (`send`); `setup` creates what they write into."""
 
-    def __init__(self, name: str, config: CrmConfig) -> None:
+    def __init__(self, name: str, config: C, push_mapping: M) -> None:
         self.name = name
         self.config = config
+        self.push_mapping = push_mapping
 
     @abstractmethod
     def plan(self) -> PushPlan:

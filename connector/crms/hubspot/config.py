@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field
 
-from connector.crms.config import CrmConfig, HttpSettings, https_url
+from connector.crms.config import CrmConfig, HttpSettings, PushSettings, https_url
 from connector.secrets import SecretRef
 from connector.yamlfile import ConfigModel
 
@@ -73,17 +73,13 @@ class Pull(ConfigModel):
     load_records: int = Field(default=20_000, ge=100, le=200_000)
 
 
-class HubSpotConfig(CrmConfig):
+class HubSpotConfig(CrmConfig[Auth, Http, Limits, Pull, PushSettings]):
     """One HubSpot portal."""
 
     default_mapping: ClassVar[str] = "hubspot.yaml"
 
     type: Literal["hubspot"]
     host: HttpsHost = DEFAULT_HOST
-    auth: Auth
-    http: Http = Field(default_factory=Http)
-    limits: Limits = Field(default_factory=Limits)
-    pull: Pull = Field(default_factory=Pull)
 
 
 # The commented `sources:` entry `crm-kpi init --crm hubspot` writes.

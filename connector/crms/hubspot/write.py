@@ -18,22 +18,17 @@ from connector.store.push import Change, PushPlan
 Json = dict[str, Any]
 
 
-class HubSpotWriter(DiffWriter[HubSpotClient]):
+class HubSpotWriter(DiffWriter[HubSpotClient, HubSpotConfig, PushMapping]):
     """Writes one store's KPI results into one HubSpot portal (the `Writer` protocol)."""
-
-    def __init__(self, name: str, config: HubSpotConfig, push_mapping: PushMapping) -> None:
-        super().__init__(name, config)
-        self.hs_config = config
-        self.push_mapping = push_mapping
 
     def plan(self) -> PushPlan:
         return push_plan(self.push_mapping)
 
     def client(self) -> HubSpotClient:
-        return HubSpotClient(self.hs_config)
+        return HubSpotClient(self.config)
 
     def _api(self, client: HubSpotClient) -> HubSpotApi:
-        return HubSpotApi(client, self.hs_config.pull.max_url_chars)
+        return HubSpotApi(client, self.config.pull.max_url_chars)
 
     def setup(self) -> list[str]:
         """Create the KPI object, its properties, the company group and properties."""

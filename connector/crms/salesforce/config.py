@@ -10,7 +10,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, Field
 
-from connector.crms.config import CrmConfig, HttpsUrl, PushSettings, https_url
+from connector.crms.config import CrmConfig, HttpSettings, HttpsUrl, PushSettings, https_url
 from connector.secrets import SecretRef
 from connector.yamlfile import ConfigModel, ExistingFile
 
@@ -89,7 +89,7 @@ class Push(PushSettings):
     bulk_threshold: int = Field(default=20_000, ge=1)
 
 
-class SalesforceConfig(CrmConfig):
+class SalesforceConfig(CrmConfig[Auth, HttpSettings, Limits, Pull, Push]):
     """One Salesforce org."""
 
     default_mapping: ClassVar[str] = "salesforce.yaml"
@@ -98,10 +98,6 @@ class SalesforceConfig(CrmConfig):
     instance_url: HttpsUrl | None = None
     login_url: LoginUrl = Field(default="production", validate_default=True)
     api_version: ApiVersion = "62.0"
-    auth: Auth
-    limits: Limits = Field(default_factory=Limits)
-    pull: Pull = Field(default_factory=Pull)
-    push: Push = Field(default_factory=Push)
 
 
 # The commented `sources:` entry `crm-kpi init --crm salesforce` writes.

@@ -19,19 +19,14 @@ from connector.store.push import Change, PushPlan
 _SETUP_HINT = ("INVALID_FIELD", "INVALID_TYPE", "NOT_FOUND", "INVALID_FIELD_FOR_INSERT_UPDATE")
 
 
-class SalesforceWriter(DiffWriter[SalesforceClient]):
+class SalesforceWriter(DiffWriter[SalesforceClient, SalesforceConfig, PushMapping]):
     """Writes one store's KPI results into one Salesforce org (the `Writer` protocol)."""
-
-    def __init__(self, name: str, config: SalesforceConfig, push_mapping: PushMapping) -> None:
-        super().__init__(name, config)
-        self.sf_config = config
-        self.push_mapping = push_mapping
 
     def plan(self) -> PushPlan:
         return push_plan(self.push_mapping)
 
     def client(self) -> SalesforceClient:
-        return SalesforceClient(self.sf_config)
+        return SalesforceClient(self.config)
 
     def setup(self) -> list[str]:
         """Create the KPI object, its fields, the User/Account fields, report, dashboard."""
@@ -57,7 +52,7 @@ class SalesforceWriter(DiffWriter[SalesforceClient]):
         ]
 
     def _bulk(self, batch: Batch) -> bool:
-        threshold = self.sf_config.push.bulk_threshold
+        threshold = self.config.push.bulk_threshold
         return batch.ext_id is not None and len(batch.records) > threshold
 
     def _estimate(self, batches: list[Batch]) -> int:
@@ -68,7 +63,7 @@ class SalesforceWriter(DiffWriter[SalesforceClient]):
     def _send(self, client: SalesforceClient, batch: Batch, outcome: Outcome) -> None:
         try:
             if self._bulk(batch):
-                send_bulk(client, batch, self.sf_config.pull.bulk_poll_seconds, outcome)
+                send_bulk(client, batch, self.config.pull.bulk_poll_seconds, outcome)
             else:
                 send_collections(client, batch, outcome)
         except SalesforceApiError as exc:
