@@ -1,0 +1,105 @@
+-- Customers by scope, compared with every period's start and end (for KPIs 10-13).
+-- Every period boundary is a month start, so counting "customers at D" is a running
+-- sum of monthly gains and losses. A customer counts from its first won deal until its
+-- churn date; one whose churn date precedes its first win never counts as a customer.
+-- `lost` also counts customers acquired and lost within P (the article's churn over
+-- acquisitions). The "standard" churn over the customers of the start (churn_basis start,
+-- CLV's annual churn) and retention leave those out (`transient`): lost_of_start =
+-- lost - transient and retained = at_start - lost_of_start, so both stay within 0..1 and
+-- retention + churn (start basis) = 1.
+WITH scoped AS (
+  SELECT st.scope_type,
+         CASE st.scope_type WHEN 'company' THEN '' WHEN 'team' THEN c.team
+              WHEN 'owner' THEN c.owner_id ELSE c.territory END AS scope_id,
+         c.first_won, c.churn_date,
+         (c.churn_date IS NULL OR c.churn_date >= c.first_won) AS ever_customer
+  FROM kpi_customers c
+  JOIN kpi_scope_types st
+    ON st.scope_type = 'company'
+    OR (st.scope_type = 'team' AND c.team IS NOT NULL)
+    OR (st.scope_type = 'owner' AND c.owner_id IS NOT NULL)
+    OR (st.scope_type = 'territory' AND c.territory IS NOT NULL)
+),
+events AS (
+  SELECT scope_type, scope_id, month_start(first_won) AS month_start,
+         count(*) AS acquired,
+         sum(CASE WHEN ever_customer THEN 1 ELSE 0 END) AS gained,
+         0 AS lost
+  FROM scoped GROUP BY 1, 2, 3
+  UNION ALL
+  SELECT scope_type, scope_id, month_start(churn_date), 0, 0, count(*)
+  FROM scoped WHERE churn_date IS NOT NULL AND ever_customer GROUP BY 1, 2, 3
+),
+monthly AS (
+  SELECT s.scope_type, s.scope_id, m.month_start,
+         COALESCE(sum(e.acquired), 0) AS acquired, COALESCE(sum(e.gained), 0) AS gained,
+         COALESCE(sum(e.lost), 0) AS lost
+  FROM (SELECT DISTINCT scope_type, scope_id FROM events) s
+  CROSS JOIN kpi_months m
+  LEFT JOIN events e
+         ON e.scope_type = s.scope_type AND e.scope_id = s.scope_id
+        AND e.month_start = m.month_start
+  GROUP BY 1, 2, 3
+),
+running AS (
+  SELECT scope_type, scope_id, month_start, acquired, lost,
+         sum(gained - lost) OVER (PARTITION BY scope_type, scope_id ORDER BY month_start
+                                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+           AS before_month,
+         sum(lost) OVER (PARTITION BY scope_type, scope_id ORDER BY month_start
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS lost_before
+  FROM monthly
+),
+in_period AS (
+  SELECT pm.period_type, pm.period_key, r.scope_type, r.scope_id,
+         sum(r.acquired) AS acquired, sum(r.lost) AS lost
+  FROM running r JOIN kpi_period_months pm ON pm.month_start = r.month_start
+  GROUP BY 1, 2, 3, 4
+),
+-- Customers acquired and lost within a period (both months in it) ...
+transient AS (
+  SELECT pa.period_type, pa.period_key, s.scope_type, s.scope_id, count(*) AS customers
+  FROM scoped s
+  JOIN kpi_period_months pa ON pa.month_start = month_start(s.first_won)
+  JOIN kpi_period_months pl
+    ON pl.month_start = month_start(s.churn_date)
+   AND pl.period_type = pa.period_type AND pl.period_key = pa.period_key
+  WHERE s.churn_date IS NOT NULL AND s.ever_customer
+  GROUP BY 1, 2, 3, 4
+),
+-- ... and within the trailing 12 months of a period.
+transient_trailing AS (
+  SELECT ta.period_type, ta.period_key, s.scope_type, s.scope_id, count(*) AS customers
+  FROM scoped s
+  JOIN kpi_trailing_months ta ON ta.month_start = month_start(s.first_won)
+  JOIN kpi_trailing_months tl
+    ON tl.month_start = month_start(s.churn_date)
+   AND tl.period_type = ta.period_type AND tl.period_key = ta.period_key
+  WHERE s.churn_date IS NOT NULL AND s.ever_customer
+  GROUP BY 1, 2, 3, 4
+)
+SELECT p.period_type, p.period_key, ip.scope_type, ip.scope_id,
+       COALESCE(s.before_month, 0) AS at_start, COALESCE(e.before_month, 0) AS at_end,
+       ip.acquired, ip.lost,
+       ip.lost - COALESCE(tr.customers, 0) AS lost_of_start,
+       COALESCE(s.before_month, 0) - ip.lost + COALESCE(tr.customers, 0) AS retained,
+       COALESCE(t.before_month, 0) AS at_trailing_start,
+       COALESCE(e.lost_before, 0) - COALESCE(t.lost_before, 0) - COALESCE(tt.customers, 0)
+         AS lost_trailing
+FROM kpi_periods p
+JOIN in_period ip ON ip.period_type = p.period_type AND ip.period_key = p.period_key
+LEFT JOIN transient tr
+       ON tr.period_type = ip.period_type AND tr.period_key = ip.period_key
+      AND tr.scope_type = ip.scope_type AND tr.scope_id = ip.scope_id
+LEFT JOIN transient_trailing tt
+       ON tt.period_type = ip.period_type AND tt.period_key = ip.period_key
+      AND tt.scope_type = ip.scope_type AND tt.scope_id = ip.scope_id
+LEFT JOIN running s
+       ON s.scope_type = ip.scope_type AND s.scope_id = ip.scope_id
+      AND s.month_start = p.start_date
+LEFT JOIN running e
+       ON e.scope_type = ip.scope_type AND e.scope_id = ip.scope_id
+      AND e.month_start = p.end_date
+LEFT JOIN running t
+       ON t.scope_type = ip.scope_type AND t.scope_id = ip.scope_id
+      AND t.month_start = p.trailing_start
