@@ -10,7 +10,7 @@ How a writer reads it::
 
     for k in KPIS:              # declaration (display) order
         k.key, k.label, k.definition, k.unit, k.decimals, k.signed, k.higher_is_better
-    kpi("nps").unit             # "score"
+    get_kpi("nps").unit         # "score"
 
 A KPI result has a value and a target in `unit`, and an attainment and a pace in
 `ATTAINMENT_UNIT` (a fraction, 1.0 = on target).
@@ -206,7 +206,7 @@ ENGINE_ORDER: tuple[Kpi, ...] = tuple(sorted(KPIS, key=lambda k: bool(k.inputs))
 """The order the engine runs the KPI files in: derived KPIs after the ones they read."""
 
 
-def kpi(key: str) -> Kpi:
+def get_kpi(key: str) -> Kpi:
     """The KPI with this key; KeyError naming the known keys if there is none."""
     try:
         return _BY_KEY[key]
@@ -220,7 +220,7 @@ def _check_registry() -> None:
     if get_args(KpiKey) != KPI_KEYS:
         raise ValueError(f"KpiKey {get_args(KpiKey)} does not list the KPIS keys {KPI_KEYS}")
     for k in KPIS:
-        if any(kpi(i).inputs for i in k.inputs):
+        if any(get_kpi(i).inputs for i in k.inputs):
             raise ValueError(f"{k.key}: reads a derived KPI, which ENGINE_ORDER cannot order")
         if k.split_by is not None and k.split_by not in k.breakdowns:
             raise ValueError(f"{k.key}: split_by {k.split_by} is not one of its breakdowns")
