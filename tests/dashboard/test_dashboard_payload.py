@@ -92,13 +92,13 @@ def test_contact_methods_carry_rate_counts_revenue_and_target(payload: dict[str,
 
 
 def test_default_period_falls_back_when_no_quarter_has_revenue(store: Store, meta: Meta) -> None:
-    store.con.execute("DELETE FROM kpi_results WHERE period_type = 'quarter'")
+    store.execute("DELETE FROM kpi_results WHERE period_type = 'quarter'")
     assert build_payload(store, meta)["defaults"] == {"periodType": "month", "period": "2025-02"}
 
 
 def test_an_empty_store_gives_an_empty_payload(tmp_path: Path, meta: Meta) -> None:
     with Store(tmp_path / "empty.duckdb") as empty:
-        empty.con.execute(RESULTS_DDL)
+        empty.execute(RESULTS_DDL)
         payload = build_payload(empty, meta)
     assert payload["periods"] == {"month": [], "quarter": [], "year": []}
     assert payload["defaults"] == {"periodType": "quarter", "period": None}
@@ -134,8 +134,8 @@ def test_one_sources_own_results_are_left_to_its_writer(payload: dict[str, Any])
 def test_merged_owner_scopes_are_matched_by_email_or_source_and_id(
     store: Store, meta: Meta
 ) -> None:
-    store.con.execute("UPDATE kpi_results SET scope_id = 'ann@example.com' WHERE scope_id = 'U1'")
-    store.con.execute("UPDATE kpi_results SET scope_id = 't:U10' WHERE scope_id = 'U10'")
+    store.execute("UPDATE kpi_results SET scope_id = 'ann@example.com' WHERE scope_id = 'U1'")
+    store.execute("UPDATE kpi_results SET scope_id = 't:U10' WHERE scope_id = 'U10'")
     payload = build_payload(store, meta)
     ids = {o["name"]: o["id"] for o in payload["owners"]}
     assert ids == {"Ann": "ann@example.com", "Bob": "U2", "Rep 2": "U3", "Rep 10": "t:U10"}
@@ -143,7 +143,7 @@ def test_merged_owner_scopes_are_matched_by_email_or_source_and_id(
 
 
 def test_a_store_from_before_sources_shows_all_its_results(store: Store, meta: Meta) -> None:
-    store.con.execute("DELETE FROM kpi_results WHERE source IS NOT NULL")
-    store.con.execute("ALTER TABLE kpi_results DROP COLUMN source")
+    store.execute("DELETE FROM kpi_results WHERE source IS NOT NULL")
+    store.execute("ALTER TABLE kpi_results DROP COLUMN source")
     payload = build_payload(store, meta)
     assert payload["series"]["company"]["total_revenue"]["month"]["v"] == [1000, 2500]
