@@ -56,27 +56,23 @@ in_period AS (
   FROM running r JOIN kpi_period_months pm ON pm.month_start = r.month_start
   GROUP BY 1, 2, 3, 4
 ),
--- Customers acquired and lost within a period (both months in it) ...
-transient AS (
-  SELECT pa.period_type, pa.period_key, s.scope_type, s.scope_id, count(*) AS customers
-  FROM scoped s
-  JOIN kpi_period_months pa ON pa.month_start = month_start(s.first_won)
-  JOIN kpi_period_months pl
-    ON pl.month_start = month_start(s.churn_date)
-   AND pl.period_type = pa.period_type AND pl.period_key = pa.period_key
-  WHERE s.churn_date IS NOT NULL AND s.ever_customer
-  GROUP BY 1, 2, 3, 4
+-- The months of each period, and of the trailing 12 months of each output period ...
+windows AS (
+  SELECT 'period' AS kind, month_start, period_type, period_key FROM kpi_period_months
+  UNION ALL
+  SELECT 'trailing', month_start, period_type, period_key FROM kpi_trailing_months
 ),
--- ... and within the trailing 12 months of a period.
-transient_trailing AS (
-  SELECT ta.period_type, ta.period_key, s.scope_type, s.scope_id, count(*) AS customers
+-- ... and the customers acquired and lost within one window (both months in it).
+transient AS (
+  SELECT wa.kind, wa.period_type, wa.period_key, s.scope_type, s.scope_id,
+         count(*) AS customers
   FROM scoped s
-  JOIN kpi_trailing_months ta ON ta.month_start = month_start(s.first_won)
-  JOIN kpi_trailing_months tl
-    ON tl.month_start = month_start(s.churn_date)
-   AND tl.period_type = ta.period_type AND tl.period_key = ta.period_key
+  JOIN windows wa ON wa.month_start = month_start(s.first_won)
+  JOIN windows wl
+    ON wl.month_start = month_start(s.churn_date) AND wl.kind = wa.kind
+   AND wl.period_type = wa.period_type AND wl.period_key = wa.period_key
   WHERE s.churn_date IS NOT NULL AND s.ever_customer
-  GROUP BY 1, 2, 3, 4
+  GROUP BY 1, 2, 3, 4, 5
 )
 SELECT p.period_type, p.period_key, ip.scope_type, ip.scope_id,
        COALESCE(s.before_month, 0) AS at_start, COALESCE(e.before_month, 0) AS at_end,
@@ -89,10 +85,12 @@ SELECT p.period_type, p.period_key, ip.scope_type, ip.scope_id,
 FROM kpi_periods p
 JOIN in_period ip ON ip.period_type = p.period_type AND ip.period_key = p.period_key
 LEFT JOIN transient tr
-       ON tr.period_type = ip.period_type AND tr.period_key = ip.period_key
+       ON tr.kind = 'period'
+      AND tr.period_type = ip.period_type AND tr.period_key = ip.period_key
       AND tr.scope_type = ip.scope_type AND tr.scope_id = ip.scope_id
-LEFT JOIN transient_trailing tt
-       ON tt.period_type = ip.period_type AND tt.period_key = ip.period_key
+LEFT JOIN transient tt
+       ON tt.kind = 'trailing'
+      AND tt.period_type = ip.period_type AND tt.period_key = ip.period_key
       AND tt.scope_type = ip.scope_type AND tt.scope_id = ip.scope_id
 LEFT JOIN running s
        ON s.scope_type = ip.scope_type AND s.scope_id = ip.scope_id
