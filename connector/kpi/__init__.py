@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from connector.config import Config
+from collections.abc import Sequence
+from typing import Protocol
 
 
-def results_source(config: Config, source_name: str) -> str | None:
+class _Configured(Protocol):
+    """What `results_source` reads of a config (kpi/ does not import the config root)."""
+
+    @property
+    def sources(self) -> Sequence[object]: ...
+
+
+def results_source(config: _Configured, source_name: str) -> str | None:
     """The `kpi_results.source` value holding one source's own KPIs.
 
     With one source, its KPIs are the all-sources results (source NULL); with several,
