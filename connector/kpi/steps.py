@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from importlib import resources
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connector.kpis import ENGINE_ORDER
 from connector.store import Store
@@ -83,7 +83,10 @@ def timezone_literal(name: str) -> str:
     """An IANA time-zone name as an SQL literal, after checking that it is one."""
     if not _TIMEZONE_NAME.match(name):
         raise ValueError(f"not a time-zone name: {name!r}")
-    ZoneInfo(name)  # raises for an unknown zone
+    try:
+        ZoneInfo(name)
+    except ZoneInfoNotFoundError:
+        raise ValueError(f"unknown time zone: {name!r}") from None
     return f"'{name}'"
 
 

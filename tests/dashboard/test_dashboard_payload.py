@@ -9,6 +9,7 @@ import pytest
 
 from connector.dashboard.payload import HEAT_KPIS, Meta, build_payload, compact, kpi_unit
 from connector.kpi.engine import RESULTS_DDL
+from connector.kpis import KPIS
 from connector.store import Store
 
 
@@ -58,6 +59,16 @@ def test_units_decide_how_each_kpi_is_shown(payload: dict[str, Any]) -> None:
     assert payload["kpis"]["churn_rate"]["higher"] is False
     assert payload["kpis"]["total_revenue"]["label"] == "Revenue"
     assert kpi_unit("lead_to_sale") == "ratio"
+
+
+def test_kpi_labels_units_and_heat_columns_come_from_the_registry(
+    payload: dict[str, Any],
+) -> None:
+    assert payload["kpis"] == {
+        k.key: {"label": k.short_label, "unit": k.unit, "higher": k.higher_is_better} for k in KPIS
+    }
+    assert list(payload["kpis"]) == [k.key for k in KPIS]
+    assert payload["heatKpis"] == [k.key for k in KPIS if k.split_by is None]
 
 
 def test_team_filter_lists_teams_and_live_reps_in_natural_order(payload: dict[str, Any]) -> None:
