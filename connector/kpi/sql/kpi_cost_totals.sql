@@ -14,13 +14,10 @@ WITH monthly AS (
   GROUP BY 1, 2, 3
 )
 SELECT pm.period_type, pm.period_key, st.scope_type,
-       CASE st.scope_type WHEN 'company' THEN '' WHEN 'team' THEN m.team
-            ELSE m.owner_id END AS scope_id,
+       scope_id_of(st.scope_type, m.team, m.owner_id, NULL) AS scope_id,
        sum(m.cost) AS cost
 FROM monthly m
 JOIN kpi_period_months pm ON pm.month_start = m.month_start
-JOIN kpi_scope_types st
-  ON st.scope_type = 'company'
-  OR (st.scope_type = 'team' AND m.team IS NOT NULL)
-  OR (st.scope_type = 'owner' AND m.owner_id IS NOT NULL)
+-- A cost carries a team and an owner, never a territory.
+JOIN kpi_scope_types st ON scope_id_of(st.scope_type, m.team, m.owner_id, NULL) IS NOT NULL
 GROUP BY 1, 2, 3, 4

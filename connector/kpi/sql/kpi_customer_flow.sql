@@ -9,16 +9,12 @@
 -- retention + churn (start basis) = 1.
 WITH scoped AS (
   SELECT st.scope_type,
-         CASE st.scope_type WHEN 'company' THEN '' WHEN 'team' THEN c.team
-              WHEN 'owner' THEN c.owner_id ELSE c.territory END AS scope_id,
+         scope_id_of(st.scope_type, c.team, c.owner_id, c.territory) AS scope_id,
          c.first_won, c.churn_date,
          (c.churn_date IS NULL OR c.churn_date >= c.first_won) AS ever_customer
   FROM kpi_customers c
   JOIN kpi_scope_types st
-    ON st.scope_type = 'company'
-    OR (st.scope_type = 'team' AND c.team IS NOT NULL)
-    OR (st.scope_type = 'owner' AND c.owner_id IS NOT NULL)
-    OR (st.scope_type = 'territory' AND c.territory IS NOT NULL)
+    ON scope_id_of(st.scope_type, c.team, c.owner_id, c.territory) IS NOT NULL
 ),
 events AS (
   SELECT scope_type, scope_id, month_start(first_won) AS month_start,

@@ -1,8 +1,7 @@
 -- Deals by the period in which they were created, or closed (won or lost; a won deal is
 -- closed even where the source left is_closed unset).
 SELECT e.event, pm.period_type, pm.period_key, st.scope_type,
-       CASE st.scope_type WHEN 'company' THEN '' WHEN 'team' THEN d.team
-            WHEN 'owner' THEN d.owner_id ELSE d.territory END AS scope_id,
+       scope_id_of(st.scope_type, d.team, d.owner_id, d.territory) AS scope_id,
        count(*) AS deals, count(d.lead_id) AS from_lead
 FROM kpi_deals d
 JOIN (SELECT 'created' AS event UNION ALL SELECT 'closed' AS event) e
@@ -11,8 +10,5 @@ JOIN kpi_period_months pm
   ON pm.month_start = month_start(CASE e.event WHEN 'created' THEN d.created_date
                                              ELSE d.close_date END)
 JOIN kpi_scope_types st
-  ON st.scope_type = 'company'
-  OR (st.scope_type = 'team' AND d.team IS NOT NULL)
-  OR (st.scope_type = 'owner' AND d.owner_id IS NOT NULL)
-  OR (st.scope_type = 'territory' AND d.territory IS NOT NULL)
+  ON scope_id_of(st.scope_type, d.team, d.owner_id, d.territory) IS NOT NULL
 GROUP BY 1, 2, 3, 4, 5

@@ -8,14 +8,10 @@ WITH monthly AS (
   GROUP BY 1, 2, 3, 4
 )
 SELECT pm.period_type, pm.period_key, st.scope_type,
-       CASE st.scope_type WHEN 'company' THEN '' WHEN 'team' THEN m.team
-            WHEN 'owner' THEN m.owner_id ELSE m.territory END AS scope_id,
+       scope_id_of(st.scope_type, m.team, m.owner_id, m.territory) AS scope_id,
        sum(m.leads) AS leads
 FROM monthly m
 JOIN kpi_period_months pm ON pm.month_start = m.month_start
 JOIN kpi_scope_types st
-  ON st.scope_type = 'company'
-  OR (st.scope_type = 'team' AND m.team IS NOT NULL)
-  OR (st.scope_type = 'owner' AND m.owner_id IS NOT NULL)
-  OR (st.scope_type = 'territory' AND m.territory IS NOT NULL)
+  ON scope_id_of(st.scope_type, m.team, m.owner_id, m.territory) IS NOT NULL
 GROUP BY 1, 2, 3, 4
