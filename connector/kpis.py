@@ -4,7 +4,7 @@ Everything else derives from `KPIS`: the engine's file order, the config's `KpiK
 attainment directions, the report's formats and order, the dashboard's labels and
 units, and (CRM-neutrally: a unit and display decimals, never a CRM type) the fields a
 CRM writer creates. Adding a KPI is one `Kpi(...)` here and its SQL file; adding a CRM
-never edits this module. It is the lowest layer: it imports nothing from `connector`.
+never edits this module. It is the lowest layer: it imports only `connector.schema`.
 
 How a writer reads it::
 
@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal, get_args
+
+from connector.schema import CONTACT_METHODS
 
 KpiKey = Literal[
     "total_revenue",
@@ -52,6 +54,13 @@ ATTAINMENT_UNIT: Unit = "ratio"
 
 Breakdown = Literal["customer_type", "contact_method", "product"]
 """The breakdown types of kpi_results (`breakdown_type`)."""
+
+BREAKDOWN_VALUES: dict[Breakdown, tuple[str, ...]] = {
+    "contact_method": CONTACT_METHODS,
+    "customer_type": ("new", "existing"),
+}
+"""The values a breakdown can take, where they are fixed (a product is whatever the line
+items name): KPI 7 has one row per contact method, so a writer can make a field of each."""
 
 Better = Literal["higher", "lower"]
 

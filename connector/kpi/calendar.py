@@ -12,8 +12,7 @@ from zoneinfo import ZoneInfo
 
 from connector.config import Reporting, Target
 from connector.kpi.periods import Period, add_months, months_of, periods_between
-from connector.kpis import KPIS
-from connector.schema import CONTACT_METHODS
+from connector.kpis import BREAKDOWN_VALUES, KPIS
 from connector.store import Store
 from connector.store.db import ident
 
@@ -121,7 +120,8 @@ def load_calendar(
     days = [(first + dt.timedelta(days=i),) for i in range((last - first).days)]
     store.load_rows("kpi_days", [("day", "DATE")], days)
     store.load_rows("kpi_scope_types", [("scope_type", "VARCHAR")], [(s,) for s in scope_types])
-    store.load_rows("kpi_contact_methods", [("method", "VARCHAR")], [(m,) for m in CONTACT_METHODS])
+    methods = [(m,) for m in BREAKDOWN_VALUES["contact_method"]]
+    store.load_rows("kpi_contact_methods", [("method", "VARCHAR")], methods)
     registry = [(k.key, k.higher_is_better, k.signed, k.split_by) for k in KPIS]
     store.load_rows("kpi_registry", _REGISTRY, registry)
     store.load_rows(

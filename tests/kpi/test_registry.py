@@ -14,7 +14,16 @@ from pydantic import ValidationError
 from connector.config import KpiSettings, Reporting, Target
 from connector.kpi import steps
 from connector.kpi.engine import sql_settings
-from connector.kpis import ENGINE_ORDER, HIGHER_IS_BETTER, KPI_KEYS, KPIS, Kpi, KpiKey, get_kpi
+from connector.kpis import (
+    BREAKDOWN_VALUES,
+    ENGINE_ORDER,
+    HIGHER_IS_BETTER,
+    KPI_KEYS,
+    KPIS,
+    Kpi,
+    KpiKey,
+    get_kpi,
+)
 from connector.report import format_value
 
 SETTINGS = sql_settings(
@@ -128,6 +137,12 @@ def test_each_kpi_file_produces_rows_of_its_key_with_its_breakdowns(computed: An
     assert {r["breakdown_type"] for r in rows} - {None} == set(k.breakdowns)
     whole_scope = [r for r in rows if r["breakdown_type"] is None]
     assert (k.split_by is None) == bool(whole_scope)
+    for breakdown, values in BREAKDOWN_VALUES.items():
+        found = [r["breakdown_value"] for r in rows if r["breakdown_type"] == breakdown]
+        assert set(found) <= set(values)
+        if breakdown == k.split_by:  # one row per value and scope (a field per value)
+            scopes = {(r["scope_type"], r["scope_id"]) for r in rows}
+            assert sorted(found) == sorted(values * len(scopes))
 
 
 def test_attainment_reads_directions_from_the_registry(computed: Any) -> None:
