@@ -150,6 +150,7 @@ def _cmd_pull(args: argparse.Namespace) -> int:
 
 def _cmd_compute(args: argparse.Namespace) -> int:
     from connector.config import load_config
+    from connector.kpi.results import latest_period
     from connector.pipeline import compute_kpis, open_store
     from connector.report import as_csv, as_json, fetch_results, render_table
 
@@ -162,7 +163,7 @@ def _cmd_compute(args: argparse.Namespace) -> int:
     scopes = list(SCOPE_TYPES) if args.scope == "all" else [args.scope]
     with open_store(config) as store:
         compute_kpis(config, store, [period] if period else None, scopes)
-        shown = period.key if period else _latest_month(store)
+        shown = period.key if period else latest_period(store, "month")
         rows = fetch_results(
             store,
             shown,
@@ -187,13 +188,6 @@ def _shown_source(config: Config, name: str | None) -> str | None:
     if name not in {s.name for s in config.sources}:
         raise ConfigError([f"--source: no source named {name!r} in {config.config_path.name}"])
     return results_source(config, name)
-
-
-def _latest_month(store: Store) -> str | None:
-    row = store.con.execute(
-        "SELECT max(period) FROM kpi_results WHERE period_type = 'month'"
-    ).fetchone()
-    return None if row is None else row[0]
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

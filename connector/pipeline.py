@@ -17,6 +17,7 @@ from connector.dashboard import Meta, build_payload, render_html
 from connector.errors import ConfigError, LockedError
 from connector.kpi.engine import SCOPE_TYPES, ComputeResult, compute
 from connector.kpi.periods import Period
+from connector.kpi.results import has_results
 from connector.store import IngestResult, Store
 
 
@@ -123,7 +124,7 @@ def write_dashboard(config: Config, out: Path) -> Path:
         # DuckDB lets one process write a file: a nightly run may be holding it.
         raise LockedError(f"the store {config.store.path} is in use: {exc}") from None
     with store:
-        if not _has_results(store):
+        if not has_results(store):
             compute_kpis(config, store)
         payload = build_payload(store, config_meta(config))
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -140,14 +141,3 @@ def config_meta(config: Config) -> Meta:
         config=config.config_path.name,
         currency=config.reporting.currency,
     )
-
-
-def _has_results(store: Store) -> bool:
-    row = store.con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'kpi_results'"
-    ).fetchone()
-    if row is None or row[0] == 0:
-        return False
-    count = store.con.execute("SELECT count(*) FROM (SELECT 1 FROM kpi_results LIMIT 1)")
-    found = count.fetchone()
-    return found is not None and found[0] > 0

@@ -12,18 +12,16 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from connector.kpi_keys import KPI_KEYS
+from connector.kpis import KPI_KEYS, KPIS, get_kpi
 from connector.store import Store
-
-MONEY_KPIS = frozenset({"total_revenue", "arpa", "cac", "clv"})
-DAY_KPIS = frozenset({"avg_sales_cycle_days"})
-SCORE_KPIS = frozenset({"nps"})
-MULTIPLE_KPIS = frozenset({"clv_to_cac"})
 
 JSON_KEYS = (
     "kpi", "period", "period_type", "scope_type", "scope_id", "breakdown",
     "value", "target", "attainment", "gap",
 )  # fmt: skip
+SCOPE_ORDER = ("company", "team", "owner", "territory")
+# KPIs whose values exist only per breakdown: their breakdown rows are their values.
+_SPLIT_KPIS = [k.key for k in KPIS if k.split_by is not None]
 
 
 def fetch_results(
@@ -36,26 +34,28 @@ def fetch_results(
 ) -> list[dict[str, Any]]:
     """KPI rows of one period (all periods if None), in KPI and scope order; of one source
     when several are configured, else (None) of all sources together."""
-    where = ["scope_type IN (SELECT unnest(?))", "source IS NOT DISTINCT FROM ?"]
-    params: list[Any] = [list(scope_types), source]
+    where = ["scope_type IN (SELECT unnest($scopes))", "source IS NOT DISTINCT FROM $source"]
+    params: dict[str, object] = {
+        "scopes": list(scope_types),
+        "source": source,
+        "kpis": list(KPI_KEYS),
+        "scope_order": list(SCOPE_ORDER),
+    }
     if period is not None:
-        where.append("period = ?")
-        params.append(period)
+        where.append("period = $period")
+        params["period"] = period
     if not breakdowns:
-        where.append("(breakdown_type IS NULL OR kpi = 'sales_by_contact_method')")
-    order = ", ".join(f"'{k}'" for k in KPI_KEYS)
-    rows = store.con.execute(
+        where.append("(breakdown_type IS NULL OR kpi IN (SELECT unnest($split)))")
+        params["split"] = _SPLIT_KPIS
+    return store.fetch_dicts(
         "SELECT kpi, period, period_type, scope_type, scope_id, breakdown_type, "
         "breakdown_value, value, target, attainment, gap, note FROM kpi_results "
         f"WHERE {' AND '.join(where)} "
-        f"ORDER BY period_type, period, list_position([{order}], kpi), "
-        "list_position(['company', 'team', 'owner', 'territory'], scope_type), scope_id, "
+        "ORDER BY period_type, period, list_position($kpis, kpi), "
+        "list_position($scope_order, scope_type), scope_id, "
         "breakdown_type NULLS FIRST, breakdown_value",
         params,
-    ).fetchall()
-    names = ("kpi", "period", "period_type", "scope_type", "scope_id", "breakdown_type",
-             "breakdown_value", "value", "target", "attainment", "gap", "note")  # fmt: skip
-    return [dict(zip(names, row, strict=True)) for row in rows]
+    )
 
 
 def as_json(rows: Sequence[dict[str, Any]]) -> str:
@@ -95,19 +95,24 @@ def _csv_value(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def format_value(kpi: str, value: float | None, currency: str) -> str:
-    """A KPI value as people read it: money with currency, ratios as %, days, NPS."""
+def format_value(key: str, value: float | None, currency: str) -> str:
+    """A KPI value as people read it, by the registry's unit and decimals: money with
+    currency, ratios as %, days, NPS with its sign, multiples as x:1."""
     if value is None:
         return "—"
-    if kpi in MONEY_KPIS:
-        return f"{value:,.0f} {currency}"
-    if kpi in DAY_KPIS:
-        return f"{value:,.1f} d"
-    if kpi in SCORE_KPIS:
-        return f"{value:+.0f}"
-    if kpi in MULTIPLE_KPIS:
-        return f"{value:.1f}:1"
-    return f"{value * 100:.1f} %"
+    declared = get_kpi(key)
+    d = declared.decimals
+    match declared.unit:
+        case "money":
+            return f"{value:,.{d}f} {currency}"
+        case "days":
+            return f"{value:,.{d}f} d"
+        case "score":
+            return f"{value:+.{d}f}"
+        case "multiple":
+            return f"{value:.{d}f}:1"
+        case "ratio":
+            return f"{value * 100:.{d}f} %"
 
 
 def render_table(rows: Sequence[dict[str, Any]], currency: str, console: Console) -> None:

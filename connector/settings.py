@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from connector.kpi_keys import KpiKey
+from connector.kpis import KpiKey
 from connector.yamlfile import (
     ConfigModel,
     KeyPath,

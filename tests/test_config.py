@@ -17,7 +17,7 @@ from connector.crms.config import SourceConfig
 from connector.crms.files.config import FilesConfig
 from connector.crms.registry import CRMS
 from connector.errors import ConfigError
-from connector.kpi_keys import HIGHER_IS_BETTER, KPI_KEYS
+from connector.kpis import HIGHER_IS_BETTER, KPI_KEYS
 
 REPO = Path(__file__).resolve().parent.parent
 

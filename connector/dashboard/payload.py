@@ -17,33 +17,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from connector.kpi.periods import PERIOD_TYPES
-from connector.kpi_keys import HIGHER_IS_BETTER, KPI_KEYS
-from connector.report import DAY_KPIS, MONEY_KPIS, MULTIPLE_KPIS, SCORE_KPIS
+from connector.kpis import KPIS, Unit, get_kpi
 from connector.schema import CONTACT_METHODS
 from connector.store import Store
 
 Json = dict[str, Any]
 
-KPI_LABELS: dict[str, str] = {
-    "total_revenue": "Revenue",
-    "gross_margin": "Gross margin",
-    "sales_growth": "Sales growth",
-    "lead_to_opportunity": "Lead → opportunity",
-    "closing_ratio": "Closing ratio",
-    "lead_to_sale": "Lead → sale",
-    "sales_by_contact_method": "Sales by contact method",
-    "avg_sales_cycle_days": "Sales cycle",
-    "arpa": "Revenue per account",
-    "cac": "CAC",
-    "clv": "CLV",
-    "clv_to_cac": "CLV : CAC",
-    "retention_rate": "Retention",
-    "churn_rate": "Churn",
-    "nps": "NPS",
-}
-
-# Contact-method rates exist only per method, so they have no single attainment per rep.
-HEAT_KPIS: tuple[str, ...] = tuple(k for k in KPI_KEYS if k != "sales_by_contact_method")
+# KPIs whose values exist only per breakdown (contact-method rates) have no single
+# attainment per rep.
+HEAT_KPIS: tuple[str, ...] = tuple(k.key for k in KPIS if k.split_by is None)
 
 
 @dataclass(frozen=True)
@@ -56,17 +38,9 @@ class Meta:
     currency: str
 
 
-def kpi_unit(kpi: str) -> str:
+def kpi_unit(key: str) -> Unit:
     """How a KPI is shown: money, days, score (NPS), multiple (x:1) or ratio (as %)."""
-    if kpi in MONEY_KPIS:
-        return "money"
-    if kpi in DAY_KPIS:
-        return "days"
-    if kpi in SCORE_KPIS:
-        return "score"
-    if kpi in MULTIPLE_KPIS:
-        return "multiple"
-    return "ratio"
+    return get_kpi(key).unit
 
 
 def compact(value: float | None) -> float | int | None:
@@ -95,8 +69,8 @@ def build_payload(store: Store, meta: Meta) -> Json:
     return {
         "meta": {**_meta(store, meta), "generatedAt": _utc_text(dt.datetime.now(dt.UTC))},
         "kpis": {
-            k: {"label": KPI_LABELS[k], "unit": kpi_unit(k), "higher": HIGHER_IS_BETTER[k]}
-            for k in KPI_KEYS
+            k.key: {"label": k.short_label, "unit": k.unit, "higher": k.higher_is_better}
+            for k in KPIS
         },
         "periods": periods,
         "spans": _spans(store),
@@ -111,8 +85,7 @@ def build_payload(store: Store, meta: Meta) -> Json:
 
 
 def _meta(store: Store, meta: Meta) -> Json:
-    row = store.con.execute("SELECT max(computed_at) FROM dashboard_results").fetchone()
-    computed = row[0] if row is not None else None
+    computed = store.scalar("SELECT max(computed_at) FROM dashboard_results")
     return {
         "title": meta.title,
         "source": meta.source,
@@ -130,20 +103,20 @@ def _utc_text(moment: dt.datetime) -> str:
 
 
 def _periods(store: Store) -> dict[str, list[str]]:
-    rows = store.con.execute(
+    rows = store.fetch(
         "SELECT DISTINCT period_type, period FROM dashboard_results ORDER BY period_type, period"
-    ).fetchall()
+    )
     return {t: [str(p) for pt, p in rows if pt == t] for t in PERIOD_TYPES}
 
 
 def _results_view(store: Store) -> None:
     """A temporary view of the all-sources results (stores from before `source`: all)."""
-    row = store.con.execute(
+    has_source = store.scalar(
         "SELECT count(*) FROM information_schema.columns "
         "WHERE table_name = 'kpi_results' AND column_name = 'source'"
-    ).fetchone()
-    where = " WHERE source IS NULL" if row is not None and row[0] else ""
-    store.con.execute(
+    )
+    where = " WHERE source IS NULL" if has_source else ""
+    store.execute(
         f"CREATE OR REPLACE TEMP VIEW dashboard_results AS SELECT * FROM kpi_results{where}"
     )
 
@@ -151,7 +124,7 @@ def _results_view(store: Store) -> None:
 def _owners(store: Store) -> list[Json]:
     """The reps with results: owner scope ids (an owner id, or with several sources the
     e-mail or source:id) matched to the live owners' names and teams."""
-    rows = store.con.execute(
+    rows = store.fetch(
         """WITH keyed AS (
              SELECT id AS key, name, team, 0 AS rank FROM owners WHERE NOT is_deleted
              UNION ALL SELECT lower(email), name, team, 1 FROM owners
@@ -164,25 +137,25 @@ def _owners(store: Store) -> list[Json]:
                  WHERE scope_type = 'owner') s
            JOIN keyed k ON k.key = s.scope_id
            GROUP BY s.scope_id"""
-    ).fetchall()
+    )
     owners = [{"id": str(i), "name": str(n), "team": t} for i, n, t in rows]
     return sorted(owners, key=lambda o: natural_key(o["name"]))
 
 
 def _teams(store: Store) -> list[str]:
-    rows = store.con.execute(
+    rows = store.fetch(
         "SELECT DISTINCT scope_id FROM dashboard_results "
         "WHERE scope_type = 'team' AND scope_id IS NOT NULL"
-    ).fetchall()
+    )
     return sorted((str(r[0]) for r in rows), key=natural_key)
 
 
 def _spans(store: Store) -> dict[str, dict[str, list[str]]]:
     """Per quarter and year: [first month, last month] keys, for the monthly revenue chart."""
-    rows = store.con.execute(
+    rows = store.fetch(
         "SELECT DISTINCT period_type, period, period_start, period_end FROM dashboard_results "
         "WHERE period_type IN ('quarter', 'year') ORDER BY period"
-    ).fetchall()
+    )
     spans: dict[str, dict[str, list[str]]] = {"quarter": {}, "year": {}}
     for period_type, period, start, end in rows:
         last = end - dt.timedelta(days=1)
@@ -192,13 +165,13 @@ def _spans(store: Store) -> dict[str, dict[str, list[str]]]:
 
 def _default_selection(store: Store, periods: dict[str, list[str]]) -> Json:
     """The latest quarter with revenue (else the latest period of any type)."""
-    row = store.con.execute(
+    latest = store.scalar(
         "SELECT max(period) FROM dashboard_results WHERE kpi = 'total_revenue' "
         "AND period_type = 'quarter' AND scope_type = 'company' "
         "AND breakdown_type IS NULL AND value > 0"
-    ).fetchone()
-    if row is not None and row[0] is not None:
-        return {"periodType": "quarter", "period": str(row[0])}
+    )
+    if latest is not None:
+        return {"periodType": "quarter", "period": str(latest)}
     for period_type in ("quarter", "month", "year"):
         if periods[period_type]:
             return {"periodType": period_type, "period": periods[period_type][-1]}
@@ -215,10 +188,10 @@ def _index(periods: dict[str, list[str]]) -> dict[tuple[str, str], int]:
 
 def _series(store: Store, periods: dict[str, list[str]]) -> dict[str, Json]:
     """series[scope][kpi][period type] = {"v": values, "t": targets, "a": attainments}."""
-    rows = store.con.execute(
+    rows = store.fetch(
         "SELECT scope_type, scope_id, kpi, period_type, period, value, target, attainment "
         "FROM dashboard_results WHERE breakdown_type IS NULL AND scope_type IN ('company', 'team')"
-    ).fetchall()
+    )
     index = _index(periods)
     series: dict[str, Json] = {}
     for scope_type, scope_id, kpi, period_type, period, value, target, attainment in rows:
@@ -236,7 +209,7 @@ def _series(store: Store, periods: dict[str, list[str]]) -> dict[str, Json]:
 
 def _methods(store: Store, periods: dict[str, list[str]]) -> dict[str, Json]:
     """methods[scope][type][i] = [[method, rate, won, attempts, revenue, target], ...] | None."""
-    rows = store.con.execute(
+    rows = store.fetch(
         """SELECT r.scope_type, r.scope_id, r.period_type, r.period, r.breakdown_value,
                   r.value, r.numerator, r.denominator, rev.value, r.target
            FROM dashboard_results r LEFT JOIN dashboard_results rev
@@ -246,7 +219,7 @@ def _methods(store: Store, periods: dict[str, list[str]]) -> dict[str, Json]:
             AND rev.breakdown_value = r.breakdown_value
            WHERE r.kpi = 'sales_by_contact_method' AND r.breakdown_type = 'contact_method'
              AND r.scope_type IN ('company', 'team')"""
-    ).fetchall()
+    )
     index = _index(periods)
     order = {m: i for i, m in enumerate(CONTACT_METHODS)}
     cells: dict[tuple[str, str, int], list[list[Any]]] = {}
@@ -265,10 +238,10 @@ def _methods(store: Store, periods: dict[str, list[str]]) -> dict[str, Json]:
 
 def _heat(store: Store, periods: dict[str, list[str]], owner_ids: Sequence[str]) -> Json:
     """heat[period type][i] = {owner id: [attainment per HEAT_KPIS]} (owners with a value)."""
-    rows = store.con.execute(
+    rows = store.fetch(
         "SELECT period_type, period, scope_id, kpi, attainment FROM dashboard_results "
         "WHERE scope_type = 'owner' AND breakdown_type IS NULL AND attainment IS NOT NULL"
-    ).fetchall()
+    )
     column = {k: i for i, k in enumerate(HEAT_KPIS)}
     known = set(owner_ids)
     heat: Json = {t: [{} for _ in keys] for t, keys in periods.items()}

@@ -112,10 +112,9 @@ def _setup(config: Config) -> list[str]:
 
 def _show_results(config: Config, console: Console) -> None:
     with Store(config.store.path) as store:
-        row = store.con.execute(
-            "SELECT max(close_date) FROM opportunities WHERE is_won AND NOT is_deleted"
-        ).fetchone()
-        quarter = period_of(row[0], "quarter").key if row and row[0] else None
+        last_win = store.latest_won_close_date()
+        fiscal = config.reporting.fiscal_year_start_month
+        quarter = period_of(last_win, "quarter", fiscal).key if last_win else None
         console.rule(f"4. KPIs, both CRMs merged: company, {quarter}")
         rows = fetch_results(store, quarter, ["company"], breakdowns=False)
         render_table(rows, config.reporting.currency, console)

@@ -15,6 +15,7 @@ from connector.kpi.periods import period_of
 from connector.pipeline import compute_kpis, open_store, pull, write_dashboard
 from connector.report import fetch_results, render_table
 from connector.resources import shipped
+from connector.store.problems import quarantined
 
 
 def write_demo_config(workdir: Path) -> Path:
@@ -42,22 +43,16 @@ def run_demo(workdir: Path, console: Console) -> int:
             f"{summary.loaded:,} records loaded, {summary.quarantined} bad rows quarantined, "
             f"{summary.findings} data-quality findings"
         )
-        for row in store.con.execute(
-            "SELECT origin, line, field, value, reason FROM quarantine ORDER BY origin, line "
-            "LIMIT 5"
-        ).fetchall():
-            console.print(f"  quarantined {row[0]}:{row[1]} {row[2]}={row[3]!r}: {row[4]}")
+        for row in quarantined(store, limit=5):
+            console.print(f"  quarantined {row}")
         console.rule("2. compute: 14 KPIs × month/quarter/year × company/team/owner/territory")
         result = compute_kpis(config, store)
         console.print(
             f"{result.rows:,} KPI rows for {result.periods} periods in {result.seconds:.1f} s"
         )
-        quarter = _latest_quarter(
-            store.con.execute(
-                "SELECT max(close_date) FROM opportunities WHERE is_won AND NOT is_deleted"
-            ).fetchone(),
-            config.reporting.fiscal_year_start_month,
-        )
+        last_win = store.latest_won_close_date()
+        fiscal = config.reporting.fiscal_year_start_month
+        quarter = period_of(last_win, "quarter", fiscal).key if last_win else None
         console.rule(f"3. results: company KPIs for {quarter}")
         rows = fetch_results(store, quarter, ["company"], breakdowns=False)
         render_table(rows, config.reporting.currency, console)
@@ -67,11 +62,3 @@ def run_demo(workdir: Path, console: Console) -> int:
         f"  crm-kpi compute --config {workdir / 'config.yaml'} --period {quarter} --scope team"
     )
     return EXIT_OK
-
-
-def _latest_quarter(row: tuple[object, ...] | None, fiscal_start_month: int) -> str | None:
-    import datetime as dt
-
-    if row is None or not isinstance(row[0], dt.date):
-        return None
-    return period_of(row[0], "quarter", fiscal_start_month).key

@@ -16,7 +16,7 @@ import duckdb
 
 from connector.errors import SourceError
 from connector.schema import NATURAL_KEYS, Entity
-from connector.store.db import Store
+from connector.store.db import Store, ident
 from connector.store.ingest import IngestResult, ingest
 from connector.store.normalize import ParseOptions, ValueMap
 
@@ -99,7 +99,7 @@ def _stage(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, layout: C
             f"FROM {_READER}",
             {"path": str(path), "delim": layout.delimiter, "encoding": layout.encoding,
              # Explicit VARCHAR columns: typing happens once, in `ingest`, with the type map.
-             "columns": dict.fromkeys(headers, "VARCHAR")},
+             "columns": {_col(i): "VARCHAR" for i in range(len(headers))}},
         )  # fmt: skip
     except duckdb.Error as exc:
         first_line = str(exc).splitlines()[0]
@@ -128,7 +128,7 @@ def _selected(entity: Entity, path: Path, layout: CsvLayout, headers: list[str])
     for name in entity.data_fields:
         header = layout.columns.get(name, name)
         if header in headers:
-            select.append(f"{_col(header)} AS {name}")
+            select.append(f"{_col(headers.index(header))} AS {ident(name)}")
             staged.add(name)
         elif name in layout.columns:
             raise SourceError(
@@ -154,10 +154,12 @@ def _exclusions(
     for index, (header, values) in enumerate(layout.exclude.items()):
         if header not in headers:
             raise SourceError(f"{path.name}: exclude column {header!r} is not in the file")
-        conditions.append(f"NOT list_contains($ex{index}, COALESCE(TRIM({_col(header)}), ''))")
+        column = _col(headers.index(header))
+        conditions.append(f"NOT list_contains($ex{index}, COALESCE(TRIM({column}), ''))")
         params[f"ex{index}"] = list(values)
     return (f"WHERE {' AND '.join(conditions)}" if conditions else ""), params
 
 
-def _col(header: str) -> str:
-    return '"' + header.replace('"', '""') + '"'
+def _col(position: int) -> str:
+    # The file's columns are read by position as c0, c1, …: a header never reaches SQL.
+    return f"c{position}"

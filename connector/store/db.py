@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -10,6 +14,13 @@ from typing import Any
 import duckdb
 
 from connector.schema import ENTITIES
+
+Params = Sequence[object] | Mapping[str, object] | None
+"""Bound parameters of one statement: positional (`?`) or named (`$name`)."""
+
+# The column types `load_rows` accepts: enough for calendars and small lookup tables.
+_COLUMN_TYPES = frozenset({"VARCHAR", "BOOLEAN", "BIGINT", "DOUBLE", "DATE", "TIMESTAMP"})
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 _META_DDL = (
     """CREATE TABLE IF NOT EXISTS quarantine (
@@ -27,6 +38,9 @@ _META_DDL = (
 )
 
 
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)")
+
+
 class Store:
     """One DuckDB file holding everything the connector keeps between runs."""
 
@@ -38,6 +52,8 @@ class Store:
         # Naive timestamps in CRM data are UTC; the org time zone is applied explicitly.
         self.con.execute("SET TimeZone = 'UTC'")
         if memory_limit:
+            if not _MEMORY.fullmatch(memory_limit):
+                raise ValueError(f"not a DuckDB memory limit: {memory_limit!r} (like 512MB)")
             self.con.execute(f"SET memory_limit = '{memory_limit}'")
         self.ensure_schema()
 
@@ -87,11 +103,76 @@ class Store:
             where.append("source = ?")
             params.append(source)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        row = self.con.execute(f"SELECT count(*) FROM {_ident(table)}{clause}", params).fetchone()
-        return int(row[0]) if row else 0
+        return int(self.scalar(f"SELECT count(*) FROM {ident(table)}{clause}", params) or 0)
+
+    def has_table(self, table: str) -> bool:
+        """Whether a table (or temporary table) of that name exists."""
+        found = self.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table])
+        return bool(found)
+
+    def latest_won_close_date(self) -> dt.date | None:
+        """The close date of the most recent won deal, of any source."""
+        found = self.scalar(
+            "SELECT max(close_date) FROM opportunities WHERE is_won AND NOT is_deleted"
+        )
+        return found if isinstance(found, dt.date) else None
+
+    # Generic SQL access, so that no module outside the store touches the connection.
+    # Values always travel as bound parameters; SQL text only ever splices `ident`s.
+
+    def execute(self, sql: str, params: Params = None) -> None:
+        """Run one statement."""
+        self.con.execute(sql, params)
+
+    def fetch(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
+        """Every row of a query, as tuples."""
+        return self.con.execute(sql, params).fetchall()
+
+    def fetch_dicts(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
+        """Every row of a query, as {column: value}."""
+        cursor = self.con.execute(sql, params)
+        names = [d[0] for d in cursor.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def scalar(self, sql: str, params: Params = None) -> Any:
+        """The first column of the first row of a query (None without rows)."""
+        rows = self.con.execute(sql, params).fetchall()  # no half-read result left open
+        return rows[0][0] if rows else None
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Statements inside commit together, or roll back together on any exception."""
+        self.con.begin()
+        try:
+            yield
+        except BaseException:
+            self.con.rollback()
+            raise
+        self.con.commit()
+
+    def load_rows(
+        self, table: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[object]]
+    ) -> None:
+        """(Re)create the temporary table `table` with `columns` ((name, type) pairs, a
+        type one of VARCHAR, BOOLEAN, BIGINT, DOUBLE, DATE, TIMESTAMP) holding `rows`."""
+        spec = ", ".join(f"{ident(name)} {_column_type(kind)}" for name, kind in columns)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(table)} ({spec})")
+        if rows:
+            # One statement with a list per column: executemany costs a round trip per row.
+            select = ", ".join(f"unnest(${i + 1})" for i in range(len(columns)))
+            values = [list(column) for column in zip(*rows, strict=True)]
+            self.con.execute(f"INSERT INTO {ident(table)} SELECT {select}", values)
 
 
-def _ident(name: str) -> str:
-    if not name.replace("_", "").isalnum():
-        raise ValueError(f"not a table name: {name!r}")
+def ident(name: str) -> str:
+    """`name` if it is a plain SQL identifier (letters, digits, _), else ValueError: the one
+    check for names that SQL text built in Python splices in."""
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"not an SQL identifier: {name!r}")
     return name
+
+
+def _column_type(kind: str) -> str:
+    if kind not in _COLUMN_TYPES:
+        raise ValueError(f"not a column type load_rows takes: {kind!r}")
+    return kind

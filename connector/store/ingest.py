@@ -10,12 +10,12 @@ import duckdb
 from connector.schema import Entity
 from connector.store.db import Store
 from connector.store.normalize import (
+    Bind,
     ParseOptions,
     ValueMap,
     contact_method_check,
     id_expression,
     mapped_raw,
-    quote,
     row_rules,
     type_problem,
     typed,
@@ -60,8 +60,10 @@ def ingest(
     """
     con = store.con
     cols = staged_columns(con, staged)
-    con.execute(_typed_sql(entity, staged, cols, opts, value_maps or {}))
-    con.execute(_errors_sql(entity, opts))
+    bind = Bind()
+    con.execute(_typed_sql(entity, staged, cols, opts, value_maps or {}, bind), bind.params)
+    for statement, params in _errors_sql(entity, opts):
+        con.execute(statement, params)
     result = IngestResult(source=source, entity=entity.name, origins=[origin])
     con.execute("BEGIN TRANSACTION")
     try:
@@ -87,23 +89,28 @@ def _typed_sql(
     cols: set[str],
     opts: ParseOptions,
     value_maps: Mapping[str, ValueMap],
+    bind: Bind,
 ) -> str:
     raw_cols = ["_line", f"{id_expression(entity, cols)} AS t_id"]
     typed_cols = []
-    method = contact_method_check(entity)
+    method = contact_method_check(entity, bind)
     for name, ftype in entity.field_types.items():
         if name in ("source", "id", "is_deleted"):
             continue
-        raw = mapped_raw(name, value_maps.get(name)) if name in cols else "CAST(NULL AS VARCHAR)"
+        raw = (
+            mapped_raw(name, value_maps.get(name), bind)
+            if name in cols
+            else "CAST(NULL AS VARCHAR)"
+        )
         raw_cols.append(f"{'upper(' + raw + ')' if name == 'currency' else raw} AS r_{name}")
         if method is not None and name == method[0]:
             # Unknown methods are kept (as other) and reported as findings, not dropped.
             value = (
-                f"CASE WHEN r_{name} IS NULL THEN NULL WHEN lower(r_{name}) IN ({method[1]}) "
-                f"THEN lower(r_{name}) ELSE 'other' END"
+                f"CASE WHEN r_{name} IS NULL THEN NULL WHEN list_contains({method[1]}, "
+                f"lower(r_{name})) THEN lower(r_{name}) ELSE 'other' END"
             )
         else:
-            value = typed(f"r_{name}", ftype, opts)
+            value = typed(f"r_{name}", ftype, opts, bind)
         typed_cols.append(f"{value} AS t_{name}")
     # The inner select maps raw values once; typed expressions then refer to them.
     return (
@@ -112,23 +119,26 @@ def _typed_sql(
     )
 
 
-def _errors_sql(entity: Entity, opts: ParseOptions) -> str:
+def _errors_sql(entity: Entity, opts: ParseOptions) -> list[tuple[str, dict[str, object]]]:
+    """The statements creating `_errors` (quarantine reasons) and `_findings`, each with
+    its parameters."""
+    bind, found = Bind(), Bind()
     selects: list[str] = []
     required = set(entity.required_fields)
     for name, ftype in entity.field_types.items():
         if name in ("source", "is_deleted"):
             continue
         if name == "id":
-            selects.append(_err("id", "t_id IS NULL", "NULL", "required field is empty"))
+            selects.append(_err(bind, "id", "t_id IS NULL", "NULL", "required field is empty"))
             continue
         problem = type_problem(ftype, opts)
-        selects.append(
-            _err(name, f"r_{name} IS NOT NULL AND t_{name} IS NULL", f"r_{name}", problem)
-        )
+        broken = f"r_{name} IS NOT NULL AND t_{name} IS NULL"
+        selects.append(_err(bind, name, broken, f"r_{name}", problem))
         if name in required:
-            selects.append(_err(name, f"r_{name} IS NULL", "NULL", "required field is empty"))
+            empty = "required field is empty"
+            selects.append(_err(bind, name, f"r_{name} IS NULL", "NULL", empty))
     for name, broken, reason in row_rules(entity):
-        selects.append(_err(name, f"({broken})", f"r_{name}", reason))
+        selects.append(_err(bind, name, f"({broken})", f"r_{name}", reason))
     selects.append(
         "SELECT _line, t_id AS record_id, 'id' AS field, t_id AS value, "
         "'duplicate id: line ' || CAST(last_line AS VARCHAR) || ' wins' AS reason "
@@ -137,23 +147,24 @@ def _errors_sql(entity: Entity, opts: ParseOptions) -> str:
     )
     errors = " UNION ALL ".join(selects)
     findings = "SELECT NULL AS _line, NULL AS record_id, NULL AS field, NULL AS value WHERE FALSE"
-    method = contact_method_check(entity)
+    method = contact_method_check(entity, found)
     if method is not None:
         name, allowed = method
         findings = (
-            f"SELECT _line, t_id AS record_id, '{name}' AS field, r_{name} AS value "
-            f"FROM _typed WHERE r_{name} IS NOT NULL AND lower(r_{name}) NOT IN ({allowed})"
+            f"SELECT _line, t_id AS record_id, {found.value(name)} AS field, r_{name} AS value "
+            f"FROM _typed WHERE r_{name} IS NOT NULL AND NOT list_contains({allowed}, "
+            f"lower(r_{name}))"
         )
-    return (
-        f"CREATE OR REPLACE TEMP TABLE _errors AS {errors};\n"
-        f"CREATE OR REPLACE TEMP TABLE _findings AS {findings}"
-    )
+    return [
+        (f"CREATE OR REPLACE TEMP TABLE _errors AS {errors}", bind.params),
+        (f"CREATE OR REPLACE TEMP TABLE _findings AS {findings}", found.params),
+    ]
 
 
-def _err(name: str, condition: str, value: str, reason: str) -> str:
+def _err(bind: Bind, name: str, condition: str, value: str, reason: str) -> str:
     return (
-        f"SELECT _line, t_id AS record_id, {quote(name)} AS field, "
-        f"CAST({value} AS VARCHAR) AS value, {quote(reason)} AS reason "
+        f"SELECT _line, t_id AS record_id, {bind.value(name)} AS field, "
+        f"CAST({value} AS VARCHAR) AS value, {bind.value(reason)} AS reason "
         f"FROM _typed WHERE {condition}"
     )
 

@@ -38,25 +38,36 @@ class ValueMap:
     values: Mapping[str, str] = field(default_factory=dict)
 
 
-def quote(value: str) -> str:
-    """A SQL string literal."""
-    return "'" + value.replace("'", "''") + "'"
+class Bind:
+    """The parameters of one statement: `bind.value(v)` is the placeholder of `v`, so
+    values (a mapping's value maps, a time zone, a date format) never become SQL text."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, object] = {}
+
+    def value(self, value: object) -> str:
+        """The `$name` placeholder bound to `value` (one per distinct value)."""
+        for name, bound in self.params.items():
+            if type(bound) is type(value) and bound == value:
+                return f"${name}"
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f"${name}"
 
 
-def mapped_raw(column: str, value_map: ValueMap | None) -> str:
+def mapped_raw(column: str, value_map: ValueMap | None, bind: Bind) -> str:
     """The raw value after trimming, empty-as-null and value mapping."""
     raw = f"NULLIF(TRIM({column}), '')"
     if not value_map or not value_map.values:
         return raw
-    whens = " ".join(
-        f"WHEN {quote(k.strip().lower())} THEN {quote(v)}" for k, v in value_map.values.items()
-    )
-    return f"(CASE lower({raw}) {whens} ELSE {raw} END)"
+    keys = bind.value([k.strip().lower() for k in value_map.values])
+    values = bind.value(list(value_map.values.values()))
+    return f"coalesce(MAP({keys}, {values})[lower({raw})], {raw})"
 
 
-def typed(raw: str, field_type: FieldType, opts: ParseOptions) -> str:
+def typed(raw: str, field_type: FieldType, opts: ParseOptions, bind: Bind) -> str:
     """SQL turning the (mapped) raw expression into the normalized type, NULL if invalid."""
-    tz = quote(opts.timezone)
+    tz = bind.value(opts.timezone)
     if field_type == "str":
         return raw
     if field_type == "float":
@@ -73,24 +84,24 @@ def typed(raw: str, field_type: FieldType, opts: ParseOptions) -> str:
         )
     if field_type == "date":
         if opts.date_format:
-            return f"CAST(TRY_STRPTIME({raw}, {quote(opts.date_format)}) AS DATE)"
+            return f"CAST(TRY_STRPTIME({raw}, {bind.value(opts.date_format)}) AS DATE)"
         # A timestamp where a date is expected is read as the org-local day it falls on.
         return (
             f"(CASE WHEN length({raw}) <= 10 THEN TRY_CAST({raw} AS DATE) "
-            f"ELSE CAST(timezone({tz}, {_timestamptz(raw, opts)}) AS DATE) END)"
+            f"ELSE CAST(timezone({tz}, {_timestamptz(raw, opts, bind)}) AS DATE) END)"
         )
-    return f"timezone('UTC', {_timestamptz(raw, opts)})"
+    return f"timezone('UTC', {_timestamptz(raw, opts, bind)})"
 
 
-def _timestamptz(raw: str, opts: ParseOptions) -> str:
+def _timestamptz(raw: str, opts: ParseOptions, bind: Bind) -> str:
     # An explicit offset wins; a naive value is wall-clock time in the org time zone.
-    tz = quote(opts.timezone)
+    tz = bind.value(opts.timezone)
     if opts.timestamp_format:
-        naive = f"TRY_STRPTIME({raw}, {quote(opts.timestamp_format)})"
+        naive = f"TRY_STRPTIME({raw}, {bind.value(opts.timestamp_format)})"
     else:
         naive = f"TRY_CAST({raw} AS TIMESTAMP)"
     return (
-        f"(CASE WHEN regexp_matches({raw}, {quote(_OFFSET_RE)}) "
+        f"(CASE WHEN regexp_matches({raw}, {bind.value(_OFFSET_RE)}) "
         f"THEN TRY_CAST({raw} AS TIMESTAMPTZ) ELSE timezone({tz}, {naive}) END)"
     )
 
@@ -154,9 +165,9 @@ def _bad_currency(col: str) -> str:
     return f"{col} IS NOT NULL AND NOT regexp_matches({col}, '^[A-Z]{{3}}$')"
 
 
-def contact_method_check(entity: Entity) -> tuple[str, str] | None:
-    """(field, SQL list of allowed values) for entities with a contact-method field."""
+def contact_method_check(entity: Entity, bind: Bind) -> tuple[str, str] | None:
+    """(field, placeholder of the allowed values) for entities with a contact method."""
     name = CONTACT_METHOD_FIELDS.get(entity.name)
     if name is None:
         return None
-    return name, ", ".join(quote(m) for m in CONTACT_METHODS)
+    return name, bind.value(list(CONTACT_METHODS))

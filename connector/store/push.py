@@ -147,10 +147,7 @@ def ensure_state(store: Store) -> None:
     con = store.con
     con.execute(STATE_DDL)
     for table, (column, target) in _OLD_STATE.items():
-        found = con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]
-        ).fetchall()
-        if found[0][0]:
+        if store.has_table(table):
             con.execute(
                 f"INSERT OR IGNORE INTO push_state SELECT source, {target}, record_key, "
                 f"{column}, value, pushed_at FROM {table}"
@@ -172,10 +169,7 @@ def _desired(store: Store, source: str, plan: PushPlan) -> None:
     """(Re)create temp table `_push_desired` (target, key, field, value, kind)."""
     con = store.con
     con.complete()  # a caller's open result would block the statements below
-    found = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'kpi_results'"
-    ).fetchall()
-    if not found[0][0]:
+    if not store.has_table("kpi_results"):
         raise FatalError("the store has no KPI results yet: compute them before pushing")
     _plan_tables(store, plan)
     con.execute(

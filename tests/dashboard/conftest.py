@@ -65,14 +65,14 @@ def add_result(
         value, counts[0], counts[1], target, attainment, None, None, COMPUTED_AT, source,
     ]  # fmt: skip
     marks = ", ".join("?" * len(row))
-    store.con.execute(f"INSERT INTO kpi_results ({COLUMNS}) VALUES ({marks})", row)
+    store.execute(f"INSERT INTO kpi_results ({COLUMNS}) VALUES ({marks})", row)
 
 
 def fill(store: Store) -> None:
     """The small org's owners and results."""
-    store.con.execute(RESULTS_DDL)
+    store.execute(RESULTS_DDL)
     for owner_id, name, team, deleted in OWNERS:
-        store.con.execute(
+        store.execute(
             "INSERT INTO owners (source, id, is_deleted, name, email, team) "
             "VALUES ('t', ?, ?, ?, ?, ?)",
             [owner_id, deleted, name, f"{name.replace(' ', '').lower()}@example.com", team],

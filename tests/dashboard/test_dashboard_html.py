@@ -121,8 +121,8 @@ def test_the_payload_is_inlined_once_and_reads_back(
 
 def test_names_cannot_break_out_of_the_script(store: Store, meta: Meta) -> None:
     evil = "</script><script>alert(1)</script><!--"
-    store.con.execute("UPDATE owners SET name = ? WHERE id = 'U1'", [evil])
-    store.con.execute("UPDATE owners SET team = '{{script}}' WHERE id = 'U2'")
+    store.execute("UPDATE owners SET name = ? WHERE id = 'U1'", [evil])
+    store.execute("UPDATE owners SET team = '{{script}}' WHERE id = 'U2'")
     text = render_html(build_payload(store, meta))
     page = Page(text)
     assert len(page.scripts) == 3
@@ -174,7 +174,7 @@ def test_cli_computes_when_the_store_has_no_results_then_only_reads(
     january = payload["periods"]["month"].index("2025-01")
     assert payload["series"]["company"]["total_revenue"]["month"]["v"][january] == 1000
     with Store(tmp_path / "store.duckdb") as store:
-        store.con.execute(
+        store.execute(
             "UPDATE kpi_results SET value = 4321 WHERE kpi = 'total_revenue' "
             "AND period = '2025-01' AND scope_type = 'company' AND breakdown_type IS NULL"
         )

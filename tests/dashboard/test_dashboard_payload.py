@@ -9,6 +9,7 @@ import pytest
 
 from connector.dashboard.payload import HEAT_KPIS, Meta, build_payload, compact, kpi_unit
 from connector.kpi.engine import RESULTS_DDL
+from connector.kpis import KPIS
 from connector.store import Store
 
 
@@ -60,6 +61,16 @@ def test_units_decide_how_each_kpi_is_shown(payload: dict[str, Any]) -> None:
     assert kpi_unit("lead_to_sale") == "ratio"
 
 
+def test_kpi_labels_units_and_heat_columns_come_from_the_registry(
+    payload: dict[str, Any],
+) -> None:
+    assert payload["kpis"] == {
+        k.key: {"label": k.short_label, "unit": k.unit, "higher": k.higher_is_better} for k in KPIS
+    }
+    assert list(payload["kpis"]) == [k.key for k in KPIS]
+    assert payload["heatKpis"] == [k.key for k in KPIS if k.split_by is None]
+
+
 def test_team_filter_lists_teams_and_live_reps_in_natural_order(payload: dict[str, Any]) -> None:
     assert payload["teams"] == ["Team A", "Team B"]
     assert [o["name"] for o in payload["owners"]] == ["Ann", "Bob", "Rep 2", "Rep 10"]
@@ -92,13 +103,13 @@ def test_contact_methods_carry_rate_counts_revenue_and_target(payload: dict[str,
 
 
 def test_default_period_falls_back_when_no_quarter_has_revenue(store: Store, meta: Meta) -> None:
-    store.con.execute("DELETE FROM kpi_results WHERE period_type = 'quarter'")
+    store.execute("DELETE FROM kpi_results WHERE period_type = 'quarter'")
     assert build_payload(store, meta)["defaults"] == {"periodType": "month", "period": "2025-02"}
 
 
 def test_an_empty_store_gives_an_empty_payload(tmp_path: Path, meta: Meta) -> None:
     with Store(tmp_path / "empty.duckdb") as empty:
-        empty.con.execute(RESULTS_DDL)
+        empty.execute(RESULTS_DDL)
         payload = build_payload(empty, meta)
     assert payload["periods"] == {"month": [], "quarter": [], "year": []}
     assert payload["defaults"] == {"periodType": "quarter", "period": None}
@@ -134,8 +145,8 @@ def test_one_sources_own_results_are_left_to_its_writer(payload: dict[str, Any])
 def test_merged_owner_scopes_are_matched_by_email_or_source_and_id(
     store: Store, meta: Meta
 ) -> None:
-    store.con.execute("UPDATE kpi_results SET scope_id = 'ann@example.com' WHERE scope_id = 'U1'")
-    store.con.execute("UPDATE kpi_results SET scope_id = 't:U10' WHERE scope_id = 'U10'")
+    store.execute("UPDATE kpi_results SET scope_id = 'ann@example.com' WHERE scope_id = 'U1'")
+    store.execute("UPDATE kpi_results SET scope_id = 't:U10' WHERE scope_id = 'U10'")
     payload = build_payload(store, meta)
     ids = {o["name"]: o["id"] for o in payload["owners"]}
     assert ids == {"Ann": "ann@example.com", "Bob": "U2", "Rep 2": "U3", "Rep 10": "t:U10"}
@@ -143,7 +154,7 @@ def test_merged_owner_scopes_are_matched_by_email_or_source_and_id(
 
 
 def test_a_store_from_before_sources_shows_all_its_results(store: Store, meta: Meta) -> None:
-    store.con.execute("DELETE FROM kpi_results WHERE source IS NOT NULL")
-    store.con.execute("ALTER TABLE kpi_results DROP COLUMN source")
+    store.execute("DELETE FROM kpi_results WHERE source IS NOT NULL")
+    store.execute("ALTER TABLE kpi_results DROP COLUMN source")
     payload = build_payload(store, meta)
     assert payload["series"]["company"]["total_revenue"]["month"]["v"] == [1000, 2500]

@@ -109,11 +109,11 @@ class Org:
         unknown = set(fields) - set(entity.field_types)
         assert not unknown, f"{table} has no field {unknown}"
         columns = list(entity.field_types)
-        self.store.con.execute(
+        self.store.execute(
             f"DELETE FROM {entity.table} WHERE source = ? AND id = ?",
             [fields["source"], fields["id"]],
         )
-        self.store.con.execute(
+        self.store.execute(
             f"INSERT INTO {entity.table} ({', '.join(columns)}) "
             f"VALUES ({', '.join('?' * len(columns))})",
             [fields.get(c) for c in columns],
@@ -122,7 +122,7 @@ class Org:
 
     def delete(self, table: str, id: str) -> None:
         """Mark a record deleted, as a sync does when the CRM deletes it."""
-        self.store.con.execute(
+        self.store.execute(
             f"UPDATE {ENTITY_BY_NAME[table].table} SET is_deleted = TRUE WHERE id = ?", [id]
         )
 
@@ -232,13 +232,11 @@ class Org:
             periods=wanted,
             as_of=dt.date.fromisoformat(as_of),
         )
-        cur = self.store.con.execute("SELECT * FROM kpi_results")
-        names = [d[0] for d in cur.description]
-        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-        findings = self.store.con.execute(
+        rows = self.store.fetch_dicts("SELECT * FROM kpi_results")
+        findings = self.store.fetch(
             "SELECT record_id, field, value, problem FROM findings WHERE origin = 'kpi engine' "
             "ORDER BY record_id"
-        ).fetchall()
+        )
         return Results(rows, outcome, findings)
 
 

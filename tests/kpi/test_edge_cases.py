@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from connector.kpi_keys import KPI_KEYS
+from connector.kpis import KPI_KEYS
 
 # Every KPI row but the revenue sum and KPI 7's per-method rows: a ratio or an average.
 RATIOS = [k for k in KPI_KEYS if k not in ("total_revenue", "sales_by_contact_method")]
@@ -751,9 +751,7 @@ def test_scope_types_can_be_restricted(org: Any) -> None:
         scope_types=("company", "team"),
         as_of=__import__("datetime").date(2025, 1, 31),
     )
-    rows = org.store.con.execute(
-        "SELECT DISTINCT scope_type FROM kpi_results ORDER BY 1"
-    ).fetchall()
+    rows = org.store.fetch("SELECT DISTINCT scope_type FROM kpi_results ORDER BY 1")
     assert rows == [("company",), ("team",)]
 
 

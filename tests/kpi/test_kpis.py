@@ -202,7 +202,7 @@ def test_kpi_value_per_scope(
 
 
 def test_every_kpi_has_one_row_per_scope_and_nothing_else(res: Any) -> None:
-    from connector.kpi_keys import KPI_KEYS
+    from connector.kpis import KPI_KEYS
 
     plain = {
         (r["kpi"], r["scope_type"], r["scope_id"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from connector.crms.hubspot.mapping import PushMapping
-from connector.kpi_keys import HIGHER_IS_BETTER
+from connector.kpis import HIGHER_IS_BETTER
 from connector.store.push import ACCOUNTS_BY, CurrentValues, Kind, KpiRecords, PushPlan
 
 COMPANIES = "companies"

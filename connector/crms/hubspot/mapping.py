@@ -16,7 +16,7 @@ from typing import Any, Literal, cast
 from pydantic import Field, model_validator
 
 from connector.crms.hubspot.constants import OBJECT_ID_PROPERTY
-from connector.kpi_keys import KPI_KEYS, KpiKey
+from connector.kpis import KPI_KEYS, KpiKey
 from connector.schema import ENTITY_BY_NAME
 from connector.yamlfile import ConfigModel, ExistingFile, load_model
 

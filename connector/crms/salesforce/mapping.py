@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from connector.crms.salesforce.soql import check_field_path, check_identifier
-from connector.kpi_keys import KPI_KEYS
+from connector.kpis import KPI_KEYS
 from connector.schema import CONTACT_METHOD_FIELDS, CONTACT_METHODS, ENTITY_BY_NAME, EntityName
 from connector.yamlfile import load_model
 

@@ -16,7 +16,7 @@ compared AS (
         AND cur.scope_type = g.scope_type AND cur.scope_id = g.scope_id
   LEFT JOIN revenue prev
          ON prev.period_type = g.period_type
-        AND prev.period_key = CASE WHEN {{growth_basis}} = 'year_over_year'
+        AND prev.period_key = CASE WHEN $growth_basis = 'year_over_year'
                                    THEN p.yoy_key ELSE p.prev_key END
         AND prev.scope_type = g.scope_type AND prev.scope_id = g.scope_id
 )

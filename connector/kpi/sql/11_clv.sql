@@ -38,7 +38,7 @@ last_12_months AS (
 inputs AS (
   SELECT g.period_type, g.period_key, g.scope_type, g.scope_id, t.revenue, t.deals,
          t.customers,
-         CASE WHEN {{clv_lifespan_years}} IS NOT NULL THEN {{clv_lifespan_years}}
+         CASE WHEN $clv_lifespan_years IS NOT NULL THEN $clv_lifespan_years
               WHEN f.at_trailing_start > 0 AND f.lost_trailing > 0
               THEN f.at_trailing_start * 1.0 / f.lost_trailing END AS lifespan_years
   FROM kpi_grid g

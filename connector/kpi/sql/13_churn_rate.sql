@@ -4,9 +4,9 @@
 -- (see kpi_customer_flow): a fraction of the start, and 1 - retention_rate.
 WITH flow AS (
   SELECT g.period_type, g.period_key, g.scope_type, g.scope_id,
-         COALESCE(CASE WHEN {{churn_basis}} = 'start' THEN f.lost_of_start ELSE f.lost END, 0)
+         COALESCE(CASE WHEN $churn_basis = 'start' THEN f.lost_of_start ELSE f.lost END, 0)
            AS lost,
-         COALESCE(CASE WHEN {{churn_basis}} = 'start' THEN f.at_start ELSE f.acquired END, 0)
+         COALESCE(CASE WHEN $churn_basis = 'start' THEN f.at_start ELSE f.acquired END, 0)
            AS base
   FROM kpi_grid g
   LEFT JOIN kpi_customer_flow f USING (period_type, period_key, scope_type, scope_id)
@@ -16,7 +16,7 @@ SELECT 'churn_rate' AS kpi, period_type, period_key, scope_type, scope_id,
        CASE WHEN base > 0 THEN lost * 1.0 / base END AS value,
        lost AS numerator, base AS denominator,
        CASE WHEN base = 0
-            THEN CASE WHEN {{churn_basis}} = 'start'
+            THEN CASE WHEN $churn_basis = 'start'
                       THEN 'no customers at the start of the period'
                       ELSE 'no customers acquired in the period' END END AS note
 FROM flow

@@ -17,16 +17,12 @@ WITH scored AS (
 ),
 totals AS (
   SELECT pm.period_type, pm.period_key, st.scope_type,
-         CASE st.scope_type WHEN 'company' THEN '' WHEN 'team' THEN s.team
-              WHEN 'owner' THEN s.owner_id ELSE s.territory END AS scope_id,
+         scope_id_of(st.scope_type, s.team, s.owner_id, s.territory) AS scope_id,
          sum(s.sign) AS net, count(*) AS responses
   FROM scored s
   JOIN kpi_period_months pm ON pm.month_start = s.month_start
   JOIN kpi_scope_types st
-    ON st.scope_type = 'company'
-    OR (st.scope_type = 'team' AND s.team IS NOT NULL)
-    OR (st.scope_type = 'owner' AND s.owner_id IS NOT NULL)
-    OR (st.scope_type = 'territory' AND s.territory IS NOT NULL)
+    ON scope_id_of(st.scope_type, s.team, s.owner_id, s.territory) IS NOT NULL
   GROUP BY 1, 2, 3, 4
 )
 SELECT 'nps' AS kpi, g.period_type, g.period_key, g.scope_type, g.scope_id,

@@ -1,7 +1,16 @@
--- The only engine-specific SQL of the KPI engine: four helper functions.
--- On Apache Spark, register the same names (from_utc_timestamp, trunc, datediff, date_add).
+-- The only engine-specific SQL of the KPI engine: five helper functions.
+-- On Apache Spark, register the same names: four date helpers (from_utc_timestamp, trunc,
+-- datediff, date_add) and scope_id_of, a SQL function (CREATE TEMPORARY FUNCTION ... RETURN).
+-- Macros take no bound parameters: {{timezone}} is the org time zone, an IANA name that
+-- the engine checks before it writes it here as a literal.
 CREATE OR REPLACE TEMP MACRO local_date(ts) AS
   CAST(timezone({{timezone}}, timezone('UTC', ts)) AS DATE);
 CREATE OR REPLACE TEMP MACRO month_start(d) AS CAST(date_trunc('month', d) AS DATE);
 CREATE OR REPLACE TEMP MACRO days_between(a, b) AS date_diff('day', a, b);
 CREATE OR REPLACE TEMP MACRO add_days(d, n) AS CAST(d + to_days(CAST(n AS INTEGER)) AS DATE);
+-- The id of the scope of type scope_type that a record with this team, owner and
+-- territory belongs to: '' for the company, NULL where it belongs to no such scope.
+-- Every fact explodes its records into their scopes with it, so the rule is stated once.
+CREATE OR REPLACE TEMP MACRO scope_id_of(scope_type, team, owner_id, territory) AS
+  CASE scope_type WHEN 'company' THEN '' WHEN 'team' THEN team
+       WHEN 'owner' THEN owner_id WHEN 'territory' THEN territory END;
