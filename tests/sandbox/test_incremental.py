@@ -37,7 +37,8 @@ def test_modstamp_window_ordered_by_stamp_then_id(sf: Salesforce, sandbox: Sandb
     ids = [r["Id"] for r in got]
     assert ids == sorted(sf_id("001", k) for k in first) + sorted(sf_id("001", k) for k in later)
     stamps = [r["SystemModstamp"] for r in got]
-    assert stamps == sorted(stamps) and stamps[0].endswith("+0000")
+    assert stamps == sorted(stamps)
+    assert stamps[0].endswith("+0000")
     count = sf.query(f"SELECT COUNT() FROM Account WHERE SystemModstamp > {soql_ts(since)}")
     assert (count["totalSize"], count["records"], count["done"]) == (5, [], True)
 
@@ -52,11 +53,13 @@ def test_modstamp_window_pages_in_order(sf: Salesforce, sandbox: Sandbox) -> Non
     page = sf.query(f"SELECT Id FROM Lead WHERE SystemModstamp > {soql_ts(since)} "
                     "ORDER BY SystemModstamp, Id", headers={"Sforce-Query-Options":
                                                            "batchSize=200"})
-    assert len(page["records"]) == 200 and not page["done"]
+    assert len(page["records"]) == 200
+    assert not page["done"]
     ids = [r["Id"] for r in sf.query_all_iter(
         f"SELECT Id FROM Lead WHERE SystemModstamp > {soql_ts(since)} "
         "ORDER BY SystemModstamp, Id")]
-    assert ids == sorted(ids) and len(ids) == org.count("leads")
+    assert ids == sorted(ids)
+    assert len(ids) == org.count("leads")
 
 
 def test_deletes_since_through_query_all(sf: Salesforce, sandbox: Sandbox) -> None:
@@ -99,4 +102,5 @@ def test_every_answer_reports_api_usage(sandbox: Sandbox, http: requests.Session
     before = sandbox.salesforce.ctx.usage.snapshot()[0]
     r = http.get(api(sandbox, path), headers=auth(sandbox), timeout=30)
     used, cap = (int(x) for x in r.headers["Sforce-Limit-Info"].split("=")[1].split("/"))
-    assert used == before + 1 and cap == sandbox.daily_api_limit
+    assert used == before + 1
+    assert cap == sandbox.daily_api_limit
