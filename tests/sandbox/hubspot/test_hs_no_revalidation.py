@@ -23,6 +23,7 @@ def test_metadata_answers_are_never_conditional(sandbox: Box, path: str) -> None
     assert "Last-Modified" not in first.headers
     sandbox.sb.reset_stats()
     again = pool.request("GET", info["host"] + path, headers={
-        **auth, "If-None-Match": '"anything"', "If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"})
+        **auth, "If-None-Match": '"anything"',
+        "If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"})
     assert (again.status, again.data) == (200, first.data)
     assert sandbox.stats()["total"] == 1
