@@ -57,7 +57,7 @@ class Sandbox:
             self._server = TLSServer(self.port, self.app, ctx, self.org.release_cursor)
             base = f"https://127.0.0.1:{self._server.server_address[1]}"
             self.salesforce = SalesforceSurface(self.org, self.faults, self._dir, base,
-                                                self.daily_api_limit)
+                                                self.daily_api_limit, self._stats)
             self.app.mount(self.salesforce)
             self.hubspot = HubSpotSurface(self.org, self.faults)
             self.app.mount(self.hubspot)

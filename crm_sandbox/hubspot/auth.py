@@ -25,7 +25,7 @@ OBJECT_SCOPES = ("crm.objects.contacts", "crm.objects.companies", "crm.objects.d
                  "crm.schemas.products", "crm.schemas.custom",
                  "crm.schemas.feedback_submissions")
 ALL_SCOPES = frozenset({f"{s}.{rw}" for s in OBJECT_SCOPES for rw in ("read", "write")}
-                       | {"e-commerce", "oauth"})
+                       | {"e-commerce", "oauth", "crm.export"})
 
 
 @dataclass(frozen=True)

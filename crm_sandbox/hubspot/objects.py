@@ -127,7 +127,8 @@ class Objects:
         if op == "read":
             if self._empty(req):
                 return empty_answer(self.org)
-            return self.batch.read(o, body, (req.arg("archived") or "") == "true")
+            # hubspot-api-client sends Python's "True": compare as the list endpoint does
+            return self.batch.read(o, body, (req.arg("archived") or "").lower() == "true")
         if op == "archive":
             return self.batch.archive(o, body)
         handler = {"create": self.batch.create, "update": self.batch.update,

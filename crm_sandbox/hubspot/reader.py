@@ -7,6 +7,7 @@ the window holds too few matching rows, so each page costs the same at any scale
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ from .model import ObjectType
 from .props import Prop
 
 FIRST_WINDOW = 1024
+RESTORABLE_DAYS = 90  # archived records can be restored for 90 days, then are gone for good
 # The range lets DuckDB skip row groups by their min/max before the IN test.
 KEYS = "t.n BETWEEN ? AND ? AND t.n IN (SELECT unnest(?::BIGINT[]))"
 
@@ -31,7 +33,7 @@ class Reader:
         """(n, record JSON) of up to `limit` records from cursor `after`; next cursor key."""
         start = self._cursor(o, after)
         sql = (f"SELECT {o.record_sql(props)} FROM {o.from_sql(props)} "
-               f"WHERE {o.where(archived)} AND t.n >= ? AND t.n < ? ORDER BY t.n LIMIT ?")
+               f"WHERE {self.where(o, archived)} AND t.n >= ? AND t.n < ? ORDER BY t.n LIMIT ?")
         rows: list[tuple[int, str]] = []
         lo, width, top = start, max(FIRST_WINDOW, limit * 8), None
         cur = self.org.cursor()
@@ -46,6 +48,14 @@ class Reader:
         if len(rows) > limit:
             return rows[:limit], rows[limit][0]
         return rows, None
+
+    def where(self, o: ObjectType, archived: bool) -> str:
+        """Live records, or the archived ones still restorable (HubSpot's "Archive a
+        contact": deleted records can be restored within 90 days; later they are purged)."""
+        if not archived:
+            return o.where(False)
+        cutoff = self.org.clock.now() - dt.timedelta(days=RESTORABLE_DAYS)
+        return f"{o.where(True)} AND t.deleted_at >= TIMESTAMP '{cutoff.isoformat(sep=' ')}'"
 
     @staticmethod
     def _cursor(o: ObjectType, after: str | None) -> int:
@@ -66,7 +76,7 @@ class Reader:
         """Record JSON of the given keys that exist (and match `archived` unless None)."""
         if not keys:
             return {}
-        where = o.where(archived) if archived is not None else (o.row_filter or "true")
+        where = self.where(o, archived) if archived is not None else (o.row_filter or "true")
         sql = f"SELECT {o.record_sql(props)} FROM {o.from_sql(props)} WHERE {where} AND {KEYS}"
         rows = self.org.cursor().execute(sql, key_params(keys)).fetchall()
         return {int(row[0]): o.record_json(props, row) for row in rows}

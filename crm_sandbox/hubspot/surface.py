@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from ..faults import FaultSet
@@ -9,12 +12,14 @@ from ..http import Endpoint, Request, Response, Route, bind, json_response
 from ..org import Org
 from .auth import Credentials, Tokens, bearer, expired, missing_scope, token_endpoint
 from .errors import HsError, correlation_id
+from .exports import DOWNLOADS, Exports
 from .limits import LimitConfig, RateLimits
 from .meta import Meta
 from .objects import Objects
 from .registry import Registry
 
 PORTAL_ID = 24_681_357
+OPEN_ROUTES = ("oauthToken", "exportDownload")  # no token, not an API call
 STATUS_TEXT = {500: "internal error", 502: "Bad Gateway", 503: "Service Unavailable",
                504: "Gateway Timeout"}
 
@@ -33,6 +38,8 @@ class HubSpotSurface:
         self.registry = Registry(org, portal_id)
         self.objects = Objects(org, faults, self.registry)
         self.meta = Meta(org, self.registry)
+        self.folder = Path(tempfile.mkdtemp(prefix="crm-kpi-hubspot-exports-"))
+        self.exports = Exports(org, self.registry, self.folder)
 
     def info(self, base_url: str) -> dict[str, Any]:
         """How a client connects: `HubSpot(access_token=..., host=...)`, or OAuth."""
@@ -44,12 +51,13 @@ class HubSpotSurface:
     def routes(self) -> list[Route]:
         token = Endpoint("POST", "/oauth/v1/token", "oauthToken",
                          lambda r: token_endpoint(self.tokens, r))
-        return bind(self, [token, *self.objects.endpoints(), *self.meta.endpoints()])
+        return bind(self, [token, *self.objects.endpoints(), *self.meta.endpoints(),
+                           *self.exports.endpoints()])
 
     # ---- Surface protocol -----------------------------------------------------------
     def guard(self, request: Request, route: Route) -> Response | None:
         """Authentication, then scopes, then the rate limits (as HubSpot checks them)."""
-        if route.name == "oauthToken":
+        if route.name in OPEN_ROUTES:
             return None
         try:
             token = bearer(request)
@@ -64,6 +72,8 @@ class HubSpotSurface:
 
     def _scope(self, req: Request, route: Route) -> str | None:
         name = route.name
+        if name in ("exportStart", "exportStatus"):
+            return "crm.export"
         if name in ("owners", "owner"):
             return "crm.objects.owners.read"
         if name in ("schemas", "schema", "createSchema"):
@@ -82,7 +92,7 @@ class HubSpotSurface:
 
     def decorate(self, request: Request, response: Response) -> None:
         """Rate-limit headers on every answer except search and OAuth ones."""
-        if request.path.endswith("/search") or request.path.startswith("/oauth/"):
+        if request.path.endswith("/search") or request.path.startswith(("/oauth/", DOWNLOADS)):
             return
         for key, value in self.limits.headers().items():
             response.headers.setdefault(key, value)
@@ -125,5 +135,6 @@ class HubSpotSurface:
                        f"Unable to route {request.method} {request.path}").response()
 
     def close(self) -> None:
-        """Nothing to release: every table lives in the org's database."""
+        """Remove the export files (every table lives in the org's database)."""
+        shutil.rmtree(self.folder, ignore_errors=True)
 

@@ -99,6 +99,9 @@ class Compiler:
 
     def finish(self, q: Query, tree: Node, conds: list[str], params: list[Any]) -> Compiled:
         """Assemble ORDER BY, LIMIT/OFFSET and the output expressions."""
+        if q.count and q.order:  # SOQL guide, COUNT(): "You can't use COUNT() with ORDER BY"
+            raise SoqlError("MALFORMED_QUERY", "COUNT() cannot be used with an ORDER BY "
+                            "clause: use COUNT(fieldName) instead")
         order = ", ".join(
             f"{self.resolve(o.field)[1]} {'DESC' if o.desc else 'ASC'} "
             f"NULLS {'LAST' if o.nulls_last else 'FIRST'}"

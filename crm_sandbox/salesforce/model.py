@@ -63,6 +63,7 @@ class SObject:
     defaults: dict[str, object] = field(default_factory=dict)  # core values on create
     queryable: bool = True
     writable: bool = True
+    revision: int = 0  # bumped by every field added or replaced (describe revalidation)
 
     @property
     def label_plural(self) -> str:
@@ -73,6 +74,7 @@ class SObject:
 
     def add(self, f: SField) -> None:
         self.fields[f.name.lower()] = f
+        self.revision += 1
 
     def and_filter(self) -> str:
         """` AND (row filter over alias t)`, or "" when every row of the table is one."""
@@ -142,6 +144,7 @@ class Registry:
     def __init__(self, objects: list[SObject]) -> None:
         self._lock = threading.Lock()
         self._objects = {o.name.lower(): o for o in objects}
+        self.revision = 0  # bumped by every object added (global describe revalidation)
 
     def get(self, name: str) -> SObject | None:
         with self._lock:
@@ -151,6 +154,7 @@ class Registry:
         with self._lock:
             self._objects[obj.name.lower()] = obj
             OBJECT_PREFIX[obj.name] = obj.prefix
+            self.revision += 1
 
     def all(self) -> list[SObject]:
         with self._lock:

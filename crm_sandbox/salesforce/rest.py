@@ -14,6 +14,7 @@ from .errors import SfError, not_found
 from .literals import parse_datetime
 from .model import SObject
 from .ops import create, delete, update, upsert
+from .revalidation import MetadataClock, conditional
 
 OBJ = r"(?P<obj>\w+)"
 
@@ -23,6 +24,8 @@ class Rest:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        # The packaged org's metadata dates from the start of its history.
+        self.stamps = MetadataClock(ctx.registry, ctx.org.clock, ctx.org.window.start)
 
     def endpoints(self) -> list[Endpoint]:
         """Core REST endpoints."""
@@ -67,10 +70,15 @@ class Rest:
         })
 
     def global_describe(self, req: Request) -> Response:
-        return json_response(global_describe(self.ctx.registry, req.params["v"]))
+        """GET sobjects: 304 when no object changed since If-Modified-Since."""
+        return conditional(req, global_describe(self.ctx.registry, req.params["v"]),
+                           self.stamps.global_stamp())
 
     def describe(self, req: Request) -> Response:
-        return json_response(describe(self.ctx.registry, self.obj(req), req.params["v"]))
+        """GET sobjects/X/describe: 304 when X is unchanged (If-Modified-Since, If-None-Match)."""
+        obj = self.obj(req)
+        return conditional(req, describe(self.ctx.registry, obj, req.params["v"]),
+                           self.stamps.object_stamp(obj))
 
     def query(self, req: Request) -> Response:
         """GET query / queryAll: the first page."""

@@ -11,10 +11,12 @@ from ..http import Request, Response, Route, bind, json_response
 from ..ids import sf_id
 from ..org import Org
 from ..org.tables import ADMIN_USER_N
+from ..stats import Stats
 from .analytics import Analytics
 from .auth import Sessions, bearer, make_credentials
 from .bulk import Bulk
 from .collections import Collections
+from .composite import CompositeBatch
 from .context import Context
 from .errors import SfError
 from .model import Registry
@@ -22,6 +24,7 @@ from .oauth import TokenEndpoint
 from .objects import standard_objects
 from .query import QueryEngine
 from .rest import Rest
+from .subcalls import Subcalls, SurfaceHooks
 from .tooling import Tooling
 from .usage import DEFAULT_DAILY_LIMIT, ApiUsage
 from .writes import Writer
@@ -29,6 +32,7 @@ from .writes import Writer
 FAULT_CODES = {429: "REQUEST_LIMIT_EXCEEDED", 500: "UNKNOWN_EXCEPTION",
                503: "SERVER_UNAVAILABLE", 502: "SERVER_UNAVAILABLE"}
 OPEN_ROUTES = ("oauth.token", "versions")  # served without a session, not counted
+SUBREQUEST_COUNTED = ("compositeBatch",)  # each subrequest spends its own API call
 
 
 def build_context(org: Org, faults: FaultSet, folder: Path, base_url: str,
@@ -51,11 +55,14 @@ class SalesforceSurface:
     name = "salesforce"
 
     def __init__(self, org: Org, faults: FaultSet, folder: Path, base_url: str,
-                 daily_api_limit: int = DEFAULT_DAILY_LIMIT) -> None:
+                 daily_api_limit: int = DEFAULT_DAILY_LIMIT, stats: Stats | None = None) -> None:
         self.ctx = build_context(org, faults, folder, base_url, daily_api_limit)
         self.bulk, self.tooling = Bulk(self.ctx), Tooling(self.ctx)
+        self.subcalls = Subcalls(faults, self.ctx.usage, stats,
+                                 SurfaceHooks(self.guard, self.fault_response, self.error))
         self.handlers = (TokenEndpoint(self.ctx), Rest(self.ctx), Collections(self.ctx),
-                         self.bulk, self.tooling, Analytics(self.ctx))
+                         self.bulk, self.tooling, Analytics(self.ctx),
+                         CompositeBatch(self.ctx, self.subcalls))
 
     def info(self) -> dict[str, Any]:
         """How a client connects: instance URL, access token, and each OAuth flow's secrets."""
@@ -71,7 +78,9 @@ class SalesforceSurface:
         }
 
     def routes(self) -> list[Route]:
-        return bind(self, [e for h in self.handlers for e in h.endpoints()])
+        routes = bind(self, [e for h in self.handlers for e in h.endpoints()])
+        self.subcalls.routes = routes
+        return routes
 
     def guard(self, request: Request, rt: Route) -> Response | None:
         """Check the session and spend one API call from the allowance."""
@@ -79,6 +88,8 @@ class SalesforceSurface:
             return None
         if not self.ctx.sessions.valid(bearer(request)):
             return session_expired()
+        if rt.name in SUBREQUEST_COUNTED:
+            return None
         if not self.ctx.usage.spend():
             return limit_exceeded()
         return None
