@@ -12,9 +12,9 @@ import json
 import os
 import socket
 from pathlib import Path
-from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
+from connector.closing import Closing
 from connector.errors import LockedError
 
 
@@ -28,7 +28,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-class RunLock:
+class RunLock(Closing):
     """`with RunLock(path, run_id):` — raises LockedError while another live run holds it."""
 
     def __init__(self, path: Path, run_id: str) -> None:
@@ -36,16 +36,12 @@ class RunLock:
         self.run_id = run_id
         self.took_over: dict[str, Any] | None = None
 
-    def __enter__(self) -> RunLock:
+    def __enter__(self) -> Self:
         self.acquire()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
+        """Release the lock (leaving the `with` block does)."""
         self.release()
 
     def acquire(self) -> None:

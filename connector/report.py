@@ -12,6 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from connector.kpi.periods import period_of
 from connector.kpis import KPI_KEYS, KPIS, get_kpi
 from connector.store import Store
 
@@ -22,6 +23,12 @@ JSON_KEYS = (
 SCOPE_ORDER = ("company", "team", "owner", "territory")
 # KPIs whose values exist only per breakdown: their breakdown rows are their values.
 _SPLIT_KPIS = [k.key for k in KPIS if k.split_by is not None]
+
+
+def latest_won_quarter(store: Store, fiscal_start_month: int) -> str | None:
+    """The quarter of the most recent won deal (None before any win)."""
+    last_win = store.latest_won_close_date()
+    return period_of(last_win, "quarter", fiscal_start_month).key if last_win else None
 
 
 def fetch_results(

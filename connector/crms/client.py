@@ -11,11 +11,11 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import TracebackType
 from typing import TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
+from connector.closing import Closing
 from connector.crms.config import HttpSettings
 from connector.errors import FatalError, RetriableError
 
@@ -76,7 +76,7 @@ def with_retries(policy: HttpSettings, stats: CallStats, crm: str, send: Callabl
         raise FatalError(f"{crm} kept failing after {policy.max_attempts} attempts: {exc}") from exc
 
 
-class Client:
+class Client(Closing):
     """Base of a CRM transport: its HTTP settings, call accounting, retries and close."""
 
     crm: str = "the CRM"
@@ -96,17 +96,3 @@ class Client:
 
     def close(self) -> None:
         """Release connections; a transport with pools of its own extends this."""
-
-    def __enter__(self: C) -> C:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-C = TypeVar("C", bound=Client)

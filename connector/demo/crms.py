@@ -21,9 +21,8 @@ from rich.console import Console
 
 from connector.config import Config, load_config
 from connector.demo.sandbox import Sandbox
-from connector.kpi.periods import period_of
 from connector.pipeline import build_writer, write_dashboard
-from connector.report import fetch_results, render_table
+from connector.report import fetch_results, latest_won_quarter, render_table
 from connector.resources import shipped
 from connector.run import RunSummary, format_summary, run_nightly
 from connector.runlog import RunLog
@@ -112,9 +111,7 @@ def _setup(config: Config) -> list[str]:
 
 def _show_results(config: Config, console: Console) -> None:
     with Store(config.store.path) as store:
-        last_win = store.latest_won_close_date()
-        fiscal = config.reporting.fiscal_year_start_month
-        quarter = period_of(last_win, "quarter", fiscal).key if last_win else None
+        quarter = latest_won_quarter(store, config.reporting.fiscal_year_start_month)
         console.rule(f"4. KPIs, both CRMs merged: company, {quarter}")
         rows = fetch_results(store, quarter, ["company"], breakdowns=False)
         render_table(rows, config.reporting.currency, console)

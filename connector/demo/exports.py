@@ -11,9 +11,8 @@ from rich.console import Console
 from connector.config import load_config
 from connector.crms.config import shipped_mapping
 from connector.errors import EXIT_OK
-from connector.kpi.periods import period_of
 from connector.pipeline import compute_kpis, open_store, pull, write_dashboard
-from connector.report import fetch_results, render_table
+from connector.report import fetch_results, latest_won_quarter, render_table
 from connector.resources import shipped
 from connector.store.problems import quarantined
 
@@ -50,9 +49,7 @@ def run_demo(workdir: Path, console: Console) -> int:
         console.print(
             f"{result.rows:,} KPI rows for {result.periods} periods in {result.seconds:.1f} s"
         )
-        last_win = store.latest_won_close_date()
-        fiscal = config.reporting.fiscal_year_start_month
-        quarter = period_of(last_win, "quarter", fiscal).key if last_win else None
+        quarter = latest_won_quarter(store, config.reporting.fiscal_year_start_month)
         console.rule(f"3. results: company KPIs for {quarter}")
         rows = fetch_results(store, quarter, ["company"], breakdowns=False)
         render_table(rows, config.reporting.currency, console)

@@ -8,11 +8,11 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import duckdb
 
+from connector.closing import Closing
 from connector.schema import ENTITIES
 
 Params = Sequence[object] | Mapping[str, object] | None
@@ -41,7 +41,7 @@ _META_DDL = (
 _MEMORY = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)")
 
 
-class Store:
+class Store(Closing):
     """One DuckDB file holding everything the connector keeps between runs."""
 
     def __init__(self, path: Path | str, *, memory_limit: str | None = None) -> None:
@@ -67,17 +67,6 @@ class Store:
     def close(self) -> None:
         """Close the database file."""
         self.con.close()
-
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def get_state(self, source: str, obj: str) -> dict[str, Any] | None:
         """The saved sync state of one object of one source, or None."""
