@@ -9,7 +9,7 @@ RESULTS_DDL = """CREATE TABLE IF NOT EXISTS kpi_results (
   kpi VARCHAR, period_type VARCHAR, period VARCHAR, period_start DATE, period_end DATE,
   scope_type VARCHAR, scope_id VARCHAR, breakdown_type VARCHAR, breakdown_value VARCHAR,
   value DOUBLE, numerator DOUBLE, denominator DOUBLE, target DOUBLE, attainment DOUBLE,
-  gap DOUBLE, note VARCHAR, computed_at TIMESTAMP, source VARCHAR)"""
+  gap DOUBLE, note VARCHAR, computed_at TIMESTAMP, source VARCHAR, pace DOUBLE)"""
 
 FINDINGS_ORIGIN = "kpi engine"
 
@@ -54,6 +54,8 @@ def store_results(store: Store, source: str | None, *, replace_all: bool) -> int
     store.execute(RESULTS_DDL)
     # Stores written before results had a source get the column (NULL: all sources).
     store.execute("ALTER TABLE kpi_results ADD COLUMN IF NOT EXISTS source VARCHAR")
+    # Pace (actual against the target pro-rated to the elapsed share of the period) came later.
+    store.execute("ALTER TABLE kpi_results ADD COLUMN IF NOT EXISTS pace DOUBLE")
     mine = {"source": source}
     with store.transaction():
         if replace_all:
@@ -63,10 +65,13 @@ def store_results(store: Store, source: str | None, *, replace_all: bool) -> int
             mine,
         )
         store.execute(
-            "INSERT INTO kpi_results SELECT a.kpi, a.period_type, a.period_key, p.start_date, "
+            "INSERT INTO kpi_results (kpi, period_type, period, period_start, period_end, "
+            "scope_type, scope_id, breakdown_type, breakdown_value, value, numerator, "
+            "denominator, target, attainment, gap, note, computed_at, source, pace) "
+            "SELECT a.kpi, a.period_type, a.period_key, p.start_date, "
             "p.end_date, a.scope_type, NULLIF(a.scope_id, ''), a.breakdown_type, "
             "a.breakdown_value, a.value, a.numerator, a.denominator, a.target, a.attainment, "
-            f"a.gap, a.note, now(), $source FROM ({read_sql(ATTAINMENT)}) a "
+            f"a.gap, a.note, now(), $source, a.pace FROM ({read_sql(ATTAINMENT)}) a "
             "JOIN kpi_periods p ON p.period_type = a.period_type AND p.period_key = a.period_key",
             mine,
         )

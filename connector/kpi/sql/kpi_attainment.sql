@@ -28,6 +28,7 @@ SELECT kpi, period_type, period_key, scope_type, scope_id, breakdown_type, break
             WHEN value <= 0 THEN NULL
             ELSE target / value END AS attainment,
        value - target AS gap,
+       CAST(NULL AS DOUBLE) AS pace,
        CASE WHEN value IS NULL OR target IS NULL THEN note
             WHEN signed AND (value <= 0 OR target <= 0)
             THEN 'attainment undefined: actual or target is not positive'
