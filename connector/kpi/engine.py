@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from connector.kpi import steps
+from connector.kpi.accounts import store_account_figures
 from connector.kpi.calendar import load_calendar, period_plan, source_views
-from connector.kpi.periods import Period
+from connector.kpi.periods import Period, period_of
 from connector.kpi.results import RESULTS_DDL, record_findings, store_results
 from connector.settings import KpiSettings, Reporting, Target
 from connector.store import Store
@@ -70,6 +71,8 @@ def compute(
     # records them, once.
     findings = record_findings(store) if source is None else 0
     rows = store_results(store, source, replace_all=wanted is None)
+    if source is None and wanted is None:  # every account's own figures, for the writers
+        store_account_figures(store, bound)
     return ComputeResult(rows, len(output), findings, time.perf_counter() - started)
 
 
@@ -80,6 +83,8 @@ def sql_settings(
     return {
         "currency": reporting.currency,
         "as_of": today,
+        "year_start": period_of(today, "year", reporting.fiscal_year_start_month).start,
+        "year_ago": today.replace(year=today.year - 1, day=min(today.day, 28)),
         "default_cogs_rate": settings.default_cogs_rate,
         "churn_after_days": settings.churn_after_days,
         "clv_lifespan_years": settings.clv_lifespan_years,

@@ -47,6 +47,7 @@ FACTS: tuple[str, ...] = (
     "kpi_grid",  # the requested periods by the requested scopes: the rows of each KPI
 )
 ATTAINMENT = "kpi_attainment.sql"
+ACCOUNT_FIGURES = "account_figures.sql"  # each account's own figures, after the KPIs
 
 VALUES_DDL = """CREATE OR REPLACE TEMP TABLE kpi_values (
   kpi VARCHAR, period_type VARCHAR, period_key VARCHAR, scope_type VARCHAR,
@@ -60,7 +61,7 @@ _TIMEZONE_NAME = re.compile(r"^[A-Za-z0-9_+\-/]+$")
 def engine_files() -> tuple[str, ...]:
     """Every SQL file the engine runs, in order."""
     facts = tuple(f"{name}.sql" for name in FACTS)
-    return (DIALECT, *facts, *(k.sql for k in ENGINE_ORDER), ATTAINMENT)
+    return (DIALECT, *facts, *(k.sql for k in ENGINE_ORDER), ACCOUNT_FIGURES, ATTAINMENT)
 
 
 def read_sql(name: str) -> str:
