@@ -18,6 +18,8 @@ from connector.errors import ConfigError, LockedError
 from connector.kpi.engine import SCOPE_TYPES, ComputeResult, compute
 from connector.kpi.periods import Period
 from connector.kpi.results import has_results
+from connector.kpis import KPIS
+from connector.presentation import basis_note
 from connector.store import IngestResult, Store
 
 
@@ -135,9 +137,13 @@ def write_dashboard(config: Config, out: Path) -> Path:
 def config_meta(config: Config) -> Meta:
     """Title, source and config names and currency shown on the page."""
     sources = ", ".join(f"{s.name} ({s.type})" for s in config.sources)
+    bases: dict[str, str] = {
+        k.key: note for k in KPIS if (note := basis_note(k.key, config.kpis))
+    }
     return Meta(
         title="Sales KPIs",
         source=sources,
         config=config.config_path.name,
         currency=config.reporting.currency,
+        bases=bases,
     )
