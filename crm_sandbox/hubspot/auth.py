@@ -80,6 +80,12 @@ class Tokens:
             if found is not None and found.expires is not None:
                 found.expires = self.clock.now()
 
+    def private(self, token: str) -> bool:
+        """Whether `token` is a private-app token (OAuth tokens expire)."""
+        with self._lock:
+            found = self._tokens.get(token)
+        return found is not None and found.expires is None
+
     def check(self, token: str) -> Token:
         """The token's grant, or the 401 HubSpot answers."""
         with self._lock:

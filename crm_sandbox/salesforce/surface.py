@@ -98,7 +98,8 @@ class SalesforceSurface:
         response.headers["Sforce-Limit-Info"] = f"api-usage={used}/{cap}"
 
     def fault_response(self, kind: str, status: int, request: Request,
-                       retry_after: float | None) -> Response:
+                       retry_after: float | None, *, form: str = "",
+                       policy: str = "") -> Response:
         """A fault in Salesforce's shapes (session expiry revokes the session)."""
         if kind == "expire_session":
             self.ctx.sessions.revoke(bearer(request))
