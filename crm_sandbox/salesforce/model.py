@@ -133,6 +133,8 @@ OBJECT_PREFIX: dict[str, str] = {
     "Task": PREFIX["task"], "Event": PREFIX["event"], "Campaign": PREFIX["campaigns"],
     "CurrencyType": PREFIX["currencies"], "DatedConversionRate": PREFIX["dated_rates"],
     "NPS_Response__c": PREFIX["surveys"],
+    "ForecastingQuota": PREFIX["quotas"], "Territory2": PREFIX["territories"],
+    "Period": PREFIX["periods"], "ForecastingType": "0Db",
 }
 
 

@@ -17,6 +17,7 @@ from .bulk import Bulk
 from .collections import Collections
 from .context import Context
 from .errors import SfError
+from .forecasting import create_tables, forecasting_objects
 from .model import Registry
 from .oauth import TokenEndpoint
 from .objects import standard_objects
@@ -34,7 +35,8 @@ OPEN_ROUTES = ("oauth.token", "versions")  # served without a session, not count
 def build_context(org: Org, faults: FaultSet, folder: Path, base_url: str,
                   daily_api_limit: int) -> Context:
     """Credentials for the org's integration user, and the services over the org."""
-    registry = Registry(standard_objects())
+    create_tables(org)
+    registry = Registry([*standard_objects(), *forecasting_objects()])
     row = org.cursor().execute("SELECT username FROM users WHERE n = ?",
                                [ADMIN_USER_N]).fetchone()
     creds = make_credentials(folder, sf_id("00D", 1), sf_id("005", ADMIN_USER_N),
