@@ -20,7 +20,7 @@ from .props import iso_ms
 ACCESS_SECONDS = 1800  # HubSpot OAuth access tokens live 30 minutes
 OBJECT_SCOPES = ("crm.objects.contacts", "crm.objects.companies", "crm.objects.deals",
                  "crm.objects.line_items", "crm.objects.custom", "crm.objects.owners",
-                 "crm.objects.feedback_submissions", "crm.schemas.contacts",
+                 "crm.objects.feedback_submissions", "crm.objects.goals", "crm.schemas.contacts",
                  "crm.schemas.companies", "crm.schemas.deals", "crm.schemas.line_items",
                  "crm.schemas.products", "crm.schemas.custom",
                  "crm.schemas.feedback_submissions")

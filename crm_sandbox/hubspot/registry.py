@@ -13,6 +13,7 @@ from typing import Any
 from ..org import Org
 from .engagements import all_engagements, feedback_submissions
 from .errors import HsError, not_found, validation
+from .goals import goal_targets
 from .model import OWNER_BASE, ObjectType
 from .props import NAME_RE, TYPES, Prop, iso_ms
 from .standard import companies, contacts, deals, line_items, products
@@ -20,7 +21,7 @@ from .standard import companies, contacts, deals, line_items, products
 ALIASES = {"contact": "contacts", "company": "companies", "deal": "deals",
            "line_item": "line_items", "product": "products", "call": "calls",
            "email": "emails", "meeting": "meetings", "task": "tasks",
-           "feedback_submission": "feedback_submissions"}
+           "feedback_submission": "feedback_submissions", "goal_target": "goal_targets"}
 BOOKKEEPING = ("n BIGINT PRIMARY KEY, created_at TIMESTAMP, modified_at TIMESTAMP, "
                "system_modstamp TIMESTAMP, is_deleted BOOLEAN DEFAULT false, "
                "deleted_at TIMESTAMP")
@@ -35,7 +36,7 @@ class Registry:
         self._lock = threading.RLock()
         self.types: dict[str, ObjectType] = {}
         for o in (contacts(), companies(), deals(), line_items(), products(),
-                  *all_engagements(), feedback_submissions()):
+                  *all_engagements(), feedback_submissions(), goal_targets()):
             self.types[o.name] = o
 
     def get(self, ref: str) -> ObjectType:
