@@ -38,6 +38,7 @@ class SField:
     length: int = 0
     precision: int = 0
     scale: int = 0
+    help_text: str = ""  # inlineHelpText
     # Polymorphic references: the core column holding the target kind, and kind → sObject.
     kind_column: str | None = None
     kinds: dict[str, str] = field(default_factory=dict)
