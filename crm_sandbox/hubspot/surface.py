@@ -78,7 +78,7 @@ class HubSpotSurface:
             return None  # the handler answers the unknown object type
         write = req.method in ("PATCH", "DELETE") or (req.method == "POST" and name not in (
             "search", "associationsBatchRead") and req.params.get("op") != "read")
-        if name.startswith(("propert", "createProperty")):
+        if name.startswith(("propert", "createProperty", "updateProperty")):
             return f"{o.schema_scope}.{'write' if write else 'read'}"
         if o.scope == "e-commerce":
             return o.scope
