@@ -133,7 +133,7 @@ def test_cursor_overlap_and_resume() -> None:
 def kpi_store() -> Store:
     store = Store(":memory:")
     store.con.execute(RESULTS_DDL)
-    store.con.execute("""INSERT INTO kpi_results SELECT * FROM (VALUES
+    store.con.execute("""INSERT INTO kpi_results BY NAME SELECT * FROM (VALUES
       ('total_revenue', 'month', '2024-05', DATE '2024-05-01', DATE '2024-05-31', 'company',
        NULL, NULL, NULL, 100.0, NULL, NULL, 90.0, 1.11, 10.0, NULL, now(), NULL),
       ('total_revenue', 'month', '2024-05', DATE '2024-05-01', DATE '2024-05-31', 'owner',
