@@ -4,7 +4,7 @@ The sandbox runs in its own process (so the peak memory printed is the connector
 a full pull, 1 % of opportunities, leads and tasks changed through Bulk API 2.0, an
 incremental pull, then a push of 10k KPI rows and an unchanged re-push.
 
-    .venv/bin/python benchmarks/bench_salesforce.py [--scale 40]
+    .venv/bin/python benchmarks/bench_salesforce.py [--scale 40] [--push-only]
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from connector.crms.salesforce.mapping import load_mapping  # noqa: E402
 from connector.crms.salesforce.read import SalesforceSource  # noqa: E402
 from connector.crms.salesforce.write import SalesforceWriter  # noqa: E402
 from connector.kpi.engine import RESULTS_DDL  # noqa: E402
+from connector.presentation import Wording  # noqa: E402
 from connector.store import Store  # noqa: E402
 
 CHANGED = {"Opportunity": ("opportunities", "Amount"), "Lead": ("leads", "Status"),
@@ -116,7 +117,7 @@ def kpi_rows(store: Store, keys: int) -> None:
     store.con.execute(RESULTS_DDL)
     store.con.execute(f"""INSERT INTO kpi_results
         SELECT k.kpi, 'month', strftime(d, '%Y-%m'), d, last_day(d), 'team', 'team-' || s,
-          NULL, NULL, random() * 1000, NULL, NULL, 500, NULL, NULL, NULL, now(), NULL
+          NULL, NULL, random() * 1000, NULL, NULL, 500, NULL, NULL, NULL, now(), NULL, NULL
         FROM range({keys}) r(i), (SELECT DATE '2020-01-01' + INTERVAL (i % 60) MONTH AS d,
           i // 60 AS s, i FROM range({keys}) t(i)) p,
           (SELECT unnest(['total_revenue','gross_margin','sales_growth','lead_to_opportunity',
@@ -133,12 +134,30 @@ def timed_push(label: str, writer: SalesforceWriter, store: Store) -> None:
           f"{time.perf_counter() - started:.1f} s")  # fmt: skip
 
 
-def run(info: dict[str, Any], folder: Path, say: Callable[[str], None]) -> None:
+def run(
+    info: dict[str, Any], folder: Path, say: Callable[[str], None], *, pull: bool = True
+) -> None:
     meter = Meter()
     meter.install()
     config = config_for(info)
     mapping = load_mapping(config.mapping_path)
     source = SalesforceSource("sf", config, mapping, "UTC")
+    if pull:
+        pulls(source, folder, meter, say)
+    writer = SalesforceWriter("sf", config, mapping.push, Wording("USD"))
+    started = time.perf_counter()
+    actions = writer.setup()
+    say(f"setup: {len(actions)} actions, {time.perf_counter() - started:.1f} s")
+    with Store(":memory:") as kpis:
+        kpi_rows(kpis, 10_000)
+        timed_push("push of 10,000 KPI rows", writer, kpis)
+        timed_push("re-push, nothing changed", writer, kpis)
+
+
+def pulls(
+    source: SalesforceSource, folder: Path, meter: Meter, say: Callable[[str], None]
+) -> None:
+    """A full pull, 1 % of changes, and the incremental pull that reads them."""
     with Store(folder / "bench.duckdb", memory_limit="2GB") as store:
         timed_pull("full pull", source, store, meter)
         for table in ("opportunities", "leads", "activities"):
@@ -147,24 +166,19 @@ def run(info: dict[str, Any], folder: Path, say: Callable[[str], None]) -> None:
         say(f"changed {change_one_percent(source, store):,} records (1 %) through Bulk API 2.0")
         timed_pull("incremental pull", source, store, meter)
         say(f"  incremental calls = {meter.calls / full_calls:.1%} of the full pull's")
-    writer = SalesforceWriter("sf", config, mapping.push)
-    writer.setup()
-    with Store(":memory:") as kpis:
-        kpi_rows(kpis, 10_000)
-        timed_push("push of 10,000 KPI rows", writer, kpis)
-        timed_push("re-push, nothing changed", writer, kpis)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=40.0)
+    parser.add_argument("--push-only", action="store_true", help="setup and push, no pulls")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         proc, info = start_sandbox(args.scale, Path(tmp))
         print(f"sandbox at scale {args.scale} ready in {time.perf_counter() - started:.0f} s")
         try:
-            run(info, Path(tmp), print)
+            run(info, Path(tmp), print, pull=not args.push_only)
         finally:
             os.kill(proc.pid, signal.SIGTERM)
             proc.wait(timeout=120)

@@ -233,13 +233,15 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from connector.config import load_config
-    from connector.pipeline import build_source
+    from connector.pipeline import build_source, build_writer, writes_back
 
     config = load_config(args.config)
     problems: list[str] = []
     for source_config in config.sources:
         try:
             problems += build_source(config, source_config).validate()
+            if source_config.pushes and writes_back(source_config):
+                problems += build_writer(config, source_config).validate()
         except ConfigError as exc:
             problems += exc.messages
     if problems:

@@ -19,7 +19,7 @@ from connector.kpi.engine import SCOPE_TYPES, ComputeResult, compute
 from connector.kpi.periods import Period
 from connector.kpi.results import has_results
 from connector.kpis import KPIS
-from connector.presentation import basis_note
+from connector.presentation import Wording, basis_note
 from connector.store import IngestResult, Store
 
 
@@ -70,7 +70,7 @@ def build_writer(config: Config, source: SourceConfig) -> Writer:
     write = crm_of(source).write
     if write is None:
         raise ConfigError([f"source {source.name}: a {source.type} source has no writer"])
-    return write(source)
+    return write(source, Wording(config.reporting.currency, config.kpis))
 
 
 def writes_back(source: SourceConfig) -> bool:

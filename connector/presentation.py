@@ -10,7 +10,7 @@ units or labels lives anywhere else.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 from connector.kpis import ATTAINMENT_UNIT, BREAKDOWN_VALUES, Kpi, Unit, get_kpi
@@ -54,6 +54,15 @@ _BASES: dict[str, dict[str, str]] = {
 
 
 @dataclass(frozen=True)
+class Wording:
+    """What the words around a value depend on: the reporting currency (of money
+    fields) and the KPI settings (the basis each KPI was computed on)."""
+
+    currency: str
+    settings: KpiSettings = field(default_factory=KpiSettings)
+
+
+@dataclass(frozen=True)
 class Slot:
     """What one field holds: a part of a KPI — for a KPI split by a breakdown (KPI 7),
     of one value of that breakdown."""
@@ -82,6 +91,30 @@ class Slot:
         """``total_revenue.value``, ``sales_by_contact_method[phone].pace``."""
         which = f"[{self.breakdown}]" if self.breakdown else ""
         return f"{self.kpi.key}{which}.{self.part}"
+
+
+@dataclass(frozen=True)
+class RecordColumn:
+    """What a KPI record says about itself: one column of its period and scope."""
+
+    key: str
+    label: str
+    help: str
+    date: bool = False
+
+
+RECORD_COLUMNS: tuple[RecordColumn, ...] = (
+    RecordColumn("name", "Name", "The scope and the period: Kira Lee · 2026-11."),
+    RecordColumn("period_type", "Period type", "month, quarter or year."),
+    RecordColumn("period", "Period", "2026-11, 2026-Q3 or 2026 (fiscal quarters and years "
+                 "are named after the year they start in)."),
+    RecordColumn("period_start", "Period start", "First day of the period.", date=True),
+    RecordColumn("period_end", "Period end", "Last day of the period.", date=True),
+    RecordColumn("scope_type", "Scope type", "company, team, owner (a rep) or territory."),
+    RecordColumn("scope_id", "Scope id", "The rep's id in the CRM, the team or territory "
+                 "name; empty for the company."),
+    RecordColumn("scope_name", "Scope", "The rep's name, the team or territory, or Company."),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -168,14 +201,16 @@ def slot_label(slot: Slot, period: PeriodType | None = None, limit: int | None =
     return label
 
 
-def slot_help(slot: Slot, settings: KpiSettings, period: PeriodType | None = None) -> str:
-    """The registry's one-line definition, what the part means, the basis in use, and for
-    a current-period field which period it holds."""
+def slot_help(slot: Slot, wording: Wording, period: PeriodType | None = None) -> str:
+    """The registry's one-line definition, what the part means, the currency of money,
+    the basis in use, and for a current-period field which period it holds."""
     text = [slot.kpi.definition]
     if slot.breakdown is not None:
         text.append(f"This field: {_words(slot.breakdown_type or '')} {_words(slot.breakdown)}.")
     text.append(_PART_HELP[slot.part])
-    note = basis_note(slot.kpi.key, settings)
+    if slot.unit == "money":
+        text.append(f"In {wording.currency}.")
+    note = basis_note(slot.kpi.key, wording.settings)
     if note:
         text.append(note)
     if period:
@@ -183,9 +218,10 @@ def slot_help(slot: Slot, settings: KpiSettings, period: PeriodType | None = Non
     return " ".join(t for t in text if t)
 
 
-def figure_help(figure: Figure) -> str:
-    """An account figure's definition, and when it is updated."""
-    return f"{figure.definition} Updated by every crm-kpi run."
+def figure_help(figure: Figure, wording: Wording) -> str:
+    """An account figure's definition, its currency, and when it is updated."""
+    money = f" In {wording.currency}." if figure.unit == "money" else ""
+    return f"{figure.definition}{money} Updated by every crm-kpi run."
 
 
 def basis_note(kpi: str, settings: KpiSettings) -> str | None:

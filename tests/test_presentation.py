@@ -9,6 +9,7 @@ from connector.presentation import (
     ACCOUNT_FIGURES,
     PARTS,
     Slot,
+    Wording,
     basis_note,
     is_managed,
     kpi_slots,
@@ -60,13 +61,17 @@ def test_labels_of_a_kpi_use_one_name_for_every_part() -> None:
 
 def test_help_text_is_the_definition_with_the_part_the_basis_and_the_period() -> None:
     churn = Slot(get_kpi("churn_rate"), "attainment")
-    text = slot_help(churn, KpiSettings(churn_basis="start"), "month")
+    text = slot_help(churn, Wording("EUR", KpiSettings(churn_basis="start")), "month")
     assert text.startswith(get_kpi("churn_rate").definition)
     assert "100 % is on target" in text
     assert "Basis in use: customers lost ÷ customers at the start" in text
     assert text.endswith("This month so far; updated by every crm-kpi run.")
     assert len(text) <= 510  # Salesforce's limit for help text
-    assert all(len(slot_help(s, KpiSettings(), "quarter")) <= 510 for s in kpi_slots(KPI_KEYS))
+    wording = Wording("USD")
+    assert all(len(slot_help(s, wording, "quarter")) <= 510 for s in kpi_slots(KPI_KEYS))
+    revenue = slot_help(Slot(get_kpi("arpa"), "target"), wording)
+    assert "In USD." in revenue
+    assert "In USD" not in slot_help(Slot(get_kpi("arpa"), "attainment"), wording)
 
 
 def test_the_basis_note_follows_the_settings() -> None:

@@ -33,9 +33,11 @@ def test_validate_setup_and_run(
     sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = _config(sandbox, tmp_path)
-    assert main(["validate", "--config", str(config)]) == 0
+    assert main(["validate", "--config", str(config)]) == 2  # the writer's object is missing
+    assert "create custom object sales_kpi: run `crm-kpi setup hs`" in capsys.readouterr().err
     assert main(["setup", "hubspot", "--config", str(config)]) == 0
     assert "created custom object sales_kpi" in capsys.readouterr().out
+    assert main(["validate", "--config", str(config)]) == 0
     assert main(["setup", "hubspot", "--config", str(config)]) == 0
     assert "already in place" in capsys.readouterr().out
     assert main(["run", "--config", str(config)]) == 0

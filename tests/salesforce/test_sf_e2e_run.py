@@ -44,10 +44,14 @@ def test_validate_then_nightly_run_then_an_unchanged_rerun(
 ) -> None:
     monkeypatch.setenv("SF_REFRESH_TOKEN", sandbox.info["salesforce"]["refresh_token"])
     config = write_config(sandbox, tmp_path)
-    assert main(["validate", "--config", str(config)]) == 0
+    assert main(["validate", "--config", str(config)]) == 2  # setup has not run yet
+    pending = capsys.readouterr().err
+    assert "salesforce.yaml: run `crm-kpi setup salesforce`: " in pending
+    assert "changes to make (create custom object Sales_KPI__c;" in pending
     assert main(["setup", "salesforce", "--config", str(config)]) == 0
     first = capsys.readouterr()
     assert "created custom object Sales_KPI__c" in first.out
+    assert main(["validate", "--config", str(config)]) == 0
     assert main(["run", "--config", str(config), "--log-format", "plain"]) == 0
     with Store(tmp_path / "store.duckdb") as store:
         pushed = store.con.execute("SELECT count(*) FROM push_state").fetchall()[0][0]
