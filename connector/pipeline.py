@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -93,8 +93,11 @@ def compute_kpis(
     periods: Sequence[Period] | None = None,
     scope_types: Sequence[str] = SCOPE_TYPES,
     as_of: dt.date | None = None,
+    *,
+    save: bool = True,
 ) -> ComputeResult:
-    """Compute every KPI for the periods (default: all with data) into kpi_results.
+    """Compute every KPI for the periods (default: all with data) into kpi_computed, and
+    with `save` into kpi_results, replacing exactly the periods x scope types computed.
 
     With several sources, each source's KPIs are computed on its own records (stored
     under its name) and then merged over all of them, owners matched by e-mail.
@@ -113,9 +116,11 @@ def compute_kpis(
             as_of=as_of,
             source=name,
             merge_owners_by_email=merged and name is None,
+            save=save,
         )
         rows += result.rows
-    return ComputeResult(rows, result.periods, result.findings, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return replace(result, rows=rows, seconds=seconds)
 
 
 def write_dashboard(config: Config, out: Path) -> Path:

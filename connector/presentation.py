@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 from connector.kpis import ATTAINMENT_UNIT, BREAKDOWN_VALUES, Kpi, Unit, get_kpi
-from connector.settings import KpiSettings, PeriodType
+from connector.schema import PeriodType
+from connector.settings import KpiSettings
 
 Part = Literal["value", "target", "attainment", "pace"]
 PARTS: tuple[Part, ...] = get_args(Part)

@@ -185,12 +185,17 @@ def remember(store: Store, source: str, sent: list[Change]) -> None:
     if not sent:
         return
     ensure_state(store)
-    store.con.executemany(
-        "INSERT INTO push_state VALUES (?, ?, ?, ?, ?, now()) "
-        "ON CONFLICT (source, target, record_key, field) "
+    # One statement for the whole batch: executemany costs a statement per value.
+    columns = [("target", "VARCHAR"), ("record_key", "VARCHAR"), ("field", "VARCHAR"),
+               ("value", "VARCHAR")]  # fmt: skip
+    store.load_rows("_push_sent", columns, [[c.target, c.key, c.field, c.new] for c in sent])
+    store.execute(
+        "INSERT INTO push_state SELECT $source, target, record_key, field, value, now() "
+        "FROM _push_sent ON CONFLICT (source, target, record_key, field) "
         "DO UPDATE SET value = excluded.value, pushed_at = excluded.pushed_at",
-        [[source, c.target, c.key, c.field, c.new] for c in sent],
+        {"source": source},
     )
+    store.execute("DROP TABLE _push_sent")
 
 
 def ensure_state(store: Store) -> None:
