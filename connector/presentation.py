@@ -34,7 +34,7 @@ _PART_HELP: dict[Part, str] = {
     "attainment": "Actual against target: 100 % is on target, more is better (for a "
     "lower-is-better KPI, target ÷ actual). Empty when there is no target.",
     "pace": "For the period in progress: actual against the target pro-rated to the "
-    "elapsed share of the period; 100 % is on track. Empty once the period is over.",
+    "elapsed share of the period; 100 % is on track. Empty for other periods.",
 }
 _BASES: dict[str, dict[str, str]] = {
     "churn_rate": {
@@ -156,15 +156,20 @@ def get_figure(key: str) -> Figure:
         raise KeyError(f"unknown account figure {key!r}; known: {', '.join(FIGURE_KEYS)}") from None
 
 
-def kpi_slots(kpis: Iterable[str], parts: Iterable[Part] = PARTS) -> list[Slot]:
+def parts_of(kpi: Kpi) -> tuple[Part, ...]:
+    """A KPI's value, target and attainment, and its pace when it accumulates over the
+    period (revenue): a ratio, an average or a score has none (the engine's pace is NULL)."""
+    return PARTS if kpi.accumulates else tuple(p for p in PARTS if p != "pace")
+
+
+def kpi_slots(kpis: Iterable[str]) -> list[Slot]:
     """The slots of the KPIs, registry order within each KPI's breakdown values: one per
     part, and for a split KPI one per part and breakdown value."""
-    wanted = tuple(parts)
     slots: list[Slot] = []
     for key in kpis:
         kpi = get_kpi(key)
         values = BREAKDOWN_VALUES[kpi.split_by] if kpi.split_by else (None,)
-        slots += [Slot(kpi, part, value) for value in values for part in wanted]
+        slots += [Slot(kpi, part, value) for value in values for part in parts_of(kpi)]
     return slots
 
 

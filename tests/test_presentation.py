@@ -20,14 +20,16 @@ from connector.presentation import (
 from connector.settings import KpiSettings
 
 
-def test_every_kpi_has_its_four_parts_and_a_split_kpi_one_per_breakdown_value() -> None:
+def test_every_kpi_has_its_parts_and_a_split_kpi_one_set_per_breakdown_value() -> None:
     slots = kpi_slots(KPI_KEYS)
-    split = [k for k in KPIS if k.split_by]
-    per_split = sum(len(BREAKDOWN_VALUES[k.split_by]) for k in split if k.split_by)
-    assert len(slots) == len(PARTS) * (len(KPIS) - len(split) + per_split)
+    sets = sum(len(BREAKDOWN_VALUES[k.split_by]) if k.split_by else 1 for k in KPIS)
+    paced = sum(1 for k in KPIS if k.accumulates)
+    assert len(slots) == (len(PARTS) - 1) * sets + paced
     assert len({s.key for s in slots}) == len(slots)
-    phone = next(s for s in slots if s.breakdown == "phone" and s.part == "pace")
-    assert (phone.key, phone.breakdown_type) == ("sales_by_contact_method[phone].pace",
+    # Only what accumulates over the period (revenue) has a pace; a ratio has none.
+    assert [s.key for s in slots if s.part == "pace"] == ["total_revenue.pace"]
+    phone = next(s for s in slots if s.breakdown == "phone" and s.part == "attainment")
+    assert (phone.key, phone.breakdown_type) == ("sales_by_contact_method[phone].attainment",
                                                  "contact_method")  # fmt: skip
 
 

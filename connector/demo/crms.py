@@ -130,13 +130,16 @@ def _landed(store: Store) -> list[str]:
 
 def _examples(store: Store) -> list[str]:
     """One record of each kind as the CRMs were last given it (revenue, names, periods):
-    a rep's own values on User, a rep's KPI record, an account's or company's figures."""
+    a rep's own values on User, a rep's latest monthly KPI record, an account's or
+    company's figures — of each kind the record with the most values."""
     ensure_state(store)
     rows = store.fetch(
-        """WITH one AS (SELECT source, target, min(record_key) AS record_key FROM push_state
-                        WHERE target IN ('User', 'Account', 'companies')
-                           OR record_key LIKE 'month|%|owner|%'
-                        GROUP BY 1, 2)
+        """WITH filled AS (SELECT source, target, record_key, count(value) AS n FROM push_state
+                           WHERE target IN ('User', 'Account', 'companies')
+                              OR record_key LIKE 'month|%|owner|%'
+                           GROUP BY 1, 2, 3),
+           one AS (SELECT source, target, arg_max(record_key, (n, record_key)) AS record_key
+                   FROM filled GROUP BY 1, 2)
            SELECT s.source, s.target, s.record_key,
                   string_agg(s.field || ' ' || s.value, ', ' ORDER BY s.field)
            FROM push_state s JOIN one USING (source, target, record_key)

@@ -156,7 +156,9 @@ def test_object_properties_have_a_unique_key_four_per_kpi_and_formats() -> None:
     assert revenue["label"] == "Total revenue target"
     assert "In EUR." in revenue["description"]
     assert "Managed by crm-kpi: total_revenue.target" in revenue["description"]
-    assert props["closing_ratio_pace"]["numberDisplayHint"] == "percentage"
+    assert props["total_revenue_pace"]["numberDisplayHint"] == "percentage"
+    assert props["closing_ratio_attainment"]["numberDisplayHint"] == "percentage"
+    assert "closing_ratio_pace" not in props  # a ratio has no pace
     assert props["nps_value"]["numberDisplayHint"] == "formatted"
     assert props["period_end"]["type"] == "date"
     assert not [n for n in props if n.startswith("hs_")]

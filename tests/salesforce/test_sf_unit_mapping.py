@@ -126,18 +126,19 @@ def test_the_writer_mapping_refuses_standard_fields_and_names_only_figures() -> 
 
 
 def test_user_fields_carry_target_attainment_and_pace_beside_the_value() -> None:
+    handed = {"field": "My_Revenue__c", "take_over": True}
     push = PushMapping.model_validate(
-        {"user_fields": {"nps": "KPI_NPS__c", "cac": {"field": "My_CAC__c", "take_over": True}}}
+        {"user_fields": {"nps": "KPI_NPS__c", "total_revenue": handed}}
     )
     written = {name for sobject, name, _ in push.written() if sobject == "User"}
     assert written == {"KPI_NPS__c", "KPI_NPS_Target__c", "KPI_NPS_Attainment__c",
-                       "KPI_NPS_Pace__c", "My_CAC__c", "My_CAC_Target__c",
-                       "My_CAC_Attainment__c", "My_CAC_Pace__c"}  # fmt: skip
-    assert push.handed_over("User") == {"my_cac__c"}
+                       "My_Revenue__c", "My_Revenue_Target__c", "My_Revenue_Attainment__c",
+                       "My_Revenue_Pace__c"}  # fmt: skip
+    assert push.handed_over("User") == {"my_revenue__c"}
     assert push.handed_over("Account") == set()
     methods = {n for s, n, _ in push.written() if s == push.object and "Method" in n}
     assert "By_Contact_Method_In_Person_Attainment__c" in methods
-    assert len(methods) == 8 * 4
+    assert len(methods) == 8 * 3
 
 
 def test_a_field_the_mapping_reads_is_never_written(tmp_path: Path) -> None:

@@ -57,7 +57,8 @@ def test_a_fresh_org_gets_the_object_and_every_field_created() -> None:
     problems, steps = run(push, {"Sales_KPI__c": None, "User": [], "Account": []})
     assert problems == []
     assert steps[0] == "create custom object Sales_KPI__c"
-    assert "create field Sales_KPI__c.Closing_Ratio_Pace__c (Percent)" in steps
+    assert "create field Sales_KPI__c.Total_Revenue_Pace__c (Percent)" in steps
+    assert "create field Sales_KPI__c.Closing_Ratio_Attainment__c (Percent)" in steps
     assert "create field User.KPI_NPS_Attainment__c (Percent)" in steps
 
 
