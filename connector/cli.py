@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
 
     pull = commands.add_parser("pull", help="pull every source into the store")
     _config_arg(pull)
+    _mass_delete_arg(pull)
     pull.set_defaults(handler=_cmd_pull)
 
     compute = commands.add_parser("compute", help="compute KPIs and print them")
@@ -67,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     _config_arg(run)
     run.add_argument("--dry-run", action="store_true", help="print what would be written")
     run.add_argument("--log-format", choices=["auto", "plain", "json"], default="auto")
+    _mass_delete_arg(run)
     run.set_defaults(handler=_cmd_run)
 
     status = commands.add_parser("status", help="the last runs, from the store")
@@ -114,6 +116,15 @@ def _config_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, default=Path("config.yaml"), help="config file")
 
 
+def _mass_delete_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-mass-delete",
+        action="store_true",
+        help="let a full export mark more than its source's max_delete_share of an "
+        "entity's records deleted (when they really were deleted in the CRM)",
+    )
+
+
 def _add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
     from connector.demo.sandbox import add_arguments
 
@@ -133,7 +144,8 @@ def _cmd_pull(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     console = Console(stderr=True)
     with open_store(config) as store:
-        summary = pull(config, store, progress=lambda msg: console.log(f"pulling {msg}"))
+        summary = pull(config, store, progress=lambda msg: console.log(f"pulling {msg}"),
+                       allow_mass_delete=args.allow_mass_delete)  # fmt: skip
     for result in summary.results:
         if result.loaded or result.quarantined or result.deleted or result.findings:
             print(
@@ -141,6 +153,8 @@ def _cmd_pull(args: argparse.Namespace) -> int:
                 f"{result.quarantined} quarantined, {result.deleted} deleted, "
                 f"{result.findings} findings"
             )
+    for note in summary.notes:
+        print(f"note: {note}")
     print(
         f"pulled {summary.loaded} records; {summary.quarantined} quarantined "
         f"(see the quarantine table), {summary.deleted} marked deleted"
@@ -197,7 +211,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     log = RunLog(args.log_format)
-    summary = run_nightly(config, log, dry_run=args.dry_run)
+    summary = run_nightly(
+        config, log, dry_run=args.dry_run, allow_mass_delete=args.allow_mass_delete
+    )
     log.print(format_summary(summary))
     return summary.exit_code
 

@@ -43,6 +43,10 @@ class PullSummary:
     def findings(self) -> int:
         return sum(r.findings for r in self.results)
 
+    @property
+    def notes(self) -> list[str]:
+        return [note for r in self.results for note in r.notes]
+
 
 def results_source(config: Config, source_name: str) -> str | None:
     """The `kpi_results.source` value holding one source's own KPIs.
@@ -58,8 +62,13 @@ def open_store(config: Config) -> Store:
     return Store(config.store.path)
 
 
-def build_source(config: Config, source: SourceConfig) -> Source:
-    """The source object for one configured source (its CRM's `read` builds it)."""
+def build_source(
+    config: Config, source: SourceConfig, *, allow_mass_delete: bool = False
+) -> Source:
+    """The source object for one configured source (its CRM's `read` builds it);
+    `allow_mass_delete` lifts the source's `max_delete_share`, for this run only."""
+    if allow_mass_delete and "max_delete_share" in type(source).model_fields:
+        source = source.model_copy(update={"max_delete_share": None})
     return crm_of(source).read(source, config.reporting)
 
 
@@ -76,9 +85,16 @@ def writes_back(source: SourceConfig) -> bool:
     return crm_of(source).write is not None
 
 
-def pull(config: Config, store: Store, progress: Progress | None = None) -> PullSummary:
+def pull(
+    config: Config,
+    store: Store,
+    progress: Progress | None = None,
+    *,
+    allow_mass_delete: bool = False,
+) -> PullSummary:
     """Pull every configured source into the store."""
-    sources = [build_source(config, s) for s in config.sources]
+    sources = [build_source(config, s, allow_mass_delete=allow_mass_delete)
+               for s in config.sources]  # fmt: skip
     summary = PullSummary()
     for source in sources:
         summary.results.extend(source.pull(store, progress))

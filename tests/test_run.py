@@ -125,16 +125,23 @@ def test_validate_lists_every_problem(tmp_path: Path, capsys: pytest.CaptureFixt
     exports.mkdir()
     (exports / "owners.csv").write_text("id,id\n1,2\n")
     (exports / "leads.csv").write_text("")
+    (exports / "opportunities.csv").write_text("id,created_at\n")
     path = tmp_path / "config.yaml"
     path.write_text(
         "reporting: {currency: USD, timezone: UTC}\n"
-        "sources:\n  - {name: exports, type: files, path: exports}\n"
+        "sources:\n  - {name: exports, type: files, path: exports, mapping: files.yaml}\n"
+    )
+    (tmp_path / "files.yaml").write_text(
+        "entities:\n  opportunities:\n    columns: {amount: Amount}\n"
     )
     assert main(["validate", "--config", str(path)]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err == [
         "owners.csv:1 header row is empty or repeats a column name",
-        "leads.csv:1 header row is empty or repeats a column name",
+        "leads.csv is empty (0 bytes): even an export without records has its header row. "
+        "Re-run the export, or delete the file if the entity has no data.",
+        "opportunities.csv:1 column 'Amount' mapped to opportunities.amount is not in the "
+        "file (columns: id, created_at)",
     ]
 
 

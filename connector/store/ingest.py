@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from connector.errors import MassDeleteError
 from connector.schema import Entity
 from connector.store.db import Store
 from connector.store.normalize import (
@@ -33,6 +34,18 @@ class IngestResult:
     deleted: int = 0
     findings: int = 0
     origins: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Deletes:
+    """What a full load does with the records it lacks: they are marked deleted, unless
+    `skip_reason` says why the load cannot tell (then none is), and not past `max_share`
+    of the entity's live records (then the load stops with `MassDeleteError`), as a
+    partial export looks exactly like a mass delete."""
+
+    skip_reason: str | None = None
+    max_share: float | None = None
 
 
 def staged_columns(con: duckdb.DuckDBPyConnection, staged: str) -> set[str]:
@@ -50,13 +63,14 @@ def ingest(
     opts: ParseOptions,
     value_maps: Mapping[str, ValueMap] | None = None,
     full: bool,
+    deletes: Deletes = Deletes(),
 ) -> IngestResult:
     """Type the staged rows, quarantine the bad ones, upsert the good ones by (source, id).
 
     `staged` is a table of VARCHAR columns named after normalized fields plus `_line`
     (the line or position of the row in its origin). With `full`, the batch is the whole
     set of records of this entity in this source: records missing from it are marked
-    deleted, and the entity's earlier quarantine entries are replaced.
+    deleted (as `deletes` says), and the entity's earlier quarantine entries are replaced.
     """
     con = store.con
     cols = staged_columns(con, staged)
@@ -71,8 +85,10 @@ def ingest(
         result.loaded = _upsert(con, source, entity)
         result.quarantined = _count(con, "SELECT count(DISTINCT _line) FROM _errors")
         result.findings = _count(con, "SELECT count(*) FROM _findings")
-        if full:
-            result.deleted = _mark_missing_deleted(con, source, entity)
+        if full and deletes.skip_reason:
+            result.notes.append(f"{origin}: nothing marked deleted, {deletes.skip_reason}")
+        elif full:
+            result.deleted = _mark_missing_deleted(con, source, entity, origin, deletes)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -223,14 +239,31 @@ def _upsert(con: duckdb.DuckDBPyConnection, source: str, entity: Entity) -> int:
     )
 
 
-def _mark_missing_deleted(con: duckdb.DuckDBPyConnection, source: str, entity: Entity) -> int:
+def _mark_missing_deleted(
+    con: duckdb.DuckDBPyConnection, source: str, entity: Entity, origin: str, deletes: Deletes
+) -> int:
     # Quarantined rows still exist in the CRM: they keep their last good version.
-    return _count(
-        con,
-        f"UPDATE {entity.table} SET is_deleted = TRUE WHERE source = ? AND NOT is_deleted "
-        "AND id NOT IN (SELECT t_id FROM _typed WHERE t_id IS NOT NULL)",
-        [source],
+    missing = (
+        "source = ? AND NOT is_deleted "
+        "AND id NOT IN (SELECT t_id FROM _typed WHERE t_id IS NOT NULL)"
     )
+    gone = _count(con, f"SELECT count(*) FROM {entity.table} WHERE {missing}", [source])
+    if not gone:
+        return 0
+    if deletes.max_share is not None:
+        live = _count(
+            con, f"SELECT count(*) FROM {entity.table} WHERE source = ? AND NOT is_deleted",
+            [source],
+        )  # fmt: skip
+        if gone > deletes.max_share * live:
+            raise MassDeleteError(
+                f"{origin}: this load would mark {gone:,} of the {live:,} {entity.name} of "
+                f"source {source} deleted ({gone / live:.1%}), more than max_delete_share "
+                f"({deletes.max_share:.0%}) allows; nothing of {entity.name} was changed. "
+                "If they really were deleted in the CRM, run again with --allow-mass-delete "
+                "(or raise max_delete_share for this source in config.yaml)"
+            )
+    return _count(con, f"UPDATE {entity.table} SET is_deleted = TRUE WHERE {missing}", [source])
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> int:
