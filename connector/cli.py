@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -11,7 +12,7 @@ from rich.console import Console
 
 from connector import __version__
 from connector.config import Config
-from connector.errors import EXIT_OK, ConfigError, CrmKpiError
+from connector.errors import EXIT_CONFIG, EXIT_OK, ConfigError, CrmKpiError
 from connector.kpi.engine import SCOPE_TYPES
 from connector.kpi.periods import parse_period
 from connector.store import Store
@@ -20,10 +21,16 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `crm-kpi` console script."""
+    """Entry point of the `crm-kpi` console script.
+
+    A mistake of the user's is a sentence and its exit code, never a traceback; a bug
+    still shows its traceback. Files the run creates (the store's write-ahead log among
+    them, which DuckDB creates and removes by itself) are its user's only: umask 077.
+    """
     parser = _parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler
+    umask = os.umask(0o077)
     try:
         return handler(args)
     except ConfigError as exc:
@@ -33,9 +40,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CrmKpiError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        if exc.filename is None:
+            raise  # not about a path the user gave: a bug, or the machine's trouble
+        reason = (exc.strerror or str(exc)).lower()
+        print(f"error: {exc.filename}: {reason}", file=sys.stderr)
+        return EXIT_CONFIG
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        os.umask(umask)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -100,6 +115,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     _config_arg(dashboard)
     dashboard.add_argument("--out", type=Path, default=Path("kpis.html"), help="HTML file")
+    dashboard.add_argument(
+        "--mode",
+        type=_file_mode,
+        default="600",
+        help="file permissions of the page, in octal (default 600: it shows reps' names; "
+        "644 to let others on the machine read it)",
+    )
     dashboard.set_defaults(handler=_cmd_dashboard)
 
     demo = commands.add_parser(
@@ -123,6 +145,16 @@ def _mass_delete_arg(parser: argparse.ArgumentParser) -> None:
         help="let a full export mark more than its source's max_delete_share of an "
         "entity's records deleted (when they really were deleted in the CRM)",
     )
+
+
+def _file_mode(text: str) -> int:
+    try:
+        mode = int(text.removeprefix("0o"), 8)
+    except ValueError:
+        mode = -1
+    if not 0 <= mode <= 0o777:
+        raise argparse.ArgumentTypeError(f"not an octal file mode like 600 or 644: {text!r}")
+    return mode
 
 
 def _add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
@@ -283,7 +315,7 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     from connector.config import load_config
     from connector.pipeline import write_dashboard
 
-    out = write_dashboard(load_config(args.config), args.out)
+    out = write_dashboard(load_config(args.config), args.out, mode=args.mode)
     print(f"dashboard written to {out}")
     return EXIT_OK
 

@@ -78,7 +78,9 @@ def run_nightly(
     writers = [s for s in config.sources if s.pushes]
     with RunLock(lock_path(config), summary.run_id) as lock, Store(config.store.path) as store:
         if lock.took_over:
-            log.event("lock", f"took over the stale lock of run {lock.took_over.get('run_id')}")
+            because = f" ({lock.took_over_because})" if lock.took_over_because else ""
+            log.event("lock", f"took over the stale lock of run {lock.took_over.get('run_id')}"
+                      f"{because}")  # fmt: skip
         _record_start(store, summary, "run --dry-run" if dry_run else "run")
         log.start(summary.run_id, stages=len(config.sources) + 1 + len(writers))
         try:

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import socket
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -90,6 +91,37 @@ def test_stale_lock_of_a_dead_process_is_taken_over(config_path: Path) -> None:
     summary = run_nightly(config, RunLog("plain", out))
     assert summary.status == "succeeded"
     assert "took over the stale lock of run killed-run" in out.getvalue()
+
+
+def test_a_lock_naming_a_reused_pid_is_taken_over(config_path: Path) -> None:
+    # pid 1 exists (it is init), but it did not take a lock in 2020: it started later.
+    config = load_config(config_path)
+    lock_path(config).write_text(json.dumps({
+        "pid": 1, "host": socket.gethostname(), "run_id": "run-of-2020",
+        "since": "2020-01-01T00:00:00+00:00",
+    }))  # fmt: skip
+    out = io.StringIO()
+    summary = run_nightly(config, RunLog("plain", out))
+    assert summary.status == "succeeded"
+    assert "took over the stale lock of run run-of-2020 (pid 1 is another process now)" in (
+        out.getvalue()
+    )
+
+
+def test_a_lock_is_held_only_by_the_process_that_started_when_it_says(tmp_path: Path) -> None:
+    path = tmp_path / "store.lock"
+    with RunLock(path, "mine"):
+        holder = json.loads(path.read_text())
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert holder["pid"] == os.getpid()
+        with pytest.raises(LockedError):
+            RunLock(path, "second").acquire()
+        # The same pid with another start time is another process: the pid was reused.
+        path.write_text(json.dumps({**holder, "process_started": holder["process_started"] - 60}))
+        second = RunLock(path, "second")
+        second.acquire()
+        assert second.took_over_because == f"pid {os.getpid()} is another process now"
+        second.release()
 
 
 def test_lock_of_another_host_is_respected(tmp_path: Path) -> None:
