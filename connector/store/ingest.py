@@ -15,6 +15,7 @@ from connector.store.normalize import (
     ParseOptions,
     ValueMap,
     contact_method_check,
+    finding_rules,
     id_expression,
     mapped_raw,
     row_rules,
@@ -162,15 +163,14 @@ def _errors_sql(entity: Entity, opts: ParseOptions) -> list[tuple[str, dict[str,
         "FROM _typed WHERE t_id IS NOT NULL) WHERE _line < last_line"
     )
     errors = " UNION ALL ".join(selects)
-    findings = "SELECT NULL AS _line, NULL AS record_id, NULL AS field, NULL AS value WHERE FALSE"
-    method = contact_method_check(entity, found)
-    if method is not None:
-        name, allowed = method
-        findings = (
-            f"SELECT _line, t_id AS record_id, {found.value(name)} AS field, r_{name} AS value "
-            f"FROM _typed WHERE r_{name} IS NOT NULL AND NOT list_contains({allowed}, "
-            f"lower(r_{name}))"
-        )
+    # A finding on a quarantined row would be about a value that was not loaded.
+    findings = " UNION ALL ".join(
+        f"SELECT _line, t_id AS record_id, {found.value(name)} AS field, "
+        f"CAST(r_{name} AS VARCHAR) AS value, {problem} AS problem FROM _typed "
+        f"WHERE {condition} AND _line NOT IN (SELECT _line FROM _errors)"
+        for name, condition, problem in finding_rules(entity, found)
+    ) or ("SELECT NULL AS _line, NULL AS record_id, NULL AS field, NULL AS value, "
+          "NULL AS problem WHERE FALSE")  # fmt: skip
     return [
         (f"CREATE OR REPLACE TEMP TABLE _errors AS {errors}", bind.params),
         (f"CREATE OR REPLACE TEMP TABLE _findings AS {findings}", found.params),
@@ -205,9 +205,8 @@ def _replace_issues(
         [source, entity.name, origin],
     )
     con.execute(
-        "INSERT INTO findings SELECT ?, ?, ?, _line, record_id, field, value, "
-        "'unknown contact method ''' || value || ''' counted as other', now() "
-        "FROM _findings ORDER BY _line",
+        "INSERT INTO findings SELECT ?, ?, ?, _line, record_id, field, value, problem, now() "
+        "FROM _findings ORDER BY _line, field",
         [source, entity.name, origin],
     )
 
