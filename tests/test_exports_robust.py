@@ -314,3 +314,14 @@ def test_the_fast_reader_and_the_careful_one_agree(
     with monkeypatch.context() as patched:
         patched.setattr(csvfile, "_read_fast", lambda *args: False)
         assert loaded() == fast
+
+
+def test_windows_line_ends_with_a_rejected_line_stay_on_the_fast_reader(
+    tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = [ACCOUNTS, account(1), account(2) + ",x", account(3)]
+    (tmp_path / "accounts.csv").write_bytes("\r\n".join(body).encode() + b"\r\n")
+    monkeypatch.setattr(csvfile, "_read_carefully", None)  # called, it would fail
+    result = pull(tmp_path, store)["accounts"]
+    assert (result.loaded, result.quarantined) == (2, 1)
+    assert quarantine(store) == [(3, account(2) + ",x", "expected 6 columns, found 7")]

@@ -150,7 +150,9 @@ def _read_fast(
         first_line = str(exc).splitlines()[0]
         raise ExportError(f"{path.name}: not a readable CSV file: {first_line}") from None
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {_REJECTED} AS SELECT line, any_value(csv_line) AS text, "
+        # With CR LF line ends DuckDB's text of a rejected line starts with the LF before it.
+        f"CREATE OR REPLACE TEMP TABLE {_REJECTED} AS SELECT line, "
+        "trim(any_value(csv_line), chr(13) || chr(10)) AS text, "
         "bool_or(error_type = 'INVALID ENCODING') AS bad_bytes, any_value(error_type) AS kind "
         "FROM reject_errors GROUP BY line"
     )
@@ -219,8 +221,9 @@ def _read_carefully(
 
 def _append(con: duckdb.DuckDBPyConnection, batch: Batch, columns: list[str]) -> None:
     data = {"_line": pa.array(batch.lines, type=pa.int64())}
-    for index, column in enumerate(columns):
-        data[column] = pa.array([row[index] for row in batch.rows], type=pa.string())
+    cells = zip(*batch.rows, strict=True) if batch.rows else ([] for _ in columns)
+    for column, values in zip(columns, cells, strict=True):
+        data[column] = pa.array(values, type=pa.string())
     con.register("_csv_batch", pa.table(data))
     try:
         con.execute("INSERT INTO _rows SELECT * FROM _csv_batch")
