@@ -13,8 +13,8 @@ from rich.console import Console
 from connector import __version__
 from connector.config import Config
 from connector.errors import EXIT_CONFIG, EXIT_OK, ConfigError, CrmKpiError
-from connector.kpi.engine import SCOPE_TYPES
-from connector.kpi.periods import parse_period
+from connector.kpi.engine import SCOPE_TYPES, ComputeResult
+from connector.kpi.periods import parse_period, period_of
 from connector.store import Store
 
 Handler = Callable[[argparse.Namespace], int]
@@ -66,7 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     _mass_delete_arg(pull)
     pull.set_defaults(handler=_cmd_pull)
 
-    compute = commands.add_parser("compute", help="compute KPIs and print them")
+    compute = commands.add_parser(
+        "compute", help="compute KPIs and print them (stored results change only with --save)"
+    )
     _config_arg(compute)
     compute.add_argument("--period", help="2025-01 (month), 2025-Q1 (quarter) or 2025 (year)")
     compute.add_argument("--scope", choices=[*SCOPE_TYPES, "all"], default="company")
@@ -76,6 +78,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     compute.add_argument(
         "--breakdowns", action="store_true", help="also show per product / customer type rows"
+    )
+    compute.add_argument(
+        "--save",
+        action="store_true",
+        help="store the results, replacing exactly the periods x scopes computed",
     )
     compute.set_defaults(handler=_cmd_compute)
 
@@ -196,7 +203,7 @@ def _cmd_pull(args: argparse.Namespace) -> int:
 
 def _cmd_compute(args: argparse.Namespace) -> int:
     from connector.config import load_config
-    from connector.kpi.results import latest_period
+    from connector.kpi.results import COMPUTED
     from connector.pipeline import compute_kpis, open_store
     from connector.report import as_csv, as_json, fetch_results, render_table
 
@@ -207,16 +214,20 @@ def _cmd_compute(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise ConfigError([f"--period: {exc}"]) from None
     scopes = list(SCOPE_TYPES) if args.scope == "all" else [args.scope]
+    shown_source = _shown_source(config, args.source)
     with open_store(config) as store:
-        compute_kpis(config, store, [period] if period else None, scopes)
-        shown = period.key if period else latest_period(store, "month")
+        result = compute_kpis(config, store, [period] if period else None, scopes, save=args.save)
+        shown = period.key if period else _latest_month(result)
         rows = fetch_results(
             store,
             shown,
             scopes,
             breakdowns=args.breakdowns or args.format != "table",
-            source=_shown_source(config, args.source),
+            source=shown_source,
+            table=COMPUTED,
         )
+    if args.save:
+        print(f"saved {result.rows:,} KPI rows into kpi_results", file=sys.stderr)
     if args.format == "json":
         print(as_json(rows))
     elif args.format == "csv":
@@ -224,6 +235,17 @@ def _cmd_compute(args: argparse.Namespace) -> int:
     else:
         render_table(rows, config.reporting.currency, Console())
     return EXIT_OK
+
+
+def _latest_month(result: ComputeResult) -> str:
+    """The month shown without --period: the latest with data, said on stderr."""
+    if result.last_day is None:
+        month = period_of(result.as_of, "month").key
+        print(f"no sales activity up to {result.as_of}: showing {month}", file=sys.stderr)
+        return month
+    month = period_of(result.last_day, "month").key
+    print(f"latest month with data: {month}", file=sys.stderr)
+    return month
 
 
 def _shown_source(config: Config, name: str | None) -> str | None:

@@ -30,14 +30,14 @@ sources:
 _FOOTER = """
 kpis:
   clv_lifespan_years: null   # customer lifespan for CLV; null = 1 / annual churn rate
-  churn_basis: acquired      # churn over customers acquired in the period (or: start)
+  churn_basis: start         # churn over the customers at the start of the period (or: acquired)
   closing_basis: created     # closing ratio over opportunities created (or: closed)
   growth_basis: previous     # growth vs the previous period (or: year_over_year)
   default_cogs_rate: 0.0     # cost of goods as a share of the amount when a deal has none
   churn_after_days: null     # days without a won deal before a customer counts as churned
 
 # Targets per KPI, period type and scope (company unless scope_type/scope_id are given;
-# the company-wide target is the fallback). Ratios are fractions, NPS is -100..100.
+# a target applies to that scope only). Ratios are fractions, NPS is -100..100.
 targets:
   - {kpi: total_revenue, period_type: month, value: 250000}
   - {kpi: closing_ratio, period_type: quarter, value: 0.25}

@@ -13,7 +13,8 @@ How a writer reads it::
     get_kpi("nps").unit         # "score"
 
 A KPI result has a value and a target in `unit`, and an attainment and a pace in
-`ATTAINMENT_UNIT` (a fraction, 1.0 = on target).
+`ATTAINMENT_UNIT` (a fraction, 1.0 = on target). Pace exists only for KPIs that
+`accumulate` over a period, and only for the period in progress.
 """
 
 from __future__ import annotations
@@ -92,6 +93,15 @@ class Kpi:
     contact method): it then has no whole-scope row, and targets apply per breakdown."""
     inputs: tuple[KpiKey, ...] = ()
     """The KPIs its SQL reads from kpi_values (a derived KPI runs after them)."""
+    additive: bool = False
+    """Its values add up across scopes (a team's revenue is the sum of its reps'), so a
+    team's target may be the sum of its reps' (`kpis.target_rollup`). Ratios, averages
+    and scores do not add up, and neither do their targets."""
+    accumulates: bool = False
+    """Its value builds up over the period (revenue), so that the period in progress has
+    a pace: actual / (target x elapsed share of the period). A ratio, an average or a
+    score is already a to-date figure comparable with the whole period's target: it has
+    no pace (NULL); its attainment is the to-date reading."""
 
     @property
     def higher_is_better(self) -> bool:
@@ -106,6 +116,7 @@ KPIS: tuple[Kpi, ...] = (
         "Sum of the amounts of the deals won with a close date in the period, in the "
         "reporting currency.",
         decimals=0, breakdowns=("customer_type", "contact_method", "product"),
+        additive=True, accumulates=True,
     ),
     Kpi(
         "gross_margin", "02_gross_margin.sql", "ratio", "higher",
@@ -210,6 +221,9 @@ KPI_KEYS: tuple[KpiKey, ...] = tuple(k.key for k in KPIS)
 """Every key, in declaration order: the order of reports, dashboards and CRM fields."""
 
 HIGHER_IS_BETTER: dict[str, bool] = {k.key: k.higher_is_better for k in KPIS}
+
+ADDITIVE_KEYS: tuple[KpiKey, ...] = tuple(k.key for k in KPIS if k.additive)
+"""The KPIs whose targets may be rolled up from the reps' (`kpis.target_rollup`)."""
 
 ENGINE_ORDER: tuple[Kpi, ...] = tuple(sorted(KPIS, key=lambda k: bool(k.inputs)))
 """The order the engine runs the KPI files in: derived KPIs after the ones they read."""

@@ -7,7 +7,7 @@ import os
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from connector.config import Config, crm_of
@@ -107,8 +107,11 @@ def compute_kpis(
     periods: Sequence[Period] | None = None,
     scope_types: Sequence[str] = SCOPE_TYPES,
     as_of: dt.date | None = None,
+    *,
+    save: bool = True,
 ) -> ComputeResult:
-    """Compute every KPI for the periods (default: all with data) into kpi_results.
+    """Compute every KPI for the periods (default: all with data) into kpi_computed, and
+    with `save` into kpi_results, replacing exactly the periods x scope types computed.
 
     With several sources, each source's KPIs are computed on its own records (stored
     under its name) and then merged over all of them, owners matched by e-mail.
@@ -127,9 +130,11 @@ def compute_kpis(
             as_of=as_of,
             source=name,
             merge_owners_by_email=merged and name is None,
+            save=save,
         )
         rows += result.rows
-    return ComputeResult(rows, result.periods, result.findings, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return replace(result, rows=rows, seconds=seconds)
 
 
 DASHBOARD_MODE = 0o600  # the page shows reps' names and figures: its owner's only

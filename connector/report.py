@@ -15,10 +15,11 @@ from rich.table import Table
 from connector.kpi.periods import period_of
 from connector.kpis import KPI_KEYS, KPIS, get_kpi
 from connector.store import Store
+from connector.store.db import ident
 
 JSON_KEYS = (
     "kpi", "period", "period_type", "scope_type", "scope_id", "breakdown",
-    "value", "target", "attainment", "gap",
+    "value", "target", "attainment", "gap", "pace", "note",
 )  # fmt: skip
 SCOPE_ORDER = ("company", "team", "owner", "territory")
 # KPIs whose values exist only per breakdown: their breakdown rows are their values.
@@ -38,9 +39,11 @@ def fetch_results(
     *,
     breakdowns: bool = True,
     source: str | None = None,
+    table: str = "kpi_results",
 ) -> list[dict[str, Any]]:
     """KPI rows of one period (all periods if None), in KPI and scope order; of one source
-    when several are configured, else (None) of all sources together."""
+    when several are configured, else (None) of all sources together. `table` is
+    kpi_results (what is stored) or kpi_computed (what this connection computed)."""
     where = ["scope_type IN (SELECT unnest($scopes))", "source IS NOT DISTINCT FROM $source"]
     params: dict[str, object] = {
         "scopes": list(scope_types),
@@ -56,7 +59,7 @@ def fetch_results(
         params["split"] = _SPLIT_KPIS
     return store.fetch_dicts(
         "SELECT kpi, period, period_type, scope_type, scope_id, breakdown_type, "
-        "breakdown_value, value, target, attainment, gap, note FROM kpi_results "
+        f"breakdown_value, value, target, attainment, gap, pace, note FROM {ident(table)} "
         f"WHERE {' AND '.join(where)} "
         "ORDER BY period_type, period, list_position($kpis, kpi), "
         "list_position($scope_order, scope_type), scope_id, "
@@ -123,18 +126,26 @@ def format_value(key: str, value: float | None, currency: str) -> str:
 
 
 def render_table(rows: Sequence[dict[str, Any]], currency: str, console: Console) -> None:
-    """A rich table that fits 80 columns; KPIs under target are marked."""
+    """A rich table that fits 80 columns; KPIs under target are marked; the notes (why a
+    value or target is missing, the churn basis) are numbered beneath it."""
     periods = sorted({str(row["period"]) for row in rows})
+    with_pace = any(row.get("pace") is not None for row in rows)
     table = Table(
         title=f"KPIs for {', '.join(periods) or 'no period'}",
-        caption="▼ under target   ▲ on or above target",
+        caption="▼ under target   ▲ on or above target"
+        + ("   pace: actual against the target pro-rated to date" if with_pace else ""),
         header_style="bold",
     )
-    table.add_column("KPI", no_wrap=True, max_width=23)
-    table.add_column("Scope", no_wrap=True, min_width=7, max_width=18)
-    table.add_column("Value", justify="right", no_wrap=True)
-    table.add_column("Target", justify="right", no_wrap=True)
-    table.add_column("Attainment", no_wrap=True)
+    # Narrow terminals wrap cells (fold) rather than cut a label or a figure short.
+    table.add_column("KPI", overflow="fold")
+    table.add_column("Scope", overflow="fold", min_width=7)
+    table.add_column("Value", justify="right", overflow="fold")
+    table.add_column("Target", justify="right", overflow="fold")
+    table.add_column("Attainment", overflow="fold")
+    if with_pace:
+        table.add_column("Pace", overflow="fold")
+    table.add_column("Note", justify="right", overflow="fold")
+    notes: dict[str, int] = {}
     for row in rows:
         kpi = (
             row["kpi"] if not row["breakdown_type"] else f"{row['kpi']} · {row['breakdown_value']}"
@@ -145,19 +156,31 @@ def render_table(rows: Sequence[dict[str, Any]], currency: str, console: Console
             else f"{row['scope_type']}:{row['scope_id']}"
         )
         target = row["target"]
-        table.add_row(
+        cells = [
             kpi,
             scope,
             format_value(row["kpi"], row["value"], currency),
             format_value(row["kpi"], target, currency) if target is not None else "",
             _attainment(row["attainment"], target),
-        )
+        ]
+        if with_pace:
+            pace = row.get("pace")
+            cells.append("" if pace is None else _marked(pace))
+        note = row.get("note")
+        cells.append(str(notes.setdefault(note, len(notes) + 1)) if note else "")
+        table.add_row(*cells)
     console.print(table)
+    for note, number in notes.items():
+        console.print(f"{number:>3}  {note}", highlight=False, markup=False)
 
 
 def _attainment(attainment: float | None, target: float | None) -> str:
     if attainment is None:
         return "" if target is None else "n/a"
+    return _marked(attainment)
+
+
+def _marked(attainment: float) -> str:
     if attainment < 1:
         return f"[red]▼ {attainment * 100:.0f} %[/red]"
     return f"[green]▲ {attainment * 100:.0f} %[/green]"

@@ -130,6 +130,34 @@ class ExchangeRate(Record):
     valid_from: dt.date
 
 
+PeriodType = Literal["month", "quarter", "year"]
+ScopeType = Literal["company", "team", "owner", "territory"]
+TargetOrigin = Literal["config", "csv", "quota", "goal"]
+TARGET_ORIGINS: tuple[str, ...] = typing.get_args(TargetOrigin)
+"""Where targets come from, in the order that breaks a tie between two targets of the
+same KPI, period and scope: config.yaml, a CSV, Salesforce quotas, HubSpot goals."""
+
+
+class TargetEntry(Record):
+    """A target for one KPI, period type and scope, read from a CSV or a CRM.
+
+    `kpi` is a key of the KPI registry. `period_start` is the first day of the one period
+    it is for; NULL means every period of `period_type`. `scope_id` names the scope as
+    people and CRMs do: an owner by CRM id or e-mail, a team or territory by name; NULL
+    for the company. `value` is in `currency` for money KPIs (NULL: the reporting
+    currency), else in the KPI's unit (a ratio as a fraction).
+    """
+
+    kpi: str
+    period_type: PeriodType
+    period_start: dt.date | None = None
+    scope_type: ScopeType
+    scope_id: str | None = None
+    value: float
+    currency: str | None = None
+    origin: TargetOrigin
+
+
 FieldType = Literal["str", "float", "int", "bool", "date", "timestamp"]
 
 _PY_TO_FIELD_TYPE: dict[Any, FieldType] = {
@@ -212,6 +240,7 @@ ENTITIES: tuple[Entity, ...] = (
     Entity("survey_responses", SurveyResponse, "survey_responses", "survey_responses.csv"),
     Entity("costs", CostEntry, "costs", "costs.csv"),
     Entity("exchange_rates", ExchangeRate, "exchange_rates", "exchange_rates.csv"),
+    Entity("targets", TargetEntry, "targets", "targets.csv"),
 )
 
 # The names a mapping may give an entity (every entry of ENTITIES, checked by a test).
@@ -225,6 +254,7 @@ EntityName = Literal[
     "survey_responses",
     "costs",
     "exchange_rates",
+    "targets",
 ]
 
 ENTITY_BY_NAME: dict[str, Entity] = {e.name: e for e in ENTITIES}
@@ -233,6 +263,7 @@ ENTITY_BY_NAME: dict[str, Entity] = {e.name: e for e in ENTITIES}
 NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "exchange_rates": ("currency", "valid_from"),
     "costs": ("period_start", "period_end", "category", "team", "owner_id", "channel"),
+    "targets": ("kpi", "period_type", "period_start", "scope_type", "scope_id", "origin"),
 }
 
 # Fields whose values must be one of the normalized contact methods.

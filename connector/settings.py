@@ -23,7 +23,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from connector.currencies import LIST_DATE, is_iso_4217
-from connector.kpis import KpiKey
+from connector.kpis import ADDITIVE_KEYS, KpiKey
+from connector.schema import PeriodType, ScopeType
 from connector.yamlfile import (
     ConfigModel,
     KeyPath,
@@ -31,9 +32,6 @@ from connector.yamlfile import (
     context_line,
     located_error,
 )
-
-PeriodType = Literal["month", "quarter", "year"]
-ScopeType = Literal["company", "team", "owner", "territory"]
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _SOURCE_NAME = re.compile(r"^[a-z0-9_-]+$")
@@ -120,15 +118,40 @@ def reject_duplicates(
         raise located_error(field, problems)
 
 
+RollupScope = Literal["team", "territory", "company"]
+"""A scope whose target may be the sum of its reps' targets."""
+
+
+def _additive_only(rollup: dict[RollupScope, list[KpiKey]]) -> dict[RollupScope, list[KpiKey]]:
+    problems: list[tuple[KeyPath, str, str]] = []
+    for scope, keys in rollup.items():
+        for index, key in enumerate(keys):
+            if key not in ADDITIVE_KEYS:
+                message = (
+                    f"{key} does not add up across reps (a sum of ratios, averages or "
+                    f"scores means nothing); a {scope} target can be the sum of its reps' "
+                    f"only for {', '.join(ADDITIVE_KEYS)}"
+                )
+                problems.append(((scope, index), "not_additive", message))
+    if problems:
+        raise located_error("target_rollup", problems)
+    return rollup
+
+
 class KpiSettings(ConfigModel):
     """The KPI definition choices of KPI_SPEC.md."""
 
     clv_lifespan_years: Number | None = Field(default=None, gt=0)
-    churn_basis: Literal["acquired", "start"] = "acquired"
+    churn_basis: Literal["acquired", "start"] = "start"
     closing_basis: Literal["created", "closed"] = "created"
     growth_basis: Literal["previous", "year_over_year"] = "previous"
     default_cogs_rate: Number = Field(default=0.0, ge=0, le=1)
     churn_after_days: Integer | None = Field(default=None, gt=0)
+    target_rollup: Annotated[
+        dict[RollupScope, list[KpiKey]], AfterValidator(_additive_only)
+    ] = Field(default_factory=dict)
+    """Per scope type, the KPIs whose target, for a scope without its own, is the sum of
+    the targets of the reps in it (`team: [total_revenue]`)."""
 
 
 class Target(ConfigModel):

@@ -44,13 +44,17 @@ def test_pull_then_compute_json(config: Path, capsys: pytest.CaptureFixture[str]
     )
     rows = json.loads(capsys.readouterr().out)
     assert set(rows[0]) == {"kpi", "period", "period_type", "scope_type", "scope_id",
-                            "breakdown", "value", "target", "attainment", "gap"}  # fmt: skip
+                            "breakdown", "value", "target", "attainment", "gap", "pace",
+                            "note"}  # fmt: skip
     revenue = next(r for r in rows if r["kpi"] == "total_revenue" and r["breakdown"] is None)
     assert revenue == {
         "kpi": "total_revenue", "period": "2025-01", "period_type": "month",
         "scope_type": "company", "scope_id": None, "breakdown": None,
         "value": 1000.0, "target": 2000.0, "attainment": 0.5, "gap": -1000.0,
+        "pace": None, "note": None,
     }  # fmt: skip
+    churn = next(r for r in rows if r["kpi"] == "churn_rate")
+    assert churn["note"].startswith("basis: customers at the start of the period")
     closing = next(r for r in rows if r["kpi"] == "closing_ratio")
     assert closing["value"] == pytest.approx(0.5)
     assert closing["attainment"] == pytest.approx(1.25)
@@ -66,7 +70,8 @@ def test_compute_all_scopes_and_csv(config: Path, capsys: pytest.CaptureFixture[
     lines = capsys.readouterr().out.splitlines()
     assert (
         lines[0]
-        == "kpi,period,period_type,scope_type,scope_id,breakdown,value,target,attainment,gap"
+        == "kpi,period,period_type,scope_type,scope_id,breakdown,value,target,attainment,gap,"
+        "pace,note"
     )
     scopes = {line.split(",")[3] for line in lines[1:]}
     assert scopes == {"company", "team", "owner", "territory"}

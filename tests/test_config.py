@@ -71,7 +71,8 @@ def test_good_config_loads_with_defaults(folder: Path) -> None:
     config = load_config(write(folder, GOOD))
     assert config.reporting.currency == "USD"
     assert config.reporting.fiscal_year_start_month == 4
-    assert config.kpis.churn_basis == "acquired"
+    assert config.kpis.churn_basis == "start"
+    assert config.kpis.target_rollup == {}
     assert config.kpis.clv_lifespan_years is None
     assert config.kpis.default_cogs_rate == 0.0
     [source] = config.sources

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from connector.kpi.periods import Period, add_months, months_of, periods_between
 from connector.kpis import BREAKDOWN_VALUES, KPIS
-from connector.settings import Reporting, Target
+from connector.settings import Reporting
 from connector.store import Store
 from connector.store.db import ident
 
@@ -41,19 +41,15 @@ _MONTH_PERIOD = [("month_start", "DATE"), ("period_type", "VARCHAR"), ("period_k
 _PERIODS = [
     ("period_type", "VARCHAR"), ("period_key", "VARCHAR"), ("start_date", "DATE"),
     ("end_date", "DATE"), ("prev_key", "VARCHAR"), ("yoy_key", "VARCHAR"),
-    ("trailing_start", "DATE"), ("requested", "BOOLEAN"),
+    ("trailing_start", "DATE"), ("requested", "BOOLEAN"), ("elapsed_share", "DOUBLE"),
 ]  # fmt: skip
 _UTC_MONTHS = [
     ("utc_month", "TIMESTAMP"), ("boundary", "TIMESTAMP"), ("month_before", "DATE"),
     ("month_after", "DATE"),
 ]  # fmt: skip
 _REGISTRY = [
-    ("kpi", "VARCHAR"), ("higher_is_better", "BOOLEAN"), ("signed", "BOOLEAN"),
-    ("split_by", "VARCHAR"),
-]  # fmt: skip
-_TARGETS = [
-    ("kpi", "VARCHAR"), ("period_type", "VARCHAR"), ("scope_type", "VARCHAR"),
-    ("scope_id", "VARCHAR"), ("value", "DOUBLE"),
+    ("kpi", "VARCHAR"), ("unit", "VARCHAR"), ("higher_is_better", "BOOLEAN"),
+    ("signed", "BOOLEAN"), ("split_by", "VARCHAR"), ("accumulates", "BOOLEAN"),
 ]  # fmt: skip
 
 
@@ -109,10 +105,10 @@ def load_calendar(
     all_periods: list[Period],
     output: list[Period],
     scope_types: Sequence[str],
-    targets: Sequence[Target],
+    today: dt.date,
 ) -> None:
     """Load every small table the SQL reads (kpi_periods, kpi_months, kpi_days, ...)."""
-    _load_periods(store, reporting.fiscal_year_start_month, all_periods, output)
+    _load_periods(store, reporting.fiscal_year_start_month, all_periods, output, today)
     months = sorted({m for p in all_periods for m in months_of(p)})
     first, last = months[0], add_months(months[-1], 1)
     store.load_rows("kpi_months", [("month_start", "DATE")], [(m,) for m in [*months, last]])
@@ -122,17 +118,22 @@ def load_calendar(
     store.load_rows("kpi_scope_types", [("scope_type", "VARCHAR")], [(s,) for s in scope_types])
     methods = [(m,) for m in BREAKDOWN_VALUES["contact_method"]]
     store.load_rows("kpi_contact_methods", [("method", "VARCHAR")], methods)
-    registry = [(k.key, k.higher_is_better, k.signed, k.split_by) for k in KPIS]
+    registry = [
+        (k.key, k.unit, k.higher_is_better, k.signed, k.split_by, k.accumulates) for k in KPIS
+    ]
     store.load_rows("kpi_registry", _REGISTRY, registry)
-    store.load_rows(
-        "kpi_targets",
-        _TARGETS,
-        [(t.kpi, t.period_type, t.scope_type, t.scope_id or "", t.value) for t in targets],
-    )
+
+
+def elapsed_share(period: Period, today: dt.date) -> float | None:
+    """The share of `period` elapsed on `today` (an org-local day, counted as elapsed),
+    for the period in progress; None for a period closed or not yet begun."""
+    if not period.start <= today < period.end:
+        return None
+    return ((today - period.start).days + 1) / (period.end - period.start).days
 
 
 def _load_periods(
-    store: Store, fiscal: int, all_periods: list[Period], output: list[Period]
+    store: Store, fiscal: int, all_periods: list[Period], output: list[Period], today: dt.date
 ) -> None:
     """kpi_periods with their comparison periods, and the months of each period."""
     wanted = set(output)
@@ -146,6 +147,7 @@ def _load_periods(
             p.shifted(-_PER_YEAR[p.period_type], fiscal).key,
             add_months(p.end, -12),
             p in wanted,
+            elapsed_share(p, today),
         )
         for p in all_periods
     ]

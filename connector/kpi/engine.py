@@ -17,7 +17,16 @@ from zoneinfo import ZoneInfo
 from connector.kpi import steps
 from connector.kpi.calendar import load_calendar, period_plan, source_views
 from connector.kpi.periods import Period
-from connector.kpi.results import RESULTS_DDL, record_findings, store_results
+from connector.kpi.results import (
+    RESULTS_DDL,
+    Coverage,
+    collect_results,
+    missing_rates,
+    period_ids,
+    record_findings,
+    save_results,
+)
+from connector.kpi.targets import load_targets
 from connector.settings import KpiSettings, Reporting, Target
 from connector.store import Store
 
@@ -34,6 +43,12 @@ class ComputeResult:
     periods: int
     findings: int
     seconds: float
+    as_of: dt.date
+    """The org-local day the computation took as today."""
+    last_day: dt.date | None = None
+    """The last day, up to as_of, with sales activity (None without any)."""
+    saved: bool = False
+    """Whether the rows replaced the ones they cover in kpi_results."""
 
 
 def compute(
@@ -47,30 +62,42 @@ def compute(
     as_of: dt.date | None = None,
     source: str | None = None,
     merge_owners_by_email: bool = False,
+    save: bool = True,
 ) -> ComputeResult:
-    """Compute every KPI for `periods` (default: every period with data) into kpi_results.
+    """Compute every KPI for `periods` (default: every period with data) into the
+    temporary kpi_computed; with `save`, also into kpi_results, replacing exactly the
+    periods x scope types computed (of the same source).
 
-    `as_of` is "today" in the org time zone; it bounds the default periods and decides
-    whether a derived churn date has been reached. With `source`, only that source's
-    records count and its results are stored under its name; without, every source
-    counts and results have no source. `merge_owners_by_email` makes one owner scope of
-    the users that several CRMs have for the same rep.
+    `as_of` is "today" in the org time zone; it bounds the default periods, decides
+    whether a derived churn date has been reached, and which period is in progress (its
+    pace). With `source`, only that source's records count and its results are stored
+    under its name; without, every source counts and results have no source.
+    `merge_owners_by_email` makes one owner scope of the users that several CRMs have
+    for the same rep.
     """
     started = time.perf_counter()
     today = as_of or dt.datetime.now(ZoneInfo(reporting.timezone)).date()
     wanted = list(periods) if periods is not None else None
     source_views(store, source)
     all_periods, output = period_plan(store, reporting, today, wanted)
-    load_calendar(store, reporting, all_periods, output, scope_types, targets)
+    load_calendar(store, reporting, all_periods, output, scope_types, today)
+    load_targets(store, targets, settings.target_rollup)
     bound = sql_settings(reporting, settings, today, merge_owners_by_email)
     steps.create_helpers(store, reporting.timezone)
     steps.build_facts(store, bound)
     steps.compute_values(store, bound)
     # Findings are about records, whichever computation reads them: the all-sources one
-    # records them, once.
-    findings = record_findings(store) if source is None else 0
-    rows = store_results(store, source, replace_all=wanted is None)
-    return ComputeResult(rows, len(output), findings, time.perf_counter() - started)
+    # records them, once, and only when results are saved.
+    findings = missing_rates(store) if source is None else 0
+    if save and source is None:
+        findings = record_findings(store)
+    rows = collect_results(store, source)
+    if save:
+        computed = None if wanted is None else period_ids([(p.period_type, p.key) for p in output])
+        rows = save_results(store, Coverage(source, tuple(scope_types), computed))
+    last_day = steps.last_day(store, bound)
+    seconds = time.perf_counter() - started
+    return ComputeResult(rows, len(output), findings, seconds, today, last_day, save)
 
 
 def sql_settings(
@@ -80,6 +107,7 @@ def sql_settings(
     return {
         "currency": reporting.currency,
         "as_of": today,
+        "as_of_end": day_end_utc(today, reporting.timezone),
         "default_cogs_rate": settings.default_cogs_rate,
         "churn_after_days": settings.churn_after_days,
         "clv_lifespan_years": settings.clv_lifespan_years,
@@ -88,3 +116,9 @@ def sql_settings(
         "churn_basis": settings.churn_basis,
         "merge_owners_by_email": merge_owners_by_email,
     }
+
+
+def day_end_utc(day: dt.date, timezone: str) -> dt.datetime:
+    """The naive UTC instant at which the org-local day after `day` begins."""
+    local = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=ZoneInfo(timezone))
+    return local.astimezone(dt.UTC).replace(tzinfo=None)

@@ -1,20 +1,48 @@
-"""Where a computation lands: kpi_results rows, and the engine's data-quality findings."""
+"""Where a computation lands: the temporary kpi_computed rows, saved into kpi_results
+only when asked, and the engine's data-quality findings.
+
+A computation covers some periods × scope types of one source (`Coverage`); saving
+replaces exactly those rows of kpi_results, never another source's, scope type's or
+period's.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from connector.kpi.steps import ATTAINMENT, read_sql
 from connector.store import Store
 
-RESULTS_DDL = """CREATE TABLE IF NOT EXISTS kpi_results (
-  kpi VARCHAR, period_type VARCHAR, period VARCHAR, period_start DATE, period_end DATE,
-  scope_type VARCHAR, scope_id VARCHAR, breakdown_type VARCHAR, breakdown_value VARCHAR,
-  value DOUBLE, numerator DOUBLE, denominator DOUBLE, target DOUBLE, attainment DOUBLE,
-  gap DOUBLE, note VARCHAR, computed_at TIMESTAMP, source VARCHAR, pace DOUBLE)"""
+_COLUMNS = """kpi VARCHAR, period_type VARCHAR, period VARCHAR, period_start DATE,
+  period_end DATE, scope_type VARCHAR, scope_id VARCHAR, breakdown_type VARCHAR,
+  breakdown_value VARCHAR, value DOUBLE, numerator DOUBLE, denominator DOUBLE,
+  target DOUBLE, attainment DOUBLE, gap DOUBLE, note VARCHAR, computed_at TIMESTAMP,
+  source VARCHAR, pace DOUBLE"""
+RESULTS_DDL = f"CREATE TABLE IF NOT EXISTS kpi_results ({_COLUMNS})"
+COMPUTED = "kpi_computed"
+"""The temporary table holding what this connection computed, saved or not."""
+_COMPUTED_DDL = f"CREATE TEMP TABLE IF NOT EXISTS {COMPUTED} ({_COLUMNS})"
+_NAMES = (
+    "kpi, period_type, period, period_start, period_end, scope_type, scope_id, "
+    "breakdown_type, breakdown_value, value, numerator, denominator, target, attainment, "
+    "gap, note, computed_at, source, pace"
+)
 
 FINDINGS_ORIGIN = "kpi engine"
 
 _MINE = "source IS NOT DISTINCT FROM $source"
-_REQUESTED = "(SELECT period_type, period_key FROM kpi_periods WHERE requested)"
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What one computation computed: the rows that saving it replaces."""
+
+    source: str | None
+    scope_types: tuple[str, ...]
+    periods: tuple[str, ...] | None
+    """'type:key' of each period computed; None for every period (a computation without
+    periods covers them all: a period outside its data has none left, so no row)."""
 
 
 def has_results(store: Store) -> bool:
@@ -24,12 +52,9 @@ def has_results(store: Store) -> bool:
     )
 
 
-def latest_period(store: Store, period_type: str) -> str | None:
-    """The latest stored period of a type (None when there is none)."""
-    if not store.has_table("kpi_results"):
-        return None
-    found = store.scalar("SELECT max(period) FROM kpi_results WHERE period_type = ?", [period_type])
-    return None if found is None else str(found)
+def missing_rates(store: Store) -> int:
+    """How many records need an exchange rate the store does not have."""
+    return int(store.scalar("SELECT count(*) FROM kpi_missing_rates"))
 
 
 def record_findings(store: Store) -> int:
@@ -47,38 +72,47 @@ def record_findings(store: Store) -> int:
     return int(store.scalar("SELECT count(*) FROM findings WHERE origin = $origin", origin))
 
 
-def store_results(store: Store, source: str | None, *, replace_all: bool) -> int:
-    """Replace the results of the output periods; of every period after a full computation,
-    so that a period that no longer has data (its records deleted) keeps no stale row.
-    Only the results of the same `source` (None: all sources) are replaced."""
+def collect_results(store: Store, source: str | None) -> int:
+    """Put this computation's rows into kpi_computed, in place of the earlier ones of the
+    same source; their number. Nothing stored changes."""
+    mine = {"source": source}
+    store.execute(_COMPUTED_DDL)
+    store.execute(f"DELETE FROM {COMPUTED} WHERE {_MINE}", mine)
+    store.execute(
+        f"INSERT INTO {COMPUTED} ({_NAMES}) "
+        "SELECT a.kpi, a.period_type, a.period_key, p.start_date, "
+        "p.end_date, a.scope_type, NULLIF(a.scope_id, ''), a.breakdown_type, "
+        "a.breakdown_value, a.value, a.numerator, a.denominator, a.target, a.attainment, "
+        f"a.gap, a.note, now(), $source, a.pace FROM ({read_sql(ATTAINMENT)}) a "
+        "JOIN kpi_periods p ON p.period_type = a.period_type AND p.period_key = a.period_key",
+        mine,
+    )
+    return int(store.scalar(f"SELECT count(*) FROM {COMPUTED} WHERE {_MINE}", mine))
+
+
+def save_results(store: Store, coverage: Coverage) -> int:
+    """Replace the rows of kpi_results that `coverage` covers with those computed; their
+    number. Rows of other sources, scope types and periods stay as they are."""
     store.execute(RESULTS_DDL)
     # Stores written before results had a source get the column (NULL: all sources).
     store.execute("ALTER TABLE kpi_results ADD COLUMN IF NOT EXISTS source VARCHAR")
     # Pace (actual against the target pro-rated to the elapsed share of the period) came later.
     store.execute("ALTER TABLE kpi_results ADD COLUMN IF NOT EXISTS pace DOUBLE")
-    mine = {"source": source}
+    params: dict[str, object] = {"source": coverage.source, "scopes": list(coverage.scope_types)}
+    covered = f"{_MINE} AND list_contains($scopes, scope_type)"
+    if coverage.periods is not None:
+        covered += " AND list_contains($periods, period_type || ':' || period)"
+        params["periods"] = list(coverage.periods)
     with store.transaction():
-        if replace_all:
-            store.execute(f"DELETE FROM kpi_results WHERE {_MINE}", mine)
+        store.execute(f"DELETE FROM kpi_results WHERE {covered}", params)
         store.execute(
-            f"DELETE FROM kpi_results WHERE {_MINE} AND (period_type, period) IN {_REQUESTED}",
-            mine,
+            f"INSERT INTO kpi_results ({_NAMES}) SELECT {_NAMES} FROM {COMPUTED} "
+            f"WHERE {covered}",
+            params,
         )
-        store.execute(
-            "INSERT INTO kpi_results (kpi, period_type, period, period_start, period_end, "
-            "scope_type, scope_id, breakdown_type, breakdown_value, value, numerator, "
-            "denominator, target, attainment, gap, note, computed_at, source, pace) "
-            "SELECT a.kpi, a.period_type, a.period_key, p.start_date, "
-            "p.end_date, a.scope_type, NULLIF(a.scope_id, ''), a.breakdown_type, "
-            "a.breakdown_value, a.value, a.numerator, a.denominator, a.target, a.attainment, "
-            f"a.gap, a.note, now(), $source, a.pace FROM ({read_sql(ATTAINMENT)}) a "
-            "JOIN kpi_periods p ON p.period_type = a.period_type AND p.period_key = a.period_key",
-            mine,
-        )
-    return int(
-        store.scalar(
-            f"SELECT count(*) FROM kpi_results WHERE {_MINE} "
-            f"AND (period_type, period) IN {_REQUESTED}",
-            mine,
-        )
-    )
+    return int(store.scalar(f"SELECT count(*) FROM kpi_results WHERE {covered}", params))
+
+
+def period_ids(periods: Sequence[tuple[str, str]]) -> tuple[str, ...]:
+    """'type:key' of (period_type, key) pairs, as `Coverage.periods` holds them."""
+    return tuple(f"{kind}:{key}" for kind, key in periods)

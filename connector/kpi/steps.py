@@ -3,7 +3,8 @@
 After the dialect file, every file is one portable SELECT that reads the tables before
 it: a fact file `kpi_<name>.sql` becomes the temporary table `kpi_<name>`, a KPI file
 (named by the registry, `connector.kpis`) appends its rows to `kpi_values`, and
-`kpi_attainment.sql` adds targets and attainment. Settings reach the SQL as bound
+`kpi_attainment.sql` adds targets, attainment and pace. `kpi_last_day.sql` says which
+day the data reaches. Settings reach the SQL as bound
 parameters (`$currency`); only the dialect's macros, which cannot take parameters, get
 a checked literal (`{{timezone}}`).
 
@@ -14,6 +15,7 @@ are the normalized tables of the sources being computed (all, or one).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator, Mapping
 from importlib import resources
@@ -45,8 +47,10 @@ FACTS: tuple[str, ...] = (
     "kpi_missing_rates",  # records without an exchange rate (data-quality findings)
     "kpi_scopes",  # every scope with data
     "kpi_grid",  # the requested periods by the requested scopes: the rows of each KPI
+    "kpi_target_values",  # the target of each requested period and scope
 )
 ATTAINMENT = "kpi_attainment.sql"
+LAST_DAY = "kpi_last_day.sql"
 
 VALUES_DDL = """CREATE OR REPLACE TEMP TABLE kpi_values (
   kpi VARCHAR, period_type VARCHAR, period_key VARCHAR, scope_type VARCHAR,
@@ -60,7 +64,7 @@ _TIMEZONE_NAME = re.compile(r"^[A-Za-z0-9_+\-/]+$")
 def engine_files() -> tuple[str, ...]:
     """Every SQL file the engine runs, in order."""
     facts = tuple(f"{name}.sql" for name in FACTS)
-    return (DIALECT, *facts, *(k.sql for k in ENGINE_ORDER), ATTAINMENT)
+    return (DIALECT, *facts, *(k.sql for k in ENGINE_ORDER), ATTAINMENT, LAST_DAY)
 
 
 def read_sql(name: str) -> str:
@@ -110,6 +114,13 @@ def compute_values(store: Store, settings: Mapping[str, object]) -> None:
     for kpi in ENGINE_ORDER:
         sql = read_sql(kpi.sql)
         store.execute(f"INSERT INTO kpi_values {sql}", bind(sql, settings))
+
+
+def last_day(store: Store, settings: Mapping[str, object]) -> dt.date | None:
+    """The last org-local day up to as_of with sales activity (None without any)."""
+    sql = read_sql(LAST_DAY)
+    found = store.scalar(sql, bind(sql, settings))
+    return found if isinstance(found, dt.date) else None
 
 
 def _statements(text: str) -> Iterator[str]:

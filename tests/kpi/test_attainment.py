@@ -1,7 +1,7 @@
-"""Targets and attainment: direction, undefined cases, target resolution.
+"""Targets and attainment: direction, undefined cases, a target per scope.
 
 The org (UTC, January 2025; clv_lifespan_years 2):
-  o1 team T1, o2 team T2; a1 owner o1, a2 owner o2.
+  o1 team T1, o2 team T2 (e-mail Kim.Lee@Example.com); a1 owner o1, a2 owner o2.
   December: 5000 won by o1 for a1 (a1's first purchase).
   January: d1 3000 won by o1 for a1 (created 01-05, closed 01-15: 10 days, phone),
            d2 1000 won by o2 for a2 (created and closed 01-20: 0 days, phone).
@@ -21,7 +21,7 @@ P = "2025-01"
 def res(new_org: Any, make_target: Any) -> Any:
     org = new_org()
     org.owner("o1", team="T1")
-    org.owner("o2", team="T2")
+    org.owner("o2", team="T2", email="Kim.Lee@Example.com")
     org.account("a1", owner="o1")
     org.account("a2", owner="o2")
     org.deal(5000, "2024-12-05", owner="o1", account="a1", created="2024-12-01")
@@ -53,9 +53,13 @@ def res(new_org: Any, make_target: Any) -> Any:
         t("total_revenue", 100000, period_type="quarter"),
         t("gross_margin", 0),
         t("avg_sales_cycle_days", 5),
+        t("avg_sales_cycle_days", 5, scope_type="owner", scope_id="o1"),
+        t("avg_sales_cycle_days", 5, scope_type="owner", scope_id="o2"),
         t("sales_growth", 0.1),
         t("nps", 20),
         t("nps", -10, scope_type="team", scope_id="T2"),
+        # a rep named by e-mail, in another case than the CRM's
+        t("nps", 20, scope_type="owner", scope_id="kim.lee@example.com"),
         t("cac", 1000),
         t("clv_to_cac", 3),
         t("churn_rate", 0.1),
@@ -71,20 +75,27 @@ def test_higher_is_better(res: Any) -> None:
     assert (row["target"], row["attainment"], row["gap"]) == (5000, 0.8, -1000)
 
 
-def test_exact_scope_beats_company_fallback(res: Any) -> None:
+def test_a_target_applies_to_exactly_the_scope_it_names(res: Any) -> None:
     row = res.row("total_revenue", P, "team", "T1")
     # T1's own target: 3000 / 2000
     assert (row["target"], row["attainment"], row["gap"]) == (2000, 1.5, 1000)
+    assert row["note"] is None
+    # no target of its own: none, never the company's 5000, and a note that says so
     row = res.row("total_revenue", P, "team", "T2")
-    # no target of its own: the company's, 1000 / 5000
-    assert (row["target"], row["attainment"], row["gap"]) == (5000, 0.2, -4000)
+    assert (row["target"], row["attainment"], row["gap"]) == (None, None, None)
+    assert row["note"] == "no target for this team"
     row = res.row("total_revenue", P, "owner", "o1")
-    assert row["target"] == 5000
-    # an exact target elsewhere does not leak to other scopes or KPIs without fallback
+    assert (row["target"], row["attainment"], row["note"]) == (
+        None, None, "no target for this rep"
+    )  # fmt: skip
+    # a rep's target is his alone: not the company's, not another rep's
     assert res.row("closing_ratio", P, "owner", "o2")["target"] == 0.5
-    assert res.row("closing_ratio", P, "owner", "o1")["target"] is None
-    assert res.row("closing_ratio", P)["target"] is None
-    assert res.row("closing_ratio", P)["attainment"] is None
+    row = res.row("closing_ratio", P, "owner", "o1")
+    assert (row["target"], row["note"]) == (None, "no target for this rep")
+    row = res.row("closing_ratio", P)
+    assert (row["target"], row["attainment"], row["note"]) == (
+        None, None, "no target for the company"
+    )  # fmt: skip
 
 
 def test_target_applies_to_its_period_type_only(res: Any) -> None:
@@ -128,26 +139,27 @@ def test_negative_growth_has_a_gap_but_no_attainment(res: Any) -> None:
     assert row["attainment"] is None
     assert row["gap"] == pytest.approx(-0.3)
     assert row["note"] == "attainment undefined: actual or target is not positive"
-    row = res.row("sales_growth", P, "owner", "o2")  # no December revenue: no actual
-    assert (row["value"], row["target"], row["attainment"], row["gap"]) == (None, 0.1, None, None)
-    assert row["note"] == "no revenue in the comparison period"
+    row = res.row("sales_growth", P, "owner", "o2")  # no December revenue, no target
+    assert (row["value"], row["target"], row["attainment"], row["gap"]) == (None, None, None, None)
+    assert row["note"] == "no revenue in the comparison period; no target for this rep"
 
 
 def test_nps_attainment_only_when_both_sides_are_positive(res: Any) -> None:
     # company: promoters a1 10, a2 10; detractors a1 0, a1 2 -> 0
     row = res.row("nps", P)
     assert (row["value"], row["attainment"], row["gap"]) == (0, None, -20)
-    # T1 (a1): (1 - 2) / 3 x 100 against the company's 20
+    # T1 (a1): (1 - 2) / 3 x 100, and no target of its own
     row = res.row("nps", P, "team", "T1")
     assert row["value"] == pytest.approx(-100 / 3)
-    assert row["attainment"] is None
-    assert row["gap"] == pytest.approx(-100 / 3 - 20)
+    assert (row["target"], row["attainment"], row["gap"]) == (None, None, None)
     # T2 (a2): 100 against its own -10: target not positive
     row = res.row("nps", P, "team", "T2")
     assert (row["value"], row["target"], row["attainment"], row["gap"]) == (100, -10, None, 110)
-    # o2 (a2): 100 against the company's 20
+    # o2 (a2): 100 against the 20 of the target naming o2 by e-mail
     row = res.row("nps", P, "owner", "o2")
-    assert (row["attainment"], row["gap"]) == (pytest.approx(5.0), pytest.approx(80))
+    assert (row["target"], row["attainment"], row["gap"]) == (
+        20, pytest.approx(5.0), pytest.approx(80)
+    )  # fmt: skip
 
 
 def test_clv_to_cac_attainment_is_ratio_over_target(res: Any) -> None:

@@ -71,7 +71,8 @@ def test_empty_period_between_busy_ones(org: Any) -> None:
         assert res.value("sales_growth", "2025-02", *scope) == pytest.approx(-1.0)
         # a1 is a customer at the start and the end of February: retained.
         assert res.value("retention_rate", "2025-02", *scope) == pytest.approx(1.0)
-        assert res.value("churn_rate", "2025-02", *scope) is None
+        # churn over the customers of the start (the default basis): none lost.
+        assert res.value("churn_rate", "2025-02", *scope) == 0.0
         methods = res.breakdown("sales_by_contact_method", "2025-02", "contact_method", *scope)
         assert len(methods) == 8
         assert set(methods.values()) == {None}
@@ -102,7 +103,8 @@ def test_lead_converted_to_an_existing_account_makes_no_new_customer(org: Any) -
     }
     cac = res.row("cac", "2025-03")
     assert (cac["value"], cac["denominator"]) == (None, 0)
-    assert res.row("churn_rate", "2025-03")["denominator"] == 0
+    churn = res.row("churn_rate", "2025-03")  # a1, the customer of the start, stays
+    assert (churn["numerator"], churn["denominator"]) == (0, 1)
     # retention: (1 at end - 0 new) / 1 at start
     assert res.value("retention_rate", "2025-03") == pytest.approx(1.0)
     # January made the one and only customer.
@@ -482,7 +484,7 @@ def churn_org(new_org: Any) -> Any:
 
 
 def test_churn_basis_acquired(churn_org: Any) -> None:
-    res = churn_org.run("2025-02-28", periods=["2025-02"])
+    res = churn_org.run("2025-02-28", periods=["2025-02"], churn_basis="acquired")
     # lost / acquired: company 3 / 2; o1 c1 / c5; o2 c3 c4 / c4
     assert res.value("churn_rate", "2025-02") == pytest.approx(1.5)
     assert res.value("churn_rate", "2025-02", "owner", "o1") == pytest.approx(1.0)
@@ -497,6 +499,23 @@ def test_churn_basis_start(churn_org: Any) -> None:
     assert res.value("churn_rate", "2025-02") == pytest.approx(2 / 3)
     assert res.value("churn_rate", "2025-02", "owner", "o1") == pytest.approx(1 / 2)
     assert res.value("churn_rate", "2025-02", "owner", "o2") == pytest.approx(1.0)
+
+
+def test_churn_basis_start_is_the_default_and_every_row_says_its_basis(churn_org: Any) -> None:
+    default = churn_org.run("2025-02-28", periods=["2025-02"])
+    assert default.value("churn_rate", "2025-02") == pytest.approx(2 / 3)
+    assert default.row("churn_rate", "2025-02")["note"] == (
+        "basis: customers at the start of the period"
+    )
+    acquired = churn_org.run("2025-02-28", periods=["2025-02"], churn_basis="acquired")
+    assert acquired.row("churn_rate", "2025-02")["note"] == (
+        "basis: customers acquired in the period"
+    )
+    # a scope without any: the basis, then why there is no figure
+    empty = churn_org.run("2025-01-31", periods=["2024-01"])
+    assert empty.row("churn_rate", "2024-01")["note"] == (
+        "basis: customers at the start of the period; no customers at the start of the period"
+    )
 
 
 def test_retention_counts_the_customers_of_the_start_still_there_at_the_end(
@@ -839,7 +858,7 @@ def test_customer_flow_over_months_and_a_quarter(org: Any) -> None:
         assert (row["numerator"], row["denominator"]) == (retained, at_start), period
         row = start.row("churn_rate", period)
         assert (row["numerator"], row["denominator"]) == (lost, at_start), period
-    acquired = org.run("2025-03-31", periods=periods)
+    acquired = org.run("2025-03-31", periods=periods, churn_basis="acquired")
     # the article's basis: every customer lost in Q1 (x2 x3) / acquired in Q1 (x3)
     assert acquired.value("churn_rate", "2025-Q1") == pytest.approx(2.0)
     # CLV for March: 12 months April 2024..March 2025 hold x1's and x3's deals, 200 / 2

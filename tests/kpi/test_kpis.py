@@ -175,8 +175,9 @@ EXPECTED: dict[str, list[float | None]] = {
     # customers at start: a4 only (EU, o1, T1); at end a1..a4; new a1 a2 a3.
     # company (4 - 3) / 1; T1 (3 - 2) / 1; o1 (2 - 1) / 1; EU (2 - 1) / 1.
     "retention_rate": [1.0, 1.0, None, 1.0, None, None, 1.0, None, None, None],
-    # nobody lost / acquired: company 0 / 3, T1 0 / 2, T2 0 / 1, o1 0 / 1, US a3, APAC a2
-    "churn_rate": [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, None],
+    # churn_basis start (the default): nobody of the start (a4: o1, T1, EU) lost: 0 / 1;
+    # the scopes without customers at the start have no churn rate.
+    "churn_rate": [0.0, 0.0, None, 0.0, None, None, 0.0, None, None, None],
     # promoters a1 (10) a2 (9), passive a3 (7), detractor a4 (3): (2 - 1) / 4 x 100 = 25;
     # T1 a1 a2 a4 (2 - 1) / 3; o1 a1 a4 0; o2 100; o3 0; EU 0; APAC 100; US (a3) 0.
     "nps": [25.0, 100 / 3, 0.0, 0.0, 100.0, 0.0, 0.0, 0.0, 100.0, None],

@@ -57,7 +57,7 @@ def test_every_sql_file_runs_once_in_the_engine_order() -> None:
     assert len(order) == len(set(order))
     assert set(order) == _sql_files()
     assert order[0] == steps.DIALECT
-    assert order[-1] == steps.ATTAINMENT
+    assert order[-2:] == (steps.ATTAINMENT, steps.LAST_DAY)
     assert len({k.sql for k in KPIS}) == len(KPIS)
 
 
@@ -146,8 +146,18 @@ def test_each_kpi_file_produces_rows_of_its_key_with_its_breakdowns(computed: An
 
 
 def test_attainment_reads_directions_from_the_registry(computed: Any) -> None:
-    rows = computed.store.fetch("SELECT kpi, higher_is_better, signed, split_by FROM kpi_registry")
-    assert sorted(rows) == sorted((k.key, k.higher_is_better, k.signed, k.split_by) for k in KPIS)
+    rows = computed.store.fetch(
+        "SELECT kpi, unit, higher_is_better, signed, split_by, accumulates FROM kpi_registry"
+    )
+    assert sorted(rows) == sorted(
+        (k.key, k.unit, k.higher_is_better, k.signed, k.split_by, k.accumulates) for k in KPIS
+    )
+
+
+def test_only_amounts_add_up_across_reps_and_build_up_over_a_period() -> None:
+    # A sum of reps' closing ratios, or a pro-rated average cycle, means nothing.
+    assert [k.key for k in KPIS if k.additive] == ["total_revenue"]
+    assert [k.key for k in KPIS if k.accumulates] == ["total_revenue"]
 
 
 UNIT_SHAPES = {

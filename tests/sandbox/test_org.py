@@ -16,6 +16,9 @@ from crm_sandbox.ids import parse_sf_id, sf_id
 from crm_sandbox.org import Org
 from crm_sandbox.org.tables import LEAD_SOURCE_METHOD
 
+# Every entity but targets: the org has no Salesforce quotas or HubSpot goals yet.
+EXPORTED = [e for e in ENTITIES if e.name != "targets"]
+
 NOW = dt.datetime(2026, 6, 1, 12, 0)
 
 
@@ -49,7 +52,7 @@ def test_same_seed_same_org(tmp_path: Path, org: Org) -> None:
         a, b, c = (x.export_files(tmp_path / name) for x, name in
                    ((org, "a"), (again, "b"), (other, "c")))
         assert digest(tmp_path / "a") == digest(tmp_path / "b") != digest(tmp_path / "c")
-        assert len(a) == len(b) == len(c) == len(ENTITIES)
+        assert len(a) == len(b) == len(c) == len(EXPORTED)
     finally:
         again.close()
         other.close()
@@ -62,7 +65,7 @@ def read(path: Path) -> list[dict[str, str]]:
 
 def test_export_matches_the_normalized_schema(tmp_path: Path, org: Org) -> None:
     org.export_files(tmp_path)
-    for entity in ENTITIES:
+    for entity in EXPORTED:
         rows = read(tmp_path / entity.file)
         assert rows
         assert list(rows[0]) == list(entity.data_fields)

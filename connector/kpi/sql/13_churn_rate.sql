@@ -1,7 +1,7 @@
--- KPI 13 churn_rate: customers lost in P / customers acquired in P (churn_basis: acquired,
--- the article's definition) or / customers at the start of P (churn_basis: start).
--- With churn_basis start, "customers lost" are the customers of the start lost in P
--- (see kpi_customer_flow): a fraction of the start, and 1 - retention_rate.
+-- KPI 13 churn_rate: customers of the start of P lost in P / customers at the start of P
+-- (churn_basis: start, the default: a fraction of the start, and 1 - retention_rate; see
+-- kpi_customer_flow), or customers lost in P / customers acquired in P (churn_basis:
+-- acquired, the article's worked example). Every row says its basis in its note.
 WITH flow AS (
   SELECT g.period_type, g.period_key, g.scope_type, g.scope_id,
          COALESCE(CASE WHEN $churn_basis = 'start' THEN f.lost_of_start ELSE f.lost END, 0)
@@ -15,8 +15,10 @@ SELECT 'churn_rate' AS kpi, period_type, period_key, scope_type, scope_id,
        CAST(NULL AS VARCHAR) AS breakdown_type, CAST(NULL AS VARCHAR) AS breakdown_value,
        CASE WHEN base > 0 THEN lost * 1.0 / base END AS value,
        lost AS numerator, base AS denominator,
-       CASE WHEN base = 0
-            THEN CASE WHEN $churn_basis = 'start'
-                      THEN 'no customers at the start of the period'
-                      ELSE 'no customers acquired in the period' END END AS note
+       CASE WHEN $churn_basis = 'start'
+            THEN concat_ws('; ', 'basis: customers at the start of the period',
+                           CASE WHEN base = 0 THEN 'no customers at the start of the period' END)
+            ELSE concat_ws('; ', 'basis: customers acquired in the period',
+                           CASE WHEN base = 0 THEN 'no customers acquired in the period' END) END
+         AS note
 FROM flow

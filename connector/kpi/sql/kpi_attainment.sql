@@ -1,23 +1,29 @@
--- Targets, attainment and gap for every KPI value.
--- Target: the one for this exact scope, else the company-wide one (same KPI and period
--- type). Targets apply to rows without breakdown, and to the rows of a KPI whose values
--- exist only per breakdown (kpi_registry.split_by: KPI 7's per-method rates).
+-- Targets, attainment, gap and pace for every KPI value.
+-- Target: the one of this exact scope (kpi_target_values), never another scope's: a scope
+-- without one has none, and says so when the KPI has targets elsewhere. Targets apply to
+-- rows without breakdown, and to the rows of a KPI whose values exist only per breakdown
+-- (kpi_registry.split_by: KPI 7's per-method rates).
 -- attainment = actual / target ("higher" KPIs) or target / actual ("lower" ones), so 100 %
 -- always means on target; null, with a reason, where the division is meaningless, and
 -- for signed KPIs (growth, NPS) whenever either side is not positive.
-WITH resolved AS (
-  SELECT v.*, r.higher_is_better, r.signed,
-         COALESCE(exact.value, company.value) AS target
+-- pace, for the period in progress and a KPI that accumulates over it: the same with the
+-- target pro-rated to the elapsed share of the period (kpi_periods.elapsed_share).
+WITH targeted AS (
+  SELECT DISTINCT kpi, period_type, period_key FROM kpi_target_values
+),
+resolved AS (
+  SELECT v.*, r.higher_is_better, r.signed, r.accumulates, p.elapsed_share,
+         (v.breakdown_type IS NULL OR v.breakdown_type = r.split_by) AS takes_target,
+         t.target, t.target_note, k.kpi IS NOT NULL AS has_targets
   FROM kpi_values v
   JOIN kpi_registry r ON r.kpi = v.kpi
-  LEFT JOIN kpi_targets exact
-         ON exact.kpi = v.kpi AND exact.period_type = v.period_type
-        AND exact.scope_type = v.scope_type AND exact.scope_id = v.scope_id
+  JOIN kpi_periods p ON p.period_type = v.period_type AND p.period_key = v.period_key
+  LEFT JOIN kpi_target_values t
+         ON t.kpi = v.kpi AND t.period_type = v.period_type AND t.period_key = v.period_key
+        AND t.scope_type = v.scope_type AND t.scope_id = v.scope_id
         AND (v.breakdown_type IS NULL OR v.breakdown_type = r.split_by)
-  LEFT JOIN kpi_targets company
-         ON company.kpi = v.kpi AND company.period_type = v.period_type
-        AND company.scope_type = 'company'
-        AND (v.breakdown_type IS NULL OR v.breakdown_type = r.split_by)
+  LEFT JOIN targeted k
+         ON k.kpi = v.kpi AND k.period_type = v.period_type AND k.period_key = v.period_key
 )
 SELECT kpi, period_type, period_key, scope_type, scope_id, breakdown_type, breakdown_value,
        value, numerator, denominator, target,
@@ -28,13 +34,26 @@ SELECT kpi, period_type, period_key, scope_type, scope_id, breakdown_type, break
             WHEN value <= 0 THEN NULL
             ELSE target / value END AS attainment,
        value - target AS gap,
-       CAST(NULL AS DOUBLE) AS pace,
-       CASE WHEN value IS NULL OR target IS NULL THEN note
-            WHEN signed AND (value <= 0 OR target <= 0)
-            THEN 'attainment undefined: actual or target is not positive'
-            WHEN higher_is_better AND target <= 0
-            THEN 'attainment undefined: target is not positive'
-            WHEN NOT higher_is_better AND value <= 0
-            THEN 'attainment undefined: actual is not positive'
-            ELSE note END AS note
+       CASE WHEN NOT accumulates OR elapsed_share IS NULL OR value IS NULL OR target IS NULL
+            THEN NULL
+            WHEN higher_is_better AND target <= 0 THEN NULL
+            WHEN higher_is_better THEN value / (target * elapsed_share)
+            WHEN value <= 0 THEN NULL
+            ELSE target * elapsed_share / value END AS pace,
+       NULLIF(concat_ws('; ',
+         note,
+         CASE WHEN value IS NULL OR target IS NULL THEN NULL
+              WHEN signed AND (value <= 0 OR target <= 0)
+              THEN 'attainment undefined: actual or target is not positive'
+              WHEN higher_is_better AND target <= 0
+              THEN 'attainment undefined: target is not positive'
+              WHEN NOT higher_is_better AND value <= 0
+              THEN 'attainment undefined: actual is not positive' END,
+         target_note,
+         CASE WHEN takes_target AND has_targets AND target IS NULL AND target_note IS NULL
+              THEN CASE scope_type WHEN 'owner' THEN 'no target for this rep'
+                                   WHEN 'team' THEN 'no target for this team'
+                                   WHEN 'territory' THEN 'no target for this territory'
+                                   ELSE 'no target for the company' END END
+       ), '') AS note
 FROM resolved
