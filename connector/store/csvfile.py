@@ -79,36 +79,34 @@ def load_csv(
     file is an empty set. More deletes than `max_delete_share` of the records stop the
     load (`MassDeleteError`)."""
     con = store.con
-    rejected = 0
-    if path.is_file():
-        rejected = _stage(con, entity, path, layout)
-    else:
-        columns = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in entity.data_fields)
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _staged AS SELECT 0 AS _line, {columns} WHERE FALSE"
-        )
+    rejected = _stage(con, entity, path, layout) if path.is_file() else _stage_none(con, entity)
     lines = f"{rejected:,} line{'s' if rejected > 1 else ''}"
     skip = f"as {lines} could not be read (see the quarantine)" if rejected else None
-    deletes = Deletes(skip_reason=skip, max_share=max_delete_share)
     try:
         result = ingest(store, source=source, entity=entity, staged="_staged",
                         origin=path.name, opts=opts, value_maps=value_maps, full=True,
-                        deletes=deletes)  # fmt: skip
+                        deletes=Deletes(skip_reason=skip, max_share=max_delete_share))  # fmt: skip
+        if rejected:
+            con.execute(
+                "INSERT INTO quarantine SELECT ?, ?, ?, line, NULL, NULL, text, reason, now() "
+                f"FROM {_REJECTED} ORDER BY line",
+                [source, entity.name, path.name],
+            )
+            result.quarantined += rejected
     except MassDeleteError as exc:
         if path.is_file():
             raise
         raise MassDeleteError(f"{exc} ({path.name} is not in {path.parent})") from None
     finally:
-        con.execute("DROP TABLE IF EXISTS _staged")
-    if rejected:
-        con.execute(
-            f"INSERT INTO quarantine SELECT ?, ?, ?, line, NULL, NULL, text, reason, now() "
-            f"FROM {_REJECTED} ORDER BY line",
-            [source, entity.name, path.name],
-        )
-        result.quarantined += rejected
-    con.execute(f"DROP TABLE IF EXISTS {_REJECTED}")
+        con.execute(f"DROP TABLE IF EXISTS _staged; DROP TABLE IF EXISTS {_REJECTED}")
     return result
+
+
+def _stage_none(con: duckdb.DuckDBPyConnection, entity: Entity) -> int:
+    """Stage an empty set: a missing file."""
+    columns = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in entity.data_fields)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _staged AS SELECT 0 AS _line, {columns} WHERE FALSE")
+    return 0
 
 
 def _stage(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, layout: CsvLayout) -> int:
