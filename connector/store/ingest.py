@@ -86,10 +86,8 @@ def ingest(
         result.loaded = _upsert(con, source, entity)
         result.quarantined = _count(con, "SELECT count(DISTINCT _line) FROM _errors")
         result.findings = _count(con, "SELECT count(*) FROM _findings")
-        if full and deletes.skip_reason:
-            result.notes.append(f"{origin}: nothing marked deleted, {deletes.skip_reason}")
-        elif full:
-            result.deleted = _mark_missing_deleted(con, source, entity, origin, deletes)
+        if full:
+            _mark_missing_deleted(con, result, entity, origin, deletes)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -239,8 +237,23 @@ def _upsert(con: duckdb.DuckDBPyConnection, source: str, entity: Entity) -> int:
 
 
 def _mark_missing_deleted(
-    con: duckdb.DuckDBPyConnection, source: str, entity: Entity, origin: str, deletes: Deletes
-) -> int:
+    con: duckdb.DuckDBPyConnection,
+    result: IngestResult,
+    entity: Entity,
+    origin: str,
+    deletes: Deletes,
+) -> None:
+    """Mark deleted the records of a full load's entity it lacks (as `deletes` says)."""
+    if deletes.skip_reason:
+        result.notes.append(f"{origin}: nothing marked deleted, {deletes.skip_reason}")
+    else:
+        result.deleted = _delete_missing(con, result.source, entity, origin, deletes.max_share)
+
+
+def _delete_missing(
+    con: duckdb.DuckDBPyConnection, source: str, entity: Entity, origin: str,
+    max_share: float | None,
+) -> int:  # fmt: skip
     # Quarantined rows still exist in the CRM: they keep their last good version.
     missing = (
         "source = ? AND NOT is_deleted "
@@ -249,16 +262,16 @@ def _mark_missing_deleted(
     gone = _count(con, f"SELECT count(*) FROM {entity.table} WHERE {missing}", [source])
     if not gone:
         return 0
-    if deletes.max_share is not None:
+    if max_share is not None:
         live = _count(
             con, f"SELECT count(*) FROM {entity.table} WHERE source = ? AND NOT is_deleted",
             [source],
         )  # fmt: skip
-        if gone > deletes.max_share * live:
+        if gone > max_share * live:
             raise MassDeleteError(
                 f"{origin}: this load would mark {gone:,} of the {live:,} {entity.name} of "
                 f"source {source} deleted ({gone / live:.1%}), more than max_delete_share "
-                f"({deletes.max_share:.0%}) allows; nothing of {entity.name} was changed. "
+                f"({max_share:.0%}) allows; nothing of {entity.name} was changed. "
                 "If they really were deleted in the CRM, run again with --allow-mass-delete "
                 "(or raise max_delete_share for this source in config.yaml)"
             )
