@@ -65,11 +65,6 @@ def select(
     return soql
 
 
-def count(sobject: str, *, cursor_field: str, since: dt.datetime | None) -> str:
-    """SELECT COUNT() with the same filter as `select`."""
-    return f"SELECT COUNT() FROM {check_identifier(sobject)}{where_since(cursor_field, since)}"
-
-
 def too_long_for_rest(soql: str, api_version: str) -> bool:
     """True when a REST GET of this query would overflow the request-URI limit."""
     uri = f"/services/data/v{api_version}/queryAll/?q={quote_plus(soql)}"
