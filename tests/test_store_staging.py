@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+from pydantic import ValidationError
+
+from connector.crms.files.mapping import FilesMapping
 from connector.schema import ENTITY_BY_NAME
 from connector.store import (
     ParseOptions,
@@ -15,6 +19,7 @@ from connector.store import (
     stage_rows,
     to_text,
 )
+from connector.store.normalize import literal
 
 OPPS = ENTITY_BY_NAME["opportunities"]
 COLUMNS = ["id", "created_at", "close_date", "is_won", "amount", "currency"]
@@ -91,3 +96,17 @@ def test_staging_after_a_half_read_result() -> None:
     assert store.count("opportunities") == 1
     load(store, [("006B", "2024-05-01T00:00:00Z", None, False, 1, "USD")])
     assert store.count("opportunities") == 2
+
+
+def test_only_validated_time_zones_and_formats_become_sql_literals() -> None:
+    assert literal("America/New_York", "timezone") == "'America/New_York'"
+    assert literal("%d/%m/%Y %H:%M", "format") == "'%d/%m/%Y %H:%M'"
+    for value, kind in [("Mars/Olympus", "timezone"), ("UTC'; DROP TABLE x; --", "timezone"),
+                        ("%d'%m", "format"), ("%d\\", "format"), ("dd/mm", "format")]:  # fmt: skip
+        with pytest.raises(ValueError, match="not a valid"):
+            literal(value, kind)  # type: ignore[arg-type]
+
+
+def test_a_mapping_date_format_with_a_quote_is_refused_at_its_key() -> None:
+    with pytest.raises(ValidationError, match="must be a strptime format"):
+        FilesMapping.model_validate({"date_format": "%d'%m"})

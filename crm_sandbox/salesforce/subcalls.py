@@ -14,7 +14,6 @@ from typing import Any
 
 from ..faults import FaultSet
 from ..http import Request, Response, Route, json_response
-from ..stats import Stats
 from .errors import SfError
 from .usage import ApiUsage
 
@@ -53,9 +52,8 @@ class SurfaceHooks:
 class Subcalls:
     """Runs one subrequest like the dispatcher runs a request, minus the network."""
 
-    def __init__(self, faults: FaultSet, usage: ApiUsage, stats: Stats | None,
-                 hooks: SurfaceHooks) -> None:
-        self.faults, self.usage, self.stats, self.hooks = faults, usage, stats, hooks
+    def __init__(self, faults: FaultSet, usage: ApiUsage, hooks: SurfaceHooks) -> None:
+        self.faults, self.usage, self.hooks = faults, usage, hooks
         self.routes: list[Route] = []  # the surface's routes, bound after they are built
 
     def find(self, req: Request) -> Route | None:
@@ -78,19 +76,13 @@ class Subcalls:
             return json_response([{"errorCode": "NOT_FOUND",
                                    "message": "The requested resource does not exist"}], 404)
         slow = self.faults.pick(req.method, req.path, ("slow",))
-        if slow is not None:
-            self._fired("slow")
+        if slow is not None:  # counted in the stats by the fault set's listener
             time.sleep(slow.delay)
         fault = self.faults.pick(req.method, req.path, SUB_FAULTS)
         if fault is not None:
-            self._fired(fault.kind)
             return self.hooks.fault_response(fault.kind, fault.status, req, fault.retry_after)
         try:
             refused = self.hooks.guard(req, route) if counted else self.hooks.session(req)
             return refused or route.handler(req)
         except Exception as exc:  # as the dispatcher does: the CRM's error shape
             return self.hooks.error(exc)
-
-    def _fired(self, kind: str) -> None:
-        if self.stats is not None:
-            self.stats.fault(kind)

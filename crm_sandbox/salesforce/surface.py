@@ -11,7 +11,6 @@ from ..http import Request, Response, Route, bind, json_response
 from ..ids import sf_id
 from ..org import Org
 from ..org.tables import ADMIN_USER_N
-from ..stats import Stats
 from .analytics import Analytics
 from .auth import Sessions, bearer, make_credentials
 from .bulk import Bulk
@@ -20,6 +19,7 @@ from .composite import CompositeBatch
 from .composite_request import CompositeRequest
 from .context import Context
 from .errors import SfError
+from .forecasting import create_tables, forecasting_objects
 from .model import Registry
 from .oauth import TokenEndpoint
 from .objects import standard_objects
@@ -39,7 +39,8 @@ SUBREQUEST_COUNTED = ("compositeBatch",)  # each subrequest spends its own API c
 def build_context(org: Org, faults: FaultSet, folder: Path, base_url: str,
                   daily_api_limit: int) -> Context:
     """Credentials for the org's integration user, and the services over the org."""
-    registry = Registry(standard_objects())
+    create_tables(org)
+    registry = Registry([*standard_objects(), *forecasting_objects()])
     row = org.cursor().execute("SELECT username FROM users WHERE n = ?",
                                [ADMIN_USER_N]).fetchone()
     creds = make_credentials(folder, sf_id("00D", 1), sf_id("005", ADMIN_USER_N),
@@ -56,10 +57,10 @@ class SalesforceSurface:
     name = "salesforce"
 
     def __init__(self, org: Org, faults: FaultSet, folder: Path, base_url: str,
-                 daily_api_limit: int = DEFAULT_DAILY_LIMIT, stats: Stats | None = None) -> None:
+                 daily_api_limit: int = DEFAULT_DAILY_LIMIT) -> None:
         self.ctx = build_context(org, faults, folder, base_url, daily_api_limit)
         self.bulk, self.tooling = Bulk(self.ctx), Tooling(self.ctx)
-        self.subcalls = Subcalls(faults, self.ctx.usage, stats,
+        self.subcalls = Subcalls(faults, self.ctx.usage,
                                  SurfaceHooks(self.guard, self.session, self.fault_response,
                                               self.error))
         self.handlers = (TokenEndpoint(self.ctx), Rest(self.ctx), Collections(self.ctx),
@@ -116,7 +117,8 @@ class SalesforceSurface:
         response.headers["Sforce-Limit-Info"] = f"api-usage={used}/{cap}"
 
     def fault_response(self, kind: str, status: int, request: Request,
-                       retry_after: float | None) -> Response:
+                       retry_after: float | None, *, form: str = "",
+                       policy: str = "") -> Response:
         """A fault in Salesforce's shapes (session expiry revokes the session)."""
         if kind == "expire_session":
             self.ctx.sessions.revoke(bearer(request))

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connector.schema import ENTITY_BY_NAME, EntityName
+from connector.store.normalize import literal
+
+
+def _strptime_format(value: str) -> str:
+    try:
+        literal(value, "format")
+    except ValueError:
+        raise ValueError(
+            "must be a strptime format like %d/%m/%Y (at least one % code, no quote)"
+        ) from None
+    return value
+
+
+StrptimeFormat = Annotated[str, AfterValidator(_strptime_format)]
 
 
 class FileEntityMapping(BaseModel):
@@ -24,8 +38,8 @@ class FileEntityMapping(BaseModel):
     exclude: dict[str, list[str]] = Field(
         default_factory=dict, description="CSV header: values whose rows are left out"
     )
-    date_format: str | None = None
-    timestamp_format: str | None = None
+    date_format: StrptimeFormat | None = None
+    timestamp_format: StrptimeFormat | None = None
 
     @field_validator("file")
     @classmethod
@@ -42,8 +56,8 @@ class FilesMapping(BaseModel):
 
     delimiter: str = Field(default=",", min_length=1, max_length=1)
     encoding: Literal["utf-8", "latin-1"] = "utf-8"
-    date_format: str | None = None
-    timestamp_format: str | None = None
+    date_format: StrptimeFormat | None = None
+    timestamp_format: StrptimeFormat | None = None
     entities: dict[EntityName, FileEntityMapping] = Field(default_factory=dict)
 
     @model_validator(mode="after")
