@@ -6,7 +6,7 @@ through Bulk API 2.0 and an incremental pull, then a push of 10k KPI rows and an
 re-push. Each pull prints API calls, records read (every record the API answered),
 records loaded, wall time and peak RSS.
 
-    .venv/bin/python benchmarks/bench_salesforce.py [--scale 40]
+    .venv/bin/python benchmarks/bench_salesforce.py [--scale 40] [--push-rows 10000]
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def timed_push(label: str, writer: SalesforceWriter, store: Store) -> None:
           f"{time.perf_counter() - started:.1f} s")  # fmt: skip
 
 
-def run(info: dict[str, Any], folder: Path, say: Callable[[str], None]) -> None:
+def run(info: dict[str, Any], folder: Path, say: Callable[[str], None], push_rows: int) -> None:
     meter = Meter()
     meter.install()
     config = config_for(info)
@@ -158,24 +158,27 @@ def run(info: dict[str, Any], folder: Path, say: Callable[[str], None]) -> None:
             "included)")
         timed_pull("unchanged again (re-reads what changed in the overlap before it)",
                    source, store, meter)  # fmt: skip
+    if not push_rows:
+        return
     writer = SalesforceWriter("sf", config, mapping.push)
     writer.setup()
     with Store(":memory:") as kpis:
-        kpi_rows(kpis, 10_000)
-        timed_push("push of 10,000 KPI rows", writer, kpis)
+        kpi_rows(kpis, push_rows)
+        timed_push(f"push of {push_rows:,} KPI rows", writer, kpis)
         timed_push("re-push, nothing changed", writer, kpis)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=40.0)
+    parser.add_argument("--push-rows", type=int, default=10_000, help="0: pulls only")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         proc, info = start_sandbox(args.scale, Path(tmp))
         print(f"sandbox at scale {args.scale} ready in {time.perf_counter() - started:.0f} s")
         try:
-            run(info, Path(tmp), print)
+            run(info, Path(tmp), print, args.push_rows)
         finally:
             os.kill(proc.pid, signal.SIGTERM)
             proc.wait(timeout=120)
