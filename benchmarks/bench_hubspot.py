@@ -34,9 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from connector.crms.config import shipped_mapping  # noqa: E402
-from connector.crms.hubspot.read import HubSpotSource  # noqa: E402
 from connector.crms.hubspot.config import HubSpotConfig  # noqa: E402
 from connector.crms.hubspot.mapping import load_mapping  # noqa: E402
+from connector.crms.hubspot.read import HubSpotSource  # noqa: E402
 from connector.crms.hubspot.write import HubSpotWriter  # noqa: E402
 from connector.kpi.engine import RESULTS_DDL  # noqa: E402
 from connector.store import Store  # noqa: E402

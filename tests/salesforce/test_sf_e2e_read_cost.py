@@ -148,3 +148,19 @@ def test_a_cached_describe_the_org_no_longer_matches_is_read_again(
     with pytest.raises(ConfigError, match="Ghost__c") as err:
         source.pull(store)
     assert err.value.exit_code == 2
+
+
+def test_a_large_change_set_goes_to_bulk_without_reading_the_first_page_twice(
+    sandbox: Sandbox, store: Store
+) -> None:
+    source = make_source(sandbox, pull={"bulk_poll_seconds": 0, "bulk_threshold": 5})
+    source.pull(store)
+    changed = change_one_percent(sandbox)
+    sandbox.reset_stats()
+    _, read = pulled(sandbox, source, store)
+    assert sandbox.stats()["endpoints"].get("salesforce.bulk.query.create", 0) >= 2
+    assert read - whole_each_run(sandbox) == changed  # the probe's page is not read again
+    with Store(":memory:") as fresh:
+        make_source(sandbox).pull(fresh)
+        for table in TABLES:
+            assert rows(store, table) == rows(fresh, table), table

@@ -27,6 +27,12 @@ def test_select_is_inclusive_ordered_and_from_identifiers_only() -> None:
         "SELECT Id, UserRole.Name FROM Lead WHERE SystemModstamp >= 2024-05-01T12:00:00Z "
         "ORDER BY SystemModstamp ASC, Id ASC"
     )
+    rest = soql.select("Lead", ["Id"], cursor_field="SystemModstamp", since=None, order=False,
+                       skip_ids=["00Q000000000001AAA", "00Q000000000002"])  # fmt: skip
+    assert rest == "SELECT Id FROM Lead WHERE Id NOT IN ('00Q000000000001AAA', '00Q000000000002')"
+    with pytest.raises(ValueError, match="not a Salesforce record id"):
+        soql.select("Lead", ["Id"], cursor_field="SystemModstamp", since=T0,
+                    skip_ids=["x') OR Id != ('"])  # fmt: skip
 
 
 @pytest.mark.parametrize(

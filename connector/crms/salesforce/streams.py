@@ -62,19 +62,19 @@ class Plan:
         return Subrequest(f"probe_{len(self.key)}_{_slug(self.key)}", url)
 
     def accept(self, answer: SubAnswer, settings: Pull, api_version: str) -> None:
-        """Size the pull from the probe's totalSize: REST from its first page, or Bulk."""
+        """Size the pull from the probe's totalSize: REST on from its first page, or the
+        first page and Bulk for the rest (its query leaves out the records read)."""
         if not answer.ok or not isinstance(answer.body, dict):
             raise answer.failure(f"query {self.stream.object}")
         self.count = int(answer.body.get("totalSize") or 0)
+        self.first = answer.body
         self.bulk = self.count > settings.bulk_threshold or soql.too_long_for_rest(
             self.query, api_version
         )
         if self.bulk:  # Bulk API 2.0 refuses ORDER BY
-            stream = self.stream
+            stream, read = self.stream, [str(r["Id"]) for r in self.first.get("records") or []]
             self.query = soql.select(stream.object, self.paths, cursor_field=stream.cursor,
-                                     since=self.since, order=False)  # fmt: skip
-        else:
-            self.first = answer.body
+                                     since=self.since, order=False, skip_ids=read)  # fmt: skip
 
 
 def _slug(key: str) -> str:
@@ -113,7 +113,6 @@ class StreamPuller:
     def run(self, plan: Plan) -> IngestResult:
         """Read, stage and load one planned stream; checkpoint as it goes."""
         stream = plan.stream
-        reader = compile_reader(stream, self.resolved, flat=plan.bulk)
         result = IngestResult(source=self.source, entity=stream.entity, origins=[stream.object])
         how = "Bulk API 2.0" if plan.bulk else "REST"
         kind = "full" if plan.full else "incremental"
@@ -123,8 +122,9 @@ class StreamPuller:
         resumed = plan.state.resume if plan.since is not None else None
         high = plan.state.cursor if not plan.full else resumed
         pages = self._pages(plan)
+        reader = compile_reader(stream, self.resolved, flat=False)
         try:
-            for page in pages:
+            for reader, page in pages:
                 self.records_read += len(page)
                 rows, deleted, page_high = reader.split(page)
                 pending += rows
@@ -142,14 +142,22 @@ class StreamPuller:
         self._finish(plan, high)
         return result
 
-    def _pages(self, plan: Plan) -> Iterator[list[dict[str, Any]]]:
-        if plan.bulk:
-            return self.transport.bulk_pages(
-                plan.stream.object, plan.query, include_deleted=plan.include_deleted
+    def _pages(self, plan: Plan) -> Iterator[tuple[StreamReader, list[dict[str, Any]]]]:
+        """(reader, page) of every page: REST pages are nested, Bulk CSV rows flat."""
+        nested = compile_reader(plan.stream, self.resolved, flat=False)
+        if not plan.bulk:
+            pages = self.transport.pages(
+                plan.query, include_deleted=plan.include_deleted, first=plan.first
             )
-        return self.transport.pages(
-            plan.query, include_deleted=plan.include_deleted, first=plan.first
+            yield from ((nested, page) for page in pages)
+            return
+        if plan.first and plan.first.get("records"):
+            yield nested, plan.first["records"]
+        flat = compile_reader(plan.stream, self.resolved, flat=True)
+        pages = self.transport.bulk_pages(
+            plan.stream.object, plan.query, include_deleted=plan.include_deleted
         )
+        yield from ((flat, page) for page in pages)
 
     def _flush(
         self,
