@@ -19,6 +19,7 @@ from connector.pipeline import compute_kpis
 from connector.presentation import Wording
 from connector.store import Store
 from crm_sandbox import Sandbox
+from crm_sandbox.hubspot.model import OWNER_BASE
 
 pytestmark = pytest.mark.e2e
 MAPPING = load_mapping(shipped_mapping("hubspot.yaml"))
@@ -291,3 +292,32 @@ def test_an_earlier_install_is_upgraded_in_place(
         assert writer.push(store).failed == []
     finally:
         source.transport.close()
+
+
+def test_an_owner_gone_from_hubspot_fails_only_their_records(
+    pulled: tuple[Sandbox, Store, HubSpotWriter],
+) -> None:
+    sandbox, store, writer = pulled
+    writer.setup()
+    # A rep the store knows as active is removed in HubSpot before the push: HubSpot
+    # refuses the whole batch (400) for their records' owner id.
+    gone = store.scalar(
+        "SELECT min(scope_id) FROM kpi_results WHERE scope_type = 'owner' "
+        "AND scope_id IN (SELECT id FROM owners WHERE active)"
+    )
+    sandbox.org.cursor().execute("DELETE FROM users WHERE n = ?", [int(gone) - OWNER_BASE])
+    result = writer.push(store)
+    theirs = store.scalar(
+        "SELECT count(DISTINCT (period_type, period)) FROM kpi_results "
+        "WHERE scope_type = 'owner' AND scope_id = ?",
+        [gone],
+    )
+    assert {f.record.split("|")[3] for f in result.failed} == {gone}
+    assert len(result.failed) == theirs
+    assert all(f.field == "hubspot_owner_id" for f in result.failed)
+    assert all(f"{gone} is not a valid owner id" in f.message for f in result.failed)
+    written = {p.record for p in result.planned} - {f.record for f in result.failed}
+    assert result.written == len(written)  # everyone else's records went through
+    again = writer.push(store)
+    assert again.written == 0
+    assert len(again.failed) == theirs  # still refused, still only theirs

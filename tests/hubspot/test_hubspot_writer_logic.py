@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from connector.crms.hubspot.errors import HubSpotApiError
 from connector.crms.hubspot.fields import object_properties, push_plan
 from connector.crms.hubspot.mapping import PushMapping
 from connector.crms.hubspot.owned import review
@@ -139,6 +140,27 @@ def test_refused_records_are_retried_once_then_reported() -> None:
     assert outcome.records == 248
     assert [(f.record, f.field) for f in outcome.failed] == [("k3", "x"), ("k150", "x")]
     assert "bad k3" in outcome.failed[0].message
+
+
+def test_a_batch_refused_whole_is_halved_until_the_invalid_record_stands_alone() -> None:
+    calls: list[int] = []
+
+    def send(inputs: list[dict[str, Any]]) -> dict[str, Any]:
+        calls.append(len(inputs))
+        if any(i["id"] == "k37" for i in inputs):  # HubSpot: one bad value, nothing written
+            raise HubSpotApiError(400, "VALIDATION_ERROR", '[{"name":"x"}] not valid')
+        return {"results": [{"id": i["id"]} for i in inputs]}
+
+    def forbidden(inputs: list[dict[str, Any]]) -> dict[str, Any]:
+        raise HubSpotApiError(403, "FORBIDDEN", "no")
+
+    outcome = Outcome()
+    send_all(_records(100), send, outcome)
+    assert outcome.records == 99
+    assert [(f.record, f.field) for f in outcome.failed] == [("k37", "x")]
+    assert len(calls) <= 2 * 7 + 2  # two halves per level of 100 → 1, and one retry
+    with pytest.raises(HubSpotApiError):  # any other refusal still stops the push
+        send_all(_records(2), forbidden, Outcome())
 
 
 def test_errors_by_input_position_are_understood() -> None:

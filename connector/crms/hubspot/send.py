@@ -1,9 +1,11 @@
 """Sending changes: batches of at most 100 records, 207 answers, one retry of refusals.
 
 A batch answer names refused records in `errors[].context.ids` (record keys, or input
-positions); those are retried once, alone in their own batch, and then reported with
-record, property and HubSpot's message. A 2xx answer with neither results nor errors
-proves nothing was written: every record of that batch is a failure.
+positions); those are retried once, in a batch of their own, and then reported with
+record, property and HubSpot's message. An invalid value makes HubSpot refuse the whole
+batch (400 VALIDATION_ERROR): the batch is halved until the record at fault stands
+alone. A 2xx answer with neither results nor errors proves nothing was written: every
+record of that batch is a failure.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connector.crms.hubspot.constants import BATCH_SIZE
+from connector.crms.hubspot.errors import HubSpotApiError
 from connector.crms.push import Outcome, RecordFailure
 from connector.store.push import Change
 
@@ -71,7 +74,17 @@ def send_all(records: list[Record], send: SendBatch, outcome: Outcome) -> None:
 
 
 def _send_batch(batch: list[Record], send: SendBatch, outcome: Outcome) -> list[tuple[Record, str]]:
-    answer = send([r.payload for r in batch])
+    try:
+        answer = send([r.payload for r in batch])
+    except HubSpotApiError as exc:
+        if exc.status != 400 or exc.category != "VALIDATION_ERROR":
+            raise
+        # One invalid value refuses the whole batch (a 400, nothing written): halve it
+        # until the records at fault stand alone, so the others are written.
+        if len(batch) == 1:
+            return [(batch[0], exc.detail)]
+        half = len(batch) // 2
+        return _send_batch(batch[:half], send, outcome) + _send_batch(batch[half:], send, outcome)
     bad = refused(answer, batch)
     for record in batch:
         if record.key not in bad:
