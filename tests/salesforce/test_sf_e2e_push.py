@@ -13,6 +13,7 @@ from connector.crms.salesforce.write import SalesforceWriter
 from connector.errors import ConfigError
 from connector.store import Store
 from crm_sandbox import Sandbox
+from crm_sandbox.ids import parse_sf_id
 
 pytestmark = pytest.mark.e2e
 
@@ -366,3 +367,23 @@ def test_an_earlier_install_is_upgraded_in_place(sandbox: Sandbox, pulled: Store
         "AND Period_Type__c = 'year' ORDER BY Period__c DESC LIMIT 1",
     )
     assert shown[0]["Closing_Ratio__c"] == round(closing * 100, 1)
+
+
+def test_a_rep_deactivated_since_the_pull_has_their_rows_go_to_the_default_owner(
+    sandbox: Sandbox, pulled: Store
+) -> None:
+    writer = make_writer(sandbox)
+    writer.setup()
+    rep = "0058d0000000003AAA"  # active when pulled
+    parsed = parse_sf_id(rep)
+    assert parsed is not None
+    sandbox.org.cursor().execute("UPDATE users SET active = false WHERE n = ?", [parsed[1]])
+    result = writer.push(pulled)
+    assert result.failed == []
+    rows = query(sandbox, "SELECT KPI_Key__c, Scope_Id__c, OwnerId FROM Sales_KPI__c")
+    theirs = [r for r in rows if r["Scope_Id__c"] == rep]
+    assert theirs
+    assert {r["OwnerId"] for r in theirs} == {INTEGRATION_USER}
+    others = {r["OwnerId"] for r in rows if r["Scope_Id__c"] == "0058d0000000004AAA"}
+    assert others == {"0058d0000000004AAA"}
+    assert result.written == len({p.record for p in result.planned})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from dataclasses import replace
 
 from connector.crms.push import DiffWriter, Outcome, pending
 from connector.crms.salesforce.client import SalesforceClient
@@ -18,6 +19,7 @@ from connector.crms.salesforce.setup import default_owner_id, owner_problems, ru
 from connector.errors import ConfigError
 from connector.store.push import Change, PushPlan
 
+INACTIVE_OWNER = "INACTIVE_OWNER_OR_USER"
 _SETUP_HINT = ("INVALID_FIELD", "INVALID_TYPE", "NOT_FOUND", "INVALID_FIELD_FOR_INSERT_UPDATE")
 
 
@@ -55,6 +57,29 @@ class SalesforceWriter(DiffWriter[SalesforceClient, SalesforceConfig, PushMappin
         client.guard.ensure(self._estimate(batches), f"the push to {self.name}")
         for batch in batches:
             self._send(client, batch, outcome)
+        self._reassign_inactive(client, todo, owners, outcome)
+
+    def _reassign_inactive(
+        self, client: SalesforceClient, todo: list[Change], owners: dict[str, str],
+        outcome: Outcome,
+    ) -> None:  # fmt: skip
+        """Rows of a rep deactivated since the pull, which Salesforce refuses as their
+        owner (INACTIVE_OWNER_OR_USER), go to the default owner, as after the next pull."""
+        records, push = self.plan().records, self.push_mapping
+        mine = {key: values for target, key, values in _by_record(todo) if target == push.object}
+        stuck = [f for f in outcome.failed
+                 if f.record in mine and f.message.startswith(INACTIVE_OWNER)]  # fmt: skip
+        token = records.default_owner
+        if not stuck or token is None:
+            return
+        owner = owners.get(token) or default_owner_id(client, push)
+        if owner is None:
+            return  # no active default owner: the refusals stand as reported
+        outcome.failed = [f for f in outcome.failed if f not in stuck]
+        moved = [(f.record, [replace(c, new=token) if c.field == records.owner_field else c
+                             for c in mine[f.record]]) for f in stuck]  # fmt: skip
+        batch = Batch(push.object, push.external_id, moved, {**owners, token: owner})
+        send_collections(client, batch, outcome, tries=1)
 
     def _batches(self, todo: list[Change], owners: dict[str, str]) -> list[Batch]:
         grouped: dict[str, list[tuple[str, list[Change]]]] = {}
