@@ -89,7 +89,7 @@ class Slot:
 
     @property
     def key(self) -> str:
-        """``total_revenue.value``, ``sales_by_contact_method[phone].pace``."""
+        """``total_revenue.value``, ``sales_by_contact_method[phone].target``."""
         which = f"[{self.breakdown}]" if self.breakdown else ""
         return f"{self.kpi.key}{which}.{self.part}"
 

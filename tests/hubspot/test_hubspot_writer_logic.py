@@ -169,7 +169,7 @@ def test_errors_by_input_position_are_understood() -> None:
     assert refused(answer, records) == {"k1": "locked"}
 
 
-def test_object_properties_have_a_unique_key_four_per_kpi_and_formats() -> None:
+def test_object_properties_have_a_unique_key_parts_per_kpi_and_formats() -> None:
     props = {p.name: p.spec("g") for p in object_properties(PUSH, Wording("EUR"))}
     first = next(iter(props.values()))
     assert (first["name"], first["hasUniqueValue"]) == ("kpi_key", True)

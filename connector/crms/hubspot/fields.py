@@ -96,7 +96,7 @@ class PropertyDef:
 
 
 def kpi_property(slot: Slot) -> str:
-    """``total_revenue_value``, ``sales_by_contact_method_phone_pace``."""
+    """``total_revenue_value``, ``sales_by_contact_method_phone_target``."""
     which = f"_{slot.breakdown}" if slot.breakdown else ""
     return f"{slot.kpi.key}{which}_{slot.part}"
 
