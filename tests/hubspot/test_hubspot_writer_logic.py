@@ -24,6 +24,7 @@ PUSH = PushMapping(
     company_properties={"last_nps_score": "crm_kpi_last_nps_score"},
 )
 PLAN: PushPlan = push_plan(PUSH, Wording("USD"))
+INVALID_X = 'Property values were not valid: [{"name":"x","error":"INVALID_OPTION"}]'
 
 
 def _store() -> Store:
@@ -148,7 +149,7 @@ def test_a_batch_refused_whole_is_halved_until_the_invalid_record_stands_alone()
     def send(inputs: list[dict[str, Any]]) -> dict[str, Any]:
         calls.append(len(inputs))
         if any(i["id"] == "k37" for i in inputs):  # HubSpot: one bad value, nothing written
-            raise HubSpotApiError(400, "VALIDATION_ERROR", '[{"name":"x"}] not valid')
+            raise HubSpotApiError(400, "VALIDATION_ERROR", INVALID_X)
         return {"results": [{"id": i["id"]} for i in inputs]}
 
     def forbidden(inputs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -158,9 +159,25 @@ def test_a_batch_refused_whole_is_halved_until_the_invalid_record_stands_alone()
     send_all(_records(100), send, outcome)
     assert outcome.records == 99
     assert [(f.record, f.field) for f in outcome.failed] == [("k37", "x")]
-    assert len(calls) <= 2 * 7 + 2  # two halves per level of 100 → 1, and one retry
+    assert len(calls) <= 1 + 2 * 7  # two halves per level, 100 → 1; no retry of a bad value
     with pytest.raises(HubSpotApiError):  # any other refusal still stops the push
         send_all(_records(2), forbidden, Outcome())
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["Bad Request", 'Property values were not valid: [{"error":"PROPERTY_DOESNT_EXIST"}]'],
+)
+def test_a_batch_refused_for_the_request_or_a_property_is_not_halved(message: str) -> None:
+    calls: list[int] = []
+
+    def send(inputs: list[dict[str, Any]]) -> dict[str, Any]:
+        calls.append(len(inputs))
+        raise HubSpotApiError(400, "VALIDATION_ERROR", message)
+
+    with pytest.raises(HubSpotApiError):
+        send_all(_records(100), send, Outcome())
+    assert calls == [100]
 
 
 def test_errors_by_input_position_are_understood() -> None:
