@@ -27,6 +27,7 @@ from connector.schema import PeriodType, ScopeType
 from connector.yamlfile import (
     ConfigModel,
     KeyPath,
+    Problem,
     ResolvedPath,
     context_line,
     located_error,
@@ -99,7 +100,7 @@ def reject_duplicates(
     """Error on every item whose key an earlier item has, naming the earlier one's line."""
     field = info.field_name or ""
     first: dict[Hashable, int] = {}
-    problems: list[tuple[KeyPath, str, str]] = []
+    problems: list[Problem] = []
     for index, key in enumerate(keys):
         earlier = first.setdefault(key, index)
         if earlier == index:
@@ -117,7 +118,7 @@ RollupScope = Literal["team", "territory", "company"]
 
 
 def _additive_only(rollup: dict[RollupScope, list[KpiKey]]) -> dict[RollupScope, list[KpiKey]]:
-    problems: list[tuple[KeyPath, str, str]] = []
+    problems: list[Problem] = []
     for scope, keys in rollup.items():
         for index, key in enumerate(keys):
             if key not in ADDITIVE_KEYS:
