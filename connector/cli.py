@@ -255,18 +255,17 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from connector.config import load_config
-    from connector.pipeline import build_source
+    from connector.validation import validate_config
 
     config = load_config(args.config)
-    problems: list[str] = []
-    for source_config in config.sources:
-        try:
-            problems += build_source(config, source_config).validate()
-        except ConfigError as exc:
-            problems += exc.messages
-    if problems:
-        raise ConfigError(problems)
-    print(f"{args.config}: config, mappings and {len(config.sources)} source(s) are valid")
+    report = validate_config(config)
+    for note in report.notes:
+        print(f"note: {note}")
+    if report.problems:
+        raise ConfigError(report.problems)
+    checked = "config, mappings, targets" if config.targets or config.targets_file else (
+        "config, mappings")  # fmt: skip
+    print(f"{args.config}: {checked} and {len(config.sources)} source(s) are valid")
     return EXIT_OK
 
 

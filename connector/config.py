@@ -33,7 +33,7 @@ from connector.settings import (
     reject_duplicates,
     unique_targets,
 )
-from connector.yamlfile import ConfigModel, load_model, located_error
+from connector.yamlfile import ConfigModel, ExistingFile, load_model, located_error
 
 
 def crm_of(source: SourceConfig) -> Crm[Any]:
@@ -78,6 +78,8 @@ class Config(ConfigModel):
     sources: Annotated[list[Source], Field(min_length=1), AfterValidator(_unique_source_names)]
     kpis: KpiSettings = Field(default_factory=KpiSettings)
     targets: Annotated[list[Target], AfterValidator(unique_targets)] = Field(default_factory=list)
+    targets_file: ExistingFile | None = None
+    """A CSV of targets (kpi, period_type, period, scope_type, scope, value[, currency])."""
 
     _config_path: Path = PrivateAttr(default_factory=lambda: Path("config.yaml").resolve())
 

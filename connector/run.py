@@ -21,7 +21,7 @@ from connector.config import Config
 from connector.crms.config import SourceConfig
 from connector.errors import EXIT_OK, EXIT_RECORD_FAILURES, CrmKpiError
 from connector.lock import RunLock
-from connector.pipeline import build_source, build_writer, compute_kpis
+from connector.pipeline import build_source, build_writer, compute_kpis, load_targets_file
 from connector.runlog import RunLog
 from connector.store import Store
 from connector.store.runs import finish_run, start_run
@@ -73,7 +73,8 @@ def run_nightly(
         if lock.took_over:
             log.event("lock", f"took over the stale lock of run {lock.took_over.get('run_id')}")
         _record_start(store, summary, "run --dry-run" if dry_run else "run")
-        log.start(summary.run_id, stages=len(config.sources) + 1 + len(writers))
+        stages = len(config.sources) + (config.targets_file is not None) + 1 + len(writers)
+        log.start(summary.run_id, stages=stages)
         try:
             _pull_stage(config, store, log, summary)
             with _stage(summary, log, "compute"):
@@ -113,6 +114,11 @@ def _pull_stage(config: Config, store: Store, log: RunLog, summary: RunSummary) 
             calls = getattr(source, "api_calls", None)
             if isinstance(calls, int):
                 summary.api_calls[source_config.name] = calls
+    if config.targets_file is not None:
+        with _stage(summary, log, "targets file"):
+            loaded = load_targets_file(config, store, _progress_to(log, "targets file"))
+            if loaded is not None:
+                summary.quarantined += loaded.quarantined
 
 
 def _progress_to(log: RunLog, stage: str) -> Callable[[str], None]:

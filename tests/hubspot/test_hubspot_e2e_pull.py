@@ -13,7 +13,7 @@ from connector.crms.config import shipped_mapping
 from connector.crms.hubspot import HubSpotSource
 from connector.crms.hubspot.client import HubSpotClient
 from connector.crms.hubspot.mapping import load_mapping
-from connector.errors import AuthError, FatalError, SourceError
+from connector.errors import AuthError, ConfigError, FatalError
 from connector.store import Store
 from crm_sandbox import Sandbox
 
@@ -151,8 +151,10 @@ def test_every_pull_validates_the_mapping_first(sandbox: Sandbox) -> None:
     problems = source.validate()
     assert len(problems) == 1
     assert "no_such_prop" in problems[0]
-    with Store(":memory:") as store, pytest.raises(SourceError, match="no_such_prop"):
+    with Store(":memory:") as store, pytest.raises(ConfigError, match="does not fit") as err:
         source.pull(store)
+    assert err.value.exit_code == 2  # the user's mapping, as validate says, not a CRM stop
+    assert any("no_such_prop" in message for message in err.value.messages)
 
 
 def test_a_token_without_a_scope_fails_naming_the_scope(

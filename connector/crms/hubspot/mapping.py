@@ -18,6 +18,7 @@ from pydantic import Field, model_validator
 from connector.crms.hubspot.constants import OBJECT_ID_PROPERTY
 from connector.kpis import KPI_KEYS, KpiKey
 from connector.schema import CONTACT_METHOD_FIELDS, CONTACT_METHODS, ENTITY_BY_NAME
+from connector.settings import Currency, MoneyKpi
 from connector.yamlfile import (
     ConfigModel,
     ExistingFile,
@@ -149,10 +150,30 @@ def _own_property(name: str) -> bool:
     return bool(_PROPERTY_NAME.match(name)) and not name.startswith(HUBSPOT_PREFIXES)
 
 
+class GoalTargets(ConfigModel):
+    """HubSpot goals (`goal_targets`) read as targets of `kpi`: a rep's goal is that
+    rep's target, a team's goal the team's."""
+
+    kpi: MoneyKpi = "total_revenue"
+    goal_names: list[str] = Field(
+        default_factory=list, description="hs_goal_name values read (any case); [] = all"
+    )
+    currency: Currency | None = Field(
+        default=None, description="the portal's home currency; empty: the reporting currency"
+    )
+
+
+class TargetsMapping(ConfigModel):
+    """Where the portal keeps targets; nothing is read unless named here."""
+
+    goals: GoalTargets | None = None
+
+
 class HubSpotMapping(ConfigModel):
     """The whole HubSpot mapping."""
 
     owners: Owners = Field(default_factory=Owners)
+    targets: TargetsMapping = Field(default_factory=TargetsMapping)
     push: PushMapping = Field(default_factory=PushMapping)
     streams: list[Stream] = Field(min_length=1)
     files: dict[FileEntity, ExistingFile] = Field(default_factory=dict)

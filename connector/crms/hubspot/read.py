@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from connector.crms.base import Progress
+from connector.crms.base import Progress, Survey
+from connector.crms.config import MappingLines
 from connector.crms.hubspot.api import HubSpotApi
 from connector.crms.hubspot.client import HubSpotClient
 from connector.crms.hubspot.config import HubSpotConfig
@@ -10,8 +11,9 @@ from connector.crms.hubspot.extras import load_owners, load_tables
 from connector.crms.hubspot.mapping import HubSpotMapping
 from connector.crms.hubspot.records import StageMeta
 from connector.crms.hubspot.streams import StreamContext, pull_stream
-from connector.crms.hubspot.validate import check_mapping
-from connector.errors import SourceError
+from connector.crms.hubspot.targets import read_goals
+from connector.crms.hubspot.validate import check_mapping, option_problems, survey_portal
+from connector.errors import ConfigError
 from connector.store import IngestResult, ParseOptions, Store
 
 
@@ -32,9 +34,19 @@ class HubSpotSource:
         return self.transport.api_calls
 
     def validate(self) -> list[str]:
-        """Every mapped object and property the portal lacks (empty when none)."""
+        """Every mapped object and property the portal lacks, and every value map key that
+        is not an option of the property it maps (empty when none)."""
         try:
-            return check_mapping(self.api, self.mapping, self.config.mapping_path.name)
+            problems = check_mapping(self.api, self.mapping, self.config.mapping_path.name)
+            where = MappingLines(self.config.mapping_path)
+            return problems + option_problems(self.api, self.mapping, where)
+        finally:
+            self.transport.close()
+
+    def survey(self) -> Survey:
+        """The portal's owners, teams and territories; a note when goals cannot be read."""
+        try:
+            return survey_portal(self.api, self.mapping, self.name)
         finally:
             self.transport.close()
 
@@ -43,9 +55,11 @@ class HubSpotSource:
         try:
             problems = check_mapping(self.api, self.mapping, self.config.mapping_path.name)
             if problems:
-                raise SourceError(
-                    "the HubSpot mapping does not fit the portal:\n" + "\n".join(problems)
-                )
+                raise ConfigError([
+                    f"{self.config.mapping_path}: the mapping of source {self.name} does not "
+                    "fit the portal (crm-kpi validate lists the same):",
+                    *(f"  {problem}" for problem in problems),
+                ])  # fmt: skip
             pull = self.config.pull
             ctx = StreamContext(
                 store,
@@ -63,6 +77,11 @@ class HubSpotSource:
                     progress(f"{self.name}: {stream.entity} from {stream.object}")
                 results.append(pull_stream(ctx, stream))
             results += load_tables(store, self.name, self.mapping, self.opts)
+            goals, note = read_goals(self.api, self.mapping.targets.goals, store=store,
+                                     source=self.name, timezone=self.opts.timezone)  # fmt: skip
+            results.append(goals)
+            if note is not None and progress is not None:
+                progress(note)
             return results
         finally:
             self.transport.close()

@@ -1,29 +1,45 @@
-"""`validate`: every property and object the mapping names, checked against the portal."""
+"""`validate`: every property and object the mapping names, checked against the portal;
+value maps against the options of the properties they map; and the portal's owners,
+teams and territories, which targets may name."""
 
 from __future__ import annotations
 
+import difflib
+from typing import Any
+
+from connector.crms.base import Survey
+from connector.crms.config import MappingLines
 from connector.crms.hubspot.api import HubSpotApi
-from connector.crms.hubspot.errors import HubSpotApiError
+from connector.crms.hubspot.errors import HubSpotApiError, TokenRefused
 from connector.crms.hubspot.mapping import HubSpotMapping
+from connector.crms.hubspot.targets import GOALS, Assignees, unavailable_note
+from connector.errors import AuthError
+
+Json = dict[str, Any]
 
 
 class PropertyCatalog:
-    """Property names per object type, read once per object from the properties API."""
+    """Property definitions per object type, read once per object from the properties API."""
 
     def __init__(self, api: HubSpotApi) -> None:
         self.api = api
-        self._names: dict[str, set[str] | None] = {}
+        self._found: dict[str, dict[str, Json] | None] = {}
 
-    def names(self, obj: str) -> set[str] | None:
-        """The object's property names, or None when HubSpot knows no such object."""
-        if obj not in self._names:
+    def definitions(self, obj: str) -> dict[str, Json] | None:
+        """The object's properties by name, or None when HubSpot knows no such object."""
+        if obj not in self._found:
             try:
-                self._names[obj] = {str(p["name"]) for p in self.api.properties(obj)}
+                self._found[obj] = {str(p["name"]): p for p in self.api.properties(obj)}
             except HubSpotApiError as exc:
                 if exc.status not in (400, 404):
                     raise
-                self._names[obj] = None
-        return self._names[obj]
+                self._found[obj] = None
+        return self._found[obj]
+
+    def names(self, obj: str) -> set[str] | None:
+        """The object's property names, or None when HubSpot knows no such object."""
+        found = self.definitions(obj)
+        return None if found is None else set(found)
 
 
 def check_mapping(api: HubSpotApi, mapping: HubSpotMapping, file_name: str) -> list[str]:
@@ -42,3 +58,47 @@ def check_mapping(api: HubSpotApi, mapping: HubSpotMapping, file_name: str) -> l
             if catalog.names(target) is None:
                 problems.append(f"{where}: associations.{field}: no object type {target!r}")
     return problems
+
+
+def option_problems(api: HubSpotApi, mapping: HubSpotMapping, where: MappingLines) -> list[str]:
+    """Value map keys that are no option of the enumeration property they map (any case):
+    a typo there silently counts records as the field's default."""
+    catalog = PropertyCatalog(api)
+    problems = []
+    for index, stream in enumerate(mapping.streams):
+        for field, values in stream.values.items():
+            name = stream.properties.get(field, "")
+            prop = (catalog.definitions(stream.object) or {}).get(name) or {}
+            options = [str(o["value"]) for o in prop.get("options") or []]
+            if not options:
+                continue  # not an enumeration: any text may come
+            known = {o.lower() for o in options}
+            for key in (k for k in values if k.strip().lower() not in known):
+                close = difflib.get_close_matches(key, options, n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                problems.append(
+                    f"{where.at(('streams', index, 'values', field, key))}: {key!r} is not an "
+                    f"option of {stream.object}.{name} ({hint}its options: {', '.join(options)})"
+                )
+    return problems
+
+
+def survey_portal(api: HubSpotApi, mapping: HubSpotMapping, source: str) -> Survey:
+    """The portal's owners, their teams, the territories teams and enumerations name, and
+    a note when the mapping reads goals the token cannot."""
+    survey = Survey(territories=set(mapping.owners.team_territories.values()))
+    assignees = Assignees.read(api)
+    survey.owners, survey.teams = dict(assignees.emails), set(assignees.teams.values())
+    catalog = PropertyCatalog(api)
+    for stream in mapping.streams:
+        definitions = catalog.definitions(stream.object) or {}
+        prop = definitions.get(stream.properties.get("territory", "")) or {}
+        survey.territories |= {str(o["value"]) for o in prop.get("options") or []}
+    if mapping.targets.goals is not None:
+        try:
+            api.list_page(GOALS, ["hs_goal_name"], None)
+        except (AuthError, HubSpotApiError) as exc:
+            if isinstance(exc, TokenRefused) or getattr(exc, "status", 403) not in (400, 403, 404):
+                raise
+            survey.notes.append(unavailable_note(source, str(exc)))
+    return survey

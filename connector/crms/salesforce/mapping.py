@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from connector.crms.salesforce.soql import check_field_path, check_identifier
 from connector.kpis import KPI_KEYS
 from connector.schema import CONTACT_METHOD_FIELDS, CONTACT_METHODS, ENTITY_BY_NAME, EntityName
+from connector.settings import MoneyKpi
 from connector.yamlfile import Problem, load_model, located_error
 
 Identifier = Annotated[str, AfterValidator(check_identifier)]
@@ -112,12 +113,29 @@ class PushMapping(_Strict):
         return self
 
 
+class QuotaTargets(_Strict):
+    """Collaborative Forecasts' quotas (ForecastingQuota) read as targets of `kpi`."""
+
+    kpi: MoneyKpi = "total_revenue"
+    forecasting_types: list[Identifier] = Field(
+        default_factory=lambda: ["OpportunityRevenue"],
+        description="ForecastingType DeveloperNames whose amount quotas are read; [] = all",
+    )
+
+
+class TargetsMapping(_Strict):
+    """Where the org keeps targets; nothing is read unless named here."""
+
+    quotas: QuotaTargets | None = None
+
+
 class SalesforceMapping(_Strict):
     """The whole mapping file."""
 
     value_maps: dict[str, dict[str, str]] = Field(default_factory=dict)
     streams: list[Stream] = Field(min_length=1)
     opportunity_lead_from_conversion: bool = True
+    targets: TargetsMapping = Field(default_factory=TargetsMapping)
     push: PushMapping = Field(default_factory=PushMapping)
 
     @model_validator(mode="after")
