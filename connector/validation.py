@@ -25,6 +25,9 @@ from connector.store.targetfile import target_lines
 from connector.yamlfile import load_yaml, render_path
 
 
+_PLURAL = {"team": "teams", "territory": "territories"}
+
+
 @dataclass
 class Report:
     """What `validate` found: problems (exit 2) and notes (said, not failing)."""
@@ -148,7 +151,7 @@ def _unknown_name(scope: NamedScope, names: list[str], sources: str) -> str:
     listed = ", ".join(names[:20]) + (", …" if len(names) > 20 else "") or "none"
     kind = scope.scope_type
     return (f"{scope.where}: no {kind} of {sources} is named {scope.scope_id!r}"
-            f"{_close(scope.scope_id, names)} ({kind}s: {listed})")  # fmt: skip
+            f"{_close(scope.scope_id, names)} ({_PLURAL[kind]}: {listed})")  # fmt: skip
 
 
 def _close(value: str, candidates: list[str]) -> str:

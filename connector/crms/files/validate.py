@@ -8,12 +8,12 @@ mapping's line (`files.yaml:31 entities.opportunities.values.contact_method.Webb
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 from connector.crms.base import Survey
 from connector.crms.config import MappingLines
 from connector.crms.files.mapping import FileEntityMapping
+from connector.crms.valuemaps import misspelled, typo_message
 from connector.errors import SourceError
 from connector.schema import ENTITY_BY_NAME, NATURAL_KEYS, Entity
 from connector.store import ParseOptions, Store
@@ -68,32 +68,15 @@ def _header_problems(
 
 
 def _unknown_values(
-    path: Path,
-    entity: Entity,
-    field: str,
-    header: str,
-    values: dict[str, str],
-    found: list[str],
-    where: MappingLines,
+    path: Path, entity: Entity, field: str, header: str, values: dict[str, str],
+    found: list[str], where: MappingLines,
 ) -> list[str]:
-    """A value map key the file never holds (compared as the load does: any case)."""
-    present = {value.lower() for value in found}
-    unknown = [key for key in values if key.strip().lower() not in present]
-    unmapped = sorted(v for v in found if v.lower() not in {k.strip().lower() for k in values})
-    problems = []
-    for key in unknown:
-        close = difflib.get_close_matches(key, unmapped or found, n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        problems.append(
-            f"{where.at(('entities', entity.name, 'values', field, key))}: {key!r} is not a "
-            f"value of column {header!r} of {path.name} ({hint}its values: {_listed(found)})"
-        )
-    return problems
-
-
-def _listed(values: list[str], most: int = 20) -> str:
-    shown = ", ".join(sorted(values)[:most])
-    return shown + (f", … ({len(values) - most} more)" if len(values) > most else "")
+    """Value map keys that misspell a value the column holds (`crms.valuemaps`)."""
+    return [
+        typo_message(where.at(("entities", entity.name, "values", field, key)), key, value,
+                     f"column {header!r} of {path.name}", found)
+        for key, value in misspelled(values, found)
+    ]  # fmt: skip
 
 
 def survey_exports(

@@ -4,7 +4,6 @@ teams and territories, which targets may name."""
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from connector.crms.base import Survey
@@ -13,6 +12,7 @@ from connector.crms.hubspot.api import HubSpotApi
 from connector.crms.hubspot.errors import HubSpotApiError, TokenRefused
 from connector.crms.hubspot.mapping import HubSpotMapping
 from connector.crms.hubspot.targets import GOALS, Assignees, unavailable_note
+from connector.crms.valuemaps import misspelled, typo_message
 from connector.errors import AuthError
 
 Json = dict[str, Any]
@@ -61,8 +61,8 @@ def check_mapping(api: HubSpotApi, mapping: HubSpotMapping, file_name: str) -> l
 
 
 def option_problems(api: HubSpotApi, mapping: HubSpotMapping, where: MappingLines) -> list[str]:
-    """Value map keys that are no option of the enumeration property they map (any case):
-    a typo there silently counts records as the field's default."""
+    """Value map keys that misspell an option of the enumeration property they map
+    (`crms.valuemaps`): the records of that option would silently count as the default."""
     catalog = PropertyCatalog(api)
     problems = []
     for index, stream in enumerate(mapping.streams):
@@ -70,16 +70,11 @@ def option_problems(api: HubSpotApi, mapping: HubSpotMapping, where: MappingLine
             name = stream.properties.get(field, "")
             prop = (catalog.definitions(stream.object) or {}).get(name) or {}
             options = [str(o["value"]) for o in prop.get("options") or []]
-            if not options:
-                continue  # not an enumeration: any text may come
-            known = {o.lower() for o in options}
-            for key in (k for k in values if k.strip().lower() not in known):
-                close = difflib.get_close_matches(key, options, n=1)
-                hint = f"did you mean {close[0]!r}? " if close else ""
-                problems.append(
-                    f"{where.at(('streams', index, 'values', field, key))}: {key!r} is not an "
-                    f"option of {stream.object}.{name} ({hint}its options: {', '.join(options)})"
-                )
+            problems += [
+                typo_message(where.at(("streams", index, "values", field, key)), key, option,
+                             f"{stream.object}.{name}", options)
+                for key, option in misspelled(values, options)
+            ]  # fmt: skip
     return problems
 
 

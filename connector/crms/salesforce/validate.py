@@ -21,6 +21,7 @@ from connector.crms.salesforce.errors import SalesforceApiError
 from connector.crms.salesforce.mapping import SalesforceMapping, Stream
 from connector.crms.salesforce.soql import select
 from connector.crms.salesforce.targets import quota_query, unavailable_note
+from connector.crms.valuemaps import misspelled, typo_message
 
 Describe = dict[str, Any]
 
@@ -141,32 +142,29 @@ def _resolve_prefix(
 def value_map_problems(
     mapping: SalesforceMapping, describe: Callable[[str], Describe | None], where: MappingLines
 ) -> list[str]:
-    """Value map keys that no picklist value of the field they map has (any case): a
-    typo there silently counts records as the map's default."""
-    problems: list[str] = []
-    checked: set[tuple[str, str, str]] = set()
+    """Value map keys that misspell a picklist value of the fields the map is used for
+    (`crms.valuemaps`): the records of that value would silently count as the default."""
+    fields: dict[str, list[str]] = {}
+    values: dict[str, list[str]] = {}
     for stream in mapping.streams:
         described = describe(stream.object)
         for name in stream.fields:
             spec = stream.spec(name)
             if described is None or spec.values not in mapping.value_maps or spec.field is None:
                 continue
-            field = _picklist(described, spec.field)
-            if field is None or (stream.object, field["name"], spec.values) in checked:
-                continue
-            checked.add((stream.object, field["name"], spec.values))
-            values = [str(v["value"]) for v in field.get("picklistValues") or []]
-            known = {v.lower() for v in values}
-            for key in mapping.value_maps[spec.values]:
-                if key.strip().lower() not in known:
-                    close = difflib.get_close_matches(key, values, n=1)
-                    hint = f"did you mean {close[0]!r}? " if close else ""
-                    problems.append(
-                        f"{where.at(('value_maps', spec.values, key))}: {key!r} is not a value "
-                        f"of {stream.object}.{field['name']} ({hint}its values: "
-                        f"{', '.join(values)})"
-                    )
-    return problems
+            found = _picklist(described, spec.field)
+            named = f"{stream.object}.{found['name']}" if found else ""
+            if found is not None and named not in fields.setdefault(spec.values, []):
+                fields[spec.values].append(named)
+                listed = values.setdefault(spec.values, [])
+                listed += [str(v["value"]) for v in found.get("picklistValues") or []
+                           if str(v["value"]) not in listed]  # fmt: skip
+    return [
+        typo_message(where.at(("value_maps", map_name, key)), key, value,
+                     ", ".join(fields[map_name]), values[map_name])
+        for map_name in fields
+        for key, value in misspelled(mapping.value_maps[map_name], values[map_name])
+    ]  # fmt: skip
 
 
 def _picklist(described: Describe, path: str) -> dict[str, Any] | None:
