@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sf_helpers import config_yaml
 
 from connector.cli import main
 from connector.crms.salesforce.mapping import QuotaTargets
@@ -26,26 +27,7 @@ REVENUE = (
 
 
 def write_config(sb: Sandbox, folder: Path, mapping: Path | None = None, extra: str = "") -> Path:
-    info = sb.info["salesforce"]
-    path = folder / "config.yaml"
-    mapping_line = f"    mapping: {mapping}\n" if mapping else ""
-    path.write_text(
-        f"""reporting: {{currency: USD, timezone: UTC}}
-store: {{path: store.duckdb}}
-sources:
-  - name: salesforce
-    type: salesforce
-    login_url: {info["login_url"]}
-    ca_file: {sb.info["ca_file"]}
-{mapping_line}    auth:
-      method: refresh_token
-      client_id: {info["client_id"]}
-      refresh_token: ${{SF_REFRESH_TOKEN}}
-    http: {{initial_backoff_seconds: 0.01}}
-    pull: {{bulk_poll_seconds: 0}}
-{extra}"""
-    )
-    return path
+    return config_yaml(sb, folder, mapping=mapping, push=False, extra=extra)
 
 
 @pytest.fixture
@@ -158,9 +140,10 @@ def test_validate_names_value_map_typos_and_unknown_target_scopes(
     ]
     mapping.write_text(shipped)
     assert main(["validate", "--config", str(config)]) == 2
+    team_line = config.read_text().splitlines().index(extra.splitlines()[-1]) + 1
     assert capsys.readouterr().err.splitlines() == [
-        "config.yaml:17 targets[0].scope_id: no team of salesforce is named 'Nobody' (teams: "
-        + ", ".join(_teams(sandbox)) + ")",
+        f"config.yaml:{team_line} targets[0].scope_id: no team of salesforce is named "
+        f"'Nobody' (teams: {', '.join(_teams(sandbox))})",
         "targets.csv:3 scope: no rep of salesforce has the e-mail 'nobody@example.com'",
         "targets.csv:4 scope: no territory of salesforce is named 'Atlantis' (territories: "
         "APAC, EMEA, NA East, NA West)",
