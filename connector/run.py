@@ -20,9 +20,11 @@ from pathlib import Path
 from connector.config import Config
 from connector.crms.config import SourceConfig
 from connector.errors import EXIT_OK, EXIT_RECORD_FAILURES, CrmKpiError
+from connector.invocation import suggest
 from connector.lock import RunLock
 from connector.pipeline import build_source, build_writer, compute_kpis, load_targets_file
 from connector.runlog import RunLog
+from connector.secrets import redact
 from connector.store import Store
 from connector.store.runs import finish_run, start_run
 
@@ -84,6 +86,13 @@ def run_nightly(
             summary.status = "finished with failures" if summary.failed else "succeeded"
         except CrmKpiError as exc:
             summary.status, summary.error = "failed", str(exc)
+            raise
+        except KeyboardInterrupt:
+            summary.status, summary.error = "interrupted", "stopped by the user (Ctrl-C)"
+            raise
+        except Exception as exc:  # a bug: said in the run log too, then raised as it is
+            summary.status = "failed"
+            summary.error = redact(f"unexpected {type(exc).__name__}: {exc}")
             raise
         finally:
             log.finish()
@@ -154,12 +163,15 @@ def _record_end(store: Store, summary: RunSummary) -> None:
     finish_run(store, summary.run_id, summary.status, json.dumps(asdict(summary), default=str))
 
 
-def format_summary(summary: RunSummary) -> str:
-    """The closing summary printed at the end of a run."""
+def format_summary(summary: RunSummary, config_path: Path | None = None) -> str:
+    """The closing summary printed at the end of a run (of the config at `config_path`)."""
+    config = ("--config", config_path) if config_path is not None else ()
     lines = [
         f"run {summary.run_id}: {summary.status}",
         f"  records pulled {summary.pulled:,}, quarantined {summary.quarantined:,}, "
-        f"marked deleted {summary.deleted:,}, findings {summary.findings:,}",
+        f"marked deleted {summary.deleted:,}, findings {summary.findings:,}"
+        + (f" ({suggest('problems', *config, '--run', summary.run_id)} lists them)"
+           if summary.quarantined or summary.findings else ""),
         f"  KPI rows computed {summary.kpi_rows:,}; written {summary.written:,}, "
         f"unchanged {summary.unchanged:,}, failed {len(summary.failed):,}",
     ]

@@ -24,7 +24,6 @@ from connector.store.problems import quarantined
 from connector.store.targetfile import target_lines
 from connector.yamlfile import load_yaml, render_path
 
-
 _PLURAL = {"team": "teams", "territory": "territories"}
 
 
