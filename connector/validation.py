@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from connector.config import Config
 from connector.crms.base import Survey
+from connector.crms.files.config import FilesConfig
 from connector.errors import ConfigError, SourceError
 from connector.pipeline import build_source, load_targets_file
 from connector.settings import TARGETS_FILE_SOURCE
@@ -53,6 +54,7 @@ def validate_config(config: Config) -> Report:
     named = [*_config_scopes(config)]
     if config.targets_file is not None:
         named += _targets_file(config, report)
+    report.notes += _unread_target_exports(config)
     if len(surveys) == len(config.sources):
         report.problems += scope_problems(named, surveys)
     elif named:
@@ -75,6 +77,18 @@ def _surveyed_sources(config: Config, report: Report) -> dict[str, Survey]:
             problems = exc.messages if isinstance(exc, ConfigError) else [str(exc)]
         report.problems += problems
     return surveys
+
+
+def _unread_target_exports(config: Config) -> list[str]:
+    """A targets.csv in an export folder is not an export: targets_file names it."""
+    found = [s.path / "targets.csv" for s in config.sources if isinstance(s, FilesConfig)]
+    return [
+        f"{path} is not read as an export: if it holds targets, name it in "
+        f"{config.config_path.name} as targets_file (columns kpi, period_type, period, "
+        "scope_type, scope, value)"
+        for path in found
+        if path.is_file() and path != config.targets_file
+    ]
 
 
 def _config_scopes(config: Config) -> list[NamedScope]:

@@ -117,9 +117,11 @@ def test_example_config_is_valid(tmp_path: Path) -> None:
     (tmp_path / "exports").mkdir()
     (tmp_path / "mappings").mkdir()
     (tmp_path / "mappings" / "files.yaml").write_text("{}\n")
+    (tmp_path / "targets.csv").write_text("kpi,period_type,period,scope_type,scope,value\n")
     config = load_config(tmp_path / "config.yaml")
     assert {t.kpi for t in config.targets} <= set(KPI_KEYS)
     assert config.sources[0].name == "exports"
+    assert config.targets_file == tmp_path / "targets.csv"
 
 
 def test_target_value_not_a_number(folder: Path) -> None:

@@ -117,3 +117,17 @@ def test_every_target_naming_a_rep_team_or_territory_no_source_knows(
         "targets.csv:6 scope: no territory of exports is named 'Mars' (territories: DACH, "
         "EMEA North, EMEA South, LATAM, North America)",
     ]
+
+
+def test_a_targets_csv_left_in_the_export_folder_is_pointed_at(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (folder / "exports" / "targets.csv").write_text("kpi,period_type,period,scope_type,"
+                                                    "scope,value\n")  # fmt: skip
+    code, _, out = validate(write_config(folder), capsys)
+    assert code == 0
+    assert out.startswith(f"note: {folder / 'exports' / 'targets.csv'} is not read as an "
+                          "export: if it holds targets, name it in config.yaml as "
+                          "targets_file")  # fmt: skip
+    code, _, out = validate(write_config(folder, "targets_file: exports/targets.csv\n"), capsys)
+    assert (code, out.startswith("note:")) == (0, False)
