@@ -178,3 +178,14 @@ def test_only_amount_quotas_of_the_named_types_without_product_family() -> None:
         ("0J9g", "quarter", "owner", "005a", "EUR"),
     ]
     assert len(quota_rows(records, QuotaTargets(), None)) == 4  # every type
+
+
+@pytest.mark.usefixtures("token")
+def test_an_org_without_territory_management_validates(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sandbox.faults.add({"kind": "status", "status": 404, "path": "Territory2/describe"})
+    extra = "targets:\n  - {kpi: total_revenue, period_type: month, scope_type: territory, "
+    extra += "scope_id: NA East, value: 1}\n"  # a user's Territory__c still names it
+    assert main(["validate", "--config", str(write_config(sandbox, tmp_path, extra=extra))]) == 0
+    assert "are valid" in capsys.readouterr().out

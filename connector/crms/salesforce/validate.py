@@ -187,7 +187,8 @@ def survey_org(transport: SalesforceClient, mapping: SalesforceMapping, source: 
     if mapping.targets.quotas is not None:
         if quota_query(transport) is None:
             survey.notes.append(unavailable_note(source))
-        elif transport.describe("Territory2").get("queryable", False):
+        elif (Describer(transport).get("Territory2") or {}).get("queryable", False):
+            # Without territory management the org has no Territory2: no territory quotas.
             for page in transport.pages("SELECT Name FROM Territory2"):
                 survey.territories |= {str(r["Name"]) for r in page if r.get("Name")}
     return survey
