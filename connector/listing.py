@@ -51,7 +51,11 @@ def render_problems(
         if not chosen:
             continue
         table = Table(header_style="bold", title=title, show_lines=True)
-        table.add_column("Where\nsource · entity · record", overflow="fold")
+        # A file:line folded in two reads as another line (survey_responses.csv:6 / 2):
+        # the column is as wide as the longest (up to 40 characters). A fixed width, as
+        # rich crops a table whose columns have a minimum width rather than wrap it.
+        table.add_column("Where\nsource · entity · record", overflow="fold",
+                         width=min(40, max(len(row.where) for row in chosen)))  # fmt: skip
         table.add_column("Field", overflow="fold")
         table.add_column("Value", overflow="fold")
         table.add_column("Why", overflow="fold", ratio=2)

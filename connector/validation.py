@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from connector.config import Config
 from connector.crms.base import Survey
 from connector.crms.files.config import FilesConfig
-from connector.errors import ConfigError, SourceError
+from connector.errors import ConfigError, SourceError, UserError
 from connector.pipeline import build_source, load_targets_file
 from connector.settings import TARGETS_FILE_SOURCE
 from connector.store import Store
@@ -73,7 +73,7 @@ def _surveyed_sources(config: Config, report: Report) -> dict[str, Survey]:
             if not problems:
                 surveys[source.name] = source.survey()
                 report.notes += surveys[source.name].notes
-        except (ConfigError, SourceError) as exc:
+        except (UserError, SourceError) as exc:  # e.g. an export that cannot be read
             problems = exc.messages if isinstance(exc, ConfigError) else [str(exc)]
         report.problems += problems
     return surveys
@@ -110,7 +110,11 @@ def _targets_file(config: Config, report: Report) -> list[NamedScope]:
     path = config.targets_file
     assert path is not None
     with Store(":memory:") as store:
-        load_targets_file(config, store)
+        try:
+            load_targets_file(config, store)
+        except UserError as exc:  # no header row, a missing column, a wrong encoding
+            report.problems.append(str(exc))
+            return []
         report.problems += [str(row) for row in quarantined(store)]
         rows = store.fetch(
             "SELECT id, scope_type, scope_id FROM targets WHERE source = ? AND NOT is_deleted "

@@ -38,10 +38,10 @@ def config(tmp_path: Path) -> Path:
     (exports / "opportunities.csv").write_text(
         "id,account_id,owner_id,created_at,close_date,is_closed,is_won,amount,currency,"
         "contact_method\n"
-        "o1,a1,u1,2025-01-05,2025-01-20,true,true,1000,USD,email\n"
+        "o1,a1,u1,2025-01-05,2025-01-20,true,true,1000,USD,carrier pigeon\n"
         "o2,a1,u1,2025-01-06,31/02/2025,true,true,500,USD,email\n"
         "o3,a1,u1,2025-01-07,2025-01-21,true,true,a very long amount that would not fit,USD,"
-        "carrier pigeon\n"
+        "email\n"
     )
     (tmp_path / "targets.csv").write_text(
         "kpi,period_type,period,scope_type,scope,value\ntotal_revenue,month,,company,,-1\n"
@@ -72,7 +72,7 @@ def test_problems_lists_quarantined_rows_then_findings_in_every_format(
         ("quarantined", "opportunities", "opportunities.csv", 3, "close_date"),
         ("quarantined", "opportunities", "opportunities.csv", 4, "amount"),
         ("quarantined", "targets", "targets.csv", 2, "value"),
-        ("finding", "opportunities", "opportunities.csv", 4, "contact_method"),
+        ("finding", "opportunities", "opportunities.csv", 2, "contact_method"),
     ]
     assert rows[2]["reason"] == "total_revenue: an amount cannot be negative"
     _, out, _ = run(config, capsys, "problems", "--format", "csv", "--kind", "finding")
@@ -107,7 +107,7 @@ def test_the_problems_table_wraps_and_never_cuts(config: Path) -> None:
     assert main(["pull", "--config", str(config)]) == 0
     with Store(config.parent / "store.duckdb") as store:
         found = problems(store)
-    for width in (60, 100):
+    for width in (50, 60, 100):
         console = Console(width=width, record=True, file=io.StringIO())
         render_problems(found, console)
         lines = console.export_text().splitlines()
@@ -118,6 +118,8 @@ def test_the_problems_table_wraps_and_never_cuts(config: Path) -> None:
         assert "…" not in "".join(lines)
         values = column(boxes, 3).replace(" ", "")
         assert "'averylongamountthatwouldnotfit'" in values
+        # a file:line is never folded: opportunities.csv:3 / 4 would name another line
+        assert all(any(f"│ {row.where} " in line for line in lines) for row in found)
 
 
 def test_status_has_a_header_and_says_why_a_run_failed(

@@ -71,11 +71,10 @@ def test_headers_and_value_maps_against_the_files_all_at_once(
                "Closed, Won, Amount, Opportunity Currency, Cost of Sale, Lead Source, Lead ID, "
                "Territory, Type")  # fmt: skip
     assert err == [
-        "leads.csv:1 has no column for leads.created_at, which is required (its columns: "
-        "id, owner_id)",
-        f"opportunities.csv:1 has no column 'Deal Type' (named by files.yaml:{column} "
-        f"entities.opportunities.columns.type; its columns: {columns})",
-        f"opportunities.csv:1 has no column 'Kind' (excluded by files.yaml:{excluded} "
+        "leads.csv:1 required column(s) created_at missing (columns: id, owner_id)",
+        "opportunities.csv:1 column 'Deal Type' mapped to opportunities.type is not in the "
+        f"file (files.yaml:{column} entities.opportunities.columns.type; columns: {columns})",
+        f"opportunities.csv:1 exclude column 'Kind' is not in the file (files.yaml:{excluded} "
         "entities.opportunities.exclude.Kind)",
         f"files.yaml:{value} entities.opportunities.values.contact_method[\"Trade Shows\"]: "
         "'Trade Shows' is not a value of column 'Lead Source' of opportunities.csv; did you "
@@ -131,3 +130,16 @@ def test_a_targets_csv_left_in_the_export_folder_is_pointed_at(
                           "targets_file")  # fmt: skip
     code, _, out = validate(write_config(folder, "targets_file: exports/targets.csv\n"), capsys)
     assert (code, out.startswith("note:")) == (0, False)
+
+
+def test_an_unreadable_export_and_targets_csv_are_problems_beside_the_others(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (folder / "exports" / "leads.csv").write_bytes(b"")
+    (folder / "targets.csv").write_text("kpi,period_type,period,scope_type,value\n")
+    code, err, _ = validate(write_config(folder, "targets_file: targets.csv\n"), capsys)
+    assert code == 2
+    assert len(err) == 2, err
+    assert [line.split(" ")[0].split(":")[0] for line in err] == ["leads.csv", "targets.csv"]
+    assert "empty" in err[0]
+    assert "'scope'" in err[1]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from connector.errors import SourceError
+from connector.errors import ExportError
 from connector.store.csvfile import CsvLayout, csv_headers
 
 _READER = (
@@ -32,5 +32,5 @@ def column_values(path: Path, layout: CsvLayout, header: str, most: int = 10_000
             ).fetchall()  # fmt: skip
     except duckdb.Error as exc:
         first_line = str(exc).splitlines()[0]
-        raise SourceError(f"{path.name}: not a readable CSV file: {first_line}") from None
+        raise ExportError(f"{path.name}: not a readable CSV file: {first_line}") from None
     return [str(value) for (value,) in rows]

@@ -16,6 +16,7 @@ from .auth import Sessions, bearer, make_credentials
 from .bulk import Bulk
 from .collections import Collections
 from .composite import CompositeBatch
+from .composite_request import CompositeRequest
 from .context import Context
 from .errors import SfError
 from .forecasting import create_tables, forecasting_objects
@@ -60,10 +61,12 @@ class SalesforceSurface:
         self.ctx = build_context(org, faults, folder, base_url, daily_api_limit)
         self.bulk, self.tooling = Bulk(self.ctx), Tooling(self.ctx)
         self.subcalls = Subcalls(faults, self.ctx.usage,
-                                 SurfaceHooks(self.guard, self.fault_response, self.error))
+                                 SurfaceHooks(self.guard, self.session, self.fault_response,
+                                              self.error))
         self.handlers = (TokenEndpoint(self.ctx), Rest(self.ctx), Collections(self.ctx),
                          self.bulk, self.tooling, Analytics(self.ctx),
-                         CompositeBatch(self.ctx, self.subcalls))
+                         CompositeBatch(self.ctx, self.subcalls),
+                         CompositeRequest(self.ctx, self.subcalls))
 
     def info(self) -> dict[str, Any]:
         """How a client connects: instance URL, access token, and each OAuth flow's secrets."""
@@ -94,6 +97,10 @@ class SalesforceSurface:
         if not self.ctx.usage.spend():
             return limit_exceeded()
         return None
+
+    def session(self, request: Request) -> Response | None:
+        """401 unless the request's session is valid (nothing spent)."""
+        return None if self.ctx.sessions.valid(bearer(request)) else session_expired()
 
     def error(self, exc: Exception) -> Response:
         """SfError as its JSON list; anything else as UNKNOWN_EXCEPTION (500)."""

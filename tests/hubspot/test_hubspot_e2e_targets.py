@@ -12,6 +12,7 @@ import yaml
 from hs_helpers import TOKEN_ENV, hubspot_surface, source_config
 
 from connector.cli import main
+from connector.crms.config import shipped_mapping
 from connector.crms.hubspot.mapping import GoalTargets
 from connector.crms.hubspot.targets import Assignees, goal_rows
 from connector.store import Store
@@ -20,6 +21,7 @@ from crm_sandbox.hubspot.auth import ALL_SCOPES
 from crm_sandbox.hubspot.model import OWNER_BASE
 
 pytestmark = pytest.mark.e2e
+SHIPPED = shipped_mapping("hubspot.yaml")
 REVENUE = (
     "SELECT scope_type, scope_id, value, target, attainment, note FROM kpi_results "
     "WHERE kpi = 'total_revenue' AND period_type = 'month' AND period = ? "
@@ -84,6 +86,31 @@ def test_a_token_without_the_goals_scope_is_told_so_and_the_run_goes_on(
     with Store(tmp_path / "store.duckdb") as store:
         assert store.scalar("SELECT count(*) FROM targets") == 0
         assert store.scalar("SELECT count(*) FROM opportunities") > 0
+
+
+def test_goals_are_read_once_in_every_hours_and_at_once_when_their_settings_change(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    mapping = tmp_path / "hubspot.yaml"
+    mapping.write_text(SHIPPED.read_text())
+    config = write_config(sandbox, tmp_path, mapping=str(mapping))
+
+    def goal_calls() -> int:
+        sandbox.reset_stats()
+        assert main(["pull", "--config", str(config)]) == 0
+        return int(sandbox.stats()["endpoints"].get("hubspot.list", 0))
+
+    assert goal_calls() > 0
+    with Store(tmp_path / "store.duckdb") as store:
+        goals = store.scalar("SELECT count(*) FROM targets WHERE NOT is_deleted")
+    assert goals > 0
+    assert goal_calls() == 0  # the same day: not read again, and none of them lost
+    with Store(tmp_path / "store.duckdb") as store:
+        assert store.scalar("SELECT count(*) FROM targets WHERE NOT is_deleted") == goals
+    mapping.write_text(SHIPPED.read_text().replace("    kpi: total_revenue\n",
+                                                   "    kpi: total_revenue\n    every_hours: 0\n"))
+    assert goal_calls() > 0  # settings changed: read at once
+    assert goal_calls() > 0  # every_hours: 0 reads them every pull
 
 
 def test_validate_names_a_misspelled_option_at_its_line(

@@ -96,6 +96,10 @@ def test_an_org_without_collaborative_forecasts_is_told_so_and_the_run_goes_on(
     with Store(tmp_path / "store.duckdb") as store:
         assert store.scalar("SELECT count(*) FROM targets WHERE NOT is_deleted") > 0
     sandbox.faults.add({"kind": "status", "status": 404, "path": "ForecastingQuota/describe"})
+    with Store(tmp_path / "store.duckdb") as store:  # the next night: quotas are due again
+        state = store.get_state("salesforce", "seldom:quotas") or {}
+        read_at = dt.datetime.fromisoformat(state["read_at"]) - dt.timedelta(hours=13)
+        store.set_state("salesforce", "seldom:quotas", {**state, "read_at": read_at.isoformat()})
     capsys.readouterr()
     assert main(["validate", "--config", str(config)]) == 0
     out = capsys.readouterr().out

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from connector.crms.base import Progress, Survey
 from connector.crms.config import MappingLines
+from connector.crms.files.config import DEFAULT_MAX_DELETE_SHARE
 from connector.crms.files.mapping import FileEntityMapping, FilesMapping
 from connector.crms.files.validate import file_problems, survey_exports
-from connector.errors import SourceError
+from connector.errors import ExportError
 from connector.schema import ENTITIES, ENTITY_BY_NAME, Entity
 from connector.store import IngestResult, ParseOptions, Store, ValueMap
 from connector.store.csvfile import CsvLayout, load_csv
@@ -21,12 +22,14 @@ EXPORTED = tuple(entity for entity in ENTITIES if entity.name != "targets")
 
 @dataclass
 class FilesSource:
-    """Reads `<folder>/<entity>.csv` files; a missing file is an empty table."""
+    """Reads `<folder>/<entity>.csv` files; a missing file is an empty table. A load
+    marking more than `max_delete_share` of an entity's records deleted stops."""
 
     name: str
     folder: Path
     mapping: FilesMapping
     timezone: str
+    max_delete_share: float | None = DEFAULT_MAX_DELETE_SHARE
     mapping_path: Path | None = None  # where `mapping` was read (None: the default)
 
     def validate(self) -> list[str]:
@@ -55,7 +58,7 @@ class FilesSource:
     def pull(self, store: Store, progress: Progress | None = None) -> list[IngestResult]:
         """Load every entity file as a full export of that entity."""
         if not self.folder.is_dir():
-            raise SourceError(f"source {self.name}: export folder {self.folder} does not exist")
+            raise ExportError(f"source {self.name}: export folder {self.folder} does not exist")
         results = []
         for entity in EXPORTED:
             path, entry = self._file(entity)
@@ -69,7 +72,8 @@ class FilesSource:
             value_maps = {f: ValueMap(v) for f, v in entry.values.items()}
             results.append(load_csv(store, source=self.name, entity=entity, path=path,
                                     layout=self._layout(entry), opts=opts,
-                                    value_maps=value_maps))  # fmt: skip
+                                    value_maps=value_maps,
+                                    max_delete_share=self.max_delete_share))  # fmt: skip
         return results
 
     def _layout(self, entry: FileEntityMapping) -> CsvLayout:

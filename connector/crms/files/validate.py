@@ -14,7 +14,7 @@ from connector.crms.base import Survey
 from connector.crms.config import MappingLines
 from connector.crms.files.mapping import FileEntityMapping
 from connector.crms.valuemaps import misspelled, typo_message
-from connector.errors import SourceError
+from connector.errors import ExportError
 from connector.schema import ENTITY_BY_NAME, NATURAL_KEYS, Entity
 from connector.store import ParseOptions, Store
 from connector.store.csvfile import CsvLayout, csv_headers, load_csv
@@ -27,7 +27,7 @@ def file_problems(
     """The header row against the mapping, then the value maps against the file."""
     try:
         headers = csv_headers(path, layout)
-    except SourceError as exc:
+    except ExportError as exc:
         return [str(exc)]
     problems = _header_problems(path, entity, layout, headers, where)
     for field, values in entry.values.items():
@@ -41,26 +41,25 @@ def file_problems(
 def _header_problems(
     path: Path, entity: Entity, layout: CsvLayout, headers: list[str], where: MappingLines
 ) -> list[str]:
+    """What a load would stop on (`csvfile`, in its words), every one, each with the
+    mapping line that names the column."""
     columns = ", ".join(headers)
     problems = [
-        f"{path.name}:1 has no column {header!r} (named by "
-        f"{where.at(('entities', entity.name, 'columns', name))}; its columns: {columns})"
+        f"{path.name}:1 column {header!r} mapped to {entity.name}.{name} is not in the file "
+        f"({where.at(('entities', entity.name, 'columns', name))}; columns: {columns})"
         for name, header in layout.columns.items()
         if header not in headers
     ]
     staged = {name for name in entity.data_fields if layout.columns.get(name, name) in headers}
-    missing = [f for f in entity.required_fields if f not in staged]
+    missing = [f for f in entity.required_fields if f not in staged and f not in layout.columns]
     if missing == ["id"] and entity.name in NATURAL_KEYS:
         missing = []
+    if missing:
+        problems.append(f"{path.name}:1 required column(s) {', '.join(missing)} missing "
+                        f"(columns: {columns})")  # fmt: skip
     problems += [
-        f"{path.name}:1 has no column for {entity.name}.{name}, which is required "
-        f"(its columns: {columns})"
-        for name in missing
-        if name not in layout.columns
-    ]
-    problems += [
-        f"{path.name}:1 has no column {header!r} (excluded by "
-        f"{where.at(('entities', entity.name, 'exclude', header))})"
+        f"{path.name}:1 exclude column {header!r} is not in the file "
+        f"({where.at(('entities', entity.name, 'exclude', header))})"
         for header in layout.exclude
         if header not in headers
     ]

@@ -15,6 +15,7 @@ from typing import Any, Literal, cast
 
 from pydantic import Field, model_validator
 
+from connector.crms.cadence import DEFAULT_EVERY_HOURS, EveryHours
 from connector.crms.hubspot.constants import OBJECT_ID_PROPERTY
 from connector.kpis import KPI_KEYS, KpiKey
 from connector.schema import CONTACT_METHOD_FIELDS, CONTACT_METHODS, ENTITY_BY_NAME
@@ -161,6 +162,7 @@ class GoalTargets(ConfigModel):
     currency: Currency | None = Field(
         default=None, description="the portal's home currency; empty: the reporting currency"
     )
+    every_hours: EveryHours = DEFAULT_EVERY_HOURS
 
 
 class TargetsMapping(ConfigModel):

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from connector.crms import cadence
 from connector.crms.hubspot.api import HubSpotApi
 from connector.crms.hubspot.errors import HubSpotApiError, TokenRefused
 from connector.crms.hubspot.mapping import GoalTargets
@@ -67,6 +68,8 @@ def read_goals(
     rows: list[list[Any]] = []
     note = None
     if settings is not None:
+        if not cadence.due(store, source, "goals", settings, settings.every_hours):
+            return IngestResult(source, "targets"), None
         try:
             goals = _every_goal(api)
         except (AuthError, HubSpotApiError) as exc:
@@ -78,6 +81,7 @@ def read_goals(
     result = ingest_rows(store, source=source, entity=ENTITY_BY_NAME["targets"],
                          columns=COLUMNS, rows=rows, origin=GOALS,
                          opts=ParseOptions(timezone=timezone), full=True)  # fmt: skip
+    cadence.read(store, source, "goals", settings)
     return result, note
 
 

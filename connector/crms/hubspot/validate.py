@@ -4,11 +4,13 @@ teams and territories, which targets may name."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from connector.crms.base import Survey
 from connector.crms.config import MappingLines
 from connector.crms.hubspot.api import HubSpotApi
+from connector.crms.hubspot.catalog import Catalog
 from connector.crms.hubspot.errors import HubSpotApiError, TokenRefused
 from connector.crms.hubspot.mapping import HubSpotMapping
 from connector.crms.hubspot.targets import GOALS, Assignees, unavailable_note
@@ -19,7 +21,8 @@ Json = dict[str, Any]
 
 
 class PropertyCatalog:
-    """Property definitions per object type, read once per object from the properties API."""
+    """Property definitions (with their options) per object type, read live once per
+    object: validate compares value maps with the options the portal has today."""
 
     def __init__(self, api: HubSpotApi) -> None:
         self.api = api
@@ -36,34 +39,36 @@ class PropertyCatalog:
                 self._found[obj] = None
         return self._found[obj]
 
-    def names(self, obj: str) -> set[str] | None:
+    def property_names(self, obj: str, needed: Iterable[str] = ()) -> set[str] | None:
         """The object's property names, or None when HubSpot knows no such object."""
         found = self.definitions(obj)
         return None if found is None else set(found)
 
 
-def check_mapping(api: HubSpotApi, mapping: HubSpotMapping, file_name: str) -> list[str]:
+def check_mapping(
+    catalog: Catalog | PropertyCatalog, mapping: HubSpotMapping, file_name: str
+) -> list[str]:
     """One message per mapped object or property the portal does not have."""
-    catalog = PropertyCatalog(api)
     problems: list[str] = []
     for index, stream in enumerate(mapping.streams):
         where = f"{file_name} streams[{index}] ({stream.entity} from {stream.object})"
-        names = catalog.names(stream.object)
+        names = catalog.property_names(stream.object, stream.property_names)
         if names is None:
             problems.append(f"{where}: HubSpot has no object type {stream.object!r}")
             continue
         missing = [p for p in stream.property_names if p not in names]
         problems += [f"{where}: property {p!r} is missing in HubSpot" for p in missing]
         for field, target in stream.associations.items():
-            if catalog.names(target) is None:
+            if catalog.property_names(target) is None:
                 problems.append(f"{where}: associations.{field}: no object type {target!r}")
     return problems
 
 
-def option_problems(api: HubSpotApi, mapping: HubSpotMapping, where: MappingLines) -> list[str]:
+def option_problems(
+    catalog: PropertyCatalog, mapping: HubSpotMapping, where: MappingLines
+) -> list[str]:
     """Value map keys that misspell an option of the enumeration property they map
     (`crms.valuemaps`): the records of that option would silently count as the default."""
-    catalog = PropertyCatalog(api)
     problems = []
     for index, stream in enumerate(mapping.streams):
         for field, values in stream.values.items():
@@ -78,13 +83,13 @@ def option_problems(api: HubSpotApi, mapping: HubSpotMapping, where: MappingLine
     return problems
 
 
-def survey_portal(api: HubSpotApi, mapping: HubSpotMapping, source: str) -> Survey:
+def survey_portal(catalog: PropertyCatalog, mapping: HubSpotMapping, source: str) -> Survey:
     """The portal's owners, their teams, the territories teams and enumerations name, and
     a note when the mapping reads goals the token cannot."""
+    api = catalog.api
     survey = Survey(territories=set(mapping.owners.team_territories.values()))
     assignees = Assignees.read(api)
     survey.owners, survey.teams = dict(assignees.emails), set(assignees.teams.values())
-    catalog = PropertyCatalog(api)
     for stream in mapping.streams:
         definitions = catalog.definitions(stream.object) or {}
         prop = definitions.get(stream.properties.get("territory", "")) or {}

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from connector.crms.cadence import DEFAULT_EVERY_HOURS, EveryHours
 from connector.crms.salesforce.soql import check_field_path, check_identifier
 from connector.kpis import KPI_KEYS
 from connector.schema import CONTACT_METHOD_FIELDS, CONTACT_METHODS, ENTITY_BY_NAME, EntityName
@@ -121,6 +122,7 @@ class QuotaTargets(_Strict):
         default_factory=lambda: ["OpportunityRevenue"],
         description="ForecastingType DeveloperNames whose amount quotas are read; [] = all",
     )
+    every_hours: EveryHours = DEFAULT_EVERY_HOURS
 
 
 class TargetsMapping(_Strict):

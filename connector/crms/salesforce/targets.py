@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from connector.crms import cadence
 from connector.crms.salesforce.client import Record, SalesforceClient
 from connector.crms.salesforce.errors import SalesforceApiError
 from connector.crms.salesforce.mapping import QuotaTargets
@@ -86,6 +87,8 @@ def read_quotas(
     rows: list[list[Any]] = []
     note = None
     if settings is not None:
+        if not cadence.due(store, source, "quotas", settings, settings.every_hours):
+            return IngestResult(source, "targets"), None
         query = quota_query(transport)
         if query is None:
             note = unavailable_note(source)
@@ -96,6 +99,7 @@ def read_quotas(
     result = ingest_rows(store, source=source, entity=ENTITY_BY_NAME["targets"],
                          columns=COLUMNS, rows=rows, origin=QUOTA,
                          opts=ParseOptions(timezone=timezone), full=True)  # fmt: skip
+    cadence.read(store, source, "quotas", settings)
     return result, note
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from connector.crms.base import Survey
 from connector.crms.config import MappingLines
@@ -39,26 +39,15 @@ class Resolved:
         return self.paths[(stream.object, path)]
 
 
-class Describer:
-    """describe() of each sObject once per run; None for objects the user cannot see."""
-
-    def __init__(self, transport: SalesforceClient) -> None:
-        self.transport = transport
-        self.cache: dict[str, Describe | None] = {}
+class Describes(Protocol):
+    """Where describes come from: None for objects the user cannot see."""
 
     def get(self, sobject: str) -> Describe | None:
-        key = sobject.lower()
-        if key not in self.cache:
-            try:
-                self.cache[key] = self.transport.describe(sobject)
-            except SalesforceApiError as exc:
-                if exc.status != 404:
-                    raise
-                self.cache[key] = None
-        return self.cache[key]
+        """The describe answer of `sobject`."""
+        ...
 
 
-def resolve_mapping(mapping: SalesforceMapping, describer: Describer) -> Resolved:
+def resolve_mapping(mapping: SalesforceMapping, describer: Describes) -> Resolved:
     """Resolve every stream of the mapping; problems are collected, never raised."""
     resolved = Resolved()
     for stream in mapping.streams:
@@ -79,7 +68,7 @@ def resolve_mapping(mapping: SalesforceMapping, describer: Describer) -> Resolve
 
 
 def _resolve_path(
-    sobject: str, path: str, described: Describe, describer: Describer, resolved: Resolved
+    sobject: str, path: str, described: Describe, describer: Describes, resolved: Resolved
 ) -> None:
     parts, canonical, current = path.split("."), [], described
     for index, part in enumerate(parts):
@@ -126,7 +115,7 @@ def _missing(
 
 
 def _resolve_prefix(
-    stream: Stream, name: str, target: str, describer: Describer, resolved: Resolved
+    stream: Stream, name: str, target: str, describer: Describes, resolved: Resolved
 ) -> None:
     described = describer.get(target)
     prefix = described.get("keyPrefix") if described else None
@@ -187,7 +176,7 @@ def survey_org(transport: SalesforceClient, mapping: SalesforceMapping, source: 
     if mapping.targets.quotas is not None:
         if quota_query(transport) is None:
             survey.notes.append(unavailable_note(source))
-        elif (Describer(transport).get("Territory2") or {}).get("queryable", False):
+        elif _queryable(transport, "Territory2"):
             # Without territory management the org has no Territory2: no territory quotas.
             for page in transport.pages("SELECT Name FROM Territory2"):
                 survey.territories |= {str(r["Name"]) for r in page if r.get("Name")}
@@ -214,3 +203,13 @@ def _at(record: dict[str, Any], path: str) -> str | None:
             return None
         current = next((v for k, v in current.items() if k.lower() == part.lower()), None)
     return None if current is None else str(current)
+
+
+def _queryable(transport: SalesforceClient, sobject: str) -> bool:
+    """Whether the org has `sobject` and the integration user may query it."""
+    try:
+        return bool(transport.describe(sobject).get("queryable", False))
+    except SalesforceApiError as exc:
+        if exc.status != 404:
+            raise
+        return False
