@@ -120,7 +120,9 @@ def crm_targets(sb: Sandbox, folder: Path) -> None:
         return 0, int(sb.stats()["total"]) - int(before)
 
     _timed("Salesforce ForecastingQuota → targets", quotas)
+    _timed("Salesforce quotas again within every_hours (kept, not read)", quotas)
     _timed("HubSpot goal_targets → targets", goals)
+    _timed("HubSpot goals again within every_hours (kept, not read)", goals)
     _timed("crm-kpi validate, both CRMs (calls counted by the sandbox)", validate)
 
 
