@@ -44,22 +44,28 @@ def demo_config(workdir: Path, salesforce: dict[str, Any], hubspot: dict[str, An
     # CRMs themselves: Salesforce quotas, HubSpot goals.
     targets = [t for t in yaml.safe_load(text)["targets"] if "scope_type" not in t]
     sf = salesforce["salesforce"]
+    # The sandboxes' files vanish with them; the commands suggested afterwards load this
+    # config (it names them), so it names copies kept in the workdir.
+    kept = workdir / "sandbox"
+    kept.mkdir(exist_ok=True)
+    sf_ca = shutil.copyfile(salesforce["ca_file"], kept / "salesforce-ca.pem")
+    sf_key = shutil.copyfile(sf["jwt_private_key_file"], kept / "salesforce-jwt-key.pem")
+    hs_ca = shutil.copyfile(hubspot["ca_file"], kept / "hubspot-ca.pem")
     config = {
         "reporting": {"currency": "USD", "timezone": "America/New_York"},
         "store": {"path": "crm-kpi.duckdb"},
         "sources": [
             {
                 "name": "salesforce", "type": "salesforce", "login_url": sf["login_url"],
-                "ca_file": salesforce["ca_file"],
+                "ca_file": str(sf_ca),
                 "auth": {"method": "jwt", "consumer_key": sf["consumer_key"],
-                         "username": sf["username"],
-                         "private_key_file": sf["jwt_private_key_file"]},
+                         "username": sf["username"], "private_key_file": str(sf_key)},
                 "pull": {"bulk_poll_seconds": 0},
                 "push": {"enabled": True},
             },
             {
                 "name": "hubspot", "type": "hubspot", "host": hubspot["hubspot"]["host"],
-                "ca_file": hubspot["ca_file"],
+                "ca_file": str(hs_ca),
                 "auth": {"method": "private_app", "access_token": f"${{{HUBSPOT_TOKEN_ENV}}}"},
                 "push": {"enabled": True},
             },
