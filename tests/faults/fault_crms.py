@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,9 +22,16 @@ SCALE = 0.01
 NOW = dt.datetime(2026, 6, 15, 12)  # one org clock for every sandbox: identical orgs
 SECRET_ENV = "CRM_KPI_FAULTS_SECRET"
 TOKEN_ENV = "CRM_KPI_FAULTS_TOKEN"
+REFRESH_ENV = "CRM_KPI_FAULTS_REFRESH"
+CLIENT_ENV = "CRM_KPI_FAULTS_CLIENT"
 HTTP = {"initial_backoff_seconds": 0.01, "max_backoff_seconds": 0.05, "max_attempts": 4,
         "timeout_seconds": 10}  # fmt: skip
 ENTITIES = ("accounts", "leads", "opportunities", "activities", "line_items")
+
+
+def secrets() -> list[str]:
+    """The credentials the configs refer to (none may appear in any output)."""
+    return [os.environ[e] for e in (TOKEN_ENV, SECRET_ENV, REFRESH_ENV) if os.environ.get(e)]
 
 
 def hubspot_surface(sb: Sandbox) -> Any:
@@ -38,20 +46,31 @@ def org(crm: str, mp: pytest.MonkeyPatch) -> Iterator[Sandbox]:
         if crm == "hubspot":
             surface = hubspot_surface(sb)
             surface.limits.configure(per_ten_seconds=None, search_per_second=None)
-            mp.setenv(TOKEN_ENV, surface.info(sb.info["base_url"])["access_token"])
+            info = surface.info(sb.info["base_url"])
+            mp.setenv(TOKEN_ENV, info["access_token"])
+            mp.setenv(SECRET_ENV, info["client_secret"])
+            mp.setenv(REFRESH_ENV, info["refresh_token"])
+            mp.setenv(CLIENT_ENV, info["client_id"])
         else:
             mp.setenv(TOKEN_ENV, sb.info["salesforce"]["refresh_token"])
             mp.setenv(SECRET_ENV, sb.info["salesforce"]["client_secret"])
         yield sb
 
 
-def source(crm: str, sb: Sandbox) -> dict[str, Any]:
-    """The source section of a config for this sandbox."""
+def _hubspot_auth(oauth: bool) -> dict[str, Any]:
+    if not oauth:
+        return {"method": "private_app", "access_token": "${" + TOKEN_ENV + "}"}
+    return {"method": "oauth", "client_id": "${" + CLIENT_ENV + "}",
+            "client_secret": "${" + SECRET_ENV + "}", "refresh_token": "${" + REFRESH_ENV + "}"}
+
+
+def source(crm: str, sb: Sandbox, oauth: bool = False) -> dict[str, Any]:
+    """The source section of a config for this sandbox (HubSpot: a private app or OAuth)."""
     if crm == "hubspot":
         info = hubspot_surface(sb).info(sb.info["base_url"])
         return {"name": "hubspot", "type": "hubspot", "host": info["host"],
                 "ca_file": sb.info["ca_file"],
-                "auth": {"method": "private_app", "access_token": "${" + TOKEN_ENV + "}"},
+                "auth": _hubspot_auth(oauth),
                 "limits": {"requests_per_window": 10_000, "search_requests_per_second": 1_000},
                 "http": HTTP, "push": {"enabled": True}}  # fmt: skip
     info = sb.info["salesforce"]
@@ -64,12 +83,12 @@ def source(crm: str, sb: Sandbox) -> dict[str, Any]:
             "push": {"enabled": True}}  # fmt: skip
 
 
-def write_config(crm: str, sb: Sandbox, folder: Path) -> Path:
+def write_config(crm: str, sb: Sandbox, folder: Path, oauth: bool = False) -> Path:
     path = folder / "config.yaml"
     path.write_text(yaml.safe_dump({
         "reporting": {"currency": "USD", "timezone": "UTC"},
         "store": {"path": str(folder / "store.duckdb")},
-        "sources": [source(crm, sb)],
+        "sources": [source(crm, sb, oauth)],
     }))  # fmt: skip
     return path
 

@@ -5,12 +5,12 @@ fault converges to a clean run's CRM state, with no KPI record twice."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fault_crms import crm_state, kpi_keys, org, unread, write_config
+from fault_crms import crm_state, kpi_keys, org, secrets, unread, write_config
 
 from connector.cli import main
 from crm_sandbox import Sandbox
@@ -38,6 +38,7 @@ class Case:
     fault: dict[str, Any]
     exit: int  # what the faulted command must end with
     says: tuple[str, ...] = ()  # what its error output must name
+    oauth: bool = False  # HubSpot through OAuth (an access token that can be renewed)
 
     @property
     def id(self) -> str:
@@ -45,7 +46,7 @@ class Case:
         what = f["kind"] + (f"-{f['status']}" if "status" in f else "")
         what += f"-{f['error_code']}" if "error_code" in f else ""
         times = f"p{f['probability']}" if "probability" in f else f.get("count", "always")
-        return f"{self.crm}-{self.stage}-{what}-{times}"
+        return f"{self.crm}{'-oauth' * self.oauth}-{self.stage}-{what}-{times}"
 
 
 def sf(stage: str, path: str, exit: int = 0, *says: str, **fault: Any) -> Case:
@@ -94,6 +95,8 @@ CASES = [
     hs("associations", HS_ASSOC, kind="drop", count=1),
     hs("setup", HS_SETUP, kind="status", status=503, count=2),
     hs("setup", HS_SETUP, 4, "daily API limit", kind="limit", after=3),
+    replace(hs("list", HS_LIST, kind="expire_session", after=2, count=1), oauth=True),
+    replace(hs("push", HS_PUSH, kind="expire_session", count=1), oauth=True),
     hs("push", HS_PUSH, kind="status", status=503, count=2),
     hs("push", HS_PUSH, kind="status", status=429, form="category", count=1),
     hs("push", HS_PUSH, kind="record_error", count=3),  # UNABLE_TO_LOCK_ROW: retried
@@ -122,6 +125,7 @@ def faulted(case: Case, sb: Sandbox, config: Path, capsys: pytest.CaptureFixture
     assert fired >= 1, f"the fault never fired: {case.fault}"
     assert code == case.exit, err[-3000:]
     assert "Traceback" not in out + err
+    assert not [s for s in secrets() if s in out + err], "a credential in the output"
     for word in case.says:
         assert word in err, err[-3000:]
     return code
@@ -133,7 +137,7 @@ def test_a_faulted_run_finishes_or_says_so_and_the_next_run_converges(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with org(case.crm, monkeypatch) as sb:
-        config = write_config(case.crm, sb, tmp_path)
+        config = write_config(case.crm, sb, tmp_path, case.oauth)
         code = faulted(case, sb, config, capsys)
         if code != 0 or case.stage == "setup":
             assert main(command(case, config)) == 0, capsys.readouterr().err[-3000:]
