@@ -40,9 +40,9 @@ def hubspot_surface(sb: Sandbox) -> Any:
 
 
 @contextmanager
-def org(crm: str, mp: pytest.MonkeyPatch) -> Iterator[Sandbox]:
+def org(crm: str, mp: pytest.MonkeyPatch, scale: float = SCALE) -> Iterator[Sandbox]:
     """A fresh sandbox org (same seed and clock: the same data every time)."""
-    with Sandbox(seed=SEED, scale=SCALE, now=NOW) as sb:
+    with Sandbox(seed=SEED, scale=scale, now=NOW) as sb:
         if crm == "hubspot":
             surface = hubspot_surface(sb)
             surface.limits.configure(per_ten_seconds=None, search_per_second=None)
