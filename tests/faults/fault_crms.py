@@ -64,7 +64,9 @@ def _hubspot_auth(oauth: bool) -> dict[str, Any]:
             "client_secret": "${" + SECRET_ENV + "}", "refresh_token": "${" + REFRESH_ENV + "}"}
 
 
-def source(crm: str, sb: Sandbox, oauth: bool = False) -> dict[str, Any]:
+def source(
+    crm: str, sb: Sandbox, oauth: bool = False, pull: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The source section of a config for this sandbox (HubSpot: a private app or OAuth)."""
     if crm == "hubspot":
         info = hubspot_surface(sb).info(sb.info["base_url"])
@@ -72,23 +74,25 @@ def source(crm: str, sb: Sandbox, oauth: bool = False) -> dict[str, Any]:
                 "ca_file": sb.info["ca_file"],
                 "auth": _hubspot_auth(oauth),
                 "limits": {"requests_per_window": 10_000, "search_requests_per_second": 1_000},
-                "http": HTTP, "push": {"enabled": True}}  # fmt: skip
+                "http": HTTP, "pull": pull or {}, "push": {"enabled": True}}  # fmt: skip
     info = sb.info["salesforce"]
     return {"name": "salesforce", "type": "salesforce", "login_url": info["login_url"],
             "ca_file": sb.info["ca_file"],
             "auth": {"method": "refresh_token", "client_id": info["client_id"],
                      "client_secret": "${" + SECRET_ENV + "}",
                      "refresh_token": "${" + TOKEN_ENV + "}"},
-            "http": HTTP, "pull": {"bulk_poll_seconds": 0, "bulk_threshold": 300},
+            "http": HTTP, "pull": {"bulk_poll_seconds": 0, "bulk_threshold": 300, **(pull or {})},
             "push": {"enabled": True}}  # fmt: skip
 
 
-def write_config(crm: str, sb: Sandbox, folder: Path, oauth: bool = False) -> Path:
+def write_config(
+    crm: str, sb: Sandbox, folder: Path, oauth: bool = False, pull: dict[str, Any] | None = None
+) -> Path:
     path = folder / "config.yaml"
     path.write_text(yaml.safe_dump({
         "reporting": {"currency": "USD", "timezone": "UTC"},
         "store": {"path": str(folder / "store.duckdb")},
-        "sources": [source(crm, sb, oauth)],
+        "sources": [source(crm, sb, oauth, pull)],
     }))  # fmt: skip
     return path
 

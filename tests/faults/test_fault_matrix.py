@@ -5,7 +5,7 @@ fault converges to a clean run's CRM state, with no KPI record twice."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,8 @@ SF_SETUP = r"/tooling/sobjects/"
 SF_PUSH = r"/composite/sobjects"
 HS_LIST = r"^/crm/v3/objects/(companies|deals|contacts|line_items|\w+)$"
 HS_SEARCH = r"/search$"
+HS_EXPORT = r"^/(crm/v3/exports|hubspot-exports)/"
+EXPORTS = {"exports": True, "export_poll_seconds": 0}
 HS_ASSOC = r"/associations/"
 HS_SETUP = r"^/crm/v3/(properties|schemas)"
 HS_PUSH = r"/batch/(create|update|upsert)$"
@@ -39,6 +41,7 @@ class Case:
     exit: int  # what the faulted command must end with
     says: tuple[str, ...] = ()  # what its error output must name
     oauth: bool = False  # HubSpot through OAuth (an access token that can be renewed)
+    pull: dict[str, Any] = field(default_factory=dict)  # pull settings of this case
 
     @property
     def id(self) -> str:
@@ -46,7 +49,8 @@ class Case:
         what = f["kind"] + (f"-{f['status']}" if "status" in f else "")
         what += f"-{f['error_code']}" if "error_code" in f else ""
         times = f"p{f['probability']}" if "probability" in f else f.get("count", "always")
-        return f"{self.crm}{'-oauth' * self.oauth}-{self.stage}-{what}-{times}"
+        how = "-oauth" * self.oauth + "-exports" * bool(self.pull)
+        return f"{self.crm}{how}-{self.stage}-{what}-{times}"
 
 
 def sf(stage: str, path: str, exit: int = 0, *says: str, **fault: Any) -> Case:
@@ -92,6 +96,9 @@ CASES = [
     hs("search", HS_SEARCH, kind="record_error", count=1),  # a malformed 2xx page
     hs("search", HS_SEARCH, kind="search_lag", count=2),
     hs("search", HS_SEARCH, kind="stamps_without_ms"),
+    replace(hs("bulk", HS_EXPORT, kind="status", status=503, count=2), pull=EXPORTS),
+    replace(hs("bulk", HS_EXPORT, kind="drop", count=1), pull=EXPORTS),
+    replace(hs("bulk", HS_EXPORT, kind="status", status=500), pull=EXPORTS),  # falls back
     hs("associations", HS_ASSOC, kind="status", status=503, count=2),
     hs("associations", HS_ASSOC, kind="drop", count=1),
     hs("setup", HS_SETUP, kind="status", status=503, count=2),
@@ -138,7 +145,7 @@ def test_a_faulted_run_finishes_or_says_so_and_the_next_run_converges(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with org(case.crm, monkeypatch) as sb:
-        config = write_config(case.crm, sb, tmp_path, case.oauth)
+        config = write_config(case.crm, sb, tmp_path, case.oauth, case.pull)
         code = faulted(case, sb, config, capsys)
         if code != 0 or case.stage == "setup":
             assert main(command(case, config)) == 0, capsys.readouterr().err[-3000:]
