@@ -82,12 +82,17 @@ class Rest:
 
     def _page(self, req: Request, body: str) -> Response:
         """A query page; a `record_error` fault answers it 2xx without `done` and
-        `nextRecordsUrl`, a page a client must not take for the end of the list."""
-        if self.ctx.writer.faults.record_error(req.method, req.path) is None:
-            return raw_json(body)
-        page = json.loads(body)
-        return json_response({k: v for k, v in page.items()
-                              if k not in ("done", "nextRecordsUrl")})
+        `nextRecordsUrl` (a page a client must not take for the end of the list), a
+        `short_page` fault without its last record (the listing falls short of totalSize)."""
+        faults = self.ctx.writer.faults
+        if faults.record_error(req.method, req.path) is not None:
+            page = json.loads(body)
+            return json_response({k: v for k, v in page.items()
+                                  if k not in ("done", "nextRecordsUrl")})
+        if faults.pick(req.method, req.path, ("short_page",)) is not None:
+            page = json.loads(body)
+            return json_response({**page, "records": page["records"][:-1]})
+        return raw_json(body)
 
     def query(self, req: Request) -> Response:
         """GET query / queryAll: the first page."""
