@@ -69,6 +69,7 @@ CASES = [
     sf("list", SF_LIST, kind="slow", delay=0.2, count=2),
     sf("list", SF_LIST, kind="expire_session", after=1, count=1),
     sf("list", SF_LIST, kind="record_error", after=3, count=2),  # malformed 2xx pages
+    sf("list", SF_LIST, 4, "records its query counted", kind="short_page", count=1),
     sf("list", SF_LIST, 4, "REQUEST_LIMIT_EXCEEDED", kind="limit", after=2),
     sf("list", SF_LIST, 4, "kept failing", kind="status", status=503),
     sf("bulk", SF_BULK, kind="status", status=503, count=2),
