@@ -6,7 +6,7 @@ second of the connector's own work: wall time minus HTTP and limiter waits), 429
 the process's peak RSS (the sandbox runs in the same process: an upper bound).
 
     .venv/bin/python benchmarks/bench_hubspot.py [--scale 2] [--limits-scale 0.02]
-        [--push-rows 10000] [--skip-default-limits]
+        [--push-rows 10000] [--skip-default-limits] [--push-only]
 
 Phases: (1) a full pull at the shipped default limits against the sandbox's default
 HubSpot limits (100 calls / 10 s, 5 searches / s): zero 429s expected; (2) a full pull
@@ -39,6 +39,7 @@ from connector.crms.hubspot.mapping import load_mapping  # noqa: E402
 from connector.crms.hubspot.read import HubSpotSource  # noqa: E402
 from connector.crms.hubspot.write import HubSpotWriter  # noqa: E402
 from connector.kpi.engine import RESULTS_DDL  # noqa: E402
+from connector.presentation import Wording  # noqa: E402
 from connector.store import Store  # noqa: E402
 from crm_sandbox import Sandbox  # noqa: E402
 
@@ -151,7 +152,7 @@ def push(sb: Sandbox, store: Store, rows: int) -> None:
         "FROM range(?) r(i), (SELECT unnest(['total_revenue', 'nps', 'cac']) AS kpi) k",
         [rows],
     )
-    writer = HubSpotWriter("hs", config(sb, fast=True), MAPPING.push)
+    writer = HubSpotWriter("hs", config(sb, fast=True), MAPPING.push, Wording("USD"))
     actions = writer.setup()
     sb.reset_stats()
     started = time.perf_counter()
@@ -182,8 +183,17 @@ def main() -> None:
     parser.add_argument("--limits-scale", type=float, default=0.1)
     parser.add_argument("--push-rows", type=int, default=10_000)
     parser.add_argument("--skip-default-limits", action="store_true")
+    parser.add_argument("--push-only", action="store_true", help="phase (6) alone")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
+        if args.push_only:
+            with (
+                Sandbox(seed=7, scale=args.limits_scale) as sb,
+                Store(Path(folder) / "p.duckdb") as store,
+            ):
+                surface(sb).limits.configure(per_ten_seconds=None, search_per_second=None)
+                push(sb, store, args.push_rows)
+            return
         if not args.skip_default_limits:
             default_limits(args.limits_scale, Path(folder))
         with (

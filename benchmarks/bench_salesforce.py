@@ -7,6 +7,7 @@ re-push. Each pull prints API calls, records read (every record the API answered
 records loaded, wall time and peak RSS.
 
     .venv/bin/python benchmarks/bench_salesforce.py [--scale 40] [--push-rows 10000]
+        [--push-only]
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from connector.crms.salesforce.mapping import load_mapping  # noqa: E402
 from connector.crms.salesforce.read import SalesforceSource  # noqa: E402
 from connector.crms.salesforce.write import SalesforceWriter  # noqa: E402
 from connector.kpi.engine import RESULTS_DDL  # noqa: E402
+from connector.presentation import Wording  # noqa: E402
 from connector.store import Store  # noqa: E402
 
 CHANGED = {"Opportunity": ("opportunities", "Amount"), "Lead": ("leads", "Status"),
@@ -120,9 +122,9 @@ def kpi_rows(store: Store, keys: int) -> None:
     store.con.execute(RESULTS_DDL)
     store.con.execute(f"""INSERT INTO kpi_results (kpi, period_type, period, period_start,
           period_end, scope_type, scope_id, breakdown_type, breakdown_value, value, numerator,
-          denominator, target, attainment, gap, note, computed_at, source)
+          denominator, target, attainment, gap, note, computed_at, source, pace)
         SELECT k.kpi, 'month', strftime(d, '%Y-%m'), d, last_day(d), 'team', 'team-' || s,
-          NULL, NULL, random() * 1000, NULL, NULL, 500, NULL, NULL, NULL, now(), NULL
+          NULL, NULL, random() * 1000, NULL, NULL, 500, NULL, NULL, NULL, now(), NULL, NULL
         FROM range({keys}) r(i), (SELECT DATE '2020-01-01' + INTERVAL (i % 60) MONTH AS d,
           i // 60 AS s, i FROM range({keys}) t(i)) p,
           (SELECT unnest(['total_revenue','gross_margin','sales_growth','lead_to_opportunity',
@@ -139,12 +141,37 @@ def timed_push(label: str, writer: SalesforceWriter, store: Store) -> None:
           f"{time.perf_counter() - started:.1f} s")  # fmt: skip
 
 
-def run(info: dict[str, Any], folder: Path, say: Callable[[str], None], push_rows: int) -> None:
+def run(
+    info: dict[str, Any],
+    folder: Path,
+    say: Callable[[str], None],
+    push_rows: int,
+    *,
+    pull: bool = True,
+) -> None:
     meter = Meter()
     meter.install()
     config = config_for(info)
     mapping = load_mapping(config.mapping_path)
     source = SalesforceSource("sf", config, mapping, "UTC")
+    if pull:
+        pulls(source, folder, meter, say)
+    if not push_rows:
+        return
+    writer = SalesforceWriter("sf", config, mapping.push, Wording("USD"))
+    started = time.perf_counter()
+    actions = writer.setup()
+    say(f"setup: {len(actions)} actions, {time.perf_counter() - started:.1f} s")
+    with Store(":memory:") as kpis:
+        kpi_rows(kpis, push_rows)
+        timed_push(f"push of {push_rows:,} KPI rows", writer, kpis)
+        timed_push("re-push, nothing changed", writer, kpis)
+
+
+def pulls(
+    source: SalesforceSource, folder: Path, meter: Meter, say: Callable[[str], None]
+) -> None:
+    """A full pull, an unchanged pull, 1 % of changes and the incremental pull reading them."""
     with Store(folder / "bench.duckdb", memory_limit="2GB") as store:
         full_calls = timed_pull("full pull", source, store, meter)
         for table in ("opportunities", "leads", "activities"):
@@ -158,27 +185,20 @@ def run(info: dict[str, Any], folder: Path, say: Callable[[str], None], push_row
             "included)")
         timed_pull("unchanged again (re-reads what changed in the overlap before it)",
                    source, store, meter)  # fmt: skip
-    if not push_rows:
-        return
-    writer = SalesforceWriter("sf", config, mapping.push)
-    writer.setup()
-    with Store(":memory:") as kpis:
-        kpi_rows(kpis, push_rows)
-        timed_push(f"push of {push_rows:,} KPI rows", writer, kpis)
-        timed_push("re-push, nothing changed", writer, kpis)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=40.0)
     parser.add_argument("--push-rows", type=int, default=10_000, help="0: pulls only")
+    parser.add_argument("--push-only", action="store_true", help="setup and push, no pulls")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         proc, info = start_sandbox(args.scale, Path(tmp))
         print(f"sandbox at scale {args.scale} ready in {time.perf_counter() - started:.0f} s")
         try:
-            run(info, Path(tmp), print, args.push_rows)
+            run(info, Path(tmp), print, args.push_rows, pull=not args.push_only)
         finally:
             os.kill(proc.pid, signal.SIGTERM)
             proc.wait(timeout=120)

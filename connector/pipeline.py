@@ -18,6 +18,8 @@ from connector.errors import ConfigError, UserError
 from connector.kpi.engine import SCOPE_TYPES, ComputeResult, compute
 from connector.kpi.periods import Period, parse_period
 from connector.kpi.results import has_results
+from connector.kpis import KPIS
+from connector.presentation import Wording, basis_note
 from connector.settings import TARGETS_FILE_SOURCE
 from connector.store import IngestResult, Store
 from connector.store.targetfile import load_target_file
@@ -79,7 +81,7 @@ def build_writer(config: Config, source: SourceConfig) -> Writer:
     write = crm_of(source).write
     if write is None:
         raise ConfigError([f"source {source.name}: a {source.type} source has no writer"])
-    return write(source)
+    return write(source, Wording(config.reporting.currency, config.kpis))
 
 
 def writes_back(source: SourceConfig) -> bool:
@@ -200,9 +202,13 @@ def _cannot_write(path: Path, exc: OSError) -> UserError:
 def config_meta(config: Config) -> Meta:
     """Title, source and config names and currency shown on the page."""
     sources = ", ".join(f"{s.name} ({s.type})" for s in config.sources)
+    bases: dict[str, str] = {
+        k.key: note for k in KPIS if (note := basis_note(k.key, config.kpis))
+    }
     return Meta(
         title="Sales KPIs",
         source=sources,
         config=config.config_path.name,
         currency=config.reporting.currency,
+        bases=bases,
     )

@@ -18,7 +18,12 @@ from connector.config import Config
 from connector.crms.base import Survey
 from connector.crms.files.config import FilesConfig
 from connector.errors import ConfigError, SourceError, UserError
-from connector.pipeline import build_source, load_targets_file
+from connector.pipeline import (
+    build_source,
+    build_writer,
+    load_targets_file,
+    writes_back,
+)
 from connector.settings import TARGETS_FILE_SOURCE
 from connector.store import Store
 from connector.store.problems import quarantined
@@ -73,6 +78,9 @@ def _surveyed_sources(config: Config, report: Report) -> dict[str, Survey]:
             if not problems:
                 surveys[source.name] = source.survey()
                 report.notes += surveys[source.name].notes
+            if source_config.pushes and writes_back(source_config):
+                # The writer's fields: what it may not write, what setup still has to do.
+                problems += build_writer(config, source_config).validate()
         except (UserError, SourceError) as exc:  # e.g. an export that cannot be read
             problems = exc.messages if isinstance(exc, ConfigError) else [str(exc)]
         report.problems += problems

@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from connector.kpi.accounts import FIGURES_DDL
+from connector.kpi.engine import RESULTS_DDL
 from connector.store import Store
-from connector.store.push import Change, ensure_state, pushed, remember
+from connector.store.push import (
+    AccountValues,
+    Change,
+    Column,
+    KpiRecords,
+    PushPlan,
+    RepValues,
+    changes,
+    ensure_state,
+    pushed,
+    remember,
+)
 
 
 def test_the_per_crm_state_tables_of_earlier_versions_move_into_push_state() -> None:
@@ -46,3 +61,121 @@ def test_remembered_values_replace_the_earlier_ones() -> None:
         values = store.con.execute("SELECT source, value FROM push_state ORDER BY 1").fetchall()
         assert values == [("hs", "3"), ("sf", "2")]
         assert pushed(store) == [("hs", "companies", 1, 1), ("sf", "User", 1, 1)]
+
+
+# --- the desired values of a plan -------------------------------------------------------
+
+TODAY = dt.date.today()
+MONTH_START = TODAY.replace(day=1)
+NEXT_MONTH = (MONTH_START + dt.timedelta(days=32)).replace(day=1)
+CURRENT = f"{MONTH_START:%Y-%m}"
+PERCENT = Column("Closing__c", "number", 100.0, 1, 1e17)
+PLAN = PushPlan(
+    "month",
+    KpiRecords(
+        "Sales_KPI__c",
+        {
+            ("closing_ratio", None, None, "value"): PERCENT,
+            ("closing_ratio", None, None, "pace"): Column("Closing_Pace__c", "number", 100.0, 1),
+            ("total_revenue", None, None, "target"): Column("Revenue_Target__c", "number", 1, 0),
+            ("sales_by_contact_method", "contact_method", "phone", "value"): Column("Phone__c"),
+        },
+        {c: Column(f"{c}__c", "date" if c.startswith("period_") and c != "period_type"
+                   else "text") for c in ("period_end", "scope_name", "name", "period")},
+        "OwnerId",
+        default_owner="default owner:x",
+    ),
+    RepValues("User", {("closing_ratio", "value"): Column("User_Closing__c", "number", 100, 1)}),
+    AccountValues("Account", {"revenue_this_year": Column("Rev__c", "number", 1, 0),
+                              "customer_since": Column("Since__c", "date")}),
+)  # fmt: skip
+
+
+def _results(store: Store) -> None:
+    store.execute(RESULTS_DDL)
+    rows = [
+        ("closing_ratio", CURRENT, MONTH_START, NEXT_MONTH, "owner", "r1", None, None,
+         0.45678, None, 0.91),
+        ("closing_ratio", CURRENT, MONTH_START, NEXT_MONTH, "owner", "gone", None, None,
+         0.5, None, None),
+        ("closing_ratio", CURRENT, MONTH_START, NEXT_MONTH, "team", "West", None, None,
+         0.25, None, None),
+        ("total_revenue", CURRENT, MONTH_START, NEXT_MONTH, "owner", "r1", None, None,
+         1000.0, 1234.567, None),
+        ("sales_by_contact_method", CURRENT, MONTH_START, NEXT_MONTH, "owner", "r1",
+         "contact_method", "phone", 0.2, None, None),
+        ("closing_ratio", "2020-01", dt.date(2020, 1, 1), dt.date(2020, 2, 1), "owner", "r1",
+         None, None, 0.1, None, None),
+    ]  # fmt: skip
+    for row in rows:
+        store.execute(
+            "INSERT INTO kpi_results (kpi, period, period_start, period_end, scope_type, "
+            "scope_id, breakdown_type, breakdown_value, value, target, pace, period_type) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'month')",
+            list(row),
+        )
+    store.execute(
+        "INSERT INTO owners (source, id, name, active, is_deleted) VALUES "
+        "('sf', 'r1', 'Kira Lee', true, false), ('sf', 'gone', 'Old Rep', false, false)"
+    )
+    store.execute(FIGURES_DDL)
+    store.execute("INSERT INTO account_figures (source, account_id, revenue_this_year, "
+                  "customer_since) VALUES ('sf', 'a1', 1234.5, DATE '2024-03-01'), "
+                  "('other', 'a2', 9.0, NULL)")  # fmt: skip
+
+
+def _desired(store: Store) -> dict[tuple[str, str, str], str | None]:
+    todo, _ = changes(store, "sf", PLAN, 1e-9)
+    return {(c.target, c.key, c.field): c.new for c in todo}
+
+
+def test_values_are_sent_as_their_fields_show_them() -> None:
+    with Store(":memory:") as store:
+        _results(store)
+        got = _desired(store)
+    rep = f"month|{CURRENT}|owner|r1"
+    assert got[("Sales_KPI__c", rep, "Closing__c")] == "45.7"  # a percent, 1 decimal
+    assert got[("Sales_KPI__c", rep, "Closing_Pace__c")] == "91.0"
+    assert got[("Sales_KPI__c", rep, "Revenue_Target__c")] == "1235.0"
+    assert got[("Sales_KPI__c", rep, "Phone__c")] == "0.2"  # one field per contact method
+    assert got[("User", "r1", "User_Closing__c")] == "45.7"
+    assert ("User", "gone", "User_Closing__c") not in got  # inactive reps: no User values
+    assert ("User", "r1", "User_Closing__c") in got  # the current month only, not 2020-01
+
+
+def test_records_say_their_period_scope_name_and_owner() -> None:
+    with Store(":memory:") as store:
+        _results(store)
+        got = _desired(store)
+    rep, gone = f"month|{CURRENT}|owner|r1", f"month|{CURRENT}|owner|gone"
+    team = f"month|{CURRENT}|team|West"
+    last_day = NEXT_MONTH - dt.timedelta(days=1)
+    assert got[("Sales_KPI__c", rep, "period_end__c")] == str(last_day)
+    assert got[("Sales_KPI__c", rep, "scope_name__c")] == "Kira Lee"
+    assert got[("Sales_KPI__c", rep, "name__c")] == f"Kira Lee · {CURRENT}"
+    assert got[("Sales_KPI__c", team, "name__c")] == f"West (team) · {CURRENT}"
+    assert got[("Sales_KPI__c", rep, "OwnerId")] == "r1"
+    assert got[("Sales_KPI__c", gone, "OwnerId")] == "default owner:x"  # inactive rep
+    assert got[("Sales_KPI__c", team, "OwnerId")] == "default owner:x"
+
+
+def test_each_account_gets_its_own_figures_of_this_source() -> None:
+    with Store(":memory:") as store:
+        _results(store)
+        got = _desired(store)
+    assert got[("Account", "a1", "Rev__c")] == "1235.0"
+    assert got[("Account", "a1", "Since__c")] == "2024-03-01"
+    assert not [k for k in got if k[1] == "a2"]
+
+
+def test_the_state_of_fields_no_longer_planned_is_forgotten() -> None:
+    with Store(":memory:") as store:
+        _results(store)
+        kept = Change("User", "r1", "User_Closing__c", "number", None, "45.7")
+        old = [Change("User", "r1", "Old_Field__c", "number", None, "1"),
+               Change("Gone__c", "k", "X__c", "number", None, "1")]  # fmt: skip
+        remember(store, "sf", [*old, kept])
+        remember(store, "hs", [Change("companies", "9", "p", "number", None, "3")])
+        changes(store, "sf", PLAN, 1e-9)
+        left = store.fetch("SELECT source, target, field FROM push_state ORDER BY 1, 2")
+    assert left == [("hs", "companies", "p"), ("sf", "User", "User_Closing__c")]

@@ -9,6 +9,7 @@ from typing import Generic, Protocol, TypeVar
 
 from connector.crms.config import SourceConfig
 from connector.crms.push import PushResult
+from connector.presentation import Wording
 from connector.settings import Reporting
 from connector.store import IngestResult, Store
 
@@ -53,7 +54,11 @@ class Writer(Protocol):
     name: str
 
     def setup(self) -> list[str]:
-        """Create (idempotently) what the writer writes into; the actions taken."""
+        """Create what the writer writes into, or bring it up to date; the actions taken."""
+        ...
+
+    def validate(self) -> list[str]:
+        """Every problem of the writer's mapping against the CRM (empty when none)."""
         ...
 
     def push(self, store: Store, *, dry_run: bool = False) -> PushResult:
@@ -66,13 +71,13 @@ class Crm(Generic[C]):
     """One kind of source, as registered in `connector.crms.registry`.
 
     `config` validates its entry of config.yaml, `read` builds its source, `write` its
-    writer (None when KPIs cannot be written back), `example` is the commented
-    `sources:` entry that `crm-kpi init --crm <type>` writes and `folders` the folders
-    that entry names, which init creates beside it.
+    writer (None when KPIs cannot be written back) with the `Wording` of its fields,
+    `example` is the commented `sources:` entry that `crm-kpi init --crm <type>` writes
+    and `folders` the folders that entry names, which init creates beside it.
     """
 
     config: type[C]
     read: Callable[[C, Reporting], Source]
-    write: Callable[[C], Writer] | None
+    write: Callable[[C, Wording], Writer] | None
     example: str
     folders: tuple[str, ...] = ()

@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from connector.kpi.periods import PERIOD_TYPES
@@ -30,12 +30,14 @@ HEAT_KPIS: tuple[str, ...] = tuple(k.key for k in KPIS if k.split_by is None)
 
 @dataclass(frozen=True)
 class Meta:
-    """What the page says about where its numbers come from."""
+    """What the page says about where its numbers come from; `bases`: the basis each KPI
+    whose definition the settings choose was computed on (`presentation.basis_note`)."""
 
     title: str
     source: str
     config: str
     currency: str
+    bases: Mapping[str, str] = field(default_factory=dict)
 
 
 def kpi_unit(key: str) -> Unit:
@@ -70,6 +72,7 @@ def build_payload(store: Store, meta: Meta) -> Json:
         "meta": {**_meta(store, meta), "generatedAt": _utc_text(dt.datetime.now(dt.UTC))},
         "kpis": {
             k.key: {"label": k.short_label, "unit": k.unit, "higher": k.higher_is_better}
+            | ({"basis": meta.bases[k.key]} if k.key in meta.bases else {})
             for k in KPIS
         },
         "periods": periods,
@@ -187,24 +190,36 @@ def _index(periods: dict[str, list[str]]) -> dict[tuple[str, str], int]:
 
 
 def _series(store: Store, periods: dict[str, list[str]]) -> dict[str, Json]:
-    """series[scope][kpi][period type] = {"v": values, "t": targets, "a": attainments}."""
+    """series[scope][kpi][period type] = {"v": values, "t": targets, "a": attainments,
+    "p": paces (the period in progress: actual against the pro-rated target)}."""
+    pace = "pace" if _has_pace(store) else "CAST(NULL AS DOUBLE)"
     rows = store.fetch(
-        "SELECT scope_type, scope_id, kpi, period_type, period, value, target, attainment "
-        "FROM dashboard_results WHERE breakdown_type IS NULL AND scope_type IN ('company', 'team')"
+        "SELECT scope_type, scope_id, kpi, period_type, period, value, target, attainment, "
+        f"{pace} FROM dashboard_results "
+        "WHERE breakdown_type IS NULL AND scope_type IN ('company', 'team')"
     )
     index = _index(periods)
     series: dict[str, Json] = {}
-    for scope_type, scope_id, kpi, period_type, period, value, target, attainment in rows:
+    for scope_type, scope_id, kpi, period_type, period, *numbers in rows:
         by_type = series.setdefault(_scope_key(scope_type, scope_id), {}).setdefault(kpi, {})
         if period_type not in by_type:
             size = len(periods[period_type])
-            by_type[period_type] = {"v": [None] * size, "t": [None] * size, "a": [None] * size}
-        columns = by_type[period_type]
+            by_type[period_type] = {name: [None] * size for name in _SERIES}
         i = index[(period_type, period)]
-        columns["v"][i] = compact(value)
-        columns["t"][i] = compact(target)
-        columns["a"][i] = compact(attainment)
+        for name, number in zip(_SERIES, numbers, strict=True):
+            by_type[period_type][name][i] = compact(number)
     return series
+
+
+_SERIES = ("v", "t", "a", "p")
+
+
+def _has_pace(store: Store) -> bool:
+    """Stores computed before pace existed have no such column."""
+    return bool(store.scalar(
+        "SELECT count(*) FROM information_schema.columns "
+        "WHERE table_name = 'kpi_results' AND column_name = 'pace'"
+    ))  # fmt: skip
 
 
 def _methods(store: Store, periods: dict[str, list[str]]) -> dict[str, Json]:

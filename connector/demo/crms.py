@@ -31,7 +31,7 @@ from connector.resources import shipped
 from connector.run import RunSummary, format_summary, run_nightly
 from connector.runlog import RunLog
 from connector.store import Store
-from connector.store.push import pushed
+from connector.store.push import ensure_state, pushed
 
 HUBSPOT_TOKEN_ENV = "CRM_KPI_DEMO_HUBSPOT_TOKEN"
 REPS_SHOWN = 8
@@ -150,7 +150,30 @@ def _suggest(config: Config, console: Console) -> None:
 
 
 def _landed(store: Store) -> list[str]:
-    return [
+    lines = [
         f"{source}: {records:,} {target} records, {fields} fields each at most"
         for source, target, records, fields in pushed(store)
     ]
+    return lines + [f"e.g. {example}" for example in _examples(store)]
+
+
+def _examples(store: Store) -> list[str]:
+    """One record of each kind as the CRMs were last given it (revenue, names, periods):
+    a rep's own values on User, a rep's latest monthly KPI record, an account's or
+    company's figures — of each kind the record with the most values."""
+    ensure_state(store)
+    rows = store.fetch(
+        """WITH filled AS (SELECT source, target, record_key, count(value) AS n FROM push_state
+                           WHERE target IN ('User', 'Account', 'companies')
+                              OR record_key LIKE 'month|%|owner|%'
+                           GROUP BY 1, 2, 3),
+           one AS (SELECT source, target, arg_max(record_key, (n, record_key)) AS record_key
+                   FROM filled GROUP BY 1, 2)
+           SELECT s.source, s.target, s.record_key,
+                  string_agg(s.field || ' ' || s.value, ', ' ORDER BY s.field)
+           FROM push_state s JOIN one USING (source, target, record_key)
+           WHERE s.value IS NOT NULL AND (s.target IN ('User', 'Account', 'companies')
+             OR regexp_matches(lower(s.field), 'revenue|name|^period|owner'))
+           GROUP BY 1, 2, 3 ORDER BY 1, 2"""
+    )
+    return [f"{source} {target} {key}: {values}" for source, target, key, values in rows]

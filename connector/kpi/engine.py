@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from connector.kpi import steps
+from connector.kpi.accounts import store_account_figures
 from connector.kpi.calendar import load_calendar, period_plan, source_views
-from connector.kpi.periods import Period
+from connector.kpi.periods import Period, period_of
 from connector.kpi.results import (
     RESULTS_DDL,
     Coverage,
@@ -95,6 +96,8 @@ def compute(
     if save:
         computed = None if wanted is None else period_ids([(p.period_type, p.key) for p in output])
         rows = save_results(store, Coverage(source, tuple(scope_types), computed))
+        if source is None and wanted is None:  # every account's own figures, for writers
+            store_account_figures(store, bound)
     last_day = steps.last_day(store, bound)
     seconds = time.perf_counter() - started
     return ComputeResult(rows, len(output), findings, seconds, today, last_day, save)
@@ -108,6 +111,8 @@ def sql_settings(
         "currency": reporting.currency,
         "as_of": today,
         "as_of_end": day_end_utc(today, reporting.timezone),
+        "year_start": period_of(today, "year", reporting.fiscal_year_start_month).start,
+        "year_ago": year_before(today),
         "default_cogs_rate": settings.default_cogs_rate,
         "churn_after_days": settings.churn_after_days,
         "clv_lifespan_years": settings.clv_lifespan_years,
@@ -116,6 +121,11 @@ def sql_settings(
         "churn_basis": settings.churn_basis,
         "merge_owners_by_email": merge_owners_by_email,
     }
+
+
+def year_before(day: dt.date) -> dt.date:
+    """The same day a year earlier (Feb 29 → Feb 28)."""
+    return day.replace(year=day.year - 1, day=min(day.day, 28 if day.month == 2 else day.day))
 
 
 def day_end_utc(day: dt.date, timezone: str) -> dt.datetime:

@@ -50,6 +50,7 @@ FACTS: tuple[str, ...] = (
     "kpi_target_values",  # the target of each requested period and scope
 )
 ATTAINMENT = "kpi_attainment.sql"
+ACCOUNT_FIGURES = "account_figures.sql"  # each account's own figures, after the KPIs
 LAST_DAY = "kpi_last_day.sql"
 
 VALUES_DDL = """CREATE OR REPLACE TEMP TABLE kpi_values (
@@ -64,7 +65,8 @@ _TIMEZONE_NAME = re.compile(r"^[A-Za-z0-9_+\-/]+$")
 def engine_files() -> tuple[str, ...]:
     """Every SQL file the engine runs, in order."""
     facts = tuple(f"{name}.sql" for name in FACTS)
-    return (DIALECT, *facts, *(k.sql for k in ENGINE_ORDER), ATTAINMENT, LAST_DAY)
+    return (DIALECT, *facts, *(k.sql for k in ENGINE_ORDER), ACCOUNT_FIGURES, ATTAINMENT,
+            LAST_DAY)
 
 
 def read_sql(name: str) -> str:

@@ -1,20 +1,25 @@
 """What a writer should send, and what the CRM accepted last time: the diff-only push.
 
 A writer describes, CRM-neutrally, where KPI results go (`PushPlan`): one record per
-period × scope in its KPI object, and the current period's values on existing records
-(users, accounts). From that plan and `kpi_results` the store builds the desired
-values, compares them with `push_state` (the last values each CRM accepted) and
-returns only the changes; numbers compare with a relative tolerance, so float noise
-never costs an API call. Every field name and source is a bound parameter.
+period × scope in its KPI object (each KPI's value, target, attainment and pace, split
+KPIs one field per breakdown value), the current period's values on the reps' own
+records, and each account's own figures (`account_figures`). From that plan the store
+builds the desired values — as the fields show them: scaled (a percent field holds 45
+for 0.45) and rounded to the field's decimals —, compares them with `push_state` (the
+last values each CRM accepted) and returns only the changes; numbers compare with a
+relative tolerance, so float noise never costs an API call. Field names and values
+reach SQL as bound parameters only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from connector.errors import FatalError
+from connector.presentation import ACCOUNT_FIGURES, FIGURE_KEYS
+from connector.presentation import RECORD_COLUMNS as RECORD_WORDS
 from connector.store.db import Store
 
 STATE_DDL = """CREATE TABLE IF NOT EXISTS push_state (
@@ -33,12 +38,16 @@ _OLD_STATE = {
 KEY_SQL = (
     "k.period_type || '|' || k.period || '|' || k.scope_type || '|' || coalesce(k.scope_id, '-')"
 )
-PERIOD_COLUMNS = ("period_type", "period", "period_start", "period_end", "scope_type", "scope_id")
-_PERIOD_VALUE = (
+RECORD_COLUMNS = tuple(c.key for c in RECORD_WORDS)
+"""What a KPI record says about itself (`presentation.RECORD_COLUMNS`): its period
+(`period_end` is its last day), its scope, the scope's name ("Kira Lee", "West (team)",
+"Company") and a record name ("Kira Lee · 2026-11")."""
+_RECORD_VALUE = (
     "CASE f.col WHEN 'period_type' THEN k.period_type WHEN 'period' THEN k.period "
     "WHEN 'period_start' THEN CAST(k.period_start AS VARCHAR) "
-    "WHEN 'period_end' THEN CAST(k.period_end AS VARCHAR) "
-    "WHEN 'scope_type' THEN k.scope_type ELSE k.scope_id END"
+    "WHEN 'period_end' THEN CAST(CAST(k.period_end - INTERVAL 1 DAY AS DATE) AS VARCHAR) "
+    "WHEN 'scope_type' THEN k.scope_type WHEN 'scope_id' THEN k.scope_id "
+    "WHEN 'scope_name' THEN k.scope_name ELSE k.scope_name || ' · ' || k.period END"
 )
 # The kpi_results rows a writer pushes: its own source's when the config has several
 # sources (they are stored under its name), else the all-sources rows (source NULL).
@@ -47,45 +56,85 @@ _OWN_RESULTS = (
     "(CASE WHEN EXISTS (SELECT 1 FROM kpi_results WHERE source = $source) THEN $source END)"
 )
 Kind = Literal["number", "text", "date"]
-# Which existing records take current values: reps, or accounts by territory or owner.
-On = Literal["owner", "account_territory", "account_owner"]
-ACCOUNTS_BY: dict[str, On] = {"territory": "account_territory", "owner": "account_owner"}
+SlotKey = tuple[str, str | None, str | None, str]
+"""(kpi, breakdown type, breakdown value, part): one number a KPI record field holds."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """A CRM field a push fills, and how a stored value becomes what the field shows."""
+
+    name: str
+    kind: Kind = "number"
+    factor: float = 1.0
+    """100 for a percent field: it shows 45 % when it holds 45, for the stored 0.45."""
+    decimals: int | None = None
+    """The field's scale: values are sent rounded to it (the API stores what it gets)."""
+    limit: float | None = None
+    """The smallest magnitude the field cannot hold (10 ** (precision − scale))."""
 
 
 @dataclass(frozen=True)
 class KpiRecords:
     """One record per period × scope in the CRM's KPI object.
 
-    `fields` maps (kpi, value|target|attainment) to a field; `period_fields` maps a
-    column of `PERIOD_COLUMNS` to (field, kind); `owner_field` gets the rep's CRM id on
-    owner rows (active reps only); `key_field`, if any, gets the record key itself.
+    `fields` maps a `SlotKey` to a number field; `record_fields` maps a column of
+    `RECORD_COLUMNS` to a field; `owner_field` gets the rep's CRM id on the rows of
+    active reps and `default_owner` on every other row (None: left to the CRM);
+    `key_field`, if any, gets the record key itself.
     """
 
     target: str
-    fields: Mapping[tuple[str, str], str]
-    period_fields: Mapping[str, tuple[str, Kind]]
+    fields: Mapping[SlotKey, Column]
+    record_fields: Mapping[str, Column]
     owner_field: str
     key_field: str | None = None
+    default_owner: str | None = None
 
 
 @dataclass(frozen=True)
-class CurrentValues:
-    """The current period's values on existing records: reps (`on="owner"`), or
-    accounts by their territory or owner (the results of that scope)."""
+class RepValues:
+    """The current period's (kpi, part) values on each active rep's own record."""
 
     target: str
-    fields: Mapping[str, str]
-    on: On
+    fields: Mapping[tuple[str, str], Column]
+
+
+@dataclass(frozen=True)
+class AccountValues:
+    """Each account's own figures (`connector.presentation.ACCOUNT_FIGURES`)."""
+
+    target: str
+    fields: Mapping[str, Column]
 
 
 @dataclass(frozen=True)
 class PushPlan:
-    """Where one writer puts which KPIs."""
+    """Where one writer puts what."""
 
-    kpis: tuple[str, ...]
     current_period_type: str
     records: KpiRecords
-    current: tuple[CurrentValues, ...] = ()
+    reps: RepValues | None = None
+    accounts: AccountValues | None = None
+    kpis: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        keys = dict.fromkeys(slot[0] for slot in self.records.fields)
+        keys.update(dict.fromkeys(kpi for kpi, _ in (self.reps.fields if self.reps else {})))
+        object.__setattr__(self, "kpis", tuple(keys))
+
+    def columns(self) -> dict[tuple[str, str], Column]:
+        """Every (target, field) the plan writes, with its column."""
+        records = self.records
+        out = {(records.target, c.name): c for c in records.fields.values()}
+        out.update({(records.target, c.name): c for c in records.record_fields.values()})
+        out[(records.target, records.owner_field)] = Column(records.owner_field, "text")
+        if records.key_field:
+            out[(records.target, records.key_field)] = Column(records.key_field, "text")
+        for part in (self.reps, self.accounts):
+            if part is not None:
+                out.update({(part.target, c.name): c for c in part.fields.values()})
+        return out
 
 
 @dataclass(frozen=True)
@@ -104,9 +153,11 @@ def changes(
     store: Store, source: str, plan: PushPlan, tolerance: float
 ) -> tuple[list[Change], int]:
     """The values that differ from the last accepted push, sorted by record, and how
-    many records have nothing to send."""
+    many records have nothing to send. The state of fields the plan no longer writes
+    is forgotten, so a field that comes back is written in full."""
     _desired(store, source, plan)
     ensure_state(store)
+    _forget_unplanned(store, source, plan)
     con = store.con
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _push_changes AS
@@ -170,6 +221,16 @@ def pushed(store: Store) -> list[tuple[str, str, int, int]]:
     return [(str(s), str(t), int(r), int(f)) for s, t, r, f in rows]
 
 
+def _forget_unplanned(store: Store, source: str, plan: PushPlan) -> None:
+    planned = [(target, name) for target, name in plan.columns()]
+    store.load_rows("_push_planned", [("target", "VARCHAR"), ("field", "VARCHAR")], planned)
+    store.con.execute(
+        "DELETE FROM push_state WHERE source = $source AND (target, field) NOT IN "
+        "(SELECT target, field FROM _push_planned)",
+        {"source": source},
+    )
+
+
 def _desired(store: Store, source: str, plan: PushPlan) -> None:
     """(Re)create temp table `_push_desired` (target, key, field, value, kind)."""
     con = store.con
@@ -178,86 +239,146 @@ def _desired(store: Store, source: str, plan: PushPlan) -> None:
         raise FatalError("the store has no KPI results yet: compute them before pushing")
     _plan_tables(store, plan)
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _push_base AS SELECT * FROM kpi_results "
-        "WHERE breakdown_type IS NULL AND kpi IN (SELECT kpi FROM _push_kpis) AND "
-        + _OWN_RESULTS,
+        "CREATE OR REPLACE TEMP TABLE _push_base AS SELECT r.* FROM kpi_results r "
+        "WHERE (r.kpi, coalesce(r.breakdown_type, '')) IN "
+        "(SELECT kpi, coalesce(breakdown_type, '') FROM _push_fields "
+        " UNION SELECT kpi, '' FROM _push_rep_fields) AND " + _OWN_RESULTS,
         {"source": source},
     )
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _push_keys AS SELECT DISTINCT period_type, period, "
-        "period_start, period_end, scope_type, scope_id FROM _push_base"
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _push_owners AS SELECT id FROM owners "
+        "CREATE OR REPLACE TEMP TABLE _push_owners AS SELECT id, name FROM owners "
         "WHERE source = $source AND NOT is_deleted AND coalesce(active, true)",
         {"source": source},
     )
+    con.execute("CREATE OR REPLACE TEMP TABLE _push_keys AS " + _KEYS_SQL, {"source": source})
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _push_current AS SELECT * FROM _push_base "
-        "WHERE period_type = $period_type AND period_start <= current_date "
-        "AND period_end >= current_date",
+        "WHERE breakdown_type IS NULL AND period_type = $period_type "
+        "AND period_start <= current_date AND current_date < period_end",
         {"period_type": plan.current_period_type},
     )
-    con.execute("CREATE OR REPLACE TEMP TABLE _push_desired AS " + _DESIRED_SQL, {"source": source})
+    parts = [_RECORDS_SQL, _REPS_SQL]
+    if store.has_table("account_figures"):  # computed by every full computation
+        parts.append(_ACCOUNTS_SQL)
+    sql = "CREATE OR REPLACE TEMP TABLE _push_desired AS " + " UNION ALL ".join(parts)
+    con.execute(sql, {"source": source} if "$source" in sql else None)
+
+
+_SCALING = [("factor", "DOUBLE"), ("decimals", "BIGINT")]  # columns of how a field shows numbers
 
 
 def _plan_tables(store: Store, plan: PushPlan) -> None:
-    """The plan as small temp tables (text columns), so that field names reach SQL as
-    values only."""
+    """The plan as small temp tables, so that field names reach SQL as values only."""
     records = plan.records
-    unknown = set(records.period_fields) - set(PERIOD_COLUMNS)
+    unknown = set(records.record_fields) - set(RECORD_COLUMNS)
     if unknown:
-        raise ValueError(f"not kpi_results period columns: {sorted(unknown)}")
-    tables: dict[str, tuple[tuple[str, ...], list[tuple[str | None, ...]]]] = {
-        "_push_kpis": (("kpi",), [(k,) for k in plan.kpis]),
-        "_push_record": (
-            ("target", "owner_field", "key_field"),
-            [(records.target, records.owner_field, records.key_field)],
-        ),
-        "_push_fields": (
-            ("kpi", "part", "field"),
-            [(kpi, part, name) for (kpi, part), name in records.fields.items()],
-        ),
-        "_push_period_fields": (
-            ("col", "field", "kind"),
-            [(col, name, kind) for col, (name, kind) in records.period_fields.items()],
-        ),
-        "_push_current_fields": (
-            ("target", "kpi", "field", "on_"),
-            [(c.target, kpi, name, c.on) for c in plan.current for kpi, name in c.fields.items()],
-        ),
-    }
-    for table, (columns, rows) in tables.items():
-        store.load_rows(table, [(name, "VARCHAR") for name in columns], rows)
+        raise ValueError(f"not KPI record columns: {sorted(unknown)}")
+    number, text = _SCALING, "VARCHAR"
+    store.load_rows(
+        "_push_record",
+        [("target", text), ("owner_field", text), ("key_field", text), ("default_owner", text)],
+        [(records.target, records.owner_field, records.key_field, records.default_owner)],
+    )
+    store.load_rows(
+        "_push_fields",
+        [("kpi", text), ("breakdown_type", text), ("breakdown_value", text), ("part", text),
+         ("field", text), *number],
+        [(*slot, c.name, c.factor, c.decimals) for slot, c in records.fields.items()],
+    )  # fmt: skip
+    store.load_rows(
+        "_push_record_fields",
+        [("col", text), ("field", text), ("kind", text)],
+        [(col, c.name, c.kind) for col, c in records.record_fields.items()],
+    )
+    _value_tables(store, plan)
 
 
-# One long table of every value the plan asks for. Parameter: $source.
-_DESIRED_SQL = f"""
-SELECT p.target, {KEY_SQL} AS key, m.field, CAST(CASE m.part
-    WHEN 'value' THEN r.value WHEN 'target' THEN r.target ELSE r.attainment END
-  AS VARCHAR) AS value, 'number' AS kind
+def _value_tables(store: Store, plan: PushPlan) -> None:
+    """The reps' and accounts' fields as temp tables."""
+    number, text = _SCALING, "VARCHAR"
+    reps = plan.reps
+    store.load_rows(
+        "_push_rep_fields",
+        [("target", text), ("kpi", text), ("part", text), ("field", text), *number],
+        [(reps.target, kpi, part, c.name, c.factor, c.decimals)
+         for (kpi, part), c in reps.fields.items()] if reps else [],
+    )  # fmt: skip
+    accounts = plan.accounts
+    unknown = set(accounts.fields if accounts else ()) - set(FIGURE_KEYS)
+    if unknown:
+        raise ValueError(f"not account figures: {sorted(unknown)}")
+    store.load_rows(
+        "_push_figure_fields",
+        [("target", text), ("figure", text), ("field", text), ("kind", text), *number],
+        [(accounts.target, key, c.name, c.kind, c.factor, c.decimals)
+         for key, c in accounts.fields.items()] if accounts else [],
+    )  # fmt: skip
+
+
+def _shown(expression: str, fields: str) -> str:
+    """A stored number as its field shows it: scaled, rounded to the field's decimals,
+    as text; NULL for a missing or non-finite value."""
+    scaled = f"({expression}) * {fields}.factor"
+    return (
+        f"CAST(CASE WHEN isfinite({expression}) THEN "
+        f"CASE WHEN {fields}.decimals IS NULL THEN {scaled} "
+        f"ELSE round({scaled}, CAST({fields}.decimals AS INTEGER)) END END AS VARCHAR)"
+    )
+
+
+_PART_VALUE = (
+    "CASE m.part WHEN 'value' THEN r.value WHEN 'target' THEN r.target "
+    "WHEN 'attainment' THEN r.attainment ELSE r.pace END"
+)
+# Every period × scope with results, its scope's name for people and its record key.
+# Parameter: $source.
+_KEYS_SQL = """
+SELECT k.*, CASE k.scope_type WHEN 'company' THEN 'Company'
+    WHEN 'owner' THEN coalesce(o.name, k.scope_id)
+    ELSE k.scope_id || ' (' || k.scope_type || ')' END AS scope_name
+FROM (SELECT DISTINCT period_type, period, period_start, period_end, scope_type, scope_id
+      FROM _push_base) k
+LEFT JOIN (SELECT id, name FROM owners WHERE source = $source AND NOT is_deleted) o
+  ON k.scope_type = 'owner' AND o.id = k.scope_id
+"""
+# The KPI records: numbers, what each record says about itself, its key and its owner.
+_RECORDS_SQL = f"""
+SELECT p.target, {KEY_SQL} AS key, m.field, {_shown(_PART_VALUE, "m")} AS value,
+  'number' AS kind
 FROM _push_base r JOIN _push_fields m ON m.kpi = r.kpi
+  AND m.breakdown_type IS NOT DISTINCT FROM r.breakdown_type
+  AND m.breakdown_value IS NOT DISTINCT FROM r.breakdown_value
 JOIN _push_keys k ON k.period_type = r.period_type AND k.period = r.period
   AND k.scope_type = r.scope_type AND k.scope_id IS NOT DISTINCT FROM r.scope_id,
   _push_record p
 UNION ALL
-SELECT p.target, {KEY_SQL}, f.field, {_PERIOD_VALUE}, f.kind
-FROM _push_keys k, _push_period_fields f, _push_record p
+SELECT p.target, {KEY_SQL}, f.field, {_RECORD_VALUE}, f.kind
+FROM _push_keys k, _push_record_fields f, _push_record p
 UNION ALL
 SELECT p.target, {KEY_SQL}, p.key_field, {KEY_SQL}, 'text'
 FROM _push_keys k, _push_record p WHERE p.key_field IS NOT NULL
 UNION ALL
-SELECT p.target, {KEY_SQL}, p.owner_field, k.scope_id, 'text'
+SELECT p.target, {KEY_SQL}, p.owner_field,
+  CASE WHEN k.scope_type = 'owner' AND k.scope_id IN (SELECT id FROM _push_owners)
+       THEN k.scope_id ELSE p.default_owner END, 'text'
 FROM _push_keys k, _push_record p
-WHERE k.scope_type = 'owner' AND k.scope_id IN (SELECT id FROM _push_owners)
-UNION ALL
-SELECT m.target, r.scope_id, m.field, CAST(r.value AS VARCHAR), 'number'
-FROM _push_current r JOIN _push_current_fields m ON m.kpi = r.kpi AND m.on_ = 'owner'
+"""
+# The current period's values on the records of active reps.
+_REPS_SQL = f"""
+SELECT m.target, r.scope_id, m.field, {_shown(_PART_VALUE, "m")}, 'number'
+FROM _push_current r JOIN _push_rep_fields m ON m.kpi = r.kpi
 WHERE r.scope_type = 'owner' AND r.scope_id IN (SELECT id FROM _push_owners)
-UNION ALL
-SELECT m.target, a.id, m.field, CAST(r.value AS VARCHAR), 'number'
-FROM _push_current r JOIN _push_current_fields m ON m.kpi = r.kpi
-JOIN accounts a ON a.source = $source AND NOT a.is_deleted
-  AND ((m.on_ = 'account_territory' AND r.scope_type = 'territory' AND r.scope_id = a.territory)
-    OR (m.on_ = 'account_owner' AND r.scope_type = 'owner' AND r.scope_id = a.owner_id))
+"""
+# Each live account's own figures (account_figures, from the last full computation).
+_NUMBERS = "CASE m.figure " + " ".join(
+    f"WHEN '{f.key}' THEN CAST(f.{f.key} AS DOUBLE)" for f in ACCOUNT_FIGURES if f.unit != "date"
+) + " END"  # fmt: skip
+_DATES = "CASE m.figure " + " ".join(
+    f"WHEN '{f.key}' THEN CAST(f.{f.key} AS VARCHAR)" for f in ACCOUNT_FIGURES if f.unit == "date"
+) + " END"  # fmt: skip
+_ACCOUNTS_SQL = f"""
+SELECT m.target, f.account_id, m.field,
+  CASE m.kind WHEN 'date' THEN {_DATES} ELSE {_shown(_NUMBERS, "m")} END, m.kind
+FROM account_figures f JOIN _push_figure_fields m ON true
+WHERE f.source = $source
 """

@@ -45,6 +45,7 @@ class Meta:
             Endpoint("GET", rf"{SCHEMAS}/?", "schemas", self.schemas),
             Endpoint("POST", rf"{SCHEMAS}/?", "createSchema", self.create_schema),
             Endpoint("GET", rf"{SCHEMAS}/{OBJ}", "schema", self.schema_one),
+            Endpoint("PATCH", rf"{SCHEMAS}/{OBJ}", "updateSchema", self.update_schema),
         ]
 
     # ---- pipelines (GET /crm/v3/pipelines/deals) -------------------------------------
@@ -164,6 +165,10 @@ class Meta:
             o = self.registry.get(req.params["obj"])
         except HsError as exc:
             raise not_found(f"Unable to find object schema for {req.params['obj']}") from exc
+        return json_response(self.registry.schema_json(o))
+
+    def update_schema(self, req: Request) -> Response:
+        o = self.registry.update_schema(self.registry.get(req.params["obj"]), json_body(req))
         return json_response(self.registry.schema_json(o))
 
     def create_schema(self, req: Request) -> Response:

@@ -205,6 +205,27 @@ class Registry:
                     "associatedObjects": [str(a) for a in egg.get("associatedObjects") or []]}
         return o
 
+    def update_schema(self, o: ObjectType, patch: dict[str, Any]) -> ObjectType:
+        """PATCH /crm/v3/schemas/{objectType}: labels and which properties are required,
+        searchable and displayed change (each must be one of the object's properties)."""
+        if not o.custom:
+            raise not_found(f"Unable to find object schema for {o.name}")
+        keys = ("primaryDisplayProperty", "requiredProperties", "searchableProperties",
+                "secondaryDisplayProperties")
+        named = [patch.get(keys[0]) or "", *(n for k in keys[1:] for n in patch.get(k) or [])]
+        unknown = sorted({str(n) for n in named if n and str(n) not in o.props})
+        if unknown:
+            raise validation(f"Unknown properties of {o.name}: {', '.join(unknown)}")
+        with self._lock:
+            o.schema.update({k: patch[k] for k in keys if patch.get(k) is not None})
+            labels = patch.get("labels") or {}
+            o.singular = str(labels.get("singular") or o.singular)
+            o.plural = str(labels.get("plural") or o.plural)
+            o.query_props = tuple(str(p) for p in o.schema["searchableProperties"])
+            primary = o.schema["primaryDisplayProperty"]
+            o.default_props = tuple(dict.fromkeys((*o.default_props, primary)))
+        return o
+
     def schema_json(self, o: ObjectType) -> dict[str, Any]:
         """ObjectSchema as GET /crm/v3/schemas answers it."""
         if not o.custom:

@@ -140,7 +140,8 @@ class Org:
         row = {"created_at": now, "modified_at": now, "system_modstamp": now, **values}
         row["is_deleted"] = False
         with self.write_lock:
-            n = int(row.pop("n", None) or self.next_n(table))
+            given = row.pop("n", None)  # 0 is a key like any other
+            n = int(given) if given is not None else self.next_n(table)
             cols = ["n", *row]
             marks = ", ".join("?" for _ in cols)
             self._con.execute(

@@ -5,7 +5,8 @@
 new sObject/field so that describe, queries, Collections and Bulk see it at once.
 `GET`/`PATCH tooling/sobjects/CustomField/{id}` read and update a field's Metadata (the
 whole definition is replaced, as a Metadata API update does; `field_meta` validates it).
-`tooling/query` answers SOQL over CustomObject and CustomField.
+`tooling/query` answers SOQL over CustomObject and CustomField (with each field's
+`Description` and `InlineHelpText`, as the real Tooling API's CustomField has them).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ TOOLING_DDL = (
     f"CREATE TABLE tooling_objects (n BIGINT, developer_name VARCHAR, full_name VARCHAR, "
     f"label VARCHAR, {COMMON})",
     f"CREATE TABLE tooling_fields (n BIGINT, developer_name VARCHAR, full_name VARCHAR, "
-    f"table_enum_or_id VARCHAR, label VARCHAR, {COMMON})",
+    f"table_enum_or_id VARCHAR, label VARCHAR, description VARCHAR, help VARCHAR, {COMMON})",
 )
 
 
@@ -37,8 +38,10 @@ def tooling_registry() -> Registry:
     """CustomObject and CustomField as queryable tooling sObjects."""
     co = SObject("CustomObject", "tooling_objects", "01I", "Custom Object", writable=False)
     cf = SObject("CustomField", "tooling_fields", "00N", "Custom Field", writable=False)
-    for obj, extra in ((co, []), (cf, [SField("TableEnumOrId", "string", "Table",
-                                              column="table_enum_or_id")])):
+    field_extra = [SField("TableEnumOrId", "string", "Table", column="table_enum_or_id"),
+                   SField("Description", "textarea", "Description", column="description"),
+                   SField("InlineHelpText", "textarea", "Help Text", column="help")]
+    for obj, extra in ((co, []), (cf, field_extra)):
         for f in (*base_fields(obj.prefix), SField("DeveloperName", "string", "Name",
                                                    column="developer_name"),
                   SField("FullName", "string", "Full Name", column="full_name"),
@@ -147,7 +150,7 @@ class Tooling:
                      obj.table.startswith("sf_") else obj.name)
             self.org.insert("tooling_fields", {"n": n, "developer_name": field_name[:-3],
                                                   "full_name": full, "table_enum_or_id": owner,
-                                                  "label": f.label})
+                                                  "label": f.label, **_texts(meta)})
             obj.add(f)
             self.fields[sf_id("00N", n)] = (obj, field_name, meta)
         return created(sf_id("00N", n))
@@ -186,13 +189,18 @@ class Tooling:
             f = build(name, str(current.column if current else ""), kind, meta)
             obj.add(f)
             self.fields[fid] = (obj, name, meta)
-            self.org.update("tooling_fields", _n(fid[:15]), {"label": f.label})
+            self.org.update("tooling_fields", _n(fid[:15]), {"label": f.label, **_texts(meta)})
         return Response(204)
 
     def object_n(self, name: str) -> int:
         row = self.org.cursor().execute(
             "SELECT n FROM tooling_objects WHERE full_name = ?", [name]).fetchone()
         return int(row[0]) if row else 0
+
+
+def _texts(meta: dict[str, Any]) -> dict[str, Any]:
+    """The queryable description and help text of a field's Metadata."""
+    return {"description": meta.get("description"), "help": meta.get("inlineHelpText")}
 
 
 def _n(id15: str) -> int:

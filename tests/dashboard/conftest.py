@@ -18,7 +18,10 @@ from connector.kpi.engine import RESULTS_DDL
 from connector.store import Store
 
 COMPUTED_AT = dt.datetime(2025, 4, 2, 8, 30, 15)
-META = Meta(title="Sales KPIs", source="exports (files)", config="config.yaml", currency="EUR")
+META = Meta(
+    title="Sales KPIs", source="exports (files)", config="config.yaml", currency="EUR",
+    bases={"churn_rate": "Basis in use: customers lost ÷ customers at the start of the period."},
+)  # fmt: skip
 
 _SPANS = {
     "2025-01": (dt.date(2025, 1, 1), dt.date(2025, 2, 1)),
@@ -40,7 +43,7 @@ OWNERS = [
 COLUMNS = (
     "kpi, period_type, period, period_start, period_end, scope_type, scope_id, "
     "breakdown_type, breakdown_value, value, numerator, denominator, target, attainment, "
-    "gap, note, computed_at, source"
+    "gap, note, computed_at, source, pace"
 )
 
 
@@ -56,13 +59,14 @@ def add_result(
     breakdown: tuple[str, str] | None = None,
     counts: tuple[float | None, float | None] = (None, None),
     source: str | None = None,
+    pace: float | None = None,
 ) -> None:
     """One kpi_results row."""
     start, end = _SPANS[period]
     b_type, b_value = breakdown or (None, None)
     row: list[Any] = [
         kpi, _TYPES[period], period, start, end, scope[0], scope[1], b_type, b_value,
-        value, counts[0], counts[1], target, attainment, None, None, COMPUTED_AT, source,
+        value, counts[0], counts[1], target, attainment, None, None, COMPUTED_AT, source, pace,
     ]  # fmt: skip
     marks = ", ".join("?" * len(row))
     store.execute(f"INSERT INTO kpi_results ({COLUMNS}) VALUES ({marks})", row)
@@ -78,7 +82,7 @@ def fill(store: Store) -> None:
             [owner_id, deleted, name, f"{name.replace(' ', '').lower()}@example.com", team],
         )
     add_result(store, "total_revenue", "2025-01", 1000.4, target=2000, attainment=0.5002)
-    add_result(store, "total_revenue", "2025-02", 2500.0, target=2000, attainment=1.25)
+    add_result(store, "total_revenue", "2025-02", 2500.0, target=2000, attainment=1.25, pace=1.0833)
     add_result(store, "total_revenue", "2025-Q1", 3500.4, target=6000, attainment=0.5834)
     add_result(store, "total_revenue", "2025", 3500.4)
     add_result(store, "total_revenue", "2025-Q1", 1200.0, scope=("team", "Team A"))

@@ -90,13 +90,31 @@ def broken(page: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def doms(page: Path, broken: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def paced(page: Path) -> Path:
+    """The demo page with a pace for the selected quarter (a period in progress)."""
+    text = page.read_text(encoding="utf-8")
+    data = re.search(r'<script type="application/json" id="kpi-data">(.*?)</script>', text, re.S)
+    assert data is not None
+    payload = json.loads(data.group(1))
+    i = payload["periods"]["quarter"].index(payload["defaults"]["period"])
+    payload["series"]["company"]["total_revenue"]["quarter"]["p"][i] = 1.12
+    payload["series"]["company"]["closing_ratio"]["quarter"]["p"][i] = 0.8
+    path = page.with_name("paced.html")
+    path.write_text(render_html(payload), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def doms(
+    page: Path, broken: Path, paced: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
     """Every view's DOM after the page's script ran, and the screenshots: one Chromium
     per view, all at once (each start costs about a second)."""
     folder = tmp_path_factory.mktemp("chromium")
     ARTIFACTS.mkdir(exist_ok=True)
     jobs = {name: (page.as_uri() + hash_, ["--dump-dom"]) for name, hash_ in VIEWS.items()}
     jobs["broken"] = (broken.as_uri(), ["--dump-dom"])
+    jobs["paced"] = (paced.as_uri(), ["--dump-dom"])
     for name, (hash_, (width, height)) in SHOTS.items():
         (ARTIFACTS / name).unlink(missing_ok=True)
         window = f"--window-size={width},{height}"
@@ -155,6 +173,9 @@ def test_every_chart_renders_for_the_default_period(page: Path, doms: dict[str, 
     assert len(re.findall(r">Rep \d+ · Team \d<", dom)) == 24
     assert dom.count('class="cell"') == 24 * HEAT_COLUMNS
     assert dom.count('class="tile ') == 12
+    # The basis a KPI was computed on is shown with it (the demo keeps churn's default).
+    assert re.search(r'data-kpi="churn_rate".*?class="basis">customers lost ÷ customers', dom)
+    assert "closing_basis: created" in charts["closing"].text
     assert "USD" in charts["revenue"].text
     assert "%" in charts["closing"].text
     assert re.search(r"[0-9.]+:1", charts["clvcac"].text)
@@ -226,3 +247,16 @@ def test_screenshot_is_kept_as_an_artifact(doms: dict[str, str], name: str) -> N
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", data[16:24]) == SHOTS[name][1]
     assert len(data) > 50_000
+
+
+def tile(dom: str, kpi: str) -> str:
+    found = re.search(rf'data-kpi="{kpi}"(.*?)</div></div>', dom, re.S)
+    assert found is not None, kpi
+    return found.group(1)
+
+
+def test_a_period_in_progress_shows_its_pace_beside_attainment(doms: dict[str, str]) -> None:
+    dom = doms["paced"]
+    assert '<div class="pace good">pace 112 % · on track' in tile(dom, "total_revenue")
+    assert '<div class="pace bad">pace 80 % · behind' in tile(dom, "closing_ratio")
+    assert "pace" not in tile(dom, "nps")

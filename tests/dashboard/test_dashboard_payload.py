@@ -39,14 +39,28 @@ def test_periods_by_type_and_the_months_of_each_quarter(payload: dict[str, Any])
 
 def test_series_are_columns_aligned_with_the_periods(payload: dict[str, Any]) -> None:
     revenue = payload["series"]["company"]["total_revenue"]
-    assert revenue["month"] == {"v": [1000, 2500], "t": [2000, 2000], "a": [0.5002, 1.25]}
+    assert revenue["month"] == {
+        "v": [1000, 2500], "t": [2000, 2000], "a": [0.5002, 1.25], "p": [None, 1.083],
+    }  # fmt: skip
     assert revenue["quarter"]["v"] == [3500]
     closing = payload["series"]["company"]["closing_ratio"]["quarter"]
-    assert closing == {"v": [0.4568], "t": [0.4], "a": [1.142]}
-    assert payload["series"]["company"]["nps"]["quarter"] == {"v": [-12.5], "t": [30], "a": [None]}
+    assert closing == {"v": [0.4568], "t": [0.4], "a": [1.142], "p": [None]}
+    nps = payload["series"]["company"]["nps"]["quarter"]
+    assert nps == {"v": [-12.5], "t": [30], "a": [None], "p": [None]}
     # Team rows are their own scope; owner rows only feed the heat map.
     assert payload["series"]["team:Team A"]["total_revenue"]["quarter"]["v"] == [1200]
     assert set(payload["series"]) == {"company", "team:Team A", "team:Team B"}
+
+
+def test_the_basis_in_use_goes_with_the_kpis_it_concerns(payload: dict[str, Any]) -> None:
+    assert payload["kpis"]["churn_rate"]["basis"].startswith("Basis in use: customers lost")
+    assert "basis" not in payload["kpis"]["nps"]
+
+
+def test_a_store_from_before_pace_has_no_pace(store: Store, meta: Meta) -> None:
+    store.execute("ALTER TABLE kpi_results DROP COLUMN pace")
+    revenue = build_payload(store, meta)["series"]["company"]["total_revenue"]["month"]
+    assert revenue["p"] == [None, None]
 
 
 def test_units_decide_how_each_kpi_is_shown(payload: dict[str, Any]) -> None:
@@ -64,7 +78,10 @@ def test_units_decide_how_each_kpi_is_shown(payload: dict[str, Any]) -> None:
 def test_kpi_labels_units_and_heat_columns_come_from_the_registry(
     payload: dict[str, Any],
 ) -> None:
-    assert payload["kpis"] == {
+    shown = {
+        k: {n: v for n, v in kpi.items() if n != "basis"} for k, kpi in payload["kpis"].items()
+    }
+    assert shown == {
         k.key: {"label": k.short_label, "unit": k.unit, "higher": k.higher_is_better} for k in KPIS
     }
     assert list(payload["kpis"]) == [k.key for k in KPIS]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -9,9 +10,14 @@ import yaml
 from hs_helpers import source_config
 
 from connector.cli import main
+from connector.crms.config import shipped_mapping
+from connector.crms.hubspot import HubSpotSource
+from connector.crms.hubspot.mapping import load_mapping
+from connector.crms.hubspot.setup import find_schema
 from crm_sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
+MAPPING = load_mapping(shipped_mapping("hubspot.yaml"))
 
 
 def _config(sandbox: Sandbox, tmp_path: Path) -> Path:
@@ -33,9 +39,11 @@ def test_validate_setup_and_run(
     sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = _config(sandbox, tmp_path)
-    assert main(["validate", "--config", str(config)]) == 0
+    assert main(["validate", "--config", str(config)]) == 2  # the writer's object is missing
+    assert "create custom object sales_kpi: run `crm-kpi setup hs`" in capsys.readouterr().err
     assert main(["setup", "hubspot", "--config", str(config)]) == 0
     assert "created custom object sales_kpi" in capsys.readouterr().out
+    assert main(["validate", "--config", str(config)]) == 0
     assert main(["setup", "hubspot", "--config", str(config)]) == 0
     assert "already in place" in capsys.readouterr().out
     assert main(["run", "--config", str(config)]) == 0
@@ -77,3 +85,45 @@ def test_run_with_a_mapping_that_does_not_fit_exits_2_like_validate(
     err = capsys.readouterr().err
     assert "no_such_prop" in err
     assert str(mapping) in err
+
+
+def _with_company_property(sandbox: Sandbox, folder: Path, mapped: str) -> tuple[Path, int]:
+    """A config whose mapping writes `revenue_this_year` into `mapped` (a YAML value), and
+    the mapping line that says so."""
+    shipped = Path(__file__).parents[2] / "connector" / "mappings" / "hubspot.yaml"
+    default = "    revenue_this_year: crm_kpi_revenue_this_year"
+    text = shipped.read_text(encoding="utf-8")
+    assert default in text
+    mapping = folder / "hubspot.yaml"
+    mapping.write_text(text.replace(default, f"    revenue_this_year: {mapped}"))
+    config = _config(sandbox, folder)
+    data = yaml.safe_load(config.read_text())
+    data["sources"][0]["mapping"] = str(mapping)
+    config.write_text(yaml.safe_dump(data))
+    return config, text.splitlines().index(default) + 1
+
+
+def test_validate_and_setup_refuse_properties_the_writer_may_not_write(
+    sandbox: Sandbox, tmp_path: Path, refused: Callable[[str, Path], str]
+) -> None:
+    at = "push.company_properties.revenue_this_year"
+    config, line = _with_company_property(sandbox, tmp_path, "territory")
+    said = refused("hubspot", config)
+    assert (f"hubspot.yaml:{line} {at}: the writer never writes a property it reads: "
+            "companies.territory is read by") in said  # fmt: skip
+    source = HubSpotSource(source_config(sandbox), MAPPING, "UTC")
+    try:
+        note = {"name": "region_note", "label": "Region note", "type": "string",
+                "fieldType": "text", "groupName": "companyinformation"}  # fmt: skip
+        source.api.call("crm.properties.core_api", "create", "companies", note, what="theirs")
+        config, line = _with_company_property(sandbox, tmp_path, "region_note")
+        said = refused("hubspot", config)
+        assert f"hubspot.yaml:{line} {at}: companies.region_note exists" in said
+        assert "take_over: true" in said
+        handed = "{property: region_note, take_over: true}"
+        config, line = _with_company_property(sandbox, tmp_path, handed)
+        said = refused("hubspot", config)
+        assert f"hubspot.yaml:{line} {at}: companies.region_note is a string" in said
+        assert find_schema(source.api, "sales_kpi") is None  # setup changed nothing
+    finally:
+        source.transport.close()

@@ -161,3 +161,21 @@ def test_costs_and_rates_come_from_mapping_rows_or_csv(tmp_path: Path) -> None:
         ]
         row = store.con.execute("SELECT amount, category FROM costs").fetchall()
         assert row == [(5000.0, "marketing")]
+
+
+def test_a_company_property_a_stream_reads_is_never_written(tmp_path: Path) -> None:
+    text = shipped_mapping("hubspot.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "    revenue_this_year: crm_kpi_revenue_this_year",
+        "    revenue_this_year: {property: territory, take_over: true}",
+    )
+    path = tmp_path / "hubspot.yaml"
+    path.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("    revenue_this_year: {property: territory, take_over: true}")
+    with pytest.raises(ConfigError) as err:
+        load_mapping(path)
+    assert err.value.messages == [
+        f"hubspot.yaml:{line + 1} push.company_properties.revenue_this_year: the writer never "
+        "writes a property it reads: companies.territory is read by streams[2] (accounts from "
+        "companies)"
+    ]

@@ -6,15 +6,17 @@ from pathlib import Path
 from typing import Any
 
 from connector.crms.salesforce.config import SalesforceConfig
-from connector.crms.salesforce.mapping import load_mapping
+from connector.crms.salesforce.mapping import PushMapping, load_mapping
 from connector.crms.salesforce.read import SalesforceSource
 from connector.crms.salesforce.write import SalesforceWriter
 from connector.kpi.engine import compute
+from connector.presentation import Wording
 from connector.settings import KpiSettings, Reporting
 from connector.store import Store
 from crm_sandbox import Sandbox
 
 REPORTING = Reporting(currency="USD", timezone="UTC")
+WORDING = Wording("USD")
 FAST_HTTP = {"initial_backoff_seconds": 0.01, "max_backoff_seconds": 2.0, "timeout_seconds": 5}
 
 
@@ -45,9 +47,14 @@ def make_source(sb: Sandbox, **overrides: Any) -> SalesforceSource:
     return SalesforceSource("sf", config, load_mapping(config.mapping_path), "UTC")
 
 
-def make_writer(sb: Sandbox, **overrides: Any) -> SalesforceWriter:
+def make_writer(
+    sb: Sandbox, mapping: PushMapping | None = None, wording: Wording = WORDING, **overrides: Any
+) -> SalesforceWriter:
+    """A writer of the shipped mapping's `push:` (or of `mapping`) on a sandbox org;
+    `overrides` replace sections of the source's config (`push={"enabled": False}`)."""
     config = make_config(sb, **overrides)
-    return SalesforceWriter("sf", config, load_mapping(config.mapping_path).push)
+    return SalesforceWriter("sf", config, mapping or load_mapping(config.mapping_path).push,
+                            wording)  # fmt: skip
 
 
 def config_yaml(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sf_helpers import config_yaml
+from sf_helpers import config_yaml, make_source
 
 from connector.cli import main
 from connector.store import Store
@@ -26,10 +27,14 @@ def test_validate_then_nightly_run_then_an_unchanged_rerun(
 ) -> None:
     monkeypatch.setenv("SF_REFRESH_TOKEN", sandbox.info["salesforce"]["refresh_token"])
     config = write_config(sandbox, tmp_path)
-    assert main(["validate", "--config", str(config)]) == 0
+    assert main(["validate", "--config", str(config)]) == 2  # setup has not run yet
+    pending = capsys.readouterr().err
+    assert "salesforce.yaml: run `crm-kpi setup salesforce`: " in pending
+    assert "changes to make (create custom object Sales_KPI__c;" in pending
     assert main(["setup", "salesforce", "--config", str(config)]) == 0
     first = capsys.readouterr()
     assert "created custom object Sales_KPI__c" in first.out
+    assert main(["validate", "--config", str(config)]) == 0
     assert main(["run", "--config", str(config), "--log-format", "plain"]) == 0
     with Store(tmp_path / "store.duckdb") as store:
         pushed = store.con.execute("SELECT count(*) FROM push_state").fetchall()[0][0]
@@ -40,3 +45,54 @@ def test_validate_then_nightly_run_then_an_unchanged_rerun(
     assert "already in place" in second.out
     printed = first.out + first.err + second.out + second.err
     assert sandbox.info["salesforce"]["refresh_token"] not in printed
+
+
+def _with_account_field(sb: Sandbox, folder: Path, mapped: str) -> tuple[Path, int]:
+    """A config whose mapping writes `revenue_this_year` into `mapped` (a YAML value), and
+    the mapping line that says so."""
+    shipped = Path(__file__).parents[2] / "connector" / "mappings" / "salesforce.yaml"
+    default = "    revenue_this_year: KPI_Revenue_This_Year__c"
+    text = shipped.read_text(encoding="utf-8")
+    assert default in text
+    mapping = folder / "salesforce.yaml"
+    mapping.write_text(text.replace(default, f"    revenue_this_year: {mapped}"))
+    config = write_config(sb, folder)
+    config.write_text(config.read_text() + f"    mapping: {mapping}\n")
+    return config, text.splitlines().index(default) + 1
+
+
+def test_validate_and_setup_refuse_fields_the_writer_may_not_write(
+    sandbox: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    refused: Callable[[str, Path], str],
+) -> None:
+    monkeypatch.setenv("SF_REFRESH_TOKEN", sandbox.info["salesforce"]["refresh_token"])
+    # A field the pull mapping reads.
+    config, line = _with_account_field(sandbox, tmp_path, "Territory__c")
+    said = refused("salesforce", config)
+    assert (f"salesforce.yaml:{line} push.account_fields.revenue_this_year: the writer never "
+            "writes a field it reads: Account.Territory__c is read by") in said  # fmt: skip
+    # A field someone else created, not handed over.
+    with make_source(sandbox).transport() as transport:
+        transport.restful("tooling/sobjects/CustomField", "POST", {
+            "FullName": "Account.Region_Note__c",
+            "Metadata": {"label": "Region note", "type": "Text", "length": 80},
+        })  # fmt: skip
+    config, line = _with_account_field(sandbox, tmp_path, "Region_Note__c")
+    said = refused("salesforce", config)
+    assert (f"salesforce.yaml:{line} push.account_fields.revenue_this_year: "
+            "Account.Region_Note__c exists and was not created by crm-kpi") in said  # fmt: skip
+    # Handed over, but a text field cannot become a Currency without losing data.
+    handed = "{field: Region_Note__c, take_over: true}"
+    config, line = _with_account_field(sandbox, tmp_path, handed)
+    said = refused("salesforce", config)
+    assert (
+        f"salesforce.yaml:{line} push.account_fields.revenue_this_year: "
+        "Account.Region_Note__c is a string field; crm-kpi writes a Currency there"
+    ) in said
+    with make_source(sandbox).transport() as transport:  # setup created nothing
+        sobjects = {o["name"] for o in transport.restful("sobjects")["sobjects"]}
+        assert "Sales_KPI__c" not in sobjects
+        assert "KPI_Revenue_This_Year__c" not in {
+            f["name"] for f in transport.describe("Account")["fields"]}  # fmt: skip

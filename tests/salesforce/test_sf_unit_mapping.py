@@ -9,14 +9,18 @@ import pytest
 from pydantic import ValidationError
 
 from connector.crms.salesforce import soql
-from connector.crms.salesforce.fields import push_plan
+from connector.crms.salesforce.fields import push_plan, writer_fields
 from connector.crms.salesforce.mapping import PushMapping, SalesforceMapping, Stream
 from connector.crms.salesforce.records import compile_reader
 from connector.crms.salesforce.state import StreamState, later
 from connector.crms.salesforce.validate import Resolved
+from connector.errors import ConfigError
 from connector.kpi.engine import RESULTS_DDL
+from connector.presentation import Wording
+from connector.settings import KpiSettings
 from connector.store import Store
 from connector.store.push import changes, remember
+from connector.yamlfile import load_model
 
 T0 = dt.datetime(2024, 5, 1, 12, 0, 0, 123000, tzinfo=dt.UTC)
 
@@ -108,16 +112,57 @@ def test_mapping_rejects_unknown_fields_and_bad_value_maps() -> None:
     assert found["streams.0.fields"] == "fields.occurred_at is required by activities"
 
 
-def test_the_writer_mapping_refuses_standard_fields() -> None:
-    with pytest.raises(ValidationError, match="Name is a standard field"):
+def test_the_writer_mapping_refuses_standard_fields_and_names_only_figures() -> None:
+    with pytest.raises(ValidationError, match="standard name Name is never written"):
         PushMapping.model_validate({"user_fields": {"total_revenue": "Name"}})
-    with pytest.raises(ValidationError, match="not a KPI key"):
-        PushMapping.model_validate({"account_fields": {"happiness": "X__c"}})
+    with pytest.raises(ValidationError, match="'total_revenue' is not an account figure") as err:
+        PushMapping.model_validate({"account_fields": {"total_revenue": "X__c"}})
+    assert "no longer written on accounts" in str(err.value)
+    with pytest.raises(ValidationError, match="account_scope is no longer used"):
+        PushMapping.model_validate({"account_scope": "territory"})
+    with pytest.raises(ValidationError, match="one value per contact_method"):
+        PushMapping.model_validate({"user_fields": {"sales_by_contact_method": "M__c"}})
+    with pytest.raises(ValidationError, match="longer than 40 characters"):
+        PushMapping.model_validate({"user_fields": {"nps": "A_Rather_Long_Name_For_A_Field__c"}})
+    with pytest.raises(ValidationError, match="username"):
+        PushMapping.model_validate({"default_owner": "o'brien"})
+
+
+def test_user_fields_carry_target_attainment_and_pace_beside_the_value() -> None:
+    handed = {"field": "My_Revenue__c", "take_over": True}
+    push = PushMapping.model_validate(
+        {"user_fields": {"nps": "KPI_NPS__c", "total_revenue": handed}}
+    )
+    written = {name for sobject, name, _ in push.written() if sobject == "User"}
+    assert written == {"KPI_NPS__c", "KPI_NPS_Target__c", "KPI_NPS_Attainment__c",
+                       "My_Revenue__c", "My_Revenue_Target__c", "My_Revenue_Attainment__c",
+                       "My_Revenue_Pace__c"}  # fmt: skip
+    assert push.handed_over("User") == {"my_revenue__c"}
+    assert push.handed_over("Account") == set()
+    methods = {n for s, n, _ in push.written() if s == push.object and "Method" in n}
+    assert "By_Contact_Method_In_Person_Attainment__c" in methods
+    assert len(methods) == 8 * 3
+
+
+def test_a_field_the_mapping_reads_is_never_written(tmp_path: Path) -> None:
+    shipped = (Path(__file__).parents[2] / "mappings" / "salesforce.yaml").read_text()
+    text = shipped.replace(
+        "    revenue_this_year: KPI_Revenue_This_Year__c",
+        "    revenue_this_year: Territory__c",
+    )
+    path = tmp_path / "salesforce.yaml"
+    path.write_text(text)
+    line = text.splitlines().index("    revenue_this_year: Territory__c") + 1
+    with pytest.raises(ConfigError) as err:
+        load_model(path, SalesforceMapping)
+    assert err.value.messages == [
+        f"salesforce.yaml:{line} push.account_fields.revenue_this_year: the writer never "
+        "writes a field it reads: Account.Territory__c is read by streams[1] (accounts from "
+        "Account)"
+    ]
 
 
 def test_the_shipped_mapping_loads() -> None:
-    from connector.yamlfile import load_model
-
     path = Path(__file__).parents[2] / "mappings" / "salesforce.yaml"
     mapping = load_model(path, SalesforceMapping)
     assert {s.object for s in mapping.streams} >= {"Lead", "Opportunity", "Task", "Event"}
@@ -159,13 +204,18 @@ def kpi_store() -> Store:
 
 
 def test_diff_sends_new_values_then_only_changes() -> None:
-    plan = push_plan(PushMapping(kpi_fields={"total_revenue": "Total_Revenue"}))
+    push = PushMapping(kpi_fields={"total_revenue": "Total_Revenue"})
+    plan = push_plan(push, Wording("USD"))
     with kpi_store() as store:
         first, unchanged = changes(store, "sf", plan, 1e-9)
         by_field = {(c.key, c.field): c.new for c in first}
         assert by_field[("month|2024-05|company|-", "Total_Revenue__c")] == "100.0"
         assert by_field[("month|2024-05|company|-", "Total_Revenue_Target__c")] == "90.0"
+        assert by_field[("month|2024-05|company|-", "Total_Revenue_Attainment__c")] == "111.0"
         assert by_field[("month|2024-05|owner|005A", "OwnerId")] == "005A"
+        assert by_field[("month|2024-05|company|-", "OwnerId")] == (
+            "default owner:integration user"
+        )
         assert ("month|2024-05|owner|005A", "Total_Revenue_Target__c") not in by_field  # null
         assert unchanged == 0
         remember(store, "sf", first)
@@ -174,6 +224,31 @@ def test_diff_sends_new_values_then_only_changes() -> None:
         again, unchanged = changes(store, "sf", plan, 1e-9)
         assert [(c.field, c.old, c.new) for c in again] == [("Total_Revenue__c", "40.0", "41.0")]
         assert unchanged == 1
+
+
+def test_fields_derive_their_type_scale_label_and_help_from_the_registry() -> None:
+    wording = Wording("EUR", KpiSettings(churn_basis="start"))
+    push = PushMapping(user_fields={"closing_ratio": "KPI_Closing_Ratio__c"},
+                       account_fields={"customer_since": "Since__c"})  # fmt: skip
+    fields = {(o, f.name): f for o, defs in writer_fields(push, wording).items() for f in defs}
+    churn = fields[("Sales_KPI__c", "Churn_Rate__c")]
+    assert (churn.type, churn.scale, churn.label) == ("Percent", 1, "Churn rate")
+    assert "churn_basis: start" in churn.help
+    meta = fields[("Sales_KPI__c", "Total_Revenue_Target__c")].metadata()
+    assert (meta["type"], meta["precision"], meta["scale"]) == ("Currency", 18, 0)
+    assert meta["label"] == "Total revenue target"
+    assert meta["description"].startswith("Managed by crm-kpi: total_revenue.target")
+    assert "In EUR." in meta["inlineHelpText"]
+    cycle = fields[("Sales_KPI__c", "Avg_Sales_Cycle_Days__c")]
+    assert (cycle.type, cycle.scale) == ("Number", 1)
+    nps = fields[("Sales_KPI__c", "Nps__c")]
+    assert (nps.type, nps.scale, nps.label) == ("Number", 0, "Net Promoter Score")
+    user = fields[("User", "KPI_Closing_Ratio_Attainment__c")]
+    assert (user.type, user.label) == ("Percent", "Sales closing ratio attainment (month)")
+    assert user.help.endswith("This month so far; updated by every crm-kpi run.")
+    assert fields[("Account", "Since__c")].type == "Date"
+    assert fields[("Sales_KPI__c", "Scope_Name__c")].type == "Text"
+    assert all(len(f.label) <= 40 and len(f.name) - 3 <= 40 for f in fields.values())
 
 
 def test_the_cursor_of_an_unordered_bulk_page_is_its_highest_value() -> None:

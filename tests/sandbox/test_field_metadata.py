@@ -123,3 +123,20 @@ def test_a_value_too_large_for_the_new_digits_fails(sf: Salesforce, kpi_object: 
         {"attributes": {"type": OBJECT}, "Name": "big", "Shrink__c": 1000}]})
     assert res[0]["success"]
     assert res[1]["errors"][0]["statusCode"] == "NUMBER_OUTSIDE_VALID_RANGE"
+
+
+def test_tooling_queries_list_each_fields_description_and_help_text(sf: Salesforce,
+                                                                    kpi_object: str) -> None:
+    fid = create(sf, "Described__c", {"type": "Number", "precision": 18, "scale": 0,
+                                      "description": "Managed by someone",
+                                      "inlineHelpText": "h"})
+    soql = ("SELECT Id, DeveloperName, Description, InlineHelpText FROM CustomField "
+            "WHERE DeveloperName = 'Described' AND NamespacePrefix = null")
+    rows = sf.toolingexecute(f"query/?q={soql.replace(' ', '+')}")["records"]
+    assert [(r["Id"], r["Description"], r["InlineHelpText"]) for r in rows] == [
+        (fid, "Managed by someone", "h")]
+    sf.toolingexecute(f"sobjects/CustomField/{fid}", method="PATCH", data={"Metadata": {
+        "type": "Number", "label": "Described", "precision": 18, "scale": 0,
+        "description": "Now someone else's"}})
+    rows = sf.toolingexecute(f"query/?q={soql.replace(' ', '+')}")["records"]
+    assert (rows[0]["Description"], rows[0]["InlineHelpText"]) == ("Now someone else's", None)

@@ -8,6 +8,7 @@ from connector.crms.hubspot.config import EXAMPLE, HubSpotConfig
 from connector.crms.hubspot.mapping import load_mapping
 from connector.crms.hubspot.read import HubSpotSource
 from connector.crms.hubspot.write import HubSpotWriter
+from connector.presentation import Wording
 from connector.settings import Reporting
 
 
@@ -16,9 +17,9 @@ def read(config: HubSpotConfig, reporting: Reporting) -> HubSpotSource:
     return HubSpotSource(config, load_mapping(config.mapping_path), reporting.timezone)
 
 
-def write(config: HubSpotConfig) -> HubSpotWriter:
+def write(config: HubSpotConfig, wording: Wording) -> HubSpotWriter:
     """The writer of one `type: hubspot` entry (the mapping's `push:` section)."""
-    return HubSpotWriter(config.name, config, load_mapping(config.mapping_path).push)
+    return HubSpotWriter(config.name, config, load_mapping(config.mapping_path).push, wording)
 
 
 CRM = Crm(config=HubSpotConfig, read=read, write=write, example=EXAMPLE)

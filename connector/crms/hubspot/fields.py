@@ -1,110 +1,154 @@
-"""The properties the writer owns: the `sales_kpi` object's and the company ones."""
+"""The properties the writer owns, derived from the KPI registry and the writer mapping.
+
+A unit decides the property's format (`UNIT_FORMATS`): number properties shown as a
+percentage (which holds 45 for 45 %: the stored 0.45 is sent × 100), as currency (the
+portal's currency symbol; values in the reporting currency), or as a formatted number;
+dates are date properties. Values are sent rounded to the KPI's display decimals.
+Labels and the description (HubSpot's help text: the registry's definition, then the
+"Managed by crm-kpi" marker) come from `connector.presentation`.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from connector.crms.hubspot.mapping import PushMapping
-from connector.kpis import HIGHER_IS_BETTER
-from connector.store.push import ACCOUNTS_BY, CurrentValues, Kind, KpiRecords, PushPlan
+from connector.presentation import (
+    RECORD_COLUMNS,
+    FigureUnit,
+    Slot,
+    Wording,
+    figure_help,
+    get_figure,
+    kpi_slots,
+    managed_description,
+    slot_help,
+    slot_label,
+)
+from connector.store.push import (
+    AccountValues,
+    Column,
+    KpiRecords,
+    PushPlan,
+    SlotKey,
+)
 
 COMPANIES = "companies"
 KEY_PROPERTY = "kpi_key"
+NAME_PROPERTY = "kpi_name"
 OWNER_PROPERTY = "hubspot_owner_id"
-PARTS = ("value", "target", "attainment")
-# kpi_results column → (property, HubSpot type, field type) of the descriptive properties.
-PERIOD_PROPERTIES: dict[str, tuple[str, str, str]] = {
-    "period_type": ("period_type", "string", "text"),
-    "period": ("period", "string", "text"),
-    "period_start": ("period_start", "date", "date"),
-    "period_end": ("period_end", "date", "date"),
-    "scope_type": ("scope_type", "string", "text"),
-    "scope_id": ("scope_id", "string", "text"),
+PERCENT_FACTOR = 100.0
+# unit → (type, fieldType, numberDisplayHint, showCurrencySymbol)
+UNIT_FORMATS: dict[FigureUnit, tuple[str, str, str | None, bool | None]] = {
+    "money": ("number", "number", "currency", True),
+    "ratio": ("number", "number", "percentage", None),
+    "days": ("number", "number", "formatted", None),
+    "score": ("number", "number", "formatted", None),
+    "multiple": ("number", "number", "formatted", None),
+    "date": ("date", "date", None, None),
 }
+# kpi_results column → (property, type, label, help) of what a KPI record says about itself.
+RECORD_PROPERTIES: dict[str, tuple[str, str, str, str]] = {
+    c.key: (NAME_PROPERTY if c.key == "name" else c.key, "date" if c.date else "string",
+            c.label, c.help)
+    for c in RECORD_COLUMNS
+}  # fmt: skip
 
 
-def kpi_property(kpi: str, part: str) -> str:
-    """``total_revenue_value``, ``cac_target``, ``nps_attainment``."""
-    return f"{kpi}_{part}"
+@dataclass(frozen=True)
+class PropertyDef:
+    """One property the writer owns, and how values reach it."""
 
+    name: str
+    unit: FigureUnit | None  # None: text
+    label: str
+    help: str
+    what: str
+    decimals: int | None = None
+    unique: bool = False
 
-def push_plan(push: PushMapping) -> PushPlan:
-    """Where the writer puts KPI values: `sales_kpi` records and company properties."""
-    fields: dict[tuple[str, str], str] = {
-        (kpi, part): kpi_property(kpi, part) for kpi in push.kpis for part in PARTS
-    }
-    period: dict[str, tuple[str, Kind]] = {
-        col: (name, "text") for col, (name, _, _) in PERIOD_PROPERTIES.items()
-    }
-    current = []
-    if push.company_properties:
-        on = ACCOUNTS_BY[push.account_scope]
-        current.append(
-            CurrentValues(COMPANIES, {str(k): v for k, v in push.company_properties.items()}, on)
+    def spec(self, group: str) -> dict[str, Any]:
+        """The properties API body that creates (or updates) it."""
+        kind, field_type, hint, symbol = (
+            UNIT_FORMATS[self.unit] if self.unit else ("string", "text", None, None)
         )
-    return PushPlan(
-        kpis=tuple(push.kpis),
-        current_period_type=push.current_period_type,
-        records=KpiRecords(push.object, fields, period, OWNER_PROPERTY, KEY_PROPERTY),
-        current=tuple(current),
-    )
+        spec: dict[str, Any] = {
+            "name": self.name, "label": self.label, "type": kind, "fieldType": field_type,
+            "groupName": group, "description": f"{self.help} {managed_description(self.what)}",
+        }  # fmt: skip
+        if hint is not None:
+            spec["numberDisplayHint"] = hint
+        if symbol is not None:
+            spec["showCurrencySymbol"] = symbol
+        if self.unique:
+            spec["hasUniqueValue"] = True
+        return spec
+
+    def column(self) -> Column:
+        """How the push fills it: percentages × 100, rounded to the display decimals."""
+        if self.unit is None:
+            return Column(self.name, "text")
+        if self.unit == "date":
+            return Column(self.name, "date")
+        factor = PERCENT_FACTOR if self.unit == "ratio" else 1.0
+        return Column(self.name, "number", factor, self.decimals)
 
 
-def _label(kpi: str, part: str) -> str:
-    name = kpi.replace("_", " ").capitalize()
-    better = (
-        ""
-        if part != "value"
-        else (" (higher is better)" if HIGHER_IS_BETTER[kpi] else " (lower is better)")
-    )
-    return f"{name} {part}{better}"
+def kpi_property(slot: Slot) -> str:
+    """``total_revenue_value``, ``sales_by_contact_method_phone_target``."""
+    which = f"_{slot.breakdown}" if slot.breakdown else ""
+    return f"{slot.kpi.key}{which}_{slot.part}"
 
 
-def number_property(name: str, label: str, group: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "label": label,
-        "type": "number",
-        "fieldType": "number",
-        "groupName": group,
-    }
+def slot_property(slot: Slot, wording: Wording) -> PropertyDef:
+    """The property of one KPI slot on the KPI object."""
+    return PropertyDef(kpi_property(slot), slot.unit, slot_label(slot), slot_help(slot, wording),
+                       slot.key, slot.decimals)  # fmt: skip
 
 
-def object_properties(push: PushMapping, group: str) -> list[dict[str, Any]]:
-    """Every property of the KPI object, `kpi_key` (unique) first."""
-    props: list[dict[str, Any]] = [
-        {
-            "name": KEY_PROPERTY,
-            "label": "KPI key",
-            "type": "string",
-            "fieldType": "text",
-            "hasUniqueValue": True,
-            "groupName": group,
-        }
-    ]
-    for name, kind, field_type in PERIOD_PROPERTIES.values():
-        label = name.replace("_", " ").capitalize()
-        props.append(
-            {
-                "name": name,
-                "label": label,
-                "type": kind,
-                "fieldType": field_type,
-                "groupName": group,
-            }
-        )
-    for kpi in push.kpis:
-        props += [number_property(kpi_property(kpi, p), _label(kpi, p), group) for p in PARTS]
+def object_properties(push: PushMapping, wording: Wording) -> list[PropertyDef]:
+    """Every property of the KPI object: the unique key first, what a record says about
+    itself, then per KPI its value, target, attainment and pace."""
+    about = "period type|period|scope type|scope id: the key the writer upserts by."
+    props = [PropertyDef(KEY_PROPERTY, None, "KPI key", about, "record key", unique=True)]
+    props += [PropertyDef(name, None if kind == "string" else "date", label, help_text,
+                          f"record {col}") for col, (name, kind, label, help_text)
+              in RECORD_PROPERTIES.items()]  # fmt: skip
+    props += [slot_property(s, wording) for s in kpi_slots(push.kpis)]
     return props
 
 
-def company_properties(push: PushMapping) -> list[dict[str, Any]]:
-    """The company properties of the mapping, in the "Sales KPIs" group."""
-    return [
-        number_property(
-            name,
-            f"{kpi.replace('_', ' ').capitalize()} (current {push.current_period_type})",
-            push.group,
-        )
-        for kpi, name in push.company_properties.items()
-    ]
+def company_properties(push: PushMapping, wording: Wording) -> list[PropertyDef]:
+    """Each company's own figures, in the "Sales KPIs" group."""
+    out = []
+    for key in push.company_properties:
+        figure = get_figure(key)
+        help_text = figure_help(figure, wording)
+        out.append(PropertyDef(push.company_property(key), figure.unit, figure.label,
+                               help_text, f"account figure {key}", figure.decimals))  # fmt: skip
+    return out
+
+
+def default_owner_token(push: PushMapping) -> str | None:
+    """What the push compares as the owner of records that are no active rep's (the
+    writer turns it into an owner id when it sends); None: such records get no owner."""
+    return f"default owner:{push.default_owner}" if push.default_owner else None
+
+
+def push_plan(push: PushMapping, wording: Wording) -> PushPlan:
+    """Where the writer puts KPI values: `sales_kpi` records and company properties."""
+    slots: dict[SlotKey, Column] = {
+        (s.kpi.key, s.breakdown_type, s.breakdown, s.part): slot_property(s, wording).column()
+        for s in kpi_slots(push.kpis)
+    }
+    record = {col: Column(name, "text" if kind == "string" else "date")
+              for col, (name, kind, _, _) in RECORD_PROPERTIES.items()}  # fmt: skip
+    records = KpiRecords(push.object, slots, record, OWNER_PROPERTY, KEY_PROPERTY,
+                         default_owner_token(push))  # fmt: skip
+    accounts = None
+    if push.company_properties:
+        props = company_properties(push, wording)
+        columns = {key: p.column() for key, p in zip(push.company_properties, props, strict=True)}
+        accounts = AccountValues(COMPANIES, columns)
+    return PushPlan(push.current_period_type, records, None, accounts)

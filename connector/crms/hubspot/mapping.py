@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Annotated, Any, Literal, cast
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from connector.crms.cadence import DEFAULT_EVERY_HOURS, EveryHours
 from connector.crms.hubspot.constants import OBJECT_ID_PROPERTY
 from connector.kpis import KPI_KEYS, KpiKey
+from connector.presentation import FIGURE_KEYS
 from connector.schema import CONTACT_METHOD_FIELDS, CONTACT_METHODS, ENTITY_BY_NAME
 from connector.settings import Currency, MoneyKpi
 from connector.yamlfile import (
@@ -35,6 +36,7 @@ StreamEntity = Literal[
 FileEntity = Literal["costs", "exchange_rates"]
 HUBSPOT_PREFIXES = ("hs_", "hubspot_")
 _PROPERTY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 
 
 class DealStages(ConfigModel):
@@ -118,11 +120,28 @@ class Owners(ConfigModel):
     team_territories: dict[str, str] = Field(default_factory=dict)
 
 
-class PushMapping(ConfigModel):
-    """What the writer writes: the `sales_kpi` object and company properties.
+class Handed(ConfigModel):
+    """An existing property the config hands over to the writer (`take_over: true`):
+    setup then gives it crm-kpi's label, description and format, and the push writes it."""
 
-    The writer touches only the properties named here (and `hubspot_owner_id` of its own
-    object's records) and refuses HubSpot's own (`hs_*`, `hubspot_*`) properties.
+    property: str = Field(pattern=r"^[a-z][a-z0-9_]{0,99}$")
+    take_over: bool = False
+
+
+def _check_owner(value: str) -> str:
+    if not (value.isdigit() or _EMAIL.match(value)):
+        raise ValueError("must be a HubSpot owner id (digits) or the owner's e-mail address")
+    return value
+
+
+class PushMapping(ConfigModel):
+    """What the writer writes: the `sales_kpi` object (one record per period × scope,
+    assigned to the rep it describes) and each company's own figures.
+
+    The writer only writes properties it created (their description says "Managed by
+    crm-kpi") or that are handed over with `take_over: true`, never HubSpot's own
+    (`hs_*`, `hubspot_*`) nor one the streams read; it sets `hubspot_owner_id` of its
+    own object's records only.
     """
 
     object: str = Field(default="sales_kpi", pattern=r"^[a-z][a-z0-9_]{0,49}$")
@@ -130,18 +149,46 @@ class PushMapping(ConfigModel):
     group: str = Field(default="sales_kpis", pattern=r"^[a-z][a-z0-9_]{0,99}$")
     group_label: str = "Sales KPIs"
     current_period_type: Literal["month", "quarter", "year"] = "month"
-    account_scope: Literal["owner", "territory"] = "territory"
-    company_properties: dict[KpiKey, str] = Field(default_factory=dict)
+    default_owner: Annotated[str, AfterValidator(_check_owner)] | None = Field(
+        default=None, description="owner of the records that are no active rep's"
+    )
+    company_properties: dict[str, str | Handed] = Field(default_factory=dict)
+    account_scope: str | None = Field(default=None, description="no longer used")
+
+    def company_property(self, figure: str) -> str:
+        """The company property of an account figure."""
+        value = self.company_properties[figure]
+        return value.property if isinstance(value, Handed) else value
+
+    def handed_over(self) -> set[str]:
+        """The company properties handed over with `take_over: true`."""
+        return {v.property for v in self.company_properties.values()
+                if isinstance(v, Handed) and v.take_over}  # fmt: skip
 
     @model_validator(mode="after")
     def _only_own_properties(self) -> PushMapping:
-        message = ("is HubSpot's own property or not a valid property name (lower case, "
-                   "a-z 0-9 _, not hs_/hubspot_)")  # fmt: skip
-        problems: list[Problem] = [
-            (("company_properties", kpi), "own_property", f"{name} {message}")
-            for kpi, name in self.company_properties.items()
-            if not _own_property(name)
-        ]
+        problems: list[tuple[KeyPath, str, str]] = []
+        if self.account_scope is not None:
+            message = ("account_scope is no longer used: company properties now hold each "
+                       "company's own figures; remove it")  # fmt: skip
+            problems.append((("account_scope",), "obsolete", message))
+        for figure in self.company_properties:
+            where: KeyPath = ("company_properties", figure)
+            name = self.company_property(figure)
+            if figure not in FIGURE_KEYS:
+                hint = (" (a KPI of the company's territory is no longer written on "
+                        "companies)" if figure in KPI_KEYS else "")  # fmt: skip
+                message = f"{figure!r} is not an account figure ({', '.join(FIGURE_KEYS)}){hint}"
+                problems.append((where, "figure", message))
+            if not _own_property(name):
+                message = (f"the property {name} is one of HubSpot's own or not a valid "
+                           "property name (lower case, a-z 0-9 _, not hs_/hubspot_)")  # fmt: skip
+                problems.append((where, "own", message))
+        names = [self.company_property(f) for f in self.company_properties]
+        for figure, name in zip(self.company_properties, names, strict=True):
+            if names.count(name) > 1:
+                message = f"the property {name} is mapped to more than one figure"
+                problems.append((("company_properties", figure), "duplicate", message))
         if problems:
             raise located_error("PushMapping", problems)
         return self
@@ -180,6 +227,23 @@ class HubSpotMapping(ConfigModel):
     streams: list[Stream] = Field(min_length=1)
     files: dict[FileEntity, ExistingFile] = Field(default_factory=dict)
     rows: dict[FileEntity, list[dict[str, Any]]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _writes_nothing_it_reads(self) -> HubSpotMapping:
+        """No company property the writer writes is one a stream reads."""
+        problems: list[tuple[KeyPath, str, str]] = []
+        for figure in self.push.company_properties:
+            name = self.push.company_property(figure)
+            for index, stream in enumerate(self.streams):
+                if stream.object == "companies" and name in stream.property_names:
+                    message = (
+                        f"the writer never writes a property it reads: companies.{name} is "
+                        f"read by streams[{index}] ({stream.entity} from companies)"
+                    )
+                    problems.append((("push", "company_properties", figure), "read", message))
+        if problems:
+            raise located_error("HubSpotMapping", problems)
+        return self
 
     @model_validator(mode="after")
     def _one_source_per_file_entity(self) -> HubSpotMapping:

@@ -1,4 +1,5 @@
-"""The HubSpot writer: KPI rows into the `sales_kpi` object, current values onto companies."""
+"""The HubSpot writer: KPI rows into the `sales_kpi` object, each company's own figures
+onto companies."""
 
 from __future__ import annotations
 
@@ -10,8 +11,14 @@ from connector.crms.hubspot.config import HubSpotConfig
 from connector.crms.hubspot.fields import COMPANIES, KEY_PROPERTY, push_plan
 from connector.crms.hubspot.mapping import PushMapping
 from connector.crms.hubspot.send import Record, SendBatch, send_all
-from connector.crms.hubspot.setup import check_own, find_schema, setup
-from connector.crms.push import DiffWriter, Outcome
+from connector.crms.hubspot.setup import (
+    default_owner_id,
+    find_schema,
+    owner_problems,
+    portal_review,
+    setup,
+)
+from connector.crms.push import DiffWriter, Outcome, pending
 from connector.errors import ConfigError
 from connector.store.push import Change, PushPlan
 
@@ -22,7 +29,7 @@ class HubSpotWriter(DiffWriter[HubSpotClient, HubSpotConfig, PushMapping]):
     """Writes one store's KPI results into one HubSpot portal (the `Writer` protocol)."""
 
     def plan(self) -> PushPlan:
-        return push_plan(self.push_mapping)
+        return push_plan(self.push_mapping, self.wording)
 
     def client(self) -> HubSpotClient:
         return HubSpotClient(self.config)
@@ -31,9 +38,18 @@ class HubSpotWriter(DiffWriter[HubSpotClient, HubSpotConfig, PushMapping]):
         return HubSpotApi(client, self.config.pull.max_url_chars)
 
     def setup(self) -> list[str]:
-        """Create the KPI object, its properties, the company group and properties."""
+        """Create or bring up to date the KPI object, its properties, the company group
+        and properties; retire the properties no longer mapped."""
         with self.client() as client:
-            return setup(self._api(client), self.push_mapping)
+            return setup(self._api(client), self.push_mapping, self.wording, self.where)
+
+    def validate(self) -> list[str]:
+        """Properties the writer may not write, and everything `setup` still has to do."""
+        with self.client() as client:
+            api = self._api(client)
+            found = portal_review(api, self.push_mapping, self.wording, self.where)
+            problems = found.problems + owner_problems(api, self.push_mapping, self.where)
+        return problems + pending(self.where(None), found.steps, self.name)
 
     def send(self, client: HubSpotClient, todo: list[Change], outcome: Outcome) -> None:
         """Upsert KPI records by their key; update the properties of existing companies."""
@@ -43,27 +59,26 @@ class HubSpotWriter(DiffWriter[HubSpotClient, HubSpotConfig, PushMapping]):
         if kpi:
             schema = find_schema(api, self.push_mapping.object)
             if schema is None:
-                raise ConfigError(
-                    [
-                        f"source {self.name}: HubSpot has no {self.push_mapping.object} object; "
-                        "run `crm-kpi setup hubspot` first"
-                    ]
-                )
+                raise ConfigError([f"source {self.name}: HubSpot has no "
+                                   f"{self.push_mapping.object} object; run `crm-kpi setup "
+                                   f"{self.name}` first"])  # fmt: skip
+            owners = self.default_owner(
+                kpi, self.plan(), lambda: default_owner_id(api, self.push_mapping)
+            )
             send = _sender(api, "upsert", str(schema["objectTypeId"]))
-            send_all(_records(kpi, upsert=True), send, outcome)
+            send_all(_records(kpi, owners, upsert=True), send, outcome)
         if company:
-            existing = {str(p["name"]): p for p in api.properties(COMPANIES)}
-            check_own(existing, sorted({c.field for c in company}))
-            send_all(_records(company, upsert=False), _sender(api, "update", COMPANIES), outcome)
+            send_all(_records(company, {}, upsert=False), _sender(api, "update", COMPANIES),
+                     outcome)  # fmt: skip
 
 
-def _records(todo: list[Change], *, upsert: bool) -> list[Record]:
+def _records(todo: list[Change], sent_as: dict[str, str], *, upsert: bool) -> list[Record]:
     grouped: dict[str, list[Change]] = {}
     for change in todo:
         grouped.setdefault(change.key, []).append(change)
     records = []
     for key, values in grouped.items():
-        props = {c.field: ("" if c.new is None else c.new) for c in values}
+        props = {c.field: "" if c.new is None else sent_as.get(c.new, c.new) for c in values}
         payload: Json = {"id": key, "properties": props}
         if upsert:
             payload["idProperty"] = KEY_PROPERTY

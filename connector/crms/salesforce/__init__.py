@@ -8,6 +8,7 @@ from connector.crms.salesforce.config import EXAMPLE, SalesforceConfig
 from connector.crms.salesforce.mapping import load_mapping
 from connector.crms.salesforce.read import SalesforceSource
 from connector.crms.salesforce.write import SalesforceWriter
+from connector.presentation import Wording
 from connector.settings import Reporting
 
 
@@ -17,9 +18,9 @@ def read(config: SalesforceConfig, reporting: Reporting) -> SalesforceSource:
                             reporting.timezone)  # fmt: skip
 
 
-def write(config: SalesforceConfig) -> SalesforceWriter:
+def write(config: SalesforceConfig, wording: Wording) -> SalesforceWriter:
     """The writer of one `type: salesforce` entry (the mapping's `push:` section)."""
-    return SalesforceWriter(config.name, config, load_mapping(config.mapping_path).push)
+    return SalesforceWriter(config.name, config, load_mapping(config.mapping_path).push, wording)
 
 
 CRM = Crm(config=SalesforceConfig, read=read, write=write, example=EXAMPLE)

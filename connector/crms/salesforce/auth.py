@@ -25,10 +25,12 @@ JWT_LIFETIME_SECONDS = 180
 
 @dataclass(frozen=True)
 class Token:
-    """An access token and the instance it is valid for."""
+    """An access token, the instance it is valid for and the user it acts as (the last
+    segment of the identity URL the token answer names, when it names one)."""
 
     access_token: str
     instance_url: str
+    user_id: str | None = None
 
 
 def fetch_token(
@@ -83,7 +85,9 @@ def _oauth(session: requests.Session, login_url: str, form: dict[str, str]) -> T
     if not isinstance(token, str) or not isinstance(instance, str):
         raise AuthError("Salesforce login answer lacks access_token or instance_url")
     register_secret(token)
-    return Token(token, instance.rstrip("/"))
+    identity = body.get("id")
+    user_id = identity.rstrip("/").rsplit("/", 1)[-1] if isinstance(identity, str) else None
+    return Token(token, instance.rstrip("/"), user_id or None)
 
 
 def _password_form(auth: PasswordAuth) -> dict[str, str]:

@@ -61,6 +61,7 @@ class SalesforceClient(Client):
         ca_file = str(config.ca_file) if config.ca_file else None
         self.session = SalesforceSession(config.http, self.guard, ca_file)
         self._client: Salesforce | None = None
+        self.user_id: str | None = None  # the integration user's Id, once logged in
 
     @property
     def client(self) -> Salesforce:
@@ -81,6 +82,7 @@ class SalesforceClient(Client):
     def _login(self) -> Token:
         token = fetch_token(self.config.auth, self.session, self.config.login_url)
         self.session.access_token = token.access_token
+        self.user_id = token.user_id or self.user_id
         return token
 
     def _renew(self) -> None:

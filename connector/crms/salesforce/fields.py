@@ -1,8 +1,12 @@
-"""The fields the writer owns: the `Sales_KPI__c` object and the User/Account fields.
+"""The fields the writer owns, derived from the KPI registry and the writer mapping.
 
-All derive from the writer mapping; every one is a custom (``__c``) field. `OwnerId`
-of `Sales_KPI__c` rows is the one standard field written, on the writer's own object,
-so that private sharing keeps reps to their own rows.
+A unit decides the field type (`UNIT_TYPES`): ratios are Percent fields (which hold 45
+for 45 %: the stored 0.45 is sent × 100), money is Currency (in the reporting currency),
+days, scores and multiples are Number; a KPI's display decimals are the field's scale,
+and values are sent rounded to it (the API stores what it is given, unrounded). Labels,
+help texts and the "Managed by crm-kpi" description come from `connector.presentation`.
+`OwnerId` of `Sales_KPI__c` rows is the one standard field written, on the writer's own
+object, so that private sharing keeps reps to their own rows.
 """
 
 from __future__ import annotations
@@ -10,84 +14,178 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from connector.crms.salesforce.mapping import PushMapping
-from connector.store.push import ACCOUNTS_BY, CurrentValues, Kind, KpiRecords, PushPlan
+from connector.crms.salesforce.mapping import PushMapping, camel, field_name
+from connector.presentation import (
+    RECORD_COLUMNS,
+    Figure,
+    FigureUnit,
+    Slot,
+    Wording,
+    figure_help,
+    get_figure,
+    kpi_slots,
+    managed_description,
+    slot_help,
+    slot_label,
+)
+from connector.store.push import (
+    AccountValues,
+    Column,
+    KpiRecords,
+    PushPlan,
+    RepValues,
+    SlotKey,
+)
 
-FieldType = Literal["Text", "Number", "Date"]
+FieldType = Literal["Text", "Number", "Currency", "Percent", "Date"]
+UNIT_TYPES: dict[FigureUnit, FieldType] = {
+    "money": "Currency", "ratio": "Percent", "days": "Number", "score": "Number",
+    "multiple": "Number", "date": "Date",
+}  # fmt: skip
+NUMERIC: frozenset[str] = frozenset({"Number", "Currency", "Percent"})
+PERCENT_FACTOR = 100.0
+PRECISION = 18  # digits in all; precision − scale of them before the decimal point
+TEXT_LENGTH = 255
+LABEL_LIMIT = 40
+HELP_LIMIT = 510
 OWNER_FIELD = "OwnerId"
-NUMBER_PRECISION, NUMBER_SCALE = 18, 6
+# kpi_results column → (field, type, label, help) of what a KPI record says about itself
+# (its Name is an auto-number: Scope_Name__c and Period__c name it in reports).
+RECORD_FIELDS: dict[str, tuple[str, FieldType, str, str]] = {
+    c.key: (f"{camel(c.key)}__c", "Date" if c.date else "Text", c.label, c.help)
+    for c in RECORD_COLUMNS
+    if c.key != "name"
+}
 
 
 @dataclass(frozen=True)
 class FieldDef:
-    """One custom field, as the Tooling API creates it."""
+    """One custom field, as the Tooling API creates it, and how values reach it."""
 
     name: str
     type: FieldType
     label: str
+    help: str = ""
+    what: str = ""
+    scale: int = 0
     external_id: bool = False
 
     def metadata(self) -> dict[str, Any]:
-        """The `Metadata` of a Tooling `CustomField`."""
-        meta: dict[str, Any] = {"label": self.label, "type": self.type}
+        """The `Metadata` of a Tooling `CustomField` (the whole definition: an update
+        replaces it)."""
+        meta: dict[str, Any] = {
+            "label": self.label,
+            "type": self.type,
+            "inlineHelpText": self.help[:HELP_LIMIT] or None,
+            "description": managed_description(self.what),
+        }
         if self.type == "Text":
-            meta["length"] = 255
-        if self.type == "Number":
-            meta.update(precision=NUMBER_PRECISION, scale=NUMBER_SCALE)
+            meta["length"] = TEXT_LENGTH
+        if self.type in NUMERIC:
+            meta.update(precision=PRECISION, scale=self.scale)
         if self.external_id:
             meta.update(externalId=True, unique=True, caseSensitive=True)
         return meta
 
-
-PERIOD_FIELDS: dict[str, tuple[str, FieldType]] = {
-    "period_type": ("Period_Type__c", "Text"),
-    "period": ("Period__c", "Text"),
-    "period_start": ("Period_Start__c", "Date"),
-    "period_end": ("Period_End__c", "Date"),
-    "scope_type": ("Scope_Type__c", "Text"),
-    "scope_id": ("Scope_Id__c", "Text"),
-}
-KPI_PARTS: dict[str, str] = {"value": "", "target": "_Target", "attainment": "_Attainment"}
+    def column(self) -> Column:
+        """How the push fills it: Percent × 100, rounded to the scale, within range."""
+        if self.type not in NUMERIC:
+            return Column(self.name, "date" if self.type == "Date" else "text")
+        factor = PERCENT_FACTOR if self.type == "Percent" else 1.0
+        return Column(self.name, "number", factor, self.scale, 10.0 ** (PRECISION - self.scale))
 
 
-def _label(name: str) -> str:
-    return name.removesuffix("__c").replace("_", " ")
-
-
-def kpi_value_fields(push: PushMapping) -> dict[tuple[str, str], str]:
-    """(kpi, value|target|attainment) → field name on the KPI object."""
-    return {
-        (kpi, part): f"{base}{suffix}__c"
-        for kpi, base in push.kpi_fields.items()
-        for part, suffix in KPI_PARTS.items()
-    }
-
-
-def kpi_object_fields(push: PushMapping) -> list[FieldDef]:
-    """Every custom field of the KPI object, external id first."""
-    fields = [FieldDef(push.external_id, "Text", "KPI Key", external_id=True)]
-    fields += [FieldDef(name, kind, _label(name)) for name, kind in PERIOD_FIELDS.values()]
-    fields += [FieldDef(n, "Number", _label(n)) for n in kpi_value_fields(push).values()]
-    return fields
-
-
-def push_plan(push: PushMapping) -> PushPlan:
-    """Where the writer puts KPI values: `Sales_KPI__c` rows, User and Account fields."""
-    period: dict[str, tuple[str, Kind]] = {
-        col: (name, "date" if t == "Date" else "text") for col, (name, t) in PERIOD_FIELDS.items()
-    }
-    current = [CurrentValues("User", push.user_fields, "owner")] if push.user_fields else []
-    if push.account_fields:
-        on = ACCOUNTS_BY[push.account_scope]
-        current.append(CurrentValues("Account", push.account_fields, on))
-    return PushPlan(
-        kpis=tuple(push.kpi_fields),
-        current_period_type=push.current_period_type,
-        records=KpiRecords(push.object, kpi_value_fields(push), period, OWNER_FIELD),
-        current=tuple(current),
+def slot_field(name: str, slot: Slot, wording: Wording, period: str | None = None) -> FieldDef:
+    """The field of one KPI slot (`period`: a current-period field on a rep's record)."""
+    return FieldDef(
+        name,
+        UNIT_TYPES[slot.unit],
+        slot_label(slot, period, LABEL_LIMIT),  # type: ignore[arg-type]
+        slot_help(slot, wording, period),  # type: ignore[arg-type]
+        slot.key + (f" of the current {period}" if period else ""),
+        slot.decimals,
     )
 
 
-def record_fields(mapped: dict[str, str]) -> list[FieldDef]:
-    """The custom number fields named by `user_fields` or `account_fields`."""
-    return [FieldDef(name, "Number", _label(name)) for name in mapped.values()]
+def figure_field(name: str, figure: Figure, wording: Wording) -> FieldDef:
+    """The Account field of one account figure."""
+    what = f"account figure {figure.key}"
+    help_text = figure_help(figure, wording)
+    return FieldDef(name, UNIT_TYPES[figure.unit], figure.label, help_text, what, figure.decimals)
+
+
+def kpi_object_fields(push: PushMapping, wording: Wording) -> list[FieldDef]:
+    """Every custom field of the KPI object, external id first, then what a record says
+    about itself, then per KPI its value, target, attainment and pace."""
+    about = "period type|period|scope type|scope id: the key the writer upserts by."
+    key = FieldDef(push.external_id, "Text", "KPI key", about, "record key", external_id=True)
+    fields = [key]
+    fields += [FieldDef(n, t, label, h, f"record {col}") for col, (n, t, label, h) in
+               RECORD_FIELDS.items()]  # fmt: skip
+    fields += [
+        slot_field(field_name(push.kpi_fields[s.kpi.key], s), s, wording)
+        for s in kpi_slots(push.kpi_fields)
+    ]
+    return fields
+
+
+def user_fields(push: PushMapping, wording: Wording) -> list[FieldDef]:
+    """Each rep's current-period value, target, attainment and pace of the mapped KPIs."""
+    period = push.current_period_type
+    return [
+        slot_field(field_name(push.user_field(s.kpi.key), s), s, wording, period)
+        for s in kpi_slots(push.user_fields)
+    ]
+
+
+def account_fields(push: PushMapping, wording: Wording) -> list[FieldDef]:
+    """Each account's own figures."""
+    return [
+        figure_field(push.account_field(key), get_figure(key), wording)
+        for key in push.account_fields
+    ]
+
+
+def writer_fields(push: PushMapping, wording: Wording) -> dict[str, list[FieldDef]]:
+    """sObject → the fields the writer owns on it (only the objects it writes)."""
+    fields = {push.object: kpi_object_fields(push, wording)}
+    if push.user_fields:
+        fields["User"] = user_fields(push, wording)
+    if push.account_fields:
+        fields["Account"] = account_fields(push, wording)
+    return fields
+
+
+def default_owner_token(push: PushMapping) -> str:
+    """What the push compares as the owner of rows that are no active rep's; the writer
+    turns it into a User Id when it sends (so an unchanged owner costs no call)."""
+    return f"default owner:{push.default_owner or 'integration user'}"
+
+
+def push_plan(push: PushMapping, wording: Wording) -> PushPlan:
+    """Where the writer puts KPI values: `Sales_KPI__c` rows, User and Account fields."""
+    record_fields = {col: FieldDef(n, t, "").column() for col, (n, t, _, _) in
+                     RECORD_FIELDS.items()}  # fmt: skip
+    slots: dict[SlotKey, Column] = {
+        (s.kpi.key, s.breakdown_type, s.breakdown, s.part): slot_field(
+            field_name(push.kpi_fields[s.kpi.key], s), s, wording
+        ).column()
+        for s in kpi_slots(push.kpi_fields)
+    }
+    records = KpiRecords(push.object, slots, record_fields, OWNER_FIELD,
+                         default_owner=default_owner_token(push))  # fmt: skip
+    reps = None
+    if push.user_fields:
+        period = push.current_period_type
+        reps = RepValues("User", {
+            (s.kpi.key, s.part): slot_field(
+                field_name(push.user_field(s.kpi.key), s), s, wording, period).column()
+            for s in kpi_slots(push.user_fields) if s.breakdown is None
+        })  # fmt: skip
+    accounts = None
+    if push.account_fields:
+        accounts = AccountValues("Account", {
+            key: f.column() for key, f in zip(push.account_fields,
+                                              account_fields(push, wording), strict=True)
+        })  # fmt: skip
+    return PushPlan(push.current_period_type, records, reps, accounts)

@@ -7,6 +7,7 @@ against the org's describe before any pull; values only ever go through value ma
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -14,10 +15,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from connector.crms.cadence import DEFAULT_EVERY_HOURS, EveryHours
 from connector.crms.salesforce.soql import check_field_path, check_identifier
-from connector.kpis import KPI_KEYS
+from connector.kpis import KPI_KEYS, KPIS, KpiKey, get_kpi
+from connector.presentation import FIGURE_KEYS, Part, Slot, kpi_slots
 from connector.schema import CONTACT_METHOD_FIELDS, CONTACT_METHODS, ENTITY_BY_NAME, EntityName
 from connector.settings import MoneyKpi
-from connector.yamlfile import Problem, load_model, located_error
+from connector.yamlfile import KeyPath, Problem, load_model, located_error, render_path
 
 Identifier = Annotated[str, AfterValidator(check_identifier)]
 FieldPath = Annotated[str, AfterValidator(check_field_path)]
@@ -74,44 +76,148 @@ class Stream(_Strict):
         return list(dict.fromkeys(paths))
 
 
-def _default_kpi_fields() -> dict[str, str]:
-    return {key: "_".join(p.capitalize() for p in key.split("_")) for key in KPI_KEYS}
+PART_SUFFIXES: dict[Part, str] = {"value": "", "target": "_Target", "attainment": "_Attainment",
+                                   "pace": "_Pace"}  # fmt: skip
+MAX_NAME = 40  # characters of a custom field's API name, without __c
+_USERNAME = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+_USER_ID = re.compile(r"^005[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$")
+
+
+def camel(words: str) -> str:
+    """``contact_method`` → ``Contact_Method``: API names from the registry's keys."""
+    return "_".join(p.capitalize() for p in words.split("_"))
+
+
+def _default_kpi_fields() -> dict[KpiKey, str]:
+    """Total_Revenue, Closing_Ratio, ...; a KPI split by a breakdown is named after it
+    (By_Contact_Method), whose values then name its fields (By_Contact_Method_Phone)."""
+    return {k.key: f"By_{camel(k.split_by)}" if k.split_by else camel(k.key) for k in KPIS}
+
+
+def field_name(base: str, slot: Slot) -> str:
+    """The field of one slot: ``Total_Revenue_Target__c``, ``By_Contact_Method_Phone__c``;
+    `base` is a name with or without ``__c``."""
+    which = f"_{camel(slot.breakdown)}" if slot.breakdown else ""
+    return f"{base.removesuffix('__c')}{which}{PART_SUFFIXES[slot.part]}__c"
+
+
+def _check_owner(value: str) -> str:
+    if not (_USERNAME.match(value) or _USER_ID.match(value)):
+        raise ValueError("must be a Salesforce username (an e-mail address) or a User Id (005…)")
+    return value
+
+
+class Handed(_Strict):
+    """An existing field the config hands over to the writer (`take_over: true`): setup
+    then gives it crm-kpi's type, label and help text, and the push writes into it."""
+
+    field: Identifier
+    take_over: bool = False
 
 
 class PushMapping(_Strict):
-    """What the writer writes: the KPI object, and current values on User and Account."""
+    """What the writer writes: the KPI object, each rep's current values on User, each
+    account's own figures on Account. It only ever writes custom fields it created, or
+    that are handed over with `take_over: true`, and never one the pull mapping reads."""
 
     object: Identifier = "Sales_KPI__c"
     external_id: Identifier = "KPI_Key__c"
-    kpi_fields: dict[str, Identifier] = Field(default_factory=_default_kpi_fields)
+    kpi_fields: dict[KpiKey, Identifier] = Field(default_factory=_default_kpi_fields)
     current_period_type: Literal["month", "quarter", "year"] = "month"
-    user_fields: dict[str, Identifier] = Field(default_factory=dict)
-    account_fields: dict[str, Identifier] = Field(default_factory=dict)
-    account_scope: Literal["territory", "owner"] = "territory"
+    default_owner: Annotated[str, AfterValidator(_check_owner)] | None = Field(
+        default=None, description="owner of the rows that are no active rep's (default: "
+        "the integration user)")  # fmt: skip
+    user_fields: dict[KpiKey, Identifier | Handed] = Field(default_factory=dict)
+    account_fields: dict[str, Identifier | Handed] = Field(default_factory=dict)
+    account_scope: str | None = Field(default=None, description="no longer used")
     report_name: str = Field(default="Sales KPIs", min_length=1, max_length=40)
     dashboard_name: str = Field(default="Sales KPIs", min_length=1, max_length=80)
 
+    def user_field(self, kpi: str) -> str:
+        """The value field of a KPI on User (its other parts are named after it)."""
+        return _name(self.user_fields[kpi])  # type: ignore[index]
+
+    def account_field(self, figure: str) -> str:
+        """The Account field of an account figure."""
+        return _name(self.account_fields[figure])
+
+    def handed_over(self, sobject: str) -> set[str]:
+        """The fields of `sobject` the mapping hands over (`take_over: true`), lower case."""
+        mapped: list[str | Handed] = []
+        if sobject.lower() in ("user", "account"):
+            kind = self.user_fields if sobject.lower() == "user" else self.account_fields
+            mapped = list(kind.values())
+        return {v.field.lower() for v in mapped if isinstance(v, Handed) and v.take_over}
+
+    def written(self) -> list[tuple[str, str, KeyPath]]:
+        """Every (sObject, field, mapping key path) the writer writes, the KPI object's first."""
+        push: KeyPath = ("push",)
+        out = [(self.object, self.external_id, (*push, "external_id"))]
+        for slot in kpi_slots(self.kpi_fields):
+            base = self.kpi_fields[slot.kpi.key]
+            out.append((self.object, field_name(base, slot), (*push, "kpi_fields", slot.kpi.key)))
+        for slot in kpi_slots(self.user_fields):
+            where = (*push, "user_fields", slot.kpi.key)
+            out.append(("User", field_name(self.user_field(slot.kpi.key), slot), where))
+        for key in self.account_fields:
+            out.append(("Account", self.account_field(key), (*push, "account_fields", key)))
+        return out
+
     @model_validator(mode="after")
-    def _known_kpis_custom_fields(self) -> PushMapping:
-        problems: list[Problem] = []
-        for where in ("kpi_fields", "user_fields", "account_fields"):
-            for kpi, name in getattr(self, where).items():
-                if kpi not in KPI_KEYS:
-                    problems.append(((where, kpi), "kpi", f"{kpi!r} is not a KPI key"))
-                if where != "kpi_fields" and not name.endswith("__c"):
-                    message = f"{name} is a standard field; use a __c field"
-                    problems.append(((where, kpi), "standard_field", message))
-                if where == "kpi_fields" and len(name) > 28:
-                    message = f"{name} is longer than 28 characters"
-                    problems.append(((where, kpi), "too_long", message))
-        for where in ("object", "external_id"):
-            name = getattr(self, where)
-            if not name.endswith("__c"):
-                message = f"{name} is a standard name; the writer only writes __c names"
-                problems.append(((where,), "standard_name", message))
+    def _fields_the_writer_may_create(self) -> PushMapping:
+        problems = self._key_problems() + self._name_problems()
         if problems:
             raise located_error("PushMapping", problems)
         return self
+
+    def _key_problems(self) -> list[tuple[KeyPath, str, str]]:
+        """Keys that name nothing the writer can write (obsolete, split, not a figure)."""
+        problems: list[tuple[KeyPath, str, str]] = []
+        if self.account_scope is not None:
+            message = ("account_scope is no longer used: Account fields now hold each "
+                       "account's own figures; remove it")  # fmt: skip
+            problems.append((("account_scope",), "obsolete", message))
+        for kpi in self.user_fields:
+            if get_kpi(kpi).split_by:
+                message = (f"the KPI {kpi} has one value per {get_kpi(kpi).split_by}: it has no "
+                           "single value for a rep's record")  # fmt: skip
+                problems.append((("user_fields", kpi), "split", message))
+        for figure in self.account_fields:
+            if figure not in FIGURE_KEYS:
+                hint = (" (a KPI of the account's territory is no longer written on accounts)"
+                        if figure in KPI_KEYS else "")  # fmt: skip
+                message = f"{figure!r} is not an account figure ({', '.join(FIGURE_KEYS)}){hint}"
+                problems.append((("account_fields", figure), "figure", message))
+        return problems
+
+    def _name_problems(self) -> list[tuple[KeyPath, str, str]]:
+        """Names the writer may not create: standard, too long, written twice."""
+        problems: list[tuple[KeyPath, str, str]] = []
+        given: list[tuple[KeyPath, str]] = [
+            (("object",), self.object),
+            (("external_id",), self.external_id),
+        ]
+        given += [(("user_fields", k), self.user_field(k)) for k in self.user_fields]
+        given += [(("account_fields", k), self.account_field(k)) for k in self.account_fields]
+        for path, name in given:
+            if not name.endswith("__c"):
+                message = f"the standard name {name} is never written: use a __c name"
+                problems.append((path, "standard", message))
+        seen: dict[tuple[str, str], KeyPath] = {}
+        for sobject, name, at in self.written():
+            path = at[1:]
+            if len(name) - 3 > MAX_NAME:
+                message = f"the name {name} is longer than {MAX_NAME} characters before __c"
+                problems.append((path, "length", message))
+            first = seen.setdefault((sobject, name.lower()), path)
+            if first != path:
+                message = f"the field {sobject}.{name} is also written by {render_path(first)}"
+                problems.append((path, "duplicate", message))
+        return problems
+
+
+def _name(value: str | Handed) -> str:
+    return value.field if isinstance(value, Handed) else value
 
 
 class QuotaTargets(_Strict):
@@ -151,6 +257,27 @@ class SalesforceMapping(_Strict):
             raise located_error("SalesforceMapping", problems)
         return self
 
+    @model_validator(mode="after")
+    def _writes_nothing_it_reads(self) -> SalesforceMapping:
+        """The writer never writes a field the pull reads (it would feed on its own output)."""
+        read: dict[tuple[str, str], int] = {}
+        for index, stream in enumerate(self.streams):
+            for path in stream.crm_fields():
+                read.setdefault((stream.object.lower(), _read_field(path).lower()), index)
+        problems: list[Problem] = []
+        for sobject, name, where in self.push.written():
+            index = read.get((sobject.lower(), name.lower()), -1)
+            if index >= 0:
+                stream = self.streams[index]
+                message = (
+                    f"the writer never writes a field it reads: {sobject}.{name} is read by "
+                    f"streams[{index}] ({stream.entity} from {stream.object})"
+                )
+                problems.append((where, "read_field", message))
+        if problems:
+            raise located_error("SalesforceMapping", problems)
+        return self
+
     def _stream_problems(self, stream: Stream) -> list[Problem]:
         entity = ENTITY_BY_NAME[stream.entity]
         known = set(entity.data_fields) - {"id", "modified_at"}
@@ -186,6 +313,15 @@ class SalesforceMapping(_Strict):
             for crm_value, method in self.value_maps[map_name].items()
             if method not in CONTACT_METHODS
         ]  # fmt: skip
+
+
+def _read_field(path: str) -> str:
+    """The field of the record a path reads: ``Territory__c``; ``Owner__r.Name`` reads
+    ``Owner__c`` and ``UserRole.Name`` reads ``UserRoleId``."""
+    first, _, rest = path.partition(".")
+    if not rest:
+        return first
+    return first[:-3] + "__c" if first.endswith("__r") else first + "Id"
 
 
 def load_mapping(path: Path) -> SalesforceMapping:

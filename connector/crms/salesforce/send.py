@@ -1,13 +1,14 @@
 """Sending changed values: sObject Collections of 200 (allOrNone=false), or a Bulk API 2.0
 upsert job above a threshold. A refused record is retried once, then reported with the
-field and Salesforce's message; nothing is dropped silently."""
+field and Salesforce's message; nothing is dropped silently. Values the store compares
+in a stable form (the default owner's token) are sent as what they stand for."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from connector.crms.push import Outcome, RecordFailure
@@ -20,24 +21,28 @@ BULK_NULL = "#N/A"
 
 @dataclass
 class Batch:
-    """Records of one sObject: by external id (`ext_id`) or by record Id (`ext_id` None)."""
+    """Records of one sObject: by external id (`ext_id`) or by record Id (`ext_id` None);
+    `sent_as` maps a compared value to the one sent (the default owner's token → Id)."""
 
     sobject: str
     ext_id: str | None
     records: list[tuple[str, list[Change]]]
+    sent_as: Mapping[str, str] = field(default_factory=dict)
 
 
-def payload_value(change: Change) -> Any:
+def payload_value(change: Change, sent_as: Mapping[str, str] | None = None) -> Any:
     """The JSON value of a change (numbers as numbers, null clears the field)."""
     if change.new is None:
         return None
-    return float(change.new) if change.kind == "number" else change.new
+    if change.kind == "number":
+        return float(change.new)
+    return (sent_as or {}).get(change.new, change.new)
 
 
 def _record(batch: Batch, key: str, values: Sequence[Change]) -> dict[str, Any]:
     body: dict[str, Any] = {"attributes": {"type": batch.sobject}}
     body[batch.ext_id or "Id"] = key
-    body.update({c.field: payload_value(c) for c in values})
+    body.update({c.field: payload_value(c, batch.sent_as) for c in values})
     return body
 
 
@@ -92,7 +97,7 @@ def send_bulk(transport: SalesforceClient, batch: Batch, poll: int, outcome: Out
     rows = []
     for key, values in batch.records:
         row = dict.fromkeys(columns, "")  # empty: leave the field as it is
-        row.update({c.field: BULK_NULL if c.new is None else str(c.new) for c in values})
+        row.update({c.field: _bulk_value(c, batch.sent_as) for c in values})
         rows.append({batch.ext_id: key, **row})
     handler = getattr(transport.client.bulk2, batch.sobject)
     jobs = handler.upsert(records=rows, external_id_field=batch.ext_id, wait=poll)
@@ -106,4 +111,10 @@ def send_bulk(transport: SalesforceClient, batch: Batch, poll: int, outcome: Out
             outcome.accepted += values
     retry = [(k, v) for k, v in batch.records if k in failed_keys]
     if retry:
-        send_collections(transport, Batch(batch.sobject, batch.ext_id, retry), outcome, tries=1)
+        again = Batch(batch.sobject, batch.ext_id, retry, batch.sent_as)
+        send_collections(transport, again, outcome, tries=1)
+
+
+def _bulk_value(change: Change, sent_as: Mapping[str, str]) -> str:
+    value = payload_value(change, sent_as)
+    return BULK_NULL if value is None else str(value)

@@ -33,18 +33,28 @@
     return s && i >= 0 ? s[field][i] : null;
   }
 
-  function vsTarget(unit, targets, att) {
+  // Pace: the period in progress against its target pro-rated to the elapsed share.
+  function paceText(p) { return isNum(p) ? "pace " + pct(p) : ""; }
+  function vsTarget(unit, targets, att, paces) {
     return function (i) {
-      return isNum(targets[i]) ? " · target " + fmt(unit, targets[i]) + " · " + pct(att[i]) + " of target" : "";
+      var pace = paces && isNum(paces[i]) ? " · " + paceText(paces[i]) : "";
+      return isNum(targets[i]) ? " · target " + fmt(unit, targets[i]) + " · " + pct(att[i]) + " of target" + pace : "";
     };
+  }
+  // "Basis in use: …" of a KPI whose definition the config chooses (churn, closing, growth).
+  function basisOf(kpi) { return D.kpis[kpi].basis || ""; }
+  function withBasis(sub, kpis) {
+    var notes = kpis.map(function (k) { return basisOf(k) ? D.kpis[k].label + ": " + basisOf(k).replace(/^Basis in use: /, "").replace(/\.$/, "") : ""; })
+      .filter(function (n) { return n; });
+    return notes.length ? sub + " · " + notes.join("; ") : sub;
   }
   function trendChart(plot, kpis, extra) {
     var win = windowOf(state.type, state.period, TREND[state.type]);
     var unit = D.kpis[kpis[0].kpi].unit, series = [];
     kpis.forEach(function (k) {
-      var v = col(win, k.kpi, "v"), t = col(win, k.kpi, "t"), a = col(win, k.kpi, "a");
+      var v = col(win, k.kpi, "v"), t = col(win, k.kpi, "t"), a = col(win, k.kpi, "a"), p = col(win, k.kpi, "p");
       series.push({ kind: k.kind || "line", name: D.kpis[k.kpi].label, values: v, color: k.color,
-        tip: vsTarget(unit, t, a) });
+        tip: vsTarget(unit, t, a, p) });
       if (t.some(isNum)) series.push({ kind: "line", name: D.kpis[k.kpi].label + " target",
         values: t, color: k.targetColor || COLORS.target, dash: "6 4" });
     });
@@ -52,7 +62,7 @@
       title: kpis.map(function (k) { return D.kpis[k.kpi].label; }).join(" and ") + " by " + state.type,
       desc: (win.keys.length > 1 ? "Last " + win.keys.length + " " + state.type + "s" : "The " + state.type) + " to " + longLabel(state.period) + ", " + scopeName() };
     for (var key in extra || {}) o[key] = extra[key];
-    return { state: xyChart(plot, o), sub: o.desc };
+    return { state: xyChart(plot, o), sub: withBasis(o.desc, kpis.map(function (k) { return k.kpi; })) };
   }
 
   /* ---------- the charts ---------- */
@@ -63,12 +73,13 @@
       var months = D.periods.month.filter(function (m) { return m <= span[1]; });
       var win = windowOf("month", months[months.length - 1], 12);
       var v = col(win, "total_revenue", "v"), t = col(win, "total_revenue", "t"), a = col(win, "total_revenue", "a");
+      var p = col(win, "total_revenue", "p");
       var inSpan = function (i) { return win.keys[i] >= span[0] && win.keys[i] <= span[1]; };
       var desc = win.keys.length + " months to " + longLabel(win.keys[win.keys.length - 1] || span[1]) + ", " + scopeName() + " (" + CUR + ")";
       var st = xyChart(plot, { keys: win.keys, unit: "money", highlight: inSpan, width: 1300, height: 250,
         yLabel: "Revenue (" + CUR + ")", title: "Revenue vs target by month", desc: desc,
         series: [
-          { kind: "bar", name: "Revenue", values: v, tip: vsTarget("money", t, a),
+          { kind: "bar", name: "Revenue", values: v, tip: vsTarget("money", t, a, p),
             color: function (val, i) { return isNum(t[i]) && val < t[i] ? COLORS.brand : COLORS.good; } },
           { kind: "line", name: "Monthly target", values: t, color: COLORS.target, dash: "6 4" }] });
       return { state: st, sub: desc + " · green: at or above target" };
@@ -227,7 +238,7 @@
     var box = document.getElementById("tiles");
     box.textContent = "";
     TILES.forEach(function (k) {
-      var v = at(k, "v"), t = at(k, "t"), a = at(k, "a"), unit = D.kpis[k].unit;
+      var v = at(k, "v"), t = at(k, "t"), a = at(k, "a"), p = at(k, "p"), unit = D.kpis[k].unit;
       var cls = isNum(a) ? (a >= 1 ? "good" : "bad") : "";
       var tile = document.createElement("div");
       tile.className = "tile " + cls;
@@ -243,7 +254,21 @@
         b.textContent = isNum(a) ? (a >= 1 ? "▲ " : "▼ ") + pct(a) : "";
         line.appendChild(b);
       } else line.textContent = "no target";
-      tile.title = D.kpis[k].label + ": " + fmt(unit, v) + (isNum(t) ? ", target " + fmt(unit, t) + ", " + pct(a) + " of target" : "");
+      if (isNum(p)) {
+        var pace = document.createElement("div");
+        pace.className = "pace " + (p >= 1 ? "good" : "bad");
+        pace.textContent = paceText(p) + (p >= 1 ? " · on track" : " · behind");
+        tile.appendChild(pace);
+      }
+      if (basisOf(k)) {
+        var note = document.createElement("div");
+        note.className = "basis";
+        note.textContent = basisOf(k).replace(/^Basis in use: /, "");
+        tile.appendChild(note);
+      }
+      tile.title = D.kpis[k].label + ": " + fmt(unit, v) + (isNum(t) ? ", target " + fmt(unit, t) + ", " + pct(a) + " of target" : "") +
+        (isNum(p) ? ", " + paceText(p) + " (against the target pro-rated to the elapsed part of the period)" : "") +
+        (basisOf(k) ? ". " + basisOf(k) : "");
       box.appendChild(tile);
     });
   }
@@ -329,7 +354,8 @@
       " · KPIs computed " + (m.computedAt || "never") + " · amounts in " + m.currency;
     document.getElementById("foot").textContent = "Generated by crm-kpi on " + m.generatedAt +
       ". Ratios are shown as %, money in " + m.currency + ", NPS from −100 to 100. Attainment: 100 % = on target; " +
-      "for sales-cycle length, CAC and churn (lower is better) it is target ÷ actual. Hover a bar, point or cell for details.";
+      "for sales-cycle length, CAC and churn (lower is better) it is target ÷ actual. Pace (a period in progress): " +
+      "actual against the target pro-rated to the elapsed part of the period, 100 % = on track. Hover a bar, point or cell for details.";
     document.getElementById("f-type").addEventListener("change", function (e) {
       pick(e.target.value, covering(e.target.value, state.period), state.team); toHash(); render(); });
     document.getElementById("f-period").addEventListener("change", function (e) {

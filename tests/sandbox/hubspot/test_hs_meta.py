@@ -9,6 +9,7 @@ from hubspot.crm.objects import BatchInputSimplePublicObjectBatchInputUpsert as 
 from hubspot.crm.objects import PublicObjectSearchRequest
 from hubspot.crm.properties import ApiException as PropertiesError
 from hubspot.crm.properties import PropertyCreate, PropertyGroupCreate
+from hubspot.crm.schemas import ApiException as SchemasError
 from hubspot.crm.schemas import ObjectSchemaEgg
 
 from .conftest import Box, Clients
@@ -120,3 +121,21 @@ def test_associations_v4_batch_read(sandbox: Box, cli: Clients) -> None:
                 "calls", limit=50).results]))
     assert calls.results
     assert calls.results[0].to[0].association_types[0].type_id == 194
+
+
+def test_a_schema_update_changes_which_properties_display_and_search(cli: Clients) -> None:
+    props = [{"name": "code", "label": "Code", "type": "string", "fieldType": "text"},
+             {"name": "title", "label": "Title", "type": "string", "fieldType": "text"}]
+    schemas = cli.api("crm.schemas.core_api")
+    made = schemas.create({"name": "patched_thing", "properties": props,
+                           "labels": {"singular": "Thing", "plural": "Things"},
+                           "primaryDisplayProperty": "code", "requiredProperties": ["code"]})
+    type_id = made.object_type_id
+    schemas.update(type_id, {"primaryDisplayProperty": "title",
+                             "searchableProperties": ["code", "title"]})
+    got = schemas.get_by_id(type_id)
+    assert got.primary_display_property == "title"
+    assert got.searchable_properties == ["code", "title"]
+    with pytest.raises(SchemasError) as err:
+        schemas.update(type_id, {"primaryDisplayProperty": "nothing"})
+    assert err.value.status == 400
