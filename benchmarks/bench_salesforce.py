@@ -192,10 +192,12 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=40.0)
     parser.add_argument("--push-rows", type=int, default=10_000, help="0: pulls only")
     parser.add_argument("--push-only", action="store_true", help="setup and push, no pulls")
+    parser.add_argument("--sandbox-memory", default="4GB",
+                        help="the sandbox org database's memory (scale 40 needs more than 1GB)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        proc, info = start_sandbox(args.scale, Path(tmp))
+        proc, info = start_sandbox(args.scale, Path(tmp), args.sandbox_memory)
         print(f"sandbox at scale {args.scale} ready in {time.perf_counter() - started:.0f} s")
         try:
             run(info, Path(tmp), print, args.push_rows, pull=not args.push_only)

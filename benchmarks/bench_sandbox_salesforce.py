@@ -36,11 +36,13 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def start_sandbox(scale: float, folder: Path) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
+def start_sandbox(
+    scale: float, folder: Path, memory_limit: str = "512MB"
+) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
     info_file = folder / "info.json"
     proc = subprocess.Popen(
         [sys.executable, "-m", "crm_sandbox.cli", "--scale", str(scale), "--info-file",
-         str(info_file)], cwd=ROOT, stdout=subprocess.DEVNULL)
+         str(info_file), "--memory-limit", memory_limit], cwd=ROOT, stdout=subprocess.DEVNULL)
     while not info_file.exists():
         if proc.poll() is not None:
             raise SystemExit(f"sandbox exited with {proc.returncode}")

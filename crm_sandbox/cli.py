@@ -31,6 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="DailyApiRequests allowance")
     parser.add_argument("--hubspot-daily-remaining", type=int, default=None, metavar="N",
                         help="HubSpot calls left today (0: the next call answers 429 DAILY)")
+    parser.add_argument("--memory-limit", default="512MB", metavar="SIZE",
+                        help="the org database's memory (e.g. 4GB for scale 40 and above)")
 
 
 def write_info(path: Path, info: dict[str, object]) -> None:
@@ -73,7 +75,8 @@ def serve(args: argparse.Namespace, faults: list[Fault], stop: threading.Event) 
     """Run one sandbox, print how to connect, and serve until `stop` is set."""
     with Sandbox(seed=args.seed, scale=args.scale, port=args.port, faults=list(faults),
                  daily_api_limit=args.daily_api_limit,
-                 hubspot_daily_remaining=args.hubspot_daily_remaining) as sb:
+                 hubspot_daily_remaining=args.hubspot_daily_remaining,
+                 memory_limit=args.memory_limit) as sb:
         if args.info_file:
             write_info(args.info_file, sb.info)
         sf, hs = sb.info["salesforce"], sb.info["hubspot"]
