@@ -28,6 +28,7 @@ from connector.crms.registry import CRMS
 from connector.settings import (
     KpiSettings,
     Reporting,
+    SparkSettings,
     StoreSettings,
     Target,
     reject_duplicates,
@@ -78,6 +79,7 @@ class Config(ConfigModel):
     sources: Annotated[list[Source], Field(min_length=1), AfterValidator(_unique_source_names)]
     kpis: KpiSettings = Field(default_factory=KpiSettings)
     targets: Annotated[list[Target], AfterValidator(unique_targets)] = Field(default_factory=list)
+    spark: SparkSettings = Field(default_factory=SparkSettings)
 
     _config_path: Path = PrivateAttr(default_factory=lambda: Path("config.yaml").resolve())
 
