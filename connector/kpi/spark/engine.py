@@ -122,7 +122,9 @@ def open_spark_engine(
     engine = SparkEngine(spark, owned=owned, progress=progress)
     try:
         if settings.lake is not None:
-            register_lake(spark, settings.lake)
+            for note in register_lake(spark, settings.lake):
+                if progress:
+                    progress(note)
             return engine
         started = time.perf_counter()
         export = export_parquet(store, settings.staging or staging)

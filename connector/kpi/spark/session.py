@@ -37,7 +37,9 @@ def start_session(settings: SparkSettings) -> tuple[SparkSession, bool]:
         builder = builder.remote(settings.remote)
     else:
         builder = builder.master(settings.master)
-    for key, value in {**_QUIET, **settings.conf}.items():
+    # Spark Connect refuses to change a server's static settings like the progress bar.
+    quiet = {} if settings.remote else _QUIET
+    for key, value in {**quiet, **settings.conf}.items():
         builder = builder.config(key, _conf_text(value))
     try:
         spark = builder.getOrCreate()

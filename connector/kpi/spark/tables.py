@@ -36,15 +36,32 @@ def register_staged(spark: SparkSession, folder: str) -> None:
         _register(frame, entity)
 
 
-def register_lake(spark: SparkSession, lake: LakeSettings) -> None:
-    """Views over `<lake.path>/<table>`; a table missing a normalized column is refused
-    with every missing column named (exit 2: the user's data layout)."""
+def register_lake(spark: SparkSession, lake: LakeSettings) -> list[str]:
+    """Views over `<lake.path>/<table>`; what was read as empty, said as notes.
+
+    A table missing a normalized column is refused with every missing column named, and
+    so is a lake without opportunities (exit 2: the user's data layout). Another table
+    the lake does not have (no targets, no surveys) is read as empty."""
+    from pyspark.errors import AnalysisException
+
     problems: list[str] = []
+    notes: list[str] = []
     frames = []
     for entity in ENTITIES:
         location = f"{lake.path.rstrip('/')}/{entity.table}"
-        frame = spark.read.format(lake.format).load(location)
-        missing = [name for name in entity.field_types if name not in frame.columns]
+        try:
+            # Reading is lazy (on Spark Connect, even the schema): ask for it here.
+            frame = spark.read.format(lake.format).load(location)
+            present = set(frame.columns)
+        except AnalysisException as exc:
+            if entity.table == "opportunities":
+                reason = str(exc).strip().splitlines()[0]
+                problems.append(f"spark.lake: no {lake.format} table at {location} ({reason})")
+                continue
+            frame = spark.createDataFrame([], schema_ddl(entity))
+            present = set(entity.field_types)
+            notes.append(f"no {lake.format} table at {location}: read as empty")
+        missing = [name for name in entity.field_types if name not in present]
         if missing:
             problems.append(f"spark.lake: {location} has no column {', '.join(missing)}")
         frames.append((frame, entity))
@@ -52,6 +69,7 @@ def register_lake(spark: SparkSession, lake: LakeSettings) -> None:
         raise ConfigError(problems)
     for frame, entity in frames:
         _register(frame, entity)
+    return notes
 
 
 def _register(frame: DataFrame, entity: Entity) -> None:
