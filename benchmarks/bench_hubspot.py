@@ -6,13 +6,15 @@ second of the connector's own work: wall time minus HTTP and limiter waits), 429
 the process's peak RSS (the sandbox runs in the same process: an upper bound).
 
     .venv/bin/python benchmarks/bench_hubspot.py [--scale 2] [--limits-scale 0.02]
-        [--push-rows 10000]
+        [--push-rows 10000] [--skip-default-limits]
 
 Phases: (1) a full pull at the shipped default limits against the sandbox's default
 HubSpot limits (100 calls / 10 s, 5 searches / s): zero 429s expected; (2) a full pull
-at `--scale` with the limits lifted on both sides (throughput); (3) an incremental pull
-after 1 % of deals, contacts and engagements changed; (4) setup and a push of
-`--push-rows` KPI records, then an unchanged re-push.
+at `--scale` with the limits lifted on both sides (throughput); (3) a pull of the
+unchanged portal; (4) an incremental pull after 1 % of deals, contacts and engagements
+changed; (5) a full pull through the CRM exports API into a fresh store, checked equal
+to the listed one; (6) setup and a push of `--push-rows` KPI records (0: none), then an
+unchanged re-push. Each pull prints API calls, records read, wall time and peak RSS.
 """
 
 from __future__ import annotations
@@ -32,9 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from connector.crms.config import shipped_mapping  # noqa: E402
-from connector.crms.hubspot import HubSpotSource  # noqa: E402
 from connector.crms.hubspot.config import HubSpotConfig  # noqa: E402
 from connector.crms.hubspot.mapping import load_mapping  # noqa: E402
+from connector.crms.hubspot.read import HubSpotSource  # noqa: E402
 from connector.crms.hubspot.write import HubSpotWriter  # noqa: E402
 from connector.kpi.engine import RESULTS_DDL  # noqa: E402
 from connector.store import Store  # noqa: E402
@@ -56,7 +58,7 @@ def surface(sb: Sandbox) -> Any:
     return mounted
 
 
-def config(sb: Sandbox, fast: bool) -> HubSpotConfig:
+def config(sb: Sandbox, fast: bool, exports: bool = False) -> HubSpotConfig:
     info = sb.info.get("hubspot") or surface(sb).info(sb.info["base_url"])
     os.environ[TOKEN_ENV] = info["access_token"]
     limits = {"requests_per_window": 1_000_000, "search_requests_per_second": 100_000}
@@ -68,6 +70,7 @@ def config(sb: Sandbox, fast: bool) -> HubSpotConfig:
             "ca_file": sb.info["ca_file"],
             "auth": {"method": "private_app", "access_token": "${" + TOKEN_ENV + "}"},
             "limits": limits if fast else {},
+            "pull": {"exports": exports, "export_poll_seconds": 0.2},
             "push": {"enabled": True},
         }
     )
@@ -77,9 +80,10 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def pull(sb: Sandbox, store: Store, fast: bool, label: str) -> None:
+def pull(sb: Sandbox, store: Store, fast: bool, label: str, exports: bool = False) -> int:
+    """One pull, its figures printed; returns its API calls."""
     sb.reset_stats()
-    source = HubSpotSource(config(sb, fast), MAPPING, "UTC")
+    source = HubSpotSource(config(sb, fast, exports), MAPPING, "UTC")
     started = time.perf_counter()
     results = source.pull(store)
     wall = time.perf_counter() - started
@@ -90,8 +94,9 @@ def pull(sb: Sandbox, store: Store, fast: bool, label: str) -> None:
     lists = endpoints.get("hubspot.list", 0)
     print(f"\n== {label}")
     print(
-        f"records loaded {records:,} in {wall:,.1f} s wall; "
-        f"HTTP {calls.http_seconds:,.1f} s, limiter waits {calls.limiter_wait_seconds:,.1f} s"
+        f"API calls {calls.calls:,}, records read {source.records_read:,}, records loaded "
+        f"{records:,}, {wall:,.1f} s wall; HTTP {calls.http_seconds:,.1f} s, limiter waits "
+        f"{calls.limiter_wait_seconds:,.1f} s; peak RSS {rss_mb():,.0f} MiB"
     )
     print(
         f"client-side throughput {records / max(own, 1e-9):,.0f} records/s "
@@ -106,6 +111,16 @@ def pull(sb: Sandbox, store: Store, fast: bool, label: str) -> None:
         f"429s seen by the sandbox {stats['statuses'].get('429', 0)}, "
         f"throttled {calls.throttled}, retries {calls.retries}; peak RSS {rss_mb():,.0f} MiB"
     )
+    return int(calls.calls)
+
+
+def same_store(a: Store, b: Store) -> bool:
+    """Whether two stores hold the same records (the source column aside)."""
+    for table in ("owners", *TABLES):
+        query = f"SELECT * EXCLUDE (source) FROM {table} ORDER BY id"
+        if a.fetch(query) != b.fetch(query):
+            return False
+    return True
 
 
 def change_one_percent(sb: Sandbox) -> int:
@@ -154,24 +169,23 @@ def push(sb: Sandbox, store: Store, rows: int) -> None:
     )
 
 
+def default_limits(scale: float, folder: Path) -> None:
+    """A full pull at the shipped limits against HubSpot's own: zero 429s expected."""
+    with Sandbox(seed=7, scale=scale) as sb, Store(folder / "a.duckdb") as store:
+        surface(sb).limits.configure(per_ten_seconds=100, search_per_second=5)
+        pull(sb, store, fast=False, label=f"full pull at default limits, scale {scale}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=2.0)
     parser.add_argument("--limits-scale", type=float, default=0.1)
     parser.add_argument("--push-rows", type=int, default=10_000)
+    parser.add_argument("--skip-default-limits", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        with (
-            Sandbox(seed=7, scale=args.limits_scale) as sb,
-            Store(Path(folder) / "a.duckdb") as store,
-        ):
-            surface(sb).limits.configure(per_ten_seconds=100, search_per_second=5)
-            pull(
-                sb,
-                store,
-                fast=False,
-                label=f"full pull at default limits, scale {args.limits_scale}",
-            )
+        if not args.skip_default_limits:
+            default_limits(args.limits_scale, Path(folder))
         with (
             Sandbox(seed=7, scale=args.scale, memory_limit="4GB") as sb,
             Store(Path(folder) / "b.duckdb") as store,
@@ -179,10 +193,19 @@ def main() -> None:
             surface(sb).limits.configure(per_ten_seconds=None, search_per_second=None, daily=None)
             counts = {t: sb.org.count(t) for t in TABLES if t != "survey_responses"}
             print(f"\norg at scale {args.scale}: {counts}")
-            pull(sb, store, fast=True, label=f"full pull, limits lifted, scale {args.scale}")
+            full = pull(sb, store, fast=True, label=f"full pull, limits lifted, scale {args.scale}")
+            pull(sb, store, fast=True, label="pull of the unchanged portal")
             changed = change_one_percent(sb)
-            pull(sb, store, fast=True, label=f"incremental pull after {changed:,} changes (1 %)")
-            push(sb, store, args.push_rows)
+            calls = pull(sb, store, fast=True,
+                         label=f"incremental pull after {changed:,} changes (1 %)")  # fmt: skip
+            print(f"incremental calls = {calls / full:.1%} of the full pull's")
+            with Store(Path(folder) / "c.duckdb") as exported:
+                by_export = pull(sb, exported, fast=True, exports=True,
+                                 label="full pull through the exports API")  # fmt: skip
+                print(f"exports full pull calls = {by_export / full:.2%} of the listed full "
+                      f"pull's; same store: {same_store(store, exported)}")
+            if args.push_rows:
+                push(sb, store, args.push_rows)
 
 
 if __name__ == "__main__":

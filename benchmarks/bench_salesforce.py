@@ -1,10 +1,12 @@
 """Benchmark the Salesforce source and writer against the sandbox, through simple-salesforce.
 
 The sandbox runs in its own process (so the peak memory printed is the connector's own):
-a full pull, 1 % of opportunities, leads and tasks changed through Bulk API 2.0, an
-incremental pull, then a push of 10k KPI rows and an unchanged re-push.
+a full pull, a pull of the unchanged org, 1 % of opportunities, leads and tasks changed
+through Bulk API 2.0 and an incremental pull, then a push of 10k KPI rows and an unchanged
+re-push. Each pull prints API calls, records read (every record the API answered),
+records loaded, wall time and peak RSS.
 
-    .venv/bin/python benchmarks/bench_salesforce.py [--scale 40]
+    .venv/bin/python benchmarks/bench_salesforce.py [--scale 40] [--push-rows 10000]
 """
 
 from __future__ import annotations
@@ -76,20 +78,22 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def timed_pull(label: str, source: SalesforceSource, store: Store, meter: Meter) -> None:
-    """Wall time, API calls, and client throughput two ways: wall minus time in HTTP, and
-    per second of this process's CPU (meaningful when other processes share the CPUs)."""
+def timed_pull(label: str, source: SalesforceSource, store: Store, meter: Meter) -> int:
+    """Wall time, API calls, records read, and client throughput two ways: wall minus time
+    in HTTP, and per second of this process's CPU (meaningful when other processes share
+    the CPUs). Returns the API calls."""
     meter.reset()
     started, cpu_started = time.perf_counter(), time.process_time()
     results = source.pull(store)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     records = sum(r.loaded + r.deleted for r in results)
     client = max(wall - meter.http_seconds, 1e-9)
-    print(f"{label}: {records:,} records, {meter.calls} API calls, {wall:.1f} s wall "
-          f"({records / wall:,.0f} records/s); client side {client:.1f} s "
-          f"= {records / client:,.0f} records/s normalized and stored; client CPU "
-          f"{cpu:.1f} s = {records / max(cpu, 1e-9):,.0f} records/s; "
+    print(f"{label}: {meter.calls} API calls, {source.records_read:,} records read, "
+          f"{records:,} loaded or deleted, {wall:.1f} s wall ({records / wall:,.0f} records/s); "
+          f"client side {client:.1f} s = {records / client:,.0f} records/s normalized and "
+          f"stored; client CPU {cpu:.1f} s = {records / max(cpu, 1e-9):,.0f} records/s; "
           f"peak RSS {peak_mb():,.0f} MiB")  # fmt: skip
+    return meter.calls
 
 
 def change_one_percent(source: SalesforceSource, store: Store) -> int:
@@ -114,7 +118,9 @@ def change_one_percent(source: SalesforceSource, store: Store) -> int:
 def kpi_rows(store: Store, keys: int) -> None:
     """`keys` period × scope rows of 15 KPIs, the shape the KPI engine writes."""
     store.con.execute(RESULTS_DDL)
-    store.con.execute(f"""INSERT INTO kpi_results
+    store.con.execute(f"""INSERT INTO kpi_results (kpi, period_type, period, period_start,
+          period_end, scope_type, scope_id, breakdown_type, breakdown_value, value, numerator,
+          denominator, target, attainment, gap, note, computed_at, source)
         SELECT k.kpi, 'month', strftime(d, '%Y-%m'), d, last_day(d), 'team', 'team-' || s,
           NULL, NULL, random() * 1000, NULL, NULL, 500, NULL, NULL, NULL, now(), NULL
         FROM range({keys}) r(i), (SELECT DATE '2020-01-01' + INTERVAL (i % 60) MONTH AS d,
@@ -133,38 +139,46 @@ def timed_push(label: str, writer: SalesforceWriter, store: Store) -> None:
           f"{time.perf_counter() - started:.1f} s")  # fmt: skip
 
 
-def run(info: dict[str, Any], folder: Path, say: Callable[[str], None]) -> None:
+def run(info: dict[str, Any], folder: Path, say: Callable[[str], None], push_rows: int) -> None:
     meter = Meter()
     meter.install()
     config = config_for(info)
     mapping = load_mapping(config.mapping_path)
     source = SalesforceSource("sf", config, mapping, "UTC")
     with Store(folder / "bench.duckdb", memory_limit="2GB") as store:
-        timed_pull("full pull", source, store, meter)
+        full_calls = timed_pull("full pull", source, store, meter)
         for table in ("opportunities", "leads", "activities"):
             say(f"  {table}: {store.count(table, source='sf'):,}")
-        full_calls = meter.calls
-        say(f"changed {change_one_percent(source, store):,} records (1 %) through Bulk API 2.0")
-        timed_pull("incremental pull", source, store, meter)
-        say(f"  incremental calls = {meter.calls / full_calls:.1%} of the full pull's")
+        timed_pull("pull of the unchanged org", source, store, meter)
+        changed = change_one_percent(source, store)
+        say(f"changed {changed:,} records (1 %) through Bulk API 2.0")
+        calls = timed_pull("incremental pull", source, store, meter)
+        say(f"  incremental calls = {calls / full_calls:.1%} of the full pull's; records read "
+            f"= {source.records_read / changed:.2f} x records changed (rates, pulled whole, "
+            "included)")
+        timed_pull("unchanged again (re-reads what changed in the overlap before it)",
+                   source, store, meter)  # fmt: skip
+    if not push_rows:
+        return
     writer = SalesforceWriter("sf", config, mapping.push)
     writer.setup()
     with Store(":memory:") as kpis:
-        kpi_rows(kpis, 10_000)
-        timed_push("push of 10,000 KPI rows", writer, kpis)
+        kpi_rows(kpis, push_rows)
+        timed_push(f"push of {push_rows:,} KPI rows", writer, kpis)
         timed_push("re-push, nothing changed", writer, kpis)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=40.0)
+    parser.add_argument("--push-rows", type=int, default=10_000, help="0: pulls only")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         proc, info = start_sandbox(args.scale, Path(tmp))
         print(f"sandbox at scale {args.scale} ready in {time.perf_counter() - started:.0f} s")
         try:
-            run(info, Path(tmp), print)
+            run(info, Path(tmp), print, args.push_rows)
         finally:
             os.kill(proc.pid, signal.SIGTERM)
             proc.wait(timeout=120)

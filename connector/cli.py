@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -11,7 +12,7 @@ from rich.console import Console
 
 from connector import __version__
 from connector.config import Config
-from connector.errors import EXIT_OK, ConfigError, CrmKpiError
+from connector.errors import EXIT_CONFIG, EXIT_OK, ConfigError, CrmKpiError
 from connector.kpi.engine import SCOPE_TYPES, ComputeResult
 from connector.kpi.periods import parse_period, period_of
 from connector.store import Store
@@ -20,10 +21,16 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `crm-kpi` console script."""
+    """Entry point of the `crm-kpi` console script.
+
+    A mistake of the user's is a sentence and its exit code, never a traceback; a bug
+    still shows its traceback. Files the run creates (the store's write-ahead log among
+    them, which DuckDB creates and removes by itself) are its user's only: umask 077.
+    """
     parser = _parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler
+    umask = os.umask(0o077)
     try:
         return handler(args)
     except ConfigError as exc:
@@ -33,9 +40,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CrmKpiError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        if exc.filename is None:
+            raise  # not about a path the user gave: a bug, or the machine's trouble
+        reason = (exc.strerror or str(exc)).lower()
+        print(f"error: {exc.filename}: {reason}", file=sys.stderr)
+        return EXIT_CONFIG
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        os.umask(umask)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
 
     pull = commands.add_parser("pull", help="pull every source into the store")
     _config_arg(pull)
+    _mass_delete_arg(pull)
     pull.set_defaults(handler=_cmd_pull)
 
     compute = commands.add_parser(
@@ -76,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--dry-run", action="store_true", help="print what would be written")
     run.add_argument("--log-format", choices=["auto", "plain", "json"], default="auto")
     _engine_arg(run)
+    _mass_delete_arg(run)
     run.set_defaults(handler=_cmd_run)
 
     status = commands.add_parser("status", help="the last runs, from the store")
@@ -107,6 +124,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     _config_arg(dashboard)
     dashboard.add_argument("--out", type=Path, default=Path("kpis.html"), help="HTML file")
+    dashboard.add_argument(
+        "--mode",
+        type=_file_mode,
+        default="600",
+        help="file permissions of the page, in octal (default 600: it shows reps' names; "
+        "644 to let others on the machine read it)",
+    )
     dashboard.set_defaults(handler=_cmd_dashboard)
 
     demo = commands.add_parser(
@@ -140,6 +164,25 @@ def _load(args: argparse.Namespace) -> Config:
     return config
 
 
+def _mass_delete_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-mass-delete",
+        action="store_true",
+        help="let a full export mark more than its source's max_delete_share of an "
+        "entity's records deleted (when they really were deleted in the CRM)",
+    )
+
+
+def _file_mode(text: str) -> int:
+    try:
+        mode = int(text.removeprefix("0o"), 8)
+    except ValueError:
+        mode = -1
+    if not 0 <= mode <= 0o777:
+        raise argparse.ArgumentTypeError(f"not an octal file mode like 600 or 644: {text!r}")
+    return mode
+
+
 def _add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
     from connector.demo.sandbox import add_arguments
 
@@ -159,7 +202,8 @@ def _cmd_pull(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     console = Console(stderr=True)
     with open_store(config) as store:
-        summary = pull(config, store, progress=lambda msg: console.log(f"pulling {msg}"))
+        summary = pull(config, store, progress=lambda msg: console.log(f"pulling {msg}"),
+                       allow_mass_delete=args.allow_mass_delete)  # fmt: skip
     for result in summary.results:
         if result.loaded or result.quarantined or result.deleted or result.findings:
             print(
@@ -167,6 +211,8 @@ def _cmd_pull(args: argparse.Namespace) -> int:
                 f"{result.quarantined} quarantined, {result.deleted} deleted, "
                 f"{result.findings} findings"
             )
+    for note in summary.notes:
+        print(f"note: {note}")
     print(
         f"pulled {summary.loaded} records; {summary.quarantined} quarantined "
         f"(see the quarantine table), {summary.deleted} marked deleted"
@@ -244,7 +290,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     config = _load(args)
     log = RunLog(args.log_format)
-    summary = run_nightly(config, log, dry_run=args.dry_run)
+    summary = run_nightly(
+        config, log, dry_run=args.dry_run, allow_mass_delete=args.allow_mass_delete
+    )
     log.print(format_summary(summary))
     return summary.exit_code
 
@@ -314,7 +362,7 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     from connector.config import load_config
     from connector.pipeline import write_dashboard
 
-    out = write_dashboard(load_config(args.config), args.out)
+    out = write_dashboard(load_config(args.config), args.out, mode=args.mode)
     print(f"dashboard written to {out}")
     return EXIT_OK
 

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
+    BeforeValidator,
     Field,
     PlainValidator,
     PrivateAttr,
@@ -64,6 +65,11 @@ def _validate_source(value: Any, info: ValidationInfo) -> SourceConfig:
 Source = SerializeAsAny[Annotated[SourceConfig, PlainValidator(_validate_source)]]
 
 
+def _empty_is_none(value: Any) -> Any:
+    # `targets:` with nothing under it is YAML's null: the admin meant "no targets".
+    return [] if value is None else value
+
+
 def _unique_source_names(sources: list[SourceConfig], info: ValidationInfo) -> list[SourceConfig]:
     names: list[Hashable] = [source.name for source in sources]
     reject_duplicates(names, info, ("name",), "source name: same name")
@@ -78,7 +84,9 @@ class Config(ConfigModel):
     store: StoreSettings = Field(default={}, validate_default=True)
     sources: Annotated[list[Source], Field(min_length=1), AfterValidator(_unique_source_names)]
     kpis: KpiSettings = Field(default_factory=KpiSettings)
-    targets: Annotated[list[Target], AfterValidator(unique_targets)] = Field(default_factory=list)
+    targets: Annotated[
+        list[Target], BeforeValidator(_empty_is_none), AfterValidator(unique_targets)
+    ] = Field(default_factory=list)
     spark: SparkSettings = Field(default_factory=SparkSettings)
 
     _config_path: Path = PrivateAttr(default_factory=lambda: Path("config.yaml").resolve())

@@ -2,7 +2,11 @@
 
 Transports map every CRM failure to one of three kinds: `RetriableError` (the transport
 retries it, nobody else does), `FatalError` (stop the run), `RecordError` (one record was
-refused; the rest goes on). Everything user-facing carries a message meant to be read.
+refused; the rest goes on). A problem in what the user gave us (config, mappings,
+exports, targets, the paths and arguments they name) is a `UserError`, exit 2: only the
+user can fix it, so a scheduler should not simply retry. Exit 4 is kept for a CRM's
+limits, auth and TLS, which clear by themselves or by a credential change. Everything
+user-facing carries a message meant to be read.
 """
 
 from __future__ import annotations
@@ -22,10 +26,15 @@ class CrmKpiError(Exception):
     exit_code = EXIT_CRM_STOPPED
 
 
-class ConfigError(CrmKpiError):
-    """Bad config or mapping; each message names file, line and key path."""
+class UserError(CrmKpiError):
+    """A problem in the user's files or arguments; the message names the file (and the
+    line, key or byte where known) and says what to change."""
 
     exit_code = EXIT_CONFIG
+
+
+class ConfigError(UserError):
+    """Bad config or mapping; each message names file, line and key path."""
 
     def __init__(self, messages: Sequence[str]) -> None:
         self.messages = list(messages)
@@ -39,7 +48,20 @@ class LockedError(CrmKpiError):
 
 
 class SourceError(CrmKpiError):
-    """A source could not be read (missing folder, unreadable file, CRM refused)."""
+    """A CRM source could not be read (the CRM refused, or answered what cannot be used)."""
+
+
+class ExportError(UserError):
+    """An export file cannot be loaded as it is (encoding, empty file, missing column,
+    an unreadable folder): the message names the file and, where known, line and byte."""
+
+
+class MassDeleteError(ExportError):
+    """A full export would mark more of an entity's records deleted than allowed."""
+
+
+class StoreError(UserError):
+    """The store file named in the config cannot be opened or created."""
 
 
 class RetriableError(CrmKpiError):

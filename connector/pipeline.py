@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import duckdb
-
 from connector.config import Config, crm_of
 from connector.crms.base import Progress, Source, Writer
 from connector.crms.config import SourceConfig
 from connector.dashboard import Meta, build_payload, render_html
-from connector.errors import ConfigError, LockedError
+from connector.errors import ConfigError, UserError
 from connector.kpi.engine import SCOPE_TYPES, ComputeResult, compute
 from connector.kpi.periods import Period
 from connector.kpi.results import has_results
@@ -44,6 +44,10 @@ class PullSummary:
     def findings(self) -> int:
         return sum(r.findings for r in self.results)
 
+    @property
+    def notes(self) -> list[str]:
+        return [note for r in self.results for note in r.notes]
+
 
 def results_source(config: Config, source_name: str) -> str | None:
     """The `kpi_results.source` value holding one source's own KPIs.
@@ -59,8 +63,13 @@ def open_store(config: Config) -> Store:
     return Store(config.store.path)
 
 
-def build_source(config: Config, source: SourceConfig) -> Source:
-    """The source object for one configured source (its CRM's `read` builds it)."""
+def build_source(
+    config: Config, source: SourceConfig, *, allow_mass_delete: bool = False
+) -> Source:
+    """The source object for one configured source (its CRM's `read` builds it);
+    `allow_mass_delete` lifts the source's `max_delete_share`, for this run only."""
+    if allow_mass_delete and "max_delete_share" in type(source).model_fields:
+        source = source.model_copy(update={"max_delete_share": None})
     return crm_of(source).read(source, config.reporting)
 
 
@@ -77,9 +86,16 @@ def writes_back(source: SourceConfig) -> bool:
     return crm_of(source).write is not None
 
 
-def pull(config: Config, store: Store, progress: Progress | None = None) -> PullSummary:
+def pull(
+    config: Config,
+    store: Store,
+    progress: Progress | None = None,
+    *,
+    allow_mass_delete: bool = False,
+) -> PullSummary:
     """Pull every configured source into the store."""
-    sources = [build_source(config, s) for s in config.sources]
+    sources = [build_source(config, s, allow_mass_delete=allow_mass_delete)
+               for s in config.sources]  # fmt: skip
     summary = PullSummary()
     for source in sources:
         summary.results.extend(source.pull(store, progress))
@@ -137,20 +153,42 @@ def compute_kpis(
     return replace(result, rows=rows, seconds=seconds)
 
 
-def write_dashboard(config: Config, out: Path) -> Path:
-    """Write the dashboard of `config`'s store to `out` (computing KPIs first if none are)."""
-    try:
-        store = open_store(config)
-    except duckdb.IOException as exc:
-        # DuckDB lets one process write a file: a nightly run may be holding it.
-        raise LockedError(f"the store {config.store.path} is in use: {exc}") from None
-    with store:
+DASHBOARD_MODE = 0o600  # the page shows reps' names and figures: its owner's only
+
+
+def write_dashboard(config: Config, out: Path, *, mode: int = DASHBOARD_MODE) -> Path:
+    """Write the dashboard of `config`'s store to `out` (computing KPIs first if none are),
+    with file permissions `mode`."""
+    if out.is_dir():
+        raise UserError(f"{out} is a folder: name the HTML file, like {out / 'kpis.html'}")
+    with open_store(config) as store:
         if not has_results(store):
             compute_kpis(config, store)
         payload = build_payload(store, config_meta(config))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_html(payload), encoding="utf-8")
+    write_file(out, render_html(payload), mode)
     return out
+
+
+def write_file(path: Path, text: str, mode: int) -> None:
+    """Write `text` to `path` whole (a reader never sees half a file) with permissions
+    `mode`; `UserError` naming the path when it cannot be written."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # 0600
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(name, mode)
+        os.replace(name, path)
+    except OSError as exc:
+        Path(name).unlink(missing_ok=True)
+        raise _cannot_write(path, exc) from None
+
+
+def _cannot_write(path: Path, exc: OSError) -> UserError:
+    return UserError(f"{path}: cannot be written ({(exc.strerror or str(exc)).lower()})")
 
 
 def config_meta(config: Config) -> Meta:

@@ -43,6 +43,7 @@ class RunSummary:
     unchanged: int = 0
     failed: list[str] = field(default_factory=list)
     planned: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     api_calls: dict[str, int] = field(default_factory=dict)
     stage_seconds: dict[str, float] = field(default_factory=dict)
     error: str | None = None
@@ -64,18 +65,26 @@ def lock_path(config: Config) -> Path:
 
 
 def run_nightly(
-    config: Config, log: RunLog, *, dry_run: bool = False, as_of: dt.date | None = None
+    config: Config,
+    log: RunLog,
+    *,
+    dry_run: bool = False,
+    as_of: dt.date | None = None,
+    allow_mass_delete: bool = False,
 ) -> RunSummary:
-    """Run the whole job under the store's lock; raises LockedError if a run is going."""
+    """Run the whole job under the store's lock; raises LockedError if a run is going.
+    `allow_mass_delete` lets full exports delete past their `max_delete_share`."""
     summary = RunSummary(run_id=new_run_id(), dry_run=dry_run)
     writers = [s for s in config.sources if s.pushes]
     with RunLock(lock_path(config), summary.run_id) as lock, Store(config.store.path) as store:
         if lock.took_over:
-            log.event("lock", f"took over the stale lock of run {lock.took_over.get('run_id')}")
+            because = f" ({lock.took_over_because})" if lock.took_over_because else ""
+            log.event("lock", f"took over the stale lock of run {lock.took_over.get('run_id')}"
+                      f"{because}")  # fmt: skip
         _record_start(store, summary, "run --dry-run" if dry_run else "run")
         log.start(summary.run_id, stages=len(config.sources) + 1 + len(writers))
         try:
-            _pull_stage(config, store, log, summary)
+            _pull_stage(config, store, log, summary, allow_mass_delete)
             with _stage(summary, log, "compute"):
                 progress = _progress_to(log, "compute")
                 summary.kpi_rows = compute_kpis(config, store, as_of=as_of, progress=progress).rows
@@ -101,12 +110,17 @@ def _stage(summary: RunSummary, log: RunLog, name: str) -> Iterator[None]:
     log.advance()
 
 
-def _pull_stage(config: Config, store: Store, log: RunLog, summary: RunSummary) -> None:
+def _pull_stage(
+    config: Config, store: Store, log: RunLog, summary: RunSummary, allow_mass_delete: bool
+) -> None:
     for source_config in config.sources:
         name = f"pull {source_config.name}"
         with _stage(summary, log, name):
-            source = build_source(config, source_config)
+            source = build_source(config, source_config, allow_mass_delete=allow_mass_delete)
             results = source.pull(store, progress=_progress_to(log, name))
+            for note in (n for r in results for n in r.notes):
+                log.event(name, note)
+                summary.notes.append(note)
             summary.pulled += sum(r.loaded for r in results)
             summary.quarantined += sum(r.quarantined for r in results)
             summary.deleted += sum(r.deleted for r in results)
@@ -163,6 +177,7 @@ def format_summary(summary: RunSummary) -> str:
         lines.append(f"  API calls: {calls}")
     stages = ", ".join(f"{name} {s:.1f} s" for name, s in summary.stage_seconds.items())
     lines.append(f"  time: {stages}")
+    lines += [f"  note: {n}" for n in summary.notes]
     lines += [f"  would write {p}" for p in summary.planned]
     lines += [f"  FAILED {f}" for f in summary.failed]
     return "\n".join(lines)

@@ -22,6 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from connector.currencies import LIST_DATE, is_iso_4217
 from connector.kpis import ADDITIVE_KEYS, KpiKey
 from connector.schema import PeriodType, ScopeType
 from connector.yamlfile import (
@@ -40,6 +41,11 @@ def _check_currency(code: str) -> str:
     if not _CURRENCY.match(code):
         raise PydanticCustomError(
             "currency", "currency must be an ISO 4217 code of 3 upper-case letters, like USD"
+        )
+    if not is_iso_4217(code):
+        raise PydanticCustomError(
+            "currency", "not an ISO 4217 currency code: {code} (list of {date})",
+            {"code": code, "date": LIST_DATE},
         )
     return code
 

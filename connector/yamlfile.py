@@ -9,7 +9,7 @@ in a `LineIndex` built from PyYAML's node tree, because the plain parsed data ha
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -24,6 +24,11 @@ KeyPath = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+# Aliases let a few lines stand for billions of values (the "billion laughs"): a file
+# whose aliases add more than this many values is refused before anything walks it. A
+# big file written out (thousands of targets) adds none, so it is never refused.
+MAX_ALIASED_VALUES = 100_000
+_HUGE = 1 << 62
 
 
 @dataclass(frozen=True)
@@ -57,21 +62,27 @@ class LineIndex:
             found = step
         return self.lines.get(found, 1)
 
+    def _is_leaf(self, path: KeyPath) -> bool:
+        # A key holding a scalar has nothing below it: a path going on past it took the
+        # key's name from a union tag (`method: refresh_token` beside `refresh_token:`).
+        return path not in self.values and (*path, 0) not in self.lines
+
     def clean_path(self, path: KeyPath) -> KeyPath:
         """`path` without the segments pydantic adds that are not keys of the file.
 
         An absent segment is kept only when it is the last one, names a key missing from
         a mapping (a required key) and is not a union tag; every other absent segment is
-        pydantic's own (union tags, union member names like ``int``) and is dropped.
+        pydantic's own (union tags, union member names like ``int``) and is dropped. So
+        is a tag that is also the name of a key holding a scalar, when the path goes on.
         """
         kept: KeyPath = ()
         for index, segment in enumerate(path):
             step = self.find(kept, segment)
-            if step is not None:
-                kept = step
-                continue
             is_last = index == len(path) - 1
             is_tag = str(segment) in self.values.get(kept, frozenset())
+            if step is not None and not (is_tag and not is_last and self._is_leaf(step)):
+                kept = step
+                continue
             if is_last and not is_tag and kept in self.values:
                 kept = (*kept, segment)
         return kept
@@ -186,6 +197,65 @@ class _Indexer:
         self.values[path] = frozenset(scalars)
 
 
+class _Expansion:
+    """How many values a node tree stands for once its aliases are expanded, counted
+    once per distinct node (so in time linear in the file)."""
+
+    def __init__(self) -> None:
+        self.sizes: dict[int, int] = {}
+        self.uses: dict[int, int] = {}
+        self._open: set[int] = set()
+
+    def size(self, node: yaml.Node) -> int:
+        key = id(node)
+        self.uses[key] = self.uses.get(key, 0) + 1
+        if key in self.sizes or key in self._open:
+            return self.sizes.get(key, 1)  # (a recursive alias counts once)
+        self._open.add(key)
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            total += sum(self.size(k) + self.size(v) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total += sum(self.size(item) for item in node.value)
+        self._open.discard(key)
+        self.sizes[key] = min(total, _HUGE)
+        return self.sizes[key]
+
+
+def _refuse_alias_bombs(name: str, root: yaml.Node) -> None:
+    expansion = _Expansion()
+    try:
+        too_many = expansion.size(root) - len(expansion.sizes) > MAX_ALIASED_VALUES
+    except RecursionError:
+        raise ConfigError([f"{name}: nested too deeply to be a config file"]) from None
+    if not too_many:
+        return
+    nodes = {id(n): n for n in _walk_once(root)}
+    shared = [nodes[k] for k, uses in expansion.uses.items() if uses > 1 and k in nodes]
+    costly = [n for n in shared if expansion.sizes[id(n)] > MAX_ALIASED_VALUES // 10]
+    first = min(costly or shared or [root], key=lambda n: n.start_mark.line)
+    raise ConfigError([
+        f"{name}:{first.start_mark.line + 1} aliases add more than "
+        f"{MAX_ALIASED_VALUES:,} values to this file (an alias bomb?): write the values "
+        "out instead"
+    ])  # fmt: skip
+
+
+def _walk_once(root: yaml.Node) -> Iterator[yaml.Node]:
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node
+        if isinstance(node, yaml.MappingNode):
+            stack += [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+
+
 def load_yaml(path: Path) -> tuple[Any, LineIndex]:
     """Parse a YAML file (safe loader) into data and the line of every key.
 
@@ -196,6 +266,8 @@ def load_yaml(path: Path) -> tuple[Any, LineIndex]:
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
+        if node is not None:
+            _refuse_alias_bombs(path.name, node)
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as err:
         raise ConfigError([_syntax_message(path.name, err)]) from None

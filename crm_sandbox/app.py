@@ -23,6 +23,8 @@ class App:
 
     def __init__(self, faults: FaultSet, stats: Stats) -> None:
         self.faults, self.stats = faults, stats
+        # Every firing is counted, including those handlers pick (record_error, search_lag).
+        faults.listen(stats.fault)
         self.surfaces: list[Surface] = []
         self.routes: list[Route] = []
 
@@ -61,14 +63,13 @@ class App:
         # another kind of fault); re-picking it in a loop would delay it forever.
         slow = self.faults.pick(req.method, req.path, ("slow",))
         if slow is not None:
-            self.stats.fault("slow")
             time.sleep(slow.delay)
         fault = self.faults.pick(req.method, req.path, NOT_SLOW)
         if fault is not None:
-            self.stats.fault(fault.kind)
             if fault.kind == "drop":
                 return Response(drop=True)
-            return route.surface.fault_response(fault.kind, fault.status, req, fault.retry_after)
+            return route.surface.fault_response(fault.kind, fault.status, req, fault.retry_after,
+                                                form=fault.form, policy=fault.policy)
         try:
             return route.surface.guard(req, route) or route.handler(req)
         except Exception as exc:  # any handler failure becomes the CRM's error shape

@@ -29,6 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="fault to inject, e.g. kind=status,status=429,path=/query,count=2")
     parser.add_argument("--daily-api-limit", type=int, default=DEFAULT_DAILY_LIMIT,
                         help="DailyApiRequests allowance")
+    parser.add_argument("--hubspot-daily-remaining", type=int, default=None, metavar="N",
+                        help="HubSpot calls left today (0: the next call answers 429 DAILY)")
 
 
 def write_info(path: Path, info: dict[str, object]) -> None:
@@ -70,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
 def serve(args: argparse.Namespace, faults: list[Fault], stop: threading.Event) -> None:
     """Run one sandbox, print how to connect, and serve until `stop` is set."""
     with Sandbox(seed=args.seed, scale=args.scale, port=args.port, faults=list(faults),
-                 daily_api_limit=args.daily_api_limit) as sb:
+                 daily_api_limit=args.daily_api_limit,
+                 hubspot_daily_remaining=args.hubspot_daily_remaining) as sb:
         if args.info_file:
             write_info(args.info_file, sb.info)
         sf, hs = sb.info["salesforce"], sb.info["hubspot"]

@@ -10,11 +10,16 @@ from __future__ import annotations
 import random
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-KINDS = ("status", "slow", "drop", "expire_session", "limit", "record_error")
+KINDS = ("status", "slow", "drop", "expire_session", "limit", "record_error", "search_lag",
+         "stamps_without_ms")
 REQUEST_KINDS = ("status", "slow", "drop", "expire_session", "limit")
+# HubSpot 429 bodies: the older `errorType`/`policyName` form or the `category` form.
+FORMS = ("", "error_type", "category")
+POLICIES = ("", "TEN_SECONDLY_ROLLING", "SECONDLY", "DAILY")
 
 
 @dataclass
@@ -32,6 +37,9 @@ class Fault:
     after: int = 0
     error_code: str = "UNABLE_TO_LOCK_ROW"
     message: str = "unable to obtain exclusive access to this record"
+    lag: float = 0.0  # search_lag: only within `lag` seconds after a write (0: always)
+    form: str = ""  # HubSpot rate-limit body form (FORMS)
+    policy: str = ""  # HubSpot rate-limit policy (POLICIES)
     name: str = ""
     seen: int = 0
     fired: int = 0
@@ -46,6 +54,8 @@ class Fault:
             raise ValueError("a status fault needs an HTTP error status (4xx/5xx)")
         if self.kind == "status" and self.status == 429 and self.retry_after is None:
             self.retry_after = 1.0
+        if self.form not in FORMS or self.policy not in POLICIES:
+            raise ValueError(f"form must be one of {FORMS[1:]}, policy one of {POLICIES[1:]}")
         self._re = re.compile(self.path)
 
     def matches(self, method: str, path: str) -> bool:
@@ -64,7 +74,7 @@ class Fault:
 
 
 _NUMERIC = {"status": int, "count": int, "after": int, "delay": float, "probability": float,
-            "retry_after": float}
+            "retry_after": float, "lag": float}
 
 
 def parse_spec(spec: str) -> Fault:
@@ -98,8 +108,13 @@ class FaultSet:
         self._rng = random.Random(seed)
         self._faults: list[Fault] = []
         self._counter = 0
+        self._listeners: list[Callable[[str], None]] = []
         for f in faults or []:
             self.add(f)
+
+    def listen(self, callback: Callable[[str], None]) -> None:
+        """Call `callback(kind)` each time a fault fires (call accounting)."""
+        self._listeners.append(callback)
 
     def add(self, fault: Fault | dict[str, Any] | str) -> Fault:
         """Activate a fault (object, dict, or CLI spec string); returns it."""
@@ -120,11 +135,23 @@ class FaultSet:
         with self._lock:
             return [f.as_dict() for f in self._faults]
 
-    def pick(self, method: str, path: str, kinds: tuple[str, ...] = REQUEST_KINDS) -> Fault | None:
-        """The first fault of `kinds` that fires for this request (and count it)."""
+    def pick(self, method: str, path: str, kinds: tuple[str, ...] = REQUEST_KINDS,
+             when: Callable[[Fault], bool] | None = None) -> Fault | None:
+        """The first fault of `kinds` that fires for this request (and count it);
+        `when` narrows the faults that apply (e.g. a search lag only after a write)."""
+        fired = self._fire(method, path, kinds, when)
+        if fired is not None:
+            for listener in self._listeners:
+                listener(fired.kind)
+        return fired
+
+    def _fire(self, method: str, path: str, kinds: tuple[str, ...],
+              when: Callable[[Fault], bool] | None) -> Fault | None:
         with self._lock:
             for f in self._faults:
                 if f.kind not in kinds or f.spent or not f.matches(method, path):
+                    continue
+                if when is not None and not when(f):
                     continue
                 f.seen += 1
                 if f.seen <= f.after:

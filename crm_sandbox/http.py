@@ -95,8 +95,10 @@ class Surface(Protocol):
         """Add surface headers (e.g. Sforce-Limit-Info) to every answer."""
 
     def fault_response(self, kind: str, status: int, request: Request,
-                       retry_after: float | None) -> Response:
-        """A fault rendered in this CRM's error shape."""
+                       retry_after: float | None, *, form: str = "",
+                       policy: str = "") -> Response:
+        """A fault rendered in this CRM's error shape (`form`/`policy`: which of the CRM's
+        rate-limit answers, where it has several)."""
 
     def error(self, exc: Exception) -> Response:
         """A handler's exception as this CRM's error answer (unknown ones as 500)."""

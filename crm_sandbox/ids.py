@@ -107,4 +107,7 @@ PREFIX: dict[str, str] = {
     "currencies": "02B",
     "dated_rates": "04w",
     "surveys": "a01",
+    "quotas": "0J9",  # ForecastingQuota
+    "territories": "0MI",  # Territory2
+    "periods": "026",  # Period
 }

@@ -32,8 +32,9 @@ class Sandbox:
     def __init__(self, seed: int = 7, scale: float = 1.0, port: int = 0,
                  faults: list[Fault | dict[str, Any] | str] | None = None,
                  daily_api_limit: int = DEFAULT_DAILY_LIMIT, now: dt.datetime | None = None,
-                 memory_limit: str = "512MB") -> None:
+                 memory_limit: str = "512MB", hubspot_daily_remaining: int | None = None) -> None:
         self.seed, self.scale, self.port = seed, scale, port
+        self.hubspot_daily_remaining = hubspot_daily_remaining
         self.daily_api_limit, self.memory_limit = daily_api_limit, memory_limit
         self.clock = Clock(now)
         self.faults = FaultSet(seed, faults)
@@ -57,9 +58,11 @@ class Sandbox:
             self._server = TLSServer(self.port, self.app, ctx, self.org.release_cursor)
             base = f"https://127.0.0.1:{self._server.server_address[1]}"
             self.salesforce = SalesforceSurface(self.org, self.faults, self._dir, base,
-                                                self.daily_api_limit, self._stats)
+                                                self.daily_api_limit)
             self.app.mount(self.salesforce)
             self.hubspot = HubSpotSurface(self.org, self.faults)
+            if self.hubspot_daily_remaining is not None:
+                self.hubspot.limits.set_daily_remaining(self.hubspot_daily_remaining)
             self.app.mount(self.hubspot)
         except BaseException:
             self.stop()

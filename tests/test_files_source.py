@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from connector.crms.files import FilesMapping, FilesSource
-from connector.errors import SourceError
+from connector.errors import ExportError
 from connector.store import Store
 
 OPPS_HEADER = "id,account_id,owner_id,created_at,close_date,is_closed,is_won,amount,currency"
@@ -21,8 +21,10 @@ def write(folder: Path, name: str, *lines: str) -> Path:
 
 
 def pull(folder: Path, store: Store, mapping: dict[str, object] | None = None,
-         timezone: str = "UTC") -> dict[str, object]:  # fmt: skip
-    source = FilesSource("crm", folder, FilesMapping.model_validate(mapping or {}), timezone)
+         timezone: str = "UTC", max_delete_share: float | None = None,
+         ) -> dict[str, object]:  # fmt: skip
+    source = FilesSource("crm", folder, FilesMapping.model_validate(mapping or {}), timezone,
+                         max_delete_share)  # fmt: skip
     return {r.entity: r for r in source.pull(store)}
 
 
@@ -62,8 +64,8 @@ def test_missing_optional_file_is_an_empty_table(tmp_path: Path, store: Store) -
     assert store.count("activities") == 0
 
 
-def test_missing_folder_is_a_source_error(tmp_path: Path, store: Store) -> None:
-    with pytest.raises(SourceError, match="does not exist"):
+def test_missing_folder_is_an_export_error(tmp_path: Path, store: Store) -> None:
+    with pytest.raises(ExportError, match="does not exist"):
         pull(tmp_path / "nope", store)
 
 
@@ -100,7 +102,7 @@ def test_malformed_csv_rows_are_quarantined_with_their_line(tmp_path: Path, stor
     assert results["owners"].loaded == 2  # type: ignore[attr-defined]
     rows = quarantine(store)
     assert [(r[0], r[1]) for r in rows] == [("owners.csv", 3)]
-    assert "Expected Number of Columns" in str(rows[0][5])
+    assert rows[0][5] == "expected 3 columns, found 4"
     # Good rows after a rejected one keep their real line numbers.
     write(tmp_path, "owners.csv", "id,name,team,active", "u1,Ann,T1,true", "u2,Bob,T1,x,y",
           "u3,Cid,T2,maybe")  # fmt: skip
@@ -136,13 +138,13 @@ def test_mapping_renames_maps_values_and_excludes(tmp_path: Path, store: Store) 
 def test_mapped_column_missing_from_file_is_an_error(tmp_path: Path, store: Store) -> None:
     write(tmp_path, "opportunities.csv", "id,created_at", "o1,2025-01-05")
     mapping = {"entities": {"opportunities": {"columns": {"amount": "Amount"}}}}
-    with pytest.raises(SourceError, match=r"column 'Amount' mapped to opportunities\.amount"):
+    with pytest.raises(ExportError, match=r"column 'Amount' mapped to opportunities\.amount"):
         pull(tmp_path, store, mapping)
 
 
 def test_missing_required_column_is_an_error(tmp_path: Path, store: Store) -> None:
     write(tmp_path, "leads.csv", "id,owner_id", "l1,u1")
-    with pytest.raises(SourceError, match=r"leads.csv: required column\(s\) created_at missing"):
+    with pytest.raises(ExportError, match=r"leads.csv:1 required column\(s\) created_at missing"):
         pull(tmp_path, store)
 
 
@@ -236,5 +238,5 @@ def test_unterminated_quote_is_quarantined_not_fatal(tmp_path: Path, store: Stor
 
 def test_undecodable_file_names_the_file(tmp_path: Path, store: Store) -> None:
     (tmp_path / "owners.csv").write_bytes(b"id,name\nu1,\xff\xfe\n")
-    with pytest.raises(SourceError, match=r"owners\.csv"):
+    with pytest.raises(ExportError, match=r"owners\.csv"):
         pull(tmp_path, store)

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import socket
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -92,6 +93,37 @@ def test_stale_lock_of_a_dead_process_is_taken_over(config_path: Path) -> None:
     assert "took over the stale lock of run killed-run" in out.getvalue()
 
 
+def test_a_lock_naming_a_reused_pid_is_taken_over(config_path: Path) -> None:
+    # pid 1 exists (it is init), but it did not take a lock in 2020: it started later.
+    config = load_config(config_path)
+    lock_path(config).write_text(json.dumps({
+        "pid": 1, "host": socket.gethostname(), "run_id": "run-of-2020",
+        "since": "2020-01-01T00:00:00+00:00",
+    }))  # fmt: skip
+    out = io.StringIO()
+    summary = run_nightly(config, RunLog("plain", out))
+    assert summary.status == "succeeded"
+    assert "took over the stale lock of run run-of-2020 (pid 1 is another process now)" in (
+        out.getvalue()
+    )
+
+
+def test_a_lock_is_held_only_by_the_process_that_started_when_it_says(tmp_path: Path) -> None:
+    path = tmp_path / "store.lock"
+    with RunLock(path, "mine"):
+        holder = json.loads(path.read_text())
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert holder["pid"] == os.getpid()
+        with pytest.raises(LockedError):
+            RunLock(path, "second").acquire()
+        # The same pid with another start time is another process: the pid was reused.
+        path.write_text(json.dumps({**holder, "process_started": holder["process_started"] - 60}))
+        second = RunLock(path, "second")
+        second.acquire()
+        assert second.took_over_because == f"pid {os.getpid()} is another process now"
+        second.release()
+
+
 def test_lock_of_another_host_is_respected(tmp_path: Path) -> None:
     path = tmp_path / "store.lock"
     path.write_text(json.dumps({"pid": 1, "host": "elsewhere", "run_id": "r", "since": "x"}))
@@ -125,16 +157,23 @@ def test_validate_lists_every_problem(tmp_path: Path, capsys: pytest.CaptureFixt
     exports.mkdir()
     (exports / "owners.csv").write_text("id,id\n1,2\n")
     (exports / "leads.csv").write_text("")
+    (exports / "opportunities.csv").write_text("id,created_at\n")
     path = tmp_path / "config.yaml"
     path.write_text(
         "reporting: {currency: USD, timezone: UTC}\n"
-        "sources:\n  - {name: exports, type: files, path: exports}\n"
+        "sources:\n  - {name: exports, type: files, path: exports, mapping: files.yaml}\n"
+    )
+    (tmp_path / "files.yaml").write_text(
+        "entities:\n  opportunities:\n    columns: {amount: Amount}\n"
     )
     assert main(["validate", "--config", str(path)]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err == [
         "owners.csv:1 header row is empty or repeats a column name",
-        "leads.csv:1 header row is empty or repeats a column name",
+        "leads.csv is empty (0 bytes): even an export without records has its header row. "
+        "Re-run the export, or delete the file if the entity has no data.",
+        "opportunities.csv:1 column 'Amount' mapped to opportunities.amount is not in the "
+        "file (columns: id, created_at)",
     ]
 
 

@@ -145,3 +145,30 @@ def test_redacted_text_contains_no_secret(secrets: list[str], filler: list[str])
     text = "".join(f"{f}{s}" for f, s in zip(filler, secrets * 2, strict=False))
     redacted = redact(text, secrets)
     assert not any(secret in redacted for secret in secrets)
+
+
+def test_a_literal_secret_is_reported_at_its_own_line_and_key(tmp_path: Path) -> None:
+    # `refresh_token` is both the auth method (the union's tag) and a key of the section.
+    path = tmp_path / "config.yaml"
+    path.write_text(textwrap.dedent(f"""\
+        reporting: {{currency: USD, timezone: UTC}}
+        sources:
+          - name: sf
+            type: salesforce
+            instance_url: https://example.my.salesforce.com
+            auth:
+              method: refresh_token
+              client_id: abc
+              client_secret: {LITERAL}
+              refresh_token: ${{SF_REFRESH_TOKEN}}
+        """))
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.messages == [
+        f"config.yaml:9 sources[0].auth.client_secret: {LITERAL_MESSAGE}"
+    ]
+    text = path.read_text().replace("      client_id: abc\n", "")
+    path.write_text(text.replace(LITERAL, "${SF_CLIENT_SECRET}"))
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.messages == ["config.yaml:6 sources[0].auth.client_id: field required"]

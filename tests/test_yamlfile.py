@@ -256,3 +256,53 @@ def test_every_key_path_has_its_line(tmp_path: Path, data: dict[str, Any], flow:
     for key_path in key_paths(data):
         assert lines.find(key_path[:-1], key_path[-1]) is not None
         assert 1 <= lines.line_of(key_path) <= line_count
+
+
+def _bomb(levels: int) -> str:
+    lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in range(1, levels):
+        lines.append(f"l{level}: &l{level} [" + ", ".join([f"*l{level - 1}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def test_an_alias_bomb_is_refused_before_anything_expands_it(tmp_path: Path) -> None:
+    # 9**40 values once expanded: expanding any of it would never end.
+    with pytest.raises(ConfigError) as caught:
+        load_yaml(write(tmp_path, _bomb(40)))
+    assert caught.value.messages == [
+        "file.yaml:5 aliases add more than 100,000 values to this file (an alias bomb?): "
+        "write the values out instead"
+    ]
+
+
+def test_an_alias_bomb_in_config_yaml_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from connector.cli import main
+
+    path = write(tmp_path, "reporting: {currency: USD, timezone: UTC}\n" + _bomb(30),
+                 "config.yaml")  # fmt: skip
+    assert main(["validate", "--config", str(path)]) == 2
+    assert "config.yaml:6 aliases add more than 100,000 values" in capsys.readouterr().err
+
+
+def test_big_files_and_modest_aliases_are_fine(tmp_path: Path) -> None:
+    rows = "\n".join(f"  - {{kpi: total_revenue, value: {i}}}" for i in range(40_000))
+    data, _ = load_yaml(write(tmp_path, f"targets:\n{rows}\n"))
+    assert len(data["targets"]) == 40_000  # 120,000 values, none of them from an alias
+    text = "base: &base {period_type: month, value: 1}\nitems:\n" + "\n".join(
+        f"  - {{<<: *base, kpi: k{i}}}" for i in range(2_000)
+    )
+    data, _ = load_yaml(write(tmp_path, text + "\n"))
+    assert data["items"][1999] == {"period_type": "month", "value": 1, "kpi": "k1999"}
+
+
+@pytest.mark.parametrize("targets", ["targets:\n", "targets: []\n", ""])
+def test_an_empty_targets_key_means_no_targets(tmp_path: Path, targets: str) -> None:
+    from connector.config import load_config
+
+    (tmp_path / "exports").mkdir()
+    path = write(tmp_path, "reporting: {currency: USD, timezone: UTC}\n"
+                 "sources:\n  - {name: e, type: files, path: exports}\n" + targets,
+                 "config.yaml")  # fmt: skip
+    assert load_config(path).targets == []

@@ -1,29 +1,43 @@
 """CSV exports: one file holds the whole set of one entity's records (a full load).
 
-Each column is read as text (DuckDB's CSV reader, with explicit VARCHAR columns) and
-typed once, by `ingest`, like API records. A line the reader rejects becomes a
-quarantine row naming file and line; the good rows keep their real line numbers.
+Each column is read as text and typed once, by `ingest`, like API records. DuckDB's
+parallel reader reads the file; its count of rows and rejected lines is then checked
+against the file's own count of lines. When they add up, every line was one record, read
+or rejected. When they do not (a quote left open, which makes DuckDB drop lines, or a
+quoted value spanning lines, or blank lines), the file is read again by the careful
+reader of `csvrecover`. Either way a line that cannot be read is one quarantine row
+naming file and line, and the good rows keep their real line numbers. A file with such a
+line marks nothing deleted: the records on the lines it could not read are not missing.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
-from connector.errors import SourceError
+from connector.errors import ExportError, MassDeleteError
 from connector.schema import NATURAL_KEYS, Entity
+from connector.store.csvrecover import Batch, read_batches, rejected_reason
+from connector.store.csvtext import (
+    UTF8,
+    count_lines,
+    header_row,
+    utf8_error,
+    utf8_file,
+)
 from connector.store.db import Store, ident
-from connector.store.ingest import IngestResult, ingest
+from connector.store.ingest import Deletes, IngestResult, ingest
 from connector.store.normalize import ParseOptions, ValueMap
 
 _READER = (
     "read_csv($path, header=true, auto_detect=false, delim=$delim, quote='\"', escape='\"', "
-    "encoding=$encoding, store_rejects=true, columns=$columns)"
+    "encoding='utf-8', store_rejects=true, columns=$columns)"
 )
+_REJECTED = "_csv_rejected"
 
 
 @dataclass(frozen=True)
@@ -32,22 +46,22 @@ class CsvLayout:
     field's own name), and header → values whose rows are left out."""
 
     delimiter: str = ","
-    encoding: str = "utf-8"
+    encoding: str = UTF8
     columns: Mapping[str, str] = field(default_factory=dict)
     exclude: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
 
 def csv_headers(path: Path, layout: CsvLayout) -> list[str]:
-    """The header row of a CSV file; `SourceError` when unreadable, empty or repeating."""
-    try:
-        with path.open(encoding=layout.encoding, newline="") as fh:
-            first = next(csv.reader(fh, delimiter=layout.delimiter), [])
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(f"{path}: cannot read: {exc}") from exc
-    headers = [h.strip().lstrip("\ufeff") for h in first]
-    if not headers or len(set(headers)) != len(headers):
-        raise SourceError(f"{path.name}:1 header row is empty or repeats a column name")
-    return headers
+    """The header row of a CSV file; `ExportError` when unreadable, empty or repeating."""
+    return header_row(path, layout.encoding, layout.delimiter)
+
+
+def check_csv(path: Path, entity: Entity, layout: CsvLayout) -> None:
+    """What a load checks before reading rows (header row, mapped, required and excluded
+    columns), for `validate`; `ExportError` at the first problem."""
+    headers = csv_headers(path, layout)
+    _selected(entity, path, layout, headers)
+    _exclusions(path, layout, headers)
 
 
 def load_csv(
@@ -59,71 +73,171 @@ def load_csv(
     layout: CsvLayout,
     opts: ParseOptions,
     value_maps: Mapping[str, ValueMap] | None = None,
+    max_delete_share: float | None = None,
 ) -> IngestResult:
     """Load one export file as the whole set of `entity`'s records of `source`; a missing
-    file is an empty set."""
+    file is an empty set. More deletes than `max_delete_share` of the records stop the
+    load (`MassDeleteError`)."""
     con = store.con
-    rejected = 0
-    if path.is_file():
-        rejected = _stage(con, entity, path, layout)
-    else:
-        columns = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in entity.data_fields)
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _staged AS SELECT 0 AS _line, {columns} WHERE FALSE"
-        )
+    rejected = _stage(con, entity, path, layout) if path.is_file() else _stage_none(con, entity)
+    lines = f"{rejected:,} line{'s' if rejected > 1 else ''}"
+    skip = f"as {lines} could not be read (see the quarantine)" if rejected else None
     try:
         result = ingest(store, source=source, entity=entity, staged="_staged",
-                        origin=path.name, opts=opts, value_maps=value_maps, full=True)  # fmt: skip
+                        origin=path.name, opts=opts, value_maps=value_maps, full=True,
+                        deletes=Deletes(skip_reason=skip, max_share=max_delete_share))  # fmt: skip
+        if rejected:
+            con.execute(
+                "INSERT INTO quarantine SELECT ?, ?, ?, line, NULL, NULL, text, reason, now() "
+                f"FROM {_REJECTED} ORDER BY line",
+                [source, entity.name, path.name],
+            )
+            result.quarantined += rejected
+    except MassDeleteError as exc:
+        if path.is_file():
+            raise
+        raise MassDeleteError(f"{exc} ({path.name} is not in {path.parent})") from None
     finally:
-        con.execute("DROP TABLE IF EXISTS _staged")
-    if rejected:
-        con.execute(
-            "INSERT INTO quarantine SELECT ?, ?, ?, line, NULL, column_name, csv_line, "
-            "error_message, now() FROM reject_errors ORDER BY line",
-            [source, entity.name, path.name],
-        )
-        result.quarantined += rejected
+        con.execute(f"DROP TABLE IF EXISTS _staged; DROP TABLE IF EXISTS {_REJECTED}")
     return result
+
+
+def _stage_none(con: duckdb.DuckDBPyConnection, entity: Entity) -> int:
+    """Stage an empty set: a missing file."""
+    columns = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in entity.data_fields)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _staged AS SELECT 0 AS _line, {columns} WHERE FALSE")
+    return 0
 
 
 def _stage(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, layout: CsvLayout) -> int:
     """Stage the file as `_staged` (text columns named after fields, `_line`); the number
-    of lines the reader rejected (left in `reject_errors`)."""
+    of lines that could not be read (left in `_csv_rejected`: line, text, reason)."""
     headers = csv_headers(path, layout)
-    select = ["l.line AS _line", *_selected(entity, path, layout, headers)]
+    select = ["_line", *_selected(entity, path, layout, headers)]
     where, excluded = _exclusions(path, layout, headers)
+    with utf8_file(path, layout.encoding) as readable:
+        fast = _read_fast(con, path, readable, layout.delimiter, len(headers))
+        if not fast:
+            _read_carefully(con, readable, path, layout.delimiter, len(headers))
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _staged AS SELECT {', '.join(select)} FROM _rows {where}",
+        excluded,
+    )
+    if fast:
+        con.execute("DROP VIEW _rows; DROP TABLE _raw; DROP TABLE IF EXISTS _lines")
+    else:
+        con.execute("DROP TABLE _rows")
+    return int(con.execute(f"SELECT count(*) FROM {_REJECTED}").fetchall()[0][0])
+
+
+def _read_fast(
+    con: duckdb.DuckDBPyConnection, path: Path, readable: Path, delimiter: str, width: int
+) -> bool:
+    """Read with DuckDB into `_rows` and `_csv_rejected`; False when the rows and rejected
+    lines do not add up to the file's lines (then nothing is left staged)."""
     con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE _raw AS SELECT *, row_number() OVER () AS _k "
             f"FROM {_READER}",
-            {"path": str(path), "delim": layout.delimiter, "encoding": layout.encoding,
-             # Explicit VARCHAR columns: typing happens once, in `ingest`, with the type map.
-             "columns": {_col(i): "VARCHAR" for i in range(len(headers))}},
+            # Explicit VARCHAR columns: typing happens once, in `ingest`, with the type map.
+            {"path": str(readable), "delim": delimiter,
+             "columns": {_col(i): "VARCHAR" for i in range(width)}},
         )  # fmt: skip
     except duckdb.Error as exc:
         first_line = str(exc).splitlines()[0]
-        raise SourceError(f"{path.name}: not a readable CSV file: {first_line}") from exc
-    rejected = int(con.execute("SELECT count(*) FROM reject_errors").fetchall()[0][0])
-    # Rejected rows leave gaps: map the k-th good row to its real line number.
+        raise ExportError(f"{path.name}: not a readable CSV file: {first_line}") from None
+    con.execute(
+        # With CR LF line ends DuckDB's text of a rejected line starts with the LF before it.
+        f"CREATE OR REPLACE TEMP TABLE {_REJECTED} AS SELECT line, "
+        "trim(any_value(csv_line), chr(13) || chr(10)) AS text, "
+        "bool_or(error_type = 'INVALID ENCODING') AS bad_bytes, any_value(error_type) AS kind "
+        "FROM reject_errors GROUP BY line"
+    )
+    if con.execute(f"SELECT bool_or(bad_bytes) FROM {_REJECTED}").fetchall()[0][0]:
+        raise utf8_error(readable, path)
+    read = con.execute("SELECT count(*) FROM _raw").fetchall()[0][0]
+    rejected, spanning = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE contains(text, chr(10))) FROM {_REJECTED}"
+    ).fetchall()[0]
+    if spanning or read + rejected + 1 != count_lines(readable):
+        con.execute(f"DROP TABLE _raw; DROP TABLE {_REJECTED}")
+        return False
+    _number_fast_rows(con, width, rejected)
+    if rejected:
+        _explain_rejected(con, width, delimiter)
+    return True
+
+
+def _number_fast_rows(con: duckdb.DuckDBPyConnection, width: int, rejected: int) -> None:
+    """The view `_rows`, each read row with its line: the k-th read row is on the k-th
+    line not rejected (on line k + 1 when none was)."""
+    cells = ", ".join(f"_raw.{_col(i)}" for i in range(width))
+    if not rejected:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _rows AS SELECT _k + 1 AS _line, {cells} "
+                    "FROM _raw")  # fmt: skip
+        return
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _lines AS SELECT line, row_number() OVER (ORDER BY line) "
         "AS k FROM range(2, (SELECT count(*) FROM _raw) + ? + 2) r(line) "
-        "WHERE line NOT IN (SELECT line FROM reject_errors)",
+        f"WHERE line NOT IN (SELECT line FROM {_REJECTED})",
         [rejected],
     )
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _staged AS SELECT {', '.join(select)} "
-        f"FROM _raw JOIN _lines l ON l.k = _raw._k {where}",
-        excluded,
+        f"CREATE OR REPLACE TEMP VIEW _rows AS SELECT l.line AS _line, {cells} "
+        "FROM _raw JOIN _lines l ON l.k = _raw._k"
     )
-    con.execute("DROP TABLE _raw; DROP TABLE _lines")
-    return rejected
+
+
+def _explain_rejected(con: duckdb.DuckDBPyConnection, width: int, delimiter: str) -> None:
+    """One reason per rejected line (DuckDB reports one error per odd column), worded as
+    the careful reader words it."""
+    found = con.execute(f"SELECT line, text, kind FROM {_REJECTED} ORDER BY line").fetchall()
+    reasons = [rejected_reason(text, kind, width, delimiter) for _, text, kind in found]
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_REJECTED} AS "
+        "SELECT unnest($1) AS line, unnest($2) AS text, unnest($3) AS reason",
+        [[r[0] for r in found], [r[1] for r in found], reasons],
+    )
+
+
+def _read_carefully(
+    con: duckdb.DuckDBPyConnection, readable: Path, path: Path, delimiter: str, width: int
+) -> None:
+    """Read with `csvrecover` into `_rows` and `_csv_rejected`, batch by batch."""
+    columns = [_col(i) for i in range(width)]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _rows (_line BIGINT, "
+        + ", ".join(f"{c} VARCHAR" for c in columns) + ")"
+    )  # fmt: skip
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_REJECTED} (line BIGINT, text VARCHAR, reason VARCHAR)"
+    )
+    for batch in read_batches(readable, delimiter, width):
+        _append(con, batch, columns)
+
+
+def _append(con: duckdb.DuckDBPyConnection, batch: Batch, columns: list[str]) -> None:
+    data = {"_line": pa.array(batch.lines, type=pa.int64())}
+    cells = zip(*batch.rows, strict=True) if batch.rows else ([] for _ in columns)
+    for column, values in zip(columns, cells, strict=True):
+        data[column] = pa.array(values, type=pa.string())
+    con.register("_csv_batch", pa.table(data))
+    try:
+        con.execute("INSERT INTO _rows SELECT * FROM _csv_batch")
+    finally:
+        con.unregister("_csv_batch")
+    if batch.rejected:
+        con.execute(
+            f"INSERT INTO {_REJECTED} SELECT unnest($1), unnest($2), unnest($3)",
+            [[r.line for r in batch.rejected], [r.text for r in batch.rejected],
+             [r.reason for r in batch.rejected]],
+        )  # fmt: skip
 
 
 def _selected(entity: Entity, path: Path, layout: CsvLayout, headers: list[str]) -> list[str]:
-    """`"<header>" AS <field>` for every field the file has; `SourceError` for a mapped
-    or required column it lacks."""
+    """`c<i> AS <field>` for every field the file has; `ExportError` for a mapped or
+    required column it lacks."""
     select, staged = [], set()
     for name in entity.data_fields:
         header = layout.columns.get(name, name)
@@ -131,16 +245,16 @@ def _selected(entity: Entity, path: Path, layout: CsvLayout, headers: list[str])
             select.append(f"{_col(headers.index(header))} AS {ident(name)}")
             staged.add(name)
         elif name in layout.columns:
-            raise SourceError(
-                f"{path.name}: column {header!r} mapped to {entity.name}.{name} "
+            raise ExportError(
+                f"{path.name}:1 column {header!r} mapped to {entity.name}.{name} "
                 f"is not in the file (columns: {', '.join(headers)})"
             )
     missing = [f for f in entity.required_fields if f not in staged]
     if missing == ["id"] and entity.name in NATURAL_KEYS:
         missing = []
     if missing:
-        raise SourceError(
-            f"{path.name}: required column(s) {', '.join(missing)} missing "
+        raise ExportError(
+            f"{path.name}:1 required column(s) {', '.join(missing)} missing "
             f"(columns: {', '.join(headers)})"
         )
     return select
@@ -153,7 +267,7 @@ def _exclusions(
     conditions, params = [], {}
     for index, (header, values) in enumerate(layout.exclude.items()):
         if header not in headers:
-            raise SourceError(f"{path.name}: exclude column {header!r} is not in the file")
+            raise ExportError(f"{path.name}:1 exclude column {header!r} is not in the file")
         column = _col(headers.index(header))
         conditions.append(f"NOT list_contains($ex{index}, COALESCE(TRIM({column}), ''))")
         params[f"ex{index}"] = list(values)

@@ -1,4 +1,10 @@
-"""The DuckDB store: normalized tables, quarantine, findings, sync state and run log."""
+"""The DuckDB store: normalized tables, quarantine, findings, sync state and run log.
+
+The store holds reps' names and e-mails: a new store file is created readable by its
+owner only (0600). Its folder is created when missing, as a first run expects; a path
+that cannot be a store (a folder, a file of another kind, no permission) is a
+`StoreError` naming it (exit 2), and a store another process holds is `LockedError`.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ from typing import Any
 import duckdb
 
 from connector.closing import Closing
+from connector.errors import LockedError, StoreError
 from connector.schema import ENTITIES
 
 Params = Sequence[object] | Mapping[str, object] | None
@@ -38,6 +45,7 @@ _META_DDL = (
 )
 
 
+_DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
 _MEMORY = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)")
 
 
@@ -46,9 +54,7 @@ class Store(Closing):
 
     def __init__(self, path: Path | str, *, memory_limit: str | None = None) -> None:
         self.path = Path(path) if str(path) != ":memory:" else None
-        if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(path))
+        self.con = duckdb.connect(":memory:") if self.path is None else _connect(self.path)
         # Naive timestamps in CRM data are UTC; the org time zone is applied explicitly.
         self.con.execute("SET TimeZone = 'UTC'")
         if memory_limit:
@@ -151,6 +157,58 @@ class Store(Closing):
             select = ", ".join(f"unnest(${i + 1})" for i in range(len(columns)))
             values = [list(column) for column in zip(*rows, strict=True)]
             self.con.execute(f"INSERT INTO {ident(table)} SELECT {select}", values)
+
+
+def _connect(path: Path) -> duckdb.DuckDBPyConnection:
+    """A connection to the store file at `path`, created (0600, with its folder) if new."""
+    if path.is_dir():
+        raise StoreError(f"store {path} is a folder: name a file in it, like "
+                         f"{path / 'crm-kpi.duckdb'} (store.path in the config)")  # fmt: skip
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"store {path}: cannot create its folder {path.parent} ({_why(exc)})"
+        ) from None
+    new = not path.exists()
+    if not new and not _is_duckdb_file(path):
+        # DuckDB would open a CSV or Parquet file as a database of views: refuse first.
+        raise _open_error(path, "not a valid DuckDB database")
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.Error as exc:
+        raise _open_error(path, str(exc)) from None
+    if new:
+        path.chmod(0o600)
+    return con
+
+
+def _is_duckdb_file(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(12)[8:] == _DUCKDB_MAGIC
+    except OSError:
+        return True  # let DuckDB say what is wrong with it
+
+
+def _open_error(path: Path, message: str) -> LockedError | StoreError:
+    first = message.splitlines()[0] if message else "unknown error"
+    if "Conflicting lock" in first or "Could not set lock" in first:
+        holder = re.search(r"\(PID (\d+)\)", first)
+        pid = f" (pid {holder.group(1)})" if holder else ""
+        return LockedError(f"the store {path} is in use by another process{pid}")
+    if "not a valid DuckDB database" in first:
+        return StoreError(f"{path} is not a DuckDB database: point store.path in the config "
+                          "at a new file name, or move this file away")  # fmt: skip
+    if "Permission denied" in first:
+        return StoreError(f"store {path}: cannot open it (permission denied)")
+    return StoreError(f"store {path}: cannot open it: {first.removeprefix('IO Error: ')}")
+
+
+def _why(exc: OSError) -> str:
+    if isinstance(exc, FileExistsError | NotADirectoryError):
+        return "a file of that name is in the way"
+    return (exc.strerror or str(exc)).lower()
 
 
 def ident(name: str) -> str:

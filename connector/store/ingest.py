@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from connector.errors import MassDeleteError
 from connector.schema import Entity
 from connector.store.db import Store
 from connector.store.normalize import (
@@ -14,6 +15,7 @@ from connector.store.normalize import (
     ParseOptions,
     ValueMap,
     contact_method_check,
+    finding_rules,
     id_expression,
     mapped_raw,
     row_rules,
@@ -33,6 +35,18 @@ class IngestResult:
     deleted: int = 0
     findings: int = 0
     origins: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Deletes:
+    """What a full load does with the records it lacks: they are marked deleted, unless
+    `skip_reason` says why the load cannot tell (then none is), and not past `max_share`
+    of the entity's live records (then the load stops with `MassDeleteError`), as a
+    partial export looks exactly like a mass delete."""
+
+    skip_reason: str | None = None
+    max_share: float | None = None
 
 
 def staged_columns(con: duckdb.DuckDBPyConnection, staged: str) -> set[str]:
@@ -50,13 +64,14 @@ def ingest(
     opts: ParseOptions,
     value_maps: Mapping[str, ValueMap] | None = None,
     full: bool,
+    deletes: Deletes = Deletes(),
 ) -> IngestResult:
     """Type the staged rows, quarantine the bad ones, upsert the good ones by (source, id).
 
     `staged` is a table of VARCHAR columns named after normalized fields plus `_line`
     (the line or position of the row in its origin). With `full`, the batch is the whole
     set of records of this entity in this source: records missing from it are marked
-    deleted, and the entity's earlier quarantine entries are replaced.
+    deleted (as `deletes` says), and the entity's earlier quarantine entries are replaced.
     """
     con = store.con
     cols = staged_columns(con, staged)
@@ -72,7 +87,7 @@ def ingest(
         result.quarantined = _count(con, "SELECT count(DISTINCT _line) FROM _errors")
         result.findings = _count(con, "SELECT count(*) FROM _findings")
         if full:
-            result.deleted = _mark_missing_deleted(con, source, entity)
+            _mark_missing_deleted(con, result, entity, origin, deletes)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -146,15 +161,14 @@ def _errors_sql(entity: Entity, opts: ParseOptions) -> list[tuple[str, dict[str,
         "FROM _typed WHERE t_id IS NOT NULL) WHERE _line < last_line"
     )
     errors = " UNION ALL ".join(selects)
-    findings = "SELECT NULL AS _line, NULL AS record_id, NULL AS field, NULL AS value WHERE FALSE"
-    method = contact_method_check(entity, found)
-    if method is not None:
-        name, allowed = method
-        findings = (
-            f"SELECT _line, t_id AS record_id, {found.value(name)} AS field, r_{name} AS value "
-            f"FROM _typed WHERE r_{name} IS NOT NULL AND NOT list_contains({allowed}, "
-            f"lower(r_{name}))"
-        )
+    # A finding on a quarantined row would be about a value that was not loaded.
+    findings = " UNION ALL ".join(
+        f"SELECT _line, t_id AS record_id, {found.value(name)} AS field, "
+        f"CAST(r_{name} AS VARCHAR) AS value, {problem} AS problem FROM _typed "
+        f"WHERE {condition} AND _line NOT IN (SELECT _line FROM _errors)"
+        for name, condition, problem in finding_rules(entity, found)
+    ) or ("SELECT NULL AS _line, NULL AS record_id, NULL AS field, NULL AS value, "
+          "NULL AS problem WHERE FALSE")  # fmt: skip
     return [
         (f"CREATE OR REPLACE TEMP TABLE _errors AS {errors}", bind.params),
         (f"CREATE OR REPLACE TEMP TABLE _findings AS {findings}", found.params),
@@ -189,9 +203,8 @@ def _replace_issues(
         [source, entity.name, origin],
     )
     con.execute(
-        "INSERT INTO findings SELECT ?, ?, ?, _line, record_id, field, value, "
-        "'unknown contact method ''' || value || ''' counted as other', now() "
-        "FROM _findings ORDER BY _line",
+        "INSERT INTO findings SELECT ?, ?, ?, _line, record_id, field, value, problem, now() "
+        "FROM _findings ORDER BY _line, field",
         [source, entity.name, origin],
     )
 
@@ -223,14 +236,46 @@ def _upsert(con: duckdb.DuckDBPyConnection, source: str, entity: Entity) -> int:
     )
 
 
-def _mark_missing_deleted(con: duckdb.DuckDBPyConnection, source: str, entity: Entity) -> int:
+def _mark_missing_deleted(
+    con: duckdb.DuckDBPyConnection,
+    result: IngestResult,
+    entity: Entity,
+    origin: str,
+    deletes: Deletes,
+) -> None:
+    """Mark deleted the records of a full load's entity it lacks (as `deletes` says)."""
+    if deletes.skip_reason:
+        result.notes.append(f"{origin}: nothing marked deleted, {deletes.skip_reason}")
+    else:
+        result.deleted = _delete_missing(con, result.source, entity, origin, deletes.max_share)
+
+
+def _delete_missing(
+    con: duckdb.DuckDBPyConnection, source: str, entity: Entity, origin: str,
+    max_share: float | None,
+) -> int:  # fmt: skip
     # Quarantined rows still exist in the CRM: they keep their last good version.
-    return _count(
-        con,
-        f"UPDATE {entity.table} SET is_deleted = TRUE WHERE source = ? AND NOT is_deleted "
-        "AND id NOT IN (SELECT t_id FROM _typed WHERE t_id IS NOT NULL)",
-        [source],
+    missing = (
+        "source = ? AND NOT is_deleted "
+        "AND id NOT IN (SELECT t_id FROM _typed WHERE t_id IS NOT NULL)"
     )
+    gone = _count(con, f"SELECT count(*) FROM {entity.table} WHERE {missing}", [source])
+    if not gone:
+        return 0
+    if max_share is not None:
+        live = _count(
+            con, f"SELECT count(*) FROM {entity.table} WHERE source = ? AND NOT is_deleted",
+            [source],
+        )  # fmt: skip
+        if gone > max_share * live:
+            raise MassDeleteError(
+                f"{origin}: this load would mark {gone:,} of the {live:,} {entity.name} of "
+                f"source {source} deleted ({gone / live:.1%}), more than max_delete_share "
+                f"({max_share:.0%}) allows; nothing of {entity.name} was changed. "
+                "If they really were deleted in the CRM, run again with --allow-mass-delete "
+                "(or raise max_delete_share for this source in config.yaml)"
+            )
+    return _count(con, f"UPDATE {entity.table} SET is_deleted = TRUE WHERE {missing}", [source])
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> int:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from connector.currencies import ISO_4217_CODES
 from connector.schema import (
     CONTACT_METHOD_FIELDS,
     CONTACT_METHODS,
@@ -193,3 +194,55 @@ def contact_method_check(entity: Entity, bind: Bind) -> tuple[str, str] | None:
     if name is None:
         return None
     return name, bind.value(list(CONTACT_METHODS))
+
+
+# Values kept as they are but worth a look, per entity: (field, SQL condition TRUE when
+# found, what the KPIs do with it). A currency's problem starts with the code itself.
+_FINDINGS: dict[str, list[tuple[str, str, str]]] = {
+    "opportunities": [
+        ("currency", "NOT list_contains($iso, t_currency)",
+         "is not an ISO 4217 currency code: the deal is kept, but money KPIs leave it out "
+         "unless the rate table has this code"),
+        ("amount", "t_is_won AND t_amount < 0",
+         "won deal with a negative amount: counted as is, lowering revenue (and gross "
+         "margin can pass 100 %)"),
+        ("cost", "t_cost < 0",
+         "negative cost: counted as is, so the deal's margin passes 100 %"),
+        ("cost", "t_cost > t_amount AND t_amount >= 0",
+         "cost above the amount: counted as is, a margin below 0 % for this deal"),
+    ],
+    "line_items": [
+        ("unit_cost", "t_unit_cost < 0",
+         "negative unit cost: counted as is, so the line's margin passes 100 %"),
+        ("unit_cost", "t_unit_cost > t_unit_price AND t_unit_price >= 0",
+         "unit cost above the unit price: counted as is, a margin below 0 % for this line"),
+    ],
+    "costs": [
+        ("currency", "NOT list_contains($iso, t_currency)",
+         "is not an ISO 4217 currency code: the cost is kept, but CAC leaves it out unless "
+         "the rate table has this code"),
+    ],
+    "exchange_rates": [
+        ("currency", "NOT list_contains($iso, t_currency)",
+         "is not an ISO 4217 currency code: the rate is kept and used for records in it"),
+    ],
+}  # fmt: skip
+
+
+def finding_rules(entity: Entity, bind: Bind) -> list[tuple[str, str, str]]:
+    """(field, SQL condition TRUE when found, SQL of the problem) for the values of
+    `entity` that are kept but reported as findings: unknown contact methods (counted as
+    other), currencies outside ISO 4217, negative won amounts, margins outside 0..1."""
+    rules = []
+    method = contact_method_check(entity, bind)
+    if method is not None:
+        name, allowed = method
+        problem = (f"concat({bind.value('unknown contact method ')}, '''', r_{name}, "
+                   f"{bind.value(chr(39) + ' counted as other')})")  # fmt: skip
+        rules.append((name, f"NOT list_contains({allowed}, lower(r_{name}))", problem))
+    for name, condition, what in _FINDINGS.get(entity.name, []):
+        if "$iso" in condition:
+            condition = condition.replace("$iso", bind.value(sorted(ISO_4217_CODES)))
+        shown = f"'''' || t_{name} || ''' ' || " if name == "currency" else ""
+        rules.append((name, condition, f"{shown}{bind.value(what)}"))
+    return [(name, f"r_{name} IS NOT NULL AND {cond}", problem) for name, cond, problem in rules]

@@ -134,12 +134,17 @@ def remember(store: Store, source: str, sent: list[Change]) -> None:
     if not sent:
         return
     ensure_state(store)
-    store.con.executemany(
-        "INSERT INTO push_state VALUES (?, ?, ?, ?, ?, now()) "
-        "ON CONFLICT (source, target, record_key, field) "
+    # One statement for the whole batch: executemany costs a statement per value.
+    columns = [("target", "VARCHAR"), ("record_key", "VARCHAR"), ("field", "VARCHAR"),
+               ("value", "VARCHAR")]  # fmt: skip
+    store.load_rows("_push_sent", columns, [[c.target, c.key, c.field, c.new] for c in sent])
+    store.execute(
+        "INSERT INTO push_state SELECT $source, target, record_key, field, value, now() "
+        "FROM _push_sent ON CONFLICT (source, target, record_key, field) "
         "DO UPDATE SET value = excluded.value, pushed_at = excluded.pushed_at",
-        [[source, c.target, c.key, c.field, c.new] for c in sent],
+        {"source": source},
     )
+    store.execute("DROP TABLE _push_sent")
 
 
 def ensure_state(store: Store) -> None:
@@ -197,36 +202,33 @@ def _desired(store: Store, source: str, plan: PushPlan) -> None:
 
 
 def _plan_tables(store: Store, plan: PushPlan) -> None:
-    """The plan as small temp tables, so that field names reach SQL as values only."""
-    con = store.con
+    """The plan as small temp tables (text columns), so that field names reach SQL as
+    values only."""
     records = plan.records
     unknown = set(records.period_fields) - set(PERIOD_COLUMNS)
     if unknown:
         raise ValueError(f"not kpi_results period columns: {sorted(unknown)}")
-    tables: dict[str, tuple[str, list[tuple[str | None, ...]]]] = {
-        "_push_kpis": ("kpi VARCHAR", [(k,) for k in plan.kpis]),
+    tables: dict[str, tuple[tuple[str, ...], list[tuple[str | None, ...]]]] = {
+        "_push_kpis": (("kpi",), [(k,) for k in plan.kpis]),
         "_push_record": (
-            "target VARCHAR, owner_field VARCHAR, key_field VARCHAR",
+            ("target", "owner_field", "key_field"),
             [(records.target, records.owner_field, records.key_field)],
         ),
         "_push_fields": (
-            "kpi VARCHAR, part VARCHAR, field VARCHAR",
+            ("kpi", "part", "field"),
             [(kpi, part, name) for (kpi, part), name in records.fields.items()],
         ),
         "_push_period_fields": (
-            "col VARCHAR, field VARCHAR, kind VARCHAR",
+            ("col", "field", "kind"),
             [(col, name, kind) for col, (name, kind) in records.period_fields.items()],
         ),
         "_push_current_fields": (
-            "target VARCHAR, kpi VARCHAR, field VARCHAR, on_ VARCHAR",
+            ("target", "kpi", "field", "on_"),
             [(c.target, kpi, name, c.on) for c in plan.current for kpi, name in c.fields.items()],
         ),
     }
     for table, (columns, rows) in tables.items():
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} ({columns})")
-        if rows:
-            placeholders = ", ".join("?" * len(rows[0]))
-            con.executemany(f"INSERT INTO {table} VALUES ({placeholders})", rows)
+        store.load_rows(table, [(name, "VARCHAR") for name in columns], rows)
 
 
 # One long table of every value the plan asks for. Parameter: $source.

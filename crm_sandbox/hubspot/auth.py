@@ -20,7 +20,7 @@ from .props import iso_ms
 ACCESS_SECONDS = 1800  # HubSpot OAuth access tokens live 30 minutes
 OBJECT_SCOPES = ("crm.objects.contacts", "crm.objects.companies", "crm.objects.deals",
                  "crm.objects.line_items", "crm.objects.custom", "crm.objects.owners",
-                 "crm.objects.feedback_submissions", "crm.schemas.contacts",
+                 "crm.objects.feedback_submissions", "crm.objects.goals", "crm.schemas.contacts",
                  "crm.schemas.companies", "crm.schemas.deals", "crm.schemas.line_items",
                  "crm.schemas.products", "crm.schemas.custom",
                  "crm.schemas.feedback_submissions")
@@ -79,6 +79,12 @@ class Tokens:
             found = self._tokens.get(token)
             if found is not None and found.expires is not None:
                 found.expires = self.clock.now()
+
+    def private(self, token: str) -> bool:
+        """Whether `token` is a private-app token (OAuth tokens expire)."""
+        with self._lock:
+            found = self._tokens.get(token)
+        return found is not None and found.expires is None
 
     def check(self, token: str) -> Token:
         """The token's grant, or the 401 HubSpot answers."""

@@ -41,6 +41,7 @@ class Meta:
             Endpoint("GET", rf"{p}/?", "properties", self.properties),
             Endpoint("POST", rf"{p}/?", "createProperty", self.create_property),
             Endpoint("GET", rf"{p}/(?P<name>[^/]+)", "property", self.property_one),
+            Endpoint("PATCH", rf"{p}/(?P<name>[^/]+)", "updateProperty", self.update_property),
             Endpoint("GET", rf"{SCHEMAS}/?", "schemas", self.schemas),
             Endpoint("POST", rf"{SCHEMAS}/?", "createSchema", self.create_schema),
             Endpoint("GET", rf"{SCHEMAS}/{OBJ}", "schema", self.schema_one),
@@ -133,6 +134,11 @@ class Meta:
     def create_property(self, req: Request) -> Response:
         o = self.registry.get(req.params["obj"])
         return json_response(self.registry.create_property(o, json_body(req)).as_json(), 201)
+
+    def update_property(self, req: Request) -> Response:
+        o = self.registry.get(req.params["obj"])
+        prop = self.registry.update_property(o, req.params["name"], json_body(req))
+        return json_response(prop.as_json())
 
     def groups(self, req: Request) -> Response:
         o = self.registry.get(req.params["obj"])

@@ -17,6 +17,7 @@ from ..org import Org
 from .associations import Associations
 from .batch import Batch, empty_answer
 from .errors import HsError, not_found, validation
+from .lag import WriteLog
 from .model import ObjectType
 from .reader import Reader
 from .registry import Registry
@@ -35,6 +36,7 @@ class Objects:
         self.batch = Batch(org, faults, self.reader)
         self.searcher = Search(org)
         self.assoc = Associations(org, registry)
+        self.writes = WriteLog(org.clock)
 
     def endpoints(self) -> list[Endpoint]:
         """Records of any object type (search and batch before the `{id}` routes), and
@@ -102,10 +104,15 @@ class Objects:
         return raw_json(self._with_assoc(o, [(key, found[key])],
                                          multi(req, "associations"))[0])
 
+    def _wrote(self, o: ObjectType, resp: Response) -> Response:
+        """Note a write (the search index lags behind it), pass the answer on."""
+        self.writes.mark(o.name)
+        return resp
+
     def create(self, req: Request) -> Response:
         o = self.obj(req)
-        return _single(self.batch.create(o, {"inputs": [json_body(req)]}, req.method, req.path),
-                       201)
+        return self._wrote(o, _single(self.batch.create(o, {"inputs": [json_body(req)]},
+                                                        req.method, req.path), 201))
 
     def update(self, req: Request) -> Response:
         o = self.obj(req)
@@ -113,14 +120,14 @@ class Objects:
         idp = req.arg("idProperty")
         resp = self.batch.update(o, {"inputs": [body], **({"idProperty": idp} if idp else {})},
                                  req.method, req.path)
-        return _single(resp, 200)
+        return self._wrote(o, _single(resp, 200))
 
     def archive(self, req: Request) -> Response:
         o = self.obj(req)
         key = o.key(req.params["id"])
         if key is not None:
             self.batch.archive_keys(o, [key])
-        return Response(204)
+        return self._wrote(o, Response(204))
 
     def batch_op(self, req: Request) -> Response:
         o, op, body = self.obj(req), req.params["op"], json_body(req)
@@ -130,18 +137,25 @@ class Objects:
             # hubspot-api-client sends Python's "True": compare as the list endpoint does
             return self.batch.read(o, body, (req.arg("archived") or "").lower() == "true")
         if op == "archive":
-            return self.batch.archive(o, body)
+            return self._wrote(o, self.batch.archive(o, body))
         handler = {"create": self.batch.create, "update": self.batch.update,
                    "upsert": self.batch.upsert}.get(op)
         if handler is None:
             raise not_found(f"Unknown batch operation {op}")
-        return handler(o, body, req.method, req.path)
+        return self._wrote(o, handler(o, body, req.method, req.path))
 
     def search(self, req: Request) -> Response:
+        """A search; a `search_lag` fault (within `lag` seconds of a write to this object
+        type, when given) answers the total with an empty page."""
         o = self.obj(req)
         if self._empty(req):
             return raw_json("{}")
-        return self.searcher.run(o, json_body(req))
+        body = json_body(req)
+        lag = self.faults.pick(req.method, req.path, ("search_lag",),
+                               when=lambda f: self.writes.recent(o.name, f.lag))
+        if lag is not None:
+            return self.searcher.lagging(o, body)
+        return self.searcher.run(o, body)
 
     def associations_v4(self, req: Request) -> Response:
         src = self.registry.get(req.params["obj"])

@@ -22,6 +22,9 @@ TYPES = {  # HubSpot property type → field types it allows
     "bool": ("booleancheckbox",),
 }
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
+# How a number property shows in HubSpot's UI (the properties API's numberDisplayHint).
+NUMBER_HINTS = ("unformatted", "formatted", "currency", "percentage", "duration",
+                "probability")
 # Property types whose values compare as typed SQL values (the others as text).
 SQL_TYPES = {"number": "DOUBLE", "datetime": "TIMESTAMP", "date": "DATE", "bool": "BOOLEAN"}
 DEFAULT_CREATED = dt.datetime(2019, 8, 6, 2, 43, 14)  # createdAt of HubSpot's own properties
@@ -49,6 +52,9 @@ class Prop:
     unique: bool = False
     description: str = ""
     created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    display_hint: str | None = None  # numberDisplayHint
+    currency_symbol: bool | None = None  # showCurrencySymbol
     extra: bool = False  # stored in the side table (created through the API)
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -59,7 +65,11 @@ class Prop:
     def as_json(self) -> dict[str, Any]:
         """The properties API shape (ModelProperty)."""
         stamp = iso_ms(self.created_at or DEFAULT_CREATED)
-        return {
+        shown: dict[str, Any] = ({"numberDisplayHint": self.display_hint}
+                                 if self.display_hint else {})
+        if self.currency_symbol is not None:
+            shown["showCurrencySymbol"] = self.currency_symbol
+        return {**shown,
             "name": self.name, "label": self.label, "type": self.type,
             "fieldType": self.field_type, "description": self.description,
             "groupName": self.group, "options": [
@@ -68,7 +78,8 @@ class Prop:
             "displayOrder": -1, "calculated": self.read_only and self.hubspot_defined,
             "externalOptions": False, "hasUniqueValue": self.unique, "hidden": False,
             "hubspotDefined": self.hubspot_defined, "archived": False,
-            "createdAt": stamp, "updatedAt": stamp,
+            "createdAt": stamp,
+            "updatedAt": iso_ms(self.updated_at) if self.updated_at else stamp,
             "modificationMetadata": {"archivable": not self.hubspot_defined,
                                      "readOnlyDefinition": self.hubspot_defined,
                                      "readOnlyValue": self.read_only},

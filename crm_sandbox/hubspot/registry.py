@@ -7,20 +7,22 @@ is one table `hs_custom_<k>` with the same bookkeeping columns as the org's core
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from typing import Any
 
 from ..org import Org
 from .engagements import all_engagements, feedback_submissions
 from .errors import HsError, not_found, validation
+from .goals import goal_targets
 from .model import OWNER_BASE, ObjectType
-from .props import NAME_RE, TYPES, Prop, iso_ms
+from .props import NAME_RE, NUMBER_HINTS, TYPES, Prop, iso_ms
 from .standard import companies, contacts, deals, line_items, products
 
 ALIASES = {"contact": "contacts", "company": "companies", "deal": "deals",
            "line_item": "line_items", "product": "products", "call": "calls",
            "email": "emails", "meeting": "meetings", "task": "tasks",
-           "feedback_submission": "feedback_submissions"}
+           "feedback_submission": "feedback_submissions", "goal_target": "goal_targets"}
 BOOKKEEPING = ("n BIGINT PRIMARY KEY, created_at TIMESTAMP, modified_at TIMESTAMP, "
                "system_modstamp TIMESTAMP, is_deleted BOOLEAN DEFAULT false, "
                "deleted_at TIMESTAMP")
@@ -35,7 +37,7 @@ class Registry:
         self._lock = threading.RLock()
         self.types: dict[str, ObjectType] = {}
         for o in (contacts(), companies(), deals(), line_items(), products(),
-                  *all_engagements(), feedback_submissions()):
+                  *all_engagements(), feedback_submissions(), goal_targets()):
             self.types[o.name] = o
 
     def get(self, ref: str) -> ObjectType:
@@ -81,10 +83,48 @@ class Registry:
                         for op in spec.get("options") or [])
         if type_ == "enumeration" and field_type != "booleancheckbox" and not options:
             raise validation("Enumeration properties need options.")
+        hint, symbol = display(type_, spec, None, None)
         return Prop(name, str(spec["label"]), type_, field_type, options=options, group=group,
                     hubspot_defined=False, unique=bool(spec.get("hasUniqueValue")),
                     description=str(spec.get("description") or ""),
-                    created_at=self.org.clock.now())
+                    created_at=self.org.clock.now(), display_hint=hint,
+                    currency_symbol=symbol)
+
+    def update_property(self, o: ObjectType, name: str, spec: dict[str, Any]) -> Prop:
+        """PATCH /crm/v3/properties/{objectType}/{name}: change what `spec` names (a key
+        left out, or sent as null, keeps its value); HubSpot's own definitions are fixed."""
+        with self._lock:
+            old = o.props.get(name)
+            if old is None:
+                raise not_found(f"Property {name} does not exist")
+            if old.hubspot_defined:
+                raise validation(f"{name} is a HubSpot defined property: its definition "
+                                 "cannot be changed.")
+            new = dataclasses.replace(old, **self._changes(o, old, spec),
+                                      updated_at=self.org.clock.now())
+            o.add(new)
+        return new
+
+    def _changes(self, o: ObjectType, old: Prop, spec: dict[str, Any]) -> dict[str, Any]:
+        given = {k: v for k, v in spec.items() if v is not None}
+        if given.get("type", old.type) != old.type:
+            raise validation(f"The type of {old.name} cannot change from {old.type}.")
+        field_type = str(given.get("fieldType", old.field_type))
+        if field_type not in TYPES[old.type]:
+            raise validation(f"Invalid type/fieldType combination: {old.type}/{field_type}")
+        if "groupName" in given and given["groupName"] not in o.groups:
+            raise validation(f"Property group '{given['groupName']}' does not exist.")
+        hint, symbol = display(old.type, given, old.display_hint, old.currency_symbol)
+        out: dict[str, Any] = {"field_type": field_type, "display_hint": hint,
+                               "currency_symbol": symbol}
+        for key, attr in (("label", "label"), ("description", "description"),
+                          ("groupName", "group")):
+            if key in given:
+                out[attr] = str(given[key])
+        if "options" in given:
+            out["options"] = tuple((str(op["value"]), str(op.get("label", op["value"])))
+                                   for op in given["options"])
+        return out
 
     def _add_column(self, o: ObjectType, prop: Prop) -> None:
         with self.org.writing() as con:
@@ -193,6 +233,20 @@ class Registry:
         except HsError:
             return False
         return True
+
+
+def display(type_: str, spec: dict[str, Any], hint: str | None,
+            symbol: bool | None) -> tuple[str | None, bool | None]:
+    """numberDisplayHint and showCurrencySymbol of a number property (kept when absent)."""
+    new_hint = spec.get("numberDisplayHint")
+    if new_hint is not None and (type_ != "number" or new_hint not in NUMBER_HINTS):
+        raise validation(f"numberDisplayHint {new_hint!r} is not valid for a {type_} property "
+                         f"(number properties: {', '.join(NUMBER_HINTS)})")
+    new_symbol = spec.get("showCurrencySymbol")
+    if new_symbol is not None and not isinstance(new_symbol, bool):
+        raise validation("showCurrencySymbol must be true or false")
+    return (new_hint if new_hint is not None else hint,
+            new_symbol if new_symbol is not None else symbol)
 
 
 def group_json(o: ObjectType, name: str) -> dict[str, Any]:

@@ -4,6 +4,8 @@ Limits per HubSpot's search guide (developers.hubspot.com/docs/api-reference/sea
 "Limitations"): at most 200 records a page (raised from 100 in September 2024), at most
 5 filterGroups with 6 filters each and 18 in all, and 10,000 results per query: paging
 past that answers 400. `after` is an offset; search results carry no associations.
+`lagging` answers as the eventually consistent index does right after writes: the
+total, an empty page and no paging.
 """
 
 from __future__ import annotations
@@ -32,13 +34,9 @@ class Search:
     def run(self, o: ObjectType, body: dict[str, Any]) -> Response:
         limit, after = self._paging(body)
         props = o.pick([str(p) for p in body.get("properties") or []])
-        where, params = self._where(o, body)
         sort = self._sort(o, body.get("sorts") or [])
-        used = props + sort[1] + where[1]
-        base = f"FROM {o.from_sql(used)} WHERE {o.where(False)} AND ({where[0]})"
+        base, params, total = self._matches(o, body, props + sort[1])
         cur = self.org.cursor()
-        row = cur.execute(f"SELECT count(*) {base}", params).fetchone()
-        total = int(row[0]) if row else 0
         take = max(0, min(limit, CAP - after))
         keys = [int(r[0]) for r in cur.execute(
             f"SELECT t.n {base} ORDER BY {sort[0]} LIMIT ? OFFSET ?",
@@ -49,6 +47,21 @@ class Search:
         if keys and nxt < min(total, CAP):
             out += ',"paging":' + json.dumps({"next": {"after": str(nxt)}})
         return raw_json(out + "}")
+
+    def lagging(self, o: ObjectType, body: dict[str, Any]) -> Response:
+        """`{"total": N, "results": []}` with no paging: the index has not caught up."""
+        self._paging(body)
+        _, _, total = self._matches(o, body, [])
+        return raw_json('{"total":' + str(total) + ',"results":[]}')
+
+    def _matches(self, o: ObjectType, body: dict[str, Any], used: list[Prop]
+                 ) -> tuple[str, list[Any], int]:
+        """The FROM/WHERE of the search, its parameters and how many records match."""
+        where, params = self._where(o, body)
+        base = (f"FROM {o.from_sql(used + where[1])} WHERE {o.where(False)} "
+                f"AND ({where[0]})")
+        row = self.org.cursor().execute(f"SELECT count(*) {base}", params).fetchone()
+        return base, params, int(row[0]) if row else 0
 
     def _records(self, o: ObjectType, props: list[Prop], keys: list[int]) -> list[str]:
         found = self.reader.by_keys(o, props, keys, None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -13,13 +14,15 @@ from ..org import Org
 from .auth import Credentials, Tokens, bearer, expired, missing_scope, token_endpoint
 from .errors import HsError, correlation_id
 from .exports import DOWNLOADS, Exports
-from .limits import LimitConfig, RateLimits
+from .limits import LimitConfig, RateLimits, rate_limit_body
 from .meta import Meta
 from .objects import Objects
 from .registry import Registry
 
 PORTAL_ID = 24_681_357
 OPEN_ROUTES = ("oauthToken", "exportDownload")  # no token, not an API call
+# Java's ISO_INSTANT prints no fraction when the milliseconds are zero.
+WHOLE_SECOND = re.compile(rb'(T\d{2}:\d{2}:\d{2})\.000Z"')
 STATUS_TEXT = {500: "internal error", 502: "Bad Gateway", 503: "Service Unavailable",
                504: "Gateway Timeout"}
 
@@ -65,7 +68,8 @@ class HubSpotSurface:
             scope = self._scope(request, route)
             if scope is not None and scope not in grant.scopes:
                 raise missing_scope(scope)
-            self.limits.admit(token, search=route.name == "search")
+            self.limits.admit(token, search=route.name == "search",
+                              private=grant.expires is None)
         except HsError as exc:
             return exc.response()
         return None
@@ -84,43 +88,50 @@ class HubSpotSurface:
             return None  # the handler answers the unknown object type
         write = req.method in ("PATCH", "DELETE") or (req.method == "POST" and name not in (
             "search", "associationsBatchRead") and req.params.get("op") != "read")
-        if name.startswith(("propert", "createProperty")):
+        if name.startswith(("propert", "createProperty", "updateProperty")):
             return f"{o.schema_scope}.{'write' if write else 'read'}"
         if o.scope == "e-commerce":
             return o.scope
         return f"{o.scope}.{'write' if write else 'read'}"
 
     def decorate(self, request: Request, response: Response) -> None:
-        """Rate-limit headers on every answer except search and OAuth ones."""
-        if request.path.endswith("/search") or request.path.startswith(("/oauth/", DOWNLOADS)):
+        """Rate-limit headers on every answer but OAuth ones and export downloads (search:
+        the daily pair)."""
+        if request.path.startswith(("/oauth/", DOWNLOADS)):
             return
-        for key, value in self.limits.headers().items():
+        search = request.path.endswith("/search")
+        for key, value in self.limits.headers(search, self.tokens.private(
+                bearer(request))).items():
             response.headers.setdefault(key, value)
+        if response.status < 300 and response.body and self.faults.pick(
+                request.method, request.path, ("stamps_without_ms",)) is not None:
+            response.body = WHOLE_SECOND.sub(rb'\1Z"', response.body)
 
     def fault_response(self, kind: str, status: int, request: Request,
-                       retry_after: float | None) -> Response:
+                       retry_after: float | None, *, form: str = "",
+                       policy: str = "") -> Response:
+        """A fault in HubSpot's shapes; `form`/`policy` choose the rate-limit body."""
         if kind == "expire_session":
             token = bearer(request)
             self.tokens.expire(token)
             return expired(self.org.clock.now(), self.org.clock.now()).response()
         if kind == "limit":
-            return self._rate_fault("DAILY", "You have reached your daily limit.", retry_after)
-        if status == 429:
-            return self._rate_fault("TEN_SECONDLY_ROLLING",
-                                    "You have reached your ten_secondly_rolling limit.",
+            return self._rate_fault(request, 429, policy or "DAILY", form, retry_after)
+        if status == 429 or form == "category":  # HubSpot also sends RATE_LIMITS with a 5xx
+            return self._rate_fault(request, status, policy or "TEN_SECONDLY_ROLLING", form,
                                     retry_after)
         body = {"status": "error", "message": STATUS_TEXT.get(status, f"HTTP {status}"),
                 "correlationId": correlation_id(), "category": "INTERNAL_ERROR"
                 if status >= 500 else "VALIDATION_ERROR"}
         return json_response(body, status)
 
-    def _rate_fault(self, policy: str, message: str, retry_after: float | None) -> Response:
-        headers = self.limits.headers_after_limit()
+    def _rate_fault(self, request: Request, status: int, policy: str, form: str,
+                    retry_after: float | None) -> Response:
+        headers = self.limits.headers_after_limit(
+            policy, request.path.endswith("/search"), self.tokens.private(bearer(request)))
         if retry_after is not None:
             headers["Retry-After"] = str(max(1, round(retry_after)))
-        return json_response({"status": "error", "message": message, "errorType": "RATE_LIMIT",
-                              "correlationId": correlation_id(), "policyName": policy,
-                              "groupName": "crm-kpi-sandbox"}, 429, headers)
+        return json_response(rate_limit_body(policy, form or "error_type"), status, headers)
 
     def error(self, exc: Exception) -> Response:
         """HsError in HubSpot's shape; malformed input as 400; anything else as 500."""

@@ -6,6 +6,7 @@ import datetime as dt
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,7 @@ class Org:
         self._local = threading.local()
         self._cursors: list[duckdb.DuckDBPyConnection] = []
         self._next: dict[str, int] = {}
+        self._journal: list[_Undo] | None = None  # set inside `atomic()`
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """This thread's read cursor."""
@@ -76,6 +78,42 @@ class Org:
         """The write connection, held under the write lock."""
         with self.write_lock:
             yield self._con
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Writes inside take effect together or not at all (an all-or-none request).
+
+        Each write is visible at once, to later reads of the same request as to every
+        reader; an exception undoes every change made inside (from before-images kept in a
+        journal) and goes on. Other writers wait until the block ends."""
+        with self.write_lock:
+            if self._journal is not None:  # already inside: the outer block decides
+                yield
+                return
+            journal: list[_Undo] = []
+            self._journal = journal
+            try:
+                yield
+            except BaseException:
+                for undo in reversed(journal):
+                    undo.apply(self._con)
+                raise
+            finally:
+                self._journal = None
+
+    def _remember(self, table: str, keys: list[int] | None, inserted: bool = False) -> None:
+        """Journal what a write is about to change (inside `atomic()` only)."""
+        if self._journal is None:
+            return
+        if inserted:
+            self._journal.append(_Undo(table, keys or [], [], []))
+            return
+        where = "true" if keys is None else f"n IN ({', '.join(str(int(k)) for k in keys)})"
+        cur = self._con.execute(f"SELECT * FROM {table} WHERE {where}")
+        columns = [d[0] for d in cur.description or ()]
+        rows = cur.fetchall()
+        at = columns.index("n")
+        self._journal.append(_Undo(table, [int(r[at]) for r in rows], columns, rows))
 
     def close(self) -> None:
         """Close every cursor and the database."""
@@ -108,6 +146,7 @@ class Org:
             self._con.execute(
                 f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", [n, *row.values()]
             )
+            self._remember(table, [n], inserted=True)
         return n
 
     def insert_many(self, table: str, rows: list[dict[str, Any]]) -> list[int]:
@@ -127,6 +166,7 @@ class Org:
                 sql = (f"INSERT INTO {table} (n, {', '.join(cols)}) VALUES "
                        + ", ".join(marks for _ in params))
                 self._con.execute(sql, [v for p in params for v in p])
+            self._remember(table, keys, inserted=True)
         return keys
 
     def update_many(self, table: str, changes: list[tuple[int, dict[str, Any]]]) -> dt.datetime:
@@ -136,6 +176,7 @@ class Org:
         for n, values in changes:
             groups.setdefault(tuple(values), []).append([n, *values.values()])
         with self.write_lock:
+            self._remember(table, [n for n, _ in changes])
             for cols, params in groups.items():
                 sets = "".join(f"{c} = v.{c}, " for c in cols)
                 width = "(" + ", ".join("?" for _ in range(len(cols) + 1)) + ")"
@@ -154,6 +195,7 @@ class Org:
         sets = ", ".join(f"{c} = ?" for c in values)
         sets = f"{sets}, " if sets else ""
         with self.write_lock:
+            self._remember(table, [n])
             self._con.execute(
                 f"UPDATE {table} SET {sets}modified_at = ?, system_modstamp = ? WHERE n = ?",
                 [*values.values(), now, now, n],
@@ -195,6 +237,7 @@ class Org:
         stamp = at or self.clock.now()
         if keys is None:
             with self.write_lock:
+                self._remember(table, None)
                 self._con.execute(f"UPDATE {table} SET system_modstamp = ?", [stamp])
             return stamp
         self._for_keys(
@@ -225,8 +268,30 @@ class Org:
     def _for_keys(self, table: str, keys: Iterable[int], sql: str, params: list[Any]) -> None:
         if table not in TABLES and not table.startswith("sf_"):
             raise ValueError(f"unknown table {table!r}")
+        listed = [int(k) for k in keys]
         with self.write_lock:
+            self._remember(table, listed)
             self._con.execute("CREATE OR REPLACE TEMP TABLE _keys (k BIGINT)")
-            self._con.executemany("INSERT INTO _keys VALUES (?)", [[int(k)] for k in keys])
+            self._con.executemany("INSERT INTO _keys VALUES (?)", [[k] for k in listed])
             self._con.execute(sql.format(t=table), params)
             self._con.execute("DROP TABLE _keys")
+
+
+@dataclass(frozen=True)
+class _Undo:
+    """How to undo one write: drop the rows it touched (`keys`) and put back the rows
+    as they were (`rows`, none for an insert)."""
+
+    table: str
+    keys: list[int]
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+    def apply(self, con: duckdb.DuckDBPyConnection) -> None:
+        if self.keys:
+            con.execute(f"DELETE FROM {self.table} WHERE n IN "
+                        f"({', '.join(str(k) for k in self.keys)})")
+        if self.rows:
+            marks = ", ".join("?" for _ in self.columns)
+            con.executemany(f"INSERT INTO {self.table} ({', '.join(self.columns)}) "
+                            f"VALUES ({marks})", [list(r) for r in self.rows])

@@ -67,6 +67,13 @@ COLUMNS: dict[str, str] = {
         "n BIGINT, iso_code VARCHAR, rate DOUBLE, start_date DATE, next_start_date DATE"
     ),
     "surveys": "n BIGINT, account_n BIGINT, contact_n BIGINT, score DOUBLE, responded_at TIMESTAMP",
+    "territories": "n BIGINT, name VARCHAR",
+    "periods": "n BIGINT, start_date DATE, end_date DATE",
+    # Monthly targets; scope 'rep' (owner_n), 'team' (team_n) or 'territory' (territory_n).
+    "quotas": (
+        "n BIGINT, scope VARCHAR, owner_n BIGINT, team_n BIGINT, territory_n BIGINT, "
+        "period_n BIGINT, start_date DATE, amount DOUBLE, quantity DOUBLE, currency VARCHAR"
+    ),
 }
 
 TABLES: tuple[str, ...] = tuple(COLUMNS)

@@ -2,9 +2,12 @@
 
 Shapes follow the Reports and Dashboards REST API Developer Guide
 (developer.salesforce.com/docs/atlas.en-us.api_analytics.meta): a report is
-`reportMetadata` + `reportExtendedMetadata` + `reportTypeMetadata`; runs answer a
-`factMap` keyed "T!T"; dashboards are `dashboardMetadata` with report components.
-Report types are sObject names (or `CustomEntity$Name__c`); runs are tabular.
+`reportMetadata` + `reportExtendedMetadata` + `reportTypeMetadata` (`reports` validates
+and runs it); dashboards are `dashboardMetadata` with report components, a
+`dashboardType` (`SpecifiedUser`, `LoggedInUser` — a dynamic dashboard —, `MyTeamUser`)
+and a `runningUser` ({id, displayName}): "either specified at dashboard design time or
+overridden by the runningUser parameter; for dynamic dashboards, always the current user"
+(Dashboard Describe resource).
 """
 
 from __future__ import annotations
@@ -14,17 +17,12 @@ import threading
 from typing import Any
 
 from ..http import Endpoint, Request, Response, json_response
-from ..ids import sf_id
+from ..ids import parse_sf_id, sf_id
 from .context import Context, V
-from .errors import SfError, not_found
-from .model import SObject
+from .errors import not_found
+from .reports import Meta, Reports, bad
 
-RUN_ROWS = 2000  # synchronous runs return at most 2,000 detail rows
-Meta = dict[str, Any]
-
-
-def bad(message: str) -> SfError:
-    return SfError(400, "BAD_REQUEST", message)
+DASHBOARD_TYPES = ("SpecifiedUser", "LoggedInUser", "MyTeamUser")
 
 
 class Saved:
@@ -77,6 +75,7 @@ class Analytics:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.reports, self.dashboards = Saved("reports"), Saved("dashboards")
+        self.engine = Reports(ctx)
         self._lock = threading.Lock()
         self._seq = 0
 
@@ -110,109 +109,65 @@ class Analytics:
         ]
 
     # ---- reports ---------------------------------------------------------------------
-    def report_object(self, meta: Meta) -> SObject:
-        """The sObject a report type names (`X` or `CustomEntity$X`)."""
-        rtype = str((meta.get("reportType") or {}).get("type") or "").removeprefix(
-            "CustomEntity$")
-        obj = self.ctx.registry.get(rtype)
-        if obj is None:
-            raise bad(f"The report type {rtype!r} is invalid")
-        return obj
-
-    def columns(self, obj: SObject, meta: Meta) -> list[tuple[str, Any]]:
-        """Detail columns as (column name, field); `Obj.Field` or `Field`."""
-        out = []
-        for col in meta.get("detailColumns") or []:
-            name = str(col).split(".", 1)[1] if str(col).startswith(obj.name + ".") else str(col)
-            f = obj.get(name)
-            if f is None:
-                raise bad(f"The column {col} is invalid")
-            out.append((str(col), f))
-        return out
-
-    def describe_of(self, meta: Meta) -> dict[str, Any]:
-        """The report describe: metadata, extended metadata, report type."""
-        obj = self.report_object(meta)
-        cols = self.columns(obj, meta)
-        return {
-            "reportMetadata": meta,
-            "reportExtendedMetadata": {
-                "detailColumnInfo": {c: {"dataType": f.type, "label": f.label or f.name}
-                                     for c, f in cols},
-                "aggregateColumnInfo": {"RowCount": {"dataType": "int", "label": "Record Count",
-                                                     "acrossGroupingContext": None,
-                                                     "downGroupingContext": None}},
-                "groupingColumnInfo": {},
-            },
-            "reportTypeMetadata": {"categories": [], "dataTypeFilterOperatorMap": {},
-                                   "type": meta["reportType"]["type"]},
-        }
-
-    def validated(self, meta: Any, report_id: str) -> Meta:
-        """Report metadata with defaults, its columns checked against describe."""
-        if not isinstance(meta, dict) or not meta.get("name"):
-            raise bad("reportMetadata with a name is required")
-        out: Meta = {
-            "reportFormat": "TABULAR", "detailColumns": [], "groupingsDown": [],
-            "groupingsAcross": [], "aggregates": ["RowCount"], "reportFilters": [],
-            "reportBooleanFilter": None, "folderId": self.ctx.creds.user_id, **meta,
-            "id": report_id}
-        out["developerName"] = out.get("developerName") or "".join(
-            ch if ch.isalnum() else "_" for ch in str(out["name"]))
-        self.describe_of(out)
-        return out
-
     def create_report(self, req: Request) -> Response:
         rid = self.new_id("00O")
-        meta = self.validated((req.json() or {}).get("reportMetadata"), rid)
-        return json_response(self.describe_of(self.reports.put(meta)))
+        meta = self.engine.validated((req.json() or {}).get("reportMetadata"), rid)
+        return json_response(self.engine.describe_of(self.reports.put(meta)))
 
     def describe_report(self, req: Request) -> Response:
-        return json_response(self.describe_of(self.reports.of(req)))
+        return json_response(self.engine.describe_of(self.reports.of(req)))
 
     def update_report(self, req: Request) -> Response:
         """PATCH: merge the given reportMetadata into the saved one."""
         old = self.reports.of(req)
         change = (req.json() or {}).get("reportMetadata") or {}
-        meta = self.validated({**old, **change}, old["id"])
-        return json_response(self.describe_of(self.reports.put(meta)))
+        meta = self.engine.validated({**old, **change}, old["id"])
+        return json_response(self.engine.describe_of(self.reports.put(meta)))
 
     def run_report(self, req: Request) -> Response:
-        return json_response(self.run(self.reports.of(req), req.params["v"]))
-
-    def run(self, meta: Meta, version: str) -> dict[str, Any]:
-        """Run a report synchronously: tabular detail rows and the record count."""
-        obj = self.report_object(meta)
-        cols = self.columns(obj, meta)
-        names = ", ".join(f.name for _, f in cols) or "Id"
-        c = self.ctx.queries.compile(f"SELECT {names} FROM {obj.name}", version, False)
-        total = self.ctx.queries.count(c)
-        rows = self.ctx.org.cursor().execute(f"{c.json_sql()} LIMIT {RUN_ROWS}",
-                                             c.params).fetchall()
-        data = []
-        for (text,) in rows:
-            rec = json.loads(text)
-            data.append({"dataCells": [{"label": "" if rec[f.name] is None else str(rec[f.name]),
-                                        "value": rec[f.name]} for _, f in cols]})
-        return {
-            "attributes": {"reportId": meta["id"], "reportName": meta["name"], "type": "Report"},
-            "allData": total <= RUN_ROWS, "hasDetailRows": True,
-            "factMap": {"T!T": {"rows": data, "aggregates": [{"label": f"{total:,}",
-                                                               "value": total}]}},
-            **self.describe_of(meta),
-        }
+        return json_response(self.engine.run(self.reports.of(req), req.params["v"]))
 
     # ---- dashboards ------------------------------------------------------------------
+    def user(self, ident: Any) -> dict[str, str]:
+        """{id, displayName} of an active user, or the 400 an invalid running user gets."""
+        parsed = parse_sf_id(str(ident or ""))
+        row = self.ctx.org.cursor().execute(
+            "SELECT concat_ws(' ', first_name, last_name), active FROM users WHERE n = ?",
+            [parsed[1] if parsed and parsed[0] == "005" else -1]).fetchone()
+        if row is None:
+            raise bad(f"The running user {ident} is invalid")
+        if not row[1]:
+            raise bad(f"The running user {ident} is inactive")
+        return {"id": sf_id("005", parsed[1] if parsed else 0), "displayName": str(row[0])}
+
     def checked_dashboard(self, meta: Meta) -> Meta:
-        """Dashboard metadata whose components name saved reports."""
+        """Dashboard metadata whose components name saved reports and whose running user
+        is an active user."""
         if not meta.get("name"):
             raise bad("a dashboard needs a name")
+        kind = meta.get("dashboardType") or "SpecifiedUser"
+        if kind not in DASHBOARD_TYPES:
+            raise bad(f"Invalid dashboardType {kind!r} (one of {', '.join(DASHBOARD_TYPES)})")
+        given = meta.get("runningUser")
+        meta["runningUser"] = self.user(given.get("id") if isinstance(given, dict) else
+                                        given or self.ctx.creds.user_id)
+        meta["dashboardType"], meta["canChangeRunningUser"] = kind, kind == "SpecifiedUser"
         for comp in meta.get("components") or []:
             if self.reports.get(comp.get("reportId")) is None:
                 raise bad(f"The report {comp.get('reportId')} of a component does not exist")
             comp.setdefault("id", self.new_id("01a"))
             comp.setdefault("type", "Report")
         return meta
+
+    def as_viewed(self, meta: Meta, override: str | None = None) -> Meta:
+        """The metadata a viewer gets: a dynamic dashboard runs as the viewer (every
+        session here is the integration user's); `?runningUser=` overrides a specified
+        one where the dashboard allows it."""
+        if meta["dashboardType"] == "LoggedInUser":
+            if override:
+                raise bad("A dynamic dashboard always runs as the logged-in user")
+            return {**meta, "runningUser": self.user(self.ctx.creds.user_id)}
+        return {**meta, "runningUser": self.user(override)} if override else meta
 
     def create_dashboard(self, req: Request) -> Response:
         """POST: a new dashboard, or a copy with `?cloneId=`."""
@@ -225,15 +180,14 @@ class Analytics:
         else:
             body = req.json() or {}
             given = body.get("dashboardMetadata") or body
-            user = self.ctx.creds.user_id
             meta = {"components": [], "layout": {"columns": []}, "filters": [],
-                    "dashboardType": "SpecifiedUser", "folderId": user,
-                    "runningUser": {"id": user, "displayName": "Sandbox Integration"},
-                    **given, "id": did}
-        return json_response(self.dashboards.put(self.checked_dashboard(meta)), 201)
+                    "dashboardType": "SpecifiedUser", "folderId": self.ctx.creds.user_id,
+                    "runningUser": {"id": self.ctx.creds.user_id}, **given, "id": did}
+        saved = self.dashboards.put(self.checked_dashboard(meta))
+        return json_response(self.as_viewed(saved), 201)
 
     def describe_dashboard(self, req: Request) -> Response:
-        return json_response(self.dashboards.of(req))
+        return json_response(self.as_viewed(self.dashboards.of(req)))
 
     def save_dashboard(self, req: Request) -> Response:
         """PATCH: save dashboardMetadata changes; answers the results."""
@@ -243,11 +197,11 @@ class Analytics:
         return self.results(req)
 
     def results(self, req: Request) -> Response:
-        """GET: each component's report results and the dashboard metadata."""
-        meta = self.dashboards.of(req)
+        """GET: each component's report results and the metadata, as the running user."""
+        meta = self.as_viewed(self.dashboards.of(req), req.arg("runningUser"))
         reports = self.reports.all()
         data = [{"componentId": c["id"], "status": {"dataStatus": "DATA", "refreshStatus":
                                                     "IDLE"},
-                 "reportResult": self.run(reports[c["reportId"]], req.params["v"])}
+                 "reportResult": self.engine.run(reports[c["reportId"]], req.params["v"])}
                 for c in meta.get("components") or [] if c.get("reportId") in reports]
         return json_response({"componentData": data, "dashboardMetadata": meta})

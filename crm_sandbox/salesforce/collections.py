@@ -11,14 +11,13 @@ from collections.abc import Callable
 from typing import Any
 
 from ..http import Endpoint, Request, Response, json_response
-from ..ids import parse_sf_id
 from .context import Context, V
 from .errors import SfError
 from .model import SObject
 from .ops import (
     commit_create,
     commit_update,
-    delete,
+    delete_ids,
     prepare_create,
     prepare_update,
     settle,
@@ -115,14 +114,5 @@ class Collections:
         if not ids or len(ids) > MAX_RECORDS:
             raise SfError(400, "EXCEEDED_ID_LIMIT", "between 1 and 200 ids are required")
         aon = (req.arg("allOrNone") or "false").lower() == "true"
-        out = []
-        for rid in ids:
-            parsed = parse_sf_id(rid)
-            obj = self.ctx.registry.by_prefix(parsed[0]) if parsed else None
-            if obj is None:
-                out.append({"id": rid, "success": False, "errors": [{
-                    "statusCode": "MALFORMED_ID", "message": f"malformed id {rid}",
-                    "fields": []}]})
-                continue
-            out += delete(self.ctx.writer, obj, [rid], aon, req.method, req.path)
-        return json_response(out)
+        return json_response(delete_ids(self.ctx.writer, self.ctx.registry.by_prefix, ids, aon,
+                                        req.method, req.path))

@@ -25,9 +25,8 @@ from typing import Any
 from ..http import Endpoint, Request, Response, raw_json
 from .context import Context, V
 from .errors import SfError
-from .subcalls import Subcalls
+from .subcalls import Subcalls, subrequest_items
 
-MAX_SUBREQUESTS = 25
 MIN_VERSION = 34.0
 METHODS = frozenset({"GET", "POST", "PATCH", "PUT", "DELETE", "HEAD"})
 SUB_URL = re.compile(r"^(?:/services/data/)?v(\d+\.\d)/([^?]*)(\?.*)?$")
@@ -68,18 +67,7 @@ class CompositeBatch:
 
     def parse(self, req: Request) -> tuple[list[Request], bool]:
         """The subrequests as requests, or the 400 refusing the whole batch."""
-        try:
-            body = req.json()
-        except ValueError as exc:
-            raise SfError(400, "JSON_PARSER_ERROR", f"Invalid JSON: {exc}") from exc
-        items = body.get("batchRequests") if isinstance(body, dict) else None
-        if not isinstance(items, list) or not items:
-            raise SfError(400, "INVALID_BATCH_REQUEST", "batchRequests must be a non-empty "
-                          "list of subrequests")
-        if len(items) > MAX_SUBREQUESTS:
-            # The message of a recorded composite answer over the same limit.
-            raise SfError(400, "LIMIT_EXCEEDED",
-                          f"The request can’t contain more than {MAX_SUBREQUESTS} operations.")
+        body, items = subrequest_items(req, "batchRequests", "INVALID_BATCH_REQUEST")
         top = float(req.params["v"])
         auth = req.headers.get("authorization", "")
         subs = [self.subrequest(item, i, top, auth) for i, item in enumerate(items)]

@@ -28,6 +28,7 @@ def field_describe(f: SField) -> dict[str, Any]:
         "calculated": f.column is None and f.type != "id", "filterable": True, "sortable": True,
         "nameField": f.name == "Name", "length": f.length, "precision": f.precision,
         "scale": f.scale, "digits": 0, "soapType": SOAP_TYPES.get(f.type, "xsd:string"),
+        "inlineHelpText": f.help_text or None,
         "defaultedOnCreate": f.name in ("Id", "IsDeleted", "CreatedDate", "LastModifiedDate",
                                         "SystemModstamp"),
         "picklistValues": [

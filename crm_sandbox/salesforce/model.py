@@ -38,6 +38,7 @@ class SField:
     length: int = 0
     precision: int = 0
     scale: int = 0
+    help_text: str = ""  # inlineHelpText
     # Polymorphic references: the core column holding the target kind, and kind → sObject.
     kind_column: str | None = None
     kinds: dict[str, str] = field(default_factory=dict)
@@ -135,6 +136,8 @@ OBJECT_PREFIX: dict[str, str] = {
     "Task": PREFIX["task"], "Event": PREFIX["event"], "Campaign": PREFIX["campaigns"],
     "CurrencyType": PREFIX["currencies"], "DatedConversionRate": PREFIX["dated_rates"],
     "NPS_Response__c": PREFIX["surveys"],
+    "ForecastingQuota": PREFIX["quotas"], "Territory2": PREFIX["territories"],
+    "Period": PREFIX["periods"], "ForecastingType": "0Db",
 }
 
 

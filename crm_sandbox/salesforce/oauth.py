@@ -33,6 +33,9 @@ class TokenEndpoint:
         if form.get("client_id") != self.creds.client_id:
             return oauth_error("invalid_client_id", "client identifier invalid")
         if grant == "refresh_token":
+            # The secret is optional in this grant, but a wrong one is refused.
+            if form.get("client_secret", self.creds.client_secret) != self.creds.client_secret:
+                return oauth_error("invalid_client", "invalid client credentials")
             if form.get("refresh_token") != self.creds.refresh_token:
                 return oauth_error("invalid_grant", "expired access/refresh token")
             return self.success()

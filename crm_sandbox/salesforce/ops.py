@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..ids import parse_sf_id
 from .errors import RecordError
 from .model import SField, SObject
-from .writes import Result, Writer, core_values
+from .writes import Result, Writer
 
 ROLLED_BACK = RecordError(
     "ALL_OR_NONE_OPERATION_ROLLED_BACK",
@@ -42,7 +43,7 @@ def create(w: Writer, obj: SObject, records: list[dict[str, Any]], all_or_none: 
 def prepare_create(w: Writer, obj: SObject, records: list[dict[str, Any]], method: str,
                    path: str) -> list[Any]:
     """Validated core rows (or errors) for records to create; nothing written yet."""
-    return w.validate(records, lambda r: {**obj.defaults, **core_values(obj, r, True)},
+    return w.validate(records, lambda r: {**obj.defaults, **w.values(obj, r, True)},
                       method, path)
 
 
@@ -75,7 +76,7 @@ def prepare_update(w: Writer, obj: SObject, records: list[dict[str, Any]], metho
         if rid not in live:
             code = "MALFORMED_ID" if len(rid) not in (15, 18) else "ENTITY_IS_DELETED"
             raise RecordError(code, f"invalid record id: {rid or 'missing'}", ["Id"])
-        return live[rid], core_values(obj, r, False)
+        return live[rid], w.values(obj, r, False)
 
     return w.validate(records, check, method, path)
 
@@ -98,7 +99,7 @@ def upsert(w: Writer, obj: SObject, ext: SField, records: list[dict[str, Any]],
         seen.add(value)
         hits = found.get(value)
         creating = not hits
-        core = core_values(obj, {k: v for k, v in r.items() if k != ext.name}, creating)
+        core = w.values(obj, {k: v for k, v in r.items() if k != ext.name}, creating)
         core[str(ext.column)] = value
         return (None if creating else hits[0]), ({**obj.defaults, **core} if creating else core)  # type: ignore[index]
 
@@ -131,11 +132,37 @@ def delete(w: Writer, obj: SObject, ids: list[str], all_or_none: bool, method: s
 
     def commit() -> list[Result]:
         keys = [c for c in checked if not isinstance(c, RecordError)]
-        if hard:
+        if keys and hard:
             w.org.purge(obj.table, keys)
-        else:
+        elif keys:
             w.org.soft_delete(obj.table, keys)
         return [failure(c) if isinstance(c, RecordError) else w.result(obj, c) for c in checked]
+
+    checked = w.validate(ids, check, method, path)
+    return settle(checked, all_or_none, commit)
+
+
+def delete_ids(w: Writer, resolve: Callable[[str], SObject | None], ids: list[str],
+               all_or_none: bool, method: str, path: str) -> list[Result]:
+    """Collections DELETE: records of any type by id, one result each (a deleted one
+    ENTITY_IS_DELETED), allOrNone over the whole call."""
+    objs = {rid: obj for rid in ids if (p := parse_sf_id(rid)) and (obj := resolve(p[0]))}
+    live: dict[str, int] = {}
+    for obj in {o.name: o for o in objs.values()}.values():
+        live.update(w.lookup_ids(obj, [r for r, o in objs.items() if o is obj]))
+
+    def check(rid: str) -> tuple[SObject, int]:
+        if rid not in objs:
+            raise RecordError("MALFORMED_ID", f"malformed id {rid}")
+        if rid not in live:
+            raise RecordError("ENTITY_IS_DELETED", "entity is deleted")
+        return objs[rid], live[rid]
+
+    def commit() -> list[Result]:
+        done = [c for c in checked if not isinstance(c, RecordError)]
+        for obj in {o.name: o for o, _ in done}.values():
+            w.org.soft_delete(obj.table, [n for o, n in done if o is obj])
+        return [failure(c) if isinstance(c, RecordError) else w.result(*c) for c in checked]
 
     checked = w.validate(ids, check, method, path)
     return settle(checked, all_or_none, commit)

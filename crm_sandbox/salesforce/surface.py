@@ -11,14 +11,15 @@ from ..http import Request, Response, Route, bind, json_response
 from ..ids import sf_id
 from ..org import Org
 from ..org.tables import ADMIN_USER_N
-from ..stats import Stats
 from .analytics import Analytics
 from .auth import Sessions, bearer, make_credentials
 from .bulk import Bulk
 from .collections import Collections
 from .composite import CompositeBatch
+from .composite_request import CompositeRequest
 from .context import Context
 from .errors import SfError
+from .forecasting import create_tables, forecasting_objects
 from .model import Registry
 from .oauth import TokenEndpoint
 from .objects import standard_objects
@@ -38,7 +39,8 @@ SUBREQUEST_COUNTED = ("compositeBatch",)  # each subrequest spends its own API c
 def build_context(org: Org, faults: FaultSet, folder: Path, base_url: str,
                   daily_api_limit: int) -> Context:
     """Credentials for the org's integration user, and the services over the org."""
-    registry = Registry(standard_objects())
+    create_tables(org)
+    registry = Registry([*standard_objects(), *forecasting_objects()])
     row = org.cursor().execute("SELECT username FROM users WHERE n = ?",
                                [ADMIN_USER_N]).fetchone()
     creds = make_credentials(folder, sf_id("00D", 1), sf_id("005", ADMIN_USER_N),
@@ -55,14 +57,16 @@ class SalesforceSurface:
     name = "salesforce"
 
     def __init__(self, org: Org, faults: FaultSet, folder: Path, base_url: str,
-                 daily_api_limit: int = DEFAULT_DAILY_LIMIT, stats: Stats | None = None) -> None:
+                 daily_api_limit: int = DEFAULT_DAILY_LIMIT) -> None:
         self.ctx = build_context(org, faults, folder, base_url, daily_api_limit)
         self.bulk, self.tooling = Bulk(self.ctx), Tooling(self.ctx)
-        self.subcalls = Subcalls(faults, self.ctx.usage, stats,
-                                 SurfaceHooks(self.guard, self.fault_response, self.error))
+        self.subcalls = Subcalls(faults, self.ctx.usage,
+                                 SurfaceHooks(self.guard, self.session, self.fault_response,
+                                              self.error))
         self.handlers = (TokenEndpoint(self.ctx), Rest(self.ctx), Collections(self.ctx),
                          self.bulk, self.tooling, Analytics(self.ctx),
-                         CompositeBatch(self.ctx, self.subcalls))
+                         CompositeBatch(self.ctx, self.subcalls),
+                         CompositeRequest(self.ctx, self.subcalls))
 
     def info(self) -> dict[str, Any]:
         """How a client connects: instance URL, access token, and each OAuth flow's secrets."""
@@ -94,6 +98,10 @@ class SalesforceSurface:
             return limit_exceeded()
         return None
 
+    def session(self, request: Request) -> Response | None:
+        """401 unless the request's session is valid (nothing spent)."""
+        return None if self.ctx.sessions.valid(bearer(request)) else session_expired()
+
     def error(self, exc: Exception) -> Response:
         """SfError as its JSON list; anything else as UNKNOWN_EXCEPTION (500)."""
         if isinstance(exc, SfError):
@@ -109,7 +117,8 @@ class SalesforceSurface:
         response.headers["Sforce-Limit-Info"] = f"api-usage={used}/{cap}"
 
     def fault_response(self, kind: str, status: int, request: Request,
-                       retry_after: float | None) -> Response:
+                       retry_after: float | None, *, form: str = "",
+                       policy: str = "") -> Response:
         """A fault in Salesforce's shapes (session expiry revokes the session)."""
         if kind == "expire_session":
             self.ctx.sessions.revoke(bearer(request))

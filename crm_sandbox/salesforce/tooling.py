@@ -3,6 +3,8 @@
 `POST tooling/sobjects/CustomObject` and `.../CustomField` take `FullName` + `Metadata`
 (JSON, like the Metadata API types), add a table or column to the org, and register the
 new sObject/field so that describe, queries, Collections and Bulk see it at once.
+`GET`/`PATCH tooling/sobjects/CustomField/{id}` read and update a field's Metadata (the
+whole definition is replaced, as a Metadata API update does; `field_meta` validates it).
 `tooling/query` answers SOQL over CustomObject and CustomField.
 """
 
@@ -13,24 +15,16 @@ import threading
 from typing import Any
 
 from ..http import Endpoint, Request, Response, json_response, raw_json
-from ..ids import sf_id
+from ..ids import parse_sf_id, sf_id
 from ..org.tables import COMMON
 from .context import Context, V
-from .errors import SfError
+from .errors import SfError, not_found
+from .field_meta import FIELD_TYPES, build, check_change, validate
 from .model import Registry, SField, SObject, base_fields, ref
 from .query import QueryEngine
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,38}__c$")
-# Metadata field type → (describe type, DuckDB type).
-FIELD_TYPES: dict[str, tuple[str, str]] = {
-    "Text": ("string", "VARCHAR"), "TextArea": ("textarea", "VARCHAR"),
-    "LongTextArea": ("textarea", "VARCHAR"), "Email": ("email", "VARCHAR"),
-    "Phone": ("phone", "VARCHAR"), "Url": ("url", "VARCHAR"),
-    "Picklist": ("picklist", "VARCHAR"), "Number": ("double", "DOUBLE"),
-    "Currency": ("currency", "DOUBLE"), "Percent": ("percent", "DOUBLE"),
-    "Date": ("date", "DATE"), "DateTime": ("datetime", "TIMESTAMP"),
-    "Checkbox": ("boolean", "BOOLEAN"), "Lookup": ("reference", "BIGINT"),
-}
+FIELD_ID = r"(?P<id>00N\w+)"
 TOOLING_DDL = (
     f"CREATE TABLE tooling_objects (n BIGINT, developer_name VARCHAR, full_name VARCHAR, "
     f"label VARCHAR, {COMMON})",
@@ -64,6 +58,7 @@ class Tooling:
                 con.execute(ddl)
         self.registry = tooling_registry()
         self.queries = QueryEngine(self.org, self.registry)
+        self.fields: dict[str, tuple[SObject, str, dict[str, Any]]] = {}  # id → field meta
 
     def endpoints(self) -> list[Endpoint]:
         """Tooling endpoints."""
@@ -73,6 +68,10 @@ class Tooling:
                      self.create_object),
             Endpoint("POST", rf"{t}/sobjects/CustomField/?", "tooling.createField",
                      self.create_field),
+            Endpoint("GET", rf"{t}/sobjects/CustomField/{FIELD_ID}/?", "tooling.getField",
+                     self.get_field),
+            Endpoint("PATCH", rf"{t}/sobjects/CustomField/{FIELD_ID}/?", "tooling.updateField",
+                     self.update_field),
             Endpoint("GET", rf"{t}/query/?", "tooling.query", self.query),
             Endpoint("GET", rf"{t}/query/(?P<loc>01g\w+)-(?P<pos>\d+)", "tooling.queryMore",
                      self.query_more),
@@ -127,7 +126,7 @@ class Tooling:
     def create_field(self, req: Request) -> Response:
         """POST CustomField: a new field on a standard or custom object."""
         body = req.json() or {}
-        full, meta = str(body.get("FullName") or ""), body.get("Metadata") or {}
+        full, meta = str(body.get("FullName") or ""), dict(body.get("Metadata") or {})
         obj_name, _, field_name = full.partition(".")
         obj = self.ctx.registry.get(obj_name)
         kind = str(meta.get("type") or "")
@@ -137,7 +136,12 @@ class Tooling:
         with self._lock:
             if obj.get(field_name) is not None:
                 raise SfError(400, "DUPLICATE_DEVELOPER_NAME", f"{full} already exists")
-            f = self.new_field(obj, field_name, kind, meta)
+            validate(full, kind, meta)
+            column = f"cf_{field_name.lower()}"
+            with self.org.writing() as con:
+                con.execute(f"ALTER TABLE {obj.table} ADD COLUMN {column} "
+                            f"{FIELD_TYPES[kind][1]}")
+            f = build(field_name, column, kind, meta)
             n = self.org.next_n("tooling_fields")
             owner = (sf_id("01I", self.object_n(obj.name)) if obj.custom and
                      obj.table.startswith("sf_") else obj.name)
@@ -145,33 +149,56 @@ class Tooling:
                                                   "full_name": full, "table_enum_or_id": owner,
                                                   "label": f.label})
             obj.add(f)
+            self.fields[sf_id("00N", n)] = (obj, field_name, meta)
         return created(sf_id("00N", n))
 
-    def new_field(self, obj: SObject, name: str, kind: str, meta: dict[str, Any]) -> SField:
-        """Add the column and describe the field from its Metadata."""
-        sf_type, sql_type = FIELD_TYPES[kind]
-        column = f"cf_{name.lower()}"
-        with self.org.writing() as con:
-            con.execute(f"ALTER TABLE {obj.table} ADD COLUMN {column} {sql_type}")
-        values = tuple(v.get("fullName", "") for v in
-                       ((meta.get("valueSet") or {}).get("valueSetDefinition") or {})
-                       .get("value", []))
-        if kind == "Lookup":
-            target = str(meta.get("referenceTo") or "")
-            rel = str(meta.get("relationshipName") or name[:-3]) + "__r"
-            return ref(name, column, target, rel, custom=True, label=str(meta.get("label") or
-                                                                          name))
-        return SField(name, sf_type, str(meta.get("label") or name[:-3]), column=column,
-                      custom=True, external_id=bool(meta.get("externalId")),
-                      unique=bool(meta.get("unique")), picklist=values,
-                      length=int(meta.get("length") or (255 if sql_type == "VARCHAR" else 0)),
-                      precision=int(meta.get("precision") or 0), scale=int(meta.get("scale") or 0),
-                      nillable=not meta.get("required"))
+    def _field(self, req: Request) -> tuple[str, SObject, str, dict[str, Any]]:
+        """(id, object, field name, metadata) of the field a request's path names."""
+        fid = req.params["id"]
+        found = self.fields.get(fid if len(fid) == 18 else sf_id("00N", _n(fid)))
+        if found is None:
+            raise not_found()
+        return (fid, *found)
+
+    def get_field(self, req: Request) -> Response:
+        """GET CustomField/{id}: the field's FullName and Metadata."""
+        fid, obj, name, meta = self._field(req)
+        v = req.params["v"]
+        return json_response({
+            "attributes": {"type": "CustomField",
+                           "url": f"/services/data/v{v}/tooling/sobjects/CustomField/{fid}"},
+            "Id": fid, "DeveloperName": name[:-3], "FullName": f"{obj.name}.{name}",
+            "TableEnumOrId": obj.name, "Metadata": {"inlineHelpText": None,
+                                                    "description": None, **meta}})
+
+    def update_field(self, req: Request) -> Response:
+        """PATCH CustomField/{id}: replace the field's Metadata (204, like any update)."""
+        fid, obj, name, old = self._field(req)
+        meta = dict((req.json() or {}).get("Metadata") or {})
+        full, kind = f"{obj.name}.{name}", str(meta.get("type") or "")
+        validate(full, kind, meta)
+        check_change(full, str(old["type"]), kind)
+        if kind == "Lookup" and meta.get("referenceTo") != old.get("referenceTo"):
+            raise SfError(400, "FIELD_INTEGRITY_EXCEPTION", f"{full}: a lookup's target "
+                          "object cannot change", ["Metadata"])
+        with self._lock:
+            current = obj.get(name)
+            f = build(name, str(current.column if current else ""), kind, meta)
+            obj.add(f)
+            self.fields[fid] = (obj, name, meta)
+            self.org.update("tooling_fields", _n(fid[:15]), {"label": f.label})
+        return Response(204)
 
     def object_n(self, name: str) -> int:
         row = self.org.cursor().execute(
             "SELECT n FROM tooling_objects WHERE full_name = ?", [name]).fetchone()
         return int(row[0]) if row else 0
+
+
+def _n(id15: str) -> int:
+    """The key of a 15-character id."""
+    parsed = parse_sf_id(id15)
+    return parsed[1] if parsed else -1
 
 
 def created(record_id: str) -> Response:

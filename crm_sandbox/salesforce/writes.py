@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from ..faults import FaultSet
@@ -66,7 +67,7 @@ def _convert(f: SField, value: Any) -> dict[str, Any]:
     if f.type in NUMERIC:
         if isinstance(value, bool):
             raise ValueError(value)
-        return {col: float(value)}
+        return {col: in_range(f, float(value))}
     if f.type == "date":
         return {col: dt.date.fromisoformat(str(value)[:10])}
     if f.type == "datetime":
@@ -76,6 +77,27 @@ def _convert(f: SField, value: Any) -> dict[str, Any]:
         raise RecordError("STRING_TOO_LONG", f"{f.label}: data value too large: {text[:40]} "
                           f"(max length={f.length})", [f.name])
     return {col: text}
+
+
+def in_range(f: SField, number: float) -> float:
+    """The number, stored whole (never rounded to the scale, as the API stores it), unless
+    it has more integer digits than precision − scale allows."""
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError(number)
+    if f.precision and abs(number) >= 10 ** (f.precision - f.scale):
+        raise RecordError("NUMBER_OUTSIDE_VALID_RANGE", f"{f.label or f.name}: value outside "
+                          f"of valid range on numeric field: {java_double(number)}", [f.name])
+    return number
+
+
+def java_double(number: float) -> str:
+    """A double as Java prints it in Salesforce's messages (`100.0`, `1.0E20`)."""
+    d = Decimal(repr(number))
+    if number != 0 and not 1e-3 <= abs(number) < 1e7:
+        mantissa = str(d.scaleb(-d.adjusted()).normalize())
+        return f"{mantissa if '.' in mantissa else mantissa + '.0'}E{d.adjusted()}"
+    text = format(d, "f")
+    return text if "." in text else text + ".0"
 
 
 def _bad_ref(f: SField, value: Any) -> RecordError:
@@ -132,6 +154,20 @@ class Writer:
             except RecordError as err:
                 out.append(err)
         return out
+
+    def values(self, obj: SObject, record: dict[str, Any], creating: bool) -> dict[str, Any]:
+        """`core_values`, and the owner a record is given must be an active user."""
+        core = core_values(obj, record, creating)
+        owner = obj.get("OwnerId")
+        n = core.get(str(owner.column)) if owner is not None and owner.column else None
+        if n is not None and owner is not None and owner.reference_to == ("User",):
+            row = self.org.cursor().execute("SELECT active FROM users WHERE n = ?",
+                                            [n]).fetchone()
+            if row is not None and not row[0]:
+                raise RecordError("INACTIVE_OWNER_OR_USER", "operation performed with inactive "
+                                  f"user [{sf_id(OBJECT_PREFIX['User'], n)}] as owner of "
+                                  f"{obj.label.lower()}")
+        return core
 
     def lookup_ids(self, obj: SObject, ids: list[str]) -> dict[str, int]:
         """Live records among `ids` (id → key)."""

@@ -43,3 +43,37 @@ def test_validate_setup_and_run(
     summary = captured.out + captured.err
     assert "API calls: hs" in summary
     assert "FAILED" not in summary
+
+
+def test_an_untrusted_certificate_exits_4_naming_tls_without_a_traceback(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _config(sandbox, tmp_path)
+    data = yaml.safe_load(config.read_text())
+    del data["sources"][0]["ca_file"]
+    config.write_text(yaml.safe_dump(data))
+    for command in ("validate", "run"):
+        assert main([command, "--config", str(config)]) == 4
+        err = capsys.readouterr().err
+        assert "TLS to the CRM failed" in err
+        assert "ca_file" in err
+        assert "Traceback" not in err
+        assert "AttributeError" not in err
+
+
+def test_run_with_a_mapping_that_does_not_fit_exits_2_like_validate(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mapping = tmp_path / "hubspot.yaml"
+    shipped = Path(__file__).parents[2] / "connector" / "mappings" / "hubspot.yaml"
+    mapping.write_text(shipped.read_text().replace("cost: deal_cost", "cost: no_such_prop"))
+    config = _config(sandbox, tmp_path)
+    data = yaml.safe_load(config.read_text())
+    data["sources"][0]["mapping"] = str(mapping)
+    config.write_text(yaml.safe_dump(data))
+    assert main(["validate", "--config", str(config)]) == 2
+    assert "no_such_prop" in capsys.readouterr().err
+    assert main(["run", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "no_such_prop" in err
+    assert str(mapping) in err

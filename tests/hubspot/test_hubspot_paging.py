@@ -14,6 +14,7 @@ from connector.crms.hubspot.paging import (
     next_cursor,
     search_pages,
 )
+from connector.crms.hubspot.streams import next_start
 from connector.errors import FatalError
 
 PROP = "hs_lastmodifieddate"
@@ -135,3 +136,15 @@ def test_list_pages_follow_after_to_the_end() -> None:
         return {"results": [after], "paging": {"next": {"after": nxt}} if nxt else {}}
 
     assert [a for _, a in list_pages(fetch)] == ["2", "3", None]
+
+
+def test_the_next_search_starts_after_a_quiet_portals_last_change() -> None:
+    minute = 60_000
+    # Quiet since its last change, long before the search: strictly after it.
+    assert next_start(1_000_000, 1_000_000 + 60 * minute, minute) == SearchCursor(
+        1_000_000, inclusive=False)  # fmt: skip
+    # Changes within the overlap before the search may not be indexed: search them again.
+    server = 1_000_000 + 30_000
+    assert next_start(1_000_000, server, minute) == SearchCursor(server - minute)
+    # Without HubSpot's clock, the overlap before the last change.
+    assert next_start(1_000_000, None, minute) == SearchCursor(1_000_000 - minute)

@@ -7,6 +7,7 @@ import json
 import pytest
 import urllib3
 
+from connector.crms.hubspot.api import has_results
 from connector.crms.hubspot.errors import (
     HubSpotApiError,
     TokenRefused,
@@ -14,7 +15,8 @@ from connector.crms.hubspot.errors import (
     map_status,
     missing_scopes,
 )
-from connector.crms.hubspot.limits import WindowLimiter
+from connector.crms.hubspot.limits import DailyBudget, WindowLimiter
+from connector.crms.hubspot.paging import Patience
 from connector.errors import AuthError, FatalError, LimitExceededError, RetriableError
 
 
@@ -139,3 +141,86 @@ def test_limit_answers_without_retry_after_wait_for_their_window() -> None:
     assert map_status(429, rolling, interval, "x").retry_after == 10.0  # type: ignore[attr-defined]
     daily = b'{"errorType": "RATE_LIMIT", "policyName": "DAILY", "message": "daily"}'
     assert isinstance(map_status(429, daily, {}, "x"), LimitExceededError)
+
+
+@pytest.mark.parametrize(("body", "wait"), [
+    ({"status": "error", "message": "You have reached your secondly limit.",
+      "category": "RATE_LIMITS", "correlationId": "c"}, 1.0),
+    ({"status": "error", "message": "You have reached your ten_secondly_rolling limit.",
+      "category": "RATE_LIMITS"}, 10.0),
+    ({"status": "error", "message": "Too many requests", "category": "RATE_LIMITS"}, 10.0),
+    ({"errorType": "RATE_LIMIT", "policyName": "SECONDLY", "message": "x"}, 1.0),
+])  # fmt: skip
+def test_every_429_body_form_waits_for_its_window(body: dict[str, str], wait: float) -> None:
+    error = map_status(429, json.dumps(body).encode(), {}, "search deals")
+    assert isinstance(error, RetriableError)
+    assert error.retry_after == wait
+    assert error.status == 429
+
+
+@pytest.mark.parametrize("body", [
+    {"status": "error", "message": "You have reached your daily limit.", "category": "RATE_LIMITS"},
+    {"errorType": "RATE_LIMIT", "policyName": "DAILY", "message": "daily"},
+])  # fmt: skip
+def test_the_daily_limit_stops_the_run_saying_when_it_resets(body: dict[str, str]) -> None:
+    error = map_status(429, json.dumps(body).encode(), {}, "list deals")
+    assert isinstance(error, LimitExceededError)
+    assert "resets at midnight" in str(error)
+    assert error.exit_code == 4
+
+
+def test_the_daily_remaining_header_stops_the_run_before_hubspot_does() -> None:
+    budget = DailyBudget(share=0.5)
+    budget.spend()
+    budget.observe({"X-HubSpot-RateLimit-Daily-Remaining": "6"})
+    assert budget.budget == 4  # the call already made + half of what remained
+    for _ in range(3):
+        budget.spend()
+    with pytest.raises(LimitExceededError, match="share of HubSpot's daily API calls"):
+        budget.spend()
+    spent = DailyBudget(share=1.0)
+    spent.observe({"x-hubspot-ratelimit-daily-remaining": "0"})
+    with pytest.raises(LimitExceededError, match="0 calls remain"):
+        spent.spend()
+    oauth = DailyBudget(share=0.5)
+    oauth.observe({"X-HubSpot-RateLimit-Max": "100"})  # no daily headers: no budget
+    for _ in range(1000):
+        oauth.spend()
+
+
+def test_tls_failures_hidden_behind_the_clients_attribute_error_are_found() -> None:
+    from hubspot.crm.properties.exceptions import ApiException
+
+    def client_call() -> None:
+        try:
+            raise ApiException(status=0, reason="SSLError\ncertificate verify failed")
+        except ApiException as api_error:
+            api_error.body.decode("utf-8")  # what the client does: AttributeError on None
+
+    with pytest.raises(AttributeError) as raised:
+        client_call()
+    error = map_exception(raised.value, "read deals properties", host="api.example.com")
+    assert isinstance(error, FatalError)
+    assert "TLS to the CRM failed" in str(error)
+    assert "ca_file" in str(error)
+    assert "api.example.com" in str(error)
+
+
+def test_a_page_without_results_is_not_a_page() -> None:
+    assert has_results({"results": [], "total": 3}) is None
+    assert has_results({"results": [{"id": "1"}], "paging": {}}) is None
+    assert has_results({}) is not None
+    assert has_results({"status": "COMPLETE"}) is not None
+
+
+def test_a_lagging_search_is_asked_again_then_given_up_for_this_run() -> None:
+    waits: list[float] = []
+    said: list[str] = []
+    patience = Patience(retries=3, first_wait=0.5, say=said.append, sleep=waits.append)
+    lagging = {"total": 3, "results": []}
+    answers = iter([lagging, lagging, {"total": 3, "results": [{"id": "1"}]}])
+    assert patience.ask(lambda _: next(answers), {}, 0) == {"total": 3, "results": [{"id": "1"}]}
+    assert waits == [0.5, 1.0]
+    assert patience.ask(lambda _: lagging, {}, 0) is None
+    assert patience.ask(lambda _: {"total": 0, "results": []}, {}, 0) == {"total": 0,
+                                                                          "results": []}

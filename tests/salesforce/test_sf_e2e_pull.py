@@ -12,7 +12,7 @@ from sf_helpers import compute_kpis, make_source
 from connector.crms.files import FilesMapping, FilesSource
 from connector.crms.salesforce.mapping import SalesforceMapping
 from connector.crms.salesforce.read import SalesforceSource
-from connector.errors import SourceError
+from connector.errors import ConfigError
 from connector.store import Store
 from crm_sandbox import Sandbox
 
@@ -63,8 +63,10 @@ def test_validate_lists_every_missing_field_with_a_hint(sandbox: Sandbox, tmp_pa
     problems = source.validate()
     assert any("Territry__c" in p and "did you mean Territory__c" in p for p in problems)
     assert any("Amount_Net__c" in p for p in problems)
-    with Store(":memory:") as st, pytest.raises(SourceError, match="does not fit the org"):
+    with Store(":memory:") as st, pytest.raises(ConfigError, match="does not fit the org") as err:
         source.pull(st)
+    assert err.value.exit_code == 2  # the user's file, as validate says, not a CRM stop
+    assert str(mapping_file) in err.value.messages[0]
 
 
 def test_incremental_pull_sees_creates_updates_soft_and_hard_deletes(

@@ -27,9 +27,12 @@ def test_select_is_inclusive_ordered_and_from_identifiers_only() -> None:
         "SELECT Id, UserRole.Name FROM Lead WHERE SystemModstamp >= 2024-05-01T12:00:00Z "
         "ORDER BY SystemModstamp ASC, Id ASC"
     )
-    assert soql.count("Lead", cursor_field="SystemModstamp", since=None) == (
-        "SELECT COUNT() FROM Lead"
-    )
+    rest = soql.select("Lead", ["Id"], cursor_field="SystemModstamp", since=None, order=False,
+                       skip_ids=["00Q000000000001AAA", "00Q000000000002"])  # fmt: skip
+    assert rest == "SELECT Id FROM Lead WHERE Id NOT IN ('00Q000000000001AAA', '00Q000000000002')"
+    with pytest.raises(ValueError, match="not a Salesforce record id"):
+        soql.select("Lead", ["Id"], cursor_field="SystemModstamp", since=T0,
+                    skip_ids=["x') OR Id != ('"])  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -130,10 +133,17 @@ def test_cursor_overlap_and_resume() -> None:
     assert later("2024-05-01T12:00:00.000+0000", "2024-05-01T11:00:00Z").startswith("2024-05-01T12")
 
 
+def test_the_next_pull_starts_at_the_settled_time_not_before_the_cursor() -> None:
+    quiet = StreamState(cursor="2024-05-01T02:00:00.000+0000", settled="2024-05-01T11:55:00+00:00")
+    saved = StreamState.from_saved(dict(quiet.__dict__))
+    assert saved.since(dt.timedelta(minutes=5)) == (
+        dt.datetime(2024, 5, 1, 11, 55, tzinfo=dt.UTC), False)  # fmt: skip
+
+
 def kpi_store() -> Store:
     store = Store(":memory:")
     store.con.execute(RESULTS_DDL)
-    store.con.execute("""INSERT INTO kpi_results SELECT * FROM (VALUES
+    store.con.execute("""INSERT INTO kpi_results BY NAME SELECT * FROM (VALUES
       ('total_revenue', 'month', '2024-05', DATE '2024-05-01', DATE '2024-05-31', 'company',
        NULL, NULL, NULL, 100.0, NULL, NULL, 90.0, 1.11, 10.0, NULL, now(), NULL),
       ('total_revenue', 'month', '2024-05', DATE '2024-05-01', DATE '2024-05-31', 'owner',

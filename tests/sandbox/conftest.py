@@ -51,3 +51,15 @@ def api(sb: Sandbox, path: str) -> str:
 
 def auth(sb: Sandbox) -> dict[str, Any]:
     return {"Authorization": f"Bearer {sb.info['salesforce']['access_token']}"}
+
+
+def used(sb: Sandbox) -> int:
+    """API calls the Salesforce org has counted so far."""
+    return sb.salesforce.ctx.usage.snapshot()[0]
+
+
+@pytest.fixture
+def stats(sandbox: Sandbox) -> Sandbox:
+    """The sandbox with its call statistics reset."""
+    sandbox.reset_stats()
+    return sandbox

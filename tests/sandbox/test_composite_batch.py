@@ -3,7 +3,6 @@ API accounting as direct calls."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,6 +10,8 @@ from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from crm_sandbox import Sandbox
+
+from .conftest import used
 
 pytestmark = pytest.mark.e2e
 
@@ -26,14 +27,6 @@ def batch(sf: Salesforce, *subs: tuple[str, str], halt: bool = False,
     return out
 
 
-def used(sandbox: Sandbox) -> int:
-    return sandbox.salesforce.ctx.usage.snapshot()[0]
-
-
-@pytest.fixture
-def stats(sandbox: Sandbox) -> Iterator[Sandbox]:
-    sandbox.reset_stats()
-    return sandbox
 
 
 def test_subrequests_answer_as_direct_calls(sf: Salesforce, stats: Sandbox) -> None:

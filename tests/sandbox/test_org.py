@@ -113,6 +113,30 @@ def test_mutation_helpers(org: Org) -> None:
     assert org.advance_clock(dt.timedelta(days=2)) - before >= dt.timedelta(days=2)
 
 
+def test_atomic_undoes_every_write_of_a_failed_block(org: Org) -> None:
+    def state() -> list[tuple[object, ...]]:
+        return org.cursor().execute("SELECT * FROM leads ORDER BY n").fetchall()
+
+    def failing_block(keys: list[int]) -> None:
+        with org.atomic():
+            org.insert("leads", {"owner_n": 2})
+            org.update("leads", keys[0], {"status": "Changed"})
+            org.update_many("leads", [(keys[1], {"status": "Changed too"})])
+            org.soft_delete("leads", [keys[2]])
+            org.purge("leads", [keys[3]])
+            assert org.count("leads", f"n = {keys[3]}") == 0  # visible inside the block
+            raise RuntimeError("roll back")
+
+    before = state()
+    with pytest.raises(RuntimeError, match="roll back"):
+        failing_block(org.keys("leads", "NOT is_deleted", limit=4))
+    assert state() == before
+    with org.atomic():
+        n = org.insert("leads", {"owner_n": 2})
+    assert org.count("leads", f"n = {n}") == 1
+    org.purge("leads", [n])
+
+
 @pytest.mark.e2e
 def test_stop_leaves_no_thread_or_file() -> None:
     before = set(threading.enumerate())

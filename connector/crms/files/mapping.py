@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connector.schema import ENTITY_BY_NAME, EntityName
+from connector.store.csvtext import text_encoding
 from connector.store.normalize import literal
 
 
@@ -21,6 +22,7 @@ def _strptime_format(value: str) -> str:
 
 
 StrptimeFormat = Annotated[str, AfterValidator(_strptime_format)]
+TextEncoding = Annotated[str, AfterValidator(text_encoding)]
 
 
 class FileEntityMapping(BaseModel):
@@ -55,7 +57,9 @@ class FilesMapping(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     delimiter: str = Field(default=",", min_length=1, max_length=1)
-    encoding: Literal["utf-8", "latin-1"] = "utf-8"
+    encoding: TextEncoding = Field(
+        default="utf-8", description="any Python codec: utf-8 (with or without BOM), cp1252..."
+    )
     date_format: StrptimeFormat | None = None
     timestamp_format: StrptimeFormat | None = None
     entities: dict[EntityName, FileEntityMapping] = Field(default_factory=dict)

@@ -6,24 +6,28 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from connector.crms.base import Progress
+from connector.crms.files.config import DEFAULT_MAX_DELETE_SHARE
 from connector.crms.files.mapping import FileEntityMapping, FilesMapping
-from connector.errors import SourceError
+from connector.errors import ExportError
 from connector.schema import ENTITIES
 from connector.store import IngestResult, ParseOptions, Store, ValueMap
-from connector.store.csvfile import CsvLayout, csv_headers, load_csv
+from connector.store.csvfile import CsvLayout, check_csv, load_csv
 
 
 @dataclass
 class FilesSource:
-    """Reads `<folder>/<entity>.csv` files; a missing file is an empty table."""
+    """Reads `<folder>/<entity>.csv` files; a missing file is an empty table. A load
+    marking more than `max_delete_share` of an entity's records deleted stops."""
 
     name: str
     folder: Path
     mapping: FilesMapping
     timezone: str
+    max_delete_share: float | None = DEFAULT_MAX_DELETE_SHARE
 
     def validate(self) -> list[str]:
-        """Problems of the export folder: missing folder or unreadable header rows."""
+        """Problems of the export folder: missing folder, unreadable header rows, mapped or
+        required columns the files lack."""
         if not self.folder.is_dir():
             return [f"source {self.name}: export folder {self.folder} does not exist"]
         problems = []
@@ -32,15 +36,15 @@ class FilesSource:
             path = self.folder / (entry.file or entity.file)
             if path.is_file():
                 try:
-                    csv_headers(path, self._layout(entry))
-                except SourceError as exc:
+                    check_csv(path, entity, self._layout(entry))
+                except ExportError as exc:
                     problems.append(str(exc))
         return problems
 
     def pull(self, store: Store, progress: Progress | None = None) -> list[IngestResult]:
         """Load every entity file as a full export of that entity."""
         if not self.folder.is_dir():
-            raise SourceError(f"source {self.name}: export folder {self.folder} does not exist")
+            raise ExportError(f"source {self.name}: export folder {self.folder} does not exist")
         results = []
         for entity in ENTITIES:
             entry = self.mapping.for_entity(entity.name)
@@ -55,7 +59,8 @@ class FilesSource:
             value_maps = {f: ValueMap(v) for f, v in entry.values.items()}
             results.append(load_csv(store, source=self.name, entity=entity, path=path,
                                     layout=self._layout(entry), opts=opts,
-                                    value_maps=value_maps))  # fmt: skip
+                                    value_maps=value_maps,
+                                    max_delete_share=self.max_delete_share))  # fmt: skip
         return results
 
     def _layout(self, entry: FileEntityMapping) -> CsvLayout:

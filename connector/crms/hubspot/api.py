@@ -22,6 +22,13 @@ Json = dict[str, Any]
 _URL_BASE_CHARS = 200
 
 
+def has_results(body: Json) -> str | None:
+    """A page must carry its `results` list (empty on the last page, never absent)."""
+    if isinstance(body.get("results"), list):
+        return None
+    return "without a results list (a malformed page, not the end of the list)"
+
+
 def split_properties(properties: list[str], max_url_chars: int) -> tuple[list[str], list[str]]:
     """(properties for the list URL, the rest for a batch read), the URL under the budget."""
     head: list[str] = []
@@ -53,7 +60,8 @@ class HubSpotApi:
         if after is not None:
             kwargs["after"] = after
         page = self.transport.call(
-            "crm.objects.basic_api", "get_page", obj, what=f"list {obj}", **kwargs
+            "crm.objects.basic_api", "get_page", obj, what=f"list {obj}", check=has_results,
+            **kwargs,
         ).body
         if rest and page.get("results"):
             self._merge(obj, page["results"], rest)
@@ -62,7 +70,8 @@ class HubSpotApi:
     def _merge(self, obj: str, results: list[Json], properties: list[str]) -> None:
         body = {"properties": properties, "inputs": [{"id": r["id"]} for r in results]}
         answer = self.transport.call(
-            "crm.objects.batch_api", "read", obj, body, what=f"read {obj} properties"
+            "crm.objects.batch_api", "read", obj, body, what=f"read {obj} properties",
+            check=has_results,
         ).body
         extra = {str(r["id"]): r.get("properties") or {} for r in answer.get("results") or []}
         for record in results:
@@ -71,7 +80,8 @@ class HubSpotApi:
     def search(self, obj: str, body: Json) -> Json:
         """One page of the search API (POST; `after` in the body)."""
         return self.transport.call(
-            "crm.objects.search_api", "do_search", obj, body, what=f"search {obj}", search=True
+            "crm.objects.search_api", "do_search", obj, body, what=f"search {obj}", search=True,
+            check=has_results,
         ).body
 
     def associations(self, obj: str, to: str, ids: list[str]) -> dict[str, list[str]]:
@@ -86,6 +96,7 @@ class HubSpotApi:
                 to,
                 {"inputs": inputs},
                 what=f"read {obj} → {to} associations",
+                check=has_results,
             )
             for result in answer.body.get("results") or []:
                 targets = [str(t["toObjectId"]) for t in result.get("to") or []]
@@ -112,7 +123,7 @@ class HubSpotApi:
         if after is not None:
             kwargs["after"] = after
         return self.transport.call(
-            "crm.owners.owners_api", "get_page", what="list owners", **kwargs
+            "crm.owners.owners_api", "get_page", what="list owners", check=has_results, **kwargs
         ).body
 
     def call(self, path: str, method: str, *args: Any, what: str, **kwargs: Any) -> Answer:

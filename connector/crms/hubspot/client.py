@@ -12,19 +12,24 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from hubspot import HubSpot
 
 from connector.crms.client import Client
 from connector.crms.hubspot.config import HubSpotConfig, OAuthAuth
 from connector.crms.hubspot.errors import TokenRefused, map_exception, map_status
-from connector.crms.hubspot.limits import WindowLimiter
-from connector.errors import AuthError, FatalError
+from connector.crms.hubspot.limits import DailyBudget, WindowLimiter
+from connector.errors import AuthError, FatalError, RetriableError
 from connector.secrets import register_secret
 
 Json = dict[str, Any]
+# A 2xx body a call cannot use: the problem, said for people (None when it is usable).
+Check = Callable[[Json], str | None]
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,7 @@ class _Request:
     kwargs: dict[str, Any]
     what: str
     search: bool
+    check: Check | None = None
 
 
 class HubSpotClient(Client):
@@ -58,6 +64,8 @@ class HubSpotClient(Client):
         limits = config.limits
         self.limiter = WindowLimiter(limits.requests_per_window, limits.window_seconds)
         self.search_limiter = WindowLimiter(limits.search_requests_per_second, 1.0)
+        self.daily = DailyBudget(limits.max_share_of_remaining)
+        self.server_ms: int | None = None  # HubSpot's clock (Date) at its last answer
         self._lock = threading.RLock()
         self._apis: dict[str, Any] = {}
         self._token = ""
@@ -87,10 +95,24 @@ class HubSpotClient(Client):
             return self._apis[path]
 
     def call(
-        self, path: str, method: str, *args: Any, what: str, search: bool = False, **kwargs: Any
+        self,
+        path: str,
+        method: str,
+        *args: Any,
+        what: str,
+        search: bool = False,
+        check: Check | None = None,
+        retry: bool = True,
+        **kwargs: Any,
     ) -> Answer:
-        """Call `method` of API `path` with limiter and retries; parse the JSON answer."""
-        request = _Request(path, method, args, kwargs, what, search)
+        """Call `method` of API `path` with limiter and retries; parse the JSON answer.
+
+        `check` judges a 2xx body: a body it finds unusable (a page with neither results
+        nor paging) is retried like a 5xx, never taken for an answer. `retry=False` sends
+        once and leaves a transient failure to the caller."""
+        request = _Request(path, method, args, kwargs, what, search, check)
+        if not retry:
+            return self._call_once(request)
         return self.retrying(lambda: self._call_once(request))
 
     def _call_once(self, request: _Request) -> Answer:
@@ -107,6 +129,7 @@ class HubSpotClient(Client):
         self.stats.limiter_wait_seconds += self.limiter.acquire()
         if request.search:
             self.stats.limiter_wait_seconds += self.search_limiter.acquire()
+        self.daily.spend()
         self.stats.calls += 1
         what = request.what
         started = time.perf_counter()
@@ -119,15 +142,23 @@ class HubSpotClient(Client):
             )
         except Exception as exc:
             self.stats.http_seconds += time.perf_counter() - started
-            raise map_exception(exc, what) from None
+            self.daily.observe(getattr(exc, "headers", None))
+            raise map_exception(exc, what, host=urlsplit(self.config.host).netloc) from None
         try:
             data = response.data
         finally:
             response.release_conn()
             self.stats.http_seconds += time.perf_counter() - started
+        self.daily.observe(dict(response.headers))
+        self.server_ms = _date_ms(response.headers.get("Date")) or self.server_ms
         if not 200 <= response.status <= 299:  # the client raises first; belt and braces
             raise map_status(response.status, data, dict(response.headers), what)
-        return Answer(response.status, _parse(data, what))
+        body = _parse(data, what)
+        problem = request.check(body) if request.check else None
+        if problem is not None:
+            raise RetriableError(f"HubSpot answered {response.status} to {what} {problem}",
+                                 None, 502)  # fmt: skip
+        return Answer(response.status, body)
 
     def _ensure_token(self) -> None:
         if self._token:
@@ -182,6 +213,14 @@ class HubSpotClient(Client):
                 api.api_client.rest_client.pool_manager.clear()
                 api.api_client.close()
             self._apis.clear()
+
+
+def _date_ms(value: str | None) -> int | None:
+    """An HTTP Date header in epoch milliseconds (None when absent or unreadable)."""
+    try:
+        return int(parsedate_to_datetime(value).timestamp() * 1000) if value else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _parse(data: bytes | None, what: str) -> Json:

@@ -63,14 +63,26 @@ class Limits(ConfigModel):
     requests_per_window: int = Field(default=90, ge=1)
     window_seconds: float = Field(default=10.0, gt=0)
     search_requests_per_second: int = Field(default=4, ge=1)
+    # Private apps: never spend more than this share of the day's remaining calls.
+    max_share_of_remaining: float = Field(default=0.5, gt=0, le=1)
 
 
 class Pull(ConfigModel):
-    """Pull tuning: cursor overlap, URL length budget, records per load and checkpoint."""
+    """Pull tuning: cursor overlap, URL length budget, records per load and checkpoint;
+    how often archived records, properties, owners and pipelines are read again; full
+    pulls through the exports API."""
 
     overlap_seconds: int = Field(default=60, ge=0)
     max_url_chars: int = Field(default=6000, ge=500)
     load_records: int = Field(default=20_000, ge=100, le=200_000)
+    # Archived records stay listed for 90 days, then are purged: list them well within.
+    reconcile_every_hours: float = Field(default=24.0, ge=0, le=24 * 60)
+    metadata_every_hours: float = Field(default=24.0, ge=0)
+    search_lag_retries: int = Field(default=3, ge=0, le=10)
+    # Full pulls through the CRM exports API (needs the crm.export scope); list paging
+    # stays the default, and the fallback when an export fails.
+    exports: bool = False
+    export_poll_seconds: float = Field(default=2.0, ge=0)
 
 
 class HubSpotConfig(CrmConfig[Auth, Http, Limits, Pull, PushSettings]):

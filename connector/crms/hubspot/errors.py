@@ -33,6 +33,14 @@ class TokenRefused(AuthError):
     """A 401: the token is invalid or expired (an OAuth token is then refreshed once)."""
 
 
+class MissingScope(AuthError):
+    """A 403 MISSING_SCOPES: the token lacks `scopes` for the call."""
+
+    def __init__(self, message: str, scopes: list[str]) -> None:
+        super().__init__(message)
+        self.scopes = scopes
+
+
 def parse_body(body: Any) -> dict[str, Any]:
     """An error body as a dict (HubSpot answers JSON; anything else becomes a message)."""
     if isinstance(body, bytes):
@@ -69,6 +77,28 @@ def retry_after(headers: Mapping[str, str] | None) -> float | None:
     return None
 
 
+def policy(body: Mapping[str, Any]) -> str:
+    """Which limit a rate-limit answer names: DAILY, SECONDLY, TEN_SECONDLY_ROLLING or "".
+
+    Real answers come in two forms: `errorType: RATE_LIMIT` with `policyName`, and
+    `category: RATE_LIMITS` with only the message ("You have reached your secondly
+    limit.", "…ten_secondly_rolling limit.", "…daily limit.")."""
+    named = str(body.get("policyName") or "").upper()
+    if named:
+        return named
+    message = str(body.get("message") or "").lower()
+    for marker, name in (("ten_secondly", "TEN_SECONDLY_ROLLING"), ("daily", "DAILY"),
+                         ("secondly", "SECONDLY")):  # fmt: skip
+        if marker in message:
+            return name
+    return ""
+
+
+def is_rate_limit(body: Mapping[str, Any]) -> bool:
+    """Whether an answer's body says a rate limit was hit (either form)."""
+    return body.get("errorType") == "RATE_LIMIT" or body.get("category") == "RATE_LIMITS"
+
+
 def throttle_wait(body: Mapping[str, Any], headers: Mapping[str, str] | None) -> float | None:
     """How long a 429 asks to wait: Retry-After, else the window its policy names.
 
@@ -78,15 +108,30 @@ def throttle_wait(body: Mapping[str, Any], headers: Mapping[str, str] | None) ->
     hinted = retry_after(headers)
     if hinted is not None:
         return hinted
-    policy = str(body.get("policyName") or "")
-    if policy == "SECONDLY":
+    named = policy(body)
+    if named == "SECONDLY":
         return 1.0
-    if policy == "TEN_SECONDLY_ROLLING":
-        for key, value in (headers or {}).items():
-            if key.lower() == "x-hubspot-ratelimit-interval-milliseconds" and value.isdigit():
-                return int(value) / 1000
-        return 10.0
+    if named == "TEN_SECONDLY_ROLLING" or is_rate_limit(body):
+        interval = header(headers, "x-hubspot-ratelimit-interval-milliseconds")
+        return int(interval) / 1000 if interval and interval.isdigit() else 10.0
     return None
+
+
+def header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    """A header's value by its lower-case name (None when absent)."""
+    for key, value in (headers or {}).items():
+        if key.lower() == name:
+            return str(value)
+    return None
+
+
+def daily_limit_spent(what: str, message: str) -> LimitExceededError:
+    """The stop of a run that met HubSpot's daily limit, with when it frees again."""
+    return LimitExceededError(
+        f"HubSpot's daily API limit is spent ({what}): {message} It resets at midnight in "
+        "the portal's time zone (HubSpot settings, Account defaults); the next run resumes "
+        "where this one stopped"
+    )
 
 
 def map_status(
@@ -96,8 +141,8 @@ def map_status(
     parsed = parse_body(body)
     category = str(parsed.get("category") or "")
     message = redact(str(parsed.get("message") or ""))
-    if status == 429 and parsed.get("policyName") == "DAILY":
-        return LimitExceededError(f"HubSpot's daily API limit is spent ({what}): {message}")
+    if is_rate_limit(parsed) and policy(parsed) == "DAILY":
+        return daily_limit_spent(what, message)
     if status in RETRIABLE_STATUS:
         hint = retry_after(headers) if status != 429 else throttle_wait(parsed, headers)
         return RetriableError(f"HubSpot answered {status} {category} to {what}", hint, status)
@@ -107,8 +152,10 @@ def map_status(
         reason = category or str(status)
         return TokenRefused(f"HubSpot refused the token ({reason}) to {what}: {message}")
     if status == 403 and category == "MISSING_SCOPES":
-        needed = ", ".join(missing_scopes(parsed)) or scope or "unknown"
-        return AuthError(f"the HubSpot token lacks the scope {needed}, needed to {what}")
+        scopes = missing_scopes(parsed) or ([scope] if scope else [])
+        needed = ", ".join(scopes) or "unknown"
+        return MissingScope(f"the HubSpot token lacks the scope {needed}, needed to {what}",
+                            scopes)  # fmt: skip
     if status == 403:
         return AuthError(f"HubSpot refused access ({category or status}) to {what}: {message}")
     return HubSpotApiError(status, category, message, what)
@@ -121,18 +168,45 @@ def is_api_exception(exc: BaseException) -> bool:
     )
 
 
-def map_exception(exc: BaseException, what: str, scope: str = "") -> Exception:
-    """The connector error for an exception raised by the client or urllib3."""
-    if isinstance(exc, urllib3.exceptions.SSLError):
-        return FatalError(f"TLS verification failed talking to HubSpot to {what}")
-    if isinstance(exc, urllib3.exceptions.HTTPError):
-        return RetriableError(f"{what}: {type(exc).__name__}")
-    if is_api_exception(exc):
-        status = int(getattr(exc, "status", 0))
+def tls_failed(what: str, host: str = "") -> FatalError:
+    """A certificate the connector does not trust: a setting to fix, not a transient."""
+    where = f" {host}" if host else ""
+    return FatalError(
+        f"TLS to the CRM failed: HubSpot{where} presented a certificate this machine does not "
+        f"trust (while trying to {what}). Set ca_file: to the CA that signed it (a proxy "
+        "or a test CRM), or add that CA to the system trust store"
+    )
+
+
+def map_exception(exc: BaseException, what: str, scope: str = "", host: str = "") -> Exception:
+    """The connector error for an exception raised by the client or urllib3.
+
+    hubspot-api-client turns urllib3's SSLError into an ApiException of status 0 without a
+    body, then fails on that body (AttributeError): the cause is found in the chain."""
+    cause = _cause(exc)
+    if isinstance(cause, urllib3.exceptions.SSLError):
+        return tls_failed(what, host)
+    if isinstance(cause, urllib3.exceptions.HTTPError):
+        return RetriableError(f"{what}: {type(cause).__name__}")
+    if cause is not None and is_api_exception(cause):
+        status = int(getattr(cause, "status", 0))
         if status == 0:  # the client turns urllib3's SSLError into status 0
-            reason = str(getattr(exc, "reason", ""))
-            problem = "TLS verification failed" if "SSL" in reason else "the request failed"
-            return FatalError(f"{problem} talking to HubSpot to {what}")
-        headers = getattr(exc, "headers", None)
-        return map_status(status, getattr(exc, "body", None), dict(headers or {}), what, scope)
+            reason = str(getattr(cause, "reason", ""))
+            if "SSL" in reason:
+                return tls_failed(what, host)
+            return FatalError(f"the request failed talking to HubSpot to {what}")
+        headers = getattr(cause, "headers", None)
+        return map_status(status, getattr(cause, "body", None), dict(headers or {}), what, scope)
     return exc if isinstance(exc, Exception) else FatalError(str(exc))
+
+
+def _cause(exc: BaseException) -> BaseException | None:
+    """The API exception or urllib3 error behind `exc` (itself, or one it was raised in)."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return None
+        if is_api_exception(seen) or isinstance(seen, urllib3.exceptions.HTTPError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None

@@ -1,8 +1,10 @@
 """What does not come from CRM objects: owners (owners API), costs and exchange rates.
 
-Owners are few: each pull reads them all, active and archived (deactivated users stay
-owners, inactive). Costs and exchange rates come from CSV files in the normalized
-layout or from rows written in the mapping; HubSpot holds neither.
+Owners are few: a pull reads them all, active and archived (deactivated users stay
+owners, inactive), when they were last read `pull.metadata_every_hours` ago or when a
+record names an owner the store does not know. Costs and exchange rates come from CSV
+files in the normalized layout or from rows written in the mapping; HubSpot holds
+neither.
 """
 
 from __future__ import annotations
@@ -60,6 +62,20 @@ def load_owners(
     return ingest_rows(store, source=source, entity=ENTITY_BY_NAME["owners"],
                        columns=OWNER_COLUMNS, rows=rows, origin="owners API", opts=opts,
                        full=True)  # fmt: skip
+
+
+_OWNED = ("accounts", "leads", "opportunities", "activities")
+
+
+def unknown_owners(store: Store, source: str) -> int:
+    """How many owner ids the source's records name that its owners do not hold."""
+    named = " UNION ".join(
+        f"SELECT owner_id FROM {t} WHERE source = $source AND owner_id IS NOT NULL "
+        "AND NOT is_deleted" for t in _OWNED
+    )
+    return int(store.scalar(
+        f"SELECT count(*) FROM ({named}) o WHERE owner_id NOT IN "
+        "(SELECT id FROM owners WHERE source = $source)", {"source": source}) or 0)  # fmt: skip
 
 
 def load_tables(

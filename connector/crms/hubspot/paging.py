@@ -8,13 +8,19 @@ updates stamp thousands alike), so the paginator pins T and walks it by `hs_obje
 (`= T`, `id >` the last one, sorted by id), restarting by id at each cap, then moves on
 at `> T`. Every restart must move the cursor forward, or the paginator stops with an
 error instead of looping.
+
+Search is eventually consistent: right after writes HubSpot answers a positive `total`
+with an empty page and no `paging`. Such a page is asked again a few times with backoff
+(`Patience`); if the index still lags, the search ends there for this run, logged, and
+the next run starts from the last record served: the lagging records are read then.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from connector.crms.hubspot.constants import (
@@ -147,17 +153,62 @@ def parse_ms(value: Any) -> int:
     return int(stamp.timestamp() * 1000)
 
 
+@dataclass
+class Patience:
+    """How long to wait for a lagging search index: `retries` more asks, the first after
+    `first_wait` seconds, doubling; `say` logs the window given up."""
+
+    retries: int = 3
+    first_wait: float = 1.0
+    say: Callable[[str], None] | None = None
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+    gave_up: bool = False  # a window was ended for a lagging index
+
+    def lagging(self, page: Json, served: int) -> bool:
+        """An empty page with no next page while `total` says more match."""
+        after = _next_after(page)
+        return not page.get("results") and after is None and int(page.get("total") or 0) > served
+
+    def ask(self, search: Search, body: Json, served: int) -> Json | None:
+        """The page; None when the index still lags after the retries."""
+        page = search(body)
+        wait = self.first_wait
+        for _ in range(self.retries):
+            if not self.lagging(page, served):
+                return page
+            self.sleep(wait)
+            wait *= 2
+            page = search(body)
+        if self.lagging(page, served):
+            self.gave_up = True
+            return None
+        return page
+
+
 def search_pages(
-    search: Search, prop: str, properties: list[str], cursor: SearchCursor
+    search: Search,
+    prop: str,
+    properties: list[str],
+    cursor: SearchCursor,
+    patience: Patience | None = None,
 ) -> Iterator[tuple[list[Json], SearchCursor]]:
     """(results, cursor to resume after them) for every page of an incremental search."""
+    patience = patience or Patience()
     query: SearchCursor | None = cursor
     while query is not None:
         after: str | None = None
         served = 0
         last = (query.ts, query.after_id)
         while True:
-            page = search(search_body(query, prop, properties, after))
+            page = patience.ask(search, search_body(query, prop, properties, after), served)
+            if page is None:  # the index lags: this run ends here, the next resumes here
+                if patience.say is not None:
+                    since = dt.datetime.fromtimestamp(last[0] / 1000, dt.UTC)
+                    patience.say(f"HubSpot search answers no results though more match (its "
+                                 "index lags behind recent writes): the next run reads on "
+                                 f"from {since:%Y-%m-%d %H:%M:%S} UTC")  # fmt: skip
+                yield [], resume_at(query, last)
+                return
             results = list(page.get("results") or [])
             served += len(results)
             if results:

@@ -1,17 +1,24 @@
-"""The HubSpot source: validate the mapping, then pull every stream into the store."""
+"""The HubSpot source: validate the mapping, then pull every stream into the store.
+
+A nightly pull of a quiet portal costs one search per stream: the properties check,
+the owners and the pipelines come from the store while younger than
+`pull.metadata_every_hours` (and are read again at once when the pull meets what they
+cannot explain), and archived records are listed every `pull.reconcile_every_hours`.
+"""
 
 from __future__ import annotations
 
 from connector.crms.base import Progress
 from connector.crms.hubspot.api import HubSpotApi
+from connector.crms.hubspot.catalog import Catalog
 from connector.crms.hubspot.client import HubSpotClient
 from connector.crms.hubspot.config import HubSpotConfig
-from connector.crms.hubspot.extras import load_owners, load_tables
+from connector.crms.hubspot.exports import pull_by_export
+from connector.crms.hubspot.extras import load_owners, load_tables, unknown_owners
 from connector.crms.hubspot.mapping import HubSpotMapping
-from connector.crms.hubspot.records import StageMeta
 from connector.crms.hubspot.streams import StreamContext, pull_stream
 from connector.crms.hubspot.validate import check_mapping
-from connector.errors import SourceError
+from connector.errors import ConfigError
 from connector.store import IngestResult, ParseOptions, Store
 
 
@@ -25,6 +32,7 @@ class HubSpotSource:
         self.opts = ParseOptions(timezone=timezone)
         self.transport = HubSpotClient(config)
         self.api = HubSpotApi(self.transport, config.pull.max_url_chars)
+        self.records_read = 0  # records the API answered in the last pull
 
     @property
     def api_calls(self) -> int:
@@ -34,41 +42,54 @@ class HubSpotSource:
     def validate(self) -> list[str]:
         """Every mapped object and property the portal lacks (empty when none)."""
         try:
-            return check_mapping(self.api, self.mapping, self.config.mapping_path.name)
+            problems = check_mapping(Catalog(self.api), self.mapping, self.config.mapping_path.name)
+            if self.config.pull.exports:
+                problems += self._export_scope()
+            return problems
         finally:
             self.transport.close()
 
     def pull(self, store: Store, progress: Progress | None = None) -> list[IngestResult]:
         """Validate, then pull owners, every stream and the cost and rate tables."""
+        pull = self.config.pull
         try:
-            problems = check_mapping(self.api, self.mapping, self.config.mapping_path.name)
-            if problems:
-                raise SourceError(
-                    "the HubSpot mapping does not fit the portal:\n" + "\n".join(problems)
-                )
-            pull = self.config.pull
-            ctx = StreamContext(
-                store,
-                self.name,
-                self.api,
-                self.opts,
-                self._stages(),
-                pull.overlap_seconds * 1000,
-                pull.load_records,
-                progress,
-            )
-            results = [load_owners(store, self.name, self.api, self.mapping, self.opts)]
+            catalog = Catalog(self.api, store, self.name, pull.metadata_every_hours)
+            self._check(catalog)
+            deal_stages = next((s.deal_stages for s in self.mapping.streams if s.deal_stages),
+                               None)  # fmt: skip
+            ctx = StreamContext(store, self.name, self.api, self.opts, catalog,
+                                catalog.stages(deal_stages), pull, progress)  # fmt: skip
+            owners_first = catalog.owners_due()
+            results = [self._owners(store, catalog)] if owners_first else []
             for stream in self.mapping.streams:
                 if progress:
                     progress(f"{self.name}: {stream.entity} from {stream.object}")
-                results.append(pull_stream(ctx, stream))
+                exported = pull_by_export(ctx, stream) if pull.exports else None
+                results.append(exported or pull_stream(ctx, stream))
+            if not owners_first and unknown_owners(store, self.name):
+                results.append(self._owners(store, catalog))  # a new rep, or a renamed team
             results += load_tables(store, self.name, self.mapping, self.opts)
+            self.records_read = ctx.records_read
             return results
         finally:
             self.transport.close()
 
-    def _stages(self) -> StageMeta:
-        configs = [s.deal_stages for s in self.mapping.streams if s.deal_stages is not None]
-        if not configs:
-            return StageMeta()
-        return StageMeta.from_pipelines(self.api.pipelines(), configs[0].pipelines)
+    def _check(self, catalog: Catalog) -> None:
+        problems = check_mapping(catalog, self.mapping, self.config.mapping_path.name)
+        if problems:
+            raise ConfigError([
+                f"{self.config.mapping_path}: the mapping of source {self.name} does not fit "
+                "the portal (crm-kpi validate lists the same):",
+                *(f"  {problem}" for problem in problems),
+            ])  # fmt: skip
+
+    def _owners(self, store: Store, catalog: Catalog) -> IngestResult:
+        result = load_owners(store, self.name, self.api, self.mapping, self.opts)
+        catalog.owners_listed()
+        return result
+
+    def _export_scope(self) -> list[str]:
+        from connector.crms.hubspot.exports import missing_export_scope
+
+        missing = missing_export_scope(self.api)
+        return [missing] if missing else []

@@ -1,32 +1,41 @@
-"""Pulling one stream: a full pull through the list API, or an incremental one through
-search; then deletes from the archived listing. Pages are typed and loaded into the
-store 20,000 records at a time, and the cursor is checkpointed after each load, so a
-killed pull resumes where its last load ended.
+"""Pulling one stream: a full pull through the list API (or the exports API), an
+incremental one through search; then, on a cadence, deletes from the archived listing.
+Pages are typed and loaded into the store 20,000 records at a time, and the cursor is
+checkpointed after each load, so a killed pull resumes where its last load ended.
 
 A full pull first reads the newest cursor value on the server (its clock, not ours), so
-records changed while it runs are read again by the next incremental pull.
+records changed while it runs are read again by the next incremental pull; the same
+search counts the records, and a listing that served fewer than HubSpot counts (a page
+lost to a well-formed but truncated answer) is an error, and is listed again next run.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from connector.crms.base import Progress
 from connector.crms.hubspot.api import HubSpotApi
+from connector.crms.hubspot.catalog import Catalog
+from connector.crms.hubspot.config import Pull
 from connector.crms.hubspot.constants import OBJECT_ID_PROPERTY
 from connector.crms.hubspot.mapping import Stream
 from connector.crms.hubspot.paging import (
+    Patience,
     SearchCursor,
     list_pages,
     parse_ms,
     search_pages,
 )
 from connector.crms.hubspot.records import StageMeta, build_rows, columns
+from connector.errors import FatalError
 from connector.schema import ENTITY_BY_NAME
 from connector.store import IngestResult, ParseOptions, Store, ValueMap, ingest_rows, mark_deleted
 
 Json = dict[str, Any]
+Links = dict[str, dict[str, list[str]]]
 
 
 @dataclass
@@ -37,10 +46,25 @@ class StreamContext:
     source: str
     api: HubSpotApi
     opts: ParseOptions
+    catalog: Catalog
     stages: StageMeta
-    overlap_ms: int
-    load_records: int
+    settings: Pull
     progress: Progress | None = None
+    records_read: int = 0
+    no_exports: str | None = None  # why exports cannot be had in this run
+
+    @property
+    def overlap_ms(self) -> int:
+        return self.settings.overlap_seconds * 1000
+
+    def patience(self, stream: Stream) -> Patience:
+        say = None if self.progress is None else _prefixed(self.progress, stream.object)
+        first_wait = self.api.transport.http.initial_backoff_seconds
+        return Patience(self.settings.search_lag_retries, first_wait, say)
+
+
+def _prefixed(progress: Progress, prefix: str) -> Progress:
+    return lambda message: progress(f"{prefix}: {message}")
 
 
 def pull_stream(ctx: StreamContext, stream: Stream) -> IngestResult:
@@ -51,12 +75,18 @@ def pull_stream(ctx: StreamContext, stream: Stream) -> IngestResult:
         _incremental(ctx, stream, SearchCursor.from_state(state["cursor"]), result)
     else:
         _full(ctx, stream, state, result)
-    _archived(ctx, stream, result)
+    reconcile_archived(ctx, stream, result, first=not state)
     return result
 
 
 def _full(ctx: StreamContext, stream: Stream, state: Json, result: IngestResult) -> None:
-    since = int(state["since"]) if "since" in state else _server_newest(ctx, stream)
+    started = time.monotonic()
+    if "since" in state:
+        since, total = state["since"], state.get("total")
+    else:
+        since, total = _server_newest(ctx, stream)
+        state = {**state, "server": ctx.api.transport.server_ms}
+    listed, newest = int(state.get("listed", 0)), 0
     properties = stream.property_names
     buffer = _Buffer(ctx, stream, result)
 
@@ -64,24 +94,77 @@ def _full(ctx: StreamContext, stream: Stream, state: Json, result: IngestResult)
         return ctx.api.list_page(stream.object, properties, after)
 
     for page, next_after in list_pages(fetch, state.get("after")):
-        resume = {"phase": "full", "after": next_after, "since": since} if next_after else None
-        buffer.add(list(page.get("results") or []), resume)
+        records = list(page["results"])
+        listed += len(records)
+        newest = max([newest, *(_stamp(r, stream) for r in records)])
+        resume = {"phase": "full", "after": next_after, "since": since, "total": total,
+                  "listed": listed, "server": state.get("server")}  # fmt: skip
+        buffer.add(records, resume if next_after else None)
     buffer.flush()
-    start = SearchCursor(max(since - ctx.overlap_ms, 0))
-    _save(ctx, stream, {"phase": "incremental", "cursor": start.as_state()})
+    _check_listed(ctx, stream, listed, total)
+    if since is None:  # the search index lagged: a bound no change during the listing passes
+        since = max(newest - int((time.monotonic() - started) * 1000), 0)
+        state["server"] = None
+    start = next_start(int(since), state.get("server"), ctx.overlap_ms)
+    save_state(ctx, stream, {"phase": "incremental", "cursor": start.as_state()})
 
 
-def _server_newest(ctx: StreamContext, stream: Stream) -> int:
+def next_start(last_ms: int, server_ms: int | None, overlap_ms: int) -> SearchCursor:
+    """Where the next incremental search starts, after one that saw changes up to
+    `last_ms` when HubSpot's clock read `server_ms`.
+
+    What changed within the overlap before the search may not have been indexed yet: it
+    is searched again. Before that, the index is complete, so a portal quiet since its
+    last change starts strictly after it and reads nothing twice. Without the server's
+    clock, the overlap before the last change is searched again."""
+    if server_ms is None:
+        return SearchCursor(max(last_ms - overlap_ms, 0))
+    settled = server_ms - overlap_ms
+    if last_ms < settled:
+        return SearchCursor(last_ms, inclusive=False)
+    return SearchCursor(max(settled, 0))
+
+
+def _stamp(record: Json, stream: Stream) -> int:
+    value = (record.get("properties") or {}).get(stream.cursor) or record.get("updatedAt")
+    return parse_ms(value) if value else 0
+
+
+def _server_newest(ctx: StreamContext, stream: Stream) -> tuple[int | None, int | None]:
+    """(the newest cursor value in ms, how many records HubSpot counts); None when the
+    search index lags so long that its answer holds no record."""
     body = {
         "sorts": [{"propertyName": stream.cursor, "direction": "DESCENDING"}],
         "properties": [stream.cursor],
         "limit": 1,
     }
-    results = ctx.api.search(stream.object, body).get("results") or []
+    page = ctx.patience(stream).ask(lambda b: ctx.api.search(stream.object, b), body, 0)
+    if page is None:
+        return None, None
+    results = page.get("results") or []
+    total = int(page["total"]) if "total" in page else None
     if not results:
-        return 0
+        return 0, total
     newest = (results[0].get("properties") or {}).get(stream.cursor)
-    return parse_ms(newest or results[0].get("updatedAt"))
+    return parse_ms(newest or results[0].get("updatedAt")), total
+
+
+def _check_listed(ctx: StreamContext, stream: Stream, listed: int, total: int | None) -> None:
+    """Refuse a listing that served fewer records than HubSpot counted before and after
+    it (records archived meanwhile lower both counts; a lost page lowers only the
+    listing): nothing is marked done, and the next run lists again."""
+    if total is None or listed >= total:
+        return
+    after = _server_newest(ctx, stream)[1]
+    expected = min(total, after) if after is not None else total
+    if listed >= expected:
+        return
+    save_state(ctx, stream, {})
+    raise FatalError(
+        f"HubSpot listed {listed:,} {stream.object} but counts {expected:,}: pages were lost "
+        "(answered as if the list had ended). The records read are kept; the next run lists "
+        f"{stream.object} again"
+    )
 
 
 def _incremental(
@@ -91,14 +174,18 @@ def _incremental(
         return ctx.api.search(stream.object, body)
 
     buffer = _Buffer(ctx, stream, result)
-    last = cursor
-    for records, resume in search_pages(search, stream.cursor, stream.property_names, cursor):
+    last, server = cursor, None
+    patience = ctx.patience(stream)
+    pages = search_pages(search, stream.cursor, stream.property_names, cursor, patience)
+    for records, resume in pages:
+        server = server or ctx.api.transport.server_ms  # when the first page was searched
         buffer.add(records, {"phase": "incremental", "cursor": resume.as_state()})
         last = resume
     buffer.flush()
-    # The next run starts a little before the newest change seen (late index updates).
-    start = SearchCursor(max(last.ts - ctx.overlap_ms, 0))
-    _save(ctx, stream, {"phase": "incremental", "cursor": start.as_state()})
+    # A search cut short (lagging index, a pinned timestamp) resumes where it stood.
+    whole = not (patience.gave_up or last.pinned)
+    start = next_start(last.ts, server if whole else None, ctx.overlap_ms)
+    save_state(ctx, stream, {"phase": "incremental", "cursor": start.as_state()})
 
 
 class _Buffer:
@@ -118,34 +205,55 @@ class _Buffer:
     def add(self, records: list[Json], resume: Json | None) -> None:
         self.records += records
         self.resume = resume
-        if len(self.records) >= self.ctx.load_records:
+        if len(self.records) >= self.ctx.settings.load_records:
             self.flush()
 
     def flush(self) -> None:
-        _load_page(self.ctx, self.stream, self.records, self.result)
+        load_records(self.ctx, self.stream, self.records, self.result)
         if self.resume is not None:
-            _save(self.ctx, self.stream, self.resume)
+            save_state(self.ctx, self.stream, self.resume)
         self.records, self.resume = [], None
 
 
-def _archived(ctx: StreamContext, stream: Stream, result: IngestResult) -> None:
-    entity = ENTITY_BY_NAME[stream.entity]
-
-    def fetch(after: str | None) -> Json:
-        return ctx.api.list_page(stream.object, [OBJECT_ID_PROPERTY], after, archived=True)
-
-    for page, _ in list_pages(fetch):
-        ids = [str(r["id"]) for r in page.get("results") or []]
-        result.deleted += mark_deleted(ctx.store, source=ctx.source, entity=entity, ids=ids)
-
-
-def _load_page(
-    ctx: StreamContext, stream: Stream, records: list[Json], result: IngestResult
+def reconcile_archived(
+    ctx: StreamContext, stream: Stream, result: IngestResult, first: bool
 ) -> None:
+    """Mark deleted what HubSpot archived, every `pull.reconcile_every_hours`: archived
+    records stay listed (id order, no filter on when) for 90 days, then are purged. The
+    first pull of a stream has nothing to reconcile."""
+    key = f"{stream.key}:archived"
+    done = (ctx.store.get_state(ctx.source, key) or {}).get("at")
+    every = dt.timedelta(hours=ctx.settings.reconcile_every_hours)
+    now = dt.datetime.now(dt.UTC)
+    if done is not None and now - dt.datetime.fromisoformat(done) < every:
+        return
+    if not (first and done is None):
+        entity = ENTITY_BY_NAME[stream.entity]
+
+        def fetch(after: str | None) -> Json:
+            return ctx.api.list_page(stream.object, [OBJECT_ID_PROPERTY], after, archived=True)
+
+        for page, _ in list_pages(fetch):
+            ids = [str(r["id"]) for r in page["results"]]
+            result.deleted += mark_deleted(ctx.store, source=ctx.source, entity=entity, ids=ids)
+    ctx.store.set_state(ctx.source, key, {"at": now.isoformat()})
+
+
+def load_records(
+    ctx: StreamContext,
+    stream: Stream,
+    records: list[Json],
+    result: IngestResult,
+    links: Links | None = None,
+) -> None:
+    """Type and load records of a stream (their associations read unless given)."""
     if not records:
         return
-    ids = [str(r["id"]) for r in records]
-    links = {to: ctx.api.associations(stream.object, to, ids) for to in _targets(stream)}
+    ctx.records_read += len(records)
+    if links is None:
+        ids = [str(r["id"]) for r in records]
+        links = {to: ctx.api.associations(stream.object, to, ids) for to in _targets(stream)}
+    ctx.stages = ctx.catalog.stages_for(ctx.stages, stream.deal_stages, records)
     rows, excluded = build_rows(stream, records, links, ctx.stages)
     entity = ENTITY_BY_NAME[stream.entity]
     first_line = result.loaded + result.quarantined + 1
@@ -176,5 +284,5 @@ def _value_maps(stream: Stream) -> dict[str, ValueMap]:
     return {name: ValueMap(values) for name, values in stream.values.items()}
 
 
-def _save(ctx: StreamContext, stream: Stream, state: Json) -> None:
+def save_state(ctx: StreamContext, stream: Stream, state: Json) -> None:
     ctx.store.set_state(ctx.source, stream.key, state)

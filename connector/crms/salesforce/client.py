@@ -13,8 +13,10 @@ simple-salesforce exception.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Callable, Iterator
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -71,6 +73,16 @@ class SalesforceClient(Client):
     def _renew(self) -> None:
         self._login()
 
+    def renew_session(self) -> None:
+        """Log in again (a composite subrequest met an expired session)."""
+        if self._client is not None:
+            self._login()
+
+    @property
+    def server_time(self) -> dt.datetime | None:
+        """The org's clock as its last answer gave it (the HTTP Date header), or None."""
+        return self.session.server_time
+
     def describe(self, sobject: str) -> Record:
         """The describe answer of one sObject."""
         return dict(self.client.restful(f"sobjects/{sobject}/describe") or {})
@@ -83,9 +95,12 @@ class SalesforceClient(Client):
         """totalSize of a `SELECT COUNT() ...` query."""
         return int(self.client.query(soql)["totalSize"])
 
-    def pages(self, soql: str, *, include_deleted: bool = False) -> Iterator[list[Record]]:
-        """REST query results page by page (2,000 records each), with loop detection."""
-        result = self.client.query(soql, include_deleted=include_deleted)
+    def pages(
+        self, soql: str, *, include_deleted: bool = False, first: Record | None = None
+    ) -> Iterator[list[Record]]:
+        """REST query results page by page (2,000 records each), with loop detection;
+        `first` is the first page when it was already read (in a composite request)."""
+        result = first or self.client.query(soql, include_deleted=include_deleted)
         seen: set[str] = set()
         while True:
             yield result["records"]
@@ -137,6 +152,7 @@ class SalesforceSession(requests.Session):
         self.access_token = ""
         self.api_host = ""
         self.renew: Callable[[], None] | None = None
+        self.server_time: dt.datetime | None = None
 
     def request(
         self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
@@ -188,4 +204,16 @@ class SalesforceSession(requests.Session):
             raise RetriableError(f"{method} {path}: {type(exc).__name__}") from exc
         if is_api:
             self.guard.observe(response.headers.get("Sforce-Limit-Info"))
+            self.server_time = _http_date(response.headers.get("Date")) or self.server_time
         return response
+
+
+def _http_date(value: str | None) -> dt.datetime | None:
+    """An HTTP Date header as aware UTC (None when absent or unreadable)."""
+    try:
+        parsed = parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError):
+        return None
+    if parsed is None:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)

@@ -43,7 +43,11 @@ def error_details(response: requests.Response) -> tuple[str, str]:
 
 def retry_after(response: requests.Response) -> float | None:
     """Seconds from a Retry-After header given in seconds (None when absent or a date)."""
-    value = response.headers.get("Retry-After", "")
+    return seconds(response.headers.get("Retry-After", ""))
+
+
+def seconds(value: str) -> float | None:
+    """A Retry-After value in seconds (None when absent or a date)."""
     try:
         return max(float(value), 0.0)
     except ValueError:
@@ -53,11 +57,14 @@ def retry_after(response: requests.Response) -> float | None:
 def map_error(response: requests.Response) -> Exception:
     """The connector error for a non-2xx API answer."""
     code, message = error_details(response)
-    status = response.status_code
+    return error_for(response.status_code, code, message, retry_after(response))
+
+
+def error_for(status: int, code: str, message: str, wait: float | None = None) -> Exception:
+    """The connector error for a refusal (a response, or a composite subrequest's answer)."""
+    message = redact(message)
     if status in RETRIABLE_STATUS:
-        return RetriableError(
-            f"Salesforce answered {status} {code}".strip(), retry_after(response), status
-        )
+        return RetriableError(f"Salesforce answered {status} {code}".strip(), wait, status)
     if code == "REQUEST_LIMIT_EXCEEDED":
         return LimitExceededError(f"Salesforce refused the call: {code}: {message}")
     if status == 401:

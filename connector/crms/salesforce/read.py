@@ -1,19 +1,33 @@
-"""The Salesforce source: validate the mapping against the org, then pull every stream."""
+"""The Salesforce source: validate the mapping against the org, then pull every stream.
+
+A pull starts with one or two composite requests (one API call each): the cached
+describes revalidated (`If-Modified-Since`), the org's settled time (getUpdated's
+`latestDateCovered`), and the first REST page of every stream, whose `totalSize` says
+whether the rest comes over REST or Bulk API 2.0. An unchanged org costs just that.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from connector.crms.base import Progress
 from connector.crms.salesforce.client import SalesforceClient
+from connector.crms.salesforce.composite import SubAnswer, Subrequest, run_composite
 from connector.crms.salesforce.config import SalesforceConfig
 from connector.crms.salesforce.deletes import reconcile
+from connector.crms.salesforce.describes import Describer, resolve
 from connector.crms.salesforce.mapping import SalesforceMapping
-from connector.crms.salesforce.streams import StreamPuller
-from connector.crms.salesforce.validate import Describer, Resolved, resolve_mapping
-from connector.errors import SourceError
+from connector.crms.salesforce.state import parse_ts
+from connector.crms.salesforce.streams import Plan, StreamPuller
+from connector.crms.salesforce.validate import Resolved
+from connector.errors import ConfigError
 from connector.store import IngestResult, Store
 from connector.store.staging import derive_lead_ids, forget_seen
+
+SETTLED_REF = "settled"
+# A query refused for what it names: the cached describes may be stale.
+STALE = frozenset({"INVALID_FIELD", "INVALID_TYPE", "MALFORMED_QUERY"})
 
 
 @dataclass
@@ -25,6 +39,7 @@ class SalesforceSource:
     mapping: SalesforceMapping
     timezone: str
     api_calls: int = 0  # calls made by the last pull (validate's included)
+    records_read: int = 0  # records the API answered in the last pull
 
     def transport(self) -> SalesforceClient:
         """A new connection to the org (close it after use)."""
@@ -33,43 +48,105 @@ class SalesforceSource:
     def validate(self) -> list[str]:
         """Every mapped sObject and field the org lacks or hides, each with a hint."""
         with self.transport() as transport:
-            return resolve_mapping(self.mapping, Describer(transport)).problems
+            return resolve(self.mapping, Describer(transport, None, self.name)).problems
 
     def pull(self, store: Store, progress: Progress | None = None) -> list[IngestResult]:
-        """Validate, then pull every stream (full or incremental), then reconcile deletes."""
+        """Probe every stream, pull each (full or incremental), then reconcile deletes."""
         with self.transport() as transport:
-            transport.limits()  # the first answer fixes this run's API budget
-            resolved = self._resolved(transport)
+            describer = Describer(transport, store, self.name)
             puller = StreamPuller(
                 source=self.name,
                 transport=transport,
                 store=store,
                 mapping=self.mapping,
-                resolved=resolved,
+                resolved=self._resolved(describer),
                 settings=self.config.pull,
                 timezone=self.timezone,
                 progress=progress,
             )
             forget_seen(store)
-            plans = [puller.plan(stream) for stream in self.mapping.streams]
+            plans = self._probed(puller, describer)
             estimate = sum(plan.estimated_calls for plan in plans)
             transport.guard.ensure(estimate, f"the pull of {self.name}")
             results = [puller.run(plan) for plan in plans]
             results += reconcile(puller, list(self.mapping.streams))
             self._derive_lead_ids(store)
-            self.api_calls = transport.api_calls
+            self.api_calls, self.records_read = transport.api_calls, puller.records_read
             if progress is not None:
-                progress(f"{self.name}: {transport.api_calls} Salesforce API calls")
+                progress(f"{self.name}: {transport.api_calls} Salesforce API calls, "
+                         f"{puller.records_read:,} records read")  # fmt: skip
         return results
 
-    def _resolved(self, transport: SalesforceClient) -> Resolved:
-        resolved = resolve_mapping(self.mapping, Describer(transport))
+    def _resolved(self, describer: Describer) -> Resolved:
+        resolved = resolve(self.mapping, describer)
         if resolved.problems:
-            raise SourceError(
-                f"source {self.name}: the mapping does not fit the org:\n  "
-                + "\n  ".join(resolved.problems)
-            )
+            raise ConfigError([
+                f"{self.config.mapping_path}: the mapping of source {self.name} does not fit "
+                "the org (crm-kpi validate lists the same):",
+                *(f"  {problem}" for problem in resolved.problems),
+            ])  # fmt: skip
         return resolved
+
+    def _probed(self, puller: StreamPuller, describer: Describer) -> list[Plan]:
+        """Every stream planned and probed; describes revalidated in the same requests."""
+        version = self.config.api_version
+        plans = [puller.plan(stream) for stream in self.mapping.streams]
+        settled = self._settled_probe(describer)
+        subs = [*describer.revalidations(), *settled, *(p.probe(version) for p in plans)]
+        answers = run_composite(puller.transport, subs)
+        puller.settled = self._settled_time(answers.get(SETTLED_REF))
+        changed = describer.revalidated(answers)
+        failed = [i for i, p in enumerate(plans) if _stale(answers[p.probe(version).ref])]
+        if changed or failed:
+            answers = self._probed_again(puller, describer, plans, failed, answers)
+        for plan in plans:
+            plan.accept(answers[plan.probe(version).ref], self.config.pull, version)
+        return plans
+
+    def _probed_again(
+        self,
+        puller: StreamPuller,
+        describer: Describer,
+        plans: list[Plan],
+        failed: list[int],
+        answers: dict[str, SubAnswer],
+    ) -> dict[str, SubAnswer]:
+        """After a describe changed or a probe failed: resolve again (a stale cache is
+        dropped first), then probe again the streams whose query changed or failed."""
+        if failed:
+            describer.forget()
+        puller.resolved = self._resolved(describer)
+        version = self.config.api_version
+        again = []
+        for index, plan in enumerate(plans):
+            fresh = puller.plan(plan.stream)
+            if index in failed or fresh.query != plan.query:
+                plans[index] = fresh
+                again.append(fresh.probe(version))
+        return {**answers, **run_composite(puller.transport, again)}
+
+    def _settled_probe(self, describer: Describer) -> list[Subrequest]:
+        """getUpdated of one mapped sObject around now: its `latestDateCovered` is the
+        org's time before which every change is visible (REST API guide, "Get Updated")."""
+        for stream in self.mapping.streams:
+            described = describer.get(stream.object)
+            if described is not None and described.get("replicateable", True):
+                now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+                start = (now - dt.timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M:%S%%2B00:00")
+                end = (now + dt.timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M:%S%%2B00:00")
+                url = (f"/services/data/v{self.config.api_version}/sobjects/"
+                       f"{described.get('name', stream.object)}/updated/?start={start}&end={end}")
+                return [Subrequest(SETTLED_REF, url)]
+        return []
+
+    def _settled_time(self, answer: SubAnswer | None) -> dt.datetime | None:
+        """latestDateCovered minus the overlap; None when the org gave no such time."""
+        if answer is None or answer.status != 200 or not isinstance(answer.body, dict):
+            return None
+        covered = parse_ts(str(answer.body.get("latestDateCovered") or ""))
+        if covered is None:
+            return None
+        return covered - dt.timedelta(seconds=self.config.pull.overlap_seconds)
 
     def _derive_lead_ids(self, store: Store) -> None:
         maps_lead = any(
@@ -77,3 +154,8 @@ class SalesforceSource:
         )
         if self.mapping.opportunity_lead_from_conversion and not maps_lead:
             derive_lead_ids(store, self.name)
+
+
+def _stale(answer: SubAnswer) -> bool:
+    """Whether a probe was refused for what it names (a field or object the cache knew)."""
+    return answer.status == 400 and answer.error()[0] in STALE

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from urllib.parse import quote_plus
 
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
+RECORD_ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
 MAX_RELATIONSHIP_HOPS = 4
 # Salesforce refuses request URIs above 16,384 bytes; keep room for the path.
 MAX_QUERY_URI_CHARS = 15_000
@@ -42,11 +43,25 @@ def soql_datetime(value: dt.datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def where_since(cursor_field: str, since: dt.datetime | None) -> str:
-    """`WHERE cursor >= since` (inclusive: records on the boundary are never skipped)."""
-    if since is None:
-        return ""
-    return f" WHERE {check_identifier(cursor_field)} >= {soql_datetime(since)}"
+def check_record_id(value: str) -> str:
+    """`value` if it is a 15- or 18-character Salesforce record id."""
+    if not RECORD_ID.match(value):
+        raise ValueError(f"{value!r} is not a Salesforce record id")
+    return value
+
+
+def where_since(
+    cursor_field: str, since: dt.datetime | None, skip_ids: Sequence[str] = ()
+) -> str:
+    """`WHERE cursor >= since` (inclusive: records on the boundary are never skipped), and
+    not the records `skip_ids` names (already read)."""
+    conditions = []
+    if since is not None:
+        conditions.append(f"{check_identifier(cursor_field)} >= {soql_datetime(since)}")
+    if skip_ids:
+        ids = ", ".join(f"'{check_record_id(i)}'" for i in skip_ids)
+        conditions.append(f"Id NOT IN ({ids})")
+    return f" WHERE {' AND '.join(conditions)}" if conditions else ""
 
 
 def select(
@@ -56,18 +71,15 @@ def select(
     cursor_field: str,
     since: dt.datetime | None,
     order: bool = True,
+    skip_ids: Sequence[str] = (),
 ) -> str:
-    """SELECT of `fields` changed since `since`, ordered by cursor then Id."""
+    """SELECT of `fields` changed since `since` (but `skip_ids`), ordered by cursor then Id."""
     names = ", ".join(check_field_path(f) for f in dict.fromkeys(fields))
-    soql = f"SELECT {names} FROM {check_identifier(sobject)}{where_since(cursor_field, since)}"
+    where = where_since(cursor_field, since, skip_ids)
+    soql = f"SELECT {names} FROM {check_identifier(sobject)}{where}"
     if order:
         soql += f" ORDER BY {check_identifier(cursor_field)} ASC, Id ASC"
     return soql
-
-
-def count(sobject: str, *, cursor_field: str, since: dt.datetime | None) -> str:
-    """SELECT COUNT() with the same filter as `select`."""
-    return f"SELECT COUNT() FROM {check_identifier(sobject)}{where_since(cursor_field, since)}"
 
 
 def too_long_for_rest(soql: str, api_version: str) -> bool:

@@ -1,4 +1,6 @@
-"""Pulling one stream: plan (full or incremental, REST or Bulk), read, stage, checkpoint."""
+"""Pulling one stream: plan (full or incremental), probe (its first REST page, read in a
+composite request with the other streams'), then REST or Bulk by the probe's totalSize;
+read, stage, checkpoint."""
 
 from __future__ import annotations
 
@@ -7,10 +9,12 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote_plus
 
 from connector.crms.base import Progress
 from connector.crms.salesforce import soql
 from connector.crms.salesforce.client import SalesforceClient
+from connector.crms.salesforce.composite import SubAnswer, Subrequest
 from connector.crms.salesforce.config import Pull
 from connector.crms.salesforce.mapping import SalesforceMapping, Stream
 from connector.crms.salesforce.records import StreamReader, compile_reader
@@ -28,16 +32,18 @@ BULK_FIXED_CALLS = 3  # create job, poll, first results page
 
 @dataclass
 class Plan:
-    """How one stream is pulled in this run."""
+    """How one stream is pulled in this run; `accept` takes its probe's answer."""
 
     stream: Stream
     key: str
     state: StreamState
     since: dt.datetime | None
     full: bool
-    count: int
-    bulk: bool
+    paths: list[str]
     query: str
+    count: int = 0
+    bulk: bool = False
+    first: dict[str, Any] | None = None  # the first REST page, read by the probe
 
     @property
     def include_deleted(self) -> bool:
@@ -47,7 +53,32 @@ class Plan:
     def estimated_calls(self) -> int:
         if self.bulk:
             return BULK_FIXED_CALLS + math.ceil(self.count / BULK_PAGE)
-        return max(1, math.ceil(self.count / REST_PAGE))
+        return math.ceil(max(self.count - REST_PAGE, 0) / REST_PAGE)
+
+    def probe(self, api_version: str) -> Subrequest:
+        """The first REST page of the query, as a composite subrequest."""
+        resource = "queryAll" if self.include_deleted else "query"
+        url = f"/services/data/v{api_version}/{resource}/?q={quote_plus(self.query)}"
+        return Subrequest(f"probe_{len(self.key)}_{_slug(self.key)}", url)
+
+    def accept(self, answer: SubAnswer, settings: Pull, api_version: str) -> None:
+        """Size the pull from the probe's totalSize: REST on from its first page, or the
+        first page and Bulk for the rest (its query leaves out the records read)."""
+        if not answer.ok or not isinstance(answer.body, dict):
+            raise answer.failure(f"query {self.stream.object}")
+        self.count = int(answer.body.get("totalSize") or 0)
+        self.first = answer.body
+        self.bulk = self.count > settings.bulk_threshold or soql.too_long_for_rest(
+            self.query, api_version
+        )
+        if self.bulk:  # Bulk API 2.0 refuses ORDER BY
+            stream, read = self.stream, [str(r["Id"]) for r in self.first.get("records") or []]
+            self.query = soql.select(stream.object, self.paths, cursor_field=stream.cursor,
+                                     since=self.since, order=False, skip_ids=read)  # fmt: skip
+
+
+def _slug(key: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in key)
 
 
 @dataclass
@@ -63,9 +94,11 @@ class StreamPuller:
     timezone: str
     progress: Progress | None = None
     full_ids: set[str] = field(default_factory=set)  # objects pulled whole from the start
+    settled: dt.datetime | None = None  # this run's settled time (see state.py)
+    records_read: int = 0  # records the API answered, every page of every stream
 
     def plan(self, stream: Stream) -> Plan:
-        """Decide full/incremental and REST/Bulk (by COUNT()) for one stream."""
+        """Decide full or incremental, and the query, for one stream."""
         key = f"{stream.entity}:{stream.object}"
         state = StreamState.load(self.store, self.source, key)
         since, full = state.since(dt.timedelta(seconds=self.settings.overlap_seconds))
@@ -75,20 +108,11 @@ class StreamPuller:
         if stream.soft_deletes and not full:
             paths.append("IsDeleted")
         query = soql.select(stream.object, paths, cursor_field=stream.cursor, since=since)
-        count_query = soql.count(stream.object, cursor_field=stream.cursor, since=since)
-        count = self.transport.count(count_query)
-        api_version = self.transport.config.api_version
-        bulk = count > self.settings.bulk_threshold or soql.too_long_for_rest(query, api_version)
-        if bulk:  # Bulk API 2.0 refuses ORDER BY
-            query = soql.select(
-                stream.object, paths, cursor_field=stream.cursor, since=since, order=False
-            )
-        return Plan(stream, key, state, since, full, count, bulk, query)
+        return Plan(stream, key, state, since, full, paths, query)
 
     def run(self, plan: Plan) -> IngestResult:
         """Read, stage and load one planned stream; checkpoint as it goes."""
         stream = plan.stream
-        reader = compile_reader(stream, self.resolved, flat=plan.bulk)
         result = IngestResult(source=self.source, entity=stream.entity, origins=[stream.object])
         how = "Bulk API 2.0" if plan.bulk else "REST"
         kind = "full" if plan.full else "incremental"
@@ -98,8 +122,10 @@ class StreamPuller:
         resumed = plan.state.resume if plan.since is not None else None
         high = plan.state.cursor if not plan.full else resumed
         pages = self._pages(plan)
+        reader = compile_reader(stream, self.resolved, flat=False)
         try:
-            for page in pages:
+            for reader, page in pages:
+                self.records_read += len(page)
                 rows, deleted, page_high = reader.split(page)
                 pending += rows
                 gone += deleted
@@ -116,12 +142,22 @@ class StreamPuller:
         self._finish(plan, high)
         return result
 
-    def _pages(self, plan: Plan) -> Iterator[list[dict[str, Any]]]:
-        if plan.bulk:
-            return self.transport.bulk_pages(
-                plan.stream.object, plan.query, include_deleted=plan.include_deleted
+    def _pages(self, plan: Plan) -> Iterator[tuple[StreamReader, list[dict[str, Any]]]]:
+        """(reader, page) of every page: REST pages are nested, Bulk CSV rows flat."""
+        nested = compile_reader(plan.stream, self.resolved, flat=False)
+        if not plan.bulk:
+            pages = self.transport.pages(
+                plan.query, include_deleted=plan.include_deleted, first=plan.first
             )
-        return self.transport.pages(plan.query, include_deleted=plan.include_deleted)
+            yield from ((nested, page) for page in pages)
+            return
+        if plan.first and plan.first.get("records"):
+            yield nested, plan.first["records"]
+        flat = compile_reader(plan.stream, self.resolved, flat=True)
+        pages = self.transport.bulk_pages(
+            plan.stream.object, plan.query, include_deleted=plan.include_deleted
+        )
+        yield from ((flat, page) for page in pages)
 
     def _flush(
         self,
@@ -169,6 +205,7 @@ class StreamPuller:
         state = plan.state
         state.cursor = high
         state.resume, state.resume_full = None, False
+        state.settled = self.settled.isoformat() if self.settled else None
         if plan.full and plan.since is None:
             self.full_ids.add(plan.key)
             state.last_reconcile = utc_now_iso()

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from connector.crms.salesforce.client import SalesforceClient
-from connector.crms.salesforce.errors import SalesforceApiError
 from connector.crms.salesforce.mapping import SalesforceMapping, Stream
 
 Describe = dict[str, Any]
@@ -31,26 +29,15 @@ class Resolved:
         return self.paths[(stream.object, path)]
 
 
-class Describer:
-    """describe() of each sObject once per run; None for objects the user cannot see."""
-
-    def __init__(self, transport: SalesforceClient) -> None:
-        self.transport = transport
-        self.cache: dict[str, Describe | None] = {}
+class Describes(Protocol):
+    """Where describes come from: None for objects the user cannot see."""
 
     def get(self, sobject: str) -> Describe | None:
-        key = sobject.lower()
-        if key not in self.cache:
-            try:
-                self.cache[key] = self.transport.describe(sobject)
-            except SalesforceApiError as exc:
-                if exc.status != 404:
-                    raise
-                self.cache[key] = None
-        return self.cache[key]
+        """The describe answer of `sobject`."""
+        ...
 
 
-def resolve_mapping(mapping: SalesforceMapping, describer: Describer) -> Resolved:
+def resolve_mapping(mapping: SalesforceMapping, describer: Describes) -> Resolved:
     """Resolve every stream of the mapping; problems are collected, never raised."""
     resolved = Resolved()
     for stream in mapping.streams:
@@ -71,7 +58,7 @@ def resolve_mapping(mapping: SalesforceMapping, describer: Describer) -> Resolve
 
 
 def _resolve_path(
-    sobject: str, path: str, described: Describe, describer: Describer, resolved: Resolved
+    sobject: str, path: str, described: Describe, describer: Describes, resolved: Resolved
 ) -> None:
     parts, canonical, current = path.split("."), [], described
     for index, part in enumerate(parts):
@@ -118,7 +105,7 @@ def _missing(
 
 
 def _resolve_prefix(
-    stream: Stream, name: str, target: str, describer: Describer, resolved: Resolved
+    stream: Stream, name: str, target: str, describer: Describes, resolved: Resolved
 ) -> None:
     described = describer.get(target)
     prefix = described.get("keyPrefix") if described else None

@@ -14,25 +14,29 @@ from .conftest import Box, Clients
 
 pytestmark = pytest.mark.e2e
 
-RATE_HEADERS = ("X-HubSpot-RateLimit-Interval-Milliseconds", "X-HubSpot-RateLimit-Max",
-                "X-HubSpot-RateLimit-Remaining", "X-HubSpot-RateLimit-Daily",
-                "X-HubSpot-RateLimit-Daily-Remaining")
+WINDOW_HEADERS = ("X-HubSpot-RateLimit-Interval-Milliseconds", "X-HubSpot-RateLimit-Max",
+                  "X-HubSpot-RateLimit-Remaining", "X-HubSpot-RateLimit-Secondly",
+                  "X-HubSpot-RateLimit-Secondly-Remaining")
+DAILY_HEADERS = ("X-HubSpot-RateLimit-Daily", "X-HubSpot-RateLimit-Daily-Remaining")
 
 
 def deals_page(cli: Clients) -> object:
     return cli.api("crm.deals.basic_api").get_page_with_http_info(limit=1)
 
 
-def test_answers_carry_rate_limit_headers_except_search(sandbox: Box, cli: Clients) -> None:
+def test_answers_carry_rate_limit_headers_search_only_daily(sandbox: Box, cli: Clients) -> None:
     sandbox.hs.limits.configure(per_ten_seconds=100)
     _, status, headers = deals_page(cli)
     assert status == 200
-    assert all(h in headers for h in RATE_HEADERS)
+    assert all(h in headers for h in WINDOW_HEADERS + DAILY_HEADERS)
     assert headers["X-HubSpot-RateLimit-Interval-Milliseconds"] == "10000"
     assert headers["X-HubSpot-RateLimit-Max"] == "100"
+    assert headers["X-HubSpot-RateLimit-Secondly"] == "10"  # a tenth of the window
+    assert headers["X-HubSpot-RateLimit-Secondly-Remaining"] == "9"
     _, _, found = cli.api("crm.deals.search_api").do_search_with_http_info(
         public_object_search_request=PublicObjectSearchRequest(limit=1))
-    assert not any(h in found for h in RATE_HEADERS)
+    assert all(h in found for h in DAILY_HEADERS)
+    assert not any(h in found for h in WINDOW_HEADERS)
 
 
 def test_rolling_window_answers_429_with_hubspot_body(sandbox: Box, cli: Clients) -> None:

@@ -1,0 +1,105 @@
+"""End to end: full pulls through HubSpot's CRM exports API (`pull.exports: true`),
+through hubspot-api-client against the sandbox's exports emulation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from hs_helpers import TOKEN_ENV, hubspot_surface, source_config
+
+from connector.crms.config import shipped_mapping
+from connector.crms.hubspot import HubSpotSource
+from connector.crms.hubspot.mapping import load_mapping
+from connector.store import Store
+from crm_sandbox import Sandbox
+from crm_sandbox.hubspot.auth import ALL_SCOPES
+
+pytestmark = pytest.mark.e2e
+MAPPING = load_mapping(shipped_mapping("hubspot.yaml"))
+TABLES = ("owners", "opportunities", "leads", "accounts", "line_items", "activities",
+          "survey_responses")  # fmt: skip
+
+
+def source(sb: Sandbox, exports: bool = True, **pull: Any) -> HubSpotSource:
+    config = source_config(sb, pull={"exports": exports, "export_poll_seconds": 0, **pull})
+    return HubSpotSource(config, MAPPING, "UTC")
+
+
+def rows(store: Store, table: str) -> list[tuple[object, ...]]:
+    return store.fetch(f"SELECT * EXCLUDE (source) FROM {table} ORDER BY id")
+
+
+def assert_same(exported: Store, listed: Store) -> None:
+    for table in TABLES:
+        assert rows(exported, table) == rows(listed, table), table
+
+
+def test_a_full_pull_through_exports_loads_what_list_paging_loads(sandbox: Sandbox) -> None:
+    with Store(":memory:") as listed, Store(":memory:") as exported:
+        source(sandbox, exports=False).pull(listed)
+        sandbox.reset_stats()
+        by_export = source(sandbox)
+        by_export.pull(exported)
+        assert_same(exported, listed)
+        everything = sum(listed.count(t, source="hs", live_only=False) for t in TABLES[1:])
+    assert by_export.records_read == everything
+    calls = sandbox.stats()["endpoints"]
+    streams = len(MAPPING.streams)
+    assert calls["hubspot.exportStart"] == streams
+    assert calls["hubspot.exportDownload"] == streams
+    assert "hubspot.list" not in calls  # no list pages
+    assert "hubspot.associationsBatchRead" not in calls  # associations came in the files
+
+
+def test_exports_split_into_zipped_partitions_load_the_same(sandbox: Sandbox) -> None:
+    limits = hubspot_surface(sandbox).exports.writer.limits
+    limits.rows_per_file, limits.zip_over_bytes = 40, 1_000
+    with Store(":memory:") as listed, Store(":memory:") as exported:
+        source(sandbox, exports=False).pull(listed)
+        source(sandbox).pull(exported)
+        assert_same(exported, listed)
+
+
+def test_after_an_export_the_next_pull_searches_what_changed(sandbox: Sandbox) -> None:
+    with Store(":memory:") as store:
+        source(sandbox).pull(store)
+        sandbox.org.advance_clock(dt.timedelta(minutes=5))
+        keys = sandbox.org.keys("opportunities", "NOT is_deleted", limit=4)
+        sandbox.org.update_many("opportunities", [(k, {"amount": 31.0}) for k in keys])
+        sandbox.reset_stats()
+        source(sandbox).pull(store)
+        assert store.scalar("SELECT count(*) FROM opportunities WHERE amount = 31") == 4
+    calls = sandbox.stats()["endpoints"]
+    assert "hubspot.exportStart" not in calls
+    assert calls["hubspot.search"] == len(MAPPING.streams)
+
+
+def test_without_the_export_scope_validate_says_so_and_the_pull_lists(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = hubspot_surface(sandbox).tokens.issue(scopes=ALL_SCOPES - {"crm.export"})
+    monkeypatch.setenv(TOKEN_ENV, token)
+    problems = source(sandbox).validate()
+    assert len(problems) == 1
+    assert "crm.export" in problems[0]
+    assert "pull.exports" in problems[0]
+    assert source(sandbox, exports=False).validate() == []
+    said: list[str] = []
+    with Store(":memory:") as store:
+        source(sandbox).pull(store, progress=said.append)
+        assert store.count("opportunities", source="hs") == sandbox.org.count("opportunities")
+    assert any("listing instead" in line and "crm.export" in line for line in said)
+
+
+def test_past_the_days_exports_a_stream_is_listed_instead(sandbox: Sandbox) -> None:
+    hubspot_surface(sandbox).exports.limits.per_day = 3
+    said: list[str] = []
+    with Store(":memory:") as listed, Store(":memory:") as exported:
+        source(sandbox, exports=False).pull(listed)
+        sandbox.reset_stats()
+        source(sandbox).pull(exported, progress=said.append)
+        assert_same(exported, listed)
+    assert sandbox.stats()["endpoints"]["hubspot.exportStart"] == 4  # 3 exported, 1 refused
+    assert sum("listing instead" in line for line in said) == len(MAPPING.streams) - 3
