@@ -5,11 +5,9 @@ days_between(a, b) is b - a on both)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from spark_support import spark_session
 
 from connector.kpi import steps
 from connector.kpi.spark import SparkEngine
@@ -33,11 +31,6 @@ QUERY = """SELECT id, local_date(ts) AS local_day, month_start(a) AS month,
        utc_month(ts) AS utc_month, days_between(a, b) AS days, add_days(a, n) AS later,
        scope_id_of(scope_type, 'T', 'O', 'R') AS scope_id
 FROM dialect_cases ORDER BY id"""
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    yield from spark_session()
 
 
 def _answers(engine: SqlEngine, timezone: str) -> list[tuple[Any, ...]]:

@@ -6,18 +6,17 @@ starts, with an in-progress period (pace) and targets of every kind."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from spark_support import assert_same_results, computed, spark_session
+from spark_support import assert_same_results, computed
 
 from connector.config import Config, load_config
 from connector.demo.exports import write_demo_config
 from connector.pipeline import open_store, pull
-from crm_sandbox.clock import Clock
-from crm_sandbox.org import Org
+from crm_sandbox import Sandbox
 
 pytestmark = pytest.mark.spark
 
@@ -29,11 +28,6 @@ TARGET_ROWS = [
     ("t2", "total_revenue", "month", None, "team", "team 1", 60000, None, "csv"),
     ("t3", "closing_ratio", "quarter", None, "territory", "EMEA North", 0.3, None, "quota"),
 ]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    yield from spark_session()
 
 
 def _with_reporting(config: Config, timezone: str, fiscal: int) -> Config:
@@ -66,20 +60,21 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> Config:
     return config
 
 
-@pytest.fixture(scope="module")
-def sandbox_org(tmp_path_factory: pytest.TempPathFactory) -> Config:
-    """A sandbox org (seed 11, a tenth of the default size), exported and pulled."""
-    folder = tmp_path_factory.mktemp("org")
-    org = Org(folder / "org.duckdb", seed=11, scale=0.1, clock=Clock(dt.datetime(2026, 9, 20)))
-    try:
-        org.export_files(folder / "exports")
-    finally:
-        org.close()
+def _salesforce_config(sb: Sandbox, folder: Path) -> Path:
+    """A config pulling the running sandbox's Salesforce org (JWT: no secret to pass)."""
+    info = sb.info["salesforce"]
     path = folder / "config.yaml"
     path.write_text(yaml.safe_dump({
         "reporting": {"currency": "USD", "timezone": "UTC"},
         "store": {"path": "store.duckdb"},
-        "sources": [{"name": "org", "type": "files", "path": "exports"}],
+        "sources": [{
+            "name": "sf", "type": "salesforce", "login_url": info["login_url"],
+            "ca_file": sb.info["ca_file"],
+            "auth": {"method": "jwt", "consumer_key": info["consumer_key"],
+                     "username": info["username"],
+                     "private_key_file": info["jwt_private_key_file"]},
+            "http": {"initial_backoff_seconds": 0.01}, "pull": {"bulk_poll_seconds": 0},
+        }],
         "kpis": {"default_cogs_rate": 0.3, "target_rollup": {"team": ["total_revenue"]}},
         "targets": [
             {"kpi": "total_revenue", "period_type": "month", "value": 400000},
@@ -87,15 +82,27 @@ def sandbox_org(tmp_path_factory: pytest.TempPathFactory) -> Config:
             {"kpi": "cac", "period_type": "quarter", "value": 5000},
         ],
     }))  # fmt: skip
-    config = load_config(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def sandbox_org(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    """A sandbox Salesforce org (seed 11, scale 0.05) pulled through simple-salesforce."""
+    folder = tmp_path_factory.mktemp("org")
+    with Sandbox(seed=11, scale=0.05, now=dt.datetime(2026, 9, 20)) as sb:
+        config = load_config(_salesforce_config(sb, folder))
+        with open_store(config) as store:
+            summary = pull(config, store)
+    assert summary.loaded > 1000
+    assert summary.quarantined == 0
     with open_store(config) as store:
-        pull(config, store)
         # Quotas of three reps, by their CRM ids: their teams' targets are the sums.
         reps = store.fetch("SELECT id FROM owners WHERE team IS NOT NULL ORDER BY id LIMIT 3")
+        assert len(reps) == 3
         for n, (rep,) in enumerate(reps):
             store.execute(
                 "INSERT INTO targets (source, id, is_deleted, kpi, period_type, scope_type, "
-                "scope_id, value, origin) VALUES ('org', ?, false, 'total_revenue', 'month', "
+                "scope_id, value, origin) VALUES ('sf', ?, false, 'total_revenue', 'month', "
                 "'owner', ?, ?, 'quota')",
                 [f"q{n}", rep, 20000.0 * (n + 1)],
             )
