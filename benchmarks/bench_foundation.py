@@ -6,7 +6,9 @@ Generates a synthetic org (at fraction 1: 3 years, 1M opportunities, 3M leads,
 10M activities, 200k accounts, 500 owners in 50 teams), loads it through the files
 source into a fresh store, then computes all KPIs for every month, quarter and year x
 every scope. Each phase runs in its own process so that its peak RSS is its own.
-Targets: load >= 200k rows/s; compute <= 15 s and <= 3 GB peak RSS on 2 cores.
+Targets on 2 cores: load >= 500k rows/s within 3 GB peak RSS; compute <= 15 s and
+<= 3 GB peak RSS. Rows/s is wall-clock: on a machine shared with other work, quote it
+with the load's CPU seconds (the figure contention does not move).
 """
 
 from __future__ import annotations
@@ -45,6 +47,11 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _config(store_path: Path, exports: Path) -> object:
     from connector.config import Config
 
@@ -75,7 +82,8 @@ def phase_load(store_path: Path, exports: Path) -> dict[str, float]:
     seconds = time.perf_counter() - started
     rows = summary.loaded + summary.quarantined
     return {"rows": rows, "seconds": seconds, "rows_per_s": rows / seconds,
-            "quarantined": summary.quarantined, "peak_rss_mb": _peak_rss_mb()}  # fmt: skip
+            "cpu_s": _cpu_seconds(), "quarantined": summary.quarantined,
+            "peak_rss_mb": _peak_rss_mb()}  # fmt: skip
 
 
 def phase_compute(store_path: Path, exports: Path) -> dict[str, float]:
@@ -122,8 +130,8 @@ def main() -> None:
     store_path.unlink(missing_ok=True)
     load = _run_phase("load", store_path, exports)
     print(f"load:    {load['rows']:,.0f} rows in {load['seconds']:.1f} s = "
-          f"{load['rows_per_s']:,.0f} rows/s (target >= 200,000), peak RSS "
-          f"{load['peak_rss_mb']:,.0f} MB")  # fmt: skip
+          f"{load['rows_per_s']:,.0f} rows/s (target >= 500,000), CPU {load['cpu_s']:.1f} s, "
+          f"peak RSS {load['peak_rss_mb']:,.0f} MB (target <= 3,072 MB)")  # fmt: skip
     comp = _run_phase("compute", store_path, exports)
     print(f"compute: {comp['kpi_rows']:,.0f} KPI rows, {comp['periods']:.0f} periods x all scopes "
           f"in {comp['seconds']:.1f} s (target <= 15 s), peak RSS {comp['peak_rss_mb']:,.0f} MB "

@@ -13,6 +13,7 @@ from rich.console import Console
 from connector import __version__
 from connector.config import Config
 from connector.errors import EXIT_CONFIG, EXIT_OK, ConfigError, CrmKpiError
+from connector.invocation import suggest
 from connector.kpi.engine import SCOPE_TYPES, ComputeResult
 from connector.kpi.periods import parse_period, period_of
 from connector.store import Store
@@ -95,10 +96,24 @@ def _parser() -> argparse.ArgumentParser:
     _mass_delete_arg(run)
     run.set_defaults(handler=_cmd_run)
 
-    status = commands.add_parser("status", help="the last runs, from the store")
+    status = commands.add_parser("status", help="the last runs: what each did, or why it failed")
     _config_arg(status)
-    status.add_argument("--limit", type=int, default=10)
+    status.add_argument("--limit", type=int, default=10, help="how many runs (default 10)")
     status.set_defaults(handler=_cmd_status)
+
+    problems = commands.add_parser(
+        "problems", help="quarantined rows (not loaded) and findings (loaded, worth a look)"
+    )
+    _config_arg(problems)
+    problems.add_argument("--source", help="only this source's")
+    problems.add_argument("--entity", help="only this entity's (opportunities, targets, ...)")
+    problems.add_argument("--run", help="only those a run recorded: its id, or last")
+    problems.add_argument("--kind", choices=["quarantined", "finding", "all"], default="all")
+    problems.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    problems.add_argument(
+        "--limit", type=int, help="at most this many (table default 100; 0: all)"
+    )
+    problems.set_defaults(handler=_cmd_problems)
 
     init = commands.add_parser("init", help="write a commented config.yaml and its mapping")
     init.add_argument("--crm", required=True, help="files, salesforce or hubspot")
@@ -214,8 +229,10 @@ def _cmd_pull(args: argparse.Namespace) -> int:
     for note in summary.notes:
         print(f"note: {note}")
     print(
-        f"pulled {summary.loaded} records; {summary.quarantined} quarantined "
-        f"(see the quarantine table), {summary.deleted} marked deleted"
+        f"pulled {summary.loaded} records; {summary.quarantined} quarantined, "
+        f"{summary.findings} findings ({suggest('problems', '--config', args.config)} lists "
+        "them), "
+        f"{summary.deleted} marked deleted"
     )
     return EXIT_OK
 
@@ -293,28 +310,62 @@ def _cmd_run(args: argparse.Namespace) -> int:
     summary = run_nightly(
         config, log, dry_run=args.dry_run, allow_mass_delete=args.allow_mass_delete
     )
-    log.print(format_summary(summary))
+    log.print(format_summary(summary, args.config))
     return summary.exit_code
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    from connector.config import load_config
+    from connector.listing import render_runs
     from connector.store.runs import recent_runs
 
-    config = load_config(args.config)
+    config = load_config_of(args)
     if not config.store.path.exists():
         print(f"no runs yet: {config.store.path} does not exist")
         return EXIT_OK
     with Store(config.store.path) as store:
         runs = recent_runs(store, args.limit)
-    for run in runs:
-        finished, started = run.finished_at, run.started_at
-        took = f"{(finished - started).total_seconds():.1f} s" if finished else "-"
-        print(f"{run.run_id}  {started:%Y-%m-%d %H:%M:%S}  {took:>9}  {run.status:<24} "
-              f"{run.command}")  # fmt: skip
     if not runs:
         print("no runs yet")
+        return EXIT_OK
+    render_runs(runs, Console())
     return EXIT_OK
+
+
+def _cmd_problems(args: argparse.Namespace) -> int:
+    from connector.listing import problems_csv, problems_json, render_problems
+    from connector.store.problems import KINDS, counts, problems, run_window
+
+    config = load_config_of(args)
+    if not config.store.path.exists():
+        print(f"nothing pulled yet: {config.store.path} does not exist")
+        return EXIT_OK
+    limit = args.limit if args.limit is not None else (100 if args.format == "table" else 0)
+    with Store(config.store.path) as store:
+        window = run_window(store, args.run) if args.run else None
+        if args.run and window is None:
+            raise ConfigError([f"--run: no run {args.run!r} in {config.store.path}"])
+        kinds = KINDS if args.kind == "all" else (args.kind,)
+        found = problems(store, kinds=kinds, source=args.source, entity=args.entity,
+                         run=window, limit=limit + 1 if limit else None)  # fmt: skip
+        total = counts(store)
+    shown, more = (found[:limit], len(found) > limit) if limit else (found, False)
+    if args.format == "json":
+        print(problems_json(shown))
+    elif args.format == "csv":
+        sys.stdout.write(problems_csv(shown))
+    elif not shown:
+        print(f"no quarantined rows or findings here (the store holds {total['quarantined']:,} "
+              f"quarantined and {total['finding']:,} findings in all)")  # fmt: skip
+    else:
+        render_problems(shown, Console(), truncated=more)
+    return EXIT_OK
+
+
+def load_config_of(args: argparse.Namespace) -> Config:
+    """The config named by --config."""
+    from connector.config import load_config
+
+    return load_config(args.config)
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
@@ -322,24 +373,23 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
     for path in write_config(args.crm, args.dir, force=args.force):
         print(f"wrote {path}")
-    print(f"next: edit them, then crm-kpi validate --config {args.dir / 'config.yaml'}")
+    print(f"next: edit them, then {suggest('validate', '--config', args.dir / 'config.yaml')}")
     return EXIT_OK
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from connector.config import load_config
-    from connector.pipeline import build_source
+    from connector.validation import validate_config
 
     config = load_config(args.config)
-    problems: list[str] = []
-    for source_config in config.sources:
-        try:
-            problems += build_source(config, source_config).validate()
-        except ConfigError as exc:
-            problems += exc.messages
-    if problems:
-        raise ConfigError(problems)
-    print(f"{args.config}: config, mappings and {len(config.sources)} source(s) are valid")
+    report = validate_config(config)
+    for note in report.notes:
+        print(f"note: {note}")
+    if report.problems:
+        raise ConfigError(report.problems)
+    checked = "config, mappings, targets" if config.targets or config.targets_file else (
+        "config, mappings")  # fmt: skip
+    print(f"{args.config}: {checked} and {len(config.sources)} source(s) are valid")
     return EXIT_OK
 
 

@@ -35,7 +35,7 @@ from connector.settings import (
     reject_duplicates,
     unique_targets,
 )
-from connector.yamlfile import ConfigModel, load_model, located_error
+from connector.yamlfile import ConfigModel, ExistingFile, load_model, located_error
 
 
 def crm_of(source: SourceConfig) -> Crm[Any]:
@@ -87,6 +87,8 @@ class Config(ConfigModel):
     targets: Annotated[
         list[Target], BeforeValidator(_empty_is_none), AfterValidator(unique_targets)
     ] = Field(default_factory=list)
+    targets_file: ExistingFile | None = None
+    """A CSV of targets (kpi, period_type, period, scope_type, scope, value[, currency])."""
     spark: SparkSettings = Field(default_factory=SparkSettings)
 
     _config_path: Path = PrivateAttr(default_factory=lambda: Path("config.yaml").resolve())

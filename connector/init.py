@@ -36,6 +36,10 @@ kpis:
   default_cogs_rate: 0.0     # cost of goods as a share of the amount when a deal has none
   churn_after_days: null     # days without a won deal before a customer counts as churned
 
+# Targets kept in a spreadsheet (kpi, period_type, period, scope_type, scope, value): name
+# the CSV here. Salesforce quotas and HubSpot goals are read by the mapping's targets:.
+# targets_file: ./targets.csv
+
 # Targets per KPI, period type and scope (company unless scope_type/scope_id are given;
 # a target applies to that scope only). Ratios are fractions, NPS is -100..100.
 targets:

@@ -16,10 +16,12 @@ from connector.crms.config import SourceConfig
 from connector.dashboard import Meta, build_payload, render_html
 from connector.errors import ConfigError, UserError
 from connector.kpi.engine import SCOPE_TYPES, ComputeResult, compute
-from connector.kpi.periods import Period
+from connector.kpi.periods import Period, parse_period
 from connector.kpi.results import has_results
 from connector.kpi.sqlengine import DuckDbEngine, SqlEngine
+from connector.settings import TARGETS_FILE_SOURCE
 from connector.store import IngestResult, Store
+from connector.store.targetfile import load_target_file
 
 
 @dataclass
@@ -93,12 +95,15 @@ def pull(
     *,
     allow_mass_delete: bool = False,
 ) -> PullSummary:
-    """Pull every configured source into the store."""
+    """Pull every configured source into the store, then the targets CSV."""
     sources = [build_source(config, s, allow_mass_delete=allow_mass_delete)
                for s in config.sources]  # fmt: skip
     summary = PullSummary()
     for source in sources:
         summary.results.extend(source.pull(store, progress))
+    loaded = load_targets_file(config, store, progress)
+    if loaded is not None:
+        summary.results.append(loaded)
     return summary
 
 
@@ -111,6 +116,23 @@ def open_engine(config: Config, store: Store, progress: Progress | None = None) 
 
     staging = config.store.path.with_name(config.store.path.name + ".spark")
     return open_spark_engine(store, config.spark, staging, progress)
+
+
+def load_targets_file(
+    config: Config, store: Store, progress: Progress | None = None
+) -> IngestResult | None:
+    """Load config.yaml's `targets_file` (None when it names none)."""
+    path = config.targets_file
+    if path is None:
+        return None
+    if progress is not None:
+        progress(f"targets: {path.name}")
+    fiscal = config.reporting.fiscal_year_start_month
+
+    def period_start(_: str, key: str) -> dt.date:
+        return parse_period(key, fiscal).start
+
+    return load_target_file(store, source=TARGETS_FILE_SOURCE, path=path, period_start=period_start)
 
 
 def compute_kpis(

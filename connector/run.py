@@ -20,9 +20,11 @@ from pathlib import Path
 from connector.config import Config
 from connector.crms.config import SourceConfig
 from connector.errors import EXIT_OK, EXIT_RECORD_FAILURES, CrmKpiError
+from connector.invocation import suggest
 from connector.lock import RunLock
-from connector.pipeline import build_source, build_writer, compute_kpis
+from connector.pipeline import build_source, build_writer, compute_kpis, load_targets_file
 from connector.runlog import RunLog
+from connector.secrets import redact
 from connector.store import Store
 from connector.store.runs import finish_run, start_run
 
@@ -82,7 +84,8 @@ def run_nightly(
             log.event("lock", f"took over the stale lock of run {lock.took_over.get('run_id')}"
                       f"{because}")  # fmt: skip
         _record_start(store, summary, "run --dry-run" if dry_run else "run")
-        log.start(summary.run_id, stages=len(config.sources) + 1 + len(writers))
+        stages = len(config.sources) + (config.targets_file is not None) + 1 + len(writers)
+        log.start(summary.run_id, stages=stages)
         try:
             _pull_stage(config, store, log, summary, allow_mass_delete)
             with _stage(summary, log, "compute"):
@@ -93,6 +96,13 @@ def run_nightly(
             summary.status = "finished with failures" if summary.failed else "succeeded"
         except CrmKpiError as exc:
             summary.status, summary.error = "failed", str(exc)
+            raise
+        except KeyboardInterrupt:
+            summary.status, summary.error = "interrupted", "stopped by the user (Ctrl-C)"
+            raise
+        except Exception as exc:  # a bug: said in the run log too, then raised as it is
+            summary.status = "failed"
+            summary.error = redact(f"unexpected {type(exc).__name__}: {exc}")
             raise
         finally:
             log.finish()
@@ -128,6 +138,11 @@ def _pull_stage(
             calls = getattr(source, "api_calls", None)
             if isinstance(calls, int):
                 summary.api_calls[source_config.name] = calls
+    if config.targets_file is not None:
+        with _stage(summary, log, "targets file"):
+            loaded = load_targets_file(config, store, _progress_to(log, "targets file"))
+            if loaded is not None:
+                summary.quarantined += loaded.quarantined
 
 
 def _progress_to(log: RunLog, stage: str) -> Callable[[str], None]:
@@ -163,12 +178,15 @@ def _record_end(store: Store, summary: RunSummary) -> None:
     finish_run(store, summary.run_id, summary.status, json.dumps(asdict(summary), default=str))
 
 
-def format_summary(summary: RunSummary) -> str:
-    """The closing summary printed at the end of a run."""
+def format_summary(summary: RunSummary, config_path: Path | None = None) -> str:
+    """The closing summary printed at the end of a run (of the config at `config_path`)."""
+    config = ("--config", config_path) if config_path is not None else ()
     lines = [
         f"run {summary.run_id}: {summary.status}",
         f"  records pulled {summary.pulled:,}, quarantined {summary.quarantined:,}, "
-        f"marked deleted {summary.deleted:,}, findings {summary.findings:,}",
+        f"marked deleted {summary.deleted:,}, findings {summary.findings:,}"
+        + (f" ({suggest('problems', *config, '--run', summary.run_id)} lists them)"
+           if summary.quarantined or summary.findings else ""),
         f"  KPI rows computed {summary.kpi_rows:,}; written {summary.written:,}, "
         f"unchanged {summary.unchanged:,}, failed {len(summary.failed):,}",
     ]

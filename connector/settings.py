@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,11 +24,12 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from connector.currencies import LIST_DATE, is_iso_4217
-from connector.kpis import ADDITIVE_KEYS, KpiKey
+from connector.kpis import ADDITIVE_KEYS, KpiKey, get_kpi
 from connector.schema import PeriodType, ScopeType
 from connector.yamlfile import (
     ConfigModel,
     KeyPath,
+    Problem,
     ResolvedPath,
     context_line,
     located_error,
@@ -63,10 +65,18 @@ def _check_timezone(name: str) -> str:
     return name
 
 
+TARGETS_FILE_SOURCE = "targets_file"
+"""The store's source name of the targets that config.yaml's `targets_file` gives."""
+
+
 def _check_source_name(name: str) -> str:
     if not _SOURCE_NAME.match(name):
         raise PydanticCustomError(
             "source_name", "source names use only a-z, 0-9, _ and - (lower case)"
+        )
+    if name == TARGETS_FILE_SOURCE:
+        raise PydanticCustomError(
+            "source_name", "targets_file names the targets CSV's rows: give the source another name"
         )
     return name
 
@@ -78,7 +88,20 @@ def _not_a_bool(value: Any) -> Any:
     return value
 
 
+def _money_kpi(key: KpiKey) -> KpiKey:
+    if get_kpi(key).unit != "money":
+        raise PydanticCustomError(
+            "money_kpi",
+            "{key} is not an amount: a quota or goal amount can only be the target of a "
+            "money KPI such as total_revenue",
+            {"key": key},
+        )
+    return key
+
+
 Currency = Annotated[str, AfterValidator(_check_currency)]
+MoneyKpi = Annotated[KpiKey, AfterValidator(_money_kpi)]
+"""A KPI whose values are amounts: what a CRM's quotas and goals can be targets of."""
 Number = Annotated[float, BeforeValidator(_not_a_bool), Field(allow_inf_nan=False)]
 Integer = Annotated[int, BeforeValidator(_not_a_bool)]
 Timezone = Annotated[str, AfterValidator(_check_timezone)]
@@ -105,7 +128,7 @@ def reject_duplicates(
     """Error on every item whose key an earlier item has, naming the earlier one's line."""
     field = info.field_name or ""
     first: dict[Hashable, int] = {}
-    problems: list[tuple[KeyPath, str, str]] = []
+    problems: list[Problem] = []
     for index, key in enumerate(keys):
         earlier = first.setdefault(key, index)
         if earlier == index:
@@ -123,7 +146,7 @@ RollupScope = Literal["team", "territory", "company"]
 
 
 def _additive_only(rollup: dict[RollupScope, list[KpiKey]]) -> dict[RollupScope, list[KpiKey]]:
-    problems: list[tuple[KeyPath, str, str]] = []
+    problems: list[Problem] = []
     for scope, keys in rollup.items():
         for index, key in enumerate(keys):
             if key not in ADDITIVE_KEYS:
@@ -156,6 +179,39 @@ class KpiSettings(ConfigModel):
     the targets of the reps in it (`team: [total_revenue]`)."""
 
 
+@dataclass(frozen=True)
+class TargetRange:
+    """The values a target of one KPI can mean, from its unit in the KPI registry."""
+
+    low: float | None
+    high: float | None
+    hint: str
+    """What the unit is, said to someone whose value fell outside the range."""
+
+    def problem(self, value: float) -> str | None:
+        """Why `value` cannot be meant as this target, or None when it can."""
+        if (self.low is None or value >= self.low) and (self.high is None or value <= self.high):
+            return None
+        if self.hint.startswith("a ratio") and abs(value) > 1:
+            return f"{self.hint}; {value:g} would be {value * 100:,.0f} %"
+        return f"{self.hint}, not {value:g}"
+
+
+def target_range(kpi: str) -> TargetRange:
+    """The range of sensible targets of `kpi`: ratios are fractions (a closing-ratio
+    target of 25 is 2,500 %), NPS runs from -100 to 100, money, days and multiples are
+    not negative. Growth may fall (to -100 %) or multiply (up to 1,000 %)."""
+    found = get_kpi(kpi)
+    if found.unit == "ratio" and found.signed:
+        return TargetRange(-1.0, 10.0, "a ratio is written as a fraction: 0.05 for 5 %")
+    if found.unit == "ratio":
+        return TargetRange(0.0, 1.0, "a ratio is written as a fraction: 0.25 for 25 %")
+    if found.unit == "score":
+        return TargetRange(-100.0, 100.0, f"{found.short_label} runs from -100 to 100")
+    what = {"money": "an amount", "days": "a number of days", "multiple": "a multiple"}
+    return TargetRange(0.0, None, f"{what[found.unit]} cannot be negative")
+
+
 class Target(ConfigModel):
     """A target for one KPI, period type and scope; company-wide unless scoped."""
 
@@ -166,13 +222,19 @@ class Target(ConfigModel):
     scope_id: str | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
-    def _scope_id_matches_scope_type(self) -> Target:
+    def _scope_and_value_make_sense(self) -> Target:
+        problems: list[Problem] = []
         if self.scope_type == "company" and self.scope_id is not None:
             message = "scope_id is not allowed when scope_type is company"
-            raise located_error("Target", [(("scope_id",), "scope_id", message)])
+            problems.append((("scope_id",), "scope_id", message))
         if self.scope_type != "company" and self.scope_id is None:
             message = f"scope_id is required when scope_type is {self.scope_type}"
-            raise located_error("Target", [(("scope_id",), "missing", message)])
+            problems.append((("scope_id",), "missing", message))
+        unlikely = target_range(self.kpi).problem(self.value)
+        if unlikely is not None:
+            problems.append((("value",), "target_range", f"{self.kpi}: {unlikely}"))
+        if problems:
+            raise located_error("Target", problems)
         return self
 
     @property

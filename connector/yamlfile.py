@@ -21,6 +21,8 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from connector.errors import ConfigError
 
 KeyPath = tuple[str | int, ...]
+Problem = tuple[KeyPath, str, str]
+"""A problem a validator found: where (below the validated key), its kind, its message."""
 M = TypeVar("M", bound=BaseModel)
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
@@ -318,7 +320,7 @@ def load_model(path: Path, model: type[M], *, context: dict[str, Any] | None = N
     return validate_data(data, model, file_name=path.name, lines=lines, context=full_context)
 
 
-def located_error(title: str, problems: Sequence[tuple[KeyPath, str, str]]) -> ValidationError:
+def located_error(title: str, problems: Sequence[Problem]) -> ValidationError:
     """A `ValidationError` from validator-found problems, each ``(loc, type, message)``.
 
     Raise it from a validator to point at keys below the one validated (pydantic

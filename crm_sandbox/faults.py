@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 KINDS = ("status", "slow", "drop", "expire_session", "limit", "record_error", "search_lag",
-         "stamps_without_ms")
+         "stamps_without_ms", "short_page")
 REQUEST_KINDS = ("status", "slow", "drop", "expire_session", "limit")
 # HubSpot 429 bodies: the older `errorType`/`policyName` form or the `category` form.
 FORMS = ("", "error_type", "category")

@@ -18,6 +18,7 @@ from connector.crms.files.config import FilesConfig
 from connector.crms.registry import CRMS
 from connector.errors import ConfigError
 from connector.kpis import HIGHER_IS_BETTER, KPI_KEYS
+from connector.settings import target_range
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -116,9 +117,11 @@ def test_example_config_is_valid(tmp_path: Path) -> None:
     (tmp_path / "exports").mkdir()
     (tmp_path / "mappings").mkdir()
     (tmp_path / "mappings" / "files.yaml").write_text("{}\n")
+    (tmp_path / "targets.csv").write_text("kpi,period_type,period,scope_type,scope,value\n")
     config = load_config(tmp_path / "config.yaml")
     assert {t.kpi for t in config.targets} <= set(KPI_KEYS)
     assert config.sources[0].name == "exports"
+    assert config.targets_file == tmp_path / "targets.csv"
 
 
 def test_target_value_not_a_number(folder: Path) -> None:
@@ -140,6 +143,35 @@ def test_target_value_not_a_number(folder: Path) -> None:
 def test_target_values_that_are_not_plain_numbers(folder: Path, value: str, message: str) -> None:
     text = GOOD + f"  - kpi: nps\n    period_type: quarter\n    value: {value}\n"
     assert problems(folder, text) == [f"config.yaml:23 targets[2].value: {message}"]
+
+
+@pytest.mark.parametrize(
+    ("kpi", "value", "message"),
+    [
+        ("closing_ratio", "25", "closing_ratio: a ratio is written as a fraction: 0.25 for 25 %; "
+         "25 would be 2,500 %"),
+        ("retention_rate", "-0.1", "retention_rate: a ratio is written as a fraction: 0.25 for "
+         "25 %, not -0.1"),
+        ("sales_growth", "12", "sales_growth: a ratio is written as a fraction: 0.05 for 5 %; "
+         "12 would be 1,200 %"),
+        ("nps", "130", "nps: NPS runs from -100 to 100, not 130"),
+        ("cac", "-8000", "cac: an amount cannot be negative, not -8000"),
+        ("avg_sales_cycle_days", "-3", "avg_sales_cycle_days: a number of days cannot be "
+         "negative, not -3"),
+        ("clv_to_cac", "-3", "clv_to_cac: a multiple cannot be negative, not -3"),
+    ],
+)  # fmt: skip
+def test_targets_that_cannot_be_meant_in_their_kpis_unit(
+    folder: Path, kpi: str, value: str, message: str
+) -> None:
+    text = GOOD + f"  - kpi: {kpi}\n    period_type: quarter\n    value: {value}\n"
+    assert problems(folder, text) == [f"config.yaml:23 targets[2].value: {message}"]
+
+
+def test_sensible_targets_at_the_edges_of_their_range(folder: Path) -> None:
+    for kpi, value in [("closing_ratio", 1), ("nps", -100), ("sales_growth", -0.5), ("cac", 0)]:
+        text = GOOD + f"  - kpi: {kpi}\n    period_type: quarter\n    value: {value}\n"
+        assert load_config(write(folder, text)).targets[2].value == value
 
 
 def test_unknown_key_is_reported_with_its_line(folder: Path) -> None:
@@ -324,16 +356,27 @@ def test_kpi_keys_and_direction() -> None:
 
 
 scopes = st.sampled_from(["company", "team", "owner", "territory"])
+
+
+def sensible_value(kpi: str) -> st.SearchStrategy[float | int]:
+    """Any value a target of `kpi` may take (outside its range is an error, tested below)."""
+    bounds = target_range(kpi)
+    low, high = bounds.low, bounds.high if bounds.high is not None else 1e9
+    floats = st.floats(low, high, allow_nan=False, allow_infinity=False, width=32)
+    return floats | st.integers(int(low or 0), int(high))
+
+
 targets = st.lists(
-    st.fixed_dictionaries(
-        {
-            "kpi": st.sampled_from(KPI_KEYS),
-            "period_type": st.sampled_from(["month", "quarter", "year"]),
-            "value": st.floats(allow_nan=False, allow_infinity=False, width=32)
-            | st.integers(-(10**9), 10**9),
-            "scope_type": scopes,
-            "scope_id": st.text(alphabet="ABCxyz -_", min_size=1, max_size=5),
-        }
+    st.sampled_from(KPI_KEYS).flatmap(
+        lambda kpi: st.fixed_dictionaries(
+            {
+                "kpi": st.just(kpi),
+                "period_type": st.sampled_from(["month", "quarter", "year"]),
+                "value": sensible_value(kpi),
+                "scope_type": scopes,
+                "scope_id": st.text(alphabet="ABCxyz -_", min_size=1, max_size=5),
+            }
+        )
     ),
     max_size=8,
     unique_by=lambda t: (t["kpi"], t["period_type"], t["scope_type"], t["scope_id"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import threading
 from pathlib import Path
 
@@ -39,3 +40,10 @@ def test_demo_runs_the_nightly_job_on_both_crms(
     import os
 
     assert HUBSPOT_TOKEN_ENV not in os.environ, "the demo leaves the environment as it was"
+    # The commands it suggests work as printed, the sandboxes stopped (they read the store).
+    suggested = out.split("\nTry:\n")[1].split("\n\n")[0].split("\n")
+    assert len(suggested) == 3
+    for line in suggested:
+        words = shlex.split(line)  # crm-kpi, .venv/bin/crm-kpi or python -m connector.cli
+        start = next(i for i, w in enumerate(words) if w in ("status", "problems", "compute"))
+        assert main(words[start:]) == 0, line

@@ -112,6 +112,30 @@ def test_malformed_csv_rows_are_quarantined_with_their_line(tmp_path: Path, stor
     )
 
 
+def test_lines_stay_right_around_excluded_and_rejected_rows(tmp_path: Path, store: Store) -> None:
+    write(tmp_path, "owners.csv", "id,name,team,active", "u1,Ann,Test,true", "u2,Bob,T1,x,y",
+          "u3,Cid,Test,true", "u4,Dee,T2,maybe", "u5,Eve,T2,true")  # fmt: skip
+    mapping = {"entities": {"owners": {"file": "owners.csv", "exclude": {"team": ["Test"]}}}}
+    results = pull(tmp_path, store, mapping)
+    assert results["owners"].loaded == 1  # type: ignore[attr-defined]
+    assert [r[1:4] for r in quarantine(store)] == [(3, None, None), (5, "u4", "active")]
+    assert store.con.execute("SELECT id FROM owners").fetchall() == [("u5",)]
+
+
+def test_a_reload_replaces_keeps_and_deletes_the_right_records(
+    tmp_path: Path, store: Store
+) -> None:
+    write(tmp_path, "owners.csv", "id,name,active", "u1,Ann,true", "u2,Bob,true", "u3,Cid,true")
+    pull(tmp_path, store)
+    # u1 changes, u2 comes back broken (kept as it was), u3 is gone, u4 is new.
+    write(tmp_path, "owners.csv", "id,name,active", "u1,Ann B,true", "u2,Bob,maybe", "u4,Dee,")
+    result = pull(tmp_path, store)["owners"]
+    assert (result.loaded, result.quarantined, result.deleted) == (2, 1, 1)  # type: ignore[attr-defined]
+    rows = store.con.execute("SELECT id, name, is_deleted FROM owners ORDER BY id").fetchall()
+    assert rows == [("u1", "Ann B", False), ("u2", "Bob", False), ("u3", "Cid", True),
+                    ("u4", "Dee", False)]  # fmt: skip
+
+
 def test_mapping_renames_maps_values_and_excludes(tmp_path: Path, store: Store) -> None:
     write(tmp_path, "opps.csv", "Opportunity ID,Created Date,Lead Source,Type",
           "o1,2025-01-05,Cold Call,New", "o2,2025-01-05,Carrier Pigeon,New",

@@ -4,7 +4,7 @@ that puts KPIs back, and the `Crm` entry that registers both with their config m
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
 from connector.crms.config import SourceConfig
@@ -16,8 +16,21 @@ Progress = Callable[[str], None]
 C = TypeVar("C", bound=SourceConfig)
 
 
+@dataclass
+class Survey:
+    """What `validate` learns from a source besides its mapping's problems: the reps (CRM
+    id → e-mail), teams and territories that targets may name, and notes worth saying
+    that do not stop a run (an org without quotas)."""
+
+    owners: dict[str, str | None] = field(default_factory=dict)
+    teams: set[str] = field(default_factory=set)
+    territories: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
+
+
 class Source(Protocol):
-    """A configured source. `pull` loads its records; `validate` lists mapping problems."""
+    """A configured source. `pull` loads its records; `validate` lists mapping problems;
+    `survey` (once `validate` found none) says who targets may name."""
 
     name: str
 
@@ -27,6 +40,10 @@ class Source(Protocol):
 
     def validate(self) -> list[str]:
         """Every problem of the mapping against the live CRM (empty when none)."""
+        ...
+
+    def survey(self) -> Survey:
+        """The source's reps, teams and territories, and its notes."""
         ...
 
 

@@ -16,12 +16,25 @@ from pydantic import AfterValidator, Field
 
 from connector.resources import shipped
 from connector.settings import SourceName
-from connector.yamlfile import ConfigModel, ExistingFile
+from connector.yamlfile import ConfigModel, ExistingFile, KeyPath, LineIndex, load_yaml, render_path
 
 
 def shipped_mapping(name: str) -> Path:
     """The default mapping file `name` shipped with the connector."""
     return shipped(f"mappings/{name}")
+
+
+class MappingLines:
+    """Where a key of a mapping file is written, for problems `validate` finds against
+    the CRM (`salesforce.yaml:24 value_maps.lead_source["Trade Show"]`)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.name = path.name if path is not None else "the default mapping"
+        self.lines = load_yaml(path)[1] if path is not None else LineIndex()
+
+    def at(self, key: KeyPath) -> str:
+        """``file:line key.path`` of `key`."""
+        return f"{self.name}:{self.lines.line_of(key)} {render_path(key)}"
 
 
 def https_url(value: str) -> str:

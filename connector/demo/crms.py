@@ -9,18 +9,22 @@ stops both sandboxes.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import sys
 import time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 from rich.console import Console
 
 from connector.config import Config, load_config
 from connector.demo.sandbox import Sandbox
+from connector.invocation import suggest
+from connector.kpi.periods import period_of
 from connector.pipeline import build_writer, write_dashboard
 from connector.report import fetch_results, latest_won_quarter, render_table
 from connector.resources import shipped
@@ -30,29 +34,38 @@ from connector.store import Store
 from connector.store.push import pushed
 
 HUBSPOT_TOKEN_ENV = "CRM_KPI_DEMO_HUBSPOT_TOKEN"
+REPS_SHOWN = 8
 
 
 def demo_config(workdir: Path, salesforce: dict[str, Any], hubspot: dict[str, Any]) -> Path:
     """config.yaml for the two sandbox CRMs, with the sample targets."""
     text = shipped("demo/data/config.yaml").read_text(encoding="utf-8")
-    targets = yaml.safe_load(text)["targets"]
+    # The company's targets from the sample config; each rep's and team's come from the
+    # CRMs themselves: Salesforce quotas, HubSpot goals.
+    targets = [t for t in yaml.safe_load(text)["targets"] if "scope_type" not in t]
     sf = salesforce["salesforce"]
+    # The sandboxes' files vanish with them; the commands suggested afterwards load this
+    # config (it names them), so it names copies kept in the workdir.
+    kept = workdir / "sandbox"
+    kept.mkdir(exist_ok=True)
+    sf_ca = shutil.copyfile(salesforce["ca_file"], kept / "salesforce-ca.pem")
+    sf_key = shutil.copyfile(sf["jwt_private_key_file"], kept / "salesforce-jwt-key.pem")
+    hs_ca = shutil.copyfile(hubspot["ca_file"], kept / "hubspot-ca.pem")
     config = {
         "reporting": {"currency": "USD", "timezone": "America/New_York"},
         "store": {"path": "crm-kpi.duckdb"},
         "sources": [
             {
                 "name": "salesforce", "type": "salesforce", "login_url": sf["login_url"],
-                "ca_file": salesforce["ca_file"],
+                "ca_file": str(sf_ca),
                 "auth": {"method": "jwt", "consumer_key": sf["consumer_key"],
-                         "username": sf["username"],
-                         "private_key_file": sf["jwt_private_key_file"]},
+                         "username": sf["username"], "private_key_file": str(sf_key)},
                 "pull": {"bulk_poll_seconds": 0},
                 "push": {"enabled": True},
             },
             {
                 "name": "hubspot", "type": "hubspot", "host": hubspot["hubspot"]["host"],
-                "ca_file": hubspot["ca_file"],
+                "ca_file": str(hs_ca),
                 "auth": {"method": "private_app", "access_token": f"${{{HUBSPOT_TOKEN_ENV}}}"},
                 "push": {"enabled": True},
             },
@@ -92,11 +105,12 @@ def _run(workdir: Path, console: Console, sf_org: Sandbox, hs_org: Sandbox) -> R
         console.print(f"  {line}")
     console.rule("3. crm-kpi run: pull both CRMs, compute, push back")
     summary = run_nightly(config, RunLog("plain", sys.stdout))
-    console.print(format_summary(summary), markup=False)
+    console.print(format_summary(summary, config.config_path), markup=False)
     _show_results(config, console)
     console.rule("5. dashboard")
     out = write_dashboard(config, workdir / "kpis.html")
     console.print(f"  {out} (one offline HTML file)")
+    _suggest(config, console)
     return summary
 
 
@@ -115,9 +129,24 @@ def _show_results(config: Config, console: Console) -> None:
         console.rule(f"4. KPIs, both CRMs merged: company, {quarter}")
         rows = fetch_results(store, quarter, ["company"], breakdowns=False)
         render_table(rows, config.reporting.currency, console)
+        month = period_of(dt.datetime.now(ZoneInfo(config.reporting.timezone)).date(), "month")
+        console.rule(f"Reps against their own quota (Salesforce) or goal (HubSpot), {month}")
+        reps = [r for r in fetch_results(store, month.key, ["owner"], breakdowns=False)
+                if r["kpi"] == "total_revenue" and r["target"] is not None]  # fmt: skip
+        render_table(reps[:REPS_SHOWN], config.reporting.currency, console)
         console.print("Where the results landed:")
         for line in _landed(store):
             console.print(f"  {line}")
+
+
+def _suggest(config: Config, console: Console) -> None:
+    """Commands to go on with, as they can be typed here (the sandboxes are stopped: these
+    read the store)."""
+    path = config.config_path
+    console.print("\nTry:")
+    for args in (("status", "--config", path), ("problems", "--config", path),
+                 ("compute", "--config", path, "--scope", "owner")):  # fmt: skip
+        console.print(f"  {suggest(*args)}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _landed(store: Store) -> list[str]:

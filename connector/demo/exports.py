@@ -11,6 +11,7 @@ from rich.console import Console
 from connector.config import load_config
 from connector.crms.config import shipped_mapping
 from connector.errors import EXIT_OK
+from connector.invocation import suggest
 from connector.pipeline import compute_kpis, open_store, pull, write_dashboard
 from connector.report import fetch_results, latest_won_quarter, render_table
 from connector.resources import shipped
@@ -54,8 +55,9 @@ def run_demo(workdir: Path, console: Console) -> int:
         rows = fetch_results(store, quarter, ["company"], breakdowns=False)
         render_table(rows, config.reporting.currency, console)
     console.print(f"Dashboard: {write_dashboard(config, workdir / 'kpis.html')}")
-    console.print(
-        f"\nStore: {config.store.path} (table kpi_results). Try:\n"
-        f"  crm-kpi compute --config {workdir / 'config.yaml'} --period {quarter} --scope team"
-    )
+    console.print(f"\nStore: {config.store.path} (table kpi_results). Try:")
+    path = config.config_path
+    for args in (("compute", "--config", path, "--period", quarter or "", "--scope", "owner"),
+                 ("problems", "--config", path), ("validate", "--config", path)):  # fmt: skip
+        console.print(f"  {suggest(*args)}", markup=False, highlight=False, soft_wrap=True)
     return EXIT_OK

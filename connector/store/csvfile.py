@@ -85,7 +85,8 @@ def load_csv(
     try:
         result = ingest(store, source=source, entity=entity, staged="_staged",
                         origin=path.name, opts=opts, value_maps=value_maps, full=True,
-                        deletes=Deletes(skip_reason=skip, max_share=max_delete_share))  # fmt: skip
+                        deletes=Deletes(skip_reason=skip, max_share=max_delete_share),
+                        release=lambda: drop_staging(con))  # fmt: skip
         if rejected:
             con.execute(
                 "INSERT INTO quarantine SELECT ?, ?, ?, line, NULL, NULL, text, reason, now() "
@@ -98,47 +99,57 @@ def load_csv(
             raise
         raise MassDeleteError(f"{exc} ({path.name} is not in {path.parent})") from None
     finally:
-        con.execute(f"DROP TABLE IF EXISTS _staged; DROP TABLE IF EXISTS {_REJECTED}")
+        drop_staging(con)
+        con.execute(f"DROP TABLE IF EXISTS {_REJECTED}")
     return result
 
 
 def _stage_none(con: duckdb.DuckDBPyConnection, entity: Entity) -> int:
     """Stage an empty set: a missing file."""
     columns = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in entity.data_fields)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _staged AS SELECT 0 AS _line, {columns} WHERE FALSE")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _staged AS SELECT 0 AS _line, {columns} WHERE FALSE")
     return 0
 
 
 def _stage(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, layout: CsvLayout) -> int:
-    """Stage the file as `_staged` (text columns named after fields, `_line`); the number
-    of lines that could not be read (left in `_csv_rejected`: line, text, reason)."""
+    """Stage the file as the view `_staged` (text columns named after fields, `_line`);
+    the number of lines that could not be read (left in `_csv_rejected`: line, text,
+    reason). The file's rows are held once, in the table under `_rows`, and only the
+    columns the load uses: `drop_staging` frees them once `ingest` has typed them."""
     headers = csv_headers(path, layout)
-    select = ["_line", *_selected(entity, path, layout, headers)]
+    positions = _selected(entity, path, layout, headers)
+    select = ["_line", *(f"{_col(i)} AS {ident(name)}" for name, i in positions.items())]
     where, excluded = _exclusions(path, layout, headers)
+    used = sorted({*positions.values(), *_excluded_columns(layout, headers)})
     with utf8_file(path, layout.encoding) as readable:
-        fast = _read_fast(con, path, readable, layout.delimiter, len(headers))
-        if not fast:
+        held = "_raw"
+        if not _read_fast(con, path, readable, layout.delimiter, len(headers), used):
             _read_carefully(con, readable, path, layout.delimiter, len(headers))
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _staged AS SELECT {', '.join(select)} FROM _rows {where}",
-        excluded,
-    )
-    if fast:
-        con.execute("DROP VIEW _rows; DROP TABLE _raw; DROP TABLE IF EXISTS _lines")
-    else:
-        con.execute("DROP TABLE _rows")
+            held = "_careful"
+    if where:  # a view takes no parameters: the excluded rows go (rowids stay)
+        con.execute(f"DELETE FROM {held} WHERE NOT ({where})", excluded)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _staged AS SELECT {', '.join(select)} FROM _rows")
     return int(con.execute(f"SELECT count(*) FROM {_REJECTED}").fetchall()[0][0])
 
 
+def drop_staging(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop what `_stage` made but `_csv_rejected`: views first, then their tables."""
+    con.execute("DROP VIEW IF EXISTS _staged; DROP VIEW IF EXISTS _rows")
+    con.execute("DROP TABLE IF EXISTS _raw; DROP TABLE IF EXISTS _lines; "
+                "DROP TABLE IF EXISTS _careful")  # fmt: skip
+
+
 def _read_fast(
-    con: duckdb.DuckDBPyConnection, path: Path, readable: Path, delimiter: str, width: int
-) -> bool:
-    """Read with DuckDB into `_rows` and `_csv_rejected`; False when the rows and rejected
-    lines do not add up to the file's lines (then nothing is left staged)."""
+    con: duckdb.DuckDBPyConnection, path: Path, readable: Path, delimiter: str, width: int,
+    used: list[int],
+) -> bool:  # fmt: skip
+    """Read the `used` columns with DuckDB into `_rows` and `_csv_rejected`; False when
+    the rows and rejected lines do not add up to the file's lines (then nothing is left
+    staged). `_raw` keeps the file's order, so a row's rowid tells its line."""
     con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
     try:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _raw AS SELECT *, row_number() OVER () AS _k "
+            f"CREATE OR REPLACE TEMP TABLE _raw AS SELECT {', '.join(map(_col, used))} "
             f"FROM {_READER}",
             # Explicit VARCHAR columns: typing happens once, in `ingest`, with the type map.
             {"path": str(readable), "delim": delimiter,
@@ -163,19 +174,19 @@ def _read_fast(
     if spanning or read + rejected + 1 != count_lines(readable):
         con.execute(f"DROP TABLE _raw; DROP TABLE {_REJECTED}")
         return False
-    _number_fast_rows(con, width, rejected)
+    _number_fast_rows(con, used, rejected)
     if rejected:
         _explain_rejected(con, width, delimiter)
     return True
 
 
-def _number_fast_rows(con: duckdb.DuckDBPyConnection, width: int, rejected: int) -> None:
-    """The view `_rows`, each read row with its line: the k-th read row is on the k-th
-    line not rejected (on line k + 1 when none was)."""
-    cells = ", ".join(f"_raw.{_col(i)}" for i in range(width))
+def _number_fast_rows(con: duckdb.DuckDBPyConnection, used: list[int], rejected: int) -> None:
+    """The view `_rows`, each read row with its line: the k-th read row (rowid k - 1) is
+    on the k-th line not rejected (on line k + 1 when none was)."""
+    cells = ", ".join(f"_raw.{_col(i)}" for i in used)
     if not rejected:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW _rows AS SELECT _k + 1 AS _line, {cells} "
-                    "FROM _raw")  # fmt: skip
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _rows AS SELECT _raw.rowid + 2 AS _line, "
+                    f"{cells} FROM _raw")  # fmt: skip
         return
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _lines AS SELECT line, row_number() OVER (ORDER BY line) "
@@ -185,7 +196,7 @@ def _number_fast_rows(con: duckdb.DuckDBPyConnection, width: int, rejected: int)
     )
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW _rows AS SELECT l.line AS _line, {cells} "
-        "FROM _raw JOIN _lines l ON l.k = _raw._k"
+        "FROM _raw JOIN _lines l ON l.k = _raw.rowid + 1"
     )
 
 
@@ -204,12 +215,14 @@ def _explain_rejected(con: duckdb.DuckDBPyConnection, width: int, delimiter: str
 def _read_carefully(
     con: duckdb.DuckDBPyConnection, readable: Path, path: Path, delimiter: str, width: int
 ) -> None:
-    """Read with `csvrecover` into `_rows` and `_csv_rejected`, batch by batch."""
+    """Read with `csvrecover` into `_rows` (over `_careful`) and `_csv_rejected`, batch
+    by batch."""
     columns = [_col(i) for i in range(width)]
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _rows (_line BIGINT, "
+        "CREATE OR REPLACE TEMP TABLE _careful (_line BIGINT, "
         + ", ".join(f"{c} VARCHAR" for c in columns) + ")"
     )  # fmt: skip
+    con.execute("CREATE OR REPLACE TEMP VIEW _rows AS SELECT * FROM _careful")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {_REJECTED} (line BIGINT, text VARCHAR, reason VARCHAR)"
     )
@@ -224,7 +237,7 @@ def _append(con: duckdb.DuckDBPyConnection, batch: Batch, columns: list[str]) ->
         data[column] = pa.array(values, type=pa.string())
     con.register("_csv_batch", pa.table(data))
     try:
-        con.execute("INSERT INTO _rows SELECT * FROM _csv_batch")
+        con.execute("INSERT INTO _careful SELECT * FROM _csv_batch")
     finally:
         con.unregister("_csv_batch")
     if batch.rejected:
@@ -235,21 +248,20 @@ def _append(con: duckdb.DuckDBPyConnection, batch: Batch, columns: list[str]) ->
         )  # fmt: skip
 
 
-def _selected(entity: Entity, path: Path, layout: CsvLayout, headers: list[str]) -> list[str]:
-    """`c<i> AS <field>` for every field the file has; `ExportError` for a mapped or
-    required column it lacks."""
-    select, staged = [], set()
+def _selected(entity: Entity, path: Path, layout: CsvLayout, headers: list[str]) -> dict[str, int]:
+    """Field → position of its column, for every field the file has; `ExportError` for
+    a mapped or required column it lacks."""
+    select: dict[str, int] = {}
     for name in entity.data_fields:
         header = layout.columns.get(name, name)
         if header in headers:
-            select.append(f"{_col(headers.index(header))} AS {ident(name)}")
-            staged.add(name)
+            select[name] = headers.index(header)
         elif name in layout.columns:
             raise ExportError(
                 f"{path.name}:1 column {header!r} mapped to {entity.name}.{name} "
                 f"is not in the file (columns: {', '.join(headers)})"
             )
-    missing = [f for f in entity.required_fields if f not in staged]
+    missing = [f for f in entity.required_fields if f not in select]
     if missing == ["id"] and entity.name in NATURAL_KEYS:
         missing = []
     if missing:
@@ -263,7 +275,8 @@ def _selected(entity: Entity, path: Path, layout: CsvLayout, headers: list[str])
 def _exclusions(
     path: Path, layout: CsvLayout, headers: list[str]
 ) -> tuple[str, dict[str, list[str]]]:
-    """The WHERE clause leaving out excluded rows, and its parameters (the values)."""
+    """The condition keeping the rows not excluded (empty: all), and its parameters
+    (the values)."""
     conditions, params = [], {}
     for index, (header, values) in enumerate(layout.exclude.items()):
         if header not in headers:
@@ -271,7 +284,12 @@ def _exclusions(
         column = _col(headers.index(header))
         conditions.append(f"NOT list_contains($ex{index}, COALESCE(TRIM({column}), ''))")
         params[f"ex{index}"] = list(values)
-    return (f"WHERE {' AND '.join(conditions)}" if conditions else ""), params
+    return " AND ".join(conditions), params
+
+
+def _excluded_columns(layout: CsvLayout, headers: list[str]) -> set[int]:
+    """Positions of the columns `exclude` reads (checked by `_exclusions`)."""
+    return {headers.index(h) for h in layout.exclude if h in headers}
 
 
 def _col(position: int) -> str:

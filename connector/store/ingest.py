@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import duckdb
 
 from connector.errors import MassDeleteError
-from connector.schema import Entity
+from connector.schema import CONTACT_METHOD_FIELDS, Entity
 from connector.store.db import Store
 from connector.store.normalize import (
     Bind,
@@ -65,6 +67,7 @@ def ingest(
     value_maps: Mapping[str, ValueMap] | None = None,
     full: bool,
     deletes: Deletes = Deletes(),
+    release: Callable[[], None] | None = None,
 ) -> IngestResult:
     """Type the staged rows, quarantine the bad ones, upsert the good ones by (source, id).
 
@@ -72,29 +75,57 @@ def ingest(
     (the line or position of the row in its origin). With `full`, the batch is the whole
     set of records of this entity in this source: records missing from it are marked
     deleted (as `deletes` says), and the entity's earlier quarantine entries are replaced.
+    `release`, when given, frees the staged rows once typed: a large batch is then not
+    held twice.
     """
     con = store.con
     cols = staged_columns(con, staged)
     bind = Bind()
-    con.execute(_typed_sql(entity, staged, cols, opts, value_maps or {}, bind), bind.params)
-    for statement, params in _errors_sql(entity, opts):
-        con.execute(statement, params)
-    result = IngestResult(source=source, entity=entity.name, origins=[origin])
+    try:
+        with _unordered(con):
+            con.execute(_typed_sql(entity, staged, cols, opts, value_maps or {}, bind),
+                        bind.params)  # fmt: skip
+            if release is not None:
+                release()
+            for statement, params in _errors_sql(entity, opts):
+                con.execute(statement, params)
+            return _load(con, IngestResult(source, entity.name, origins=[origin]), entity,
+                         full, deletes)  # fmt: skip
+    finally:
+        con.execute("DROP TABLE IF EXISTS _typed; DROP TABLE IF EXISTS _errors")
+        con.execute("DROP TABLE IF EXISTS _findings")
+
+
+@contextmanager
+def _unordered(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Rows carry their `_line`: their order in the work tables does not matter, and
+    not keeping it lets DuckDB type and insert a large batch in much less memory."""
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        con.execute("RESET preserve_insertion_order")
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection, result: IngestResult, entity: Entity, full: bool,
+    deletes: Deletes,
+) -> IngestResult:  # fmt: skip
+    """Quarantine, upsert and (for a full set) mark missing records deleted, together."""
+    origin = result.origins[0]
     con.execute("BEGIN TRANSACTION")
     try:
-        _replace_issues(con, source, entity, origin, full)
-        result.loaded = _upsert(con, source, entity)
-        result.quarantined = _count(con, "SELECT count(DISTINCT _line) FROM _errors")
-        result.findings = _count(con, "SELECT count(*) FROM _findings")
+        _replace_issues(con, result.source, entity, origin, full)
+        _delete_replaced(con, result.source, entity)
         if full:
             _mark_missing_deleted(con, result, entity, origin, deletes)
+        result.loaded = _insert(con, result.source, entity)
+        result.quarantined = _count(con, "SELECT count(DISTINCT _line) FROM _errors")
+        result.findings = _count(con, "SELECT count(*) FROM _findings")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    finally:
-        con.execute("DROP TABLE IF EXISTS _typed; DROP TABLE IF EXISTS _errors")
-        con.execute("DROP TABLE IF EXISTS _findings")
     return result
 
 
@@ -108,6 +139,7 @@ def _typed_sql(
 ) -> str:
     raw_cols = ["_line", f"{id_expression(entity, cols)} AS t_id"]
     typed_cols = []
+    kept = _raw_kept(entity)
     method = contact_method_check(entity, bind)
     for name, ftype in entity.field_types.items():
         if name in ("source", "id", "is_deleted"):
@@ -117,7 +149,11 @@ def _typed_sql(
             if name in cols
             else "CAST(NULL AS VARCHAR)"
         )
-        raw_cols.append(f"{'upper(' + raw + ')' if name == 'currency' else raw} AS r_{name}")
+        raw = f"upper({raw})" if name == "currency" else raw
+        if name not in kept:
+            raw_cols.append(f"{raw} AS t_{name}")  # text typed as itself: one column, not two
+            continue
+        raw_cols.append(f"{raw} AS r_{name}")
         if method is not None and name == method[0]:
             # Unknown methods are kept (as other) and reported as findings, not dropped.
             value = (
@@ -134,37 +170,57 @@ def _typed_sql(
     )
 
 
+def _raw_kept(entity: Entity) -> set[str]:
+    """The fields whose raw value `_typed` keeps beside the typed one (`r_<field>`): those
+    typing can change or reject, and those a rule or finding quotes as the file had it.
+    Other text is typed as itself, and held once."""
+    rules = [sql for _, cond, reason in row_rules(entity) for sql in (cond, reason)]
+    rules += [sql for _, cond, problem in finding_rules(entity, Bind()) for sql in (cond, problem)]
+    quoted = set(re.findall(r"\br_(\w+)", " ".join(rules)))
+    method = CONTACT_METHOD_FIELDS.get(entity.name)
+    return {name for name, ftype in entity.field_types.items()
+            if ftype != "str" or name in quoted or name == method}  # fmt: skip
+
+
+def _raw(name: str, kept: set[str]) -> str:
+    """The column holding a field's value as the file had it (trimmed, mapped)."""
+    return f"r_{name}" if name in kept else f"t_{name}"
+
+
 def _errors_sql(entity: Entity, opts: ParseOptions) -> list[tuple[str, dict[str, object]]]:
     """The statements creating `_errors` (quarantine reasons) and `_findings`, each with
     its parameters."""
     bind, found = Bind(), Bind()
     selects: list[str] = []
-    required = set(entity.required_fields)
+    required, kept = set(entity.required_fields), _raw_kept(entity)
     for name, ftype in entity.field_types.items():
         if name in ("source", "is_deleted"):
             continue
         if name == "id":
             selects.append(_err(bind, "id", "t_id IS NULL", "NULL", "required field is empty"))
             continue
-        problem = type_problem(ftype, opts)
-        broken = f"r_{name} IS NOT NULL AND t_{name} IS NULL"
-        selects.append(_err(bind, name, broken, f"r_{name}", problem))
+        if name in kept:
+            broken = f"r_{name} IS NOT NULL AND t_{name} IS NULL"
+            selects.append(_err(bind, name, broken, f"r_{name}", type_problem(ftype, opts)))
         if name in required:
             empty = "required field is empty"
-            selects.append(_err(bind, name, f"r_{name} IS NULL", "NULL", empty))
+            selects.append(_err(bind, name, f"{_raw(name, kept)} IS NULL", "NULL", empty))
     for name, broken, reason in row_rules(entity):
-        selects.append(_err(bind, name, f"({broken})", f"r_{name}", reason))
+        selects.append(_err(bind, name, f"({broken})", _raw(name, kept), reason))
+    # Repeated ids first (a hash aggregate), then their lines: much less work and memory
+    # than a window over every row of a large batch.
     selects.append(
-        "SELECT _line, t_id AS record_id, 'id' AS field, t_id AS value, "
-        "'duplicate id: line ' || CAST(last_line AS VARCHAR) || ' wins' AS reason "
-        "FROM (SELECT _line, t_id, max(_line) OVER (PARTITION BY t_id) AS last_line "
-        "FROM _typed WHERE t_id IS NOT NULL) WHERE _line < last_line"
+        "SELECT t._line, t.t_id AS record_id, 'id' AS field, t.t_id AS value, "
+        "'duplicate id: line ' || CAST(d.last_line AS VARCHAR) || ' wins' AS reason "
+        "FROM _typed t JOIN (SELECT t_id, max(_line) AS last_line FROM _typed "
+        "WHERE t_id IS NOT NULL GROUP BY t_id HAVING count(*) > 1) d ON d.t_id = t.t_id "
+        "WHERE t._line < d.last_line"
     )
     errors = " UNION ALL ".join(selects)
     # A finding on a quarantined row would be about a value that was not loaded.
     findings = " UNION ALL ".join(
         f"SELECT _line, t_id AS record_id, {found.value(name)} AS field, "
-        f"CAST(r_{name} AS VARCHAR) AS value, {problem} AS problem FROM _typed "
+        f"CAST({_raw(name, kept)} AS VARCHAR) AS value, {problem} AS problem FROM _typed "
         f"WHERE {condition} AND _line NOT IN (SELECT _line FROM _errors)"
         for name, condition, problem in finding_rules(entity, found)
     ) or ("SELECT NULL AS _line, NULL AS record_id, NULL AS field, NULL AS value, "
@@ -209,11 +265,20 @@ def _replace_issues(
     )
 
 
-def _upsert(con: duckdb.DuckDBPyConnection, source: str, entity: Entity) -> int:
-    good = "FROM _typed t WHERE NOT EXISTS (SELECT 1 FROM _errors e WHERE e._line = t._line)"
-    con.execute(
-        f"DELETE FROM {entity.table} WHERE source = ? AND id IN (SELECT t_id {good})", [source]
-    )
+_GOOD = "FROM _typed t WHERE NOT EXISTS (SELECT 1 FROM _errors e WHERE e._line = t._line)"
+
+
+def _delete_replaced(con: duckdb.DuckDBPyConnection, source: str, entity: Entity) -> None:
+    """Delete the stored versions of the records the batch brings a good row of (an
+    upsert is this delete, then `_insert`); nothing to compare on a first load."""
+    if _count(con, f"SELECT count(*) FROM {entity.table} WHERE source = ?", [source]):
+        con.execute(
+            f"DELETE FROM {entity.table} WHERE source = ? AND id IN (SELECT t_id {_GOOD})",
+            [source],
+        )
+
+
+def _insert(con: duckdb.DuckDBPyConnection, source: str, entity: Entity) -> int:
     names = list(entity.field_types)
     values = []
     for name in names:
@@ -231,7 +296,7 @@ def _upsert(con: duckdb.DuckDBPyConnection, source: str, entity: Entity) -> int:
             values.append(f"t_{name}")
     return _count(
         con,
-        f"INSERT INTO {entity.table} ({', '.join(names)}) SELECT {', '.join(values)} {good}",
+        f"INSERT INTO {entity.table} ({', '.join(names)}) SELECT {', '.join(values)} {_GOOD}",
         [source],
     )
 
@@ -254,19 +319,22 @@ def _delete_missing(
     con: duckdb.DuckDBPyConnection, source: str, entity: Entity, origin: str,
     max_share: float | None,
 ) -> int:  # fmt: skip
-    # Quarantined rows still exist in the CRM: they keep their last good version.
+    # After `_delete_replaced` the source's stored records are those the batch has no
+    # good row of: missing, or brought only in quarantined rows, which still exist in the
+    # CRM and keep their last good version. Comparing with that short list, not the
+    # whole batch, keeps a large reload cheap.
     missing = (
         "source = ? AND NOT is_deleted "
-        "AND id NOT IN (SELECT t_id FROM _typed WHERE t_id IS NOT NULL)"
+        "AND id NOT IN (SELECT record_id FROM _errors WHERE record_id IS NOT NULL)"
     )
     gone = _count(con, f"SELECT count(*) FROM {entity.table} WHERE {missing}", [source])
     if not gone:
         return 0
-    if max_share is not None:
+    if max_share is not None:  # live records once loaded: those kept and the good rows
         live = _count(
             con, f"SELECT count(*) FROM {entity.table} WHERE source = ? AND NOT is_deleted",
             [source],
-        )  # fmt: skip
+        ) + _count(con, f"SELECT count(*) {_GOOD}")  # fmt: skip
         if gone > max_share * live:
             raise MassDeleteError(
                 f"{origin}: this load would mark {gone:,} of the {live:,} {entity.name} of "

@@ -22,6 +22,7 @@ from connector.schema import (
     Entity,
     FieldType,
 )
+from connector.store.targetrules import target_rules
 
 _OFFSET_RE = r"(Z|z|[+-][0-9][0-9]:?[0-9][0-9])$"
 
@@ -181,6 +182,8 @@ def row_rules(entity: Entity) -> list[tuple[str, str, str]]:
             ("currency", _bad_currency("t_currency"), "not an ISO 4217 currency code"),
         ],
     }
+    if entity.name == "targets":
+        return target_rules(entity)
     return rules.get(entity.name, [])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from connector.crms.salesforce.config import SalesforceConfig
@@ -47,6 +48,34 @@ def make_source(sb: Sandbox, **overrides: Any) -> SalesforceSource:
 def make_writer(sb: Sandbox, **overrides: Any) -> SalesforceWriter:
     config = make_config(sb, **overrides)
     return SalesforceWriter("sf", config, load_mapping(config.mapping_path).push)
+
+
+def config_yaml(
+    sb: Sandbox, folder: Path, *, mapping: Path | None = None, push: bool = True, extra: str = ""
+) -> Path:
+    """config.yaml of one `salesforce` source on the sandbox (refresh token in the env
+    var SF_REFRESH_TOKEN), its store in `folder`; `extra` is appended as written."""
+    info = sb.info["salesforce"]
+    mapping_line = f"    mapping: {mapping}\n" if mapping else ""
+    path = folder / "config.yaml"
+    path.write_text(
+        f"""reporting: {{currency: USD, timezone: UTC}}
+store: {{path: store.duckdb}}
+sources:
+  - name: salesforce
+    type: salesforce
+    login_url: {info["login_url"]}
+    ca_file: {sb.info["ca_file"]}
+{mapping_line}    auth:
+      method: refresh_token
+      client_id: {info["client_id"]}
+      refresh_token: ${{SF_REFRESH_TOKEN}}
+    http: {{initial_backoff_seconds: 0.01}}
+    pull: {{bulk_poll_seconds: 0}}
+    push: {{enabled: {str(push).lower()}}}
+{extra}"""
+    )
+    return path
 
 
 def compute_kpis(store: Store) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sf_helpers import config_yaml
 
 from connector.cli import main
 from connector.store import Store
@@ -14,26 +15,7 @@ pytestmark = pytest.mark.e2e
 
 
 def write_config(sb: Sandbox, folder: Path) -> Path:
-    info = sb.info["salesforce"]
-    path = folder / "config.yaml"
-    path.write_text(
-        f"""reporting: {{currency: USD, timezone: UTC}}
-store: {{path: store.duckdb}}
-sources:
-  - name: salesforce
-    type: salesforce
-    login_url: {info["login_url"]}
-    ca_file: {sb.info["ca_file"]}
-    auth:
-      method: refresh_token
-      client_id: {info["client_id"]}
-      refresh_token: ${{SF_REFRESH_TOKEN}}
-    http: {{initial_backoff_seconds: 0.01}}
-    pull: {{bulk_poll_seconds: 0}}
-    push: {{enabled: true}}
-"""
-    )
-    return path
+    return config_yaml(sb, folder)
 
 
 def test_validate_then_nightly_run_then_an_unchanged_rerun(

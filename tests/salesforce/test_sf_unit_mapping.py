@@ -102,10 +102,10 @@ def test_mapping_rejects_unknown_fields_and_bad_value_maps() -> None:
             "streams": [{"entity": "activities", "object": "Task",
                          "fields": {"method": {"field": "T", "values": "m"}, "colour": "C"}}],
         })  # fmt: skip
-    text = str(err.value)
-    assert "'telepathy' is not a contact method" in text
-    assert "fields.colour: not a field of activities" in text
-    assert "fields.occurred_at: required by activities" in text
+    found = {".".join(map(str, e["loc"])): e["msg"] for e in err.value.errors()}
+    assert found["value_maps.m.Call"].startswith("'telepathy' is not a contact method")
+    assert found["streams.0.fields.colour"] == "not a field of activities"
+    assert found["streams.0.fields"] == "fields.occurred_at is required by activities"
 
 
 def test_the_writer_mapping_refuses_standard_fields() -> None:

@@ -55,8 +55,10 @@ def sf_error(code: str, message: str = "nope") -> list[dict[str, str]]:
     return [{"errorCode": code, "message": message}]
 
 
-def page(records: list[dict[str, Any]], next_url: str | None = None) -> dict[str, Any]:
-    answer: dict[str, Any] = {"totalSize": 5, "done": next_url is None, "records": records}
+def page(
+    records: list[dict[str, Any]], next_url: str | None = None, total: int = 5
+) -> dict[str, Any]:
+    answer: dict[str, Any] = {"totalSize": total, "done": next_url is None, "records": records}
     if next_url:
         answer["nextRecordsUrl"] = next_url
     return answer
@@ -64,13 +66,27 @@ def page(records: list[dict[str, Any]], next_url: str | None = None) -> dict[str
 
 def test_pages_follow_next_records_url(config: SalesforceConfig, rsps: Any) -> None:
     more = "/services/data/v62.0/query/01gXX-2000"
-    rsps.add(responses.GET, QUERY_URL, json=page([{"Id": "1"}], more))
-    rsps.add(responses.GET, INSTANCE + more, json=page([{"Id": "2"}]))
+    rsps.add(responses.GET, QUERY_URL, json=page([{"Id": "1"}], more, total=2))
+    rsps.add(responses.GET, INSTANCE + more, json=page([{"Id": "2"}], total=2))
     with SalesforceClient(config) as transport:
         got = [r["Id"] for p in transport.pages("SELECT Id FROM Lead") for r in p]
     assert got == ["1", "2"]
     assert rsps.calls[1].request.headers["Authorization"] == "Bearer access-token-0001"
     assert "timeout" in str(rsps.calls[1].request.req_kwargs)
+
+
+def test_a_2xx_page_without_done_is_fetched_again_never_an_end_of_list(
+    config: SalesforceConfig, rsps: Any
+) -> None:
+    more = "/services/data/v62.0/query/01gXX-2000"
+    rsps.add(responses.GET, QUERY_URL, json=page([{"Id": "1"}], more, total=3))
+    rsps.add(responses.GET, INSTANCE + more, json={"totalSize": 3, "records": [{"Id": "2"}]})
+    rsps.add(responses.GET, INSTANCE + more, json=page([{"Id": "2"}], more + "0", total=3))
+    rsps.add(responses.GET, INSTANCE + more + "0", json=page([{"Id": "3"}], total=3))
+    with SalesforceClient(config) as transport:
+        got = [r["Id"] for p in transport.pages("SELECT Id FROM Lead") for r in p]
+        assert transport.stats.retries == 1
+    assert got == ["1", "2", "3"]
 
 
 def test_a_paginator_loop_is_detected(config: SalesforceConfig, rsps: Any) -> None:

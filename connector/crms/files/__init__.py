@@ -13,9 +13,8 @@ from connector.yamlfile import load_model
 def read(config: FilesConfig, reporting: Reporting) -> FilesSource:
     """The source of one `type: files` entry of config.yaml."""
     mapping = load_model(config.mapping, FilesMapping) if config.mapping else FilesMapping()
-    return FilesSource(
-        config.name, config.path, mapping, reporting.timezone, config.max_delete_share
-    )
+    return FilesSource(config.name, config.path, mapping, reporting.timezone,
+                       config.max_delete_share, mapping_path=config.mapping)  # fmt: skip
 
 
 CRM = Crm(config=FilesConfig, read=read, write=None, example=EXAMPLE, folders=("exports",))

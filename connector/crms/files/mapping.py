@@ -6,9 +6,10 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from connector.schema import ENTITY_BY_NAME, EntityName
+from connector.schema import CONTACT_METHOD_FIELDS, CONTACT_METHODS, ENTITY_BY_NAME, EntityName
 from connector.store.csvtext import text_encoding
 from connector.store.normalize import literal
+from connector.yamlfile import Problem, located_error
 
 
 def _strptime_format(value: str) -> str:
@@ -66,17 +67,26 @@ class FilesMapping(BaseModel):
 
     @model_validator(mode="after")
     def _fields_exist(self) -> FilesMapping:
-        problems = []
+        problems: list[Problem] = []
         for name, entry in self.entities.items():
             known = set(ENTITY_BY_NAME[name].data_fields)
-            for key in (*entry.columns, *entry.values):
-                if key not in known:
-                    problems.append(
-                        f"entities.{name}: {key!r} is not a field of {name} "
-                        f"(fields: {', '.join(sorted(known))})"
-                    )
+            fields = ", ".join(sorted(known))
+            problems += [
+                (("entities", name, section, key), "field",
+                 f"{key!r} is not a field of {name} (fields: {fields})")
+                for section in ("columns", "values")
+                for key in getattr(entry, section)
+                if key not in known
+            ]  # fmt: skip
+            method = CONTACT_METHOD_FIELDS.get(name, "")
+            problems += [
+                (("entities", name, "values", method, crm), "contact_method",
+                 f"{value!r} is not a contact method ({', '.join(CONTACT_METHODS)})")
+                for crm, value in entry.values.get(method, {}).items()
+                if value not in CONTACT_METHODS
+            ]  # fmt: skip
         if problems:
-            raise ValueError("; ".join(problems))
+            raise located_error("FilesMapping", problems)
         return self
 
     def for_entity(self, name: str) -> FileEntityMapping:

@@ -5,13 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from connector.crms.base import Progress
+from connector.crms.base import Progress, Survey
+from connector.crms.config import MappingLines
 from connector.crms.files.config import DEFAULT_MAX_DELETE_SHARE
 from connector.crms.files.mapping import FileEntityMapping, FilesMapping
+from connector.crms.files.validate import file_problems, survey_exports
 from connector.errors import ExportError
-from connector.schema import ENTITIES
+from connector.schema import ENTITIES, ENTITY_BY_NAME, Entity
 from connector.store import IngestResult, ParseOptions, Store, ValueMap
-from connector.store.csvfile import CsvLayout, check_csv, load_csv
+from connector.store.csvfile import CsvLayout, load_csv
+
+# Targets are not a CRM's export: config.yaml's `targets_file` names them, in the layout
+# people keep targets in (kpi, period_type, period, scope_type, scope, value).
+EXPORTED = tuple(entity for entity in ENTITIES if entity.name != "targets")
 
 
 @dataclass
@@ -24,31 +30,38 @@ class FilesSource:
     mapping: FilesMapping
     timezone: str
     max_delete_share: float | None = DEFAULT_MAX_DELETE_SHARE
+    mapping_path: Path | None = None  # where `mapping` was read (None: the default)
 
     def validate(self) -> list[str]:
-        """Problems of the export folder: missing folder, unreadable header rows, mapped or
-        required columns the files lack."""
+        """Problems of the export folder: a missing folder; header rows against the
+        mapping; value maps naming values their column never holds."""
         if not self.folder.is_dir():
             return [f"source {self.name}: export folder {self.folder} does not exist"]
+        where = MappingLines(self.mapping_path)
         problems = []
-        for entity in ENTITIES:
-            entry = self.mapping.for_entity(entity.name)
-            path = self.folder / (entry.file or entity.file)
+        for entity in EXPORTED:
+            path, entry = self._file(entity)
             if path.is_file():
-                try:
-                    check_csv(path, entity, self._layout(entry))
-                except ExportError as exc:
-                    problems.append(str(exc))
+                problems += file_problems(path, entity, entry, self._layout(entry), where)
         return problems
+
+    def survey(self) -> Survey:
+        """The reps, teams and territories of owners.csv and accounts.csv."""
+        owners, accounts = (self._file(ENTITY_BY_NAME[n]) for n in ("owners", "accounts"))
+        return survey_exports(self.name, (owners[0], self._layout(owners[1])),
+                              (accounts[0], self._layout(accounts[1])), self.timezone)  # fmt: skip
+
+    def _file(self, entity: Entity) -> tuple[Path, FileEntityMapping]:
+        entry = self.mapping.for_entity(entity.name)
+        return self.folder / (entry.file or entity.file), entry
 
     def pull(self, store: Store, progress: Progress | None = None) -> list[IngestResult]:
         """Load every entity file as a full export of that entity."""
         if not self.folder.is_dir():
             raise ExportError(f"source {self.name}: export folder {self.folder} does not exist")
         results = []
-        for entity in ENTITIES:
-            entry = self.mapping.for_entity(entity.name)
-            path = self.folder / (entry.file or entity.file)
+        for entity in EXPORTED:
+            path, entry = self._file(entity)
             if progress:
                 progress(f"{self.name}: {path.name}")
             opts = ParseOptions(

@@ -15,10 +15,19 @@ from typing import Any, Literal, cast
 
 from pydantic import Field, model_validator
 
+from connector.crms.cadence import DEFAULT_EVERY_HOURS, EveryHours
 from connector.crms.hubspot.constants import OBJECT_ID_PROPERTY
 from connector.kpis import KPI_KEYS, KpiKey
-from connector.schema import ENTITY_BY_NAME
-from connector.yamlfile import ConfigModel, ExistingFile, load_model
+from connector.schema import CONTACT_METHOD_FIELDS, CONTACT_METHODS, ENTITY_BY_NAME
+from connector.settings import Currency, MoneyKpi
+from connector.yamlfile import (
+    ConfigModel,
+    ExistingFile,
+    KeyPath,
+    Problem,
+    load_model,
+    located_error,
+)
 
 StreamEntity = Literal[
     "accounts", "leads", "opportunities", "line_items", "activities", "survey_responses"
@@ -57,16 +66,35 @@ class Stream(ConfigModel):
     def _known_fields(self) -> Stream:
         entity = ENTITY_BY_NAME[self.entity]
         fields = set(entity.data_fields) - {"id", "modified_at"}
-        for section in ("properties", "associations", "values", "constants", "defaults"):
-            unknown = sorted(set(getattr(self, section)) - fields)
-            if unknown:
-                known = ", ".join(sorted(fields))
-                raise ValueError(
-                    f"{section}: {', '.join(unknown)} not a field of {self.entity} ({known})"
-                )
+        known = ", ".join(sorted(fields))
+        problems: list[Problem] = [
+            ((section, name), "field", f"{name} is not a field of {self.entity} ({known})")
+            for section in ("properties", "associations", "values", "constants", "defaults")
+            for name in getattr(self, section)
+            if name not in fields
+        ]
         if self.deal_stages is not None and self.entity != "opportunities":
-            raise ValueError("deal_stages is only for the opportunities entity")
+            message = "deal_stages is only for the opportunities entity"
+            problems.append((("deal_stages",), "deal_stages", message))
+        problems += self._method_problems()
+        if problems:
+            raise located_error("Stream", problems)
         return self
+
+    def _method_problems(self) -> list[Problem]:
+        """A contact-method field's values and default may only be contact methods."""
+        method = CONTACT_METHOD_FIELDS.get(self.entity)
+        if method is None:
+            return []
+        given: list[tuple[KeyPath, str]] = [
+            (("values", method, crm), value) for crm, value in self.values.get(method, {}).items()
+        ]
+        given += [((section, method), getattr(self, section)[method])
+                  for section in ("constants", "defaults")
+                  if method in getattr(self, section)]  # fmt: skip
+        methods = ", ".join(CONTACT_METHODS)
+        return [(loc, "contact_method", f"{value!r} is not a contact method ({methods})")
+                for loc, value in given if value not in CONTACT_METHODS]  # fmt: skip
 
     @property
     def property_names(self) -> list[str]:
@@ -107,12 +135,15 @@ class PushMapping(ConfigModel):
 
     @model_validator(mode="after")
     def _only_own_properties(self) -> PushMapping:
-        bad = [p for p in self.company_properties.values() if not _own_property(p)]
-        if bad:
-            raise ValueError(
-                f"company_properties: {', '.join(bad)} are HubSpot's own properties or "
-                "not valid property names (lower case, a-z 0-9 _, not hs_/hubspot_)"
-            )
+        message = ("is HubSpot's own property or not a valid property name (lower case, "
+                   "a-z 0-9 _, not hs_/hubspot_)")  # fmt: skip
+        problems: list[Problem] = [
+            (("company_properties", kpi), "own_property", f"{name} {message}")
+            for kpi, name in self.company_properties.items()
+            if not _own_property(name)
+        ]
+        if problems:
+            raise located_error("PushMapping", problems)
         return self
 
 
@@ -120,10 +151,31 @@ def _own_property(name: str) -> bool:
     return bool(_PROPERTY_NAME.match(name)) and not name.startswith(HUBSPOT_PREFIXES)
 
 
+class GoalTargets(ConfigModel):
+    """HubSpot goals (`goal_targets`) read as targets of `kpi`: a rep's goal is that
+    rep's target, a team's goal the team's."""
+
+    kpi: MoneyKpi = "total_revenue"
+    goal_names: list[str] = Field(
+        default_factory=list, description="hs_goal_name values read (any case); [] = all"
+    )
+    currency: Currency | None = Field(
+        default=None, description="the portal's home currency; empty: the reporting currency"
+    )
+    every_hours: EveryHours = DEFAULT_EVERY_HOURS
+
+
+class TargetsMapping(ConfigModel):
+    """Where the portal keeps targets; nothing is read unless named here."""
+
+    goals: GoalTargets | None = None
+
+
 class HubSpotMapping(ConfigModel):
     """The whole HubSpot mapping."""
 
     owners: Owners = Field(default_factory=Owners)
+    targets: TargetsMapping = Field(default_factory=TargetsMapping)
     push: PushMapping = Field(default_factory=PushMapping)
     streams: list[Stream] = Field(min_length=1)
     files: dict[FileEntity, ExistingFile] = Field(default_factory=dict)
@@ -131,13 +183,18 @@ class HubSpotMapping(ConfigModel):
 
     @model_validator(mode="after")
     def _one_source_per_file_entity(self) -> HubSpotMapping:
-        both = sorted(set(self.files) & set(self.rows))
-        if both:
-            raise ValueError(f"{', '.join(both)}: give either files or rows, not both")
-        keys = [s.key for s in self.streams]
-        repeated = sorted({k for k in keys if keys.count(k) > 1})
-        if repeated:
-            raise ValueError(f"streams repeat the same entity and object: {', '.join(repeated)}")
+        problems: list[Problem] = [
+            (("rows", name), "both", f"{name}: give either files or rows, not both")
+            for name in sorted(set(self.files) & set(self.rows))
+        ]
+        first: dict[str, int] = {}
+        for index, stream in enumerate(self.streams):
+            earlier = first.setdefault(stream.key, index)
+            if earlier != index:
+                message = f"repeats the entity and object of streams[{earlier}] ({stream.key})"
+                problems.append((("streams", index), "repeated", message))
+        if problems:
+            raise located_error("HubSpotMapping", problems)
         return self
 
 

@@ -8,7 +8,8 @@ cannot explain), and archived records are listed every `pull.reconcile_every_hou
 
 from __future__ import annotations
 
-from connector.crms.base import Progress
+from connector.crms.base import Progress, Survey
+from connector.crms.config import MappingLines
 from connector.crms.hubspot.api import HubSpotApi
 from connector.crms.hubspot.catalog import Catalog
 from connector.crms.hubspot.client import HubSpotClient
@@ -17,7 +18,13 @@ from connector.crms.hubspot.exports import pull_by_export
 from connector.crms.hubspot.extras import load_owners, load_tables, unknown_owners
 from connector.crms.hubspot.mapping import HubSpotMapping
 from connector.crms.hubspot.streams import StreamContext, pull_stream
-from connector.crms.hubspot.validate import check_mapping
+from connector.crms.hubspot.targets import read_goals
+from connector.crms.hubspot.validate import (
+    PropertyCatalog,
+    check_mapping,
+    option_problems,
+    survey_portal,
+)
 from connector.errors import ConfigError
 from connector.store import IngestResult, ParseOptions, Store
 
@@ -33,6 +40,8 @@ class HubSpotSource:
         self.transport = HubSpotClient(config)
         self.api = HubSpotApi(self.transport, config.pull.max_url_chars)
         self.records_read = 0  # records the API answered in the last pull
+        # validate, then survey: the property definitions (with options) read once for both
+        self.properties = PropertyCatalog(self.api)
 
     @property
     def api_calls(self) -> int:
@@ -40,12 +49,22 @@ class HubSpotSource:
         return self.transport.api_calls
 
     def validate(self) -> list[str]:
-        """Every mapped object and property the portal lacks (empty when none)."""
+        """Every mapped object and property the portal lacks, and every value map key that
+        is not an option of the property it maps (empty when none)."""
         try:
-            problems = check_mapping(Catalog(self.api), self.mapping, self.config.mapping_path.name)
+            file_name = self.config.mapping_path.name
+            problems = check_mapping(self.properties, self.mapping, file_name)
             if self.config.pull.exports:
                 problems += self._export_scope()
-            return problems
+            where = MappingLines(self.config.mapping_path)
+            return problems + option_problems(self.properties, self.mapping, where)
+        finally:
+            self.transport.close()
+
+    def survey(self) -> Survey:
+        """The portal's owners, teams and territories; a note when goals cannot be read."""
+        try:
+            return survey_portal(self.properties, self.mapping, self.name)
         finally:
             self.transport.close()
 
@@ -69,6 +88,11 @@ class HubSpotSource:
             if not owners_first and unknown_owners(store, self.name):
                 results.append(self._owners(store, catalog))  # a new rep, or a renamed team
             results += load_tables(store, self.name, self.mapping, self.opts)
+            goals, note = read_goals(self.api, self.mapping.targets.goals, store=store,
+                                     source=self.name, timezone=self.opts.timezone)  # fmt: skip
+            results.append(goals)
+            if note is not None and progress is not None:
+                progress(note)
             self.records_read = ctx.records_read
             return results
         finally:

@@ -17,6 +17,7 @@ import datetime as dt
 import io
 from collections.abc import Callable, Iterator
 from email.utils import parsedate_to_datetime
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,6 +35,18 @@ from connector.errors import FatalError, RetriableError
 Record = dict[str, Any]
 BULK_PAGE_RECORDS = 50_000
 _TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+
+
+def malformed_page(body: Any) -> str | None:
+    """What makes a 2xx query answer no page of results (None if it is one): a page
+    without `records` or `done` is an error to retry, never the end of a list."""
+    if not isinstance(body, dict) or not isinstance(body.get("records"), list):
+        return "no records"
+    if not isinstance(body.get("done"), bool):
+        return "no done flag"
+    if not body["done"] and not body.get("nextRecordsUrl"):
+        return "not done, no nextRecordsUrl"
+    return None
 
 
 class SalesforceClient(Client):
@@ -100,17 +113,33 @@ class SalesforceClient(Client):
     ) -> Iterator[list[Record]]:
         """REST query results page by page (2,000 records each), with loop detection;
         `first` is the first page when it was already read (in a composite request)."""
-        result = first or self.client.query(soql, include_deleted=include_deleted)
+        result = first or self._page(
+            "a query", partial(self.client.query, soql, include_deleted=include_deleted)
+        )
         seen: set[str] = set()
         while True:
             yield result["records"]
-            if result.get("done", True):
+            if result["done"]:
                 return
             next_url = str(result["nextRecordsUrl"])
             if next_url in seen:
                 raise FatalError(f"Salesforce paginator loops: {next_url} was served twice")
             seen.add(next_url)
-            result = self.client.query_more(next_url, identifier_is_url=True)
+            result = self._page(
+                next_url, partial(self.client.query_more, next_url, identifier_is_url=True)
+            )
+
+    def _page(self, what: str, fetch: Callable[[], Any]) -> Record:
+        """A query page, fetched again (retry policy) while the 2xx answer is no page."""
+
+        def checked() -> Record:
+            body = fetch()
+            problem = malformed_page(body)
+            if problem is not None:
+                raise RetriableError(f"Salesforce answered {what} with no page ({problem})")
+            return dict(body)
+
+        return self.retrying(checked)
 
     def bulk_pages(
         self, sobject: str, soql: str, *, include_deleted: bool = False

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from connector.crms.salesforce.client import SalesforceClient
+from connector.crms.salesforce.client import SalesforceClient, malformed_page
 from connector.crms.salesforce.errors import RETRIABLE_STATUS, error_for, seconds
 from connector.errors import RetriableError
 
@@ -94,7 +94,9 @@ def run_composite(transport: SalesforceClient, subs: Sequence[Subrequest]) -> di
             token = transport.session.access_token
             sent = list(zip(chunk, _send(transport, chunk), strict=True))
             for sub, answer in sent:
-                if answer.status in RETRIABLE_STATUS or answer.status == 401:
+                if answer.status in RETRIABLE_STATUS or answer.status == 401 or _no_page(
+                    sub, answer
+                ):
                     retry.append((sub, answer))
                 else:
                     answers[sub.ref] = answer
@@ -107,6 +109,11 @@ def run_composite(transport: SalesforceClient, subs: Sequence[Subrequest]) -> di
 
     transport.retrying(send)
     return answers
+
+
+def _no_page(sub: Subrequest, answer: SubAnswer) -> bool:
+    """A query answered 2xx with no page of results: sent again, like a 5xx."""
+    return sub.is_query and 200 <= answer.status < 300 and malformed_page(answer.body) is not None
 
 
 def _send(transport: SalesforceClient, chunk: list[Subrequest]) -> list[SubAnswer]:

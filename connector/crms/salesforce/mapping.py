@@ -12,10 +12,12 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from connector.crms.cadence import DEFAULT_EVERY_HOURS, EveryHours
 from connector.crms.salesforce.soql import check_field_path, check_identifier
 from connector.kpis import KPI_KEYS
 from connector.schema import CONTACT_METHOD_FIELDS, CONTACT_METHODS, ENTITY_BY_NAME, EntityName
-from connector.yamlfile import load_model
+from connector.settings import MoneyKpi
+from connector.yamlfile import Problem, load_model, located_error
 
 Identifier = Annotated[str, AfterValidator(check_identifier)]
 FieldPath = Annotated[str, AfterValidator(check_field_path)]
@@ -91,21 +93,42 @@ class PushMapping(_Strict):
 
     @model_validator(mode="after")
     def _known_kpis_custom_fields(self) -> PushMapping:
-        problems = []
+        problems: list[Problem] = []
         for where in ("kpi_fields", "user_fields", "account_fields"):
             for kpi, name in getattr(self, where).items():
                 if kpi not in KPI_KEYS:
-                    problems.append(f"{where}: {kpi!r} is not a KPI key")
+                    problems.append(((where, kpi), "kpi", f"{kpi!r} is not a KPI key"))
                 if where != "kpi_fields" and not name.endswith("__c"):
-                    problems.append(f"{where}.{kpi}: {name} is a standard field; use a __c field")
+                    message = f"{name} is a standard field; use a __c field"
+                    problems.append(((where, kpi), "standard_field", message))
                 if where == "kpi_fields" and len(name) > 28:
-                    problems.append(f"kpi_fields.{kpi}: {name} is longer than 28 characters")
-        for name in (self.object, self.external_id):
+                    message = f"{name} is longer than 28 characters"
+                    problems.append(((where, kpi), "too_long", message))
+        for where in ("object", "external_id"):
+            name = getattr(self, where)
             if not name.endswith("__c"):
-                problems.append(f"{name} is a standard name; the writer only writes __c names")
+                message = f"{name} is a standard name; the writer only writes __c names"
+                problems.append(((where,), "standard_name", message))
         if problems:
-            raise ValueError("; ".join(problems))
+            raise located_error("PushMapping", problems)
         return self
+
+
+class QuotaTargets(_Strict):
+    """Collaborative Forecasts' quotas (ForecastingQuota) read as targets of `kpi`."""
+
+    kpi: MoneyKpi = "total_revenue"
+    forecasting_types: list[Identifier] = Field(
+        default_factory=lambda: ["OpportunityRevenue"],
+        description="ForecastingType DeveloperNames whose amount quotas are read; [] = all",
+    )
+    every_hours: EveryHours = DEFAULT_EVERY_HOURS
+
+
+class TargetsMapping(_Strict):
+    """Where the org keeps targets; nothing is read unless named here."""
+
+    quotas: QuotaTargets | None = None
 
 
 class SalesforceMapping(_Strict):
@@ -114,40 +137,55 @@ class SalesforceMapping(_Strict):
     value_maps: dict[str, dict[str, str]] = Field(default_factory=dict)
     streams: list[Stream] = Field(min_length=1)
     opportunity_lead_from_conversion: bool = True
+    targets: TargetsMapping = Field(default_factory=TargetsMapping)
     push: PushMapping = Field(default_factory=PushMapping)
 
     @model_validator(mode="after")
     def _fields_fit_entities(self) -> SalesforceMapping:
-        problems: list[str] = []
+        problems: list[Problem] = []
         for index, stream in enumerate(self.streams):
-            problems += [f"streams[{index}]: {p}" for p in self._stream_problems(stream)]
+            problems += [(("streams", index, *loc), kind, message)
+                         for loc, kind, message in self._stream_problems(stream)]  # fmt: skip
+        problems += self._method_map_problems()
         if problems:
-            raise ValueError("; ".join(problems))
+            raise located_error("SalesforceMapping", problems)
         return self
 
-    def _stream_problems(self, stream: Stream) -> list[str]:
+    def _stream_problems(self, stream: Stream) -> list[Problem]:
         entity = ENTITY_BY_NAME[stream.entity]
         known = set(entity.data_fields) - {"id", "modified_at"}
-        problems = [
-            f"fields.{n}: not a field of {entity.name}" for n in stream.fields if n not in known
+        problems: list[Problem] = [
+            (("fields", n), "field", f"not a field of {entity.name}")
+            for n in stream.fields
+            if n not in known
         ]
         required = set(entity.required_fields) - {"id", "modified_at"}
         problems += [
-            f"fields.{n}: required by {entity.name}" for n in required - set(stream.fields)
+            (("fields",), "missing", f"fields.{n} is required by {entity.name}")
+            for n in sorted(required - set(stream.fields))
         ]
-        method_field = CONTACT_METHOD_FIELDS.get(entity.name)
         for name in stream.fields:
             spec = stream.spec(name)
-            if spec.values is None:
-                continue
-            if spec.values not in self.value_maps:
-                problems.append(f"fields.{name}.values: no value map named {spec.values!r}")
-            elif name == method_field:
-                bad = set(self.value_maps[spec.values].values()) - set(CONTACT_METHODS)
-                problems += [
-                    f"value_maps.{spec.values}: {b!r} is not a contact method" for b in bad
-                ]
+            if spec.values is not None and spec.values not in self.value_maps:
+                message = f"no value map named {spec.values!r} in value_maps"
+                problems.append((("fields", name, "values"), "value_map", message))
         return problems
+
+    def _method_map_problems(self) -> list[Problem]:
+        """Value maps that fill a contact method may only give contact methods."""
+        method_maps = {
+            stream.spec(name).values
+            for stream in self.streams
+            for name in stream.fields
+            if name == CONTACT_METHOD_FIELDS.get(stream.entity)
+        }
+        return [
+            (("value_maps", map_name, crm_value), "contact_method",
+             f"{method!r} is not a contact method ({', '.join(CONTACT_METHODS)})")
+            for map_name in sorted(m for m in method_maps if m in self.value_maps)
+            for crm_value, method in self.value_maps[map_name].items()
+            if method not in CONTACT_METHODS
+        ]  # fmt: skip
 
 
 def load_mapping(path: Path) -> SalesforceMapping:

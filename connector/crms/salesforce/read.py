@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from connector.crms.base import Progress
+from connector.crms.base import Progress, Survey
+from connector.crms.config import MappingLines
 from connector.crms.salesforce.client import SalesforceClient
 from connector.crms.salesforce.composite import SubAnswer, Subrequest, run_composite
 from connector.crms.salesforce.config import SalesforceConfig
@@ -20,7 +21,8 @@ from connector.crms.salesforce.describes import Describer, resolve
 from connector.crms.salesforce.mapping import SalesforceMapping
 from connector.crms.salesforce.state import parse_ts
 from connector.crms.salesforce.streams import Plan, StreamPuller
-from connector.crms.salesforce.validate import Resolved
+from connector.crms.salesforce.targets import read_quotas
+from connector.crms.salesforce.validate import Resolved, survey_org, value_map_problems
 from connector.errors import ConfigError
 from connector.store import IngestResult, Store
 from connector.store.staging import derive_lead_ids, forget_seen
@@ -46,9 +48,18 @@ class SalesforceSource:
         return SalesforceClient(self.config)
 
     def validate(self) -> list[str]:
-        """Every mapped sObject and field the org lacks or hides, each with a hint."""
+        """Every mapped sObject and field the org lacks or hides, each with a hint, and
+        every value map key that is not a value of the picklist it maps."""
         with self.transport() as transport:
-            return resolve(self.mapping, Describer(transport, None, self.name)).problems
+            describer = Describer(transport, None, self.name)
+            problems = resolve(self.mapping, describer).problems
+            where = MappingLines(self.config.mapping_path)
+            return problems + value_map_problems(self.mapping, describer.get, where)
+
+    def survey(self) -> Survey:
+        """The org's reps, teams and territories; a note when it has no quotas to read."""
+        with self.transport() as transport:
+            return survey_org(transport, self.mapping, self.name)
 
     def pull(self, store: Store, progress: Progress | None = None) -> list[IngestResult]:
         """Probe every stream, pull each (full or incremental), then reconcile deletes."""
@@ -71,6 +82,11 @@ class SalesforceSource:
             results = [puller.run(plan) for plan in plans]
             results += reconcile(puller, list(self.mapping.streams))
             self._derive_lead_ids(store)
+            quotas, note = read_quotas(transport, self.mapping.targets.quotas, store=store,
+                                       source=self.name, timezone=self.timezone)  # fmt: skip
+            results.append(quotas)
+            if note is not None and progress is not None:
+                progress(note)
             self.api_calls, self.records_read = transport.api_calls, puller.records_read
             if progress is not None:
                 progress(f"{self.name}: {transport.api_calls} Salesforce API calls, "

@@ -20,7 +20,7 @@ from connector.crms.salesforce.mapping import SalesforceMapping, Stream
 from connector.crms.salesforce.records import StreamReader, compile_reader
 from connector.crms.salesforce.state import StreamState, later, utc_now_iso
 from connector.crms.salesforce.validate import Resolved
-from connector.errors import CrmKpiError
+from connector.errors import CrmKpiError, FatalError
 from connector.schema import ENTITY_BY_NAME
 from connector.store import IngestResult, ParseOptions, Store, ValueMap, mark_deleted
 from connector.store.staging import ingest_rows, remember_seen
@@ -121,11 +121,13 @@ class StreamPuller:
         gone: list[str] = []
         resumed = plan.state.resume if plan.since is not None else None
         high = plan.state.cursor if not plan.full else resumed
+        start, served = (plan.state.resume, plan.state.resume_full), 0
         pages = self._pages(plan)
         reader = compile_reader(stream, self.resolved, flat=False)
         try:
             for reader, page in pages:
                 self.records_read += len(page)
+                served += len(page)
                 rows, deleted, page_high = reader.split(page)
                 pending += rows
                 gone += deleted
@@ -139,8 +141,20 @@ class StreamPuller:
             self._checkpoint(plan, high)
             raise
         self._flush(plan, reader, pending, gone, result)
+        if not plan.bulk and plan.first is not None and served != plan.count:
+            self._listed_short(plan, start, served)
         self._finish(plan, high)
         return result
+
+    def _listed_short(self, plan: Plan, start: tuple[str | None, bool], served: int) -> None:
+        """A REST listing served other than its `totalSize`: its resume point goes back
+        to where this run started it (checkpoints may have passed a gap), and the run stops."""
+        plan.state.resume, plan.state.resume_full = start
+        plan.state.save(self.store, self.source, plan.key)
+        raise FatalError(
+            f"{self.source}: {plan.stream.object}: Salesforce served {served:,} of the "
+            f"{plan.count:,} records its query counted; the next run reads them again"
+        )
 
     def _pages(self, plan: Plan) -> Iterator[tuple[StreamReader, list[dict[str, Any]]]]:
         """(reader, page) of every page: REST pages are nested, Bulk CSV rows flat."""
