@@ -85,12 +85,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="store the results, replacing exactly the periods x scopes computed",
     )
+    _engine_arg(compute)
     compute.set_defaults(handler=_cmd_compute)
 
     run = commands.add_parser("run", help="the nightly job: pull, compute, push")
     _config_arg(run)
     run.add_argument("--dry-run", action="store_true", help="print what would be written")
     run.add_argument("--log-format", choices=["auto", "plain", "json"], default="auto")
+    _engine_arg(run)
     _mass_delete_arg(run)
     run.set_defaults(handler=_cmd_run)
 
@@ -160,6 +162,23 @@ def _config_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, default=Path("config.yaml"), help="config file")
 
 
+def _engine_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--engine", choices=["duckdb", "spark"], help="what runs the KPI SQL (default: kpis.engine)"
+    )
+
+
+def _load(args: argparse.Namespace) -> Config:
+    """The config, with `--engine` in place of `kpis.engine` when given."""
+    from connector.config import load_config
+
+    config = load_config(args.config)
+    if getattr(args, "engine", None):
+        kpis = config.kpis.model_copy(update={"engine": args.engine})
+        config = config.model_copy(update={"kpis": kpis})
+    return config
+
+
 def _mass_delete_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--allow-mass-delete",
@@ -219,12 +238,11 @@ def _cmd_pull(args: argparse.Namespace) -> int:
 
 
 def _cmd_compute(args: argparse.Namespace) -> int:
-    from connector.config import load_config
     from connector.kpi.results import COMPUTED
     from connector.pipeline import compute_kpis, open_store
     from connector.report import as_csv, as_json, fetch_results, render_table
 
-    config = load_config(args.config)
+    config = _load(args)
     fiscal = config.reporting.fiscal_year_start_month
     try:
         period = parse_period(args.period, fiscal) if args.period else None
@@ -233,7 +251,15 @@ def _cmd_compute(args: argparse.Namespace) -> int:
     scopes = list(SCOPE_TYPES) if args.scope == "all" else [args.scope]
     shown_source = _shown_source(config, args.source)
     with open_store(config) as store:
-        result = compute_kpis(config, store, [period] if period else None, scopes, save=args.save)
+        console = Console(stderr=True)
+        result = compute_kpis(
+            config,
+            store,
+            [period] if period else None,
+            scopes,
+            save=args.save,
+            progress=lambda message: console.log(f"{config.kpis.engine}: {message}"),
+        )
         shown = period.key if period else _latest_month(result)
         rows = fetch_results(
             store,
@@ -276,11 +302,10 @@ def _shown_source(config: Config, name: str | None) -> str | None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from connector.config import load_config
     from connector.run import format_summary, run_nightly
     from connector.runlog import RunLog
 
-    config = load_config(args.config)
+    config = _load(args)
     log = RunLog(args.log_format)
     summary = run_nightly(
         config, log, dry_run=args.dry_run, allow_mass_delete=args.allow_mass_delete

@@ -29,6 +29,7 @@ from connector.crms.registry import CRMS
 from connector.settings import (
     KpiSettings,
     Reporting,
+    SparkSettings,
     StoreSettings,
     Target,
     reject_duplicates,
@@ -88,6 +89,7 @@ class Config(ConfigModel):
     ] = Field(default_factory=list)
     targets_file: ExistingFile | None = None
     """A CSV of targets (kpi, period_type, period, scope_type, scope, value[, currency])."""
+    spark: SparkSettings = Field(default_factory=SparkSettings)
 
     _config_path: Path = PrivateAttr(default_factory=lambda: Path("config.yaml").resolve())
 

@@ -18,6 +18,7 @@ from connector.errors import ConfigError, UserError
 from connector.kpi.engine import SCOPE_TYPES, ComputeResult, compute
 from connector.kpi.periods import Period, parse_period
 from connector.kpi.results import has_results
+from connector.kpi.sqlengine import DuckDbEngine, SqlEngine
 from connector.kpis import KPIS
 from connector.presentation import Wording, basis_note
 from connector.settings import TARGETS_FILE_SOURCE
@@ -108,6 +109,17 @@ def pull(
     return summary
 
 
+def open_engine(config: Config, store: Store, progress: Progress | None = None) -> SqlEngine:
+    """The engine `kpis.engine` names: DuckDB in the store, or Spark (PySpark is
+    imported only then)."""
+    if config.kpis.engine == "duckdb":
+        return DuckDbEngine(store)
+    from connector.kpi.spark import open_spark_engine
+
+    staging = config.store.path.with_name(config.store.path.name + ".spark")
+    return open_spark_engine(store, config.spark, staging, progress)
+
+
 def load_targets_file(
     config: Config, store: Store, progress: Progress | None = None
 ) -> IngestResult | None:
@@ -133,9 +145,11 @@ def compute_kpis(
     as_of: dt.date | None = None,
     *,
     save: bool = True,
+    progress: Progress | None = None,
 ) -> ComputeResult:
     """Compute every KPI for the periods (default: all with data) into kpi_computed, and
-    with `save` into kpi_results, replacing exactly the periods x scope types computed.
+    with `save` into kpi_results, replacing exactly the periods x scope types computed,
+    on the engine `kpis.engine` names.
 
     With several sources, each source's KPIs are computed on its own records (stored
     under its name) and then merged over all of them, owners matched by e-mail.
@@ -143,20 +157,22 @@ def compute_kpis(
     merged = len(config.sources) > 1
     sources = [s.name for s in config.sources] if merged else []
     rows, started = 0, time.perf_counter()
-    for name in [*sources, None]:
-        result = compute(
-            store,
-            config.reporting,
-            config.kpis,
-            config.targets,
-            periods=periods,
-            scope_types=scope_types,
-            as_of=as_of,
-            source=name,
-            merge_owners_by_email=merged and name is None,
-            save=save,
-        )
-        rows += result.rows
+    with open_engine(config, store, progress) as engine:
+        for name in [*sources, None]:
+            result = compute(
+                store,
+                config.reporting,
+                config.kpis,
+                config.targets,
+                periods=periods,
+                scope_types=scope_types,
+                as_of=as_of,
+                source=name,
+                merge_owners_by_email=merged and name is None,
+                save=save,
+                engine=engine,
+            )
+            rows += result.rows
     seconds = time.perf_counter() - started
     return replace(result, rows=rows, seconds=seconds)
 

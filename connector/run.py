@@ -89,7 +89,8 @@ def run_nightly(
         try:
             _pull_stage(config, store, log, summary, allow_mass_delete)
             with _stage(summary, log, "compute"):
-                summary.kpi_rows = compute_kpis(config, store, as_of=as_of).rows
+                progress = _progress_to(log, "compute")
+                summary.kpi_rows = compute_kpis(config, store, as_of=as_of, progress=progress).rows
             for source in writers:
                 _push_stage(config, store, log, summary, source, dry_run)
             summary.status = "finished with failures" if summary.failed else "succeeded"

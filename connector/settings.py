@@ -170,6 +170,8 @@ class KpiSettings(ConfigModel):
     growth_basis: Literal["previous", "year_over_year"] = "previous"
     default_cogs_rate: Number = Field(default=0.0, ge=0, le=1)
     churn_after_days: Integer | None = Field(default=None, gt=0)
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    """What runs the KPI SQL: DuckDB, embedded, or Apache Spark (the `spark:` section)."""
     target_rollup: Annotated[
         dict[RollupScope, list[KpiKey]], AfterValidator(_additive_only)
     ] = Field(default_factory=dict)
@@ -247,3 +249,60 @@ def unique_targets(targets: list[Target], info: ValidationInfo) -> list[Target]:
     return targets
 
 
+
+
+_MASTER = re.compile(r"^(local(\[(\*|\d+)(,\d+)?\])?|spark://\S+|yarn|k8s://\S+)$")
+
+
+_REMOTE = re.compile(r"^(sc://\S+|local(\[(\*|\d+)\])?)$")
+
+
+def _check_remote(remote: str) -> str:
+    if not _REMOTE.match(remote):
+        raise PydanticCustomError(
+            "spark_remote",
+            "not a Spark Connect URL: use sc://host:15002 (or local[*] for a Spark Connect "
+            "server this process starts)",
+        )
+    return remote
+
+
+def _check_master(master: str) -> str:
+    if not _MASTER.match(master):
+        raise PydanticCustomError(
+            "spark_master",
+            "not a Spark master: use local[*], local[N], spark://host:7077, yarn or "
+            "k8s://https://host:443",
+        )
+    return master
+
+
+class LakeSettings(ConfigModel):
+    """Where Spark reads the normalized tables when they already live in a lake: one
+    table per entity at `<path>/<entity>` (owners, accounts, ...), with the normalized
+    columns. The store then only receives the results."""
+
+    path: str = Field(min_length=1)
+    """A folder or any URI the cluster reads (s3a://, abfss://, gs://, hdfs://)."""
+    format: Literal["parquet", "delta"] = "parquet"
+
+
+class SparkSettings(ConfigModel):
+    """How to reach Spark when `kpis.engine` is spark: a master, or Spark Connect."""
+
+    master: Annotated[str, AfterValidator(_check_master)] = "local[*]"
+    remote: Annotated[str, AfterValidator(_check_remote)] | None = None
+    """A Spark Connect URL (sc://host:15002, Databricks Connect's); instead of `master`."""
+    conf: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    """Any Spark settings (spark.executor.memory: 4g, ...), passed as they are."""
+    staging: ResolvedPath | None = None
+    """Where the store's tables are written as Parquet for Spark (default: a folder
+    beside the store). On a cluster, a path every node reads."""
+    lake: LakeSettings | None = None
+
+    @model_validator(mode="after")
+    def _master_or_remote(self) -> SparkSettings:
+        if self.remote is not None and "master" in self.model_fields_set:
+            message = "set master or remote (Spark Connect), not both"
+            raise located_error("SparkSettings", [(("remote",), "spark_remote", message)])
+        return self

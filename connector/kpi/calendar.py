@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from connector.kpi.periods import Period, add_months, months_of, periods_between
+from connector.kpi.sqlengine import SqlEngine
 from connector.kpis import BREAKDOWN_VALUES, KPIS
 from connector.settings import Reporting
-from connector.store import Store
 from connector.store.db import ident
 
 # The normalized tables a computation reads, as src_<table> views (exchange rates are
@@ -53,24 +53,21 @@ _REGISTRY = [
 ]  # fmt: skip
 
 
-def source_views(store: Store, source: str | None) -> None:
+def source_views(engine: SqlEngine, source: str | None) -> None:
     """src_<table> views over the records of `source` (None: of every source)."""
     where = ""
     if source is not None:
-        store.load_rows("kpi_sources", [("source", "VARCHAR")], [(source,)])
+        engine.load_rows("kpi_sources", [("source", "VARCHAR")], [(source,)])
         where = " WHERE source IN (SELECT source FROM kpi_sources)"
     for table in SOURCE_TABLES:
-        store.execute(
-            f"CREATE OR REPLACE TEMP VIEW {ident('src_' + table)} AS "
-            f"SELECT * FROM {ident(table)}{where}"
-        )
+        engine.view(f"src_{table}", f"SELECT * FROM {ident(table)}{where}")
 
 
 def period_plan(
-    store: Store, reporting: Reporting, today: dt.date, wanted: list[Period] | None
+    engine: SqlEngine, reporting: Reporting, today: dt.date, wanted: list[Period] | None
 ) -> tuple[list[Period], list[Period]]:
     """(every period the SQL may refer to, the periods to output)."""
-    first, last = _data_range(store)
+    first, last = _data_range(engine)
     first = min(first or today, today)
     last = max(last or today, today)
     fiscal = reporting.fiscal_year_start_month
@@ -83,15 +80,16 @@ def period_plan(
     return sorted(set(support) | set(output)), output
 
 
-def _data_range(store: Store) -> tuple[dt.date | None, dt.date | None]:
+def _data_range(engine: SqlEngine) -> tuple[dt.date | None, dt.date | None]:
     # Deleted records leave every KPI, and so do the periods only they would create.
     parts = [
         f"SELECT min({ident(column)}) AS lo, max({ident(column)}) AS hi "
         f"FROM {ident('src_' + table)} WHERE NOT is_deleted"
         for table, column in _DATE_COLUMNS
     ]
-    rows = store.fetch(
-        f"SELECT CAST(min(lo) AS DATE), CAST(max(hi) AS DATE) FROM ({' UNION ALL '.join(parts)})"
+    rows = engine.fetch(
+        "SELECT CAST(min(lo) AS DATE), CAST(max(hi) AS DATE) "
+        f"FROM ({' UNION ALL '.join(parts)}) dates"
     )
     lo, hi = rows[0]
     # Timestamps are UTC; a day of margin covers the org time zone's offset.
@@ -100,7 +98,7 @@ def _data_range(store: Store) -> tuple[dt.date | None, dt.date | None]:
 
 
 def load_calendar(
-    store: Store,
+    engine: SqlEngine,
     reporting: Reporting,
     all_periods: list[Period],
     output: list[Period],
@@ -108,20 +106,20 @@ def load_calendar(
     today: dt.date,
 ) -> None:
     """Load every small table the SQL reads (kpi_periods, kpi_months, kpi_days, ...)."""
-    _load_periods(store, reporting.fiscal_year_start_month, all_periods, output, today)
+    _load_periods(engine, reporting.fiscal_year_start_month, all_periods, output, today)
     months = sorted({m for p in all_periods for m in months_of(p)})
     first, last = months[0], add_months(months[-1], 1)
-    store.load_rows("kpi_months", [("month_start", "DATE")], [(m,) for m in [*months, last]])
-    store.load_rows("kpi_utc_months", _UTC_MONTHS, utc_month_rows(months, reporting.timezone))
+    engine.load_rows("kpi_months", [("month_start", "DATE")], [(m,) for m in [*months, last]])
+    engine.load_rows("kpi_utc_months", _UTC_MONTHS, utc_month_rows(months, reporting.timezone))
     days = [(first + dt.timedelta(days=i),) for i in range((last - first).days)]
-    store.load_rows("kpi_days", [("day", "DATE")], days)
-    store.load_rows("kpi_scope_types", [("scope_type", "VARCHAR")], [(s,) for s in scope_types])
+    engine.load_rows("kpi_days", [("day", "DATE")], days)
+    engine.load_rows("kpi_scope_types", [("scope_type", "VARCHAR")], [(s,) for s in scope_types])
     methods = [(m,) for m in BREAKDOWN_VALUES["contact_method"]]
-    store.load_rows("kpi_contact_methods", [("method", "VARCHAR")], methods)
+    engine.load_rows("kpi_contact_methods", [("method", "VARCHAR")], methods)
     registry = [
         (k.key, k.unit, k.higher_is_better, k.signed, k.split_by, k.accumulates) for k in KPIS
     ]
-    store.load_rows("kpi_registry", _REGISTRY, registry)
+    engine.load_rows("kpi_registry", _REGISTRY, registry)
 
 
 def elapsed_share(period: Period, today: dt.date) -> float | None:
@@ -133,7 +131,7 @@ def elapsed_share(period: Period, today: dt.date) -> float | None:
 
 
 def _load_periods(
-    store: Store, fiscal: int, all_periods: list[Period], output: list[Period], today: dt.date
+    engine: SqlEngine, fiscal: int, all_periods: list[Period], output: list[Period], today: dt.date
 ) -> None:
     """kpi_periods with their comparison periods, and the months of each period."""
     wanted = set(output)
@@ -151,7 +149,7 @@ def _load_periods(
         )
         for p in all_periods
     ]
-    store.load_rows("kpi_periods", _PERIODS, periods)
+    engine.load_rows("kpi_periods", _PERIODS, periods)
     month_rows = [
         (p.start, q.period_type, q.key)
         for p in all_periods
@@ -159,10 +157,10 @@ def _load_periods(
         for q in all_periods
         if q.start <= p.start < q.end
     ]
-    store.load_rows("kpi_period_months", _MONTH_PERIOD, month_rows)
+    engine.load_rows("kpi_period_months", _MONTH_PERIOD, month_rows)
     # Only CLV reads trailing windows, and only for the periods it outputs.
     trailing = [(add_months(p.end, -k), p.period_type, p.key) for p in output for k in range(1, 13)]
-    store.load_rows("kpi_trailing_months", _MONTH_PERIOD, trailing)
+    engine.load_rows("kpi_trailing_months", _MONTH_PERIOD, trailing)
 
 
 def utc_month_rows(

@@ -27,6 +27,7 @@ from connector.kpi.results import (
     record_findings,
     save_results,
 )
+from connector.kpi.sqlengine import DuckDbEngine, SqlEngine
 from connector.kpi.targets import load_targets
 from connector.settings import KpiSettings, Reporting, Target
 from connector.store import Store
@@ -64,6 +65,7 @@ def compute(
     source: str | None = None,
     merge_owners_by_email: bool = False,
     save: bool = True,
+    engine: SqlEngine | None = None,
 ) -> ComputeResult:
     """Compute every KPI for `periods` (default: every period with data) into the
     temporary kpi_computed; with `save`, also into kpi_results, replacing exactly the
@@ -74,31 +76,33 @@ def compute(
     pace). With `source`, only that source's records count and its results are stored
     under its name; without, every source counts and results have no source.
     `merge_owners_by_email` makes one owner scope of the users that several CRMs have
-    for the same rep.
+    for the same rep. `engine` runs the SQL (default: DuckDB, in the store's connection);
+    results always land in the store.
     """
     started = time.perf_counter()
+    engine = engine or DuckDbEngine(store)
     today = as_of or dt.datetime.now(ZoneInfo(reporting.timezone)).date()
     wanted = list(periods) if periods is not None else None
-    source_views(store, source)
-    all_periods, output = period_plan(store, reporting, today, wanted)
-    load_calendar(store, reporting, all_periods, output, scope_types, today)
-    load_targets(store, targets, settings.target_rollup)
+    source_views(engine, source)
+    all_periods, output = period_plan(engine, reporting, today, wanted)
+    load_calendar(engine, reporting, all_periods, output, scope_types, today)
+    load_targets(engine, targets, settings.target_rollup)
     bound = sql_settings(reporting, settings, today, merge_owners_by_email)
-    steps.create_helpers(store, reporting.timezone)
-    steps.build_facts(store, bound)
-    steps.compute_values(store, bound)
+    steps.create_helpers(engine, reporting.timezone)
+    steps.build_facts(engine, bound)
+    steps.compute_values(engine, bound)
     # Findings are about records, whichever computation reads them: the all-sources one
     # records them, once, and only when results are saved.
-    findings = missing_rates(store) if source is None else 0
+    findings = missing_rates(engine) if source is None else 0
     if save and source is None:
-        findings = record_findings(store)
-    rows = collect_results(store, source)
+        findings = record_findings(store, engine)
+    rows = collect_results(store, engine, source)
     if save:
         computed = None if wanted is None else period_ids([(p.period_type, p.key) for p in output])
         rows = save_results(store, Coverage(source, tuple(scope_types), computed))
         if source is None and wanted is None:  # every account's own figures, for writers
-            store_account_figures(store, bound)
-    last_day = steps.last_day(store, bound)
+            store_account_figures(store, engine, bound)
+    last_day = steps.last_day(engine, bound)
     seconds = time.perf_counter() - started
     return ComputeResult(rows, len(output), findings, seconds, today, last_day, save)
 

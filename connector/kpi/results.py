@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from connector.kpi.sqlengine import SqlEngine
 from connector.kpi.steps import ATTAINMENT, read_sql
 from connector.store import Store
+from connector.store.arrow import insert_arrow
 
 _COLUMNS = """kpi VARCHAR, period_type VARCHAR, period VARCHAR, period_start DATE,
   period_end DATE, scope_type VARCHAR, scope_id VARCHAR, breakdown_type VARCHAR,
@@ -28,6 +30,13 @@ _NAMES = (
     "breakdown_type, breakdown_value, value, numerator, denominator, target, attainment, "
     "gap, note, computed_at, source, pace"
 )
+# What the engine computes of each row; the store adds computed_at and source.
+_COMPUTED_COLUMNS = (
+    "kpi", "period_type", "period", "period_start", "period_end", "scope_type", "scope_id",
+    "breakdown_type", "breakdown_value", "value", "numerator", "denominator", "target",
+    "attainment", "gap", "note", "pace",
+)  # fmt: skip
+_FINDING_COLUMNS = ("source", "entity", "id", "currency", "first_day", "effect")
 
 FINDINGS_ORIGIN = "kpi engine"
 
@@ -52,42 +61,48 @@ def has_results(store: Store) -> bool:
     )
 
 
-def missing_rates(store: Store) -> int:
+def missing_rates(engine: SqlEngine) -> int:
     """How many records need an exchange rate the store does not have."""
-    return int(store.scalar("SELECT count(*) FROM kpi_missing_rates"))
+    return int(engine.fetch("SELECT count(*) FROM kpi_missing_rates")[0][0])
 
 
-def record_findings(store: Store) -> int:
+def record_findings(store: Store, engine: SqlEngine) -> int:
     """Replace the engine's findings (records without an exchange rate); their number."""
     origin = {"origin": FINDINGS_ORIGIN}
-    store.execute("DELETE FROM findings WHERE origin = $origin", origin)
-    store.execute(
-        """INSERT INTO findings
-           SELECT source, entity, $origin, NULL, id, 'currency', currency,
-                  'no exchange rate for ' || currency || ' on ' || CAST(first_day AS VARCHAR)
-                  || ': ' || effect, now()
-           FROM kpi_missing_rates""",
-        origin,
-    )
+    missing = engine.arrow(f"SELECT {', '.join(_FINDING_COLUMNS)} FROM kpi_missing_rates")
+    with store.transaction():
+        store.execute("DELETE FROM findings WHERE origin = $origin", origin)
+        extra = {
+            "origin": "$origin",
+            "line": "NULL",
+            "record_id": "id",
+            "field": "'currency'",
+            "value": "currency",
+            "problem": "'no exchange rate for ' || currency || ' on ' "
+            "|| CAST(first_day AS VARCHAR) || ': ' || effect",
+            "found_at": "now()",
+        }
+        insert_arrow(store, "findings", ["source", "entity"], missing, extra, origin)
     return int(store.scalar("SELECT count(*) FROM findings WHERE origin = $origin", origin))
 
 
-def collect_results(store: Store, source: str | None) -> int:
+def collect_results(store: Store, engine: SqlEngine, source: str | None) -> int:
     """Put this computation's rows into kpi_computed, in place of the earlier ones of the
     same source; their number. Nothing stored changes."""
     mine = {"source": source}
-    store.execute(_COMPUTED_DDL)
-    store.execute(f"DELETE FROM {COMPUTED} WHERE {_MINE}", mine)
-    store.execute(
-        f"INSERT INTO {COMPUTED} ({_NAMES}) "
-        "SELECT a.kpi, a.period_type, a.period_key, p.start_date, "
-        "p.end_date, a.scope_type, NULLIF(a.scope_id, ''), a.breakdown_type, "
-        "a.breakdown_value, a.value, a.numerator, a.denominator, a.target, a.attainment, "
-        f"a.gap, a.note, now(), $source, a.pace FROM ({read_sql(ATTAINMENT)}) a "
-        "JOIN kpi_periods p ON p.period_type = a.period_type AND p.period_key = a.period_key",
-        mine,
+    rows = engine.arrow(
+        "SELECT a.kpi, a.period_type, a.period_key AS period, p.start_date AS period_start, "
+        "p.end_date AS period_end, a.scope_type, NULLIF(a.scope_id, '') AS scope_id, "
+        "a.breakdown_type, a.breakdown_value, a.value, a.numerator, a.denominator, a.target, "
+        f"a.attainment, a.gap, a.note, a.pace FROM ({read_sql(ATTAINMENT)}) a "
+        "JOIN kpi_periods p ON p.period_type = a.period_type AND p.period_key = a.period_key"
     )
-    return int(store.scalar(f"SELECT count(*) FROM {COMPUTED} WHERE {_MINE}", mine))
+    store.execute(_COMPUTED_DDL)
+    with store.transaction():
+        store.execute(f"DELETE FROM {COMPUTED} WHERE {_MINE}", mine)
+        extra = {"computed_at": "now()", "source": "$source"}
+        insert_arrow(store, COMPUTED, _COMPUTED_COLUMNS, rows, extra, mine)
+    return int(rows.num_rows)
 
 
 def save_results(store: Store, coverage: Coverage) -> int:

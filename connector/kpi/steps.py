@@ -1,12 +1,17 @@
-"""The SQL files of the KPI engine, in the order they run, and how each reaches the store.
+"""The SQL files of the KPI engine, in the order they run, and how each reaches an engine.
 
 After the dialect file, every file is one portable SELECT that reads the tables before
-it: a fact file `kpi_<name>.sql` becomes the temporary table `kpi_<name>`, a KPI file
-(named by the registry, `connector.kpis`) appends its rows to `kpi_values`, and
-`kpi_attainment.sql` adds targets, attainment and pace. `kpi_last_day.sql` says which
-day the data reaches. Settings reach the SQL as bound
-parameters (`$currency`); only the dialect's macros, which cannot take parameters, get
-a checked literal (`{{timezone}}`).
+it: a fact file `kpi_<name>.sql` becomes the temporary object `kpi_<name>`, a KPI file
+(named by the registry, `connector.kpis`) becomes `kpi_value_<key>`, all of them read
+together as the view `kpi_values`, and `kpi_attainment.sql` adds targets, attainment
+and pace. `kpi_last_day.sql` says which day the data reaches. Settings reach the SQL as
+bound parameters (`$currency`; each engine binds them its own way); only the dialect's
+helpers, which cannot take parameters, get a checked literal (`{{timezone}}`).
+
+Portable means: types STRING, DOUBLE, BIGINT, DATE, BOOLEAN; divisions of counts
+`CAST(x AS DOUBLE) / y` (a `1.0` literal makes a DECIMAL on Spark); dates through the
+dialect's helpers only; every temporary object made by the engine (`SqlEngine`), never
+by a file.
 
 Conventions of every file: deleted records are left out in the facts, once, so that they
 leave every KPI; the company scope's id is '' so that scopes can be joined on; `src_<table>`
@@ -19,13 +24,17 @@ import datetime as dt
 import re
 from collections.abc import Iterator, Mapping
 from importlib import resources
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from connector.kpis import ENGINE_ORDER
-from connector.store import Store
+from connector.kpis import ENGINE_ORDER, Kpi
 from connector.store.db import ident
 
-DIALECT = "dialect_duckdb.sql"
+if TYPE_CHECKING:
+    from connector.kpi.sqlengine import SqlEngine
+
+DIALECTS: tuple[str, ...] = ("dialect_duckdb.sql", "dialect_spark.sql")
+"""One file of helper functions per engine, with the same names and meanings."""
 
 FACTS: tuple[str, ...] = (
     "kpi_owner",  # live owners and the key of their owner scope
@@ -53,20 +62,33 @@ ATTAINMENT = "kpi_attainment.sql"
 ACCOUNT_FIGURES = "account_figures.sql"  # each account's own figures, after the KPIs
 LAST_DAY = "kpi_last_day.sql"
 
-VALUES_DDL = """CREATE OR REPLACE TEMP TABLE kpi_values (
-  kpi VARCHAR, period_type VARCHAR, period_key VARCHAR, scope_type VARCHAR,
-  scope_id VARCHAR, breakdown_type VARCHAR, breakdown_value VARCHAR, value DOUBLE,
-  numerator DOUBLE, denominator DOUBLE, note VARCHAR)"""
+# The columns of every KPI file's rows, with the type kpi_values gives them.
+VALUE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("kpi", "STRING"), ("period_type", "STRING"), ("period_key", "STRING"),
+    ("scope_type", "STRING"), ("scope_id", "STRING"), ("breakdown_type", "STRING"),
+    ("breakdown_value", "STRING"), ("value", "DOUBLE"), ("numerator", "DOUBLE"),
+    ("denominator", "DOUBLE"), ("note", "STRING"),
+)  # fmt: skip
 
 _PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
 _TIMEZONE_NAME = re.compile(r"^[A-Za-z0-9_+\-/]+$")
 
 
-def engine_files() -> tuple[str, ...]:
-    """Every SQL file the engine runs, in order."""
+def engine_files(dialect: str = DIALECTS[0]) -> tuple[str, ...]:
+    """Every SQL file an engine of this dialect runs, in order."""
     facts = tuple(f"{name}.sql" for name in FACTS)
-    return (DIALECT, *facts, *(k.sql for k in ENGINE_ORDER), ACCOUNT_FIGURES, ATTAINMENT,
+    return (dialect, *facts, *(k.sql for k in ENGINE_ORDER), ACCOUNT_FIGURES, ATTAINMENT,
             LAST_DAY)
+
+
+def parameters(sql: str) -> list[str]:
+    """The `$name` parameters of `sql`, in order of appearance (repeats included)."""
+    return _PARAMETER.findall(sql)
+
+
+def with_markers(sql: str, marker: str) -> str:
+    """`sql` with each `$name` written `{marker}name` (Spark's named markers are `:name`)."""
+    return _PARAMETER.sub(lambda m: marker + m.group(1), sql)
 
 
 def read_sql(name: str) -> str:
@@ -78,7 +100,7 @@ def read_sql(name: str) -> str:
 def bind(sql: str, settings: Mapping[str, object]) -> dict[str, object]:
     """The `$name` parameters `sql` uses, with their values (DuckDB refuses extra ones);
     ValueError for a parameter that is not a setting."""
-    names = set(_PARAMETER.findall(sql))
+    names = set(parameters(sql))
     unknown = names - set(settings)
     if unknown:
         raise ValueError(f"unknown SQL parameter(s): {', '.join(sorted(unknown))}")
@@ -96,32 +118,48 @@ def timezone_literal(name: str) -> str:
     return f"'{name}'"
 
 
-def create_helpers(store: Store, timezone: str) -> None:
-    """Run the dialect file: the engine-specific date helpers, for the org time zone."""
-    text = read_sql(DIALECT).replace("{{timezone}}", timezone_literal(timezone))
-    for statement in _statements(text):
-        store.execute(statement)
+def create_helpers(engine: SqlEngine, timezone: str) -> None:
+    """Run the engine's dialect file: its helper functions, for the org time zone."""
+    text = read_sql(engine.dialect).replace("{{timezone}}", timezone_literal(timezone))
+    engine.run_script(list(_statements(text)))
 
 
-def build_facts(store: Store, settings: Mapping[str, object]) -> None:
+def build_facts(engine: SqlEngine, settings: Mapping[str, object]) -> None:
     """Create the fact tables, in order."""
     for name in FACTS:
         sql = read_sql(f"{name}.sql")
-        store.execute(f"CREATE OR REPLACE TEMP TABLE {ident(name)} AS {sql}", bind(sql, settings))
+        engine.materialize(name, sql, bind(sql, settings))
 
 
-def compute_values(store: Store, settings: Mapping[str, object]) -> None:
-    """Fill kpi_values with every KPI's rows, in engine order."""
-    store.execute(VALUES_DDL)
+def compute_values(engine: SqlEngine, settings: Mapping[str, object]) -> None:
+    """Materialize every KPI on its own (a union of all their lineages at once can run a
+    Spark driver out of memory), then gather them into kpi_values, itself materialized
+    (read by the derived KPIs and by attainment); derived KPIs after the others."""
+    done: list[Kpi] = []
     for kpi in ENGINE_ORDER:
+        if kpi.inputs and not any(k.inputs for k in done):
+            engine.materialize("kpi_values", _union(done), {})
         sql = read_sql(kpi.sql)
-        store.execute(f"INSERT INTO kpi_values {sql}", bind(sql, settings))
+        engine.materialize(value_table(kpi), sql, bind(sql, settings))
+        done.append(kpi)
+    engine.materialize("kpi_values", _union(done), {})
 
 
-def last_day(store: Store, settings: Mapping[str, object]) -> dt.date | None:
+def value_table(kpi: Kpi) -> str:
+    """The temporary object holding one KPI's rows."""
+    return ident(f"kpi_value_{kpi.key}")
+
+
+def _union(kpis: list[Kpi]) -> str:
+    columns = ", ".join(f"CAST({name} AS {kind}) AS {name}" for name, kind in VALUE_COLUMNS)
+    return " UNION ALL ".join(f"SELECT {columns} FROM {value_table(k)}" for k in kpis)
+
+
+def last_day(engine: SqlEngine, settings: Mapping[str, object]) -> dt.date | None:
     """The last org-local day up to as_of with sales activity (None without any)."""
     sql = read_sql(LAST_DAY)
-    found = store.scalar(sql, bind(sql, settings))
+    rows = engine.fetch(sql, bind(sql, settings))
+    found = rows[0][0] if rows else None
     return found if isinstance(found, dt.date) else None
 
 

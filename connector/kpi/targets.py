@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from connector.kpi.sqlengine import SqlEngine
 from connector.schema import ENTITY_BY_NAME, SQL_TYPES, TARGET_ORIGINS
 from connector.settings import RollupScope, Target
-from connector.store import Store
 
 TARGETS = ENTITY_BY_NAME["targets"]
 
@@ -39,11 +39,12 @@ def config_target_rows(targets: Sequence[Target]) -> list[tuple[object, ...]]:
 
 
 def load_targets(
-    store: Store, targets: Sequence[Target], rollup: Mapping[RollupScope, Sequence[str]]
+    engine: SqlEngine, targets: Sequence[Target], rollup: Mapping[RollupScope, Sequence[str]]
 ) -> None:
     """The config's targets, the roll-up choices and the origins' precedence, as tables."""
-    store.load_rows("kpi_config_targets", _COLUMNS, config_target_rows(targets))
+    engine.load_rows("kpi_config_targets", _COLUMNS, config_target_rows(targets))
     rolled = [(scope, kpi) for scope, keys in rollup.items() for kpi in keys]
-    store.load_rows("kpi_rollup", [("scope_type", "VARCHAR"), ("kpi", "VARCHAR")], rolled)
+    engine.load_rows("kpi_rollup", [("scope_type", "VARCHAR"), ("kpi", "VARCHAR")], rolled)
     ranks = [(origin, rank) for rank, origin in enumerate(TARGET_ORIGINS)]
-    store.load_rows("kpi_target_origins", [("origin", "VARCHAR"), ("rank", "BIGINT")], ranks)
+    columns = [("origin", "VARCHAR"), ("precedence", "BIGINT")]
+    engine.load_rows("kpi_target_origins", columns, ranks)

@@ -280,5 +280,13 @@ def new_org() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One local Spark session for the whole test run, started by its first user."""
+    from spark_support import spark_session
+
+    yield from spark_session()
+
+
+@pytest.fixture(scope="session")
 def make_target() -> Any:
     return target

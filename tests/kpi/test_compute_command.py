@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -101,3 +103,19 @@ def test_the_table_numbers_the_notes_beneath_it(
     out = capsys.readouterr().out
     assert re.search(r"^\s+\d+\s+basis: customers at the start of the period$", out, re.M)
     assert "…" not in out  # nothing cut short
+
+
+def test_the_duckdb_path_never_imports_spark(config: Path) -> None:
+    """Spark is imported only for `engine: spark`: a DuckDB compute, in a fresh process,
+    leaves no pyspark module loaded (its import alone costs seconds and memory)."""
+    script = (
+        "import sys\n"
+        "from connector.cli import main\n"
+        f"assert main(['compute', '--period', '2026-Q3', '--config', {str(config)!r}]) == 0\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('pyspark', 'py4j'))\n"
+        "print('SPARK-MODULES', loaded)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "SPARK-MODULES []" in done.stdout

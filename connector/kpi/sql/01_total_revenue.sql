@@ -21,9 +21,9 @@ by_kind AS (
   GROUP BY period_type, period_key, scope_type, scope_id, product
 )
 SELECT 'total_revenue' AS kpi, g.period_type, g.period_key, g.scope_type, g.scope_id,
-       CAST(NULL AS VARCHAR) AS breakdown_type, CAST(NULL AS VARCHAR) AS breakdown_value,
+       CAST(NULL AS STRING) AS breakdown_type, CAST(NULL AS STRING) AS breakdown_value,
        COALESCE(t.revenue, 0) AS value, COALESCE(t.revenue, 0) AS numerator,
-       CAST(NULL AS DOUBLE) AS denominator, CAST(NULL AS VARCHAR) AS note
+       CAST(NULL AS DOUBLE) AS denominator, CAST(NULL AS STRING) AS note
 FROM kpi_grid g
 LEFT JOIN totals t USING (period_type, period_key, scope_type, scope_id)
 UNION ALL

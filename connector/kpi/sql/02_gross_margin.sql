@@ -14,7 +14,7 @@ products AS (
   GROUP BY period_type, period_key, scope_type, scope_id, product
 )
 SELECT 'gross_margin' AS kpi, g.period_type, g.period_key, g.scope_type, g.scope_id,
-       CAST(NULL AS VARCHAR) AS breakdown_type, CAST(NULL AS VARCHAR) AS breakdown_value,
+       CAST(NULL AS STRING) AS breakdown_type, CAST(NULL AS STRING) AS breakdown_value,
        CASE WHEN t.revenue <> 0 THEN (t.revenue - t.cogs) / t.revenue END AS value,
        t.revenue - t.cogs AS numerator, COALESCE(t.revenue, 0) AS denominator,
        CASE WHEN COALESCE(t.revenue, 0) = 0 THEN 'no revenue in the period' END AS note

@@ -21,7 +21,7 @@ compared AS (
         AND prev.scope_type = g.scope_type AND prev.scope_id = g.scope_id
 )
 SELECT 'sales_growth' AS kpi, period_type, period_key, scope_type, scope_id,
-       CAST(NULL AS VARCHAR) AS breakdown_type, CAST(NULL AS VARCHAR) AS breakdown_value,
+       CAST(NULL AS STRING) AS breakdown_type, CAST(NULL AS STRING) AS breakdown_value,
        CASE WHEN previous <> 0 THEN (revenue - previous) / previous END AS value,
        revenue - previous AS numerator, previous AS denominator,
        CASE WHEN previous = 0 THEN 'no revenue in the comparison period' END AS note

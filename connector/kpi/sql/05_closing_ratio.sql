@@ -5,8 +5,8 @@ WITH won AS (
   FROM kpi_won GROUP BY period_type, period_key, scope_type, scope_id
 )
 SELECT 'closing_ratio' AS kpi, g.period_type, g.period_key, g.scope_type, g.scope_id,
-       CAST(NULL AS VARCHAR) AS breakdown_type, CAST(NULL AS VARCHAR) AS breakdown_value,
-       CASE WHEN e.deals > 0 THEN COALESCE(w.won, 0) * 1.0 / e.deals END AS value,
+       CAST(NULL AS STRING) AS breakdown_type, CAST(NULL AS STRING) AS breakdown_value,
+       CASE WHEN e.deals > 0 THEN CAST(COALESCE(w.won, 0) AS DOUBLE) / e.deals END AS value,
        COALESCE(w.won, 0) AS numerator, COALESCE(e.deals, 0) AS denominator,
        CASE WHEN COALESCE(e.deals, 0) = 0
             THEN CASE WHEN $closing_basis = 'closed' THEN 'no deals closed in the period'

@@ -4,8 +4,9 @@ WITH won AS (
   FROM kpi_won GROUP BY period_type, period_key, scope_type, scope_id
 )
 SELECT 'lead_to_sale' AS kpi, g.period_type, g.period_key, g.scope_type, g.scope_id,
-       CAST(NULL AS VARCHAR) AS breakdown_type, CAST(NULL AS VARCHAR) AS breakdown_value,
-       CASE WHEN l.leads > 0 THEN COALESCE(w.won_from_lead, 0) * 1.0 / l.leads END AS value,
+       CAST(NULL AS STRING) AS breakdown_type, CAST(NULL AS STRING) AS breakdown_value,
+       CASE WHEN l.leads > 0 THEN CAST(COALESCE(w.won_from_lead, 0) AS DOUBLE) / l.leads END
+         AS value,
        COALESCE(w.won_from_lead, 0) AS numerator, COALESCE(l.leads, 0) AS denominator,
        CASE WHEN COALESCE(l.leads, 0) = 0 THEN 'no leads created in the period' END AS note
 FROM kpi_grid g

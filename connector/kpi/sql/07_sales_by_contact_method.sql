@@ -9,7 +9,8 @@ WITH won AS (
 )
 SELECT 'sales_by_contact_method' AS kpi, g.period_type, g.period_key, g.scope_type,
        g.scope_id, 'contact_method' AS breakdown_type, m.method AS breakdown_value,
-       CASE WHEN a.attempts > 0 THEN COALESCE(w.won, 0) * 1.0 / a.attempts END AS value,
+       CASE WHEN a.attempts > 0 THEN CAST(COALESCE(w.won, 0) AS DOUBLE) / a.attempts END
+         AS value,
        COALESCE(w.won, 0) AS numerator, COALESCE(a.attempts, 0) AS denominator,
        CASE WHEN COALESCE(a.attempts, 0) = 0 THEN 'no contact attempts by this method' END
          AS note

@@ -7,8 +7,8 @@ WITH cycles AS (
   FROM kpi_won GROUP BY period_type, period_key, scope_type, scope_id
 )
 SELECT 'avg_sales_cycle_days' AS kpi, g.period_type, g.period_key, g.scope_type, g.scope_id,
-       CAST(NULL AS VARCHAR) AS breakdown_type, CAST(NULL AS VARCHAR) AS breakdown_value,
-       CASE WHEN c.deals > 0 THEN c.total_days * 1.0 / c.deals END AS value,
+       CAST(NULL AS STRING) AS breakdown_type, CAST(NULL AS STRING) AS breakdown_value,
+       CASE WHEN c.deals > 0 THEN CAST(c.total_days AS DOUBLE) / c.deals END AS value,
        c.total_days AS numerator, COALESCE(c.deals, 0) AS denominator,
        CASE WHEN COALESCE(c.deals, 0) = 0 THEN 'no deals won in the period' END AS note
 FROM kpi_grid g

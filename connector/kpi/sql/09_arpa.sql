@@ -14,7 +14,7 @@ accounts AS (
   GROUP BY period_type, period_key, scope_type, scope_id
 )
 SELECT 'arpa' AS kpi, g.period_type, g.period_key, g.scope_type, g.scope_id,
-       CAST(NULL AS VARCHAR) AS breakdown_type, CAST(NULL AS VARCHAR) AS breakdown_value,
+       CAST(NULL AS STRING) AS breakdown_type, CAST(NULL AS STRING) AS breakdown_value,
        CASE WHEN a.accounts > 0 THEN COALESCE(a.revenue, 0) / a.accounts END AS value,
        COALESCE(a.revenue, 0) AS numerator, COALESCE(a.accounts, 0) AS denominator,
        CASE WHEN COALESCE(a.accounts, 0) = 0 THEN 'no account with a won deal' END AS note

@@ -38,17 +38,18 @@ last_12_months AS (
 inputs AS (
   SELECT g.period_type, g.period_key, g.scope_type, g.scope_id, t.revenue, t.deals,
          t.customers,
-         CASE WHEN $clv_lifespan_years IS NOT NULL THEN $clv_lifespan_years
+         CASE WHEN $clv_lifespan_years IS NOT NULL THEN CAST($clv_lifespan_years AS DOUBLE)
               WHEN f.at_trailing_start > 0 AND f.lost_trailing > 0
-              THEN f.at_trailing_start * 1.0 / f.lost_trailing END AS lifespan_years
+              THEN CAST(f.at_trailing_start AS DOUBLE) / f.lost_trailing END AS lifespan_years
   FROM kpi_grid g
   LEFT JOIN last_12_months t USING (period_type, period_key, scope_type, scope_id)
   LEFT JOIN kpi_customer_flow f USING (period_type, period_key, scope_type, scope_id)
 )
 SELECT 'clv' AS kpi, period_type, period_key, scope_type, scope_id,
-       CAST(NULL AS VARCHAR) AS breakdown_type, CAST(NULL AS VARCHAR) AS breakdown_value,
+       CAST(NULL AS STRING) AS breakdown_type, CAST(NULL AS STRING) AS breakdown_value,
        CASE WHEN customers > 0 AND lifespan_years IS NOT NULL
-            THEN (revenue / deals) * (deals * 1.0 / customers) * lifespan_years END AS value,
+            THEN (revenue / deals) * (CAST(deals AS DOUBLE) / customers) * lifespan_years
+       END AS value,
        revenue AS numerator, customers AS denominator,
        CASE WHEN COALESCE(customers, 0) = 0 THEN 'no won deals in the trailing 12 months'
             WHEN lifespan_years IS NULL

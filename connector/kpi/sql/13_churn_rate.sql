@@ -12,8 +12,8 @@ WITH flow AS (
   LEFT JOIN kpi_customer_flow f USING (period_type, period_key, scope_type, scope_id)
 )
 SELECT 'churn_rate' AS kpi, period_type, period_key, scope_type, scope_id,
-       CAST(NULL AS VARCHAR) AS breakdown_type, CAST(NULL AS VARCHAR) AS breakdown_value,
-       CASE WHEN base > 0 THEN lost * 1.0 / base END AS value,
+       CAST(NULL AS STRING) AS breakdown_type, CAST(NULL AS STRING) AS breakdown_value,
+       CASE WHEN base > 0 THEN CAST(lost AS DOUBLE) / base END AS value,
        lost AS numerator, base AS denominator,
        CASE WHEN $churn_basis = 'start'
             THEN concat_ws('; ', 'basis: customers at the start of the period',

@@ -26,8 +26,8 @@ totals AS (
   GROUP BY 1, 2, 3, 4
 )
 SELECT 'nps' AS kpi, g.period_type, g.period_key, g.scope_type, g.scope_id,
-       CAST(NULL AS VARCHAR) AS breakdown_type, CAST(NULL AS VARCHAR) AS breakdown_value,
-       CASE WHEN t.responses > 0 THEN 100.0 * t.net / t.responses END AS value,
+       CAST(NULL AS STRING) AS breakdown_type, CAST(NULL AS STRING) AS breakdown_value,
+       CASE WHEN t.responses > 0 THEN 100 * CAST(t.net AS DOUBLE) / t.responses END AS value,
        t.net AS numerator, COALESCE(t.responses, 0) AS denominator,
        CASE WHEN COALESCE(t.responses, 0) = 0 THEN 'no survey responses in the period' END
          AS note

@@ -1,6 +1,6 @@
 -- clv_to_cac: CLV / CAC of the same period and scope; its target is a ratio (3 = 3:1).
 SELECT 'clv_to_cac' AS kpi, clv.period_type, clv.period_key, clv.scope_type, clv.scope_id,
-       CAST(NULL AS VARCHAR) AS breakdown_type, CAST(NULL AS VARCHAR) AS breakdown_value,
+       CAST(NULL AS STRING) AS breakdown_type, CAST(NULL AS STRING) AS breakdown_value,
        CASE WHEN cac.value > 0 THEN clv.value / cac.value END AS value,
        clv.value AS numerator, cac.value AS denominator,
        CASE WHEN clv.value IS NULL THEN 'CLV undefined'

@@ -5,7 +5,7 @@ WITH by_utc_month AS (
            AS month_start,
          count(*) AS attempts
   FROM src_activities a
-  JOIN kpi_utc_months u ON u.utc_month = date_trunc('month', a.occurred_at)
+  JOIN kpi_utc_months u ON u.utc_month = utc_month(a.occurred_at)
   WHERE NOT a.is_deleted
   GROUP BY 1, 2, 3, 4
 ),

@@ -3,7 +3,7 @@
 WITH monthly AS (
   SELECT month_start(d.day) AS month_start, COALESCE(ow.owner_key, c.owner_id) AS owner_id,
          COALESCE(c.team, ow.team) AS team,
-         sum(c.amount * CASE WHEN COALESCE(c.currency, $currency) = $currency THEN 1.0
+         sum(c.amount * CASE WHEN COALESCE(c.currency, $currency) = $currency THEN CAST(1 AS DOUBLE)
                              ELSE r.rate END
              / (days_between(c.period_start, c.period_end) + 1)) AS cost
   FROM src_costs c

@@ -10,7 +10,8 @@ SELECT o.source, o.id, CASE WHEN gone.id IS NULL THEN o.account_id END AS accoun
        o.close_date, o.is_closed, o.is_won,
        COALESCE(o.contact_method, l.contact_method) AS contact_method,
        COALESCE(o.currency, $currency) AS currency,
-       CASE WHEN COALESCE(o.currency, $currency) = $currency THEN 1.0 ELSE r.rate END AS rate,
+       CASE WHEN COALESCE(o.currency, $currency) = $currency THEN CAST(1 AS DOUBLE)
+            ELSE r.rate END AS rate,
        o.amount,
        CASE WHEN lt.costed_lines > 0
               THEN lt.known_cost + $default_cogs_rate * COALESCE(lt.uncosted_revenue, 0)

@@ -40,7 +40,7 @@ ranked AS (
          s.scope_key AS scope_id, s.value, s.currency,
          row_number() OVER (
            PARTITION BY s.kpi, s.period_type, p.period_key, s.scope_type, s.scope_key
-           ORDER BY CASE WHEN s.period_start IS NULL THEN 1 ELSE 0 END, o.rank,
+           ORDER BY CASE WHEN s.period_start IS NULL THEN 1 ELSE 0 END, o.precedence,
                     s.modified_at DESC NULLS LAST, s.source NULLS FIRST, s.id) AS nth
   FROM scoped s
   JOIN kpi_periods p
@@ -55,7 +55,7 @@ own AS (
          CASE WHEN r.unit = 'money' AND COALESCE(t.currency, $currency) <> $currency
                AND x.rate IS NULL
               THEN 'target left out: no exchange rate for ' || t.currency || ' on '
-                   || CAST(t.start_date AS VARCHAR) END AS target_note
+                   || CAST(t.start_date AS STRING) END AS target_note
   FROM ranked t
   JOIN kpi_registry r ON r.kpi = t.kpi
   LEFT JOIN kpi_rates x ON x.currency = t.currency AND x.day = t.start_date
@@ -83,9 +83,9 @@ SELECT kpi, period_type, period_key, scope_type, scope_id, target, target_note F
 UNION ALL
 SELECT r.kpi, r.period_type, r.period_key, r.scope_type, r.scope_id, r.target,
        CASE WHEN r.with_target = r.reps
-            THEN 'target: the sum of its ' || CAST(r.reps AS VARCHAR) || ' reps'' targets'
-            ELSE 'target: the sum of the targets of ' || CAST(r.with_target AS VARCHAR)
-                 || ' of its ' || CAST(r.reps AS VARCHAR) || ' reps' END
+            THEN 'target: the sum of its ' || CAST(r.reps AS STRING) || ' reps'' targets'
+            ELSE 'target: the sum of the targets of ' || CAST(r.with_target AS STRING)
+                 || ' of its ' || CAST(r.reps AS STRING) || ' reps' END
 FROM rolled r
 LEFT JOIN own t
        ON t.kpi = r.kpi AND t.period_type = r.period_type AND t.period_key = r.period_key
