@@ -142,7 +142,9 @@ def test_kill_9_during_push_then_rerun_loses_and_duplicates_nothing(
 
 
 def test_a_second_run_during_the_first_exits_3(sandbox: Sandbox, config: Path) -> None:
-    sandbox.faults.add({"kind": "slow", "path": "composite/sobjects", "delay": 0.3})
+    # Each write answered 2 s late keeps the first run inside its push for longer than a
+    # second process takes to start, even on a loaded machine (0.3 s did not).
+    sandbox.faults.add({"kind": "slow", "path": "composite/sobjects", "delay": 2.0})
     first = start(config)
     try:
         wait_for_push(sandbox, first)
