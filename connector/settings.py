@@ -7,6 +7,7 @@ folders, whose config models these sections do not need to know.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from connector.currencies import LIST_DATE, is_iso_4217
-from connector.kpis import ADDITIVE_KEYS, KpiKey, get_kpi
+from connector.kpis import ADDITIVE_KEYS, KPI_KEYS, KpiKey, get_kpi
 from connector.schema import PeriodType, ScopeType
 from connector.yamlfile import (
     ConfigModel,
@@ -88,6 +89,20 @@ def _not_a_bool(value: Any) -> Any:
     return value
 
 
+def _known_kpi(value: object) -> object:
+    # Said in the domain's words, before pydantic lists every literal it expected.
+    if isinstance(value, str) and value not in KPI_KEYS:
+        close = difflib.get_close_matches(value, KPI_KEYS, n=1)
+        hint = f"did you mean {close[0]}?" if close else f"the keys: {', '.join(KPI_KEYS)}"
+        raise PydanticCustomError("kpi_key", "'{key}' is not a KPI key; {hint}",
+                                  {"key": value, "hint": hint})  # fmt: skip
+    return value
+
+
+KnownKpi = Annotated[KpiKey, BeforeValidator(_known_kpi)]
+"""A KPI key in config or a mapping: a typo is named as such, with the keys."""
+
+
 def _money_kpi(key: KpiKey) -> KpiKey:
     if get_kpi(key).unit != "money":
         raise PydanticCustomError(
@@ -100,7 +115,7 @@ def _money_kpi(key: KpiKey) -> KpiKey:
 
 
 Currency = Annotated[str, AfterValidator(_check_currency)]
-MoneyKpi = Annotated[KpiKey, AfterValidator(_money_kpi)]
+MoneyKpi = Annotated[KnownKpi, AfterValidator(_money_kpi)]
 """A KPI whose values are amounts: what a CRM's quotas and goals can be targets of."""
 Number = Annotated[float, BeforeValidator(_not_a_bool), Field(allow_inf_nan=False)]
 Integer = Annotated[int, BeforeValidator(_not_a_bool)]
@@ -173,7 +188,7 @@ class KpiSettings(ConfigModel):
     engine: Literal["duckdb", "spark"] = "duckdb"
     """What runs the KPI SQL: DuckDB, embedded, or Apache Spark (the `spark:` section)."""
     target_rollup: Annotated[
-        dict[RollupScope, list[KpiKey]], AfterValidator(_additive_only)
+        dict[RollupScope, list[KnownKpi]], AfterValidator(_additive_only)
     ] = Field(default_factory=dict)
     """Per scope type, the KPIs whose target, for a scope without its own, is the sum of
     the targets of the reps in it (`team: [total_revenue]`)."""
@@ -215,7 +230,7 @@ def target_range(kpi: str) -> TargetRange:
 class Target(ConfigModel):
     """A target for one KPI, period type and scope; company-wide unless scoped."""
 
-    kpi: KpiKey
+    kpi: KnownKpi
     period_type: PeriodType
     value: Number
     scope_type: ScopeType = "company"

@@ -405,3 +405,16 @@ def test_any_valid_target_list_round_trips(folder: Path, raw: list[dict[str, Any
     dumped = config.model_dump(mode="json")["targets"]
     assert [Target.model_validate(t) for t in dumped] == config.targets
     assert Config.model_validate(config.model_dump()).targets == config.targets
+
+
+def test_a_kpi_key_nothing_like_any_lists_the_keys(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "reporting: {currency: USD, timezone: UTC}\n"
+        "sources: [{name: f, type: files, path: .}]\n"
+        "targets:\n  - {kpi: bookings, period_type: month, value: 1}\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(config)
+    assert str(caught.value).startswith("config.yaml:4 targets[0].kpi: 'bookings' is not a KPI")
+    assert "the keys: total_revenue, gross_margin," in str(caught.value)

@@ -80,7 +80,7 @@ def test_a_kpi_key_typo_in_the_writer_fields_is_reported_at_its_line(
     messages = _messages(name, path)
     assert len(messages) == 1
     assert messages[0].startswith(f"{name}:{number} push.")
-    assert "x' is not a KPI key" in messages[0]
+    assert "x' is not a KPI key; did you mean " in messages[0]
 
 
 def test_several_problems_each_at_its_own_line(tmp_path: Path) -> None:

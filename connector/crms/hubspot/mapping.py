@@ -20,7 +20,7 @@ from connector.crms.hubspot.constants import OBJECT_ID_PROPERTY
 from connector.kpis import KPI_KEYS, KpiKey
 from connector.presentation import FIGURE_KEYS
 from connector.schema import CONTACT_METHOD_FIELDS, CONTACT_METHODS, ENTITY_BY_NAME
-from connector.settings import Currency, MoneyKpi
+from connector.settings import Currency, KnownKpi, MoneyKpi
 from connector.yamlfile import (
     ConfigModel,
     ExistingFile,
@@ -145,7 +145,7 @@ class PushMapping(ConfigModel):
     """
 
     object: str = Field(default="sales_kpi", pattern=r"^[a-z][a-z0-9_]{0,49}$")
-    kpis: list[KpiKey] = Field(default_factory=lambda: cast("list[KpiKey]", list(KPI_KEYS)))
+    kpis: list[KnownKpi] = Field(default_factory=lambda: cast("list[KpiKey]", list(KPI_KEYS)))
     group: str = Field(default="sales_kpis", pattern=r"^[a-z][a-z0-9_]{0,99}$")
     group_label: str = "Sales KPIs"
     current_period_type: Literal["month", "quarter", "year"] = "month"

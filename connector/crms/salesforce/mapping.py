@@ -18,7 +18,7 @@ from connector.crms.salesforce.soql import check_field_path, check_identifier
 from connector.kpis import KPI_KEYS, KPIS, KpiKey, get_kpi
 from connector.presentation import FIGURE_KEYS, Part, Slot, kpi_slots
 from connector.schema import CONTACT_METHOD_FIELDS, CONTACT_METHODS, ENTITY_BY_NAME, EntityName
-from connector.settings import MoneyKpi
+from connector.settings import KnownKpi, MoneyKpi
 from connector.yamlfile import KeyPath, Problem, load_model, located_error, render_path
 
 Identifier = Annotated[str, AfterValidator(check_identifier)]
@@ -122,12 +122,12 @@ class PushMapping(_Strict):
 
     object: Identifier = "Sales_KPI__c"
     external_id: Identifier = "KPI_Key__c"
-    kpi_fields: dict[KpiKey, Identifier] = Field(default_factory=_default_kpi_fields)
+    kpi_fields: dict[KnownKpi, Identifier] = Field(default_factory=_default_kpi_fields)
     current_period_type: Literal["month", "quarter", "year"] = "month"
     default_owner: Annotated[str, AfterValidator(_check_owner)] | None = Field(
         default=None, description="owner of the rows that are no active rep's (default: "
         "the integration user)")  # fmt: skip
-    user_fields: dict[KpiKey, Identifier | Handed] = Field(default_factory=dict)
+    user_fields: dict[KnownKpi, Identifier | Handed] = Field(default_factory=dict)
     account_fields: dict[str, Identifier | Handed] = Field(default_factory=dict)
     account_scope: str | None = Field(default=None, description="no longer used")
     report_name: str = Field(default="Sales KPIs", min_length=1, max_length=40)
