@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from connector.crms.hubspot.client import Answer, HubSpotClient
+from connector.crms.hubspot.client import LEGACY_ENGAGEMENTS, Answer, HubSpotClient
 from connector.crms.hubspot.constants import (
     ASSOCIATION_BATCH_SIZE,
     LIST_PAGE_SIZE,
@@ -129,3 +129,11 @@ class HubSpotApi:
     def call(self, path: str, method: str, *args: Any, what: str, **kwargs: Any) -> Answer:
         """Any other call (the writer's), through the same transport."""
         return self.transport.call(path, method, *args, what=what, **kwargs)
+
+    def recent_engagements(self, since_ms: int, count: int) -> Json:
+        """Engagements of every type updated after `since_ms`, newest first (the legacy
+        engagements API; `hasMore` says whether more than `count` are)."""
+        return self.transport.call(
+            LEGACY_ENGAGEMENTS, "get_recent", since_ms, count, what="read recent engagements",
+            check=has_results,
+        ).body
