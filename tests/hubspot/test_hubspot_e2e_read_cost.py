@@ -47,6 +47,8 @@ def test_an_unchanged_portal_costs_one_search_per_object_and_one_for_engagements
         first = pulled(sandbox, store)
         assert first["hubspot.properties"] == len(MAPPING.streams)
         assert "hubspot.list" in first
+        assert MAPPING.targets.goals is not None
+        assert first["hubspot.owners"] == 2  # active, archived: the goals reuse the listing
         again = pulled(sandbox, store)
     assert again == {"hubspot.search": OTHERS, "hubspot.recentEngagements": 1}
     assert sum(again.values()) == 6

@@ -15,7 +15,7 @@ from connector.crms.hubspot.api import HubSpotApi
 from connector.crms.hubspot.catalog import Catalog
 from connector.crms.hubspot.client import HubSpotClient
 from connector.crms.hubspot.config import HubSpotConfig
-from connector.crms.hubspot.exports import pull_by_export
+from connector.crms.hubspot.exports import pull_by_export, start_exports
 from connector.crms.hubspot.extras import load_owners, load_tables, unknown_owners
 from connector.crms.hubspot.mapping import HubSpotMapping
 from connector.crms.hubspot.probe import EngagementProbe
@@ -73,6 +73,7 @@ class HubSpotSource:
     def pull(self, store: Store, progress: Progress | None = None) -> list[IngestResult]:
         """Validate, then pull owners, every stream and the cost and rate tables."""
         pull = self.config.pull
+        self.api.forget()
         try:
             catalog = Catalog(self.api, store, self.name, pull.metadata_every_hours)
             self._check(catalog)
@@ -83,10 +84,11 @@ class HubSpotSource:
             owners_first = catalog.owners_due()
             results = [self._owners(store, catalog)] if owners_first else []
             probe = EngagementProbe(ctx, self.mapping.streams)
+            exports = start_exports(ctx, self.mapping.streams) if pull.exports else {}
             for stream in self.mapping.streams:
                 if progress:
                     progress(f"{self.name}: {stream.entity} from {stream.object}")
-                exported = pull_by_export(ctx, stream) if pull.exports else None
+                exported = pull_by_export(ctx, stream, exports.get(stream.key))
                 results.append(exported or pull_stream(ctx, stream, probe.quiet(stream)))
             if not owners_first and unknown_owners(store, self.name):
                 results.append(self._owners(store, catalog))  # a new rep, or a renamed team
