@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, PrivateAttr
 
+from connector.invocation import suggest
 from connector.resources import shipped
 from connector.settings import SourceName
 from connector.yamlfile import ConfigModel, ExistingFile, KeyPath, LineIndex, load_yaml, render_path
@@ -56,6 +57,18 @@ class SourceConfig(ConfigModel):
 
     name: SourceName
     type: str
+
+    _config_path: Path | None = PrivateAttr(default=None)
+
+    def model_post_init(self, context: Any) -> None:
+        """Remember the config file this source came from, for the commands it suggests."""
+        if isinstance(context, dict) and isinstance(context.get("config_path"), Path):
+            self._config_path = context["config_path"]
+
+    def setup_command(self) -> str:
+        """The `crm-kpi setup` command line for this source, as the user would type it."""
+        config = () if self._config_path is None else ("--config", self._config_path)
+        return suggest("setup", self.name, *config)
 
     @property
     def pushes(self) -> bool:

@@ -35,10 +35,10 @@ def done(step: object) -> str:
     return f"{verb.removesuffix('e')}ed {rest}"
 
 
-def pending(where: str, steps: list[Any], writer: str, most: int = 10) -> list[str]:
+def pending(where: str, steps: list[Any], setup_command: str, most: int = 10) -> list[str]:
     """What setup still has to do, as `validate` reports it: one line per step, or one
     line for them all when there are more than `most` (a fresh org: every field)."""
-    hint = f"run `crm-kpi setup {writer}`"
+    hint = f"run `{setup_command}`"
     if len(steps) <= most:
         return [f"{where}: {step}: {hint}" for step in steps]
     first = "; ".join(str(s) for s in steps[:3])

@@ -14,6 +14,7 @@ from connector.crms.config import shipped_mapping
 from connector.crms.hubspot import HubSpotSource
 from connector.crms.hubspot.mapping import load_mapping
 from connector.crms.hubspot.setup import find_schema
+from connector.invocation import suggest
 from crm_sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
@@ -40,7 +41,8 @@ def test_validate_setup_and_run(
 ) -> None:
     config = _config(sandbox, tmp_path)
     assert main(["validate", "--config", str(config)]) == 2  # the writer's object is missing
-    assert "create custom object sales_kpi: run `crm-kpi setup hs`" in capsys.readouterr().err
+    hint = f"run `{suggest('setup', 'hs', '--config', config)}`"
+    assert f"create custom object sales_kpi: {hint}" in capsys.readouterr().err
     assert main(["setup", "hubspot", "--config", str(config)]) == 0
     assert "created custom object sales_kpi" in capsys.readouterr().out
     assert main(["validate", "--config", str(config)]) == 0

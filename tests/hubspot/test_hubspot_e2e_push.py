@@ -42,9 +42,11 @@ def pulled(sandbox: Sandbox, tmp_path: Path) -> Iterator[tuple[Sandbox, Store, H
 
 def test_setup_is_idempotent(pulled: tuple[Sandbox, Store, HubSpotWriter]) -> None:
     sandbox, _, writer = pulled
+    hint = f"run `{writer.config.setup_command()}`"
+    assert hint.endswith(" setup hs`")
     assert writer.validate() == [
-        "hubspot.yaml: create custom object sales_kpi: run `crm-kpi setup hs`",
-        *(f"hubspot.yaml: create property companies.{name}: run `crm-kpi setup hs`"
+        f"hubspot.yaml: create custom object sales_kpi: {hint}",
+        *(f"hubspot.yaml: create property companies.{name}: {hint}"
           for name in MAPPING.push.company_properties.values()),
     ]  # fmt: skip
     actions = writer.setup()

@@ -68,7 +68,7 @@ def test_setup_creates_typed_fields_a_report_and_a_dynamic_dashboard_once(
     writer = make_writer(sandbox)
     pending = writer.validate()
     assert len(pending) == 1
-    assert pending[0].startswith("salesforce.yaml: run `crm-kpi setup sf`: ")
+    assert pending[0].startswith(f"salesforce.yaml: run `{writer.config.setup_command()}`: ")
     assert "changes to make (create custom object Sales_KPI__c; create field" in pending[0]
     actions = writer.setup()
     assert "created custom object Sales_KPI__c" in actions
@@ -298,7 +298,7 @@ def test_an_org_without_setup_is_a_config_error_not_a_crm_failure(
     sandbox: Sandbox, pulled: Store
 ) -> None:
     writer: SalesforceWriter = make_writer(sandbox)
-    with pytest.raises(ConfigError, match=r"run `crm-kpi setup sf` first"):
+    with pytest.raises(ConfigError, match=r"run `\S*crm-kpi\S* setup sf` first"):
         writer.push(pulled)
 
 

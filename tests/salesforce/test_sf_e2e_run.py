@@ -9,6 +9,7 @@ import pytest
 from sf_helpers import config_yaml, make_source
 
 from connector.cli import main
+from connector.invocation import suggest
 from connector.store import Store
 from crm_sandbox import Sandbox
 
@@ -29,7 +30,10 @@ def test_validate_then_nightly_run_then_an_unchanged_rerun(
     config = write_config(sandbox, tmp_path)
     assert main(["validate", "--config", str(config)]) == 2  # setup has not run yet
     pending = capsys.readouterr().err
-    assert "salesforce.yaml: run `crm-kpi setup salesforce`: " in pending
+    # the command to type, with this config: setup's hint is runnable as printed
+    setup = suggest("setup", "salesforce", "--config", config)
+    assert f"salesforce.yaml: run `{setup}`: " in pending
+    assert f"--config {config}" in pending
     assert "changes to make (create custom object Sales_KPI__c;" in pending
     assert main(["setup", "salesforce", "--config", str(config)]) == 0
     first = capsys.readouterr()

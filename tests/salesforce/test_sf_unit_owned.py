@@ -171,11 +171,11 @@ def test_a_value_its_field_cannot_hold_is_reported_for_its_record_not_sent() -> 
 
 
 def test_validate_lists_a_few_pending_steps_and_sums_up_many() -> None:
-    few = pending("salesforce.yaml", ["create field User.A__c (Number)"], "sf")
+    few = pending("salesforce.yaml", ["create field User.A__c (Number)"], "crm-kpi setup sf")
     assert few == ["salesforce.yaml: create field User.A__c (Number): run `crm-kpi setup sf`"]
     push = PushMapping()
     _, steps = run(push, {"Sales_KPI__c": None, "User": [], "Account": []})
-    many = pending("salesforce.yaml", steps, "sf")
+    many = pending("salesforce.yaml", steps, "crm-kpi setup sf")
     assert many == [
         f"salesforce.yaml: run `crm-kpi setup sf`: {len(steps)} changes to make (create custom "
         "object Sales_KPI__c; create field Sales_KPI__c.KPI_Key__c (Text); create field "

@@ -49,7 +49,7 @@ class HubSpotWriter(DiffWriter[HubSpotClient, HubSpotConfig, PushMapping]):
             api = self._api(client)
             found = portal_review(api, self.push_mapping, self.wording, self.where)
             problems = found.problems + owner_problems(api, self.push_mapping, self.where)
-        return problems + pending(self.where(None), found.steps, self.name)
+        return problems + pending(self.where(None), found.steps, self.config.setup_command())
 
     def send(self, client: HubSpotClient, todo: list[Change], outcome: Outcome) -> None:
         """Upsert KPI records by their key; update the properties of existing companies."""
@@ -60,8 +60,8 @@ class HubSpotWriter(DiffWriter[HubSpotClient, HubSpotConfig, PushMapping]):
             schema = find_schema(api, self.push_mapping.object)
             if schema is None:
                 raise ConfigError([f"source {self.name}: HubSpot has no "
-                                   f"{self.push_mapping.object} object; run `crm-kpi setup "
-                                   f"{self.name}` first"])  # fmt: skip
+                                   f"{self.push_mapping.object} object; run "
+                                   f"`{self.config.setup_command()}` first"])  # fmt: skip
             owners = self.default_owner(
                 kpi, self.plan(), lambda: default_owner_id(api, self.push_mapping)
             )

@@ -45,7 +45,7 @@ class SalesforceWriter(DiffWriter[SalesforceClient, SalesforceConfig, PushMappin
             found = review(FieldCatalog(client), push, writer_fields(push, self.wording),
                            self.where)  # fmt: skip
             problems = found.problems + owner_problems(client, push, self.where)
-        return problems + pending(self.where(None), found.steps, self.name)
+        return problems + pending(self.where(None), found.steps, self.config.setup_command())
 
     def send(self, client: SalesforceClient, todo: list[Change], outcome: Outcome) -> None:
         """Collections (or one Bulk job per large batch), within this run's API budget."""
@@ -109,8 +109,8 @@ class SalesforceWriter(DiffWriter[SalesforceClient, SalesforceConfig, PushMappin
                 send_collections(client, batch, outcome)
         except SalesforceApiError as exc:
             if exc.error_code in _SETUP_HINT:
-                raise ConfigError([f"{exc} (writing {batch.sobject}): run `crm-kpi setup "
-                                   f"{self.name}` first"]) from exc  # fmt: skip
+                raise ConfigError([f"{exc} (writing {batch.sobject}): run "
+                                   f"`{self.config.setup_command()}` first"]) from exc  # fmt: skip
             raise
 
 
