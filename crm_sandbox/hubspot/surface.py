@@ -14,6 +14,7 @@ from ..org import Org
 from .auth import Credentials, Tokens, bearer, expired, missing_scope, token_endpoint
 from .errors import HsError, correlation_id
 from .exports import DOWNLOADS, Exports
+from .legacy import RecentEngagements
 from .limits import LimitConfig, RateLimits, rate_limit_body
 from .meta import Meta
 from .objects import Objects
@@ -43,6 +44,7 @@ class HubSpotSurface:
         self.meta = Meta(org, self.registry)
         self.folder = Path(tempfile.mkdtemp(prefix="crm-kpi-hubspot-exports-"))
         self.exports = Exports(org, self.registry, self.folder)
+        self.engagements = RecentEngagements(org, self.registry)
 
     def info(self, base_url: str) -> dict[str, Any]:
         """How a client connects: `HubSpot(access_token=..., host=...)`, or OAuth."""
@@ -55,7 +57,7 @@ class HubSpotSurface:
         token = Endpoint("POST", "/oauth/v1/token", "oauthToken",
                          lambda r: token_endpoint(self.tokens, r))
         return bind(self, [token, *self.objects.endpoints(), *self.meta.endpoints(),
-                           *self.exports.endpoints()])
+                           *self.exports.endpoints(), *self.engagements.endpoints()])
 
     # ---- Surface protocol -----------------------------------------------------------
     def guard(self, request: Request, route: Route) -> Response | None:
@@ -80,6 +82,8 @@ class HubSpotSurface:
             return "crm.export"
         if name in ("owners", "owner"):
             return "crm.objects.owners.read"
+        if name == "recentEngagements":
+            return "crm.objects.contacts.read"
         if name in ("schemas", "schema", "createSchema"):
             return "crm.schemas.custom." + ("write" if req.method == "POST" else "read")
         try:

@@ -11,6 +11,7 @@ from hs_helpers import TOKEN_ENV, hubspot_surface, source_config
 
 from connector.crms.config import shipped_mapping
 from connector.crms.hubspot import HubSpotSource
+from connector.crms.hubspot.client import HubSpotClient
 from connector.crms.hubspot.mapping import load_mapping
 from connector.store import Store
 from crm_sandbox import Sandbox
@@ -55,6 +56,30 @@ def test_a_full_pull_through_exports_loads_what_list_paging_loads(sandbox: Sandb
     assert "hubspot.associationsBatchRead" not in calls  # associations came in the files
 
 
+def test_every_export_starts_before_any_is_polled_and_a_quick_one_costs_one_status(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hubspot_surface(sandbox).exports.limits.processing_seconds = 0.0  # HubSpot quick
+    said: list[str] = []
+    send = HubSpotClient.call
+
+    def spy(self: HubSpotClient, path: str, method: str, *args: Any, what: str,
+            **kwargs: Any) -> Any:  # fmt: skip
+        said.append(what)
+        return send(self, path, method, *args, what=what, **kwargs)
+
+    monkeypatch.setattr(HubSpotClient, "call", spy)
+    with Store(":memory:") as store:
+        sandbox.reset_stats()
+        source(sandbox).pull(store)
+    calls = sandbox.stats()["endpoints"]
+    streams = len(MAPPING.streams)
+    assert calls["hubspot.exportStart"] == calls["hubspot.exportStatus"] == streams
+    exports = [w for w in said if w.startswith("export ")]
+    assert all("(status)" not in w for w in exports[:streams])  # all started, then polled
+    assert all("(status)" in w for w in exports[streams:])
+
+
 def test_exports_split_into_zipped_partitions_load_the_same(sandbox: Sandbox) -> None:
     limits = hubspot_surface(sandbox).exports.writer.limits
     limits.rows_per_file, limits.zip_over_bytes = 40, 1_000
@@ -75,7 +100,9 @@ def test_after_an_export_the_next_pull_searches_what_changed(sandbox: Sandbox) -
         assert store.scalar("SELECT count(*) FROM opportunities WHERE amount = 31") == 4
     calls = sandbox.stats()["endpoints"]
     assert "hubspot.exportStart" not in calls
-    assert calls["hubspot.search"] == len(MAPPING.streams)
+    # one search per object, but one call for the four engagement types
+    assert calls["hubspot.search"] == len(MAPPING.streams) - 4
+    assert calls["hubspot.recentEngagements"] == 1
 
 
 def test_without_the_export_scope_validate_says_so_and_the_pull_lists(

@@ -33,13 +33,82 @@ def pulled(sb: Sandbox, store: Store, **changes: Any) -> dict[str, int]:
     return dict(sb.stats()["endpoints"])
 
 
-def test_an_unchanged_portal_costs_one_search_per_stream(sandbox: Sandbox) -> None:
+ENGAGEMENTS = ("calls", "emails", "meetings", "tasks")
+OTHERS = len(MAPPING.streams) - len(ENGAGEMENTS)  # deals, contacts, companies, ...
+MEETINGS = "NOT is_deleted AND kind = 'event' AND coalesce(subtype, '') NOT IN " \
+    "('Call', 'Email', 'ListEmail')"
+CALLS = "NOT is_deleted AND subtype = 'Call'"
+
+
+def test_an_unchanged_portal_costs_one_search_per_object_and_one_for_engagements(
+    sandbox: Sandbox,
+) -> None:
     with Store(":memory:") as store:
         first = pulled(sandbox, store)
         assert first["hubspot.properties"] == len(MAPPING.streams)
         assert "hubspot.list" in first
+        assert MAPPING.targets.goals is not None
+        assert first["hubspot.owners"] == 2  # active, archived: the goals reuse the listing
         again = pulled(sandbox, store)
-    assert again == {"hubspot.search": len(MAPPING.streams)}
+    assert again == {"hubspot.search": OTHERS, "hubspot.recentEngagements": 1}
+    assert sum(again.values()) == 6
+
+
+def cursors(store: Store) -> dict[str, Any]:
+    return {o: store.get_state("hs", f"activities:{o}") for o in ENGAGEMENTS}
+
+
+def test_only_the_engagement_types_that_changed_are_searched(sandbox: Sandbox) -> None:
+    with Store(":memory:") as store:
+        pulled(sandbox, store)
+        before = cursors(store)
+        sandbox.org.advance_clock(dt.timedelta(minutes=5))
+        meeting = sandbox.org.keys("activities", MEETINGS, limit=1)[0]
+        sandbox.org.update("activities", meeting, {"subject": "moved"})
+        calls = pulled(sandbox, store)
+        after = cursors(store)
+    assert calls["hubspot.search"] == OTHERS + 1
+    assert calls["hubspot.recentEngagements"] == 1
+    assert after["meetings"] != before["meetings"]
+    assert {o: after[o] for o in ("calls", "emails", "tasks")} == \
+        {o: before[o] for o in ("calls", "emails", "tasks")}
+
+
+def test_more_changes_than_one_call_lists_search_every_engagement_type(
+    sandbox: Sandbox,
+) -> None:
+    with Store(":memory:") as store:
+        pulled(sandbox, store)
+        sandbox.org.advance_clock(dt.timedelta(minutes=5))
+        keys = sandbox.org.keys("activities", CALLS, limit=101)
+        sandbox.org.update_many("activities", [(k, {"subject": "again"}) for k in keys])
+        calls = pulled(sandbox, store)
+    assert calls["hubspot.search"] >= len(MAPPING.streams)  # hasMore: each type searched
+
+
+def test_a_cursor_older_than_the_recent_window_searches_every_type(sandbox: Sandbox) -> None:
+    with Store(":memory:") as store:
+        pulled(sandbox, store)
+        month = 31 * 86_400_000  # the endpoint serves 30 days: a source not pulled since
+        for key, state in cursors(store).items():
+            state["cursor"]["ts"] -= month
+            store.set_state("hs", f"activities:{key}", state)
+        calls = pulled(sandbox, store)
+    assert calls["hubspot.search"] == len(MAPPING.streams)
+    assert "hubspot.recentEngagements" not in calls
+
+
+def test_a_refused_recent_engagements_call_falls_back_to_searches(sandbox: Sandbox) -> None:
+    with Store(":memory:") as store:
+        pulled(sandbox, store)
+        sandbox.faults.add({"kind": "status", "status": 404, "path": "/engagements/v1/"})
+        sandbox.org.advance_clock(dt.timedelta(minutes=5))
+        before = cursors(store)["calls"]
+        call = sandbox.org.keys("activities", CALLS, limit=1)[0]
+        sandbox.org.update("activities", call, {"subject": "moved"})
+        calls = pulled(sandbox, store)
+        assert cursors(store)["calls"] != before
+    assert calls["hubspot.search"] == len(MAPPING.streams)
 
 
 def test_changes_cost_their_searches_and_associations_only(sandbox: Sandbox) -> None:
@@ -50,7 +119,8 @@ def test_changes_cost_their_searches_and_associations_only(sandbox: Sandbox) -> 
         sandbox.org.update_many("opportunities", [(k, {"amount": 12.5}) for k in keys])
         calls = pulled(sandbox, store)
         assert store.scalar("SELECT count(*) FROM opportunities WHERE amount = 12.5") == 5
-    assert set(calls) == {"hubspot.search", "hubspot.associationsBatchRead"}
+    assert set(calls) == {"hubspot.search", "hubspot.associationsBatchRead",
+                          "hubspot.recentEngagements"}
     assert calls["hubspot.associationsBatchRead"] == 1  # deals → companies, 5 ids
 
 

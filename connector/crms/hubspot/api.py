@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from connector.crms.hubspot.client import Answer, HubSpotClient
+from connector.crms.hubspot.client import LEGACY_ENGAGEMENTS, Answer, HubSpotClient
 from connector.crms.hubspot.constants import (
     ASSOCIATION_BATCH_SIZE,
     LIST_PAGE_SIZE,
@@ -50,6 +50,11 @@ class HubSpotApi:
     def __init__(self, transport: HubSpotClient, max_url_chars: int) -> None:
         self.transport = transport
         self.max_url_chars = max_url_chars
+        self._owner_pages: dict[tuple[str | None, bool], Json] = {}
+
+    def forget(self) -> None:
+        """Drop the owner pages kept for this run (a new pull reads them anew)."""
+        self._owner_pages.clear()
 
     def list_page(
         self, obj: str, properties: list[str], after: str | None, *, archived: bool = False
@@ -118,14 +123,27 @@ class HubSpotApi:
         return list(answer.body.get("results") or [])
 
     def owners_page(self, after: str | None, *, archived: bool) -> Json:
-        """One page of owners (100), active or archived (deactivated users)."""
+        """One page of owners (100), active or archived (deactivated users); kept until
+        `forget`, so the owners and the goals of one pull share one listing."""
+        if (after, archived) in self._owner_pages:
+            return self._owner_pages[after, archived]
         kwargs: Json = {"limit": LIST_PAGE_SIZE, "archived": archived}
         if after is not None:
             kwargs["after"] = after
-        return self.transport.call(
+        page = self.transport.call(
             "crm.owners.owners_api", "get_page", what="list owners", check=has_results, **kwargs
         ).body
+        self._owner_pages[after, archived] = page
+        return page
 
     def call(self, path: str, method: str, *args: Any, what: str, **kwargs: Any) -> Answer:
         """Any other call (the writer's), through the same transport."""
         return self.transport.call(path, method, *args, what=what, **kwargs)
+
+    def recent_engagements(self, since_ms: int, count: int) -> Json:
+        """Engagements of every type updated after `since_ms`, newest first (the legacy
+        engagements API; `hasMore` says whether more than `count` are)."""
+        return self.transport.call(
+            LEGACY_ENGAGEMENTS, "get_recent", since_ms, count, what="read recent engagements",
+            check=has_results,
+        ).body

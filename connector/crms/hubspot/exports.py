@@ -5,13 +5,16 @@ an association read per 1,000.
 `POST /crm/v3/exports/export/async` with the object type, the mapped properties (internal
 names and values: `exportInternalValuesOptions: [NAMES, VALUES]`, the list API's
 strings), and the associated object types (every association, not the first 1,000 per
-row); the task's status is polled (with backoff) until COMPLETE; its download URL needs no
-token and is not an API call. A file over 1,000,000 rows (or 2 MB) arrives as a zip of
-CSV partitions, each with its header. The export needs the `crm.export` scope (a super
-admin installs it for an OAuth app): `validate` says when the token lacks it, and when an
-export cannot be had (scope, the 30 exports a day, a failed task) the stream falls back
-to list paging, logged. Incremental pulls stay on search; the next one starts at the
-export's request time (the portal's clock) minus the overlap.
+row). Every stream's export is started before any is waited for (HubSpot runs them one
+at a time, in order, while the first files load), so a quick export costs one status
+call; a task is polled `export_poll_seconds` after its start, then at doubling intervals,
+until COMPLETE. Its download URL needs no token and is not an API call. A file over
+1,000,000 rows (or 2 MB) arrives as a zip of CSV partitions, each with its header. The
+export needs the `crm.export` scope (a super admin installs it for an OAuth app):
+`validate` says when the token lacks it, and when an export cannot be had (scope, the 30
+exports a day, a failed task) the stream falls back to list paging, logged. Incremental
+pulls stay on search; the next one starts at the export's request time (the portal's
+clock) minus the overlap.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -53,6 +57,14 @@ MAX_WAIT_SECONDS = 3 * 3600.0
 _ASSOCIATED = re.compile(r"^Associated (.+) IDs$")
 
 
+@dataclass(frozen=True)
+class Started:
+    """An export started: its task, and when (monotonic seconds)."""
+
+    task: str
+    at: float
+
+
 class ExportUnavailable(Exception):
     """This export cannot be had (scope, daily limit, failed task): list instead.
     `for_the_run`: no other export of this run can be had either."""
@@ -62,23 +74,38 @@ class ExportUnavailable(Exception):
         self.for_the_run = for_the_run
 
 
-def pull_by_export(ctx: StreamContext, stream: Stream) -> IngestResult | None:
-    """A full pull of `stream` through an export; None when the stream is not due a full
-    pull (or is already listing), or when no export can be had (then it is listed)."""
+def start_exports(ctx: StreamContext, streams: list[Stream]) -> dict[str, Started]:
+    """Start the export of every stream due a full pull before waiting for any: HubSpot
+    runs them one after another while the first files load, so an export that is quick
+    costs one status call. Streams whose export cannot be had are listed instead."""
+    started: dict[str, Started] = {}
+    for stream in streams:
+        state = ctx.store.get_state(ctx.source, stream.key) or {}
+        if state.get("phase") == "incremental" or state.get("after"):
+            continue
+        if len(_targets(stream)) > MAX_ASSOCIATED:
+            continue
+        try:
+            if ctx.no_exports is not None:
+                raise ExportUnavailable(ctx.no_exports)
+            started[stream.key] = Started(_start(ctx, stream), time.monotonic())
+        except ExportUnavailable as exc:
+            _unavailable(ctx, stream, exc)
+    return started
+
+
+def pull_by_export(
+    ctx: StreamContext, stream: Stream, started: Started | None
+) -> IngestResult | None:
+    """A full pull of `stream` through its started export; None when none was started or
+    it failed (then the stream is listed)."""
+    if started is None:
+        return None
     state = ctx.store.get_state(ctx.source, stream.key) or {}
-    if state.get("phase") == "incremental" or state.get("after"):
-        return None
-    if len(_targets(stream)) > MAX_ASSOCIATED:
-        return None
     try:
-        if ctx.no_exports is not None:
-            raise ExportUnavailable(ctx.no_exports)
-        task = _export(ctx, stream)
+        task = _wait(ctx, started, f"export {stream.object}")
     except ExportUnavailable as exc:
-        if exc.for_the_run:
-            ctx.no_exports = str(exc)  # the next streams would be refused alike
-        if ctx.progress:
-            ctx.progress(f"{stream.object}: no export ({exc}); listing instead")
+        _unavailable(ctx, stream, exc)
         return None
     result = IngestResult(source=ctx.source, entity=stream.entity, origins=[stream.object])
     with tempfile.TemporaryDirectory(prefix="crm-kpi-export-") as folder:
@@ -89,6 +116,13 @@ def pull_by_export(ctx: StreamContext, stream: Stream) -> IngestResult | None:
     save_state(ctx, stream, {"phase": "incremental", "cursor": start.as_state()})
     reconcile_archived(ctx, stream, result, first=not state)
     return result
+
+
+def _unavailable(ctx: StreamContext, stream: Stream, exc: ExportUnavailable) -> None:
+    if exc.for_the_run:
+        ctx.no_exports = str(exc)  # the next streams would be refused alike
+    if ctx.progress:
+        ctx.progress(f"{stream.object}: no export ({exc}); listing instead")
 
 
 def missing_export_scope(api: HubSpotApi) -> str | None:
@@ -103,8 +137,8 @@ def missing_export_scope(api: HubSpotApi) -> str | None:
     return None
 
 
-def _export(ctx: StreamContext, stream: Stream) -> Json:
-    """Start the export and wait for it: the COMPLETE status (with `result`, the URL)."""
+def _start(ctx: StreamContext, stream: Stream) -> str:
+    """Start the export: its task id."""
     body = {
         "exportType": "VIEW",
         "format": "CSV",
@@ -117,31 +151,33 @@ def _export(ctx: StreamContext, stream: Stream) -> Json:
         "overrideAssociatedObjectsPerDefinitionPerRowLimit": True,
         "language": "EN",
     }
-    what = f"export {stream.object}"
     try:
-        started = ctx.api.call(EXPORTS, "start", public_export_request=body, what=what,
-                               retry=False).body  # fmt: skip
+        started = ctx.api.call(EXPORTS, "start", public_export_request=body,
+                               what=f"export {stream.object}", retry=False).body  # fmt: skip
     except MissingScope as exc:
         raise ExportUnavailable(str(exc), for_the_run=True) from None
     except RetriableError as exc:  # the 30 exports a day (429), or HubSpot busy
         raise ExportUnavailable(str(exc), for_the_run=exc.status == 429) from None
-    return _wait(ctx, str(started["id"]), what)
+    return str(started["id"])
 
 
-def _wait(ctx: StreamContext, task: str, what: str) -> Json:
-    pause, waited = ctx.settings.export_poll_seconds, 0.0
+def _wait(ctx: StreamContext, started: Started, what: str) -> Json:
+    """The COMPLETE status (with `result`, the URL): polled no sooner than
+    `export_poll_seconds` after the start, then at doubling intervals."""
+    pause = ctx.settings.export_poll_seconds
+    due = started.at + pause
     while True:
-        status = ctx.api.call(EXPORTS, "get_status", task, what=f"{what} (status)").body
+        time.sleep(max(due - time.monotonic(), 0.0))
+        status = ctx.api.call(EXPORTS, "get_status", started.task, what=f"{what} (status)").body
         state = str(status.get("status") or "")
         if state == "COMPLETE" and status.get("result"):
             return status
         if state not in ("PENDING", "PROCESSING", "COMPLETE"):
             raise ExportUnavailable(f"the export task ended {state or 'without a status'}")
-        if waited > MAX_WAIT_SECONDS:
+        if time.monotonic() - started.at > MAX_WAIT_SECONDS:
             raise ExportUnavailable(f"the export took more than {MAX_WAIT_SECONDS / 3600:.0f} h")
-        time.sleep(pause)
-        waited += pause
         pause = min(max(pause * 2, 0.5), MAX_POLL_SECONDS)
+        due = time.monotonic() + pause
 
 
 def _download(ctx: StreamContext, url: str, folder: Path) -> Path:

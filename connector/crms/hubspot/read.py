@@ -1,7 +1,8 @@
 """The HubSpot source: validate the mapping, then pull every stream into the store.
 
-A nightly pull of a quiet portal costs one search per stream: the properties check,
-the owners and the pipelines come from the store while younger than
+A nightly pull of a quiet portal costs one search per stream, but one call for all the
+engagement streams (probe.py): the properties check, the owners and the pipelines come
+from the store while younger than
 `pull.metadata_every_hours` (and are read again at once when the pull meets what they
 cannot explain), and archived records are listed every `pull.reconcile_every_hours`.
 """
@@ -14,9 +15,10 @@ from connector.crms.hubspot.api import HubSpotApi
 from connector.crms.hubspot.catalog import Catalog
 from connector.crms.hubspot.client import HubSpotClient
 from connector.crms.hubspot.config import HubSpotConfig
-from connector.crms.hubspot.exports import pull_by_export
+from connector.crms.hubspot.exports import pull_by_export, start_exports
 from connector.crms.hubspot.extras import load_owners, load_tables, unknown_owners
 from connector.crms.hubspot.mapping import HubSpotMapping
+from connector.crms.hubspot.probe import EngagementProbe
 from connector.crms.hubspot.streams import StreamContext, pull_stream
 from connector.crms.hubspot.targets import read_goals
 from connector.crms.hubspot.validate import (
@@ -71,6 +73,7 @@ class HubSpotSource:
     def pull(self, store: Store, progress: Progress | None = None) -> list[IngestResult]:
         """Validate, then pull owners, every stream and the cost and rate tables."""
         pull = self.config.pull
+        self.api.forget()
         try:
             catalog = Catalog(self.api, store, self.name, pull.metadata_every_hours)
             self._check(catalog)
@@ -80,11 +83,13 @@ class HubSpotSource:
                                 catalog.stages(deal_stages), pull, progress)  # fmt: skip
             owners_first = catalog.owners_due()
             results = [self._owners(store, catalog)] if owners_first else []
+            probe = EngagementProbe(ctx, self.mapping.streams)
+            exports = start_exports(ctx, self.mapping.streams) if pull.exports else {}
             for stream in self.mapping.streams:
                 if progress:
                     progress(f"{self.name}: {stream.entity} from {stream.object}")
-                exported = pull_by_export(ctx, stream) if pull.exports else None
-                results.append(exported or pull_stream(ctx, stream))
+                exported = pull_by_export(ctx, stream, exports.get(stream.key))
+                results.append(exported or pull_stream(ctx, stream, probe.quiet(stream)))
             if not owners_first and unknown_owners(store, self.name):
                 results.append(self._owners(store, catalog))  # a new rep, or a renamed team
             results += load_tables(store, self.name, self.mapping, self.opts)

@@ -67,12 +67,14 @@ def _prefixed(progress: Progress, prefix: str) -> Progress:
     return lambda message: progress(f"{prefix}: {message}")
 
 
-def pull_stream(ctx: StreamContext, stream: Stream) -> IngestResult:
-    """Pull one stream (full the first time, incremental after), then its archives."""
+def pull_stream(ctx: StreamContext, stream: Stream, quiet: bool = False) -> IngestResult:
+    """Pull one stream (full the first time, incremental after), then its archives.
+    `quiet`: known unchanged since its cursor (no search; the cursor stays)."""
     state = ctx.store.get_state(ctx.source, stream.key) or {}
     result = IngestResult(source=ctx.source, entity=stream.entity, origins=[stream.object])
     if state.get("phase") == "incremental":
-        _incremental(ctx, stream, SearchCursor.from_state(state["cursor"]), result)
+        if not quiet:
+            _incremental(ctx, stream, SearchCursor.from_state(state["cursor"]), result)
     else:
         _full(ctx, stream, state, result)
     reconcile_archived(ctx, stream, result, first=not state)

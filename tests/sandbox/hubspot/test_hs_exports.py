@@ -27,10 +27,12 @@ DEAL_PROPS = ["dealname", "amount", "dealstage", "hubspot_owner_id", "closedate"
 
 @pytest.fixture(autouse=True)
 def clean_exports(sandbox: Box) -> Iterator[None]:
-    """Every test starts with an empty export queue and the guide's limits."""
+    """Every test starts with an empty export queue and the guide's limits; exports
+    finish at once unless a test says how long they take."""
     ex = sandbox.hs.exports
     with ex._lock:
         ex._tasks.clear()
+    ex.limits.processing_seconds = 0.0
     yield
     ex.limits = type(ex.limits)()
     ex.writer.limits = type(ex.writer.limits)()
@@ -129,16 +131,22 @@ def test_filters_as_the_client_model_and_as_the_guide_writes_them(sandbox: Box,
     assert [float(x["Amount"]) for x in desc] == sorted(amounts, reverse=True)
 
 
-def test_exports_run_one_at_a_time_in_order(cli: Clients) -> None:
+def test_exports_run_one_at_a_time_in_order_with_time_not_polls(
+    sandbox: Box, cli: Clients
+) -> None:
+    sandbox.hs.exports.limits.processing_seconds = 60.0
     api = cli.api("crm.exports.public_exports_api")
     first, second = api.start(view()).id, api.start(view()).id
-    # Every status request moves the queue one step: the first export starts, finishes,
-    # then the second starts and finishes.
-    seen = [api.get_status(second).status for _ in range(4)]
-    assert seen == ["PENDING", "PENDING", "PROCESSING", "COMPLETE"]
+    polled = [api.get_status(second).status for _ in range(3)]  # polls move nothing
+    assert polled == ["PENDING"] * 3
+    assert api.get_status(first).status == "PROCESSING"
+    sandbox.advance(dt.timedelta(seconds=61))
+    assert [api.get_status(t).status for t in (first, second)] == ["COMPLETE", "PROCESSING"]
+    sandbox.advance(dt.timedelta(seconds=60))
     one, two = api.get_status(first), api.get_status(second)
-    assert one.status == "COMPLETE"
+    assert two.status == "COMPLETE"
     assert one.completed_at <= two.started_at <= two.completed_at
+    assert (two.completed_at - two.started_at).total_seconds() == pytest.approx(60.0)
 
 
 def test_download_urls_expire_and_are_renewed(sandbox: Box, cli: Clients) -> None:
