@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import signal
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -46,6 +49,7 @@ class Meter:
     def __init__(self) -> None:
         self.calls = 0
         self.http_seconds = 0.0
+        self.kinds: Counter[str] = Counter()  # API calls by method and path shape
         self._original = SalesforceSession.request
 
     def install(self) -> None:
@@ -57,12 +61,22 @@ class Meter:
                 return original(session, *args, **kwargs)
             finally:
                 meter.http_seconds += time.perf_counter() - started
-                meter.calls += "/services/data/" in str(args[1] if len(args) > 1 else "")
+                url = str(args[1] if len(args) > 1 else "")
+                if "/services/data/" in url:
+                    meter.calls += 1
+                    meter.kinds[f"{args[0]} {call_kind(url)}"] += 1
 
         SalesforceSession.request = request  # type: ignore[method-assign]
 
     def reset(self) -> None:
         self.calls, self.http_seconds = 0, 0.0
+        self.kinds.clear()
+
+
+def call_kind(url: str) -> str:
+    """The path of an API call without version, ids and query string."""
+    path = urlsplit(url).path.split("/services/data/", 1)[1].split("/", 1)[-1]
+    return re.sub(r"/[0-9A-Za-z]{15,18}(?=/|$)", "/{id}", path)
 
 
 def config_for(info: dict[str, Any]) -> SalesforceConfig:
@@ -95,6 +109,7 @@ def timed_pull(label: str, source: SalesforceSource, store: Store, meter: Meter)
           f"client side {client:.1f} s = {records / client:,.0f} records/s normalized and "
           f"stored; client CPU {cpu:.1f} s = {records / max(cpu, 1e-9):,.0f} records/s; "
           f"peak RSS {peak_mb():,.0f} MiB")  # fmt: skip
+    print("  " + ", ".join(f"{n} {kind}" for kind, n in sorted(meter.kinds.items())))
     return meter.calls
 
 
@@ -182,7 +197,7 @@ def pulls(
         calls = timed_pull("incremental pull", source, store, meter)
         say(f"  incremental calls = {calls / full_calls:.1%} of the full pull's; records read "
             f"= {source.records_read / changed:.2f} x records changed (rates, pulled whole, "
-            "included)")
+            "included)")  # fmt: skip
         timed_pull("unchanged again (re-reads what changed in the overlap before it)",
                    source, store, meter)  # fmt: skip
 

@@ -81,7 +81,7 @@ def test_limit_spent_mid_pull_stops_cleanly_and_the_next_run_resumes(
 
 
 def test_a_run_refuses_to_start_beyond_its_share_of_the_daily_calls() -> None:
-    with Sandbox(seed=7, scale=0.01, daily_api_limit=60) as sb, Store(":memory:") as store:
+    with Sandbox(seed=7, scale=0.01, daily_api_limit=50) as sb, Store(":memory:") as store:
         source = make_source(sb, limits={"max_share_of_remaining": 0.5},
                              pull={"bulk_poll_seconds": 0, "bulk_threshold": 10})
         with pytest.raises(LimitExceededError, match="needs about"):

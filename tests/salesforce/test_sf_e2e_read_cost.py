@@ -164,3 +164,13 @@ def test_a_large_change_set_goes_to_bulk_without_reading_the_first_page_twice(
         make_source(sandbox).pull(fresh)
         for table in TABLES:
             assert rows(store, table) == rows(fresh, table), table
+
+
+def test_a_bulk_read_polls_each_job_once_when_it_is_done_by_then(sandbox: Sandbox) -> None:
+    with Store(":memory:") as store:
+        make_source(sandbox, pull={"bulk_poll_seconds": 1, "bulk_threshold": 10}).pull(store)
+    endpoints = sandbox.stats()["endpoints"]
+    created = endpoints["salesforce.bulk.query.create"]
+    assert created > 1
+    assert endpoints["salesforce.bulk.query.get"] == created
+

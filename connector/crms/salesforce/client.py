@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import time
 from collections.abc import Callable, Iterator
 from email.utils import parsedate_to_datetime
 from functools import partial
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 
 import requests
 from simple_salesforce.api import Salesforce
+from simple_salesforce.bulk2 import Operation
 
 from connector.crms.client import Client, with_retries
 from connector.crms.config import HttpSettings
@@ -34,6 +36,8 @@ from connector.errors import FatalError, RetriableError
 
 Record = dict[str, Any]
 BULK_PAGE_RECORDS = 50_000
+BULK_JOB_TIMEOUT_SECONDS = 24 * 3600  # simple-salesforce's own limit for a Bulk job
+MIN_POLL_SECONDS, MAX_POLL_SECONDS = 0.05, 60.0
 _TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 
 
@@ -148,13 +152,40 @@ class SalesforceClient(Client):
     ) -> Iterator[list[Record]]:
         """Bulk API 2.0 query results as pages of flat records (lower-case path → text; an
         empty text is an empty value)."""
-        handler = getattr(self.client.bulk2, sobject)
-        run = handler.query_all if include_deleted else handler.query
-        wait = self.config.pull.bulk_poll_seconds
-        for page in run(soql, max_records=BULK_PAGE_RECORDS, wait=wait):
-            reader = csv.reader(io.StringIO(str(page)))
+        # simple-salesforce's own wait polls every `wait` seconds, one API call each: the
+        # job is created and awaited here with a growing interval, its pages read by it.
+        jobs = getattr(self.client.bulk2, sobject)._client
+        operation = Operation.query_all if include_deleted else Operation.query
+        job_id = str(jobs.create_job(operation, soql)["id"])
+        self._await_query_job(job_id, lambda: dict(jobs.get_job(job_id, True)))
+        locator: str | None = ""
+        while locator is not None:
+            result = jobs.get_query_results(job_id, locator, BULK_PAGE_RECORDS)
+            locator = str(result["locator"]) or None
+            reader = csv.reader(io.StringIO(str(result["records"])))
             header = [name.lower() for name in next(reader, [])]
             yield [dict(zip(header, row, strict=True)) for row in reader]
+
+    def _await_query_job(self, job_id: str, status: Callable[[], Record]) -> None:
+        """Poll a Bulk query job until it is complete: after `bulk_poll_seconds`, then at
+        twice the previous interval (up to a minute), so a short job costs one poll and a
+        long one a few, not one per interval."""
+        delay = float(self.config.pull.bulk_poll_seconds)
+        waited = 0.0
+        while True:
+            time.sleep(delay)
+            waited += delay
+            info = status()
+            state = str(info.get("state") or "")
+            if state == "JobComplete":
+                return
+            if state in ("Failed", "Aborted"):
+                raise FatalError(f"Salesforce Bulk API query job {job_id} {state.lower()}: "
+                                 f"{info.get('errorMessage') or 'no message'}")  # fmt: skip
+            if waited >= BULK_JOB_TIMEOUT_SECONDS:
+                raise FatalError(f"Salesforce Bulk API query job {job_id} still {state} "
+                                 f"after {waited:,.0f} s")  # fmt: skip
+            delay = min(max(delay, MIN_POLL_SECONDS) * 2, MAX_POLL_SECONDS)
 
     def restful(self, path: str, method: str = "GET", json: Any = None) -> Any:
         """A REST call relative to /services/data/vXX.X/."""

@@ -76,8 +76,8 @@ class Limits(ConfigModel):
 class Pull(ConfigModel):
     """Pull tuning: Bulk threshold, cursor overlap, checkpoints, hard-delete checks."""
 
-    # Above this many records, Bulk API 2.0 (3 calls + one per 50,000) costs fewer calls
-    # than REST pages of 2,000.
+    # Each stream is read over REST (pages of 2,000) or Bulk API 2.0 (create, a poll, one
+    # call per 50,000), whichever costs fewer calls; above this many records, always Bulk.
     bulk_threshold: int = Field(default=10_000, ge=1)
     overlap_seconds: int = Field(default=300, ge=0)
     checkpoint_every: int = Field(default=20_000, ge=1)

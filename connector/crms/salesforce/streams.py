@@ -27,7 +27,18 @@ from connector.store.staging import ingest_rows, remember_seen
 
 REST_PAGE = 2_000
 BULK_PAGE = 50_000
-BULK_FIXED_CALLS = 3  # create job, poll, first results page
+BULK_FIXED_CALLS = 2  # create the job, one poll (the interval grows: see client.py)
+
+
+def rest_calls(count: int) -> int:
+    """Calls to read `count` records over REST after the probe's first page."""
+    return math.ceil(max(count - REST_PAGE, 0) / REST_PAGE)
+
+
+def bulk_calls(count: int) -> int:
+    """Calls to read `count` records (less the probe's first page) with Bulk API 2.0:
+    create, a poll, a results page per 50,000 (at least one)."""
+    return BULK_FIXED_CALLS + max(math.ceil(max(count - REST_PAGE, 0) / BULK_PAGE), 1)
 
 
 @dataclass
@@ -51,9 +62,7 @@ class Plan:
 
     @property
     def estimated_calls(self) -> int:
-        if self.bulk:
-            return BULK_FIXED_CALLS + math.ceil(self.count / BULK_PAGE)
-        return math.ceil(max(self.count - REST_PAGE, 0) / REST_PAGE)
+        return bulk_calls(self.count) if self.bulk else rest_calls(self.count)
 
     def probe(self, api_version: str) -> Subrequest:
         """The first REST page of the query, as a composite subrequest."""
@@ -63,13 +72,16 @@ class Plan:
 
     def accept(self, answer: SubAnswer, settings: Pull, api_version: str) -> None:
         """Size the pull from the probe's totalSize: REST on from its first page, or the
-        first page and Bulk for the rest (its query leaves out the records read)."""
+        first page and Bulk for the rest (its query leaves out the records read), whichever
+        costs fewer calls (or Bulk above `bulk_threshold`)."""
         if not answer.ok or not isinstance(answer.body, dict):
             raise answer.failure(f"query {self.stream.object}")
         self.count = int(answer.body.get("totalSize") or 0)
         self.first = answer.body
-        self.bulk = self.count > settings.bulk_threshold or soql.too_long_for_rest(
-            self.query, api_version
+        self.bulk = (
+            bulk_calls(self.count) < rest_calls(self.count)
+            or self.count > settings.bulk_threshold
+            or soql.too_long_for_rest(self.query, api_version)
         )
         if self.bulk:  # Bulk API 2.0 refuses ORDER BY
             stream, read = self.stream, [str(r["Id"]) for r in self.first.get("records") or []]
