@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from connector.cli import main
-from connector.demo.crms import HUBSPOT_TOKEN_ENV
+from connector.config import load_config
+from connector.demo.crms import HUBSPOT_TOKEN_ENV, demo_config
 from connector.secrets import known_secrets
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -47,3 +48,23 @@ def test_demo_runs_the_nightly_job_on_both_crms(
         words = shlex.split(line)  # crm-kpi, .venv/bin/crm-kpi or python -m connector.cli
         start = next(i for i, w in enumerate(words) if w in ("status", "problems", "compute"))
         assert main(words[start:]) == 0, line
+
+
+def test_the_demo_config_loads_from_a_relative_workdir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`crm-kpi demo --workdir demo-crms`: the kept sandbox files are named relative to the
+    config's folder, where a config's relative paths are read (not the working folder)."""
+    monkeypatch.chdir(tmp_path)
+    pem = tmp_path / "x.pem"
+    pem.write_text("-----BEGIN CERTIFICATE-----\n")
+    workdir = Path("demo-crms")
+    workdir.mkdir()
+    salesforce = {"ca_file": str(pem), "salesforce": {
+        "login_url": "https://127.0.0.1:1", "consumer_key": "k", "username": "u@example.com",
+        "jwt_private_key_file": str(pem)}}  # fmt: skip
+    hubspot = {"ca_file": str(pem), "hubspot": {"host": "https://127.0.0.1:2"}}
+    monkeypatch.setenv(HUBSPOT_TOKEN_ENV, "token")
+    config = load_config(demo_config(workdir, salesforce, hubspot))
+    assert (tmp_path / "demo-crms/sandbox/salesforce-ca.pem").exists()
+    assert config.sources[0].name == "salesforce"

@@ -45,7 +45,8 @@ def demo_config(workdir: Path, salesforce: dict[str, Any], hubspot: dict[str, An
     targets = [t for t in yaml.safe_load(text)["targets"] if "scope_type" not in t]
     sf = salesforce["salesforce"]
     # The sandboxes' files vanish with them; the commands suggested afterwards load this
-    # config (it names them), so it names copies kept in the workdir.
+    # config (it names them), so it names copies kept in the workdir, relative to the
+    # config's folder as every relative path in a config is read.
     kept = workdir / "sandbox"
     kept.mkdir(exist_ok=True)
     sf_ca = shutil.copyfile(salesforce["ca_file"], kept / "salesforce-ca.pem")
@@ -57,15 +58,16 @@ def demo_config(workdir: Path, salesforce: dict[str, Any], hubspot: dict[str, An
         "sources": [
             {
                 "name": "salesforce", "type": "salesforce", "login_url": sf["login_url"],
-                "ca_file": str(sf_ca),
+                "ca_file": str(sf_ca.relative_to(workdir)),
                 "auth": {"method": "jwt", "consumer_key": sf["consumer_key"],
-                         "username": sf["username"], "private_key_file": str(sf_key)},
+                         "username": sf["username"],
+                         "private_key_file": str(sf_key.relative_to(workdir))},
                 "pull": {"bulk_poll_seconds": 0},
                 "push": {"enabled": True},
             },
             {
                 "name": "hubspot", "type": "hubspot", "host": hubspot["hubspot"]["host"],
-                "ca_file": str(hs_ca),
+                "ca_file": str(hs_ca.relative_to(workdir)),
                 "auth": {"method": "private_app", "access_token": f"${{{HUBSPOT_TOKEN_ENV}}}"},
                 "push": {"enabled": True},
             },
