@@ -9,6 +9,7 @@ units or labels lives anywhere else.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal, get_args
@@ -251,3 +252,8 @@ def managed_description(what: str) -> str:
 def is_managed(description: str | None) -> bool:
     """Whether a field's description says a crm-kpi writer created (or was handed) it."""
     return bool(description) and MANAGED in str(description)
+
+
+def natural_key(text: str) -> list[tuple[int, int, str]]:
+    """Sort key putting "Rep 2" before "Rep 10"."""
+    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", text)]

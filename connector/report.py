@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -14,16 +14,19 @@ from rich.table import Table
 
 from connector.kpi.periods import period_of
 from connector.kpis import KPI_KEYS, KPIS, get_kpi
+from connector.presentation import natural_key
 from connector.store import Store
 from connector.store.db import ident
+from connector.store.scopes import OWNER_NAMES_SQL, scope_name_sql
 
 JSON_KEYS = (
-    "kpi", "period", "period_type", "scope_type", "scope_id", "breakdown",
+    "kpi", "period", "period_type", "scope_type", "scope_id", "scope_name", "breakdown",
     "value", "target", "attainment", "gap", "pace", "note",
 )  # fmt: skip
 SCOPE_ORDER = ("company", "team", "owner", "territory")
 # KPIs whose values exist only per breakdown: their breakdown rows are their values.
 _SPLIT_KPIS = [k.key for k in KPIS if k.split_by is not None]
+_KPI_POSITION = {key: i for i, key in enumerate(KPI_KEYS)}
 
 
 def latest_won_quarter(store: Store, fiscal_start_month: int) -> str | None:
@@ -41,31 +44,39 @@ def fetch_results(
     source: str | None = None,
     table: str = "kpi_results",
 ) -> list[dict[str, Any]]:
-    """KPI rows of one period (all periods if None), in KPI and scope order; of one source
-    when several are configured, else (None) of all sources together. `table` is
-    kpi_results (what is stored) or kpi_computed (what this connection computed)."""
+    """KPI rows of one period (all periods if None), in KPI and scope order, each with its
+    scope's name; of one source when several are configured, else (None) of all sources
+    together. `table` is kpi_results (what is stored) or kpi_computed (what this
+    connection computed)."""
     where = ["scope_type IN (SELECT unnest($scopes))", "source IS NOT DISTINCT FROM $source"]
-    params: dict[str, object] = {
-        "scopes": list(scope_types),
-        "source": source,
-        "kpis": list(KPI_KEYS),
-        "scope_order": list(SCOPE_ORDER),
-    }
+    params: dict[str, object] = {"scopes": list(scope_types), "source": source}
     if period is not None:
         where.append("period = $period")
         params["period"] = period
     if not breakdowns:
         where.append("(breakdown_type IS NULL OR kpi IN (SELECT unnest($split)))")
         params["split"] = _SPLIT_KPIS
-    return store.fetch_dicts(
-        "SELECT kpi, period, period_type, scope_type, scope_id, breakdown_type, "
-        f"breakdown_value, value, target, attainment, gap, pace, note FROM {ident(table)} "
-        f"WHERE {' AND '.join(where)} "
-        "ORDER BY period_type, period, list_position($kpis, kpi), "
-        "list_position($scope_order, scope_type), scope_id, "
-        "breakdown_type NULLS FIRST, breakdown_value",
+    rows = store.fetch_dicts(
+        f"WITH named AS ({OWNER_NAMES_SQL}) "
+        "SELECT kpi, period, period_type, scope_type, scope_id, "
+        f"{scope_name_sql('r', 'n.name')} AS scope_name, breakdown_type, breakdown_value, "
+        f"value, target, attainment, gap, pace, note FROM {ident(table)} r "
+        "LEFT JOIN named n ON r.scope_type = 'owner' AND n.key = r.scope_id "
+        f"WHERE {' AND '.join(where)} ORDER BY breakdown_type NULLS FIRST, breakdown_value",
         params,
     )
+    # The sort is stable: each scope's breakdowns keep the query's order.
+    return sorted(rows, key=_people_order)
+
+
+def _people_order(row: dict[str, Any]) -> tuple[Any, ...]:
+    """Period, KPI as the registry lists them, then company, teams, reps, territories,
+    each by name as people sort it ("Rep 2" before "Rep 10")."""
+    return (
+        row["period_type"], row["period"], _KPI_POSITION.get(row["kpi"], len(KPI_KEYS)),
+        SCOPE_ORDER.index(row["scope_type"]), natural_key(row["scope_name"]),
+        row["scope_id"] or "",
+    )  # fmt: skip
 
 
 def as_json(rows: Sequence[dict[str, Any]]) -> str:
@@ -146,19 +157,15 @@ def render_table(rows: Sequence[dict[str, Any]], currency: str, console: Console
         table.add_column("Pace", overflow="fold")
     table.add_column("Note", justify="right", overflow="fold")
     notes: dict[str, int] = {}
+    shared = _shared_names(rows)
     for row in rows:
         kpi = (
             row["kpi"] if not row["breakdown_type"] else f"{row['kpi']} · {row['breakdown_value']}"
         )
-        scope = (
-            row["scope_type"]
-            if row["scope_id"] is None
-            else f"{row['scope_type']}:{row['scope_id']}"
-        )
         target = row["target"]
         cells = [
             kpi,
-            scope,
+            shown_scope(row, shared),
             format_value(row["kpi"], row["value"], currency),
             format_value(row["kpi"], target, currency) if target is not None else "",
             _attainment(row["attainment"], target),
@@ -172,6 +179,21 @@ def render_table(rows: Sequence[dict[str, Any]], currency: str, console: Console
     console.print(table)
     for note, number in notes.items():
         console.print(f"{number:>3}  {note}", highlight=False, markup=False)
+
+
+def shown_scope(row: Mapping[str, Any], shared: set[str]) -> str:
+    """The scope as the table shows it: its name, and for a rep whose name another rep
+    in the table also has, the owner id that tells them apart."""
+    name = str(row["scope_name"])
+    return f"{name} ({row['scope_id']})" if name in shared else name
+
+
+def _shared_names(rows: Iterable[Mapping[str, Any]]) -> set[str]:
+    ids: dict[str, set[str]] = {}
+    for row in rows:
+        if row["scope_type"] == "owner":
+            ids.setdefault(str(row["scope_name"]), set()).add(str(row["scope_id"]))
+    return {name for name, owners in ids.items() if len(owners) > 1}
 
 
 def _attainment(attainment: float | None, target: float | None) -> str:

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from email.utils import format_datetime
 
 
 def utcnow() -> dt.datetime:
     """Naive UTC now, at millisecond precision (what Salesforce stores)."""
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def http_date(t: dt.datetime) -> str:
+    """`Fri, 24 Jul 2015 12:07:09 GMT` (naive UTC in): a Date or Last-Modified header."""
+    return format_datetime(t.replace(tzinfo=dt.UTC, microsecond=0), usegmt=True)
 
 
 class Clock:

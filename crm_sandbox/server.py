@@ -67,11 +67,13 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def send_bytes(self, resp: Response) -> None:
-        """Write a Response in one write (status, headers, body): no extra round trip."""
+        """Write a Response in one write (status, headers, body): no extra round trip.
+        A surface that keeps an org clock sets `Date` itself; else it is the wall clock."""
         reason = self.responses.get(resp.status, ("",))[0]
+        headers = {"Date": self.date_time_string(), **resp.headers}
         lines = [f"{self.protocol_version} {resp.status} {reason}",
-                 f"Date: {self.date_time_string()}", "Server: crm-kpi-sandbox",
-                 *(f"{k}: {v}" for k, v in resp.headers.items()),
+                 f"Date: {headers.pop('Date')}", "Server: crm-kpi-sandbox",
+                 *(f"{k}: {v}" for k, v in headers.items()),
                  f"Content-Length: {len(resp.body)}"]
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         self.wfile.write(head if self.command == "HEAD" else head + resp.body)

@@ -44,12 +44,12 @@ def test_pull_then_compute_json(config: Path, capsys: pytest.CaptureFixture[str]
     )
     rows = json.loads(capsys.readouterr().out)
     assert set(rows[0]) == {"kpi", "period", "period_type", "scope_type", "scope_id",
-                            "breakdown", "value", "target", "attainment", "gap", "pace",
-                            "note"}  # fmt: skip
+                            "scope_name", "breakdown", "value", "target", "attainment", "gap",
+                            "pace", "note"}  # fmt: skip
     revenue = next(r for r in rows if r["kpi"] == "total_revenue" and r["breakdown"] is None)
     assert revenue == {
         "kpi": "total_revenue", "period": "2025-01", "period_type": "month",
-        "scope_type": "company", "scope_id": None, "breakdown": None,
+        "scope_type": "company", "scope_id": None, "scope_name": "Company", "breakdown": None,
         "value": 1000.0, "target": 2000.0, "attainment": 0.5, "gap": -1000.0,
         "pace": None, "note": None,
     }  # fmt: skip
@@ -70,12 +70,13 @@ def test_compute_all_scopes_and_csv(config: Path, capsys: pytest.CaptureFixture[
     lines = capsys.readouterr().out.splitlines()
     assert (
         lines[0]
-        == "kpi,period,period_type,scope_type,scope_id,breakdown,value,target,attainment,gap,"
-        "pace,note"
+        == "kpi,period,period_type,scope_type,scope_id,scope_name,breakdown,value,target,"
+        "attainment,gap,pace,note"
     )
     scopes = {line.split(",")[3] for line in lines[1:]}
     assert scopes == {"company", "team", "owner", "territory"}
-    assert any(line.startswith("total_revenue,2025-Q1,quarter,team,T1,,1000.0") for line in lines)
+    team_revenue = "total_revenue,2025-Q1,quarter,team,T1,T1 (team),,1000.0"
+    assert any(line.startswith(team_revenue) for line in lines)
 
 
 def test_table_marks_kpis_under_target(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -145,3 +146,66 @@ def test_demo_runs_the_pipeline_on_the_sample_exports(
 )
 def test_format_value(kpi: str, value: float | None, shown: str) -> None:
     assert format_value(kpi, value, "EUR") == shown
+
+
+@pytest.fixture
+def reps_config(tmp_path: Path) -> Path:
+    """Reps whose ids sort one way as text (U10 < U2 < U3 < U4) and whose names another;
+    two reps share a name; teams and territories with numbers in their names."""
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "owners.csv").write_text(
+        "id,name,team,territory\n"
+        "U2,Rep 10,Team 10,Zone 10\nU10,Rep 2,Team 9,Zone 9\nU3,Ann,Team 9,Zone 9\n"
+        "U4,Ann,Team 10,Zone 10\n"
+    )
+    (exports / "opportunities.csv").write_text(
+        "id,account_id,owner_id,created_at,close_date,is_closed,is_won,amount,currency\n"
+        + "".join(f"o{i},a1,{o},2025-01-05,2025-01-20,true,true,{i}00,USD\n"
+                  for i, o in enumerate(["U2", "U10", "U3", "U4"], start=1))
+    )  # fmt: skip
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "reporting: {currency: USD, timezone: UTC}\n"
+        "sources:\n  - {name: exports, type: files, path: exports}\n"
+    )
+    return path
+
+
+REPS_IN_ORDER = ["Company", "Team 9 (team)", "Team 10 (team)", "Ann (U3)", "Ann (U4)",
+                 "Rep 2", "Rep 10", "Zone 9 (territory)", "Zone 10 (territory)"]  # fmt: skip
+
+
+def test_compute_table_names_reps_in_natural_order(
+    reps_config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # no cell wraps
+    assert main(["pull", "--config", str(reps_config)]) == 0
+    capsys.readouterr()
+    assert main(["compute", "--config", str(reps_config), "--period", "2025-01",
+                 "--scope", "all"]) == 0  # fmt: skip
+    revenue = [line.split("│") for line in capsys.readouterr().out.splitlines()
+               if "total_revenue" in line]  # fmt: skip
+    assert [cells[2].strip() for cells in revenue] == REPS_IN_ORDER
+    assert "U10" not in " ".join(cells[2] for cells in revenue)
+    assert [cells[3].strip() for cells in revenue if "Rep" in cells[2]] == ["200 USD", "100 USD"]
+
+
+def test_compute_json_and_csv_keep_the_scope_id_beside_the_name(
+    reps_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["pull", "--config", str(reps_config)])
+    capsys.readouterr()
+    args = ["compute", "--config", str(reps_config), "--period", "2025-01", "--scope", "owner"]
+    assert main([*args, "--format", "json"]) == 0
+    rows = [r for r in json.loads(capsys.readouterr().out)
+            if r["kpi"] == "total_revenue" and r["breakdown"] is None]  # fmt: skip
+    assert [(r["scope_id"], r["scope_name"]) for r in rows] == [
+        ("U3", "Ann"), ("U4", "Ann"), ("U10", "Rep 2"), ("U2", "Rep 10")]  # fmt: skip
+    assert main([*args, "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("kpi,period,period_type,scope_type,scope_id,scope_name,")
+    revenue = [line.split(",") for line in lines if line.startswith("total_revenue,")]
+    assert [cells[3:6] for cells in revenue if not cells[6]] == [
+        ["owner", "U3", "Ann"], ["owner", "U4", "Ann"], ["owner", "U10", "Rep 2"],
+        ["owner", "U2", "Rep 10"]]  # fmt: skip

@@ -66,6 +66,25 @@ def test_kpis_per_source_and_merged(two_crms: Path, capsys: pytest.CaptureFixtur
     assert hs == {"company:None": 250, "team:West": 250, "owner:77": 250}
 
 
+def test_scopes_are_named_by_the_owners_of_the_source_shown(
+    two_crms: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Zed has, in the other CRM, the id Ann has in sf: each source names its own.
+    with (two_crms.parent / "hs" / "owners.csv").open("a") as owners:
+        owners.write("005A,Zed,zed@acme.com,East\n")
+    assert main(["pull", "--config", str(two_crms)]) == 0
+    capsys.readouterr()
+
+    def names(*extra: str) -> dict[str, str]:
+        assert main(["compute", "--config", str(two_crms), "--period", "2025-01",
+                     "--scope", "owner", "--format", "json", *extra]) == 0  # fmt: skip
+        return {r["scope_id"]: r["scope_name"] for r in json.loads(capsys.readouterr().out)}
+
+    assert names() == {"ann@acme.com": "Ann", "bob@acme.com": "Bob", "zed@acme.com": "Zed"}
+    assert names("--source", "sf") == {"005A": "Ann", "005B": "Bob"}
+    assert names("--source", "hs") == {"77": "Ann", "005A": "Zed"}
+
+
 def test_unknown_source_is_a_config_error(
     two_crms: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from connector.kpi.periods import PERIOD_TYPES
 from connector.kpis import KPIS, Unit, get_kpi
+from connector.presentation import natural_key
 from connector.schema import CONTACT_METHODS
 from connector.store import Store
+from connector.store.scopes import OWNER_NAMES_SQL
 
 Json = dict[str, Any]
 
@@ -56,11 +57,6 @@ def compact(value: float | None) -> float | int | None:
     digits = 3 - math.floor(math.log10(abs(value)))
     rounded = round(value, digits)
     return int(rounded) if rounded == int(rounded) and abs(rounded) >= 1 else rounded
-
-
-def natural_key(text: str) -> list[Any]:
-    """Sort key putting "Rep 2" before "Rep 10"."""
-    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", text)]
 
 
 def build_payload(store: Store, meta: Meta) -> Json:
@@ -128,18 +124,11 @@ def _owners(store: Store) -> list[Json]:
     """The reps with results: owner scope ids (an owner id, or with several sources the
     e-mail or source:id) matched to the live owners' names and teams."""
     rows = store.fetch(
-        """WITH keyed AS (
-             SELECT id AS key, name, team, 0 AS rank FROM owners WHERE NOT is_deleted
-             UNION ALL SELECT lower(email), name, team, 1 FROM owners
-                       WHERE NOT is_deleted AND email IS NOT NULL
-             UNION ALL SELECT source || ':' || id, name, team, 2 FROM owners
-                       WHERE NOT is_deleted)
-           SELECT s.scope_id, arg_min(coalesce(k.name, s.scope_id), k.rank),
-                  arg_min(k.team, k.rank)
-           FROM (SELECT DISTINCT scope_id FROM dashboard_results
-                 WHERE scope_type = 'owner') s
-           JOIN keyed k ON k.key = s.scope_id
-           GROUP BY s.scope_id"""
+        f"WITH named AS ({OWNER_NAMES_SQL}) "
+        "SELECT s.scope_id, coalesce(n.name, s.scope_id), n.team "
+        "FROM (SELECT DISTINCT scope_id FROM dashboard_results WHERE scope_type = 'owner') s "
+        "JOIN named n ON n.key = s.scope_id",
+        {"source": None},
     )
     owners = [{"id": str(i), "name": str(n), "team": t} for i, n, t in rows]
     return sorted(owners, key=lambda o: natural_key(o["name"]))

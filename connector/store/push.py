@@ -21,6 +21,7 @@ from connector.errors import FatalError
 from connector.presentation import ACCOUNT_FIGURES, FIGURE_KEYS
 from connector.presentation import RECORD_COLUMNS as RECORD_WORDS
 from connector.store.db import Store
+from connector.store.scopes import scope_name_sql
 
 STATE_DDL = """CREATE TABLE IF NOT EXISTS push_state (
   source VARCHAR, target VARCHAR, record_key VARCHAR, field VARCHAR, value VARCHAR,
@@ -332,10 +333,8 @@ _PART_VALUE = (
 )
 # Every period × scope with results, its scope's name for people and its record key.
 # Parameter: $source.
-_KEYS_SQL = """
-SELECT k.*, CASE k.scope_type WHEN 'company' THEN 'Company'
-    WHEN 'owner' THEN coalesce(o.name, k.scope_id)
-    ELSE k.scope_id || ' (' || k.scope_type || ')' END AS scope_name
+_KEYS_SQL = f"""
+SELECT k.*, {scope_name_sql("k", "o.name")} AS scope_name
 FROM (SELECT DISTINCT period_type, period, period_start, period_end, scope_type, scope_id
       FROM _push_base) k
 LEFT JOIN (SELECT id, name FROM owners WHERE source = $source AND NOT is_deleted) o

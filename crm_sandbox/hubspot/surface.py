@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..clock import http_date
 from ..faults import FaultSet
 from ..http import Endpoint, Request, Response, Route, bind, json_response
 from ..org import Org
@@ -99,8 +100,10 @@ class HubSpotSurface:
         return f"{o.scope}.{'write' if write else 'read'}"
 
     def decorate(self, request: Request, response: Response) -> None:
-        """Rate-limit headers on every answer but OAuth ones and export downloads (search:
+        """`Date` from the org clock on every answer (clients read HubSpot's time from it);
+        rate-limit headers on every answer but OAuth ones and export downloads (search:
         the daily pair)."""
+        response.headers["Date"] = http_date(self.org.clock.now())
         if request.path.startswith(("/oauth/", DOWNLOADS)):
             return
         search = request.path.endswith("/search")

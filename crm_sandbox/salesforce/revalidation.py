@@ -19,10 +19,10 @@ import datetime as dt
 import hashlib
 import json
 import threading
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
-from ..clock import Clock
+from ..clock import Clock, http_date
 from ..http import Request, Response, json_response
 from .model import Registry, SObject
 
@@ -53,11 +53,6 @@ class MetadataClock:
             if self._global[0] != self.registry.revision:
                 self._global = (self.registry.revision, self.clock.now())
             return max([self._global[1], *stamps])
-
-
-def http_date(t: dt.datetime) -> str:
-    """`Fri, 24 Jul 2015 12:07:09 GMT` (naive UTC in)."""
-    return format_datetime(t.replace(tzinfo=dt.UTC, microsecond=0), usegmt=True)
 
 
 def etag(text: str) -> str:

@@ -115,6 +115,17 @@ def test_incremental_pull_sees_creates_updates_and_archives(sandbox: Sandbox) ->
         assert "hubspot.list" in sandbox.stats()["endpoints"]  # archived listings only
 
 
+def test_hubspots_time_is_read_from_the_portal_not_from_this_machine(sandbox: Sandbox) -> None:
+    """The search windows start from the Date HubSpot answers: the org's clock, here
+    forty days behind this machine's."""
+    org_now = sandbox.org.advance_clock(dt.timedelta(days=-40))
+    with HubSpotClient(source_config(sandbox)) as transport:
+        transport.call("crm.owners.owners_api", "get_page", limit=1, what="list owners")
+        assert transport.server_ms is not None
+        read = dt.datetime.fromtimestamp(transport.server_ms / 1000, dt.UTC).replace(tzinfo=None)
+    assert abs(read - org_now) < dt.timedelta(seconds=2)
+
+
 def test_more_than_10000_changes_sharing_one_timestamp_are_all_pulled(sandbox: Sandbox) -> None:
     source = adapter(sandbox)
     org = sandbox.org

@@ -10,6 +10,7 @@ import urllib3
 from connector.crms.hubspot.api import has_results
 from connector.crms.hubspot.errors import (
     HubSpotApiError,
+    MissingScope,
     TokenRefused,
     map_exception,
     map_status,
@@ -17,6 +18,7 @@ from connector.crms.hubspot.errors import (
 )
 from connector.crms.hubspot.limits import DailyBudget, WindowLimiter
 from connector.crms.hubspot.paging import Patience
+from connector.crms.hubspot.targets import goals_unavailable
 from connector.errors import AuthError, FatalError, LimitExceededError, RetriableError
 
 
@@ -224,3 +226,21 @@ def test_a_lagging_search_is_asked_again_then_given_up_for_this_run() -> None:
     assert patience.ask(lambda _: lagging, {}, 0) is None
     assert patience.ask(lambda _: {"total": 0, "results": []}, {}, 0) == {"total": 0,
                                                                           "results": []}
+
+
+@pytest.mark.parametrize(
+    ("refusal", "unavailable"),
+    [
+        (MissingScope("lacks crm.objects.goals.read", ["crm.objects.goals.read"]), True),
+        (HubSpotApiError(403, "FORBIDDEN", "no goals on this portal"), True),
+        (HubSpotApiError(404, "OBJECT_NOT_FOUND", "unknown object goal_targets"), True),
+        (HubSpotApiError(400, "VALIDATION_ERROR", "goal_targets"), True),
+        (TokenRefused("the token is invalid"), False),
+        (HubSpotApiError(500, "INTERNAL_ERROR", "boom"), False),
+    ],
+)
+def test_goals_are_unavailable_for_a_scope_or_portal_not_for_a_refused_token(
+    refusal: AuthError | HubSpotApiError, unavailable: bool
+) -> None:
+    """validate and the pull go on without goals only when the portal or token has none."""
+    assert goals_unavailable(refusal) is unavailable

@@ -16,6 +16,7 @@ from connector.crms.hubspot.constants import (
     LIST_PAGE_SIZE,
     OBJECT_ID_PROPERTY,
 )
+from connector.crms.hubspot.errors import HubSpotApiError
 
 Json = dict[str, Any]
 # Room for scheme, host, path and the other query parameters of a list call.
@@ -114,6 +115,16 @@ class HubSpotApi:
             "crm.properties.core_api", "get_all", obj, what=f"read {obj} properties"
         )
         return list(answer.body.get("results") or [])
+
+    def known_properties(self, obj: str) -> list[Json] | None:
+        """Every property definition of an object type, or None when HubSpot knows no
+        such object (it answers 400 or 404)."""
+        try:
+            return self.properties(obj)
+        except HubSpotApiError as exc:
+            if exc.status not in (400, 404):
+                raise
+            return None
 
     def pipelines(self, obj: str = "deals") -> list[Json]:
         """Pipelines and their stages, with stage metadata (isClosed, probability)."""

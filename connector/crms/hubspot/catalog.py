@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from connector.crms.hubspot.api import HubSpotApi
-from connector.crms.hubspot.errors import HubSpotApiError
 from connector.crms.hubspot.mapping import DealStages
 from connector.crms.hubspot.records import StageMeta
 from connector.store import Store
@@ -50,12 +49,10 @@ class Catalog:
         return self._names[obj]
 
     def _read_properties(self, obj: str) -> set[str] | None:
-        try:
-            names = {str(p["name"]) for p in self.api.properties(obj)}
-        except HubSpotApiError as exc:
-            if exc.status not in (400, 404):
-                raise
+        found = self.api.known_properties(obj)
+        if found is None:
             return None
+        names = {str(p["name"]) for p in found}
         self._keep(PROPERTIES + obj, sorted(names))
         return names
 

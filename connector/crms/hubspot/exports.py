@@ -29,7 +29,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import certifi
 import urllib3
@@ -40,6 +40,8 @@ from connector.crms.hubspot.errors import MissingScope, tls_failed
 from connector.crms.hubspot.mapping import Stream
 from connector.crms.hubspot.paging import SearchCursor, parse_ms
 from connector.crms.hubspot.streams import (
+    Json,
+    Links,
     StreamContext,
     load_records,
     reconcile_archived,
@@ -48,8 +50,6 @@ from connector.crms.hubspot.streams import (
 from connector.errors import FatalError, RetriableError
 from connector.store import IngestResult
 
-Json = dict[str, Any]
-Links = dict[str, dict[str, list[str]]]
 EXPORTS = "crm.exports.public_exports_api"
 MAX_ASSOCIATED = 4  # object types per export (the exports guide)
 MAX_POLL_SECONDS = 30.0

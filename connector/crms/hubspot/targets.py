@@ -73,7 +73,7 @@ def read_goals(
         try:
             goals = _every_goal(api)
         except (AuthError, HubSpotApiError) as exc:
-            if isinstance(exc, TokenRefused) or getattr(exc, "status", 403) not in (400, 403, 404):
+            if not goals_unavailable(exc):
                 raise
             goals, note = [], unavailable_note(source, str(exc))
         if goals:
@@ -83,6 +83,12 @@ def read_goals(
                          opts=ParseOptions(timezone=timezone), full=True)  # fmt: skip
     cadence.read(store, source, "goals", settings)
     return result, note
+
+
+def goals_unavailable(exc: AuthError | HubSpotApiError) -> bool:
+    """Whether a refusal means this token or portal has no goals (a missing scope, a
+    portal without them), so the run goes on without; a refused token is not that."""
+    return not isinstance(exc, TokenRefused) and getattr(exc, "status", 403) in (400, 403, 404)
 
 
 def unavailable_note(source: str, reason: str) -> str:

@@ -11,9 +11,9 @@ from connector.crms.base import Survey
 from connector.crms.config import MappingLines
 from connector.crms.hubspot.api import HubSpotApi
 from connector.crms.hubspot.catalog import Catalog
-from connector.crms.hubspot.errors import HubSpotApiError, TokenRefused
+from connector.crms.hubspot.errors import HubSpotApiError
 from connector.crms.hubspot.mapping import HubSpotMapping
-from connector.crms.hubspot.targets import GOALS, Assignees, unavailable_note
+from connector.crms.hubspot.targets import GOALS, Assignees, goals_unavailable, unavailable_note
 from connector.crms.valuemaps import misspelled, typo_message
 from connector.errors import AuthError
 
@@ -31,12 +31,8 @@ class PropertyCatalog:
     def definitions(self, obj: str) -> dict[str, Json] | None:
         """The object's properties by name, or None when HubSpot knows no such object."""
         if obj not in self._found:
-            try:
-                self._found[obj] = {str(p["name"]): p for p in self.api.properties(obj)}
-            except HubSpotApiError as exc:
-                if exc.status not in (400, 404):
-                    raise
-                self._found[obj] = None
+            found = self.api.known_properties(obj)
+            self._found[obj] = None if found is None else {str(p["name"]): p for p in found}
         return self._found[obj]
 
     def property_names(self, obj: str, needed: Iterable[str] = ()) -> set[str] | None:
@@ -98,7 +94,7 @@ def survey_portal(catalog: PropertyCatalog, mapping: HubSpotMapping, source: str
         try:
             api.list_page(GOALS, ["hs_goal_name"], None)
         except (AuthError, HubSpotApiError) as exc:
-            if isinstance(exc, TokenRefused) or getattr(exc, "status", 403) not in (400, 403, 404):
+            if not goals_unavailable(exc):
                 raise
             survey.notes.append(unavailable_note(source, str(exc)))
     return survey
