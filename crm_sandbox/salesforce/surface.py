@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..clock import http_date
 from ..faults import FaultSet
 from ..http import Request, Response, Route, bind, json_response
 from ..ids import sf_id
@@ -115,6 +116,7 @@ class SalesforceSurface:
     def decorate(self, request: Request, response: Response) -> None:
         used, cap = self.ctx.usage.snapshot()
         response.headers["Sforce-Limit-Info"] = f"api-usage={used}/{cap}"
+        response.headers["Date"] = http_date(self.ctx.org.clock.now())  # the org clock, not ours
 
     def fault_response(self, kind: str, status: int, request: Request,
                        retry_after: float | None, *, form: str = "",

@@ -13,11 +13,9 @@ simple-salesforce exception.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import time
 from collections.abc import Callable, Iterator
-from email.utils import parsedate_to_datetime
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
@@ -96,11 +94,6 @@ class SalesforceClient(Client):
         """Log in again (a composite subrequest met an expired session)."""
         if self._client is not None:
             self._login()
-
-    @property
-    def server_time(self) -> dt.datetime | None:
-        """The org's clock as its last answer gave it (the HTTP Date header), or None."""
-        return self.session.server_time
 
     def describe(self, sobject: str) -> Record:
         """The describe answer of one sObject."""
@@ -203,7 +196,6 @@ class SalesforceSession(requests.Session):
         self.access_token = ""
         self.api_host = ""
         self.renew: Callable[[], None] | None = None
-        self.server_time: dt.datetime | None = None
 
     def request(
         self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
@@ -255,16 +247,4 @@ class SalesforceSession(requests.Session):
             raise RetriableError(f"{method} {path}: {type(exc).__name__}") from exc
         if is_api:
             self.guard.observe(response.headers.get("Sforce-Limit-Info"))
-            self.server_time = _http_date(response.headers.get("Date")) or self.server_time
         return response
-
-
-def _http_date(value: str | None) -> dt.datetime | None:
-    """An HTTP Date header as aware UTC (None when absent or unreadable)."""
-    try:
-        parsed = parsedate_to_datetime(value) if value else None
-    except (TypeError, ValueError):
-        return None
-    if parsed is None:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
