@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from salesforce.sf_helpers import config_yaml
 
 from connector.cli import main
 from connector.store import Store
@@ -22,7 +23,7 @@ from crm_sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
 
-TOKEN_ENV = "E2E_SF_REFRESH_TOKEN"
+TOKEN_ENV = "SF_REFRESH_TOKEN"  # config_yaml's
 SECRET_ENV = "E2E_SF_CLIENT_SECRET"
 
 
@@ -37,25 +38,8 @@ def config(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     info = sandbox.info["salesforce"]
     monkeypatch.setenv(TOKEN_ENV, info["refresh_token"])
     monkeypatch.setenv(SECRET_ENV, info["client_secret"])
-    path = tmp_path / "config.yaml"
-    path.write_text(
-        f"""reporting: {{currency: USD, timezone: UTC}}
-store: {{path: store.duckdb}}
-sources:
-  - name: salesforce
-    type: salesforce
-    login_url: {info["login_url"]}
-    ca_file: {sandbox.info["ca_file"]}
-    auth:
-      method: refresh_token
-      client_id: {info["client_id"]}
-      client_secret: ${{{SECRET_ENV}}}
-      refresh_token: ${{{TOKEN_ENV}}}
-    http: {{initial_backoff_seconds: 0.01, max_backoff_seconds: 0.05, max_attempts: 3}}
-    pull: {{bulk_poll_seconds: 0}}
-    push: {{enabled: true}}
-"""
-    )
+    path = config_yaml(sandbox, tmp_path, secret_env=SECRET_ENV, http={
+        "initial_backoff_seconds": 0.01, "max_backoff_seconds": 0.05, "max_attempts": 3})
     assert main(["setup", "salesforce", "--config", str(path)]) == 0
     return path
 
