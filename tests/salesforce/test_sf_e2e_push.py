@@ -9,6 +9,7 @@ import pytest
 from sf_helpers import compute_kpis, make_source, make_writer
 
 from connector.crms.salesforce.mapping import Handed, PushMapping
+from connector.crms.salesforce.paging import query_pages
 from connector.crms.salesforce.write import SalesforceWriter
 from connector.errors import ConfigError
 from connector.store import Store
@@ -40,7 +41,7 @@ def pulled(sandbox: Sandbox) -> Iterator[Store]:
 
 def query(sb: Sandbox, soql: str) -> list[dict[str, Any]]:
     with make_source(sb).transport() as transport:
-        return [dict(r) for page in transport.pages(soql) for r in page]
+        return [dict(r) for page in query_pages(transport, soql) for r in page]
 
 
 def describe(sb: Sandbox, sobject: str) -> dict[str, dict[str, Any]]:

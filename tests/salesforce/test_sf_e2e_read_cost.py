@@ -174,3 +174,22 @@ def test_a_bulk_read_polls_each_job_once_when_it_is_done_by_then(sandbox: Sandbo
     assert created > 1
     assert endpoints["salesforce.bulk.query.get"] == created
 
+
+
+def test_the_pages_of_several_changed_streams_are_read_together() -> None:
+    with Sandbox(seed=7, scale=0.1) as sandbox, Store(":memory:") as store:
+        source = make_source(sandbox)
+        source.pull(store)
+        keys = sandbox.org.keys("activities", "NOT is_deleted")
+        sandbox.org.update_many("activities", [(k, {"subject": "changed"}) for k in keys])
+        sandbox.reset_stats()
+        calls, read = pulled(sandbox, source, store)
+        # Task and Event: their first pages in the probes, every following page (up to
+        # five, both streams) in one Composite call
+        assert read - whole_each_run(sandbox) == len(keys) > 3 * 2000
+        assert calls == 3
+        assert sandbox.stats()["endpoints"] == {"salesforce.composite": 3,
+                                                "salesforce.oauth.token": 1}  # fmt: skip
+        with Store(":memory:") as fresh:
+            make_source(sandbox).pull(fresh)
+            assert rows(store, "activities") == rows(fresh, "activities")

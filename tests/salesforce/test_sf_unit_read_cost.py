@@ -26,8 +26,8 @@ def planned(count: int, **pull: Any) -> Plan:
     return plan
 
 
-@pytest.mark.parametrize(("count", "bulk"), [(2000, False), (6000, False), (8000, False),
-                                             (8001, True), (40_000, True)])  # fmt: skip
+@pytest.mark.parametrize(("count", "bulk"), [(2000, False), (6000, False), (32_000, False),
+                                             (32_001, True), (100_000, True)])  # fmt: skip
 def test_rest_or_bulk_whichever_costs_fewer_calls(count: int, bulk: bool) -> None:
     plan = planned(count, bulk_threshold=1_000_000)
     assert plan.bulk is bulk
@@ -40,7 +40,7 @@ def test_above_the_threshold_always_bulk() -> None:
 
 
 def test_call_costs() -> None:
-    assert [rest_calls(n) for n in (2000, 2001, 10_000)] == [0, 1, 4]
+    assert [rest_calls(n) for n in (2000, 2001, 12_000, 12_001, 32_001)] == [0, 1, 1, 2, 4]
     assert [bulk_calls(n) for n in (8001, 52_000, 52_001)] == [3, 3, 4]
 
 

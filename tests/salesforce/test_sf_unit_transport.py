@@ -14,54 +14,19 @@ import requests
 import responses
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from sf_mock import INSTANCE, LIMITS_URL, QUERY_URL, SECRET, TOKEN_URL, page
 
 from connector.crms.config import HttpSettings as Http
 from connector.crms.salesforce.client import SalesforceClient, SalesforceSession
 from connector.crms.salesforce.config import SalesforceConfig
 from connector.crms.salesforce.errors import SalesforceApiError
 from connector.crms.salesforce.limits import LimitGuard, parse_limit_info
+from connector.crms.salesforce.paging import query_pages
 from connector.errors import AuthError, FatalError, LimitExceededError
-
-LOGIN = "https://login.example.com"
-INSTANCE = "https://na1.example.com"
-TOKEN_URL = f"{LOGIN}/services/oauth2/token"
-QUERY_URL = f"{INSTANCE}/services/data/v62.0/query/"
-LIMITS_URL = f"{INSTANCE}/services/data/v62.0/limits/"
-SECRET = "refresh-secret-0123456789"
-
-
-@pytest.fixture
-def config(monkeypatch: pytest.MonkeyPatch) -> SalesforceConfig:
-    monkeypatch.setenv("SF_REFRESH", SECRET)
-    return SalesforceConfig.model_validate({
-        "name": "sf", "type": "salesforce", "login_url": LOGIN,
-        "auth": {"method": "refresh_token", "client_id": "cid", "refresh_token": "${SF_REFRESH}"},
-        "http": {"initial_backoff_seconds": 0.001, "max_backoff_seconds": 1, "max_attempts": 3},
-    })  # fmt: skip
-
-
-@pytest.fixture
-def rsps() -> Any:
-    with responses.RequestsMock() as mock:
-        mock.add(
-            responses.POST,
-            TOKEN_URL,
-            json={"access_token": "access-token-0001", "instance_url": INSTANCE},
-        )
-        yield mock
 
 
 def sf_error(code: str, message: str = "nope") -> list[dict[str, str]]:
     return [{"errorCode": code, "message": message}]
-
-
-def page(
-    records: list[dict[str, Any]], next_url: str | None = None, total: int = 5
-) -> dict[str, Any]:
-    answer: dict[str, Any] = {"totalSize": total, "done": next_url is None, "records": records}
-    if next_url:
-        answer["nextRecordsUrl"] = next_url
-    return answer
 
 
 def test_pages_follow_next_records_url(config: SalesforceConfig, rsps: Any) -> None:
@@ -69,7 +34,7 @@ def test_pages_follow_next_records_url(config: SalesforceConfig, rsps: Any) -> N
     rsps.add(responses.GET, QUERY_URL, json=page([{"Id": "1"}], more, total=2))
     rsps.add(responses.GET, INSTANCE + more, json=page([{"Id": "2"}], total=2))
     with SalesforceClient(config) as transport:
-        got = [r["Id"] for p in transport.pages("SELECT Id FROM Lead") for r in p]
+        got = [r["Id"] for p in query_pages(transport, "SELECT Id FROM Lead") for r in p]
     assert got == ["1", "2"]
     assert rsps.calls[1].request.headers["Authorization"] == "Bearer access-token-0001"
     assert "timeout" in str(rsps.calls[1].request.req_kwargs)
@@ -84,7 +49,7 @@ def test_a_2xx_page_without_done_is_fetched_again_never_an_end_of_list(
     rsps.add(responses.GET, INSTANCE + more, json=page([{"Id": "2"}], more + "0", total=3))
     rsps.add(responses.GET, INSTANCE + more + "0", json=page([{"Id": "3"}], total=3))
     with SalesforceClient(config) as transport:
-        got = [r["Id"] for p in transport.pages("SELECT Id FROM Lead") for r in p]
+        got = [r["Id"] for p in query_pages(transport, "SELECT Id FROM Lead") for r in p]
         assert transport.stats.retries == 1
     assert got == ["1", "2", "3"]
 
@@ -94,7 +59,7 @@ def test_a_paginator_loop_is_detected(config: SalesforceConfig, rsps: Any) -> No
     rsps.add(responses.GET, QUERY_URL, json=page([{"Id": "1"}], more))
     rsps.add(responses.GET, INSTANCE + more, json=page([{"Id": "2"}], more))
     with SalesforceClient(config) as transport, pytest.raises(FatalError, match="loops"):
-        list(transport.pages("SELECT Id FROM Lead"))
+        list(query_pages(transport, "SELECT Id FROM Lead"))
 
 
 def test_429_is_retried_after_the_retry_after_delay(config: SalesforceConfig, rsps: Any) -> None:

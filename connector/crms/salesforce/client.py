@@ -114,26 +114,15 @@ class SalesforceClient(Client):
         """totalSize of a `SELECT COUNT() ...` query."""
         return int(self.client.query(soql)["totalSize"])
 
-    def pages(
-        self, soql: str, *, include_deleted: bool = False, first: Record | None = None
-    ) -> Iterator[list[Record]]:
-        """REST query results page by page (2,000 records each), with loop detection;
-        `first` is the first page when it was already read (in a composite request)."""
-        result = first or self._page(
+    def first_page(self, soql: str, *, include_deleted: bool = False) -> Record:
+        """The first page of a REST query (`paging.query_pages` reads the rest)."""
+        return self._page(
             "a query", partial(self.client.query, soql, include_deleted=include_deleted)
         )
-        seen: set[str] = set()
-        while True:
-            yield result["records"]
-            if result["done"]:
-                return
-            next_url = str(result["nextRecordsUrl"])
-            if next_url in seen:
-                raise FatalError(f"Salesforce paginator loops: {next_url} was served twice")
-            seen.add(next_url)
-            result = self._page(
-                next_url, partial(self.client.query_more, next_url, identifier_is_url=True)
-            )
+
+    def next_page(self, url: str) -> Record:
+        """The page at a `nextRecordsUrl`."""
+        return self._page(url, partial(self.client.query_more, url, identifier_is_url=True))
 
     def _page(self, what: str, fetch: Callable[[], Any]) -> Record:
         """A query page, fetched again (retry policy) while the 2xx answer is no page."""

@@ -12,6 +12,7 @@ from collections import defaultdict
 
 from connector.crms.salesforce import soql
 from connector.crms.salesforce.mapping import Stream
+from connector.crms.salesforce.paging import query_pages
 from connector.crms.salesforce.state import StreamState, utc_now_iso
 from connector.crms.salesforce.streams import StreamPuller
 from connector.schema import ENTITY_BY_NAME
@@ -65,7 +66,7 @@ def _query_ids(puller: StreamPuller, stream: Stream) -> None:
         pages = transport.bulk_pages(stream.object, query)
         key = "id"
     else:
-        pages = transport.pages(query)
+        pages = query_pages(transport, query)
         key = "Id"
     for page in pages:
         remember_seen(puller.store, stream.entity, [str(r[key]) for r in page])

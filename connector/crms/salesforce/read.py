@@ -19,6 +19,7 @@ from connector.crms.salesforce.config import SalesforceConfig
 from connector.crms.salesforce.deletes import reconcile
 from connector.crms.salesforce.describes import Describer, resolve
 from connector.crms.salesforce.mapping import SalesforceMapping
+from connector.crms.salesforce.paging import read_ahead
 from connector.crms.salesforce.state import parse_ts
 from connector.crms.salesforce.streams import Plan, StreamPuller
 from connector.crms.salesforce.targets import read_quotas
@@ -117,6 +118,7 @@ class SalesforceSource:
             answers = self._probed_again(puller, describer, plans, failed, answers)
         for plan in plans:
             plan.accept(answers[plan.probe(version).ref], self.config.pull, version)
+        _read_ahead(puller.transport, plans)
         return plans
 
     def _probed_again(
@@ -170,6 +172,14 @@ class SalesforceSource:
         )
         if self.mapping.opportunity_lead_from_conversion and not maps_lead:
             derive_lead_ids(store, self.name)
+
+
+def _read_ahead(transport: SalesforceClient, plans: list[Plan]) -> None:
+    """The pages after each REST stream's first, up to five a stream, read together (a
+    change set spread over a few streams is then one more call, not one per stream)."""
+    rest = {plan.key: plan.first for plan in plans if not plan.bulk and plan.first is not None}
+    for key, ahead in read_ahead(transport, rest).items():
+        next(plan for plan in plans if plan.key == key).ahead = ahead
 
 
 def _stale(answer: SubAnswer) -> bool:

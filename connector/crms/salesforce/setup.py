@@ -34,6 +34,7 @@ from connector.crms.salesforce.owned import (
     Step,
     review,
 )
+from connector.crms.salesforce.paging import query_pages
 from connector.crms.salesforce.send import Batch, send_collections
 from connector.errors import ConfigError, FatalError
 from connector.presentation import Wording, kpi_slots, managed_description
@@ -105,7 +106,7 @@ def retire(client: SalesforceClient, sobject: str, field: Existing, today: dt.da
 def clear(client: SalesforceClient, sobject: str, name: str) -> int:
     """Empty one field on every record that has a value in it; how many records."""
     soql = f"SELECT Id FROM {sobject} WHERE {name} != null"
-    ids = [str(r["Id"]) for page in client.pages(soql) for r in page]
+    ids = [str(r["Id"]) for page in query_pages(client, soql) for r in page]
     kind = "text"
     records = [(i, [Change(sobject, i, name, kind, None, None)]) for i in ids]
     outcome = Outcome()
@@ -216,7 +217,7 @@ def default_owner_id(client: SalesforceClient, push: PushMapping) -> str | None:
     column = "Id" if push.default_owner.startswith("005") else "Username"
     # The value was checked as an e-mail-like username or an Id: no quote can be in it.
     soql = f"SELECT Id FROM User WHERE {column} = '{push.default_owner}' AND IsActive = true"
-    rows = [r for page in client.pages(soql) for r in page]
+    rows = [r for page in query_pages(client, soql) for r in page]
     return str(rows[0]["Id"]) if rows else None
 
 

@@ -17,6 +17,7 @@ from connector.crms.salesforce.client import SalesforceClient
 from connector.crms.salesforce.composite import SubAnswer, Subrequest
 from connector.crms.salesforce.config import Pull
 from connector.crms.salesforce.mapping import SalesforceMapping, Stream
+from connector.crms.salesforce.paging import pages_to_read, query_pages, window_calls
 from connector.crms.salesforce.records import StreamReader, compile_reader
 from connector.crms.salesforce.state import StreamState, later, utc_now_iso
 from connector.crms.salesforce.validate import Resolved
@@ -31,8 +32,9 @@ BULK_FIXED_CALLS = 2  # create the job, one poll (the interval grows: see client
 
 
 def rest_calls(count: int) -> int:
-    """Calls to read `count` records over REST after the probe's first page."""
-    return math.ceil(max(count - REST_PAGE, 0) / REST_PAGE)
+    """Calls to read `count` records over REST after the probe's first page: five pages
+    a call (see paging.py)."""
+    return window_calls(pages_to_read(count, REST_PAGE))
 
 
 def bulk_calls(count: int) -> int:
@@ -55,6 +57,7 @@ class Plan:
     count: int = 0
     bulk: bool = False
     first: dict[str, Any] | None = None  # the first REST page, read by the probe
+    ahead: list[tuple[str, SubAnswer]] = field(default_factory=list)  # pages read ahead
 
     @property
     def include_deleted(self) -> bool:
@@ -172,8 +175,12 @@ class StreamPuller:
         """(reader, page) of every page: REST pages are nested, Bulk CSV rows flat."""
         nested = compile_reader(plan.stream, self.resolved, flat=False)
         if not plan.bulk:
-            pages = self.transport.pages(
-                plan.query, include_deleted=plan.include_deleted, first=plan.first
+            pages = query_pages(
+                self.transport,
+                plan.query,
+                include_deleted=plan.include_deleted,
+                first=plan.first,
+                ahead=plan.ahead,
             )
             yield from ((nested, page) for page in pages)
             return

@@ -24,6 +24,7 @@ from connector.crms import cadence
 from connector.crms.salesforce.client import Record, SalesforceClient
 from connector.crms.salesforce.errors import SalesforceApiError
 from connector.crms.salesforce.mapping import QuotaTargets
+from connector.crms.salesforce.paging import query_pages
 from connector.schema import ENTITY_BY_NAME
 from connector.store import IngestResult, ParseOptions, Store, ingest_rows
 
@@ -94,7 +95,7 @@ def read_quotas(
             note = unavailable_note(source)
         else:
             types = _type_ids(transport, settings.forecasting_types) if _typed(query) else None
-            for page in transport.pages(query.soql()):
+            for page in query_pages(transport, query.soql()):
                 rows += quota_rows(page, settings, types)
     result = ingest_rows(store, source=source, entity=ENTITY_BY_NAME["targets"],
                          columns=COLUMNS, rows=rows, origin=QUOTA,
@@ -113,7 +114,7 @@ def _type_ids(transport: SalesforceClient, names: list[str]) -> set[str] | None:
         return None
     wanted = {n.lower() for n in names}
     found: set[str] = set()
-    for page in transport.pages("SELECT Id, DeveloperName FROM ForecastingType"):
+    for page in query_pages(transport, "SELECT Id, DeveloperName FROM ForecastingType"):
         found |= {str(r["Id"]) for r in page if str(r["DeveloperName"]).lower() in wanted}
     return found
 

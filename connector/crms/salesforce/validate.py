@@ -19,6 +19,7 @@ from connector.crms.config import MappingLines
 from connector.crms.salesforce.client import SalesforceClient
 from connector.crms.salesforce.errors import SalesforceApiError
 from connector.crms.salesforce.mapping import SalesforceMapping, Stream
+from connector.crms.salesforce.paging import query_pages
 from connector.crms.salesforce.soql import select
 from connector.crms.salesforce.targets import quota_query, unavailable_note
 from connector.crms.valuemaps import misspelled, typo_message
@@ -178,7 +179,7 @@ def survey_org(transport: SalesforceClient, mapping: SalesforceMapping, source: 
             survey.notes.append(unavailable_note(source))
         elif _queryable(transport, "Territory2"):
             # Without territory management the org has no Territory2: no territory quotas.
-            for page in transport.pages("SELECT Name FROM Territory2"):
+            for page in query_pages(transport, "SELECT Name FROM Territory2"):
                 survey.territories |= {str(r["Name"]) for r in page if r.get("Name")}
     return survey
 
@@ -187,7 +188,7 @@ def _survey_owners(transport: SalesforceClient, stream: Stream, survey: Survey) 
     paths = {n: stream.spec(n).field for n in ("email", "team", "territory") if n in stream.fields}
     fields = [stream.key, *(p for p in paths.values() if p is not None)]
     soql = select(stream.object, fields, cursor_field=stream.cursor, since=None, order=False)
-    for page in transport.pages(soql):
+    for page in query_pages(transport, soql):
         for record in page:
             value = {name: _at(record, path) for name, path in paths.items() if path}
             survey.owners[str(_at(record, stream.key))] = value.get("email")
