@@ -7,15 +7,13 @@ no authentication — the sandbox only listens on 127.0.0.1.
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
-from .faults import REQUEST_KINDS, FaultSet
+from .faults import REQUEST_KINDS, FaultSet, HoldExpired
 from .http import Request, Response, Route, Surface, json_response
 from .stats import Stats
 
 CONTROL = "/__sandbox__/"
-NOT_SLOW = tuple(k for k in REQUEST_KINDS if k != "slow")
 
 
 class App:
@@ -59,12 +57,11 @@ class App:
 
     def serve(self, req: Request, route: Route) -> Response:
         """Apply faults, then the surface's guard, then the handler."""
-        # A slow fault delays this answer once, then the request goes on (and may meet
-        # another kind of fault); re-picking it in a loop would delay it forever.
-        slow = self.faults.pick(req.method, req.path, ("slow",))
-        if slow is not None:
-            time.sleep(slow.delay)
-        fault = self.faults.pick(req.method, req.path, NOT_SLOW)
+        try:  # slow and held requests go on afterwards, and may meet another fault
+            self.faults.stall(req.method, req.path)
+        except HoldExpired as exc:
+            return route.surface.error(exc)
+        fault = self.faults.pick(req.method, req.path, REQUEST_KINDS)
         if fault is not None:
             if fault.kind == "drop":
                 return Response(drop=True)
@@ -90,6 +87,8 @@ class App:
         if action == "faults" and req.method == "DELETE":
             self.faults.clear()
             return json_response({"cleared": True})
+        if action.startswith("release/") and req.method == "POST":
+            return self.release(action.removeprefix("release/"))
         return json_response({"error": f"unknown control action {req.method} {action}"}, 404)
 
     def add_faults(self, req: Request) -> Response:
@@ -101,6 +100,16 @@ class App:
         except (ValueError, TypeError, json.JSONDecodeError) as exc:
             return json_response({"error": str(exc)}, 400)
         return json_response(added, 201)
+
+    def release(self, name: str) -> Response:
+        """POST /__sandbox__/release/{name}: let the hold fault `name`'s requests go on."""
+        try:
+            self.faults.release(name)
+        except HoldExpired as exc:
+            return json_response({"error": str(exc)}, 409)
+        except ValueError as exc:
+            return json_response({"error": str(exc)}, 404)
+        return json_response({"released": name})
 
     def close(self) -> None:
         for s in self.surfaces:

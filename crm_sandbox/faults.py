@@ -3,6 +3,13 @@
 A fault matches requests by path regex and method; it fires `count` times (or forever),
 optionally only after letting `after` matching requests through, each time with
 `probability` drawn from one RNG seeded by the sandbox seed.
+
+Kinds: `status`, `slow`, `drop`, `expire_session`, `limit`, `hold` (per request);
+`record_error`, `short_page`, `search_lag`, `stamps_without_ms` (drawn by handlers).
+A `hold` keeps each request it fires on waiting until the test releases it by name
+(`release`) or for `timeout` seconds: then it fails, as does every later request the hold
+matches, so a test that never releases fails instead of hanging. `wait_held` tells a test
+that a request waits.
 """
 
 from __future__ import annotations
@@ -10,13 +17,15 @@ from __future__ import annotations
 import random
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-KINDS = ("status", "slow", "drop", "expire_session", "limit", "record_error", "search_lag",
-         "stamps_without_ms", "short_page")
-REQUEST_KINDS = ("status", "slow", "drop", "expire_session", "limit")
+KINDS = ("status", "slow", "drop", "expire_session", "limit", "hold", "record_error",
+         "search_lag", "stamps_without_ms", "short_page")
+# The kinds that answer in place of the handler; `slow` and `hold` only delay it (`stall`).
+REQUEST_KINDS = ("status", "drop", "expire_session", "limit")
 # HubSpot 429 bodies: the older `errorType`/`policyName` form or the `category` form.
 FORMS = ("", "error_type", "category")
 POLICIES = ("", "TEN_SECONDLY_ROLLING", "SECONDLY", "DAILY")
@@ -40,9 +49,13 @@ class Fault:
     lag: float = 0.0  # search_lag: only within `lag` seconds after a write (0: always)
     form: str = ""  # HubSpot rate-limit body form (FORMS)
     policy: str = ""  # HubSpot rate-limit policy (POLICIES)
+    timeout: float = 60.0  # hold: the longest a request waits for its release
     name: str = ""
     seen: int = 0
     fired: int = 0
+    held: int = 0  # hold: requests waiting right now
+    released: bool = False  # hold: released; lets every request through
+    expired: bool = False  # hold: a request waited out `timeout`; fails every request
     _re: re.Pattern[str] = field(default=re.compile(""), repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -54,6 +67,8 @@ class Fault:
             raise ValueError("a status fault needs an HTTP error status (4xx/5xx)")
         if self.kind == "status" and self.status == 429 and self.retry_after is None:
             self.retry_after = 1.0
+        if self.timeout <= 0:
+            raise ValueError("timeout must be positive")
         if self.form not in FORMS or self.policy not in POLICIES:
             raise ValueError(f"form must be one of {FORMS[1:]}, policy one of {POLICIES[1:]}")
         self._re = re.compile(self.path)
@@ -65,7 +80,7 @@ class Fault:
 
     @property
     def spent(self) -> bool:
-        return self.count is not None and self.fired >= self.count
+        return self.released or (self.count is not None and self.fired >= self.count)
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -74,7 +89,12 @@ class Fault:
 
 
 _NUMERIC = {"status": int, "count": int, "after": int, "delay": float, "probability": float,
-            "retry_after": float, "lag": float}
+            "retry_after": float, "lag": float, "timeout": float}
+STATE = frozenset({"seen", "fired", "held", "released", "expired", "_re"})
+
+
+class HoldExpired(RuntimeError):
+    """A held request waited its whole `timeout`: the test never released it."""
 
 
 def parse_spec(spec: str) -> Fault:
@@ -91,7 +111,7 @@ def parse_spec(spec: str) -> Fault:
 
 def from_dict(values: dict[str, Any]) -> Fault:
     """A Fault from JSON-ish values, refusing unknown keys."""
-    allowed = set(Fault.__dataclass_fields__) - {"seen", "fired", "_re"}
+    allowed = set(Fault.__dataclass_fields__) - STATE
     unknown = set(values) - allowed
     if unknown:
         raise ValueError(f"unknown fault option(s): {', '.join(sorted(unknown))}")
@@ -105,6 +125,7 @@ class FaultSet:
 
     def __init__(self, seed: int, faults: list[Fault | dict[str, Any] | str] | None = None) -> None:
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)  # a hold's requests or release
         self._rng = random.Random(seed)
         self._faults: list[Fault] = []
         self._counter = 0
@@ -122,14 +143,81 @@ class FaultSet:
             from_dict(fault) if isinstance(fault, dict) else fault
         )
         with self._lock:
+            if f.name and any(g.name == f.name for g in self._faults):
+                raise ValueError(f"a fault named {f.name!r} is already active")
             self._counter += 1
             f.name = f.name or f"fault-{self._counter}"
             self._faults.append(f)
         return f
 
     def clear(self) -> None:
+        """Remove every fault, letting held requests go on."""
         with self._lock:
+            self._release_all()
             self._faults.clear()
+
+    def release_all(self) -> None:
+        """Let every held request go on (the sandbox stops: no thread may stay waiting)."""
+        with self._lock:
+            self._release_all()
+
+    def _release_all(self) -> None:
+        for f in self._faults:
+            f.released = f.released or f.kind == "hold"
+        self._changed.notify_all()
+
+    def release(self, name: str) -> None:
+        """Let the requests the hold `name` keeps, and every later one, go on.
+
+        Raises HoldExpired when a request already waited out the hold's timeout."""
+        with self._lock:
+            hold = self._hold_named(name)
+            if hold.expired:
+                raise HoldExpired(f"hold {name!r} expired before its release: a request "
+                                  f"waited {hold.timeout:g} s")
+            hold.released = True
+            self._changed.notify_all()
+
+    def wait_held(self, name: str, count: int = 1, timeout: float = 60.0) -> bool:
+        """Whether `count` requests wait on the hold `name` within `timeout` seconds
+        (False on timeout, as `threading.Event.wait`)."""
+        with self._lock:
+            hold = self._hold_named(name)
+            return self._changed.wait_for(lambda: hold.held >= count, timeout)
+
+    def _hold_named(self, name: str) -> Fault:
+        found = next((f for f in self._faults if f.name == name and f.kind == "hold"), None)
+        if found is None:
+            raise ValueError(f"no active hold fault is named {name!r}")
+        return found
+
+    def stall(self, method: str, path: str) -> None:
+        """Delay a request as `slow` and `hold` faults say, before anything answers it.
+
+        Each fires once per request: re-picking in a loop would delay it forever.
+        Raises HoldExpired when a hold is not released within its timeout."""
+        slow = self.pick(method, path, ("slow",))
+        if slow is not None:
+            time.sleep(slow.delay)
+        hold = self.pick(method, path, ("hold",))
+        if hold is not None:
+            self._wait_release(hold)
+
+    def _wait_release(self, hold: Fault) -> None:
+        with self._lock:
+            hold.held += 1
+            self._changed.notify_all()
+            try:
+                if not self._changed.wait_for(lambda: hold.released or hold.expired,
+                                              hold.timeout):
+                    hold.expired = True
+                    self._changed.notify_all()
+                if not hold.released:  # expired: fail now, and every later request at once
+                    raise HoldExpired(f"sandbox fault {hold.name!r} held a request "
+                                      f"{hold.timeout:g} s and no test released it")
+            finally:
+                hold.held -= 1
+                self._changed.notify_all()
 
     def list(self) -> list[dict[str, Any]]:
         with self._lock:

@@ -79,6 +79,7 @@ class Sandbox:
 
     def stop(self) -> None:
         """Stop serving, close every connection, thread and file; remove the temp dir."""
+        self.faults.release_all()  # a held request's thread would keep the server open
         if self._server is not None:
             if self._thread is not None:
                 self._server.shutdown()

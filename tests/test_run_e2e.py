@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from salesforce.sf_helpers import config_yaml
 
 from connector.cli import main
 from connector.store import Store
@@ -21,7 +23,7 @@ from crm_sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
 
-TOKEN_ENV = "E2E_SF_REFRESH_TOKEN"
+TOKEN_ENV = "SF_REFRESH_TOKEN"  # config_yaml's
 SECRET_ENV = "E2E_SF_CLIENT_SECRET"
 
 
@@ -36,25 +38,8 @@ def config(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     info = sandbox.info["salesforce"]
     monkeypatch.setenv(TOKEN_ENV, info["refresh_token"])
     monkeypatch.setenv(SECRET_ENV, info["client_secret"])
-    path = tmp_path / "config.yaml"
-    path.write_text(
-        f"""reporting: {{currency: USD, timezone: UTC}}
-store: {{path: store.duckdb}}
-sources:
-  - name: salesforce
-    type: salesforce
-    login_url: {info["login_url"]}
-    ca_file: {sandbox.info["ca_file"]}
-    auth:
-      method: refresh_token
-      client_id: {info["client_id"]}
-      client_secret: ${{{SECRET_ENV}}}
-      refresh_token: ${{{TOKEN_ENV}}}
-    http: {{initial_backoff_seconds: 0.01, max_backoff_seconds: 0.05, max_attempts: 3}}
-    pull: {{bulk_poll_seconds: 0}}
-    push: {{enabled: true}}
-"""
-    )
+    path = config_yaml(sandbox, tmp_path, secret_env=SECRET_ENV, http={
+        "initial_backoff_seconds": 0.01, "max_backoff_seconds": 0.05, "max_attempts": 3})
     assert main(["setup", "salesforce", "--config", str(path)]) == 0
     return path
 
@@ -104,23 +89,37 @@ def last_run(config: Path) -> dict[str, object]:
     return dict(json.loads(row[0][0]))
 
 
-def wait_for_push(sb: Sandbox, proc: subprocess.Popen[str], seconds: float = 120) -> None:
+def hold_push(sb: Sandbox, after: int = 0) -> None:
+    """Hold the run's writes (after letting `after` through) until the test releases "push"."""
+    sb.faults.add({"kind": "hold", "path": "composite/sobjects", "name": "push",
+                   "after": after})  # fmt: skip
+
+
+def wait_held(sb: Sandbox, proc: subprocess.Popen[str], seconds: float = 120) -> None:
+    """Until the run's push is held; fails at once if the run ends first."""
     deadline = time.monotonic() + seconds
-    while writes(sb) == 0:
+    while not sb.faults.wait_held("push", timeout=0.1):
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, "the run never reached its push"
-        time.sleep(0.05)
 
 
 def test_kill_9_during_push_then_rerun_loses_and_duplicates_nothing(
     sandbox: Sandbox, config: Path
 ) -> None:
-    sandbox.faults.add({"kind": "slow", "path": "composite/sobjects", "delay": 0.3})
+    hold_push(sandbox, after=1)  # one batch written, the next held: the run is mid-push
     proc = start(config)
-    wait_for_push(sandbox, proc)
-    time.sleep(0.5)
-    proc.send_signal(signal.SIGKILL)
-    proc.communicate()
+    try:
+        wait_held(sandbox, proc)
+    finally:  # killed whatever happens: no run outlives the test
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate()
+    # The held batch lands after the kill and its answer is lost, as a write in flight
+    # would: the rerun must neither write it twice nor miss the batches never sent.
+    sandbox.faults.release("push")
+    deadline = time.monotonic() + 60
+    while writes(sandbox) < 2:
+        assert time.monotonic() < deadline, "the held batch never landed"
+        time.sleep(0.05)
     written_before_kill = len(kpi_records(sandbox))
     sandbox.faults.clear()
     again = run(config)
@@ -142,19 +141,20 @@ def test_kill_9_during_push_then_rerun_loses_and_duplicates_nothing(
 
 
 def test_a_second_run_during_the_first_exits_3(sandbox: Sandbox, config: Path) -> None:
-    # Each write answered 2 s late keeps the first run inside its push for longer than a
-    # second process takes to start, even on a loaded machine (0.3 s did not).
-    sandbox.faults.add({"kind": "slow", "path": "composite/sobjects", "delay": 2.0})
+    hold_push(sandbox)  # the first run waits inside its push until released
     first = start(config)
     try:
-        wait_for_push(sandbox, first)
+        wait_held(sandbox, first)
         second = run(config)
-        assert second.returncode == 3
-        assert f"pid {first.pid}" in second.stderr
+        assert second.returncode == 3, second.stderr
+        assert f"pid {first.pid} on {socket.gethostname()}" in second.stderr
         assert "since" in second.stderr
-    finally:
-        sandbox.faults.clear()
+        sandbox.faults.release("push")
         out, _ = first.communicate(timeout=300)
+    finally:
+        if first.poll() is None:  # a failed check above: no run outlives the test
+            first.kill()
+            first.communicate()
     assert first.returncode == 0
     assert all(json.loads(line)["run_id"] for line in out.splitlines())
 

@@ -7,17 +7,17 @@ module (and the composite handler over it) never sees the surface.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..faults import FaultSet
+from ..faults import FaultSet, HoldExpired
 from ..http import Request, Response, Route, json_response
 from .errors import SfError
 from .usage import ApiUsage
 
-# A dropped connection is a network failure of the whole request: a subrequest cannot drop.
+# A dropped connection is a network failure of the whole request: a subrequest cannot drop
+# (slow and hold faults delay it, as they delay a request).
 SUB_FAULTS = ("status", "expire_session", "limit")
 MAX_SUBREQUESTS = 25
 
@@ -75,9 +75,10 @@ class Subcalls:
                 return self.hooks.fault_response("limit", 403, req, None)
             return json_response([{"errorCode": "NOT_FOUND",
                                    "message": "The requested resource does not exist"}], 404)
-        slow = self.faults.pick(req.method, req.path, ("slow",))
-        if slow is not None:  # counted in the stats by the fault set's listener
-            time.sleep(slow.delay)
+        try:  # slow and hold faults, counted in the stats by the fault set's listener
+            self.faults.stall(req.method, req.path)
+        except HoldExpired as exc:
+            return self.hooks.error(exc)
         fault = self.faults.pick(req.method, req.path, SUB_FAULTS)
         if fault is not None:
             return self.hooks.fault_response(fault.kind, fault.status, req, fault.retry_after)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from crm_sandbox import Sandbox
 REPORTING = Reporting(currency="USD", timezone="UTC")
 WORDING = Wording("USD")
 FAST_HTTP = {"initial_backoff_seconds": 0.01, "max_backoff_seconds": 2.0, "timeout_seconds": 5}
+RETRY_FAST = {"initial_backoff_seconds": 0.01}  # config_yaml's http section (JSON is YAML)
 
 
 def make_config(sb: Sandbox, **overrides: Any) -> SalesforceConfig:
@@ -58,12 +61,15 @@ def make_writer(
 
 
 def config_yaml(
-    sb: Sandbox, folder: Path, *, mapping: Path | None = None, push: bool = True, extra: str = ""
+    sb: Sandbox, folder: Path, *, mapping: Path | None = None, push: bool = True,
+    extra: str = "", secret_env: str | None = None, http: Mapping[str, float] = RETRY_FAST,
 ) -> Path:
     """config.yaml of one `salesforce` source on the sandbox (refresh token in the env
-    var SF_REFRESH_TOKEN), its store in `folder`; `extra` is appended as written."""
+    var SF_REFRESH_TOKEN, the client secret in `secret_env` if given), its store in
+    `folder`; `http` is the source's http section; `extra` is appended as written."""
     info = sb.info["salesforce"]
     mapping_line = f"    mapping: {mapping}\n" if mapping else ""
+    secret_line = f"      client_secret: ${{{secret_env}}}\n" if secret_env else ""
     path = folder / "config.yaml"
     path.write_text(
         f"""reporting: {{currency: USD, timezone: UTC}}
@@ -76,8 +82,8 @@ sources:
 {mapping_line}    auth:
       method: refresh_token
       client_id: {info["client_id"]}
-      refresh_token: ${{SF_REFRESH_TOKEN}}
-    http: {{initial_backoff_seconds: 0.01}}
+{secret_line}      refresh_token: ${{SF_REFRESH_TOKEN}}
+    http: {json.dumps(dict(http))}
     pull: {{bulk_poll_seconds: 0}}
     push: {{enabled: {str(push).lower()}}}
 {extra}"""
