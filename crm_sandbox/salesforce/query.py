@@ -3,6 +3,14 @@
 Each locator is a `Stream` over DuckDB, so paging through millions of records never
 materialises them; pages are ordered (by the query's ORDER BY, else by Id) so that a
 locator whose stream was closed can resume where it was.
+
+"A user can have up to 10 query cursors open at a time. If 10 QueryLocator cursors are
+open when a client application, logged in as the same user, attempts to open a new one,
+then the oldest of the 10 cursors is released. If the client application attempts to
+open the released query cursor, an error results" (SOAP API guide, "QueryLocator"): a
+query whose last page has not been served holds a cursor; the eleventh releases the
+oldest, whose pages then answer 400 INVALID_QUERY_LOCATOR. Every API call here comes
+from the one integration user, so the count is the org's.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from .streams import Stream
 PAGE = 2000
 MAX_OPEN_STREAMS = 32
 MAX_LOCATORS = 2000
+OPEN_CURSORS = 10  # per user (see above)
 _BATCH = re.compile(r"batchSize=(\d+)")
 
 
@@ -31,6 +40,8 @@ class QueryEngine:
         self.org, self.registry = org, registry
         self._lock = threading.Lock()
         self._locators: OrderedDict[str, tuple[Stream, int]] = OrderedDict()
+        self._open: OrderedDict[str, None] = OrderedDict()  # cursors not read to the end
+        self.open_cursors = OPEN_CURSORS
         self._seq = 0
 
     def compile(self, soql: str, version: str, all_rows: bool) -> Compiled:
@@ -67,7 +78,11 @@ class QueryEngine:
                 self._locators.move_to_end(name)
         if entry is None or pos < 0 or pos > entry[0].total:
             raise SfError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
-        return self.page(name, entry[0], entry[1], pos, version)[0]
+        body, done = self.page(name, entry[0], entry[1], pos, version)
+        if done:  # read to the end: the cursor no longer counts (its pages stay readable)
+            with self._lock:
+                self._open.pop(name, None)
+        return body
 
     @staticmethod
     def page(name: str, stream: Stream, size: int, pos: int, version: str) -> tuple[str, bool]:
@@ -82,18 +97,26 @@ class QueryEngine:
         return body, done
 
     def register(self, name: str, stream: Stream, size: int) -> None:
-        """Keep a locator; close the oldest streams beyond the limit."""
+        """Keep a locator (its cursor open); release the oldest cursor beyond the user's
+        limit, and close the oldest streams beyond the sandbox's own."""
+        released: list[Stream] = []
         with self._lock:
             self._locators[name] = (stream, size)
+            self._open[name] = None
+            while len(self._open) > self.open_cursors:
+                entry = self._locators.pop(self._open.popitem(last=False)[0], None)
+                if entry is not None:
+                    released.append(entry[0])
             while len(self._locators) > MAX_LOCATORS:
                 self._locators.popitem(last=False)[1][0].close()
             open_streams = [s for s, _ in self._locators.values() if s.cursor is not None]
-        for old in open_streams[: max(0, len(open_streams) - MAX_OPEN_STREAMS)]:
+        for old in [*released, *open_streams[: max(0, len(open_streams) - MAX_OPEN_STREAMS)]]:
             old.close()
 
     def close(self) -> None:
         with self._lock:
             streams = [s for s, _ in self._locators.values()]
             self._locators.clear()
+            self._open.clear()
         for s in streams:
             s.close()

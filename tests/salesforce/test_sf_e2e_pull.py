@@ -211,3 +211,22 @@ def test_excluded_records_are_left_out_and_removed_when_they_start_matching(
     source.pull(store)
     assert is_deleted(store, "accounts", sf_id(sandbox, "Account", partner_to_be))
     assert live(store, "accounts") == kept - 1
+
+
+def test_a_released_query_cursor_is_asked_again_from_the_last_change_read() -> None:
+    # An org keeps ten open query cursors a user; here one, so every stream's probe
+    # releases the cursors of the streams probed before it.
+    with Sandbox(seed=7, scale=0.1) as sb, Store(":memory:") as store:
+        sb.salesforce.ctx.queries.open_cursors = 1
+        messages: list[str] = []
+        source = make_source(sb, pull={"bulk_poll_seconds": 0, "bulk_threshold": 1_000_000})
+        source.pull(store, messages.append)
+        assert any("released the query's cursor" in m for m in messages)
+        sb.salesforce.ctx.queries.open_cursors = 10
+        with Store(":memory:") as fresh:
+            make_source(sb).pull(fresh)
+            for table in ENTITIES:
+                assert live(store, table) == live(fresh, table), table
+                assert store.fetch(f"SELECT * FROM {table} ORDER BY id") == fresh.fetch(
+                    f"SELECT * FROM {table} ORDER BY id"
+                ), table

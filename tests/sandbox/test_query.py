@@ -156,3 +156,18 @@ def test_small_answers_go_out_at_once_on_one_kept_alive_connection(
         http.get(api(sandbox, "limits"), headers=auth(sandbox), timeout=10).raise_for_status()
     assert len(nodelay) == 1, "one kept-alive connection"
     assert nodelay[0] != 0
+
+
+def test_an_eleventh_open_cursor_releases_the_oldest(sf: Salesforce) -> None:
+    opened = [sf.query(f"SELECT Id FROM Task WHERE Subject != 'none {n}'") for n in range(11)]
+    assert all(not page["done"] for page in opened)
+    with pytest.raises(SalesforceMalformedRequest, match="INVALID_QUERY_LOCATOR"):
+        sf.query_more(opened[0]["nextRecordsUrl"], identifier_is_url=True)
+    assert len(sf.query_more(opened[1]["nextRecordsUrl"], identifier_is_url=True)["records"])
+
+
+def test_a_cursor_read_to_the_end_no_longer_counts(sf: Salesforce) -> None:
+    kept = sf.query("SELECT Id FROM Task")
+    for n in range(10):  # each read to its end before the next opens
+        list(sf.query_all_iter(f"SELECT Id FROM Task WHERE Subject != 'none {n}'"))
+    assert len(sf.query_more(kept["nextRecordsUrl"], identifier_is_url=True)["records"])

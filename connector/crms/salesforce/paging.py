@@ -22,11 +22,17 @@ from dataclasses import dataclass, field
 
 from connector.crms.salesforce.client import Record, SalesforceClient
 from connector.crms.salesforce.composite import MAX_QUERIES, SubAnswer, Subrequest, run_composite
+from connector.crms.salesforce.errors import SalesforceApiError
 from connector.errors import FatalError
 
 LOCATOR = re.compile(
     r"^(?P<locator>/services/data/v[\d.]+/query(?:All)?/[0-9A-Za-z]+)-(?P<at>\d+)$"
 )
+
+
+class CursorReleased(FatalError):
+    """The org released the query's cursor (a user keeps ten open; the eleventh query
+    releases the oldest): the query must be asked again to go on."""
 
 
 def following_urls(page: Record, window: int) -> list[str]:
@@ -71,7 +77,12 @@ class QueryPages:
             if answer.ok and isinstance(answer.body, dict):
                 return dict(answer.body)
             self.window, self.ahead = 1, []  # refused ahead: page by page from here
-        return self.transport.next_page(url)
+        try:
+            return self.transport.next_page(url)
+        except SalesforceApiError as exc:
+            if exc.error_code == "INVALID_QUERY_LOCATOR":
+                raise CursorReleased(f"Salesforce released the query cursor of {url}") from exc
+            raise
 
     def _read_ahead(self, previous: Record) -> list[tuple[str, SubAnswer]]:
         urls = following_urls(previous, self.window)

@@ -17,9 +17,14 @@ from connector.crms.salesforce.client import SalesforceClient
 from connector.crms.salesforce.composite import SubAnswer, Subrequest
 from connector.crms.salesforce.config import Pull
 from connector.crms.salesforce.mapping import SalesforceMapping, Stream
-from connector.crms.salesforce.paging import pages_to_read, query_pages, window_calls
+from connector.crms.salesforce.paging import (
+    CursorReleased,
+    pages_to_read,
+    query_pages,
+    window_calls,
+)
 from connector.crms.salesforce.records import StreamReader, compile_reader
-from connector.crms.salesforce.state import StreamState, later, utc_now_iso
+from connector.crms.salesforce.state import StreamState, later, parse_ts, utc_now_iso
 from connector.crms.salesforce.validate import Resolved
 from connector.errors import CrmKpiError, FatalError
 from connector.schema import ENTITY_BY_NAME
@@ -175,14 +180,7 @@ class StreamPuller:
         """(reader, page) of every page: REST pages are nested, Bulk CSV rows flat."""
         nested = compile_reader(plan.stream, self.resolved, flat=False)
         if not plan.bulk:
-            pages = query_pages(
-                self.transport,
-                plan.query,
-                include_deleted=plan.include_deleted,
-                first=plan.first,
-                ahead=plan.ahead,
-            )
-            yield from ((nested, page) for page in pages)
+            yield from ((nested, page) for page in self._rest_pages(plan, nested))
             return
         if plan.first and plan.first.get("records"):
             yield nested, plan.first["records"]
@@ -191,6 +189,28 @@ class StreamPuller:
             plan.stream.object, plan.query, include_deleted=plan.include_deleted
         )
         yield from ((flat, page) for page in pages)
+
+    def _rest_pages(self, plan: Plan, reader: StreamReader) -> Iterator[list[dict[str, Any]]]:
+        """The REST pages of a planned stream. When the org released its cursor (another
+        query opened the user's eleventh), the query is asked again from the last change
+        read, inclusive: pages are in cursor order, and what is read twice loads once."""
+        first, ahead, served, high = plan.first, plan.ahead, 0, None
+        while True:
+            try:
+                for page in query_pages(self.transport, plan.query, first=first, ahead=ahead,
+                                        include_deleted=plan.include_deleted):  # fmt: skip
+                    served += len(page)
+                    high = later(high, max((reader.cursor(r) or "" for r in page), default=None))
+                    yield page
+                return
+            except CursorReleased:
+                stream, since = plan.stream, parse_ts(high or None) or plan.since
+                plan.query = soql.select(stream.object, plan.paths, cursor_field=stream.cursor,
+                                         since=since)  # fmt: skip
+                first = self.transport.first_page(plan.query, include_deleted=plan.include_deleted)
+                ahead, plan.count = [], served + int(first.get("totalSize") or 0)
+                self._say(f"{stream.object}: Salesforce released the query's cursor; asked "
+                          f"again from {since.isoformat() if since else 'the start'}")  # fmt: skip
 
     def _flush(
         self,
