@@ -10,11 +10,13 @@ then the oldest of the 10 cursors is released. If the client application attempt
 open the released query cursor, an error results" (SOAP API guide, "QueryLocator"): a
 query whose last page has not been served holds a cursor; the eleventh releases the
 oldest, whose pages then answer 400 INVALID_QUERY_LOCATOR. Every API call here comes
-from the one integration user, so the count is the org's.
+from the one integration user, so the count is the org's. "QueryLocator objects expire
+automatically after 15 minutes of inactivity" (ibid.), on the org clock here.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
 from collections import OrderedDict
@@ -30,6 +32,7 @@ PAGE = 2000
 MAX_OPEN_STREAMS = 32
 MAX_LOCATORS = 2000
 OPEN_CURSORS = 10  # per user (see above)
+IDLE_LIFETIME = dt.timedelta(minutes=15)
 _BATCH = re.compile(r"batchSize=(\d+)")
 
 
@@ -41,6 +44,7 @@ class QueryEngine:
         self._lock = threading.Lock()
         self._locators: OrderedDict[str, tuple[Stream, int]] = OrderedDict()
         self._open: OrderedDict[str, None] = OrderedDict()  # cursors not read to the end
+        self._used: dict[str, dt.datetime] = {}  # when each locator was last read (org clock)
         self.open_cursors = OPEN_CURSORS
         self._seq = 0
 
@@ -72,10 +76,18 @@ class QueryEngine:
 
     def more(self, name: str, pos: int, version: str) -> str:
         """A following page of a locator (or the same page again)."""
+        now = self.org.clock.now()
         with self._lock:
             entry = self._locators.get(name)
+            if entry is not None and now - self._used.get(name, now) > IDLE_LIFETIME:
+                self._locators.pop(name)
+                self._open.pop(name, None)
+                self._used.pop(name, None)
+                entry[0].close()
+                entry = None
             if entry is not None:
                 self._locators.move_to_end(name)
+                self._used[name] = now
         if entry is None or pos < 0 or pos > entry[0].total:
             raise SfError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
         body, done = self.page(name, entry[0], entry[1], pos, version)
@@ -103,12 +115,17 @@ class QueryEngine:
         with self._lock:
             self._locators[name] = (stream, size)
             self._open[name] = None
+            self._used[name] = self.org.clock.now()
             while len(self._open) > self.open_cursors:
-                entry = self._locators.pop(self._open.popitem(last=False)[0], None)
+                oldest = self._open.popitem(last=False)[0]
+                self._used.pop(oldest, None)
+                entry = self._locators.pop(oldest, None)
                 if entry is not None:
                     released.append(entry[0])
             while len(self._locators) > MAX_LOCATORS:
-                self._locators.popitem(last=False)[1][0].close()
+                dropped, (stream, _) = self._locators.popitem(last=False)
+                self._used.pop(dropped, None)
+                stream.close()
             open_streams = [s for s, _ in self._locators.values() if s.cursor is not None]
         for old in [*released, *open_streams[: max(0, len(open_streams) - MAX_OPEN_STREAMS)]]:
             old.close()
@@ -118,5 +135,6 @@ class QueryEngine:
             streams = [s for s, _ in self._locators.values()]
             self._locators.clear()
             self._open.clear()
+            self._used.clear()
         for s in streams:
             s.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 
 import pytest
@@ -171,3 +172,12 @@ def test_a_cursor_read_to_the_end_no_longer_counts(sf: Salesforce) -> None:
     for n in range(10):  # each read to its end before the next opens
         list(sf.query_all_iter(f"SELECT Id FROM Task WHERE Subject != 'none {n}'"))
     assert len(sf.query_more(kept["nextRecordsUrl"], identifier_is_url=True)["records"])
+
+
+def test_a_cursor_idle_for_15_minutes_expires(sf: Salesforce, sandbox: Sandbox) -> None:
+    first = sf.query("SELECT Id FROM Task")
+    sandbox.org.advance_clock(dt.timedelta(minutes=14))
+    assert sf.query_more(first["nextRecordsUrl"], identifier_is_url=True)["records"]
+    sandbox.org.advance_clock(dt.timedelta(minutes=16))
+    with pytest.raises(SalesforceMalformedRequest, match="INVALID_QUERY_LOCATOR"):
+        sf.query_more(first["nextRecordsUrl"], identifier_is_url=True)
