@@ -12,7 +12,7 @@ from sf_helpers import compute_kpis, make_source
 from connector.crms.files import FilesMapping, FilesSource
 from connector.crms.salesforce.mapping import SalesforceMapping
 from connector.crms.salesforce.read import SalesforceSource
-from connector.errors import ConfigError
+from connector.errors import ConfigError, FatalError
 from connector.store import Store
 from crm_sandbox import Sandbox
 
@@ -230,3 +230,22 @@ def test_a_released_query_cursor_is_asked_again_from_the_last_change_read() -> N
                 assert store.fetch(f"SELECT * FROM {table} ORDER BY id") == fresh.fetch(
                     f"SELECT * FROM {table} ORDER BY id"
                 ), table
+
+
+def test_with_every_cursor_released_each_page_is_asked_again_to_the_end() -> None:
+    with Sandbox(seed=7, scale=0.05) as sb, Store(":memory:") as store:
+        sb.salesforce.ctx.queries.open_cursors = 0  # released as soon as opened
+        source = make_source(sb, pull={"bulk_poll_seconds": 0, "bulk_threshold": 1_000_000})
+        source.pull(store)
+        assert live(store, "activities") == sb.org.count("activities", "NOT is_deleted") > 2000
+
+
+def test_a_cursor_released_before_anything_more_is_read_stops_the_pull() -> None:
+    # More records share one SystemModstamp than a page holds: asking again from it
+    # reads the same page, and the run stops rather than loop.
+    with Sandbox(seed=7, scale=0.05) as sb, Store(":memory:") as store:
+        sb.org.touch("activities")
+        sb.salesforce.ctx.queries.open_cursors = 0
+        source = make_source(sb, pull={"bulk_poll_seconds": 0, "bulk_threshold": 1_000_000})
+        with pytest.raises(FatalError, match=r"Task: Salesforce released .* again before"):
+            source.pull(store)

@@ -195,6 +195,7 @@ class StreamPuller:
         query opened the user's eleventh), the query is asked again from the last change
         read, inclusive: pages are in cursor order, and what is read twice loads once."""
         first, ahead, served, high = plan.first, plan.ahead, 0, None
+        restarted_at: list[str | None] = []
         while True:
             try:
                 for page in query_pages(self.transport, plan.query, first=first, ahead=ahead,
@@ -203,7 +204,13 @@ class StreamPuller:
                     high = later(high, max((reader.cursor(r) or "" for r in page), default=None))
                     yield page
                 return
-            except CursorReleased:
+            except CursorReleased as exc:
+                if restarted_at and restarted_at[-1] == high:  # nothing read since: stop
+                    raise FatalError(
+                        f"{plan.stream.object}: {exc} again before anything more was read; "
+                        "another job of the integration user may be opening queries: run "
+                        "again when it is done") from exc
+                restarted_at.append(high)
                 stream, since = plan.stream, parse_ts(high or None) or plan.since
                 plan.query = soql.select(stream.object, plan.paths, cursor_field=stream.cursor,
                                          since=since)  # fmt: skip
