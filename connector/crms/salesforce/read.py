@@ -80,6 +80,7 @@ class SalesforceSource:
             plans = self._probed(puller, describer)
             estimate = sum(plan.estimated_calls for plan in plans)
             transport.guard.ensure(estimate, f"the pull of {self.name}")
+            _read_ahead(transport, plans)
             results = [puller.run(plan) for plan in plans]
             results += reconcile(puller, list(self.mapping.streams))
             self._derive_lead_ids(store)
@@ -118,7 +119,6 @@ class SalesforceSource:
             answers = self._probed_again(puller, describer, plans, failed, answers)
         for plan in plans:
             plan.accept(answers[plan.probe(version).ref], self.config.pull, version)
-        _read_ahead(puller.transport, plans)
         return plans
 
     def _probed_again(
