@@ -78,6 +78,8 @@ class Pull(ConfigModel):
     # Archived records stay listed for 90 days, then are purged: list them well within.
     reconcile_every_hours: float = Field(default=24.0, ge=0, le=24 * 60)
     metadata_every_hours: float = Field(default=24.0, ge=0)
+    # Records purged for good show in no listing: every live id is listed this often.
+    purge_check_every_hours: float = Field(default=168.0, ge=0)
     search_lag_retries: int = Field(default=3, ge=0, le=10)
     # Full pulls through the CRM exports API (needs the crm.export scope); list paging
     # stays the default, and the fallback when an export fails.

@@ -2,9 +2,10 @@
 
 A nightly pull of a quiet portal costs one search per stream, but one call for all the
 engagement streams (probe.py): the properties check, the owners and the pipelines come
-from the store while younger than
-`pull.metadata_every_hours` (and are read again at once when the pull meets what they
-cannot explain), and archived records are listed every `pull.reconcile_every_hours`.
+from the store while younger than `pull.metadata_every_hours` (and are read again at
+once when the pull meets what they cannot explain), archived records are listed every
+`pull.reconcile_every_hours`, and every live id every `pull.purge_check_every_hours`
+(deletes.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from connector.crms.hubspot.api import HubSpotApi
 from connector.crms.hubspot.catalog import Catalog
 from connector.crms.hubspot.client import HubSpotClient
 from connector.crms.hubspot.config import HubSpotConfig
+from connector.crms.hubspot.deletes import reconcile_purged
 from connector.crms.hubspot.exports import pull_by_export, start_exports
 from connector.crms.hubspot.extras import load_owners, load_tables, unknown_owners
 from connector.crms.hubspot.mapping import HubSpotMapping
@@ -90,6 +92,7 @@ class HubSpotSource:
                     progress(f"{self.name}: {stream.entity} from {stream.object}")
                 exported = pull_by_export(ctx, stream, exports.get(stream.key))
                 results.append(exported or pull_stream(ctx, stream, probe.quiet(stream)))
+            results += reconcile_purged(ctx, list(self.mapping.streams))
             if not owners_first and unknown_owners(store, self.name):
                 results.append(self._owners(store, catalog))  # a new rep, or a renamed team
             results += load_tables(store, self.name, self.mapping, self.opts)

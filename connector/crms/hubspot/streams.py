@@ -86,7 +86,7 @@ def _full(ctx: StreamContext, stream: Stream, state: Json, result: IngestResult)
     if "since" in state:
         since, total = state["since"], state.get("total")
     else:
-        since, total = _server_newest(ctx, stream)
+        since, total = server_newest(ctx, stream)
         state = {**state, "server": ctx.api.transport.server_ms}
     listed, newest = int(state.get("listed", 0)), 0
     properties = stream.property_names
@@ -132,7 +132,7 @@ def _stamp(record: Json, stream: Stream) -> int:
     return parse_ms(value) if value else 0
 
 
-def _server_newest(ctx: StreamContext, stream: Stream) -> tuple[int | None, int | None]:
+def server_newest(ctx: StreamContext, stream: Stream) -> tuple[int | None, int | None]:
     """(the newest cursor value in ms, how many records HubSpot counts); None when the
     search index lags so long that its answer holds no record."""
     body = {
@@ -157,7 +157,7 @@ def _check_listed(ctx: StreamContext, stream: Stream, listed: int, total: int | 
     listing): nothing is marked done, and the next run lists again."""
     if total is None or listed >= total:
         return
-    after = _server_newest(ctx, stream)[1]
+    after = server_newest(ctx, stream)[1]
     expected = min(total, after) if after is not None else total
     if listed >= expected:
         return

@@ -1,0 +1,69 @@
+"""End to end: records HubSpot purged for good (no listing shows them any more) are
+marked deleted by the weekly check of live ids, and a short listing deletes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hs_helpers import source_config
+
+from connector.crms.config import shipped_mapping
+from connector.crms.hubspot import HubSpotSource
+from connector.crms.hubspot.api import HubSpotApi
+from connector.crms.hubspot.constants import OBJECT_ID_PROPERTY
+from connector.crms.hubspot.mapping import load_mapping
+from connector.store import Store
+from crm_sandbox import Sandbox
+
+pytestmark = pytest.mark.e2e
+MAPPING = load_mapping(shipped_mapping("hubspot.yaml"))
+DEAL_IDS = 30 * 10**9  # the sandbox's HubSpot id of deal n is DEAL_IDS + n
+
+
+def adapter(sb: Sandbox, **pull: Any) -> HubSpotSource:
+    return HubSpotSource(source_config(sb, pull=pull), MAPPING, "UTC")
+
+
+def deleted(store: Store, n: int) -> bool:
+    row = store.fetch("SELECT is_deleted FROM opportunities WHERE id = ?", [str(DEAL_IDS + n)])
+    return bool(row[0][0])
+
+
+def test_a_purged_deal_is_marked_deleted_when_the_check_is_due(sandbox: Sandbox) -> None:
+    with Store(":memory:") as store:
+        adapter(sandbox).pull(store)  # a new install: its week starts now
+        gone = sandbox.org.keys("opportunities", "NOT is_deleted", limit=1)[0]
+        sandbox.org.purge("opportunities", [gone])
+        adapter(sandbox).pull(store)  # not due: nothing listed
+        assert not deleted(store, gone)
+        sandbox.reset_stats()
+        results = adapter(sandbox, purge_check_every_hours=0).pull(store)
+        assert deleted(store, gone)
+        purged = [r for r in results if r.origins == ["purged"]]
+        assert [(r.entity, r.deleted) for r in purged] == [("opportunities", 1)]
+        assert store.count("opportunities", source="hs") == sandbox.org.count("opportunities")
+
+
+def test_a_listing_short_of_hubspots_count_deletes_nothing(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store(":memory:") as store:
+        adapter(sandbox).pull(store)
+        listed = HubSpotApi.list_page
+
+        def lossy(api: HubSpotApi, obj: str, properties: list[str], *args: Any,
+                  **kwargs: Any) -> dict[str, Any]:  # fmt: skip
+            page = listed(api, obj, properties, *args, **kwargs)
+            if properties == [OBJECT_ID_PROPERTY] and obj == "deals":
+                page["results"] = page["results"][1:]  # a record lost on the way
+            return page
+
+        monkeypatch.setattr(HubSpotApi, "list_page", lossy)
+        said: list[str] = []
+        adapter(sandbox, purge_check_every_hours=0).pull(store, said.append)
+        assert store.count("opportunities", source="hs") == sandbox.org.count("opportunities")
+        assert any("purged records are checked again next run" in line for line in said)
+        monkeypatch.setattr(HubSpotApi, "list_page", listed)
+        results = adapter(sandbox, purge_check_every_hours=0).pull(store)
+        assert not [r for r in results if r.origins == ["purged"]]  # nothing was missing
