@@ -9,12 +9,13 @@ the process's peak RSS (the sandbox runs in the same process: an upper bound).
         [--push-rows 10000] [--skip-default-limits] [--push-only]
 
 Phases: (1) a full pull at the shipped default limits against the sandbox's default
-HubSpot limits (100 calls / 10 s, 5 searches / s): zero 429s expected; (2) a full pull
-at `--scale` with the limits lifted on both sides (throughput); (3) a pull of the
-unchanged portal; (4) an incremental pull after 1 % of deals, contacts and engagements
-changed; (5) a full pull through the CRM exports API into a fresh store, checked equal
-to the listed one; (6) setup and a push of `--push-rows` KPI records (0: none), then an
-unchanged re-push. Each pull prints API calls, records read, wall time and peak RSS.
+HubSpot limits (100 calls / 10 s, 5 searches / s): zero 429s expected; (2) a full pull at
+`--scale` with the limits lifted on both sides (throughput); (3) a pull of the unchanged
+portal; (4) an incremental pull after 1 % of deals, contacts and engagements changed; (5)
+a full pull through the CRM exports API into a fresh store, checked equal to the listed
+one; (6) a pull with the weekly purge check due (every live id listed), then with the ids
+exported; (7) setup and a push of `--push-rows` KPI records (0: none), then an unchanged
+re-push. Each pull prints API calls, records read, wall time and peak RSS.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def surface(sb: Sandbox) -> Any:
     return mounted
 
 
-def config(sb: Sandbox, fast: bool, exports: bool = False) -> HubSpotConfig:
+def config(sb: Sandbox, fast: bool, exports: bool = False, purge: bool = False) -> HubSpotConfig:
     info = sb.info.get("hubspot") or surface(sb).info(sb.info["base_url"])
     os.environ[TOKEN_ENV] = info["access_token"]
     limits = {"requests_per_window": 1_000_000, "search_requests_per_second": 100_000}
@@ -71,7 +72,8 @@ def config(sb: Sandbox, fast: bool, exports: bool = False) -> HubSpotConfig:
             "ca_file": sb.info["ca_file"],
             "auth": {"method": "private_app", "access_token": "${" + TOKEN_ENV + "}"},
             "limits": limits if fast else {},
-            "pull": {"exports": exports, "export_poll_seconds": 0.2},
+            "pull": {"exports": exports, "export_poll_seconds": 0.2,
+                     **({"purge_check_every_hours": 0} if purge else {})},
             "push": {"enabled": True},
         }
     )
@@ -81,10 +83,11 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def pull(sb: Sandbox, store: Store, fast: bool, label: str, exports: bool = False) -> int:
+def pull(sb: Sandbox, store: Store, fast: bool, label: str, exports: bool = False,
+         purge: bool = False) -> int:  # fmt: skip
     """One pull, its figures printed; returns its API calls."""
     sb.reset_stats()
-    source = HubSpotSource(config(sb, fast, exports), MAPPING, "UTC")
+    source = HubSpotSource(config(sb, fast, exports, purge), MAPPING, "UTC")
     started = time.perf_counter()
     results = source.pull(store)
     wall = time.perf_counter() - started
@@ -183,7 +186,7 @@ def main() -> None:
     parser.add_argument("--limits-scale", type=float, default=0.1)
     parser.add_argument("--push-rows", type=int, default=10_000)
     parser.add_argument("--skip-default-limits", action="store_true")
-    parser.add_argument("--push-only", action="store_true", help="phase (6) alone")
+    parser.add_argument("--push-only", action="store_true", help="phase (7) alone")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         if args.push_only:
@@ -214,6 +217,13 @@ def main() -> None:
                                  label="full pull through the exports API")  # fmt: skip
                 print(f"exports full pull calls = {by_export / full:.2%} of the listed full "
                       f"pull's; same store: {same_store(store, exported)}")
+            purged = pull(sb, store, fast=True, purge=True,
+                          label="pull with the weekly purge check due (every live id listed)")
+            print(f"purge check pull calls = {purged / full:.1%} of the full pull's, once a week")
+            by_exports = pull(sb, store, fast=True, purge=True, exports=True,
+                              label="the same with pull.exports on (the ids exported)")
+            print(f"purge check pull through exports = {by_exports / full:.1%} of the full "
+                  "pull's")
             if args.push_rows:
                 push(sb, store, args.push_rows)
 

@@ -67,3 +67,17 @@ def test_a_listing_short_of_hubspots_count_deletes_nothing(
         monkeypatch.setattr(HubSpotApi, "list_page", listed)
         results = adapter(sandbox, purge_check_every_hours=0).pull(store)
         assert not [r for r in results if r.origins == ["purged"]]  # nothing was missing
+
+
+def test_with_exports_on_the_ids_come_from_exports_not_listings(sandbox: Sandbox) -> None:
+    with Store(":memory:") as store:
+        adapter(sandbox, exports=True, export_poll_seconds=0.05).pull(store)
+        gone = sandbox.org.keys("opportunities", "NOT is_deleted", limit=1)[0]
+        sandbox.org.purge("opportunities", [gone])
+        sandbox.reset_stats()
+        adapter(sandbox, exports=True, export_poll_seconds=0.05,
+                purge_check_every_hours=0).pull(store)  # fmt: skip
+        assert deleted(store, gone)
+        endpoints = sandbox.stats()["endpoints"]
+        assert endpoints["hubspot.exportStart"] == len(MAPPING.streams)
+        assert "hubspot.list" not in endpoints  # no id listed page by page

@@ -3,8 +3,9 @@ end, when a user deletes it for good from there, or on a GDPR delete; from then 
 listing, live or archived, shows it, and the store would count it forever.
 
 Every `pull.purge_check_every_hours` (a week by default) the ids HubSpot still has are
-listed per entity (the id alone, 100 a call) and every record the store holds beyond
-them is marked deleted. A listing shorter than HubSpot's count of the object, before and
+listed per entity (the id alone, 100 a call; with `pull.exports`, an export of the id
+alone, two calls an object) and every record the store holds beyond them is marked
+deleted. A listing shorter than HubSpot's count of the object, before and
 after it, marks nothing (a lost page must never delete records) and is tried again by the
 next run. A new install starts its week at its first pull, which read every record.
 """
@@ -15,6 +16,7 @@ import datetime as dt
 from collections import defaultdict
 
 from connector.crms.hubspot.constants import OBJECT_ID_PROPERTY
+from connector.crms.hubspot.exports import export_ids
 from connector.crms.hubspot.mapping import Stream
 from connector.crms.hubspot.paging import list_pages
 from connector.crms.hubspot.streams import Json, StreamContext, server_newest
@@ -63,15 +65,19 @@ def _list_live_ids(ctx: StreamContext, stream: Stream) -> bool:
     """Note the ids HubSpot has of `stream`; False when the listing falls short of
     HubSpot's count before and after it (records archived meanwhile lower both)."""
     before = server_newest(ctx, stream)[1]
+    listed = 0
+
+    def note(ids: list[str]) -> None:
+        nonlocal listed
+        listed += len(ids)
+        remember_seen(ctx.store, stream.entity, ids)
 
     def fetch(after: str | None) -> Json:
         return ctx.api.list_page(stream.object, [OBJECT_ID_PROPERTY], after)
 
-    listed = 0
-    for page, _ in list_pages(fetch):
-        ids = [str(record["id"]) for record in page["results"]]
-        listed += len(ids)
-        remember_seen(ctx.store, stream.entity, ids)
+    if not (ctx.settings.exports and export_ids(ctx, stream, note)):
+        for page, _ in list_pages(fetch):
+            note([str(record["id"]) for record in page["results"]])
     if before is not None and listed >= before:
         return True
     after = server_newest(ctx, stream)[1]

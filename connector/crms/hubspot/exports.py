@@ -26,7 +26,7 @@ import shutil
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -36,6 +36,7 @@ import urllib3
 
 from connector.crms.client import with_retries
 from connector.crms.hubspot.api import HubSpotApi
+from connector.crms.hubspot.constants import OBJECT_ID_PROPERTY
 from connector.crms.hubspot.errors import MissingScope, tls_failed
 from connector.crms.hubspot.mapping import Stream
 from connector.crms.hubspot.paging import SearchCursor, parse_ms
@@ -137,15 +138,39 @@ def missing_export_scope(api: HubSpotApi) -> str | None:
     return None
 
 
-def _start(ctx: StreamContext, stream: Stream) -> str:
-    """Start the export: its task id."""
+def export_ids(ctx: StreamContext, stream: Stream, note: Callable[[list[str]], None]) -> bool:
+    """Hand `note` every id HubSpot has of `stream`, through an export of the id alone (two
+    calls, where listing costs one per 100); False when no export can be had."""
+    if ctx.no_exports is not None:
+        return False
+    try:
+        started = Started(_start(ctx, stream, ids_only=True), time.monotonic())
+        task = _wait(ctx, started, f"export of the {stream.object} ids")
+    except ExportUnavailable as exc:
+        _unavailable(ctx, stream, exc)
+        return False
+    with tempfile.TemporaryDirectory(prefix="crm-kpi-export-") as folder:
+        ids: list[str] = []
+        for row in _rows(_download(ctx, task["result"], Path(folder))):
+            record_id = row.get("hs_object_id") or row.get("Record ID")
+            if record_id:
+                ids.append(record_id)
+            if len(ids) >= ctx.settings.load_records:
+                note(ids)
+                ids = []
+        note(ids)
+    return True
+
+
+def _start(ctx: StreamContext, stream: Stream, ids_only: bool = False) -> str:
+    """Start the export (of the id alone with `ids_only`): its task id."""
     body = {
         "exportType": "VIEW",
         "format": "CSV",
-        "exportName": f"crm-kpi {ctx.source} {stream.object}",
+        "exportName": f"crm-kpi {ctx.source} {stream.object}{' ids' if ids_only else ''}",
         "objectType": stream.object,
-        "objectProperties": stream.property_names,
-        "associatedObjectType": _targets(stream),
+        "objectProperties": [OBJECT_ID_PROPERTY] if ids_only else stream.property_names,
+        "associatedObjectType": [] if ids_only else _targets(stream),
         "exportInternalValuesOptions": ["NAMES", "VALUES"],
         "includePrimaryDisplayPropertyForAssociatedObjects": False,
         "overrideAssociatedObjectsPerDefinitionPerRowLimit": True,
