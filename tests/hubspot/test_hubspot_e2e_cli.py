@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 from hs_helpers import source_config
+from mapping_edit import edited_mapping
 
 from connector.cli import main
 from connector.crms.config import shipped_mapping
@@ -92,17 +93,14 @@ def test_run_with_a_mapping_that_does_not_fit_exits_2_like_validate(
 def _with_company_property(sandbox: Sandbox, folder: Path, mapped: str) -> tuple[Path, int]:
     """A config whose mapping writes `revenue_this_year` into `mapped` (a YAML value), and
     the mapping line that says so."""
-    shipped = Path(__file__).parents[2] / "connector" / "mappings" / "hubspot.yaml"
-    default = "    revenue_this_year: crm_kpi_revenue_this_year"
-    text = shipped.read_text(encoding="utf-8")
-    assert default in text
-    mapping = folder / "hubspot.yaml"
-    mapping.write_text(text.replace(default, f"    revenue_this_year: {mapped}"))
+    mapping, line = edited_mapping(folder, "hubspot.yaml",
+                                   "    revenue_this_year: crm_kpi_revenue_this_year",
+                                   f"    revenue_this_year: {mapped}")  # fmt: skip
     config = _config(sandbox, folder)
     data = yaml.safe_load(config.read_text())
     data["sources"][0]["mapping"] = str(mapping)
     config.write_text(yaml.safe_dump(data))
-    return config, text.splitlines().index(default) + 1
+    return config, line
 
 
 def test_validate_and_setup_refuse_properties_the_writer_may_not_write(

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from mapping_edit import edited_mapping
 from sf_helpers import config_yaml, make_source
 
 from connector.cli import main
@@ -54,15 +55,12 @@ def test_validate_then_nightly_run_then_an_unchanged_rerun(
 def _with_account_field(sb: Sandbox, folder: Path, mapped: str) -> tuple[Path, int]:
     """A config whose mapping writes `revenue_this_year` into `mapped` (a YAML value), and
     the mapping line that says so."""
-    shipped = Path(__file__).parents[2] / "connector" / "mappings" / "salesforce.yaml"
-    default = "    revenue_this_year: KPI_Revenue_This_Year__c"
-    text = shipped.read_text(encoding="utf-8")
-    assert default in text
-    mapping = folder / "salesforce.yaml"
-    mapping.write_text(text.replace(default, f"    revenue_this_year: {mapped}"))
+    mapping, line = edited_mapping(folder, "salesforce.yaml",
+                                   "    revenue_this_year: KPI_Revenue_This_Year__c",
+                                   f"    revenue_this_year: {mapped}")  # fmt: skip
     config = write_config(sb, folder)
     config.write_text(config.read_text() + f"    mapping: {mapping}\n")
-    return config, text.splitlines().index(default) + 1
+    return config, line
 
 
 def test_validate_and_setup_refuse_fields_the_writer_may_not_write(

@@ -19,7 +19,7 @@ from connector.crms.hubspot.constants import OBJECT_ID_PROPERTY
 from connector.crms.hubspot.exports import export_ids
 from connector.crms.hubspot.mapping import Stream
 from connector.crms.hubspot.paging import list_pages
-from connector.crms.hubspot.streams import Json, StreamContext, server_newest
+from connector.crms.hubspot.streams import Json, StreamContext, expected_count, server_newest
 from connector.store import IngestResult
 from connector.store.staging import forget_seen, mark_unseen_deleted, remember_seen
 
@@ -78,16 +78,13 @@ def _list_live_ids(ctx: StreamContext, stream: Stream) -> bool:
     if not (ctx.settings.exports and export_ids(ctx, stream, note)):
         for page, _ in list_pages(fetch):
             note([str(record["id"]) for record in page["results"]])
-    if before is not None and listed >= before:
-        return True
-    after = server_newest(ctx, stream)[1]
-    counts = [n for n in (before, after) if n is not None]
-    if counts and listed >= min(counts):
+    expected = expected_count(ctx, stream, listed, before)
+    if expected is not None and listed >= expected:
         return True
     if ctx.progress is not None:
         ctx.progress(f"{stream.object}: listed {listed:,} ids but HubSpot counts "
-                     f"{min(counts) if counts else 'none'}; purged records are checked "
-                     "again next run")  # fmt: skip
+                     f"{'none' if expected is None else f'{expected:,}'}; purged records "
+                     "are checked again next run")  # fmt: skip
     return False
 
 

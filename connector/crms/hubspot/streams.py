@@ -151,15 +151,24 @@ def server_newest(ctx: StreamContext, stream: Stream) -> tuple[int | None, int |
     return parse_ms(newest or results[0].get("updatedAt")), total
 
 
+def expected_count(
+    ctx: StreamContext, stream: Stream, listed: int, before: int | None
+) -> int | None:
+    """How many records a listing of `stream` must have served: HubSpot's count before
+    it, or, when it served fewer, the lower of the counts before and after it (records
+    archived meanwhile lower both; a lost page only the listing). None: no count."""
+    if before is None or listed >= before:
+        return before
+    after = server_newest(ctx, stream)[1]
+    return min(before, after) if after is not None else before
+
+
 def _check_listed(ctx: StreamContext, stream: Stream, listed: int, total: int | None) -> None:
     """Refuse a listing that served fewer records than HubSpot counted before and after
     it (records archived meanwhile lower both counts; a lost page lowers only the
     listing): nothing is marked done, and the next run lists again."""
-    if total is None or listed >= total:
-        return
-    after = server_newest(ctx, stream)[1]
-    expected = min(total, after) if after is not None else total
-    if listed >= expected:
+    expected = expected_count(ctx, stream, listed, total)
+    if expected is None or listed >= expected:
         return
     save_state(ctx, stream, {})
     raise FatalError(

@@ -178,8 +178,9 @@ def _read_ahead(transport: SalesforceClient, plans: list[Plan]) -> None:
     """The pages after each REST stream's first, up to five a stream, read together (a
     change set spread over a few streams is then one more call, not one per stream)."""
     rest = {plan.key: plan.first for plan in plans if not plan.bulk and plan.first is not None}
-    for key, ahead in read_ahead(transport, rest).items():
-        next(plan for plan in plans if plan.key == key).ahead = ahead
+    ahead = read_ahead(transport, rest)
+    for plan in plans:
+        plan.ahead = ahead.get(plan.key, [])
 
 
 def _stale(answer: SubAnswer) -> bool:

@@ -195,7 +195,7 @@ class StreamPuller:
         query opened the user's eleventh), the query is asked again from the last change
         read, inclusive: pages are in cursor order, and what is read twice loads once."""
         first, ahead, served, high = plan.first, plan.ahead, 0, None
-        restarted_at: list[str | None] = []
+        restarted, restarted_at = False, None  # asked again, and from where
         while True:
             try:
                 for page in query_pages(self.transport, plan.query, first=first, ahead=ahead,
@@ -205,12 +205,12 @@ class StreamPuller:
                     yield page
                 return
             except CursorReleased as exc:
-                if restarted_at and restarted_at[-1] == high:  # nothing read since: stop
+                if restarted and restarted_at == high:  # nothing read since: stop
                     raise FatalError(
                         f"{plan.stream.object}: {exc} again before anything more was read; "
                         "another job of the integration user may be opening queries: run "
                         "again when it is done") from exc
-                restarted_at.append(high)
+                restarted, restarted_at = True, high
                 stream, since = plan.stream, parse_ts(high or None) or plan.since
                 plan.query = soql.select(stream.object, plan.paths, cursor_field=stream.cursor,
                                          since=since)  # fmt: skip
