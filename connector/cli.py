@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import signal
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -12,11 +15,22 @@ from rich.console import Console
 
 from connector import __version__
 from connector.config import Config
-from connector.errors import EXIT_CONFIG, EXIT_OK, ConfigError, CrmKpiError
+from connector.errors import (
+    EXIT_CONFIG,
+    EXIT_CRASH,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    ConfigError,
+    CrmKpiError,
+    Terminated,
+    exit_code_table,
+)
 from connector.invocation import suggest
 from connector.kpi.engine import SCOPE_TYPES, ComputeResult
 from connector.kpi.periods import parse_period, period_of
 from connector.store import Store
+from connector.store.failures import environment_failure
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -24,14 +38,17 @@ Handler = Callable[[argparse.Namespace], int]
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `crm-kpi` console script.
 
-    A mistake of the user's is a sentence and its exit code, never a traceback; a bug
-    still shows its traceback. Files the run creates (the store's write-ahead log among
-    them, which DuckDB creates and removes by itself) are its user's only: umask 077.
+    A mistake of the user's is a sentence and its exit code, never a traceback; so is the
+    machine's failure (a full disk: exit 5) and a bug (exit 70, its traceback in a file
+    the sentence names). SIGTERM stops a command as Ctrl-C does. Files the run creates
+    (the store's write-ahead log among them, which DuckDB creates and removes by itself)
+    are its user's only: umask 077.
     """
     parser = _parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler
     umask = os.umask(0o077)
+    previous = _on_sigterm()
     try:
         return handler(args)
     except ConfigError as exc:
@@ -41,23 +58,74 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CrmKpiError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except KeyboardInterrupt as exc:
+        terminated = isinstance(exc, Terminated)
+        print("stopped by SIGTERM" if terminated else "interrupted", file=sys.stderr)
+        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
     except OSError as exc:
-        if exc.filename is None:
-            raise  # not about a path the user gave: a bug, or the machine's trouble
-        reason = (exc.strerror or str(exc)).lower()
-        print(f"error: {exc.filename}: {reason}", file=sys.stderr)
-        return EXIT_CONFIG
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        if exc.filename is not None and environment_failure(exc, Path(exc.filename)) is None:
+            reason = (exc.strerror or str(exc)).lower()
+            print(f"error: {exc.filename}: {reason}", file=sys.stderr)
+            return EXIT_CONFIG
+        return _failed(args, exc)
+    except Exception as exc:
+        return _failed(args, exc)
     finally:
         os.umask(umask)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _on_sigterm() -> signal.Handlers | Callable[..., object] | int | None:
+    """Make SIGTERM raise `Terminated` (so state is saved and the lock released, as on
+    Ctrl-C); the handler it replaces (None off the main thread, where none can be set)."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise Terminated(f"signal {signum}")
+
+    try:
+        return signal.signal(signal.SIGTERM, stop)
+    except ValueError:
+        return None
+
+
+def _failed(args: argparse.Namespace, exc: Exception) -> int:
+    """The machine's failure, or a bug: one sentence, and the traceback in a file."""
+    from connector.outcome import crash_sentence, write_crash_report
+
+    store = _store_of(args)
+    machine = environment_failure(exc, store) if store is not None else None
+    if machine is not None:
+        print(f"error: {machine}", file=sys.stderr)
+        return machine.exit_code
+    folder = store.parent if store is not None else Path.cwd()
+    report = write_crash_report(exc, folder, "")
+    print(f"error: {crash_sentence(exc, f'crm-kpi {args.command}', report)}", file=sys.stderr)
+    if report is None:
+        traceback.print_exception(exc)
+    return EXIT_CRASH
+
+
+def _store_of(args: argparse.Namespace) -> Path | None:
+    """The store of the command's config, when it has one that loads."""
+    path = getattr(args, "config", None)
+    if path is None:
+        return None
+    try:
+        from connector.config import load_config
+
+        return load_config(path, offline=True).store.path
+    except Exception:  # the crash report then goes to the working folder
+        return None
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crm-kpi",
         description="The 14 classic sales KPIs from your CRM, written back into your CRM.",
+        epilog="exit codes (a scheduler counts only 0 and 1 as success; 1 alerts):\n"
+        + exit_code_table(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"crm-kpi {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -96,9 +164,22 @@ def _parser() -> argparse.ArgumentParser:
     _mass_delete_arg(run)
     run.set_defaults(handler=_cmd_run)
 
-    status = commands.add_parser("status", help="the last runs: what each did, or why it failed")
+    status = commands.add_parser(
+        "status",
+        help="the last runs: what each did, or why it failed (--check: for monitors)",
+        epilog="--check exits 0 OK, 1 WARNING (the last run left something out), "
+        "2 CRITICAL (it failed, or no run finished for --max-age-hours), 3 UNKNOWN "
+        "(the store cannot be read), as Nagios-style checks do",
+    )
     _config_arg(status)
     status.add_argument("--limit", type=int, default=10, help="how many runs (default 10)")
+    status.add_argument("--format", choices=["table", "json"], default="table")
+    status.add_argument("--check", action="store_true",
+                        help="one line, and an exit code saying if the last run finished "
+                        "and is recent")  # fmt: skip
+    status.add_argument("--max-age-hours", type=float,
+                        help="with --check: how old the last finished run may be (default: "
+                        "observability.stale_after_hours, 26)")  # fmt: skip
     status.set_defaults(handler=_cmd_status)
 
     problems = commands.add_parser(
@@ -168,11 +249,11 @@ def _engine_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _load(args: argparse.Namespace) -> Config:
+def _load(args: argparse.Namespace, *, offline: bool = False) -> Config:
     """The config, with `--engine` in place of `kpis.engine` when given."""
     from connector.config import load_config
 
-    config = load_config(args.config)
+    config = load_config(args.config, offline=offline)
     if getattr(args, "engine", None):
         kpis = config.kpis.model_copy(update={"engine": args.engine})
         config = config.model_copy(update={"kpis": kpis})
@@ -242,7 +323,7 @@ def _cmd_compute(args: argparse.Namespace) -> int:
     from connector.pipeline import compute_kpis, open_store
     from connector.report import as_csv, as_json, fetch_results, render_table
 
-    config = _load(args)
+    config = _load(args, offline=True)
     fiscal = config.reporting.fiscal_year_start_month
     try:
         period = parse_period(args.period, fiscal) if args.period else None
@@ -250,7 +331,7 @@ def _cmd_compute(args: argparse.Namespace) -> int:
         raise ConfigError([f"--period: {exc}"]) from None
     scopes = list(SCOPE_TYPES) if args.scope == "all" else [args.scope]
     shown_source = _shown_source(config, args.source)
-    with open_store(config) as store:
+    with open_store(config, read_only=not args.save) as store:
         console = Console(stderr=True)
         result = compute_kpis(
             config,
@@ -302,6 +383,7 @@ def _shown_source(config: Config, name: str | None) -> str | None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from connector.outcome import summary_fields
     from connector.run import format_summary, run_nightly
     from connector.runlog import RunLog
 
@@ -310,24 +392,32 @@ def _cmd_run(args: argparse.Namespace) -> int:
     summary = run_nightly(
         config, log, dry_run=args.dry_run, allow_mass_delete=args.allow_mass_delete
     )
-    log.print(format_summary(summary, args.config))
+    log.print(format_summary(summary, args.config), **summary_fields(summary))
     return summary.exit_code
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
     from connector.listing import render_runs
+    from connector.status import check, run_json
     from connector.store.runs import recent_runs
 
-    config = load_config_of(args)
+    config = load_config_of(args, offline=True)
+    if args.check:
+        found = check(config, args.max_age_hours, lambda line: print(line, file=sys.stderr))
+        print(found.line)
+        return found.code
     if not config.store.path.exists():
-        print(f"no runs yet: {config.store.path} does not exist")
+        print("[]" if args.format == "json" else
+              f"no runs yet: {config.store.path} does not exist")  # fmt: skip
         return EXIT_OK
-    with Store(config.store.path) as store:
+    with Store(config.store.path, read_only=True) as store:
         runs = recent_runs(store, args.limit)
-    if not runs:
+    if args.format == "json":
+        print(json.dumps([run_json(run) for run in runs], indent=2))
+    elif not runs:
         print("no runs yet")
-        return EXIT_OK
-    render_runs(runs, Console())
+    else:
+        render_runs(runs, Console())
     return EXIT_OK
 
 
@@ -335,12 +425,12 @@ def _cmd_problems(args: argparse.Namespace) -> int:
     from connector.listing import problems_csv, problems_json, render_problems
     from connector.store.problems import KINDS, counts, problems, run_window
 
-    config = load_config_of(args)
+    config = load_config_of(args, offline=True)
     if not config.store.path.exists():
         print(f"nothing pulled yet: {config.store.path} does not exist")
         return EXIT_OK
     limit = args.limit if args.limit is not None else (100 if args.format == "table" else 0)
-    with Store(config.store.path) as store:
+    with Store(config.store.path, read_only=True) as store:
         window = run_window(store, args.run) if args.run else None
         if args.run and window is None:
             raise ConfigError([f"--run: no run {args.run!r} in {config.store.path}"])
@@ -361,11 +451,12 @@ def _cmd_problems(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def load_config_of(args: argparse.Namespace) -> Config:
-    """The config named by --config."""
+def load_config_of(args: argparse.Namespace, *, offline: bool = False) -> Config:
+    """The config named by --config (`offline`: for a command that never reaches a CRM,
+    so the CRMs' connection files, `ca_file` and keys, need not exist)."""
     from connector.config import load_config
 
-    return load_config(args.config)
+    return load_config(args.config, offline=offline)
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
@@ -412,7 +503,7 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     from connector.config import load_config
     from connector.pipeline import write_dashboard
 
-    out = write_dashboard(load_config(args.config), args.out, mode=args.mode)
+    out = write_dashboard(load_config(args.config, offline=True), args.out, mode=args.mode)
     print(f"dashboard written to {out}")
     return EXIT_OK
 
