@@ -20,6 +20,7 @@ from connector.errors import (
     EXIT_CRASH,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_PARTIAL,
     EXIT_TERMINATED,
     ConfigError,
     CrmKpiError,
@@ -29,6 +30,7 @@ from connector.errors import (
 from connector.invocation import suggest
 from connector.kpi.engine import SCOPE_TYPES, ComputeResult
 from connector.kpi.periods import parse_period, period_of
+from connector.secrets import redact
 from connector.store import Store
 from connector.store.failures import environment_failure
 
@@ -56,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(message, file=sys.stderr)
         return exc.exit_code
     except CrmKpiError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(redact(f"error: {exc}"), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt as exc:
         terminated = isinstance(exc, Terminated)
@@ -481,6 +483,26 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     checked = "config, mappings, targets" if config.targets or config.targets_file else (
         "config, mappings")  # fmt: skip
     print(f"{args.config}: {checked} and {len(config.sources)} source(s) are valid")
+    return _stored_exclusions(config)
+
+
+def _stored_exclusions(config: Config) -> int:
+    """Data the store's last computation left out of the KPIs (deals without a rate),
+    said; exit 1 when past `observability.excluded_share`, as the run's own outcome."""
+    from connector.store.excluded import over_threshold, rate_exclusions
+
+    if not config.store.path.is_file():
+        return EXIT_OK
+    try:
+        with Store(config.store.path, read_only=True) as store:
+            found = rate_exclusions(store)
+    except CrmKpiError:  # a store a run holds right now: the run will say it
+        return EXIT_OK
+    for exclusion in found:
+        print(f"excluded: {exclusion.sentence()}; {exclusion.fix}")
+    settings = config.observability
+    if over_threshold(found, settings.excluded_share, settings.excluded_min_records):
+        return EXIT_PARTIAL
     return EXIT_OK
 
 

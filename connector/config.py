@@ -20,6 +20,7 @@ from pydantic import (
     PrivateAttr,
     SerializeAsAny,
     ValidationInfo,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -36,7 +37,7 @@ from connector.settings import (
     reject_duplicates,
     unique_targets,
 )
-from connector.yamlfile import ConfigModel, ExistingFile, load_model, located_error
+from connector.yamlfile import ConfigModel, ExistingFile, Problem, load_model, located_error
 
 
 def crm_of(source: SourceConfig) -> Crm[Any]:
@@ -97,6 +98,18 @@ class Config(ConfigModel):
     """Where to tell people about failed, partial, excluded and stale runs."""
     smtp: SmtpSettings | None = None
     observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)
+
+    @model_validator(mode="after")
+    def _smtp_for_email(self) -> Config:
+        problems: list[Problem] = [
+            (("alerts", index, "email"), "smtp_missing",
+             "an e-mail alert needs the smtp: section (host, port, user, password)")
+            for index, alert in enumerate(self.alerts)
+            if alert.email is not None and self.smtp is None
+        ]  # fmt: skip
+        if problems:
+            raise located_error("Config", problems)
+        return self
 
     _config_path: Path = PrivateAttr(default_factory=lambda: Path("config.yaml").resolve())
 

@@ -143,8 +143,12 @@ class RunLock(Closing):
                 continue
             except OSError as exc:
                 raise self._cannot_create((exc.strerror or str(exc)).lower()) from None
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(self._mine, fh)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    json.dump(self._mine, fh)
+            except BaseException:  # a full disk: no empty lease left to block the next run
+                self.path.unlink(missing_ok=True)
+                raise
             return
         raise LockedError(f"could not take {self.path}: another run keeps taking it")
 

@@ -191,7 +191,8 @@ def summary_fields(summary: RunSummary) -> dict[str, Any]:
     """The summary as flat JSON-ready fields (for the JSON log and `status --format json`)."""
     per_source = {name: vars(facts) for name, facts in summary.sources.items()}
     return {
-        "status": summary.status, "exit_code": summary.exit_code, "stage": summary.stage,
+        "status": summary.status, "exit_code": summary.exit_code,
+        "stopped_in": summary.stage,
         "error": summary.error, "left_out": summary.left_out,
         "records_read": summary.pulled, "records_quarantined": summary.quarantined,
         "records_deleted": summary.deleted, "findings": summary.findings,

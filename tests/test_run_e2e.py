@@ -180,10 +180,14 @@ def test_spent_api_allowance_exits_4_and_the_next_run_finishes(
     assert run(config).returncode == 0
 
 
-def test_refused_credentials_exit_4(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_refused_credentials_exit_5_a_person_must_act(
+    config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(TOKEN_ENV, "not-the-refresh-token")
     result = run(config)
-    assert result.returncode == 4
+    assert result.returncode == 5, result.stderr
+    assert "invalid_grant" in result.stderr
+    assert "issue a new one" in result.stderr
     assert "not-the-refresh-token" not in result.stdout + result.stderr
 
 

@@ -18,7 +18,7 @@ observability:
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -71,6 +71,14 @@ class Alert(ConfigModel):
     """The webhook's body: crm-kpi's JSON, a Slack incoming webhook's, or a Teams one's."""
     email: Annotated[list[Email], BeforeValidator(_one_or_many)] | None = None
     on: Annotated[list[Event], Field(min_length=1)] = Field(default_factory=lambda: list(EVENTS))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _on_is_a_key(cls, data: Any) -> Any:
+        # YAML 1.1 (PyYAML) reads a bare `on:` key as the boolean true.
+        if isinstance(data, dict) and True in data and "on" not in data:
+            return {("on" if key is True else key): value for key, value in data.items()}
+        return data
 
     @model_validator(mode="after")
     def _one_destination(self) -> Alert:
