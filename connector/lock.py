@@ -21,6 +21,7 @@ renewal and stops before writing more (`RunLock.check`).
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import socket
@@ -38,6 +39,8 @@ from connector.errors import LockedError, UserError
 # Start times are read to the clock tick; the same process always reads the same.
 _SAME_START_SECONDS = 1.0
 DEFAULT_LEASE_SECONDS = 300
+# A read-only or full file system is no mistake in store.path: the run says what it is.
+_MACHINE_ERRORS = frozenset({errno.EROFS, errno.ENOSPC, errno.EDQUOT})
 # A lease file just created is being written by its taker: it is live.
 _BEING_WRITTEN_SECONDS = 5.0
 
@@ -142,6 +145,8 @@ class RunLock(Closing):
                 self._take_over_if_expired()
                 continue
             except OSError as exc:
+                if exc.errno in _MACHINE_ERRORS:
+                    raise  # the machine's failure, said as such by the run
                 raise self._cannot_create((exc.strerror or str(exc)).lower()) from None
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:

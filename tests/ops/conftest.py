@@ -34,6 +34,7 @@ def write_exports(folder: Path, extra_opportunities: str = "") -> None:
 
 def write_config(folder: Path, extra: str = "") -> Path:
     """A files config with its store beside it, and `extra` YAML appended."""
+    folder.mkdir(parents=True, exist_ok=True)
     write_exports(folder / "exports")
     path = folder / "config.yaml"
     path.write_text(
