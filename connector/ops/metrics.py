@@ -11,9 +11,11 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Gauge, generate_latest, push_to_gateway
+from prometheus_client.parser import text_string_to_metric_families
 
 from connector.ops.facts import RunFacts
 
@@ -72,7 +74,11 @@ def _source_gauges(facts: RunFacts, make: Callable[[str, str, tuple[str, ...]], 
 
 
 def write_metrics_file(path: Path, facts: RunFacts) -> None:
-    """Write the run's metrics to `path` whole, readable by node-exporter (0644)."""
+    """Write the run's metrics to `path` whole, readable by node-exporter (0644). A run
+    that could not read the store (another run held it) keeps the last success time the
+    file had, so an alert on its age never sees the series vanish."""
+    if facts.last_success is None:
+        facts = replace(facts, last_success=_last_success_in(path))
     text = generate_latest(registry_of(facts))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -84,6 +90,18 @@ def write_metrics_file(path: Path, facts: RunFacts) -> None:
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
+
+
+def _last_success_in(path: Path) -> float | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "crm_kpi_last_success_timestamp_seconds":
+                return float(sample.value)
+    return None
 
 
 def push_metrics(gateway: str, facts: RunFacts, timeout: float) -> None:

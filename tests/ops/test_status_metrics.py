@@ -124,6 +124,14 @@ def test_metrics_file_holds_every_gauge_per_source_written_whole(
     after = read_metrics(metrics)
     assert after[("crm_kpi_run_exit_code", ())] == 2
     assert after[("crm_kpi_last_success_timestamp_seconds", ())] == success  # kept
+    from connector.lock import RunLock
+    from connector.run import lock_path
+
+    with RunLock(lock_path(load_config(config)), "another-run"):  # the store unread
+        assert main(["run", "--config", str(config)]) == 3
+    locked = read_metrics(metrics)
+    assert locked[("crm_kpi_run_exit_code", ())] == 3
+    assert locked[("crm_kpi_last_success_timestamp_seconds", ())] == success
 
 
 def read_metrics(path: Path) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
