@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import signal
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -17,16 +14,15 @@ from connector import __version__
 from connector.config import Config
 from connector.errors import (
     EXIT_CONFIG,
-    EXIT_CRASH,
     EXIT_INTERRUPTED,
     EXIT_OK,
-    EXIT_PARTIAL,
     EXIT_TERMINATED,
     ConfigError,
     CrmKpiError,
     Terminated,
     exit_code_table,
 )
+from connector.guard import failed, on_sigterm, restore_sigterm
 from connector.invocation import suggest
 from connector.kpi.engine import SCOPE_TYPES, ComputeResult
 from connector.kpi.periods import parse_period, period_of
@@ -50,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler: Handler = args.handler
     umask = os.umask(0o077)
-    previous = _on_sigterm()
+    previous = on_sigterm()
     try:
         return handler(args)
     except ConfigError as exc:
@@ -69,56 +65,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             reason = (exc.strerror or str(exc)).lower()
             print(f"error: {exc.filename}: {reason}", file=sys.stderr)
             return EXIT_CONFIG
-        return _failed(args, exc)
+        return failed(args, exc)
     except Exception as exc:
-        return _failed(args, exc)
+        return failed(args, exc)
     finally:
         os.umask(umask)
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-
-
-def _on_sigterm() -> signal.Handlers | Callable[..., object] | int | None:
-    """Make SIGTERM raise `Terminated` (so state is saved and the lock released, as on
-    Ctrl-C); the handler it replaces (None off the main thread, where none can be set)."""
-
-    def stop(signum: int, frame: object) -> None:
-        raise Terminated(f"signal {signum}")
-
-    try:
-        return signal.signal(signal.SIGTERM, stop)
-    except ValueError:
-        return None
-
-
-def _failed(args: argparse.Namespace, exc: Exception) -> int:
-    """The machine's failure, or a bug: one sentence, and the traceback in a file."""
-    from connector.outcome import crash_sentence, write_crash_report
-
-    store = _store_of(args)
-    machine = environment_failure(exc, store) if store is not None else None
-    if machine is not None:
-        print(f"error: {machine}", file=sys.stderr)
-        return machine.exit_code
-    folder = store.parent if store is not None else Path.cwd()
-    report = write_crash_report(exc, folder, "")
-    print(f"error: {crash_sentence(exc, f'crm-kpi {args.command}', report)}", file=sys.stderr)
-    if report is None:
-        traceback.print_exception(exc)
-    return EXIT_CRASH
-
-
-def _store_of(args: argparse.Namespace) -> Path | None:
-    """The store of the command's config, when it has one that loads."""
-    path = getattr(args, "config", None)
-    if path is None:
-        return None
-    try:
-        from connector.config import load_config
-
-        return load_config(path, offline=True).store.path
-    except Exception:  # the crash report then goes to the working folder
-        return None
+        restore_sigterm(previous)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -399,28 +351,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    from connector.listing import render_runs
-    from connector.status import check, run_json
-    from connector.store.runs import recent_runs
+    from connector.status import show_status
 
     config = load_config_of(args, offline=True)
-    if args.check:
-        found = check(config, args.max_age_hours, lambda line: print(line, file=sys.stderr))
-        print(found.line)
-        return found.code
-    if not config.store.path.exists():
-        print("[]" if args.format == "json" else
-              f"no runs yet: {config.store.path} does not exist")  # fmt: skip
-        return EXIT_OK
-    with Store(config.store.path, read_only=True) as store:
-        runs = recent_runs(store, args.limit)
-    if args.format == "json":
-        print(json.dumps([run_json(run) for run in runs], indent=2))
-    elif not runs:
-        print("no runs yet")
-    else:
-        render_runs(runs, Console())
-    return EXIT_OK
+    return show_status(config, args.format, args.limit, args.check, args.max_age_hours)
 
 
 def _cmd_problems(args: argparse.Namespace) -> int:
@@ -483,27 +417,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     checked = "config, mappings, targets" if config.targets or config.targets_file else (
         "config, mappings")  # fmt: skip
     print(f"{args.config}: {checked} and {len(config.sources)} source(s) are valid")
-    return _stored_exclusions(config)
+    from connector.status import stored_exclusions
 
-
-def _stored_exclusions(config: Config) -> int:
-    """Data the store's last computation left out of the KPIs (deals without a rate),
-    said; exit 1 when past `observability.excluded_share`, as the run's own outcome."""
-    from connector.store.excluded import over_threshold, rate_exclusions
-
-    if not config.store.path.is_file():
-        return EXIT_OK
-    try:
-        with Store(config.store.path, read_only=True) as store:
-            found = rate_exclusions(store)
-    except CrmKpiError:  # a store a run holds right now: the run will say it
-        return EXIT_OK
-    for exclusion in found:
-        print(f"excluded: {exclusion.sentence()}; {exclusion.fix}")
-    settings = config.observability
-    if over_threshold(found, settings.excluded_share, settings.excluded_min_records):
-        return EXIT_PARTIAL
-    return EXIT_OK
+    return stored_exclusions(config)
 
 
 def _cmd_setup(args: argparse.Namespace) -> int:

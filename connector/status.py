@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from connector.config import Config
-from connector.errors import CrmKpiError
+from connector.errors import EXIT_OK, EXIT_PARTIAL, CrmKpiError
 from connector.ops.alerts import send_alerts
 from connector.ops.facts import RunFacts
 from connector.outcome import stale_hours
 from connector.store import Store
+from connector.store.excluded import over_threshold, rate_exclusions
 from connector.store.runs import FINISHED, RunRecord, recent_runs, stale_since
 
 CHECK_OK, CHECK_WARNING, CHECK_CRITICAL, CHECK_UNKNOWN = 0, 1, 2, 3
@@ -115,3 +117,46 @@ def _stale_facts(config: Config, found: Health) -> RunFacts:
         started_at=at, finished_at=at, config_path=str(config.config_path),
         reason=found.line, stale_hours=found.stale_hours,
     )  # fmt: skip
+
+
+def show_status(config: Config, fmt: str, limit: int, check_only: bool,
+                max_age_hours: float | None) -> int:  # fmt: skip
+    """`crm-kpi status`: a table, JSON, or (`check_only`) one line and a monitor's code."""
+    from rich.console import Console
+
+    from connector.listing import render_runs
+
+    if check_only:
+        found = check(config, max_age_hours, lambda line: print(line, file=sys.stderr))
+        print(found.line)
+        return found.code
+    if not config.store.path.exists():
+        print("[]" if fmt == "json" else f"no runs yet: {config.store.path} does not exist")
+        return EXIT_OK
+    with Store(config.store.path, read_only=True) as store:
+        runs = recent_runs(store, limit)
+    if fmt == "json":
+        print(json.dumps([run_json(run) for run in runs], indent=2))
+    elif not runs:
+        print("no runs yet")
+    else:
+        render_runs(runs, Console())
+    return EXIT_OK
+
+
+def stored_exclusions(config: Config) -> int:
+    """Data the store's last computation left out of the KPIs (deals without a rate),
+    said; exit 1 when past `observability.excluded_share`, as the run's own outcome."""
+    if not config.store.path.is_file():
+        return EXIT_OK
+    try:
+        with Store(config.store.path, read_only=True) as store:
+            found = rate_exclusions(store)
+    except CrmKpiError:  # a store a run holds right now: the run will say it
+        return EXIT_OK
+    for exclusion in found:
+        print(f"excluded: {exclusion.sentence()}; {exclusion.fix}")
+    settings = config.observability
+    if over_threshold(found, settings.excluded_share, settings.excluded_min_records):
+        return EXIT_PARTIAL
+    return EXIT_OK
