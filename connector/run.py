@@ -165,6 +165,7 @@ def _push_stage(
         summary.written += result.written
         summary.unchanged += result.unchanged
         summary.failed += [f"{source.name}: {f}" for f in result.failed]
+        summary.notes += [f"{source.name}: {n}" for n in result.notes]
         if dry_run:
             summary.planned += [f"{source.name}: {p}" for p in result.planned]
         summary.api_calls[source.name] = summary.api_calls.get(source.name, 0) + result.api_calls
