@@ -241,6 +241,7 @@ def _push_stage(
         summary.written += result.written
         summary.unchanged += result.unchanged
         summary.failed += [f"{source.name}: {f}" for f in result.failed]
+        summary.notes += [f"{source.name}: {n}" for n in result.notes]
         facts.written += result.written
         facts.failed += len(result.failed)
         facts.api_calls += result.api_calls

@@ -13,6 +13,7 @@ from .props import iso_ms
 from .registry import Registry, group_json
 from .request import OBJ, SCHEMAS, int_arg, json_body
 from .standard import STAGES, stage_id
+from .tier import Subscription
 
 
 def iso(t: dt.datetime | None) -> str | None:
@@ -22,8 +23,10 @@ def iso(t: dt.datetime | None) -> str | None:
 class Meta:
     """Handlers of the metadata endpoints."""
 
-    def __init__(self, org: Org, registry: Registry) -> None:
+    def __init__(self, org: Org, registry: Registry,
+                 subscription: Subscription | None = None) -> None:
         self.org, self.registry = org, registry
+        self.subscription = subscription or Subscription()
 
     def endpoints(self) -> list[Endpoint]:
         """Pipelines, owners, properties and groups (groups first: `groups` is no
@@ -46,6 +49,8 @@ class Meta:
             Endpoint("POST", rf"{SCHEMAS}/?", "createSchema", self.create_schema),
             Endpoint("GET", rf"{SCHEMAS}/{OBJ}", "schema", self.schema_one),
             Endpoint("PATCH", rf"{SCHEMAS}/{OBJ}", "updateSchema", self.update_schema),
+            Endpoint("GET", r"/crm/v3/limits/custom-object-types/?", "customObjectLimits",
+                     self.custom_object_limits),
         ]
 
     # ---- pipelines (GET /crm/v3/pipelines/deals) -------------------------------------
@@ -172,6 +177,11 @@ class Meta:
         return json_response(self.registry.schema_json(o))
 
     def create_schema(self, req: Request) -> Response:
+        self.subscription.check_create(len(self.registry.customs()))
         o = self.registry.create_schema(json_body(req))
         return json_response(self.registry.schema_json(o), 201)
 
+
+    def custom_object_limits(self, req: Request) -> Response:
+        """The limits tracking API: custom object definitions allowed and in use."""
+        return json_response(self.subscription.limits_json(len(self.registry.customs())))

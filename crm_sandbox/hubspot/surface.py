@@ -12,14 +12,17 @@ from ..clock import http_date
 from ..faults import FaultSet
 from ..http import Endpoint, Request, Response, Route, bind, json_response
 from ..org import Org
+from ..org.tables import ADMIN_USER_N
 from .auth import Credentials, Tokens, bearer, expired, missing_scope, token_endpoint
 from .errors import HsError, correlation_id
 from .exports import DOWNLOADS, Exports
 from .legacy import RecentEngagements
 from .limits import LimitConfig, RateLimits, rate_limit_body
 from .meta import Meta
+from .model import OWNER_BASE, USER_BASE
 from .objects import Objects
 from .registry import Registry
+from .tier import Subscription, Tier
 
 PORTAL_ID = 24_681_357
 OPEN_ROUTES = ("oauthToken", "exportDownload")  # no token, not an API call
@@ -35,14 +38,16 @@ class HubSpotSurface:
     name = "hubspot"
 
     def __init__(self, org: Org, faults: FaultSet, creds: Credentials | None = None,
-                 limits: LimitConfig | None = None, portal_id: int = PORTAL_ID) -> None:
+                 limits: LimitConfig | None = None, portal_id: int = PORTAL_ID,
+                 tier: Tier = "enterprise") -> None:
         self.org, self.faults = org, faults
         self.creds = creds or Credentials.fresh()
         self.tokens = Tokens(self.creds, org.clock)
         self.limits = RateLimits(limits)
         self.registry = Registry(org, portal_id)
         self.objects = Objects(org, faults, self.registry)
-        self.meta = Meta(org, self.registry)
+        self.subscription = Subscription(tier)
+        self.meta = Meta(org, self.registry, self.subscription)
         self.folder = Path(tempfile.mkdtemp(prefix="crm-kpi-hubspot-exports-"))
         self.exports = Exports(org, self.registry, self.folder)
         self.engagements = RecentEngagements(org, self.registry)
@@ -52,7 +57,28 @@ class HubSpotSurface:
         c = self.creds
         return {"host": base_url, "access_token": c.access_token, "client_id": c.client_id,
                 "client_secret": c.client_secret, "refresh_token": c.refresh_token,
-                "portal_id": self.registry.portal_id}
+                "portal_id": self.registry.portal_id, "tier": self.subscription.tier,
+                "users": self.users()}
+
+    def users(self) -> list[dict[str, Any]]:
+        """The portal's people: each user's e-mail, name, user id (`hs_assignee_user_id`,
+        the owners API's `userId`), owner id (`hubspot_owner_id` of their records), primary
+        team, whether active, and the integration user's role. Every API token is the
+        private app's: HubSpot apps act as the app, never as a person."""
+        rows = self.org.cursor().execute(
+            "SELECT u.n, u.email, u.first_name, u.last_name, t.name, u.active, u.n = ? "
+            "FROM users u LEFT JOIN teams t ON t.n = u.team_n ORDER BY u.n",
+            [ADMIN_USER_N]).fetchall()
+        out = []
+        for n, email, first, last, team, active, integration in rows:
+            user: dict[str, Any] = {"email": email, "name": f"{first} {last}",
+                                    "user_id": str(USER_BASE + n),
+                                    "owner_id": str(OWNER_BASE + n), "team": team,
+                                    "active": bool(active)}
+            if integration:
+                user["role"] = "Super Admin"
+            out.append(user)
+        return out
 
     def routes(self) -> list[Route]:
         token = Endpoint("POST", "/oauth/v1/token", "oauthToken",
@@ -81,6 +107,8 @@ class HubSpotSurface:
         name = route.name
         if name in ("exportStart", "exportStatus"):
             return "crm.export"
+        if name == "customObjectLimits":
+            return None  # the limits tracking API answers any valid token
         if name in ("owners", "owner"):
             return "crm.objects.owners.read"
         if name == "recentEngagements":
