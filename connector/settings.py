@@ -132,9 +132,12 @@ class Reporting(ConfigModel):
 
 
 class StoreSettings(ConfigModel):
-    """Where the DuckDB file lives."""
+    """Where the DuckDB file lives, and how long a run's lease on it lasts unrenewed."""
 
     path: ResolvedPath = Field(default=Path("crm-kpi.duckdb"), validate_default=True)
+    lock_lease_seconds: float = Field(default=300, ge=2, le=86_400)
+    """A run renews its lease every third of this; a lease not renewed for this long
+    (its holder was killed, on this host or another) is taken over by the next run."""
 
 
 def reject_duplicates(

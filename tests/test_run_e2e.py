@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import yaml
 from salesforce.sf_helpers import config_yaml
 
 from connector.cli import main
@@ -180,11 +181,26 @@ def test_spent_api_allowance_exits_4_and_the_next_run_finishes(
     assert run(config).returncode == 0
 
 
-def test_refused_credentials_exit_4(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_refused_credentials_exit_5_a_person_must_act(
+    config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(TOKEN_ENV, "not-the-refresh-token")
     result = run(config)
-    assert result.returncode == 4
+    assert result.returncode == 5, result.stderr
+    assert "invalid_grant" in result.stderr
+    assert "issue a new one" in result.stderr
     assert "not-the-refresh-token" not in result.stdout + result.stderr
+
+
+def test_an_unknown_consumer_key_exits_5_saying_which_setting(config: Path) -> None:
+    text = config.read_text()
+    client_id = yaml.safe_load(text)["sources"][0]["auth"]["client_id"]
+    config.write_text(text.replace(str(client_id), "3MVG9-not-this-orgs-app"))
+    result = run(config)
+    assert result.returncode == 5, result.stderr
+    assert "invalid_client_id" in result.stderr
+    assert "consumer key" in result.stderr
+    assert last_run(config)["exit_code"] == 5
 
 
 def test_dry_run_prints_old_and_new_and_writes_nothing(sandbox: Sandbox, config: Path) -> None:
