@@ -121,11 +121,10 @@ class HubSpotSurface:
             return None  # the handler answers the unknown object type
         write = req.method in ("PATCH", "DELETE") or (req.method == "POST" and name not in (
             "search", "associationsBatchRead") and req.params.get("op") != "read")
-        if name.startswith(("propert", "createProperty", "updateProperty")):
-            return f"{o.schema_scope}.{'write' if write else 'read'}"
-        if o.scope == "e-commerce":
-            return o.scope
-        return f"{o.scope}.{'write' if write else 'read'}"
+        scope = o.schema_scope if name.startswith(
+            ("propert", "createProperty", "updateProperty")) else o.scope
+        # Older scopes (`e-commerce`, `tickets`, `forms`) cover reads and writes alike.
+        return scope if "." not in scope else f"{scope}.{'write' if write else 'read'}"
 
     def decorate(self, request: Request, response: Response) -> None:
         """`Date` from the org clock on every answer (clients read HubSpot's time from it);
