@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..http import Request
@@ -29,8 +30,11 @@ def int_arg(value: str | None, default: int) -> int:
 def json_body(req: Request) -> dict[str, Any]:
     try:
         body = req.json()
+    except json.JSONDecodeError as exc:  # HubSpot's form: "Invalid input JSON on line 1, …"
+        raise validation(f"Invalid input JSON on line {exc.lineno}, column {exc.colno}: "
+                         f"{exc.msg}") from exc
     except ValueError as exc:
-        raise validation("Invalid JSON input") from exc
+        raise validation("Invalid input JSON") from exc
     if not isinstance(body, dict):
         raise validation("The request body must be a JSON object")
     return body
