@@ -21,6 +21,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from .legacy_values import epoch_ms
 from .portal_objects import TICKET_STAGES
 from .props import iso_ms
 from .standard import STAGES, stage_id
@@ -93,7 +94,3 @@ def deals_v1(p: Pipeline) -> dict[str, Any]:
     return {"pipelineId": p.id, "label": p.label, "displayOrder": 0, "active": True,
             "staticDefault": True, "stages": stages}
 
-
-def epoch_ms(at: dt.datetime) -> int:
-    """A naive-UTC instant as epoch milliseconds, the legacy APIs' time form."""
-    return int(at.replace(tzinfo=dt.UTC).timestamp() * 1000)
