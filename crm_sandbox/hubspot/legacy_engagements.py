@@ -73,14 +73,13 @@ class LegacyEngagements:
             raise validation(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
         offset = int_arg(req.arg("offset"), 0)
         picked: list[tuple[ObjectType, int]] = []
-        for o in self.types():
+        for o in self.types():  # in id order: the page goes on into the next type
             if len(picked) > limit:
                 break
-            start = max(offset + 1 - o.base, 0)
-            if start >= 10**10:
-                continue
-            rows, _ = self.reader.page(o, [], o.hs_id(start), limit + 1 - len(picked), False)
-            picked += [(o, n) for n, _ in rows]
+            found = self.org.cursor().execute(
+                f"SELECT t.n FROM {o.table} t WHERE {o.where(False)} AND t.n >= ? "
+                "ORDER BY t.n LIMIT ?", [max(offset + 1 - o.base, 0), limit + 1 - len(picked)])
+            picked += [(o, int(r[0])) for r in found.fetchall()]
         page = picked[:limit]
         last = int(page[-1][0].hs_id(page[-1][1])) if page else offset
         return json_response({"results": self._render(page),
