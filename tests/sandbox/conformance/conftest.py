@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
 
 from crm_sandbox import Sandbox
 

@@ -19,8 +19,9 @@ def test_airbyte_schema_discovery_reads_v2_properties(portal: Portal, entity: st
     """Airbyte's HubspotSchemaExtractor wants a bare list of `{name, type, …}`."""
     status, body = portal.get(f"/properties/v2/{entity}/properties")
     assert status == 200, body
-    assert isinstance(body, list) and body
-    assert all(V2_KEYS <= set(p) for p in body)
+    assert isinstance(body, list)
+    assert body
+    assert all(set(p) >= V2_KEYS for p in body)
     assert {p["type"] for p in body} <= {"string", "number", "datetime", "date",
                                          "enumeration", "bool"}
     assert "hs_object_id" in {p["name"] for p in body}
@@ -32,7 +33,8 @@ def test_singer_discovery(portal: Portal, path: str) -> None:
     status, body = portal.get(path)
     assert status == 200, body
     listed = body["results"] if isinstance(body, dict) else body
-    assert listed and all("name" in p and "type" in p for p in listed)
+    assert listed
+    assert all("name" in p and "type" in p for p in listed)
 
 
 @pytest.mark.parametrize("obj", rec.MELTANO_V3_PROPERTY_OBJECTS)
@@ -52,9 +54,12 @@ def test_standard_objects_the_org_has_none_of_list_search_and_read_empty(
     status, body = portal.post(f"/crm/v3/objects/{obj}/search",
                                rec.airbyte_incremental_search("hs_lastmodifieddate", 0,
                                                               2**41))
-    assert status == 200 and body["total"] == 0 and body["results"] == []
+    assert status == 200
+    assert body["total"] == 0
+    assert body["results"] == []
     status, body = portal.post(f"/crm/v3/objects/{obj}/batch/read", {"inputs": [{"id": "1"}]})
-    assert status == 207 and body["results"] == []
+    assert status == 207
+    assert body["results"] == []
 
 
 def test_singer_contacts_with_associations_to_tickets_read_to_the_end(portal: Portal) -> None:
@@ -69,7 +74,8 @@ def test_singer_contacts_with_associations_to_tickets_read_to_the_end(portal: Po
             break
     assert len(seen) == portal.live("leads")
     linked = [r for r in seen if "associations" in r]
-    assert linked and all("tickets" not in r["associations"] for r in linked)
+    assert linked
+    assert all("tickets" not in r["associations"] for r in linked)
     assert any("companies" in r["associations"] for r in linked)
 
 
@@ -90,7 +96,8 @@ def test_airbyte_v4_association_reads(portal: Portal, entity: str, association: 
         assert all(isinstance(t["toObjectId"], int) for t in group["to"])
     assert {e["category"] for e in body.get("errors", [])} <= {"NO_ASSOCIATIONS_FOUND"}
     if association == "tickets":
-        assert body["results"] == [] and body["numErrors"] == len(ids)
+        assert body["results"] == []
+        assert body["numErrors"] == len(ids)
 
 
 def test_tickets_can_be_written_and_found_again(portal: Portal) -> None:
@@ -101,8 +108,8 @@ def test_tickets_can_be_written_and_found_again(portal: Portal) -> None:
     status, found = portal.post("/crm/v3/objects/tickets/search", {"filters": [
         {"propertyName": "hs_ticket_priority", "operator": "EQ", "value": "HIGH"}]})
     assert [r["id"] for r in found["results"]] == [made["id"]]
-    status, bad = portal.post("/crm/v3/objects/tickets", {"properties": {
+    status, _bad = portal.post("/crm/v3/objects/tickets", {"properties": {
         "hs_pipeline_stage": "99"}})
     assert status == 400
-    status, refused = portal.post("/crm/v3/objects/deal_split", {"properties": {}})
+    status, _refused = portal.post("/crm/v3/objects/deal_split", {"properties": {}})
     assert status == 400

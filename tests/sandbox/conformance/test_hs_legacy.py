@@ -41,7 +41,8 @@ def test_deals_v1_without_property_parameters_carry_only_the_id(portal: Portal) 
                                                        "propertiesWithHistory": "dealstage"})
     props = body["deals"][0]["properties"]
     assert set(props) <= {"amount", "dealstage"}
-    assert "versions" in props["dealstage"] and "versions" not in props.get("amount", {})
+    assert "versions" in props["dealstage"]
+    assert "versions" not in props.get("amount", {})
     assert portal.get("/deals/v1/deal/paged", {"limit": 251})[0] == 400
 
 
@@ -61,7 +62,8 @@ def test_singer_companies_v2_paged_then_each_company(portal: Portal) -> None:
         "inputs": [{"id": c["companyId"]} for c in companies[:250]]})
     assert status in (200, 207)
     rows = body["results"]
-    assert rows and all(t["id"].isdigit() and t["type"] == "company_to_contact"
+    assert rows
+    assert all(t["id"].isdigit() and t["type"] == "company_to_contact"
                         for r in rows for t in r["to"])
 
 
@@ -103,7 +105,8 @@ def test_airbyte_recent_engagements_since_30_days(portal: Portal) -> None:
     ms = int(since.replace(tzinfo=dt.UTC).timestamp() * 1000)
     path, params = rec.AIRBYTE_ENGAGEMENTS_RECENT
     status, head = portal.get(path, {**params, "since": ms})
-    assert status == 200 and head["total"] <= 10_000
+    assert status == 200
+    assert head["total"] <= 10_000
     items = drain(portal, path, {**params, "since": ms}, "results", "hasMore")
     assert len(items) == head["total"] == portal.live(
         "activities", f"modified_at > TIMESTAMP '{since.isoformat(sep=' ')}'")
@@ -114,17 +117,21 @@ def test_pipelines_v1_as_airbyte_meltano_and_singer_read_them(portal: Portal) ->
     status, deals = portal.get(rec.AIRBYTE_DEAL_PIPELINES)
     assert status == 200
     pipeline = deals["results"][0]
-    assert pipeline["pipelineId"] == "default" and pipeline["objectType"] == "DEAL"
+    assert pipeline["pipelineId"] == "default"
+    assert pipeline["objectType"] == "DEAL"
     assert isinstance(pipeline["updatedAt"], int)
     won = [s for s in pipeline["stages"] if s["metadata"]["probability"] == "1.0"]
-    assert won and all(s["metadata"]["isClosed"] == "true" for s in won)
+    assert won
+    assert all(s["metadata"]["isClosed"] == "true" for s in won)
     status, tickets = portal.get(rec.MELTANO_TICKET_PIPELINES)
     assert status == 200
     assert [s["stageId"] for s in tickets["results"][0]["stages"]] == ["1", "2", "3", "4"]
     status, v3 = portal.get(rec.AIRBYTE_TICKET_PIPELINES)
-    assert status == 200 and v3["results"][0]["id"] == "0"
+    assert status == 200
+    assert v3["results"][0]["id"] == "0"
     status, singer = portal.get(rec.SINGER_DEAL_PIPELINES)
-    assert status == 200 and isinstance(singer, list)
+    assert status == 200
+    assert isinstance(singer, list)
     assert {s["stageId"] for s in singer[0]["stages"] if s["closedWon"]} == {
         s["stageId"] for s in won}
     assert portal.get("/crm-pipelines/v1/pipelines/contacts")[0] == 404

@@ -71,7 +71,8 @@ def test_top_level_filters_equal_one_filter_group(portal: Portal) -> None:
     assert portal.post("/crm/v3/objects/deals/search", {"filters": seven})[0] == 200
     both = portal.post("/crm/v3/objects/deals/search",
                        {"filters": filters, "filterGroups": [{"filters": filters}]})
-    assert both[0] == 400 and both[1]["category"] == "VALIDATION_ERROR"
+    assert both[0] == 400
+    assert both[1]["category"] == "VALIDATION_ERROR"
 
 
 @pytest.mark.parametrize("obj", ["line_items", "goal_targets"])
@@ -79,7 +80,8 @@ def test_offset_on_v3_listings_is_ignored_as_hubspot_ignores_it(portal: Portal,
                                                                obj: str) -> None:
     size = rec.AIRBYTE_OFFSET_PAGE_SIZE
     status, first = portal.get(f"/crm/v3/objects/{obj}", {"limit": size, "offset": 0})
-    assert status == 200 and len(first["results"]) == size  # more than one page exists
+    assert status == 200
+    assert len(first["results"]) == size
     status, again = portal.get(f"/crm/v3/objects/{obj}", {"limit": size, "offset": size})
     assert again == first  # what an offset-paging client meets: the same page forever
     total, after = 0, None
@@ -120,14 +122,16 @@ def test_contacts_batch_read_as_the_client_sends_it(portal: Portal) -> None:
     ids = [r["id"] for r in records]
     status, body = portal.post("/crm/v3/objects/contacts/batch/read",
                                rec.client_batch_read(ids, ["email", "firstname"]))
-    assert status == 200 and body["status"] == "COMPLETE"
+    assert status == 200
+    assert body["status"] == "COMPLETE"
     assert [r["id"] for r in body["results"]] == ids
     assert all("propertiesWithHistory" not in r for r in body["results"])
     emails = [r["properties"]["email"] for r in records]
     status, by_email = portal.post("/crm/v3/objects/contacts/batch/read", {
         "properties": ["email"], "idProperty": "email",
         "inputs": [{"id": e} for e in emails]})
-    assert status == 200 and [r["id"] for r in by_email["results"]] == ids
+    assert status == 200
+    assert [r["id"] for r in by_email["results"]] == ids
 
 
 def test_contacts_batch_read_with_history(portal: Portal) -> None:
@@ -140,7 +144,8 @@ def test_contacts_batch_read_with_history(portal: Portal) -> None:
         assert set(history) == {"email", "lastmodifieddate"}
         version = history["email"][0]
         assert version["value"] == record["properties"]["email"]
-        assert version["timestamp"] == record["updatedAt"] and version["sourceType"]
+        assert version["timestamp"] == record["updatedAt"]
+        assert version["sourceType"]
 
 
 @pytest.mark.parametrize("body", [{"inputs": []}, {"properties": ["email"]}])
@@ -149,7 +154,8 @@ def test_contacts_batch_read_without_inputs_answers_empty(portal: Portal,
     """Recorded: HubSpot's batch endpoints answer COMPLETE with no results without inputs."""
     status, answer = portal.post("/crm/v3/objects/contacts/batch/read", body)
     assert status == 200
-    assert answer["status"] == "COMPLETE" and answer["results"] == []
+    assert answer["status"] == "COMPLETE"
+    assert answer["results"] == []
 
 
 def test_contacts_batch_read_refusals(portal: Portal) -> None:
