@@ -33,10 +33,9 @@ from .legacy_values import iso_to_ms
 from .model import ObjectType
 from .reader import Reader
 from .registry import Registry
-from .request import int_arg
+from .request import int_arg, recent_window
 
-WINDOW = dt.timedelta(days=30)
-MOST_RECENT, MAX_COUNT, MAX_LIMIT = 10_000, 100, 250
+MOST_RECENT, MAX_LIMIT = 10_000, 250
 TYPES = {"calls": "CALL", "emails": "EMAIL", "meetings": "MEETING", "tasks": "TASK"}
 METADATA = {  # legacy metadata member → v3 property, per type
     "calls": {"title": "hs_call_title", "status": "hs_call_status"},
@@ -86,14 +85,7 @@ class LegacyEngagements:
                               "hasMore": len(picked) > limit, "offset": last})
 
     def recent(self, req: Request) -> Response:
-        count = min(int_arg(req.arg("count"), 20), MAX_COUNT)
-        offset = int_arg(req.arg("offset"), 0)
-        if count <= 0 or offset < 0:
-            raise validation("count must be positive and offset not negative")
-        since = self.org.clock.now() - WINDOW
-        if req.arg("since"):
-            asked = dt.datetime.fromtimestamp(int_arg(req.arg("since"), 0) / 1000, dt.UTC)
-            since = max(since, asked.replace(tzinfo=None))
+        since, count, offset = recent_window(req, self.org.clock.now())
         rows = self._recent(since)
         page = rows[offset:offset + count]
         return json_response({"results": self._render(page),

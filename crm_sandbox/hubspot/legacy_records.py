@@ -38,10 +38,9 @@ from .legacy_values import v1_properties
 from .model import ObjectType
 from .reader import Reader
 from .registry import Registry
-from .request import int_arg, multi
+from .request import int_arg, multi, recent_window
 
-MAX_PAGED, MAX_RECENT, RECENT_LIMIT = 250, 100, 10_000
-WINDOW = dt.timedelta(days=30)
+MAX_PAGED, RECENT_LIMIT = 250, 10_000
 
 
 @dataclass(frozen=True)
@@ -97,11 +96,8 @@ class LegacyRecords:
 
     def recent(self, kind: Kind, req: Request) -> Response:
         o = self.registry.get(kind.object_name)
-        count = min(int_arg(req.arg("count"), 20), MAX_RECENT)
-        offset = int_arg(req.arg("offset"), 0)
-        if count <= 0 or offset < 0:
-            raise validation("count must be positive and offset not negative")
-        keys = self._recent_keys(o, req)
+        since, count, offset = recent_window(req, self.org.clock.now())
+        keys = self._recent_keys(o, req.params["which"], since)
         page = keys[offset:offset + count]
         found = self.reader.by_keys(o, o.pick(list(o.props)), page, False)
         rows = [(k, found[k]) for k in page if k in found]
@@ -157,12 +153,8 @@ class LegacyRecords:
                 out[n][member] = [dst.base + b for b in linked]
         return out
 
-    def _recent_keys(self, o: ObjectType, req: Request) -> list[int]:
-        column = "created_at" if req.params["which"] == "created" else "modified_at"
-        since = self.org.clock.now() - WINDOW
-        if req.arg("since"):
-            asked = dt.datetime.fromtimestamp(int_arg(req.arg("since"), 0) / 1000, dt.UTC)
-            since = max(since, asked.replace(tzinfo=None))
+    def _recent_keys(self, o: ObjectType, which: str, since: dt.datetime) -> list[int]:
+        column = "created_at" if which == "created" else "modified_at"
         rows = self.org.cursor().execute(
             f"SELECT t.n FROM {o.table} t WHERE {o.where(False)} AND t.{column} > ? "
             f"ORDER BY t.{column} DESC, t.n DESC LIMIT {RECENT_LIMIT}", [since]).fetchall()
