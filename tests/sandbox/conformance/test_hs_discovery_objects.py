@@ -113,3 +113,23 @@ def test_tickets_can_be_written_and_found_again(portal: Portal) -> None:
     assert status == 400
     status, _refused = portal.post("/crm/v3/objects/deal_split", {"properties": {}})
     assert status == 400
+
+
+@pytest.mark.parametrize(("path", "scope"), [
+    ("/crm/v3/objects/tickets", "tickets"),
+    ("/crm/v3/objects/leads", "crm.objects.leads.read"),
+    ("/deals/v1/deal/paged", "crm.objects.deals.read"),
+    ("/companies/v2/companies/paged", "crm.objects.companies.read"),
+    ("/properties/v2/deal/properties", "crm.schemas.deals.read"),
+    ("/engagements/v1/engagements/paged", "crm.objects.contacts.read"),
+])
+def test_each_new_route_needs_its_scope(portal: Portal, path: str, scope: str) -> None:
+    token = portal.sb.hubspot.tokens.issue(scopes={"oauth"})
+    r = portal.http.get(portal.host + path, headers={"Authorization": f"Bearer {token}"},
+                        timeout=30)
+    assert r.status_code == 403
+    assert scope in r.json()["errors"][0]["context"]["requiredGranularScopes"]
+    token = portal.sb.hubspot.tokens.issue(scopes={"oauth", scope})
+    r = portal.http.get(portal.host + path, headers={"Authorization": f"Bearer {token}"},
+                        timeout=30)
+    assert r.status_code == 200
