@@ -405,14 +405,12 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from connector.config import load_config
-    from connector.validation import validate_config
+    from connector.validation import validate_path
 
-    config = load_config(args.config)
-    report = validate_config(config)
+    config, report = validate_path(args.config)
     for note in report.notes:
         print(f"note: {note}")
-    if report.problems:
+    if report.problems or config is None:
         raise ConfigError(report.problems)
     checked = "config, mappings, targets" if config.targets or config.targets_file else (
         "config, mappings")  # fmt: skip
