@@ -137,7 +137,7 @@ OBJECT_PREFIX: dict[str, str] = {
     "CurrencyType": PREFIX["currencies"], "DatedConversionRate": PREFIX["dated_rates"],
     "NPS_Response__c": PREFIX["surveys"],
     "ForecastingQuota": PREFIX["quotas"], "Territory2": PREFIX["territories"],
-    "Period": PREFIX["periods"], "ForecastingType": "0Db",
+    "Period": PREFIX["periods"], "ForecastingType": "0Db", "OpportunityStage": "01J",
 }
 
 

@@ -26,6 +26,7 @@ from .oauth import TokenEndpoint
 from .objects import standard_objects
 from .query import QueryEngine
 from .rest import Rest
+from .stages import create_stage_table, stage_object
 from .subcalls import Subcalls, SurfaceHooks
 from .tooling import Tooling
 from .usage import DEFAULT_DAILY_LIMIT, ApiUsage
@@ -41,7 +42,8 @@ def build_context(org: Org, faults: FaultSet, folder: Path, base_url: str,
                   daily_api_limit: int) -> Context:
     """Credentials for the org's integration user, and the services over the org."""
     create_tables(org)
-    registry = Registry([*standard_objects(), *forecasting_objects()])
+    create_stage_table(org)
+    registry = Registry([*standard_objects(), *forecasting_objects(), stage_object()])
     row = org.cursor().execute("SELECT username FROM users WHERE n = ?",
                                [ADMIN_USER_N]).fetchone()
     creds = make_credentials(folder, sf_id("00D", 1), sf_id("005", ADMIN_USER_N),

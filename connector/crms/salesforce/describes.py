@@ -57,6 +57,19 @@ class Describer:
         for name in names:
             self.absorb(name, answers[_ref(name)])
 
+    def prefetch(
+        self, names: list[str], extra: list[Subrequest]
+    ) -> dict[str, SubAnswer]:
+        """The describes of `names` (cached ones revalidated) and `extra` subrequests,
+        together in as few composite requests as the limits allow; `extra`'s answers."""
+        fresh = sorted({n.lower() for n in names} - set(self.known))
+        subs = [*self.revalidations(), *(Subrequest(_ref(n), self._url(n)) for n in fresh)]
+        answers = run_composite(self.transport, [*subs, *extra])
+        self.revalidated(answers)
+        for name in fresh:
+            self.absorb(name, answers[_ref(name)])
+        return {sub.ref: answers[sub.ref] for sub in extra}
+
     def revalidations(self) -> list[Subrequest]:
         """Conditional describes of every cached sObject not yet confirmed this run."""
         return [

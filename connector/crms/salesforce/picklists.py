@@ -73,7 +73,7 @@ def value_problems(
              for key in unmatched(mapping.value_maps[name], check.values)]  # fmt: skip
     asked += [(check, value) for _, _, check, named in scoped
               for value in unmatched(named, check.values)]  # fmt: skip
-    _ask_records(transport, asked)
+    ask_records(transport, asked)
     problems = []
     for name, checks in maps.items():
         values = list(dict.fromkeys(v for check in checks for v in check.values))
@@ -120,13 +120,13 @@ def _scope_checks(
             continue
         for section in ("exclude", "include"):
             for path, named in getattr(stream, section).items():
-                check = _check_of(stream.object, path, described)
+                check = check_of(stream.object, path, described)
                 if check is not None:
                     found.append((index, section, check, named))
     return found
 
 
-def _check_of(sobject: str, path: str, described: Describe) -> Check | None:
+def check_of(sobject: str, path: str, described: Describe) -> Check | None:
     attribute = RECORD_TYPE_PATHS.get(path.lower())
     if attribute is not None:  # record types are listed whole: no record to ask
         return Check(sobject, path, record_types(described, attribute), asked=False)
@@ -134,7 +134,7 @@ def _check_of(sobject: str, path: str, described: Describe) -> Check | None:
     return Check(sobject, path, picklist_values(found)) if found is not None else None
 
 
-def _ask_records(transport: SalesforceClient, asked: list[tuple[Check, str]]) -> None:
+def ask_records(transport: SalesforceClient, asked: list[tuple[Check, str]]) -> None:
     """Note in each check the names its records hold (one `LIMIT 1` query a name)."""
     asked = [(check, name) for check, name in asked if check.asked][:MAX_ASKED]
     if not asked:
