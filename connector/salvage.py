@@ -47,20 +47,38 @@ def salvaged(
         try:
             return attempt(current)
         except Exception as exc:  # the caller's validation error, placed by `problems`
-            paths = problems(exc)
-            if not paths or not all(_prune(current, p, drop_items=drop_items) for p in paths):
+            found = problems(exc)
+            if not found:
+                raise Unsalvageable(str(exc)) from None
+            # Placed before any is pruned: two problems may name one key (an alias).
+            paths = [(path, _present(current, path)) for path in
+                     (located(current, loc) for loc in found)]  # fmt: skip
+            if not all(_prune(current, p, present, drop_items) for p, present in paths):
                 raise Unsalvageable(str(exc)) from None
             current = _swept(current)
     raise Unsalvageable(f"still failing after {MAX_ROUNDS} rounds")
 
 
-def _prune(data: Any, path: KeyPath, *, drop_items: bool) -> bool:
+def _present(data: Any, path: KeyPath) -> bool:
+    node = data
+    for segment in path:
+        key = _key_in(node, segment)
+        if key is None:
+            return False
+        node = node[key]
+    return True
+
+
+def _prune(data: Any, path: KeyPath, present: bool, drop_items: bool) -> bool:
     """Leave out the deepest key of `path` present in `data`: the key with the problem,
-    or the container of a required key that is missing; False when nothing sound would
-    be left (the whole document, or a list item that must stay)."""
+    or the container of a required key that is missing (`present`: whether `path` was
+    there when the round began); False when nothing sound would be left (the whole
+    document, or a list item that must stay)."""
+    if present and not _present(data, path):
+        return True  # left out already, for another problem of the round
     found: list[tuple[Any, str | int]] = []
     node = data
-    for segment in located(data, path):
+    for segment in path:
         key = _key_in(node, segment)
         if key is None:
             break

@@ -71,8 +71,9 @@ def validate_path(path: Path) -> tuple[Config | None, Report]:
             with salvaging(drop_items=True):
                 config = load_config(path)
         except ConfigError:
-            report.notes.append(f"the CRMs were not checked: fix {path.name} first (no source "
-                                "in it is sound enough to connect to)")  # fmt: skip
+            if path.is_file():
+                report.notes.append(f"the CRMs were not checked: fix {path.name} first (no "
+                                    "source in it is sound enough to connect to)")  # fmt: skip
             return None, report
     found = validate_config(config, sources_in_file=len(_raw(path).get("sources") or []))
     report.problems += found.problems
