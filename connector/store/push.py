@@ -42,13 +42,25 @@ KEY_SQL = (
 RECORD_COLUMNS = tuple(c.key for c in RECORD_WORDS)
 """What a KPI record says about itself (`presentation.RECORD_COLUMNS`): its period
 (`period_end` is its last day), its scope, the scope's name ("Kira Lee", "West (team)",
-"Company") and a record name ("Kira Lee · 2026-11")."""
+"Company") and a record name ("Kira Lee · Nov 2026", at most 80 characters)."""
+# The period in words ("Nov 2026", "Q3 2026", "2026"), and the record's name: the scope's
+# name cut so that the whole fits NAME_LIMIT characters (Salesforce's Name holds 80).
+NAME_LIMIT = 80
+_PERIOD_WORDS = (
+    "CASE k.period_type WHEN 'month' THEN strftime(k.period_start, '%b %Y') "
+    "WHEN 'quarter' THEN split_part(k.period, '-', 2) || ' ' || split_part(k.period, '-', 1) "
+    "ELSE k.period END"
+)
+_RECORD_NAME = (
+    f"left(k.scope_name, {NAME_LIMIT - 3} - length({_PERIOD_WORDS})) || ' · ' || "
+    f"{_PERIOD_WORDS}"
+)
 _RECORD_VALUE = (
     "CASE f.col WHEN 'period_type' THEN k.period_type WHEN 'period' THEN k.period "
     "WHEN 'period_start' THEN CAST(k.period_start AS VARCHAR) "
     "WHEN 'period_end' THEN CAST(CAST(k.period_end - INTERVAL 1 DAY AS DATE) AS VARCHAR) "
     "WHEN 'scope_type' THEN k.scope_type WHEN 'scope_id' THEN k.scope_id "
-    "WHEN 'scope_name' THEN k.scope_name ELSE k.scope_name || ' · ' || k.period END"
+    f"WHEN 'scope_name' THEN k.scope_name ELSE {_RECORD_NAME} END"
 )
 # The kpi_results rows a writer pushes: its own source's when the config has several
 # sources (they are stored under its name), else the all-sources rows (source NULL).
