@@ -182,15 +182,16 @@ class Analytics:
     def list_dashboards(self, req: Request) -> Response:
         return self.listing(req, "Dashboard")
 
-    def user(self, ident: Any) -> dict[str, str]:
-        """{id, displayName} of an active user, or the 400 an invalid running user gets."""
+    def user(self, ident: Any, active: bool = True) -> dict[str, str]:
+        """{id, displayName} of an (active) user, or the 400 an invalid running user
+        gets."""
         parsed = parse_sf_id(str(ident or ""))
         row = self.ctx.org.cursor().execute(
             "SELECT concat_ws(' ', first_name, last_name), active FROM users WHERE n = ?",
             [parsed[1] if parsed and parsed[0] == "005" else -1]).fetchone()
         if row is None:
             raise bad(f"The running user {ident} is invalid")
-        if not row[1]:
+        if active and not row[1]:
             raise bad(f"The running user {ident} is inactive")
         return {"id": sf_id("005", parsed[1] if parsed else 0), "displayName": str(row[0])}
 
@@ -219,7 +220,8 @@ class Analytics:
             if override:
                 raise bad("A dynamic dashboard always runs as the logged-in user")
             return {**meta, "runningUser": self.user(me)}
-        return {**meta, "runningUser": self.user(override)} if override else meta
+        return {**meta, "runningUser": self.user(override) if override else
+                self.user(meta["runningUser"]["id"], active=False)}
 
     def clone_dashboard(self, req: Request) -> Response:
         """POST `?cloneId=`: a copy of a dashboard the caller can see, in a folder the

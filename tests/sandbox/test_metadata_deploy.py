@@ -3,17 +3,20 @@ show them (Tooling SOQL, REST tabs and list views), refused per component."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import SalesforceGeneralError
 
 from crm_sandbox import Sandbox
 from crm_sandbox.ids import sf_id
 
 from .conftest import session_for
 from .deploy_zip import (
+    MD,
     build,
     bundle,
     card_meta,
@@ -37,11 +40,16 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 @pytest.fixture(scope="module")
-def kpis(sandbox: Sandbox) -> dict[str, Any]:
-    """Sales_KPI__c made through the Tooling API, with rows owned by two reps."""
+def sf(sandbox: Sandbox) -> Salesforce:
+    """One client for the module: its Metadata API helper reads a large WSDL once."""
     info = sandbox.info["salesforce"]
-    sf = Salesforce(instance_url=info["instance_url"], session_id=info["access_token"],
-                    session=session_for(sandbox), version="60.0")
+    return Salesforce(instance_url=info["instance_url"], session_id=info["access_token"],
+                      session=session_for(sandbox), version="60.0")
+
+
+@pytest.fixture(scope="module")
+def kpis(sf: Salesforce, sandbox: Sandbox) -> dict[str, Any]:
+    """Sales_KPI__c made through the Tooling API, with rows owned by two reps."""
     sf.restful("tooling/sobjects/CustomObject", method="POST", json={
         "FullName": "Sales_KPI__c", "Metadata": {
             "label": "Sales KPI", "pluralLabel": "Sales KPIs", "deploymentStatus": "Deployed",
@@ -164,3 +172,90 @@ def test_failures_are_named_per_component_and_roll_back(
     assert partial["state"] == "SucceededPartial"
     assert tooling(sf, "SELECT Id FROM LightningComponentBundle WHERE DeveloperName = "
                        "'hiddenCard'")
+
+
+def test_faults_as_real_orgs_send_them(sf: Salesforce, sandbox: Sandbox) -> None:
+    info = sandbox.info["salesforce"]
+    stranger = Salesforce(instance_url=info["instance_url"], session_id="00D!nope",
+                          session=session_for(sandbox), version="60.0")
+    with pytest.raises(SalesforceGeneralError) as err:
+        stranger.deploy(io.BytesIO(build(bundle(), {"LightningComponentBundle": ["kpiCard"]})),
+                        sandbox=False)
+    assert err.value.status == 500
+    assert "<faultcode>sf:INVALID_SESSION_ID</faultcode>" in str(err.value.content)
+    assert "INVALID_SESSION_ID: Invalid Session ID found in SessionHeader: Illegal Session" \
+        in str(err.value.content)
+    with pytest.raises(SalesforceGeneralError) as err:
+        sf.checkDeployStatus(sf_id("0Af", 999))
+    assert "sf:INVALID_CROSS_REFERENCE_KEY" in str(err.value.content)
+    started = sf.deploy(io.BytesIO(b"not a zip"), sandbox=False)
+    done = sf.checkDeployStatus(started["asyncId"])
+    done = sf.checkDeployStatus(started["asyncId"])
+    assert done["state"] == "Failed"
+    assert "could not be read" in done["deployment_detail"]["errors"][0]["message"]
+
+
+def test_check_only_and_warnings_save_nothing(sf: Salesforce, kpis: dict[str, Any]) -> None:
+    files = bundle("checkedCard")
+    types = {"LightningComponentBundle": ["checkedCard"]}
+    checked = deploy(sf, build(files, types), checkOnly=True)
+    assert checked["state"] == "Succeeded"
+    assert checked["raw"].findtext(f"{{{MD}}}checkOnly") == "true"
+    assert not tooling(sf, "SELECT Id FROM LightningComponentBundle WHERE DeveloperName = "
+                           "'checkedCard'")
+    stray = {**files, "tabs/Stray__c.tab": tab("Stray__c")}
+    warned = deploy(sf, build(stray, types))
+    assert warned["state"] == "Failed"  # ignoreWarnings is false by default
+    warning = messages(warned["raw"], "componentFailures")[0]
+    assert (warning["problemType"], warning["fileName"]) == ("Warning", "tabs/Stray__c.tab")
+    ignored = deploy(sf, build(stray, types), ignoreWarnings=True)
+    assert ignored["state"] == "Succeeded"
+
+
+@pytest.mark.parametrize(("files", "types", "version", "name", "problem"), [
+    ({"tabs/Bad.tab": xml("CustomTab", "<lwcComponent>kpiCard</lwcComponent><label>KPIs"
+                          "</label><motif>Custom20: Airplane</motif><mood>sunny</mood>")},
+     {"CustomTab": ["Bad"]}, "60.0", "Bad",
+     "Error parsing file: Element {http://soap.sforce.com/2006/04/metadata}mood invalid at "
+     "this location in type CustomTab"),
+    (bundle("oldCard"), {"LightningComponentBundle": ["oldCard"]}, "44.0", "oldCard",
+     "LightningComponentBundle needs API version 45.0 or later"),
+    ({"flexipages/Old.flexipage": home_page("Old")}, {"FlexiPage": ["Old"]}, "38.0", "Old",
+     "FlexiPage template is available in API version 39.0 and later"),
+    ({"objects/Sales_KPI__c.object": xml("CustomObject", "<listViews><fullName>Long"
+                                         "</fullName><filterScope>Mine</filterScope><label>"
+                                         + "x" * 41 + "</label></listViews>")},
+     {"CustomObject": ["Sales_KPI__c"]}, "60.0", "Sales_KPI__c", "longer than 40"),
+    ({"objects/Account.object": xml("CustomObject", "<label>Firms</label>")},
+     {"CustomObject": ["Account"]}, "60.0", "Account",
+     "label can't be set on the standard object Account"),
+    ({"tabs/Odd.tab": xml("CustomTab", "<lwcComponent>noSuchCard</lwcComponent><label>Odd"
+                          "</label><motif>Custom20: Airplane</motif>")},
+     {"CustomTab": ["Odd"]}, "60.0", "Odd", "isn't exposed for lightning__Tab"),
+])
+def test_what_salesforce_refuses_is_refused(sf: Salesforce, kpis: dict[str, Any],
+                                            files: dict[str, str | bytes],
+                                            types: dict[str, list[str]], version: str,
+                                            name: str, problem: str) -> None:
+    done = deploy(sf, build(files, types, version))
+    assert done["state"] == "Failed"
+    assert problem in failures_by_name(done["raw"])[name]["problem"]
+
+
+def test_an_auto_number_name_field_names_records(sf: Salesforce, kpis: dict[str, Any]) -> None:
+    auto = xml("CustomObject", "<nameField><displayFormat>KPI-{0000}</displayFormat><label>"
+                               "KPI Number</label><startingNumber>100</startingNumber><type>"
+                               "AutoNumber</type></nameField>")
+    assert deploy(sf, build({"objects/Sales_KPI__c.object": auto},
+                            {"CustomObject": ["Sales_KPI__c"]}))["state"] == "Succeeded"
+    name = next(f for f in sf.Sales_KPI__c.describe()["fields"] if f["name"] == "Name")
+    assert (name["label"], name["createable"]) == ("KPI Number", False)
+    names = [r["Name"] for r in sf.query("SELECT Name FROM Sales_KPI__c ORDER BY Name")[
+        "records"]]
+    assert names[0] == "KPI-0100"
+    back = xml("CustomObject", "<nameField><label>KPI Name</label><type>Text</type>"
+                               "</nameField>")
+    assert deploy(sf, build({"objects/Sales_KPI__c.object": back},
+                            {"CustomObject": ["Sales_KPI__c"]}))["state"] == "Succeeded"
+    assert sf.query("SELECT Name FROM Sales_KPI__c ORDER BY Name")["records"][0]["Name"] == \
+        "KPI-0100"  # the numbers stay, now as text
