@@ -18,12 +18,15 @@ from .access_tables import SYSTEM_ADMINISTRATOR
 from .analytics import Analytics
 from .auth import Sessions, bearer, make_credentials
 from .bulk import Bulk
+from .catalog import Catalog
 from .collections import Collections
 from .composite import CompositeBatch
 from .composite_request import CompositeRequest
 from .context import Context
 from .errors import SfError
 from .forecasting import create_tables, forecasting_objects
+from .md_soap import fault, session_of
+from .mdapi import MetadataApi
 from .model import Registry
 from .oauth import TokenEndpoint
 from .objects import standard_objects
@@ -33,6 +36,7 @@ from .rights import Viewer
 from .security_hooks import Hooks
 from .subcalls import Subcalls, SurfaceHooks
 from .tooling import Tooling
+from .ui_rest import UiRest
 from .usage import DEFAULT_DAILY_LIMIT, ApiUsage
 from .writes import Writer
 
@@ -82,12 +86,14 @@ class SalesforceSurface:
                  integration_profile: str = SYSTEM_ADMINISTRATOR) -> None:
         self.ctx = build_context(org, faults, folder, base_url, daily_api_limit,
                                  integration_profile)
+        self.catalog = Catalog(org, self.ctx.registry)  # setup metadata (deploys, analytics)
         self.bulk, self.tooling = Bulk(self.ctx), Tooling(self.ctx)
         self.subcalls = Subcalls(faults, self.ctx.usage,
                                  SurfaceHooks(self.guard, self.session, self.fault_response,
                                               self.error))
-        self.handlers = (TokenEndpoint(self.ctx), Rest(self.ctx), Collections(self.ctx),
-                         self.bulk, self.tooling, Analytics(self.ctx),
+        self.handlers = (TokenEndpoint(self.ctx), UiRest(self.ctx, self.catalog),
+                         Rest(self.ctx), Collections(self.ctx), self.bulk, self.tooling,
+                         Analytics(self.ctx, self.catalog), MetadataApi(self.ctx, self.catalog),
                          CompositeBatch(self.ctx, self.subcalls),
                          CompositeRequest(self.ctx, self.subcalls))
 
@@ -132,6 +138,8 @@ class SalesforceSurface:
         from the allowance."""
         if rt.name in OPEN_ROUTES:
             return None
+        if rt.name.startswith("metadata."):
+            return self.soap_guard(request)
         viewer = self.ctx.access.viewer_of(bearer(request))
         if viewer is None:
             return session_expired()
@@ -142,6 +150,16 @@ class SalesforceSurface:
             return None
         if not self.ctx.usage.spend():
             return limit_exceeded()
+        return None
+
+    def soap_guard(self, request: Request) -> Response | None:
+        """The Metadata API authenticates by the envelope's SessionHeader and answers
+        faults, not JSON."""
+        if self.ctx.access.viewer_of(session_of(request)) is None:
+            return fault("INVALID_SESSION_ID", "Invalid Session ID found in SessionHeader: "
+                         "Illegal Session")
+        if not self.ctx.usage.spend():
+            return fault("REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
         return None
 
     def session(self, request: Request) -> Response | None:
@@ -169,9 +187,14 @@ class SalesforceSurface:
                        retry_after: float | None, *, form: str = "",
                        policy: str = "") -> Response:
         """A fault in Salesforce's shapes (session expiry revokes the session)."""
+        soap = request.path.startswith("/services/Soap/")
         if kind == "expire_session":
-            self.ctx.sessions.revoke(bearer(request))
-            return session_expired()
+            self.ctx.sessions.revoke(session_of(request) if soap else bearer(request))
+            return fault("INVALID_SESSION_ID", "Invalid Session ID found in SessionHeader: "
+                         "Illegal Session") if soap else session_expired()
+        if soap:
+            return fault(FAULT_CODES.get(status, "UNKNOWN_EXCEPTION") if kind != "limit"
+                         else "REQUEST_LIMIT_EXCEEDED", f"injected fault: HTTP {status}")
         if kind == "limit":
             return limit_exceeded()
         code = FAULT_CODES.get(status, "UNKNOWN_EXCEPTION")
