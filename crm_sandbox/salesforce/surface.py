@@ -28,13 +28,14 @@ from .query import QueryEngine
 from .rest import Rest
 from .subcalls import Subcalls, SurfaceHooks
 from .tooling import Tooling
+from .uiapi import UiApi
 from .usage import DEFAULT_DAILY_LIMIT, ApiUsage
 from .writes import Writer
 
 FAULT_CODES = {429: "REQUEST_LIMIT_EXCEEDED", 500: "UNKNOWN_EXCEPTION",
                503: "SERVER_UNAVAILABLE", 502: "SERVER_UNAVAILABLE"}
 OPEN_ROUTES = ("oauth.token", "versions")  # served without a session, not counted
-SUBREQUEST_COUNTED = ("compositeBatch",)  # each subrequest spends its own API call
+SUBREQUEST_COUNTED = ("compositeBatch", "graphql")  # each subrequest/subquery spends a call
 
 
 def build_context(org: Org, faults: FaultSet, folder: Path, base_url: str,
@@ -67,7 +68,7 @@ class SalesforceSurface:
         self.handlers = (TokenEndpoint(self.ctx), Rest(self.ctx), Collections(self.ctx),
                          self.bulk, self.tooling, Analytics(self.ctx),
                          CompositeBatch(self.ctx, self.subcalls),
-                         CompositeRequest(self.ctx, self.subcalls))
+                         CompositeRequest(self.ctx, self.subcalls), UiApi(self.ctx))
 
     def info(self) -> dict[str, Any]:
         """How a client connects: instance URL, access token, and each OAuth flow's secrets."""
