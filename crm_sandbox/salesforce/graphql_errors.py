@@ -111,7 +111,10 @@ def _described(rule: str, message: str) -> tuple[str, str]:
 
 
 def validation_errors(schema: GraphQLSchema, document: DocumentNode) -> list[dict[str, Any]]:
-    """Every validation error of a document, as a real org words it."""
+    """Every validation error of a document, as a real org words it (a valid document
+    takes one pass; an invalid one is checked again rule by rule to name its errors)."""
+    if not validate(schema, document):
+        return []
     paths: dict[int, str] | None = None
     out: list[dict[str, Any]] = []
     for rule in specified_rules:

@@ -169,7 +169,7 @@ def window(first: int | None, offset: int, upper: int | None) -> tuple[int, int]
 
 def soql_of(plan: Plan, args: dict[str, Any], reader: Reader,
             order_items: list[str]) -> str:
-    """The SOQL of one record query: its fields, where, scope and order (Id breaks ties)."""
+    """The SOQL of one record query: its fields, where, scope and order."""
     conds = []
     if args.get("where"):
         cond = WhereWriter(reader.objects).condition(plan.obj, args["where"])
@@ -177,12 +177,26 @@ def soql_of(plan: Plan, args: dict[str, Any], reader: Reader,
             conds.append(cond)
     if args.get("scope") == "MINE":
         conds.append(f"OwnerId = '{reader.user_id}'")
-    items = [*order_items]
-    if not any(i.split()[0] == "Id" for i in items):
-        items.append("Id")
     where = f" WHERE {' AND '.join(conds)}" if conds else ""
-    return (f"SELECT {', '.join(plan.soql_fields())} FROM {plan.obj.name}{where} "
-            f"ORDER BY {', '.join(items)}")
+    order = f" ORDER BY {', '.join(order_items)}" if order_items else ""
+    return f"SELECT {', '.join(plan.soql_fields())} FROM {plan.obj.name}{where}{order}"
+
+
+def page_rows(org: Org, compiled: Compiled, take: int, offset: int) -> tuple[list[str], bool]:
+    """(JSON records of one page, whether more follow). Keys are paged first, in the
+    query's order then the record key's (stable pages), so only the page's records are
+    rendered."""
+    order = f"{compiled.order or ' ORDER BY'}{', ' if compiled.order else ' '}t.n"
+    cur = org.cursor()
+    keys = [int(k) for (k,) in cur.execute(
+        f"SELECT t.n {compiled.body}{order} LIMIT {take + 1} OFFSET {offset}",
+        compiled.params).fetchall()]
+    if not keys[:take]:
+        return [], len(keys) > take
+    listed = ", ".join(str(k) for k in keys[:take])
+    rows = cur.execute(f"SELECT {compiled.json_expr} AS r {compiled.body} "
+                       f"AND t.n IN ({listed}){order}", compiled.params).fetchall()
+    return [str(r[0]) for r in rows], len(keys) > take
 
 
 def read_connection(reader: Reader, info: GraphQLResolveInfo[Any], args: dict[str, Any],
@@ -203,10 +217,8 @@ def read_connection(reader: Reader, info: GraphQLResolveInfo[Any], args: dict[st
     except SfError as exc:
         raise fetch_error(exc.message.strip().splitlines()[-1]) from exc
     take = max(0, min(size, end - offset))
-    rows = reader.org.cursor().execute(
-        f"SELECT {compiled.json_expr} AS r {compiled.body}{compiled.order} "
-        f"LIMIT {take + 1} OFFSET {offset}", compiled.params).fetchall() if take else []
-    records = [json.loads(r[0]) for r in rows[:take]]
+    rows, more = page_rows(reader.org, compiled, take, offset) if take else ([], False)
+    records = [json.loads(r) for r in rows]
     edges = [{"node": node_of(plan, rec, reader), "cursor": cursor(offset + i)}
              for i, rec in enumerate(records)]
     total = None
@@ -214,7 +226,7 @@ def read_connection(reader: Reader, info: GraphQLResolveInfo[Any], args: dict[st
         row = reader.org.cursor().execute(compiled.count_sql(), compiled.params).fetchone()
         total = int(row[0]) if row else 0
     return {"edges": edges, "totalCount": total, "pageResultCount": len(edges),
-            "pageInfo": {"hasNextPage": len(rows) > take and offset + take < end,
+            "pageInfo": {"hasNextPage": more and offset + take < end,
                          "hasPreviousPage": offset > 0,
                          "startCursor": edges[0]["cursor"] if edges else None,
                          "endCursor": edges[-1]["cursor"] if edges else None}}
