@@ -9,11 +9,14 @@ call per record query it holds (`graphql_api`); stats count them as
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from ..http import Endpoint, Request, Response, json_response
 from .context import Context, V
 from .errors import SfError
 from .graphql_api import BadRequest, GraphqlApi, Sight
 from .graphql_schema import Visible
+from .model import SField, SObject
 from .object_info import object_info
 
 # Recorded refusals of objects the UI API does not support ("Object UserRole is not
@@ -21,6 +24,22 @@ from .object_info import object_info
 UNSUPPORTED = frozenset({"UserRole"})
 LIMIT_EXCEEDED = [{"message": "TotalRequests Limit exceeded.",
                    "errorCode": "REQUEST_LIMIT_EXCEEDED"}]
+
+
+class Reads(Protocol):
+    """What a user may read (the access model's viewer answers these)."""
+
+    def can_read(self, obj: SObject) -> bool: ...
+
+    def can_read_field(self, obj: SObject, f: SField) -> bool: ...
+
+
+def visible(objects: list[SObject], reads: Reads | None) -> Visible:
+    """The objects a user reads, each with the fields they read (None: every one)."""
+    return {o.name: (o, [f for f in o.fields.values()
+                         if reads is None or reads.can_read_field(o, f)])
+            for o in objects if o.queryable and o.name not in UNSUPPORTED
+            and (reads is None or reads.can_read(o))}
 
 
 class UiApi:
@@ -40,12 +59,10 @@ class UiApi:
 
     def sight(self, req: Request) -> Sight:
         """The session's user: what they read, and SOQL compiled as them."""
-        objects: Visible = {o.name: (o, list(o.fields.values()))
-                            for o in self.ctx.registry.all()
-                            if o.queryable and o.name not in UNSUPPORTED}
+        objects = visible(self.ctx.registry.all(), None)
         version = req.params["v"]
         return Sight(self.ctx.creds.user_id, objects,
-                      lambda soql: self.ctx.queries.compile(soql, version, False))
+                     lambda soql: self.ctx.queries.compile(soql, version, False))
 
     def spend(self, calls: int) -> bool:
         """Spend `calls` API calls; False (nothing served) when none was left."""
