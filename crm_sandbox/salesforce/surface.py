@@ -37,13 +37,14 @@ from .security_hooks import Hooks
 from .subcalls import Subcalls, SurfaceHooks
 from .tooling import Tooling
 from .ui_rest import UiRest
+from .uiapi import UiApi
 from .usage import DEFAULT_DAILY_LIMIT, ApiUsage
 from .writes import Writer
 
 FAULT_CODES = {429: "REQUEST_LIMIT_EXCEEDED", 500: "UNKNOWN_EXCEPTION",
                503: "SERVER_UNAVAILABLE", 502: "SERVER_UNAVAILABLE"}
 OPEN_ROUTES = ("oauth.token", "versions")  # served without a session, not counted
-SUBREQUEST_COUNTED = ("compositeBatch",)  # each subrequest spends its own API call
+SUBREQUEST_COUNTED = ("compositeBatch", "graphql")  # each subrequest/subquery spends a call
 # Tooling routes → (the permission they need, the entity named when it is missing).
 TOOLING_NEEDS = {
     "tooling.createObject": ("CustomizeApplication", "CustomObject"),
@@ -95,7 +96,7 @@ class SalesforceSurface:
                          Rest(self.ctx), Collections(self.ctx), self.bulk, self.tooling,
                          Analytics(self.ctx, self.catalog), MetadataApi(self.ctx, self.catalog),
                          CompositeBatch(self.ctx, self.subcalls),
-                         CompositeRequest(self.ctx, self.subcalls))
+                         CompositeRequest(self.ctx, self.subcalls), UiApi(self.ctx))
 
     def info(self) -> dict[str, Any]:
         """How a client connects: instance URL, access token, and each OAuth flow's secrets."""
