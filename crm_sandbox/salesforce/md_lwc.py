@@ -26,7 +26,11 @@ from .md_xml import BOOL, NUMBER, TEXT, Node, Problem, check, spec
 
 BUNDLE_SPEC = spec("LightningComponentBundle", apiVersion_=NUMBER, description=TEXT,
                    isExplicitImport=BOOL, isExposed=BOOL, masterLabel=TEXT,
-                   targets=spec("Targets", target__=TEXT), targetConfigs=TEXT)
+                   targets=spec("Targets", target__=TEXT),
+                   targetConfigs=spec("TargetConfigs", targetConfig__=spec(
+                       "TargetConfig", objects=spec("Objects", object__=TEXT), property__=TEXT,
+                       supportedFormFactors=spec("SupportedFormFactors",
+                                                 supportedFormFactor__=TEXT))))
 TARGETS = frozenset({
     "lightning__AppPage", "lightning__HomePage", "lightning__RecordPage", "lightning__Tab",
     "lightning__UtilityBar", "lightning__FlowScreen", "lightning__RecordAction",

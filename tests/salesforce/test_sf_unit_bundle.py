@@ -58,7 +58,7 @@ def test_the_manifest_lists_every_component_once_in_its_file_layout() -> None:
         "LightningComponentBundle": ["salesKpiCard"],
         "PermissionSet": ["CRM_KPI_Reader", "CRM_KPI_Writer"],
         "Report": ["CRM_KPI_Reports", "CRM_KPI_Reports/Sales_KPIs_by_Period"],
-        "SharingCriteriaRule": ["Sales_KPI__c.CRM_KPI_Shared_Scopes"],
+        "SharingRules": ["Sales_KPI__c"],
     }  # fmt: skip
     assert manifest.findtext("md:version", namespaces=NS) == "62.0"
     assert "reports/CRM_KPI_Reports-meta.xml" in files

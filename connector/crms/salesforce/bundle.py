@@ -23,7 +23,6 @@ from connector.crms.salesforce.names import (
     READER_PERMISSION_SET,
     REPORT,
     REPORT_FOLDER,
-    SHARING_RULE,
     WRITER_PERMISSION_SET,
 )
 
@@ -91,8 +90,10 @@ def build_archive(
     archive.add(f"permissionsets/{READER_PERMISSION_SET}.permissionset", "PermissionSet",
                 READER_PERMISSION_SET, parts.reader_permission_set(push, fields))  # fmt: skip
     if push.share_company:
-        archive.add(f"sharingRules/{obj}.sharingRules", "SharingCriteriaRule",
-                    f"{obj}.{SHARING_RULE}", parts.sharing_rules(push))  # fmt: skip
+        # One file per object: the Metadata API deploys an object's sharing rules
+        # together, never one rule by its type (SharingRules, API 33.0 and later).
+        archive.add(f"sharingRules/{obj}.sharingRules", "SharingRules", obj,
+                    parts.sharing_rules(push))  # fmt: skip
     return archive
 
 

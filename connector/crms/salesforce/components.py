@@ -226,7 +226,7 @@ def flexipage(kind: str) -> bytes:
     if kind == "home":
         return render("FlexiPage", [
             _region("top", card),
-            _region("bottomLeft", _component("home:eventContainer", "home_eventContainer")),
+            _region("bottomLeft", _component("home:recentRecordContainer", "home_recent")),
             ("masterLabel", "Home with Sales KPIs"),
             ("template", [("name", "home:desktopTemplate")]), ("type", "HomePage"),
         ])  # fmt: skip
