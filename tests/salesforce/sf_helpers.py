@@ -7,6 +7,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import requests
+from simple_salesforce.api import Salesforce
+
 from connector.crms.salesforce.config import SalesforceConfig
 from connector.crms.salesforce.mapping import PushMapping, load_mapping
 from connector.crms.salesforce.read import SalesforceSource
@@ -93,3 +96,18 @@ sources:
 
 def compute_kpis(store: Store) -> None:
     compute(store, REPORTING, KpiSettings())
+
+
+def user_of(sb: Sandbox, username: str) -> dict[str, Any]:
+    """A person of the sandbox org (info `salesforce.users`): their id, role and session."""
+    return next(u for u in sb.info["salesforce"]["users"] if u["username"] == username)
+
+
+def as_user(sb: Sandbox, username: str) -> Salesforce:
+    """simple-salesforce acting as one person of the org, with their own session."""
+    session = requests.Session()
+    session.verify = sb.info["ca_file"]
+    session.trust_env = False
+    info = sb.info["salesforce"]
+    return Salesforce(instance_url=info["instance_url"], version="62.0", session=session,
+                      session_id=user_of(sb, username)["access_token"])  # fmt: skip
