@@ -24,6 +24,8 @@ function kpiRecord(period, start, figures) {
 }
 
 const NOVEMBER = kpiRecord('2026-11', '2026-11-01', {
+    Period_Status__c: ['in progress'],
+    As_Of__c: ['2026-11-20T02:15:00.000Z', 'Nov 20, 2026, 2:15 AM'],
     Total_Revenue__c: [48250, '$48,250'],
     Total_Revenue_Target__c: [50000, '$50,000'],
     Total_Revenue_Attainment__c: [96.5],
@@ -37,6 +39,7 @@ const NOVEMBER = kpiRecord('2026-11', '2026-11-01', {
     Nps__c: [42]
 });
 const OCTOBER = kpiRecord('2026-10', '2026-10-01', {
+    Period_Status__c: ['closed'],
     Total_Revenue__c: [39900, '$39,900'],
     Closing_Ratio__c: [31.4],
     Churn_Rate__c: [1.5],
@@ -90,7 +93,10 @@ describe('on the Home page', () => {
         await flush();
 
         expect(text(element, '.current-period')).toEqual(['Nov 2026']);
+        expect(text(element, '.period-status')).toEqual(['(so far)']);
         expect(text(element, '.previous-period')).toEqual(['· before: Oct 2026']);
+        expect(text(element, '.as-of')).toEqual(['as of Nov 20, 2026, 2:15 AM']);
+        expect(text(element, '.pace-note')).toEqual([]);
         const revenue = kpi(element, 'total_revenue');
         expect(revenue.querySelector('.kpi-label').textContent).toBe('Total revenue');
         expect(revenue.querySelector('.kpi-value').textContent).toBe('$48,250');
@@ -134,6 +140,29 @@ describe('on the Home page', () => {
         expect(kpi(element, 'total_revenue').querySelector('.kpi-label').textContent).toBe('Umsatz');
         expect(kpi(element, 'churn_rate').querySelector('.kpi-label').textContent).toBe('Churn rate');
         expect(text(element, '.previous-period')).toEqual([]);
+    });
+
+    it('says why there is no pace yet early in a month, and when figures were computed', async () => {
+        const element = await mount();
+        const early = kpiRecord('2026-12', '2026-12-01', {
+            Period_Status__c: ['in progress'],
+            Pace_Note__c: ['pace from day 8 of the month (today is day 6)'],
+            As_Of__c: ['2026-12-06T02:15:00.000Z'],
+            Total_Revenue__c: [5200, '$5,200'],
+            Total_Revenue_Target__c: [50000, '$50,000'],
+            Total_Revenue_Attainment__c: [10.4]
+        });
+        graphql.emit(answer([early, NOVEMBER]), forOwner(VIEWER));
+        await flush();
+
+        expect(text(element, '.pace-note')).toEqual([
+            'No pace yet: pace from day 8 of the month (today is day 6)'
+        ]);
+        // In the viewer's time zone (Jest: America/Los_Angeles), the day before in UTC.
+        expect(text(element, '.as-of')).toEqual(['as of Dec 5, 2026, 6:15 PM']);
+        const parts = Array.from(kpi(element, 'total_revenue').querySelectorAll('.kpi-part'))
+            .map((p) => p.getAttribute('data-part'));
+        expect(parts).toEqual(['target', 'attainment']);
     });
 
     it('formats money in the org currency when Salesforce gives no display value', async () => {

@@ -21,7 +21,6 @@ from connector.crms.salesforce.fields import push_plan, writer_fields
 from connector.crms.salesforce.mapping import load_mapping
 from connector.presentation import Wording
 from connector.resources import shipped
-from connector.store import Store
 from crm_sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e

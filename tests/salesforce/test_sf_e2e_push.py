@@ -91,7 +91,8 @@ def test_setup_creates_typed_fields_deploys_and_grants_once(sandbox: Sandbox) ->
     assert (f"report 'Sales KPIs' (folder CRM_KPI_Reports): {base}/lightning/r/Report/"
             f"{report[0]}/view") in actions  # fmt: skip
     assert f"{base}/lightning/r/Dashboard/{dashboard[0]}/view" in actions[-3]
-    assert lines[0].startswith("deploy 0Af") and "Succeeded" in lines[-1]
+    assert lines[0].startswith("deploy 0Af")
+    assert "Succeeded" in lines[-1]
     before = writes(sandbox)
     again = writer.setup()
     assert not [a for a in again if a.startswith(("created", "updated", "retired", "assigned"))]

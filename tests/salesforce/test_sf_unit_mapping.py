@@ -233,7 +233,7 @@ def test_fields_derive_their_type_scale_label_and_help_from_the_registry() -> No
     fields = {(o, f.name): f for o, defs in writer_fields(push, wording).items() for f in defs}
     churn = fields[("Sales_KPI__c", "Churn_Rate__c")]
     assert (churn.type, churn.scale, churn.label) == ("Percent", 1, "Churn rate")
-    assert "churn_basis: start" in churn.help
+    assert "Counted over the customers at the start of the period" in churn.help
     meta = fields[("Sales_KPI__c", "Total_Revenue_Target__c")].metadata()
     assert (meta["type"], meta["precision"], meta["scale"]) == ("Currency", 18, 0)
     assert meta["label"] == "Total revenue target"

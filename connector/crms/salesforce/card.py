@@ -19,7 +19,7 @@ from connector.crms.salesforce.components import NAMESPACE
 from connector.crms.salesforce.fields import NAME_FIELD, RECORD_FIELDS
 from connector.crms.salesforce.mapping import PushMapping, field_name
 from connector.crms.salesforce.names import CARD
-from connector.presentation import get_figure, kpi_slots
+from connector.presentation import AS_OF, get_figure, kpi_slots
 from connector.resources import shipped
 
 FOLDER = f"crms/salesforce/lwc/{CARD}"
@@ -55,13 +55,15 @@ def card_figures(push: PushMapping) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+_RECORD_KEYS = {"period": "period", "periodStart": "period_start",
+                "periodStatus": "period_status", "paceNote": "pace_note", "asOf": AS_OF}
+
+
 def record_fields() -> dict[str, str]:
-    """What a KPI record says about its period, and when it was computed (when the
-    records carry it)."""
-    fields = {"name": NAME_FIELD, "period": RECORD_FIELDS["period"][0],
-              "periodStart": RECORD_FIELDS["period_start"][0]}  # fmt: skip
-    if "as_of" in RECORD_FIELDS:
-        fields["asOf"] = RECORD_FIELDS["as_of"][0]
+    """What a KPI record says about its period: which it is, whether it is in progress,
+    why it has no pace yet, and when its figures were computed."""
+    fields = {"name": NAME_FIELD}
+    fields.update({key: RECORD_FIELDS[column][0] for key, column in _RECORD_KEYS.items()})
     return fields
 
 
@@ -103,7 +105,8 @@ def owner_query(push: PushMapping) -> str:
                 edges {{
                     node {{
                         Id
-{_selection(fields, 6, frozenset({record["name"], record["period"]}))}
+{_selection(fields, 6, frozenset({record["name"], record["period"], record["paceNote"],
+                                   record["periodStatus"]}))}
                     }}
                 }}
             }}

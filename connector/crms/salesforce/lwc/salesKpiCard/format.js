@@ -1,7 +1,8 @@
-// How the card words a figure: in the viewer's locale and the org's currency
+// How the card words a figure: in the viewer's locale, time zone and the org's currency
 // (@salesforce/i18n), preferring Salesforce's own displayValue where it gives one.
 import LOCALE from '@salesforce/i18n/locale';
 import CURRENCY from '@salesforce/i18n/currency';
+import TIME_ZONE from '@salesforce/i18n/timeZone';
 
 const EMPTY = '—';
 const PERCENT_PARTS = new Set(['attainment', 'pace']);
@@ -53,7 +54,7 @@ export function formatDate(text) {
     }
     const withTime = String(text).length > 10;
     const options = withTime
-        ? { dateStyle: 'medium', timeStyle: 'short' }
+        ? { dateStyle: 'medium', timeStyle: 'short', timeZone: TIME_ZONE }
         : { dateStyle: 'medium', timeZone: 'UTC' };
     return new Intl.DateTimeFormat(LOCALE, options).format(withTime ? new Date(text) : parseDay(text));
 }

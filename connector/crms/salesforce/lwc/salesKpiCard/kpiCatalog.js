@@ -8,7 +8,10 @@ export const PERIOD_TYPE = "month";
 export const RECORD = {
     "name": "Name",
     "period": "Period__c",
-    "periodStart": "Period_Start__c"
+    "periodStart": "Period_Start__c",
+    "periodStatus": "Period_Status__c",
+    "paceNote": "Pace_Note__c",
+    "asOf": "As_Of__c"
 };
 export const KPIS = [
     {
@@ -213,6 +216,9 @@ query salesKpiCardOwner($ownerId: ID) {
                         Name { value }
                         Period__c { value }
                         Period_Start__c { value displayValue }
+                        Period_Status__c { value }
+                        Pace_Note__c { value }
+                        As_Of__c { value displayValue }
                         Total_Revenue__c { value displayValue }
                         Total_Revenue_Target__c { value displayValue }
                         Total_Revenue_Attainment__c { value displayValue }

@@ -157,9 +157,27 @@ export default class SalesKpiCard extends LightningElement {
         return this.periodOf(this.previous);
     }
 
+    recordText(key) {
+        const field = this.current && RECORD[key] ? this.current[RECORD[key]] : undefined;
+        return field && field.value ? field : undefined;
+    }
+
+    // "so far" while the period runs: its figures are to date.
+    get periodStatus() {
+        const status = this.recordText('periodStatus');
+        return status && status.value === 'in progress' ? 'so far' : '';
+    }
+
+    // When crm-kpi computed these figures: an old time means the latest runs failed.
     get asOf() {
-        const field = this.current && RECORD.asOf ? this.current[RECORD.asOf] : undefined;
-        return field && field.value ? `as of ${field.displayValue || formatDate(field.value)}` : '';
+        const field = this.recordText('asOf');
+        return field ? `as of ${field.displayValue || formatDate(field.value)}` : '';
+    }
+
+    // Why the period in progress shows no pace yet (too early, too few deals).
+    get paceNote() {
+        const field = this.recordText('paceNote');
+        return field ? `No pace yet: ${field.value}` : '';
     }
 
     get kpis() {
