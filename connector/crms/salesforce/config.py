@@ -125,4 +125,5 @@ EXAMPLE = """\
       max_share_of_remaining: 0.5      # never spend more than half the day's API calls left
     push:
       enabled: true          # write KPIs back (run `crm-kpi setup salesforce` once first)
+      # deploy_poll_seconds: 2   # how soon setup first checks its Metadata API deploy
 """
