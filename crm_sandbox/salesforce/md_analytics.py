@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..ids import parse_sf_id, sf_id
+from .folders import FolderAccess
 from .md_package import Component
 from .md_types import Item, Plan
 from .md_xml import BOOL, INT, TEXT, Node, Problem, check, developer_name_problem, spec
@@ -84,7 +85,11 @@ class Folders:
                 "accessType": root.get("accessType") or ("Shared" if shares else "Hidden")}
 
     def check(self, item: Item, plan: Plan) -> None:
-        return None
+        access = FolderAccess(plan.ctx, plan.catalog)
+        for share in item.value["shares"]:
+            why = access.share_problem(share)
+            if why:
+                raise Problem(why)
 
     def apply(self, item: Item, plan: Plan) -> tuple[str | None, bool]:
         f = item.value

@@ -52,8 +52,8 @@ OBJECT = spec("CustomObject", actionOverrides__=OVERRIDE, deploymentStatus=(
     pluralLabel=TEXT, searchLayouts=SEARCH, sharingModel=SHARING,
     externalSharingModel=SHARING, visibility=("Public", "Protected", "PackageProtected"),
     **dict.fromkeys(FLAGS, BOOL))
-STANDARD_ONLY = ("actionOverrides", "listViews", "searchLayouts", "sharingModel",
-                 "externalSharingModel", "enableFeeds", "enableHistory")
+STANDARD_ONLY = ("actionOverrides", "listViews", "searchLayouts", "enableFeeds",
+                 "enableHistory")
 ACTIONS = ("View", "Edit", "New", "Tab", "List", "Clone", "Delete", "Accept", "SaveEdit")
 TOKENS = {"NAME": "Name", "CREATED_DATE": "CreatedDate", "LAST_UPDATE": "LastModifiedDate",
           "OWNER.ALIAS": "Owner.Alias", "OWNER.FIRST_NAME": "Owner.FirstName",
@@ -201,6 +201,8 @@ class CustomObjects:
                                               **overrides}
         if "label" in d.settings:
             obj.label = d.settings["label"]
+        if "sharingModel" in d.settings:  # the org-wide default: the access model's
+            plan.ctx.access.set_sharing_model(d.name, d.settings["sharingModel"])
         if d.name_field:
             self._apply_name(obj, d.name_field, plan)
         for view in d.list_views:
@@ -299,4 +301,5 @@ class CustomTabs:
                "sobject_name": obj.name if obj else None, "motif": tab["motif"],
                "description": tab["description"]}
         n, created = plan.catalog.put(self.type, tab["name"], "sf_md_tabs", row, tab)
+        plan.ctx.access.add_tab(tab["name"])  # permission sets may now name it
         return sf_id("01r", n), created

@@ -160,3 +160,36 @@ def kpi_dashboard(report: str = "KPI_Reports/Sales_KPIs", kind: str = "LoggedInU
         f"<report>{report}</report></components></leftSection>{user}"
         "<textColor>#000000</textColor><title>Sales KPIs</title><titleColor>#000000"
         "</titleColor><titleSize>12</titleSize>"))
+
+
+def object_rights(sobject: str, edit: bool = False) -> str:
+    flags = {"allowCreate": edit, "allowDelete": edit, "allowEdit": edit, "allowRead": True,
+             "modifyAllRecords": False, "viewAllRecords": False}
+    return ("<objectPermissions>" + "".join(f"<{k}>{str(v).lower()}</{k}>" for k, v in
+                                            sorted(flags.items()) if k < "object") +
+            f"<object>{sobject}</object>" + "".join(
+                f"<{k}>{str(v).lower()}</{k}>" for k, v in sorted(flags.items())
+                if k > "object") + "</objectPermissions>")
+
+
+def field_rights(field: str, edit: bool = False) -> str:
+    return (f"<fieldPermissions><editable>{str(edit).lower()}</editable><field>{field}"
+            "</field><readable>true</readable></fieldPermissions>")
+
+
+def permission_set(label: str, *grants: str) -> str:
+    return xml("PermissionSet", "".join(grants) + f"<label>{label}</label>")
+
+
+def grant(sf: Salesforce, name: str, grants: list[str], users: list[str]) -> str:
+    """Deploy a permission set and assign it (REST PermissionSetAssignment), as an admin
+    gives access to fields the Tooling API made: its id."""
+    done = deploy(sf, build({f"permissionsets/{name}.permissionset":
+                             permission_set(name.replace("_", " "), *grants)},
+                            {"PermissionSet": [name]}))
+    assert done["state"] == "Succeeded", done["deployment_detail"]
+    ps_id: str = sf.query(f"SELECT Id FROM PermissionSet WHERE Name = '{name}'")[
+        "records"][0]["Id"]
+    for user in users:
+        sf.PermissionSetAssignment.create({"AssigneeId": user, "PermissionSetId": ps_id})
+    return ps_id

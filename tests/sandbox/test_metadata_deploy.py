@@ -22,9 +22,12 @@ from .deploy_zip import (
     card_meta,
     deploy,
     failures_by_name,
+    field_rights,
+    grant,
     home_page,
     kpi_object,
     messages,
+    object_rights,
     record_page,
     tab,
     xml,
@@ -60,13 +63,17 @@ def kpis(sf: Salesforce, sandbox: Sandbox) -> dict[str, Any]:
                        ("Period_Start__c", {"type": "Date"})):
         sf.toolingexecute("sobjects/CustomField", method="POST", data={
             "FullName": f"Sales_KPI__c.{name}", "Metadata": {"label": name[:-3], **meta}})
+    admin = [field_rights(f"Sales_KPI__c.{f}", edit=True) for f in ("Value__c",
+                                                                     "Period_Start__c")]
+    grant(sf, "KPI_Admin", [object_rights("Sales_KPI__c", edit=True), *admin],
+          [sandbox.info["salesforce"]["user_id"]])
     reps = sandbox.org.keys("users", "active AND n > 1", 2)
     rows = [{"attributes": {"type": "Sales_KPI__c"}, "KPI_Key__c": f"k{i}",
              "Name": f"Revenue {i}", "Value__c": 10.0 * (i + 1),
              "Period_Start__c": f"2026-0{i % 3 + 1}-01",
              "OwnerId": sf_id("005", reps[i % 2] if i < 4 else 1)} for i in range(6)]
     sf.restful("composite/sobjects", method="POST", json={"allOrNone": True, "records": rows})
-    return {"reps": [sf_id("005", n) for n in reps]}
+    return {"reps": [sf_id("005", n) for n in reps], "me": sandbox.info["salesforce"]["user_id"]}
 
 
 def tooling(sf: Salesforce, soql: str) -> list[dict[str, Any]]:
@@ -114,6 +121,9 @@ def test_setup_components_deploy_and_show_where_orgs_show_them(
     tabs = tooling(sf, "SELECT DeveloperName, Type, SobjectName FROM CustomTab")
     assert [(t["DeveloperName"], t["Type"], t["SobjectName"]) for t in tabs] == [
         ("Sales_KPI__c", "CustomObject", "Sales_KPI__c")]
+    assert "Sales_KPI__c" not in {t["name"] for t in sf.restful("tabs")}  # no setting yet
+    grant(sf, "KPI_Tab", ["<tabSettings><tab>Sales_KPI__c</tab><visibility>Visible"
+                          "</visibility></tabSettings>"], [kpis["me"]])
     rest_tabs = {t["name"]: t for t in sf.restful("tabs")}
     assert rest_tabs["Sales_KPI__c"]["custom"] is True
     assert rest_tabs["Sales_KPI__c"]["label"] == "Sales KPIs"

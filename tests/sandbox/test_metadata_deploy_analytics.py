@@ -19,10 +19,13 @@ from .deploy_zip import (
     dashboard_folder,
     deploy,
     failures_by_name,
+    field_rights,
     folder,
+    grant,
     kpi_dashboard,
     kpi_object,
     kpi_report,
+    object_rights,
     xml,
 )
 
@@ -55,6 +58,10 @@ def kpis(sf: Salesforce, sandbox: Sandbox) -> dict[str, Any]:
                        ("Period_Start__c", {"type": "Date"})):
         sf.toolingexecute("sobjects/CustomField", method="POST", data={
             "FullName": f"Sales_KPI__c.{name}", "Metadata": {"label": name[:-3], **meta}})
+    admin = [field_rights(f"Sales_KPI__c.{f}", edit=True) for f in ("Value__c",
+                                                                     "Period_Start__c")]
+    grant(sf, "KPI_Admin", [object_rights("Sales_KPI__c", edit=True), *admin],
+          [sandbox.info["salesforce"]["user_id"]])
     reps = sandbox.org.keys("users", "active AND n > 1", 2)
     owners = [sf_id("005", reps[0]), sf_id("005", reps[1]), sf_id("005", 1)]
     rows = [{"attributes": {"type": "Sales_KPI__c"}, "KPI_Key__c": f"k{i}",
@@ -171,7 +178,7 @@ READ = ("<objectPermissions><allowCreate>false</allowCreate><allowDelete>false</
      "Permission Edit Sales_KPI__c.Value__c depends on permission(s): Read"),
     (READ.replace("<allowEdit>false", "<allowEdit>true").replace("<allowRead>true",
                                                                  "<allowRead>false"),
-     "Permission Edit Sales_KPI__c depends on permission(s): Read Sales_KPI__c"),
+     "Permission Edit Sales KPI depends on permission(s): Read Sales KPI"),
     ("<tabSettings><tab>Nope__c</tab><visibility>Visible</visibility></tabSettings>",
      "Invalid tab Nope__c"),
 ])
@@ -199,7 +206,7 @@ def test_a_sharing_rule_must_grant_more_than_the_org_wide_default(
               "sharingRules/Sales_KPI__c.sharingRules": sharing_rules()}
     types = {"CustomObject": ["Sales_KPI__c"], "SharingRules": ["Sales_KPI__c"]}
     done = deploy(sf, build(public, types))
-    assert "no more than the org-wide default Read" in \
+    assert "no more than the org-wide default of Sales_KPI__c" in \
         failures_by_name(done["raw"])["Sales_KPI__c"]["problem"]
     private = {**public, "objects/Sales_KPI__c.object": kpi_object(sharing="Private")}
     assert deploy(sf, build(private, types))["state"] == "Succeeded"
