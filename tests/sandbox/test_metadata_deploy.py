@@ -269,3 +269,16 @@ def test_an_auto_number_name_field_names_records(sf: Salesforce, kpis: dict[str,
                             {"CustomObject": ["Sales_KPI__c"]}))["state"] == "Succeeded"
     assert sf.query("SELECT Name FROM Sales_KPI__c ORDER BY Name")["records"][0]["Name"] == \
         "KPI-0100"  # the numbers stay, now as text
+
+
+def test_a_deploy_needs_modify_metadata(sandbox: Sandbox) -> None:
+    rep = next(u for u in sandbox.info["salesforce"]["users"]
+               if u["profile"] == "Standard User")
+    sf = Salesforce(instance_url=sandbox.info["salesforce"]["instance_url"],
+                    session_id=rep["access_token"], session=session_for(sandbox),
+                    version="60.0")
+    with pytest.raises(SalesforceGeneralError) as err:
+        sf.deploy(io.BytesIO(build(bundle(), {"LightningComponentBundle": ["kpiCard"]})),
+                  sandbox=False)
+    assert "<faultcode>sf:INSUFFICIENT_ACCESS</faultcode>" in str(err.value.content)
+    assert "ModifyAllData or ModifyMetadata" in str(err.value.content)
