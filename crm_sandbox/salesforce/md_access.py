@@ -26,7 +26,7 @@ from .errors import SfError
 from .md_objects import OPERATIONS, SHARED_TO
 from .md_package import Component
 from .md_types import Item, Plan
-from .md_xml import BOOL, TEXT, Node, Problem, check, developer_name_problem, spec
+from .md_xml import BOOL, TEXT, Node, Problem, checked, named, spec
 from .rights import SYSTEM_PERMISSIONS, FieldRights, ObjectRights
 from .sharing import Criterion, SharingRule
 
@@ -64,13 +64,8 @@ class PermissionSets:
     type = "PermissionSet"
 
     def parse(self, comp: Component, plan: Plan) -> PermissionSetDef:
-        root = comp.root
-        assert root is not None
-        check(root, PERMISSION_SET)
-        label = root.get("label") or ""
-        why = developer_name_problem(comp.full_name, "permission set")
-        if why or len(label) > LABEL:
-            raise root.problem(why or f"label: data value too large (max length={LABEL})")
+        root = checked(comp.root, PERMISSION_SET)
+        label = named(root, comp.full_name, "permission set", "label", LABEL)
         ps = PermissionSetDef(comp.full_name, label, root.get("description") or "")
         for o in root.all("objectPermissions"):
             name = o.get("object") or ""
@@ -187,15 +182,11 @@ class SharingRules:
     type = "SharingRules"
 
     def parse(self, comp: Component, plan: Plan) -> list[dict[str, Any]]:
-        root = comp.root
-        assert root is not None
-        check(root, SHARING_RULES)
+        root = checked(comp.root, SHARING_RULES)
         rules = []
         for r in root.all("sharingCriteriaRules"):
-            name, label = r.get("fullName") or "", r.get("label") or ""
-            why = developer_name_problem(name, "sharing rule")
-            if why or len(label) > LABEL:
-                raise r.problem(why or f"label: data value too large (max length={LABEL})")
+            name = r.get("fullName") or ""
+            label = named(r, name, "sharing rule", "label", LABEL)
             shared = r.one("sharedTo")
             assert shared is not None
             targets = [(c.tag, c.text.strip()) for c in shared.children]

@@ -13,6 +13,10 @@ from xml.etree import ElementTree as ET
 
 from simple_salesforce import Salesforce
 
+from crm_sandbox import Sandbox
+
+from .conftest import session_for
+
 MD = "http://soap.sforce.com/2006/04/metadata"
 HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
@@ -193,3 +197,31 @@ def grant(sf: Salesforce, name: str, grants: list[str], users: list[str]) -> str
     for user in users:
         sf.PermissionSetAssignment.create({"AssigneeId": user, "PermissionSetId": ps_id})
     return ps_id
+
+
+def client(sandbox: Sandbox, token: str | None = None) -> Salesforce:
+    """A client as a user (the integration user by default); keep one per module: its
+    Metadata API helper reads a large WSDL when first used."""
+    info = sandbox.info["salesforce"]
+    return Salesforce(instance_url=info["instance_url"],
+                      session_id=token or info["access_token"],
+                      session=session_for(sandbox), version="60.0")
+
+
+def make_kpi_object(sf: Salesforce, sandbox: Sandbox) -> None:
+    """Sales_KPI__c and its fields through the Tooling API, as setup makes them, then
+    edit access for the integration user (fields the Tooling API makes have none)."""
+    sf.restful("tooling/sobjects/CustomObject", method="POST", json={
+        "FullName": "Sales_KPI__c", "Metadata": {
+            "label": "Sales KPI", "pluralLabel": "Sales KPIs", "deploymentStatus": "Deployed",
+            "nameField": {"type": "Text", "label": "KPI Name"}, "sharingModel": "ReadWrite"}})
+    for name, meta in (("KPI_Key__c", {"type": "Text", "length": 120, "externalId": True,
+                                       "unique": True, "required": True}),
+                       ("Value__c", {"type": "Number", "precision": 18, "scale": 4}),
+                       ("Period_Start__c", {"type": "Date"})):
+        sf.toolingexecute("sobjects/CustomField", method="POST", data={
+            "FullName": f"Sales_KPI__c.{name}", "Metadata": {"label": name[:-3], **meta}})
+    grant(sf, "KPI_Admin", [object_rights("Sales_KPI__c", edit=True),
+                            field_rights("Sales_KPI__c.Value__c", edit=True),
+                            field_rights("Sales_KPI__c.Period_Start__c", edit=True)],
+          [sandbox.info["salesforce"]["user_id"]])

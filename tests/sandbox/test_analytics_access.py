@@ -13,10 +13,10 @@ from simple_salesforce.exceptions import SalesforceMalformedRequest, SalesforceR
 
 from crm_sandbox import Sandbox
 
-from .conftest import session_for
 from .deploy_zip import (
     ALL_INTERNAL,
     build,
+    client,
     dashboard_folder,
     deploy,
     field_rights,
@@ -25,6 +25,7 @@ from .deploy_zip import (
     kpi_dashboard,
     kpi_object,
     kpi_report,
+    make_kpi_object,
     object_rights,
     tab,
     xml,
@@ -37,11 +38,6 @@ pytestmark = pytest.mark.e2e
 def sandbox() -> Iterator[Sandbox]:
     with Sandbox(seed=17, scale=0.05) as sb:
         yield sb
-
-
-def client(sandbox: Sandbox, token: str) -> Salesforce:
-    return Salesforce(instance_url=sandbox.info["salesforce"]["instance_url"],
-                      session_id=token, session=session_for(sandbox), version="60.0")
 
 
 @pytest.fixture(scope="module")
@@ -93,20 +89,7 @@ def org(sandbox: Sandbox) -> dict[str, Any]:
 
 
 def make_kpis(admin: Salesforce, sandbox: Sandbox, owners: dict[str, dict[str, Any]]) -> None:
-    admin.restful("tooling/sobjects/CustomObject", method="POST", json={
-        "FullName": "Sales_KPI__c", "Metadata": {
-            "label": "Sales KPI", "pluralLabel": "Sales KPIs", "deploymentStatus": "Deployed",
-            "nameField": {"type": "Text", "label": "KPI Name"}, "sharingModel": "ReadWrite"}})
-    for name, meta in (("KPI_Key__c", {"type": "Text", "length": 120, "externalId": True,
-                                       "unique": True, "required": True}),
-                       ("Value__c", {"type": "Number", "precision": 18, "scale": 4}),
-                       ("Period_Start__c", {"type": "Date"})):
-        admin.toolingexecute("sobjects/CustomField", method="POST", data={
-            "FullName": f"Sales_KPI__c.{name}", "Metadata": {"label": name[:-3], **meta}})
-    grant(admin, "KPI_Admin", [object_rights("Sales_KPI__c", edit=True),
-                               field_rights("Sales_KPI__c.Value__c", edit=True),
-                               field_rights("Sales_KPI__c.Period_Start__c", edit=True)],
-          [sandbox.info["salesforce"]["user_id"]])
+    make_kpi_object(admin, sandbox)
     rows = []
     for i, (key, value) in enumerate((("a", 1.0), ("a", 2.0), ("b", 10.0), ("other", 100.0),
                                       ("company", 1000.0))):

@@ -20,14 +20,14 @@ from .deploy_zip import (
     build,
     bundle,
     card_meta,
+    client,
     deploy,
     failures_by_name,
-    field_rights,
     grant,
     home_page,
     kpi_object,
+    make_kpi_object,
     messages,
-    object_rights,
     record_page,
     tab,
     xml,
@@ -44,29 +44,13 @@ def sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture(scope="module")
 def sf(sandbox: Sandbox) -> Salesforce:
-    """One client for the module: its Metadata API helper reads a large WSDL once."""
-    info = sandbox.info["salesforce"]
-    return Salesforce(instance_url=info["instance_url"], session_id=info["access_token"],
-                      session=session_for(sandbox), version="60.0")
+    return client(sandbox)
 
 
 @pytest.fixture(scope="module")
 def kpis(sf: Salesforce, sandbox: Sandbox) -> dict[str, Any]:
     """Sales_KPI__c made through the Tooling API, with rows owned by two reps."""
-    sf.restful("tooling/sobjects/CustomObject", method="POST", json={
-        "FullName": "Sales_KPI__c", "Metadata": {
-            "label": "Sales KPI", "pluralLabel": "Sales KPIs", "deploymentStatus": "Deployed",
-            "nameField": {"type": "Text", "label": "KPI Name"}, "sharingModel": "ReadWrite"}})
-    for name, meta in (("KPI_Key__c", {"type": "Text", "length": 120, "externalId": True,
-                                       "unique": True, "required": True}),
-                       ("Value__c", {"type": "Number", "precision": 18, "scale": 4}),
-                       ("Period_Start__c", {"type": "Date"})):
-        sf.toolingexecute("sobjects/CustomField", method="POST", data={
-            "FullName": f"Sales_KPI__c.{name}", "Metadata": {"label": name[:-3], **meta}})
-    admin = [field_rights(f"Sales_KPI__c.{f}", edit=True) for f in ("Value__c",
-                                                                     "Period_Start__c")]
-    grant(sf, "KPI_Admin", [object_rights("Sales_KPI__c", edit=True), *admin],
-          [sandbox.info["salesforce"]["user_id"]])
+    make_kpi_object(sf, sandbox)
     reps = sandbox.org.keys("users", "active AND n > 1", 2)
     rows = [{"attributes": {"type": "Sales_KPI__c"}, "KPI_Key__c": f"k{i}",
              "Name": f"Revenue {i}", "Value__c": 10.0 * (i + 1),

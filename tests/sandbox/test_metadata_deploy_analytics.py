@@ -12,20 +12,18 @@ from simple_salesforce import Salesforce
 from crm_sandbox import Sandbox
 from crm_sandbox.ids import sf_id
 
-from .conftest import session_for
 from .deploy_zip import (
     ALL_INTERNAL,
     build,
+    client,
     dashboard_folder,
     deploy,
     failures_by_name,
-    field_rights,
     folder,
-    grant,
     kpi_dashboard,
     kpi_object,
     kpi_report,
-    object_rights,
+    make_kpi_object,
     xml,
 )
 
@@ -40,28 +38,13 @@ def sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture(scope="module")
 def sf(sandbox: Sandbox) -> Salesforce:
-    info = sandbox.info["salesforce"]
-    return Salesforce(instance_url=info["instance_url"], session_id=info["access_token"],
-                      session=session_for(sandbox), version="60.0")
+    return client(sandbox)
 
 
 @pytest.fixture(scope="module")
 def kpis(sf: Salesforce, sandbox: Sandbox) -> dict[str, Any]:
     """Sales_KPI__c through the Tooling API, rows owned by two reps and the admin."""
-    sf.restful("tooling/sobjects/CustomObject", method="POST", json={
-        "FullName": "Sales_KPI__c", "Metadata": {
-            "label": "Sales KPI", "pluralLabel": "Sales KPIs", "deploymentStatus": "Deployed",
-            "nameField": {"type": "Text", "label": "KPI Name"}, "sharingModel": "ReadWrite"}})
-    for name, meta in (("KPI_Key__c", {"type": "Text", "length": 120, "externalId": True,
-                                       "unique": True, "required": True}),
-                       ("Value__c", {"type": "Number", "precision": 18, "scale": 4}),
-                       ("Period_Start__c", {"type": "Date"})):
-        sf.toolingexecute("sobjects/CustomField", method="POST", data={
-            "FullName": f"Sales_KPI__c.{name}", "Metadata": {"label": name[:-3], **meta}})
-    admin = [field_rights(f"Sales_KPI__c.{f}", edit=True) for f in ("Value__c",
-                                                                     "Period_Start__c")]
-    grant(sf, "KPI_Admin", [object_rights("Sales_KPI__c", edit=True), *admin],
-          [sandbox.info["salesforce"]["user_id"]])
+    make_kpi_object(sf, sandbox)
     reps = sandbox.org.keys("users", "active AND n > 1", 2)
     owners = [sf_id("005", reps[0]), sf_id("005", reps[1]), sf_id("005", 1)]
     rows = [{"attributes": {"type": "Sales_KPI__c"}, "KPI_Key__c": f"k{i}",
