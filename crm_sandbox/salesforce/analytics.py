@@ -31,6 +31,7 @@ from .context import Context, V
 from .errors import SfError, not_found
 from .folders import FolderAccess
 from .reports import Reports, bad
+from .rights import Viewer
 
 DASHBOARD_TYPES = ("SpecifiedUser", "LoggedInUser", "MyTeamUser")
 VIEW, EDIT = 1, 2
@@ -48,6 +49,7 @@ class Analytics:
         self.ctx, self.catalog = ctx, catalog
         self.engine = Reports(ctx, catalog)
         self.folders = FolderAccess(ctx, catalog)
+        self.folders.register()
 
     def endpoints(self) -> list[Endpoint]:
         """Reports and dashboards endpoints."""
@@ -76,7 +78,7 @@ class Analytics:
     # ---- who and what -----------------------------------------------------------------
     def caller(self, req: Request) -> str:
         """The calling user's id."""
-        return self.ctx.creds.user_id
+        return self.ctx.viewer(req).user_id
 
     def item(self, req: Request, kind: str, level: int) -> Meta:
         """The report or dashboard the path names, if the caller has `level` on it."""
@@ -86,7 +88,7 @@ class Analytics:
                                            if i[:15] == item_id[:15]), None)
         if meta is None:
             raise not_found()
-        if self.folders.level(self.caller(req), kind, meta) < level:
+        if self.folders.level(self.ctx.viewer(req), kind, meta) < level:
             raise forbidden()
         return meta
 
@@ -99,17 +101,18 @@ class Analytics:
         if parsed is None or parsed[0] != "00l" or \
                 self.catalog.folder(f"{kind}Folder", parsed[1]) is None:
             raise bad(f"The folder {folder_id} is not a {kind.lower()} folder")
-        if self.folders.folder_level(self.caller(req), kind, str(folder_id)) < EDIT:
+        if self.folders.folder_level(self.ctx.viewer(req), f"{kind}Folder", parsed[1]) < EDIT:
             raise forbidden()
         return parsed[1]
 
     def listing(self, req: Request, kind: str) -> Response:
         store = self.catalog.reports if kind == "Report" else self.catalog.dashboards
-        me, v = self.caller(req), req.params["v"]
+        viewer, v = self.ctx.viewer(req), req.params["v"]
         out = []
-        for item_id in self.catalog.recent(me, "00O" if kind == "Report" else "01Z"):
+        for item_id in self.catalog.recent(viewer.user_id, "00O" if kind == "Report" else
+                                           "01Z"):
             meta = store.get(item_id)
-            if meta is None or self.folders.level(me, kind, meta) < VIEW:
+            if meta is None or self.folders.level(viewer, kind, meta) < VIEW:
                 continue
             url = f"/services/data/v{v}/analytics/{kind.lower()}s/{item_id}"
             extra = ({"describeUrl": f"{url}/describe", "instancesUrl": f"{url}/instances"}
@@ -136,7 +139,7 @@ class Analytics:
         source = self.catalog.reports.get(str(req.arg("cloneId")))
         if source is None:
             raise not_found("The report to clone does not exist")
-        if self.folders.level(self.caller(req), "Report", source) < VIEW:
+        if self.folders.level(self.ctx.viewer(req), "Report", source) < VIEW:
             raise forbidden()
         return source
 
@@ -166,9 +169,9 @@ class Analytics:
 
     def run_report(self, req: Request) -> Response:
         meta = self.item(req, "Report", VIEW)
-        me = self.caller(req)
-        self.catalog.viewed(me, meta["id"])
-        return json_response(self.engine.run(meta, req.params["v"], me))
+        viewer = self.ctx.viewer(req)
+        self.catalog.viewed(viewer.user_id, meta["id"])
+        return json_response(self.engine.run(meta, req.params["v"], viewer))
 
     def delete_report(self, req: Request) -> Response:
         meta = self.item(req, "Report", EDIT)
@@ -233,7 +236,7 @@ class Analytics:
         source = self.catalog.dashboards.get(source_id)
         if source is None:
             raise not_found("The dashboard to clone does not exist")
-        if self.folders.level(self.caller(req), "Dashboard", source) < VIEW:
+        if self.folders.level(self.ctx.viewer(req), "Dashboard", source) < VIEW:
             raise forbidden()
         body = req.json() or {}
         if not body.get("folderId"):
@@ -280,14 +283,23 @@ class Analytics:
         me = self.caller(req)
         self.catalog.viewed(me, meta["id"])
         shown = self.as_viewed(meta, me, req.arg("runningUser"))
-        runner = shown["runningUser"]["id"]
-        data = [{"componentId": c["id"], "status": {"dataStatus": "DATA",
-                                                    "refreshStatus": "IDLE"},
-                 "reportResult": self.engine.run(self.catalog.reports[c["reportId"]],
-                                                 req.params["v"], runner)}
+        runner = self.ctx.access.viewer(shown["runningUser"]["id"])
+        data = [self.component(c, req.params["v"], runner)
                 for c in shown.get("components") or [] if c.get("reportId") in
                 self.catalog.reports]
         return json_response({"componentData": data, "dashboardMetadata": shown})
+
+    def component(self, comp: Meta, version: str, runner: Viewer) -> dict[str, Any]:
+        """One component's data as the running user gets it; a report they may not run
+        is this component's error, not the dashboard's."""
+        try:
+            result = self.engine.run(self.catalog.reports[comp["reportId"]], version, runner)
+        except SfError as exc:
+            return {"componentId": comp["id"], "reportResult": None, "status": {
+                "dataStatus": "ERROR", "errorCode": exc.code, "errorMessage": exc.message,
+                "errorSeverity": "Error", "refreshStatus": "IDLE"}}
+        return {"componentId": comp["id"], "reportResult": result,
+                "status": {"dataStatus": "DATA", "refreshStatus": "IDLE"}}
 
     def status(self, req: Request) -> Response:
         meta = self.item(req, "Dashboard", VIEW)

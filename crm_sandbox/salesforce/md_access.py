@@ -19,20 +19,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .access_grants import check_dependencies, check_field_rights
+from .access_rights import permissionable
+from .access_tables import governed
+from .errors import SfError
 from .md_objects import OPERATIONS, SHARED_TO
 from .md_package import Component
 from .md_types import Item, Plan
-from .md_xml import BOOL, TEXT, Node, Problem, check, developer_name_problem, spec
+from .md_xml import BOOL, TEXT, Node, Problem, checked, named, spec
+from .rights import SYSTEM_PERMISSIONS, FieldRights, ObjectRights
+from .sharing import Criterion, SharingRule
 
 OBJECT_RIGHTS = ("allowRead", "allowCreate", "allowEdit", "allowDelete", "viewAllRecords",
                  "modifyAllRecords", "viewAllFields")
-DEPENDS = {"allowCreate": ("allowRead",), "allowEdit": ("allowRead",),
-           "allowDelete": ("allowRead", "allowEdit"), "viewAllRecords": ("allowRead",),
-           "viewAllFields": ("allowRead",),
-           "modifyAllRecords": ("allowRead", "allowEdit", "allowDelete", "viewAllRecords")}
-RIGHT_LABEL = {"allowRead": "Read", "allowCreate": "Create", "allowEdit": "Edit",
-               "allowDelete": "Delete", "viewAllRecords": "View All",
-               "modifyAllRecords": "Modify All", "viewAllFields": "View All Fields"}
 PERMISSION_SET = spec(
     "PermissionSet", description=TEXT, fieldPermissions__=spec(
         "PermissionSetFieldPermissions", editable_=BOOL, field_=TEXT, readable=BOOL),
@@ -44,8 +43,6 @@ PERMISSION_SET = spec(
     tabSettings__=spec("PermissionSetTabSetting", tab_=TEXT,
                        visibility_=("None", "Available", "Visible")),
     userPermissions__=spec("PermissionSetUserPermission", enabled_=BOOL, name_=TEXT))
-SYSTEM_FIELDS = frozenset({"id", "name", "isdeleted", "createddate", "lastmodifieddate",
-                           "systemmodstamp", "ownerid", "createdbyid", "lastmodifiedbyid"})
 LABEL = 80
 
 
@@ -67,29 +64,17 @@ class PermissionSets:
     type = "PermissionSet"
 
     def parse(self, comp: Component, plan: Plan) -> PermissionSetDef:
-        root = comp.root
-        assert root is not None
-        check(root, PERMISSION_SET)
-        label = root.get("label") or ""
-        why = developer_name_problem(comp.full_name, "permission set")
-        if why or len(label) > LABEL:
-            raise root.problem(why or f"label: data value too large (max length={LABEL})")
+        root = checked(comp.root, PERMISSION_SET)
+        label = named(root, comp.full_name, "permission set", "label", LABEL)
         ps = PermissionSetDef(comp.full_name, label, root.get("description") or "")
         for o in root.all("objectPermissions"):
             name = o.get("object") or ""
-            rights = {r: o.flag(r) for r in OBJECT_RIGHTS}
-            for right, needs in DEPENDS.items():
-                missing = [n for n in needs if rights[right] and not rights[n]]
-                if missing:
-                    raise o.problem(f"Permission {RIGHT_LABEL[right]} {name} depends on "
-                                    "permission(s): " + ", ".join(
-                                        f"{RIGHT_LABEL[m]} {name}" for m in missing))
-            ps.objects[name], ps.nodes[f"object:{name}"] = rights, o
+            ps.objects[name] = {r: o.flag(r) for r in OBJECT_RIGHTS}
+            ps.nodes[f"object:{name}"] = o
         for f in root.all("fieldPermissions"):
-            name, read, edit = f.get("field") or "", f.flag("readable"), f.flag("editable")
-            if edit and not read:
-                raise f.problem(f"Permission Edit {name} depends on permission(s): Read {name}")
-            ps.fields[name], ps.nodes[f"field:{name}"] = (read, edit), f
+            name = f.get("field") or ""
+            ps.fields[name], ps.nodes[f"field:{name}"] = (f.flag("readable"),
+                                                         f.flag("editable")), f
         for t in root.all("tabSettings"):
             ps.tabs[t.get("tab") or ""] = t.get("visibility") or "None"
             ps.nodes[f"tab:{t.get('tab')}"] = t
@@ -100,34 +85,73 @@ class PermissionSets:
 
     def check(self, item: Item, plan: Plan) -> None:
         ps: PermissionSetDef = item.value
-        for name in ps.objects:
-            if not plan.has_object(name):
-                raise ps.nodes[f"object:{name}"].problem(f"Invalid object {name}")
-        for name, (_, edit) in ps.fields.items():
-            why = field_problem(plan, name, edit)
+        for name, rights in ps.objects.items():
+            node = ps.nodes[f"object:{name}"]
+            obj = plan.sobject(name)
+            if obj is None or not permissionable(obj):
+                raise node.problem(f"Invalid object {name}")
+            if rights["viewAllFields"]:
+                raise node.problem("The sandbox does not serve viewAllFields")
+            _access_check(node, check_dependencies, obj, object_rights(rights))
+        for name, (read, edit) in ps.fields.items():
+            node = ps.nodes[f"field:{name}"]
+            why = field_problem(plan, name)
             if why:
-                raise ps.nodes[f"field:{name}"].problem(why)
+                raise node.problem(why)
+            _access_check(node, check_field_rights, plan.ctx.registry, name,
+                          FieldRights(read, edit))
         for tab in ps.tabs:
             if not tab_exists(plan, tab):
                 raise ps.nodes[f"tab:{tab}"].problem(f"Invalid tab {tab}")
+        for perm in ps.user_permissions:
+            if perm not in SYSTEM_PERMISSIONS:
+                raise ps.nodes[f"perm:{perm}"].problem(f"Unknown user permission: {perm}")
 
     def apply(self, item: Item, plan: Plan) -> tuple[str | None, bool]:
+        """Through the access model: a deploy adds and updates rights, never removes the
+        ones the file leaves out."""
         ps: PermissionSetDef = item.value
-        _, created = plan.catalog.remember(self.type, ps.name, ps)
-        return None, created
+        access = plan.ctx.access
+        created = plan.catalog.get(self.type, ps.name) is None
+        ps_id = access.upsert_permission_set(ps.name, ps.label, ps.description,
+                                             ps.user_permissions)
+        for name, rights in ps.objects.items():
+            r = object_rights(rights)
+            access.grant_object(ps_id, name, read=r.read, create=r.create, edit=r.edit,
+                                delete=r.delete, view_all=r.view_all, modify_all=r.modify_all)
+        for name, (read, edit) in ps.fields.items():
+            access.grant_field(ps_id, name, read=read, edit=edit)
+        for tab, visibility in ps.tabs.items():
+            if visibility != "None":
+                access.set_tab(ps_id, tab, "DefaultOn" if visibility == "Visible"
+                               else "DefaultOff")
+        plan.catalog.remember(self.type, ps.name, ps)
+        return ps_id, created
 
 
-def field_problem(plan: Plan, name: str, edit: bool) -> str | None:
+def object_rights(rights: dict[str, bool]) -> ObjectRights:
+    return ObjectRights(rights["allowRead"], rights["allowCreate"], rights["allowEdit"],
+                        rights["allowDelete"], rights["viewAllRecords"],
+                        rights["modifyAllRecords"])
+
+
+def _access_check(node: Node, step: Any, *args: Any) -> None:
+    """One of the access model's own checks, its refusal as this component's failure."""
+    try:
+        step(*args)
+    except SfError as exc:
+        raise node.problem(exc.message) from None
+
+
+def field_problem(plan: Plan, name: str) -> str | None:
     """Why a field can't be in a permission set, or None."""
     obj_name, _, field_name = name.partition(".")
     obj = plan.sobject(obj_name)
     f = obj.get(field_name) if obj is not None and field_name else None
-    if f is None:
+    if obj is None or f is None:
         return f"Invalid field {name}"
-    if f.name.lower() in SYSTEM_FIELDS or (f.custom and not f.nillable):
+    if not governed(obj, f):  # required, Name, ids, audit fields: FLS never hides them
         return f"You cannot deploy to a required field: {name}"
-    if edit and not (f.updateable and f.column is not None):
-        return f"Field {name} is read-only: it can't be editable in a permission set"
     return None
 
 
@@ -135,7 +159,7 @@ def tab_exists(plan: Plan, tab: str) -> bool:
     if tab.startswith("standard-"):
         obj = plan.sobject(tab.removeprefix("standard-"))
         return obj is not None and not obj.custom
-    return plan.has("CustomTab", tab)
+    return plan.has("CustomTab", tab) or tab in plan.ctx.access.tabs
 
 
 SHARING_RULES = spec("SharingRules", sharingCriteriaRules__=spec(
@@ -143,7 +167,13 @@ SHARING_RULES = spec("SharingRules", sharingCriteriaRules__=spec(
     criteriaItems__=spec("FilterItem", field_=TEXT, operation_=OPERATIONS, value=TEXT),
     description=TEXT, fullName_=TEXT, includeRecordsOwnedByAll_=BOOL, label_=TEXT,
     sharedTo_=SHARED_TO))
-LEVEL = {"Private": 0, "Read": 1, "ReadWrite": 2, "ReadWriteTransfer": 2, "FullAccess": 2}
+SHARE_KINDS = ("allInternalUsers", "group", "role", "roleAndSubordinates",
+               "roleAndSubordinatesInternal")
+MODELS = {"Private": "None", "Read": "Read", "ReadWrite": "Edit", "FullAccess": "All",
+          "ControlledByParent": "ControlledByParent"}
+# Internal defaults that already give a rule's access to everyone.
+OPEN = {"Read": ("Read", "Edit", "ReadEditTransfer", "All", "ControlledByParent"),
+        "Edit": ("Edit", "ReadEditTransfer", "All", "ControlledByParent")}
 
 
 class SharingRules:
@@ -152,15 +182,11 @@ class SharingRules:
     type = "SharingRules"
 
     def parse(self, comp: Component, plan: Plan) -> list[dict[str, Any]]:
-        root = comp.root
-        assert root is not None
-        check(root, SHARING_RULES)
+        root = checked(comp.root, SHARING_RULES)
         rules = []
         for r in root.all("sharingCriteriaRules"):
-            name, label = r.get("fullName") or "", r.get("label") or ""
-            why = developer_name_problem(name, "sharing rule")
-            if why or len(label) > LABEL:
-                raise r.problem(why or f"label: data value too large (max length={LABEL})")
+            name = r.get("fullName") or ""
+            label = named(r, name, "sharing rule", "label", LABEL)
             shared = r.one("sharedTo")
             assert shared is not None
             targets = [(c.tag, c.text.strip()) for c in shared.children]
@@ -181,11 +207,14 @@ class SharingRules:
             raise Problem(f"Invalid object {sobject}")
         default = self.org_default(plan, sobject)
         for rule in item.value:
-            if LEVEL.get(default, 0) >= LEVEL[(rule["accessLevel"] == "Edit" and
-                                              "ReadWrite") or "Read"]:
+            wanted = "Edit" if rule["accessLevel"] == "Edit" else "Read"
+            if default in OPEN.get(wanted, ()):
                 raise rule["node"].problem(
                     f"The sharing rule {rule['name']} grants {rule['accessLevel']}, no more "
-                    f"than the org-wide default {default} of {sobject}")
+                    f"than the org-wide default of {sobject}")
+            kind, name = rule["sharedTo"]
+            if kind not in SHARE_KINDS or plan.ctx.access.share_group(kind, name) is None:
+                raise rule["node"].problem(f"sharedTo: no {kind} named {name!r}")
             for f, _, _ in rule["criteria"]:
                 if obj.get(f or "") is None:
                     raise rule["node"].problem(f"Invalid field {f} in the criteria of "
@@ -193,11 +222,20 @@ class SharingRules:
 
     @staticmethod
     def org_default(plan: Plan, sobject: str) -> str:
+        """The object's org-wide default as this deploy leaves it (internal model)."""
         found = plan.item("CustomObject", sobject)
         if found is not None and "sharingModel" in found.value.settings:
-            return str(found.value.settings["sharingModel"])
-        return str(plan.catalog.settings(sobject).values.get("sharingModel", "ReadWrite"))
+            return MODELS.get(str(found.value.settings["sharingModel"]), "Edit")
+        return plan.ctx.access.org_default(sobject)
 
     def apply(self, item: Item, plan: Plan) -> tuple[str | None, bool]:
-        _, created = plan.catalog.remember(self.type, item.comp.full_name, item.value)
+        created = plan.catalog.get(self.type, item.comp.full_name) is None
+        for rule in item.value:
+            kind, name = rule["sharedTo"]
+            plan.ctx.access.put_sharing_rule(SharingRule(
+                item.comp.full_name, rule["name"], tuple(
+                    Criterion(f or "", op or "", v or "") for f, op, v in rule["criteria"]),
+                kind, "" if kind == "allInternalUsers" else name, rule["accessLevel"],
+                rule["label"], rule["booleanFilter"]))
+        plan.catalog.remember(self.type, item.comp.full_name, item.value)
         return None, created

@@ -18,9 +18,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..ids import parse_sf_id, sf_id
+from .folders import FolderAccess
 from .md_package import Component
 from .md_types import Item, Plan
-from .md_xml import BOOL, INT, TEXT, Node, Problem, check, developer_name_problem, spec
+from .md_xml import BOOL, INT, TEXT, Node, Problem, checked, named, spec
 from .reports import Reports as Engine
 
 ACCESS = ("View", "EditAllContents", "Manage")
@@ -70,21 +71,19 @@ class Folders:
         self.type = kind
 
     def parse(self, comp: Component, plan: Plan) -> dict[str, Any]:
-        root = comp.root
-        assert root is not None
-        check(root, FOLDER)
-        label = root.get("name") or ""
-        why = developer_name_problem(comp.full_name, "folder")
-        if why or len(label) > FOLDER_LABEL:
-            raise root.problem(why or f"The folder label {label!r} is longer than "
-                               f"{FOLDER_LABEL} characters")
+        root = checked(comp.root, FOLDER)
+        label = named(root, comp.full_name, "folder", "name", FOLDER_LABEL)
         shares = [{"accessLevel": s.get("accessLevel"), "sharedTo": s.get("sharedTo"),
                    "sharedToType": s.get("sharedToType")} for s in root.all("folderShares")]
         return {"name": comp.full_name, "label": label, "shares": shares,
                 "accessType": root.get("accessType") or ("Shared" if shares else "Hidden")}
 
     def check(self, item: Item, plan: Plan) -> None:
-        return None
+        access = FolderAccess(plan.ctx, plan.catalog)
+        for share in item.value["shares"]:
+            why = access.share_problem(share)
+            if why:
+                raise Problem(why)
 
     def apply(self, item: Item, plan: Plan) -> tuple[str | None, bool]:
         f = item.value
@@ -101,15 +100,9 @@ class ReportFiles:
     type = "Report"
 
     def parse(self, comp: Component, plan: Plan) -> dict[str, Any]:
-        root = comp.root
-        assert root is not None
-        check(root, REPORT)
+        root = checked(comp.root, REPORT)
         folder, _, dev = comp.full_name.partition("/")
-        name = root.get("name") or ""
-        why = developer_name_problem(dev, "report")
-        if why or len(name) > REPORT_NAME:
-            raise root.problem(why or f"The report name {name!r} is longer than "
-                               f"{REPORT_NAME} characters")
+        name = named(root, dev, "report", "name", REPORT_NAME)
         rtype = root.get("reportType") or ""
         if not rtype.startswith("CustomEntity$"):
             raise root.problem(f"The sandbox serves reports of custom object report types "

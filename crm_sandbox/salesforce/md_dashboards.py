@@ -17,7 +17,7 @@ from typing import Any
 from ..ids import parse_sf_id, sf_id
 from .md_package import Component
 from .md_types import Item, Plan
-from .md_xml import BOOL, INT, NUMBER, TEXT, Node, Problem, check, developer_name_problem, spec
+from .md_xml import BOOL, INT, NUMBER, TEXT, Node, Problem, checked, named, spec
 
 SUMMARY_TYPES = ("Sum", "Average", "Maximum", "Minimum", "Unique", "Median", "None")
 COMPONENT_TYPES = ("Bar", "BarGrouped", "BarStacked", "BarStacked100", "Column",
@@ -83,15 +83,9 @@ class DashboardFiles:
     type = "Dashboard"
 
     def parse(self, comp: Component, plan: Plan) -> dict[str, Any]:
-        root = comp.root
-        assert root is not None
-        check(root, DASHBOARD)
+        root = checked(comp.root, DASHBOARD)
         folder, _, dev = comp.full_name.partition("/")
-        title = root.get("title") or ""
-        why = developer_name_problem(dev, "dashboard")
-        if why or len(title) > TITLE:
-            raise root.problem(why or f"The dashboard title {title!r} is longer than {TITLE} "
-                               "characters")
+        title = named(root, dev, "dashboard", "title", TITLE)
         parts = components_of(root)
         if len(parts) > COMPONENTS:
             raise root.problem(f"Dashboards can have up to {COMPONENTS} components")

@@ -20,7 +20,7 @@ from ..ids import sf_id
 from .md_lwc import BundleDef
 from .md_package import Component
 from .md_types import Item, Plan
-from .md_xml import BOOL, INT, TEXT, Node, Problem, check, developer_name_problem, spec
+from .md_xml import BOOL, INT, TEXT, Node, Problem, checked, developer_name_problem, named, spec
 from .model import SField, SObject
 
 OPERATIONS = ("equals", "notEqual", "lessThan", "greaterThan", "lessOrEqual",
@@ -52,8 +52,8 @@ OBJECT = spec("CustomObject", actionOverrides__=OVERRIDE, deploymentStatus=(
     pluralLabel=TEXT, searchLayouts=SEARCH, sharingModel=SHARING,
     externalSharingModel=SHARING, visibility=("Public", "Protected", "PackageProtected"),
     **dict.fromkeys(FLAGS, BOOL))
-STANDARD_ONLY = ("actionOverrides", "listViews", "searchLayouts", "sharingModel",
-                 "externalSharingModel", "enableFeeds", "enableHistory")
+STANDARD_ONLY = ("actionOverrides", "listViews", "searchLayouts", "enableFeeds",
+                 "enableHistory")
 ACTIONS = ("View", "Edit", "New", "Tab", "List", "Clone", "Delete", "Accept", "SaveEdit")
 TOKENS = {"NAME": "Name", "CREATED_DATE": "CreatedDate", "LAST_UPDATE": "LastModifiedDate",
           "OWNER.ALIAS": "Owner.Alias", "OWNER.FIRST_NAME": "Owner.FirstName",
@@ -93,9 +93,7 @@ class CustomObjects:
     type = "CustomObject"
 
     def parse(self, comp: Component, plan: Plan) -> ObjectDef:
-        root = comp.root
-        assert root is not None
-        check(root, OBJECT)
+        root = checked(comp.root, OBJECT)
         out = ObjectDef(comp.full_name)
         for c in root.children:
             if c.tag in ("label", "pluralLabel", "description", "deploymentStatus",
@@ -112,11 +110,8 @@ class CustomObjects:
     @staticmethod
     def _children(root: Node, out: ObjectDef) -> None:
         for view in root.all("listViews"):
-            name, label = view.get("fullName") or "", view.get("label") or ""
-            why = developer_name_problem(name, "list view", LIST_VIEW_NAME)
-            if why or len(label) > LIST_VIEW_LABEL:
-                raise view.problem(why or f"The list view label {label!r} is longer than "
-                                   f"{LIST_VIEW_LABEL} characters")
+            name = view.get("fullName") or ""
+            label = named(view, name, "list view", "label", LIST_VIEW_LABEL, LIST_VIEW_NAME)
             if view.get("filterScope") not in ("Everything", "Mine"):
                 raise view.problem("The sandbox serves list views of filterScope Everything "
                                    "and Mine")
@@ -201,6 +196,8 @@ class CustomObjects:
                                               **overrides}
         if "label" in d.settings:
             obj.label = d.settings["label"]
+        if "sharingModel" in d.settings:  # the org-wide default: the access model's
+            plan.ctx.access.set_sharing_model(d.name, d.settings["sharingModel"])
         if d.name_field:
             self._apply_name(obj, d.name_field, plan)
         for view in d.list_views:
@@ -251,9 +248,7 @@ class CustomTabs:
     type = "CustomTab"
 
     def parse(self, comp: Component, plan: Plan) -> dict[str, Any]:
-        root = comp.root
-        assert root is not None
-        check(root, TAB)
+        root = checked(comp.root, TAB)
         kinds = [k for k in ("flexiPage", "lwcComponent") if root.get(k)]
         if root.flag("customObject"):
             kinds.append("customObject")
@@ -299,4 +294,5 @@ class CustomTabs:
                "sobject_name": obj.name if obj else None, "motif": tab["motif"],
                "description": tab["description"]}
         n, created = plan.catalog.put(self.type, tab["name"], "sf_md_tabs", row, tab)
+        plan.ctx.access.add_tab(tab["name"])  # permission sets may now name it
         return sf_id("01r", n), created

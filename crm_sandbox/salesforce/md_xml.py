@@ -192,3 +192,25 @@ def developer_name_problem(name: str, what: str, limit: int = 80) -> str | None:
                 "characters. It must begin with a letter, not include spaces, not end with "
                 "an underscore, and not contain two consecutive underscores.")
     return None
+
+
+def checked(root: Node | None, kind: Spec) -> Node:
+    """A component's root element, checked against its type."""
+    if root is None:
+        raise Problem(f"Error parsing file: no {kind.name} element")
+    check(root, kind)
+    return root
+
+
+def named(node: Node, name: str, what: str, label_tag: str, limit: int,
+          name_limit: int = 80) -> str:
+    """The label (`label_tag` of `node`) of a component named `name`, after checking the
+    name's rules and the label's length."""
+    label = node.get(label_tag) or ""
+    why = developer_name_problem(name, what, name_limit)
+    if why:
+        raise node.problem(why)
+    if len(label) > limit:
+        raise node.problem(f"{label_tag}: data value too large: the {what} {label_tag} "
+                           f"{label!r} is longer than {limit} characters")
+    return label

@@ -69,7 +69,11 @@ class MetadataApi:
                                                        "RunAllTestsInOrg",
                                                        "RunSpecifiedTests"):
             raise SoapFault("INVALID_TYPE", "Invalid testLevel")
-        job = self.deployer.start(zip_b64, options, version, self.ctx.creds.user_id)
+        user = self.ctx.access.user_of(env.session)
+        if user is None:  # the surface checked the session; it expired since
+            raise SoapFault("INVALID_SESSION_ID", "Invalid Session ID found in "
+                            "SessionHeader: Illegal Session")
+        job = self.deployer.start(zip_b64, options, version, user)
         return envelope("deployResponse", {"done": False, "id": job.id, "state": "Queued"},
                         ("done", "id", "state"))
 

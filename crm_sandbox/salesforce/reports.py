@@ -22,6 +22,7 @@ from .catalog import Catalog
 from .context import Context
 from .errors import SfError
 from .model import NUMERIC, TEXT, SField, SObject
+from .rights import Viewer
 
 RUN_ROWS = 2000  # synchronous runs return at most 2,000 detail rows
 MAX_ROWS = 100_000  # rows a run aggregates
@@ -195,9 +196,30 @@ class Reports:
         return f"{f.name} {OPERATORS[op]} {values[0]}"
 
     # ---- runs --------------------------------------------------------------------------
-    def run(self, meta: Meta, version: str, user_id: str) -> dict[str, Any]:
-        """Run a report synchronously as a user: groupings, each cell's aggregates, detail
-        rows. A report of scope `user` ("My …") covers the rows the user owns."""
+    def visible(self, meta: Meta, viewer: Viewer) -> Meta:
+        """The report as a user runs it: without object access no run; detail columns
+        and aggregates of fields hidden by field-level security are left out; a grouping
+        or filter on a hidden field refuses the run."""
+        obj = self.report_object(meta, True)
+        denied = SfError(403, "FORBIDDEN",
+                         "You don’t have sufficient privileges to perform this operation.")
+        if not viewer.can_read(obj):
+            raise denied
+        used = [g["name"] for g in meta["groupingsDown"]] + [
+            f.get("column") for f in meta.get("reportFilters") or []]
+        if any(not viewer.can_read_field(obj, self.field(obj, c)) for c in used):
+            raise denied
+        cols = [c for c in meta.get("detailColumns") or []
+                if viewer.can_read_field(obj, self.field(obj, c))]
+        aggs = [a for a, _, f in self.aggregates(obj, meta)
+                if f is None or viewer.can_read_field(obj, f)]
+        return {**meta, "detailColumns": cols, "aggregates": aggs}
+
+    def run(self, meta: Meta, version: str, viewer: Viewer) -> dict[str, Any]:
+        """Run a report synchronously as a user (their object, field and record access):
+        groupings, each cell's aggregates, detail rows. A report of scope `user` ("My …")
+        covers the rows the user owns."""
+        meta = self.visible(meta, viewer)
         obj = self.report_object(meta, True)
         cols = [self.field(obj, c) for c in meta.get("detailColumns") or []]
         aggs = self.aggregates(obj, meta)
@@ -206,11 +228,11 @@ class Reports:
                                        *(f for _, _, f in aggs if f)]}
         where = self.where(meta)
         if meta.get("scope") == "user" and obj.get("OwnerId") is not None:
-            mine = f"OwnerId = {quote(user_id)}"
+            mine = f"OwnerId = {quote(viewer.user_id)}"
             where = f"({where}) AND {mine}" if where else mine
         soql = (f"SELECT {', '.join(needed) or 'Id'} FROM {obj.name}"
                 f"{' WHERE ' + where if where else ''}")
-        c = self.ctx.queries.compile(soql, version, False)
+        c = self.ctx.queries.compile(soql, version, False, viewer)
         total = self.ctx.queries.count(c)
         rows = [json.loads(text) for (text,) in self.ctx.org.cursor().execute(
             f"{c.json_sql()} LIMIT {MAX_ROWS}", c.params).fetchall()]

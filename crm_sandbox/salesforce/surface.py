@@ -156,9 +156,15 @@ class SalesforceSurface:
     def soap_guard(self, request: Request) -> Response | None:
         """The Metadata API authenticates by the envelope's SessionHeader and answers
         faults, not JSON."""
-        if self.ctx.access.viewer_of(session_of(request)) is None:
+        viewer = self.ctx.access.viewer_of(session_of(request))
+        if viewer is None:
             return fault("INVALID_SESSION_ID", "Invalid Session ID found in SessionHeader: "
                          "Illegal Session")
+        if not viewer.has("ApiEnabled"):
+            return fault("API_CURRENTLY_DISABLED", "API is disabled for this User")
+        if not (viewer.has("ModifyAllData") or viewer.has("ModifyMetadata")):
+            return fault("INSUFFICIENT_ACCESS", "use of the Metadata API requires a user "
+                         "with the ModifyAllData or ModifyMetadata permissions")
         if not self.ctx.usage.spend():
             return fault("REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
         return None

@@ -46,14 +46,19 @@ class UiRest:
         ]
 
     def caller(self, req: Request) -> str:
-        return self.ctx.creds.user_id
+        return self.ctx.viewer(req).user_id
 
     # ---- tabs -------------------------------------------------------------------------
     def tabs(self, req: Request) -> Response:
+        """The tabs the caller's profile and permission sets make visible or available."""
         base = self.ctx.base_url
+        settings = self.ctx.access.tab_settings(self.caller(req))
         out = [self.tab_entry(f"standard-{o.name}", o.label_plural, o, False, base)
-               for name in STANDARD_TABS if (o := self.ctx.registry.get(name)) is not None]
+               for name in STANDARD_TABS if (o := self.ctx.registry.get(name)) is not None
+               and f"standard-{name}" in settings]
         for name in self.catalog.names("CustomTab"):
+            if name not in settings:
+                continue
             tab = self.catalog.get("CustomTab", name) or {}
             obj = self.ctx.registry.get(name) if tab.get("kind") == "customObject" else None
             label = (self.catalog.settings(name).values.get("pluralLabel") or obj.label_plural
@@ -139,7 +144,7 @@ class UiRest:
     def results(self, req: Request) -> Response:
         obj, lv = self.view(req)
         query, paths = self.soql(obj, lv, self.caller(req))
-        c = self.ctx.queries.compile(query, req.params["v"], False)
+        c = self.ctx.queries.compile(query, req.params["v"], False, self.ctx.viewer(req))
         rows = [json.loads(text) for (text,) in self.ctx.org.cursor().execute(
             f"{c.json_sql()} LIMIT 2000", c.params).fetchall()]
         records = [{"columns": [{"fieldNameOrPath": p, "value": _path(r, p)}

@@ -13,6 +13,10 @@ from xml.etree import ElementTree as ET
 
 from simple_salesforce import Salesforce
 
+from crm_sandbox import Sandbox
+
+from .conftest import session_for
+
 MD = "http://soap.sforce.com/2006/04/metadata"
 HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
@@ -160,3 +164,64 @@ def kpi_dashboard(report: str = "KPI_Reports/Sales_KPIs", kind: str = "LoggedInU
         f"<report>{report}</report></components></leftSection>{user}"
         "<textColor>#000000</textColor><title>Sales KPIs</title><titleColor>#000000"
         "</titleColor><titleSize>12</titleSize>"))
+
+
+def object_rights(sobject: str, edit: bool = False) -> str:
+    flags = {"allowCreate": edit, "allowDelete": edit, "allowEdit": edit, "allowRead": True,
+             "modifyAllRecords": False, "viewAllRecords": False}
+    return ("<objectPermissions>" + "".join(f"<{k}>{str(v).lower()}</{k}>" for k, v in
+                                            sorted(flags.items()) if k < "object") +
+            f"<object>{sobject}</object>" + "".join(
+                f"<{k}>{str(v).lower()}</{k}>" for k, v in sorted(flags.items())
+                if k > "object") + "</objectPermissions>")
+
+
+def field_rights(field: str, edit: bool = False) -> str:
+    return (f"<fieldPermissions><editable>{str(edit).lower()}</editable><field>{field}"
+            "</field><readable>true</readable></fieldPermissions>")
+
+
+def permission_set(label: str, *grants: str) -> str:
+    return xml("PermissionSet", "".join(grants) + f"<label>{label}</label>")
+
+
+def grant(sf: Salesforce, name: str, grants: list[str], users: list[str]) -> str:
+    """Deploy a permission set and assign it (REST PermissionSetAssignment), as an admin
+    gives access to fields the Tooling API made: its id."""
+    done = deploy(sf, build({f"permissionsets/{name}.permissionset":
+                             permission_set(name.replace("_", " "), *grants)},
+                            {"PermissionSet": [name]}))
+    assert done["state"] == "Succeeded", done["deployment_detail"]
+    ps_id: str = sf.query(f"SELECT Id FROM PermissionSet WHERE Name = '{name}'")[
+        "records"][0]["Id"]
+    for user in users:
+        sf.PermissionSetAssignment.create({"AssigneeId": user, "PermissionSetId": ps_id})
+    return ps_id
+
+
+def client(sandbox: Sandbox, token: str | None = None) -> Salesforce:
+    """A client as a user (the integration user by default); keep one per module: its
+    Metadata API helper reads a large WSDL when first used."""
+    info = sandbox.info["salesforce"]
+    return Salesforce(instance_url=info["instance_url"],
+                      session_id=token or info["access_token"],
+                      session=session_for(sandbox), version="60.0")
+
+
+def make_kpi_object(sf: Salesforce, sandbox: Sandbox) -> None:
+    """Sales_KPI__c and its fields through the Tooling API, as setup makes them, then
+    edit access for the integration user (fields the Tooling API makes have none)."""
+    sf.restful("tooling/sobjects/CustomObject", method="POST", json={
+        "FullName": "Sales_KPI__c", "Metadata": {
+            "label": "Sales KPI", "pluralLabel": "Sales KPIs", "deploymentStatus": "Deployed",
+            "nameField": {"type": "Text", "label": "KPI Name"}, "sharingModel": "ReadWrite"}})
+    for name, meta in (("KPI_Key__c", {"type": "Text", "length": 120, "externalId": True,
+                                       "unique": True, "required": True}),
+                       ("Value__c", {"type": "Number", "precision": 18, "scale": 4}),
+                       ("Period_Start__c", {"type": "Date"})):
+        sf.toolingexecute("sobjects/CustomField", method="POST", data={
+            "FullName": f"Sales_KPI__c.{name}", "Metadata": {"label": name[:-3], **meta}})
+    grant(sf, "KPI_Admin", [object_rights("Sales_KPI__c", edit=True),
+                            field_rights("Sales_KPI__c.Value__c", edit=True),
+                            field_rights("Sales_KPI__c.Period_Start__c", edit=True)],
+          [sandbox.info["salesforce"]["user_id"]])

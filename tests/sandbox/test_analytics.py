@@ -11,18 +11,23 @@ from simple_salesforce.exceptions import SalesforceMalformedRequest
 from crm_sandbox import Sandbox
 from crm_sandbox.ids import sf_id
 
-from .conftest import session_for
-from .deploy_zip import ALL_INTERNAL, build, dashboard_folder, deploy, failures_by_name, folder, xml
+from .deploy_zip import (
+    ALL_INTERNAL,
+    build,
+    client,
+    dashboard_folder,
+    deploy,
+    failures_by_name,
+    folder,
+    xml,
+)
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def sf(sandbox: Sandbox) -> Salesforce:
-    """One client for the module: its Metadata API helper reads a large WSDL once."""
-    info = sandbox.info["salesforce"]
-    return Salesforce(instance_url=info["instance_url"], session_id=info["access_token"],
-                      session=session_for(sandbox), version="60.0")
+    return client(sandbox)
 WON = [{"column": "Opportunity.IsWon", "operator": "equals", "value": "true"}]
 
 

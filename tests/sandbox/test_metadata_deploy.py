@@ -20,10 +20,13 @@ from .deploy_zip import (
     build,
     bundle,
     card_meta,
+    client,
     deploy,
     failures_by_name,
+    grant,
     home_page,
     kpi_object,
+    make_kpi_object,
     messages,
     record_page,
     tab,
@@ -41,32 +44,20 @@ def sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture(scope="module")
 def sf(sandbox: Sandbox) -> Salesforce:
-    """One client for the module: its Metadata API helper reads a large WSDL once."""
-    info = sandbox.info["salesforce"]
-    return Salesforce(instance_url=info["instance_url"], session_id=info["access_token"],
-                      session=session_for(sandbox), version="60.0")
+    return client(sandbox)
 
 
 @pytest.fixture(scope="module")
 def kpis(sf: Salesforce, sandbox: Sandbox) -> dict[str, Any]:
     """Sales_KPI__c made through the Tooling API, with rows owned by two reps."""
-    sf.restful("tooling/sobjects/CustomObject", method="POST", json={
-        "FullName": "Sales_KPI__c", "Metadata": {
-            "label": "Sales KPI", "pluralLabel": "Sales KPIs", "deploymentStatus": "Deployed",
-            "nameField": {"type": "Text", "label": "KPI Name"}, "sharingModel": "ReadWrite"}})
-    for name, meta in (("KPI_Key__c", {"type": "Text", "length": 120, "externalId": True,
-                                       "unique": True, "required": True}),
-                       ("Value__c", {"type": "Number", "precision": 18, "scale": 4}),
-                       ("Period_Start__c", {"type": "Date"})):
-        sf.toolingexecute("sobjects/CustomField", method="POST", data={
-            "FullName": f"Sales_KPI__c.{name}", "Metadata": {"label": name[:-3], **meta}})
+    make_kpi_object(sf, sandbox)
     reps = sandbox.org.keys("users", "active AND n > 1", 2)
     rows = [{"attributes": {"type": "Sales_KPI__c"}, "KPI_Key__c": f"k{i}",
              "Name": f"Revenue {i}", "Value__c": 10.0 * (i + 1),
              "Period_Start__c": f"2026-0{i % 3 + 1}-01",
              "OwnerId": sf_id("005", reps[i % 2] if i < 4 else 1)} for i in range(6)]
     sf.restful("composite/sobjects", method="POST", json={"allOrNone": True, "records": rows})
-    return {"reps": [sf_id("005", n) for n in reps]}
+    return {"reps": [sf_id("005", n) for n in reps], "me": sandbox.info["salesforce"]["user_id"]}
 
 
 def tooling(sf: Salesforce, soql: str) -> list[dict[str, Any]]:
@@ -114,6 +105,9 @@ def test_setup_components_deploy_and_show_where_orgs_show_them(
     tabs = tooling(sf, "SELECT DeveloperName, Type, SobjectName FROM CustomTab")
     assert [(t["DeveloperName"], t["Type"], t["SobjectName"]) for t in tabs] == [
         ("Sales_KPI__c", "CustomObject", "Sales_KPI__c")]
+    assert "Sales_KPI__c" not in {t["name"] for t in sf.restful("tabs")}  # no setting yet
+    grant(sf, "KPI_Tab", ["<tabSettings><tab>Sales_KPI__c</tab><visibility>Visible"
+                          "</visibility></tabSettings>"], [kpis["me"]])
     rest_tabs = {t["name"]: t for t in sf.restful("tabs")}
     assert rest_tabs["Sales_KPI__c"]["custom"] is True
     assert rest_tabs["Sales_KPI__c"]["label"] == "Sales KPIs"
@@ -259,3 +253,16 @@ def test_an_auto_number_name_field_names_records(sf: Salesforce, kpis: dict[str,
                             {"CustomObject": ["Sales_KPI__c"]}))["state"] == "Succeeded"
     assert sf.query("SELECT Name FROM Sales_KPI__c ORDER BY Name")["records"][0]["Name"] == \
         "KPI-0100"  # the numbers stay, now as text
+
+
+def test_a_deploy_needs_modify_metadata(sandbox: Sandbox) -> None:
+    rep = next(u for u in sandbox.info["salesforce"]["users"]
+               if u["profile"] == "Standard User")
+    sf = Salesforce(instance_url=sandbox.info["salesforce"]["instance_url"],
+                    session_id=rep["access_token"], session=session_for(sandbox),
+                    version="60.0")
+    with pytest.raises(SalesforceGeneralError) as err:
+        sf.deploy(io.BytesIO(build(bundle(), {"LightningComponentBundle": ["kpiCard"]})),
+                  sandbox=False)
+    assert "<faultcode>sf:INSUFFICIENT_ACCESS</faultcode>" in str(err.value.content)
+    assert "ModifyAllData or ModifyMetadata" in str(err.value.content)

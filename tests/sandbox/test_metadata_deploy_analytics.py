@@ -12,10 +12,10 @@ from simple_salesforce import Salesforce
 from crm_sandbox import Sandbox
 from crm_sandbox.ids import sf_id
 
-from .conftest import session_for
 from .deploy_zip import (
     ALL_INTERNAL,
     build,
+    client,
     dashboard_folder,
     deploy,
     failures_by_name,
@@ -23,6 +23,7 @@ from .deploy_zip import (
     kpi_dashboard,
     kpi_object,
     kpi_report,
+    make_kpi_object,
     xml,
 )
 
@@ -37,24 +38,13 @@ def sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture(scope="module")
 def sf(sandbox: Sandbox) -> Salesforce:
-    info = sandbox.info["salesforce"]
-    return Salesforce(instance_url=info["instance_url"], session_id=info["access_token"],
-                      session=session_for(sandbox), version="60.0")
+    return client(sandbox)
 
 
 @pytest.fixture(scope="module")
 def kpis(sf: Salesforce, sandbox: Sandbox) -> dict[str, Any]:
     """Sales_KPI__c through the Tooling API, rows owned by two reps and the admin."""
-    sf.restful("tooling/sobjects/CustomObject", method="POST", json={
-        "FullName": "Sales_KPI__c", "Metadata": {
-            "label": "Sales KPI", "pluralLabel": "Sales KPIs", "deploymentStatus": "Deployed",
-            "nameField": {"type": "Text", "label": "KPI Name"}, "sharingModel": "ReadWrite"}})
-    for name, meta in (("KPI_Key__c", {"type": "Text", "length": 120, "externalId": True,
-                                       "unique": True, "required": True}),
-                       ("Value__c", {"type": "Number", "precision": 18, "scale": 4}),
-                       ("Period_Start__c", {"type": "Date"})):
-        sf.toolingexecute("sobjects/CustomField", method="POST", data={
-            "FullName": f"Sales_KPI__c.{name}", "Metadata": {"label": name[:-3], **meta}})
+    make_kpi_object(sf, sandbox)
     reps = sandbox.org.keys("users", "active AND n > 1", 2)
     owners = [sf_id("005", reps[0]), sf_id("005", reps[1]), sf_id("005", 1)]
     rows = [{"attributes": {"type": "Sales_KPI__c"}, "KPI_Key__c": f"k{i}",
@@ -171,7 +161,7 @@ READ = ("<objectPermissions><allowCreate>false</allowCreate><allowDelete>false</
      "Permission Edit Sales_KPI__c.Value__c depends on permission(s): Read"),
     (READ.replace("<allowEdit>false", "<allowEdit>true").replace("<allowRead>true",
                                                                  "<allowRead>false"),
-     "Permission Edit Sales_KPI__c depends on permission(s): Read Sales_KPI__c"),
+     "Permission Edit Sales KPI depends on permission(s): Read Sales KPI"),
     ("<tabSettings><tab>Nope__c</tab><visibility>Visible</visibility></tabSettings>",
      "Invalid tab Nope__c"),
 ])
@@ -199,7 +189,7 @@ def test_a_sharing_rule_must_grant_more_than_the_org_wide_default(
               "sharingRules/Sales_KPI__c.sharingRules": sharing_rules()}
     types = {"CustomObject": ["Sales_KPI__c"], "SharingRules": ["Sales_KPI__c"]}
     done = deploy(sf, build(public, types))
-    assert "no more than the org-wide default Read" in \
+    assert "no more than the org-wide default of Sales_KPI__c" in \
         failures_by_name(done["raw"])["Sales_KPI__c"]["problem"]
     private = {**public, "objects/Sales_KPI__c.object": kpi_object(sharing="Private")}
     assert deploy(sf, build(private, types))["state"] == "Succeeded"
