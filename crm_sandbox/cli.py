@@ -13,6 +13,7 @@ from pathlib import Path
 from types import FrameType
 
 from .faults import Fault, parse_spec
+from .salesforce.access_tables import API_ONLY, PROFILES, SYSTEM_ADMINISTRATOR
 from .salesforce.usage import DEFAULT_DAILY_LIMIT
 from .sandbox import Sandbox
 from .tls import MissingDependency
@@ -33,6 +34,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="HubSpot calls left today (0: the next call answers 429 DAILY)")
     parser.add_argument("--memory-limit", default="512MB", metavar="SIZE",
                         help="the org database's memory (e.g. 4GB for scale 40 and above)")
+    parser.add_argument("--integration-profile", default=SYSTEM_ADMINISTRATOR,
+                        choices=[name for _, name, _, _ in PROFILES], metavar="PROFILE",
+                        help="Salesforce profile of the integration user (default: "
+                             f"{SYSTEM_ADMINISTRATOR}; e.g. '{API_ONLY}')")
 
 
 def write_info(path: Path, info: dict[str, object]) -> None:
@@ -76,7 +81,8 @@ def serve(args: argparse.Namespace, faults: list[Fault], stop: threading.Event) 
     with Sandbox(seed=args.seed, scale=args.scale, port=args.port, faults=list(faults),
                  daily_api_limit=args.daily_api_limit,
                  hubspot_daily_remaining=args.hubspot_daily_remaining,
-                 memory_limit=args.memory_limit) as sb:
+                 memory_limit=args.memory_limit,
+                 integration_profile=args.integration_profile) as sb:
         if args.info_file:
             write_info(args.info_file, sb.info)
         sf, hs = sb.info["salesforce"], sb.info["hubspot"]

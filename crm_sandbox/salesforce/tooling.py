@@ -116,7 +116,8 @@ class Tooling:
         with self.org.writing() as con:
             con.execute(f"CREATE TABLE {table} (n BIGINT, name VARCHAR, owner_n BIGINT, "
                         f"{COMMON})")
-        obj = SObject(name, table, prefix, str(meta.get("label") or name[:-3]), custom=True)
+        obj = SObject(name, table, prefix, str(meta.get("label") or name[:-3]), custom=True,
+                      sharing_model=str(meta.get("sharingModel") or "ReadWrite"))
         name_field = meta.get("nameField") or {}
         for f in (*base_fields(prefix),
                   SField("Name", "string", str(name_field.get("label") or "Name"),

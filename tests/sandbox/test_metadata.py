@@ -6,6 +6,8 @@ import pytest
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
+from .conftest import grant_fields
+
 pytestmark = pytest.mark.e2e
 
 
@@ -25,6 +27,8 @@ def make_kpi_object(sf: Salesforce) -> None:
             "FullName": f"Sales_KPI__c.{name}", "Metadata": {"label": name[:-3], **meta}})
         assert res["success"]
         assert res["id"].startswith("00N")
+    grant_fields(sf, *(f"Sales_KPI__c.{n}" for n in ("KPI_Key__c", "Value__c",
+                                                    "Period_Start__c", "Rep__c")))
 
 
 def test_tooling_object_and_fields_are_served(sf: Salesforce) -> None:
