@@ -17,6 +17,7 @@ from .graphql_schema import Visible
 from .model import SObject
 from .object_info import object_info
 from .rights import Viewer
+from .uiapi_records import read_record
 
 # Recorded refusals of objects the UI API does not support ("Object UserRole is not
 # supported in UI API", 400 INVALID_TYPE, in Salesforce's LDS tests).
@@ -46,6 +47,7 @@ class UiApi:
             Endpoint("POST", rf"{V}/graphql/?", "graphql", self.graphql_query),
             Endpoint("GET", rf"{V}/ui-api/object-info/(?P<obj>\w+)/?", "uiapi.objectInfo",
                      self.object_info),
+            Endpoint("GET", rf"{V}/ui-api/records/(?P<id>\w+)/?", "uiapi.record", self.record),
         ]
 
     def sight(self, req: Request) -> Sight:
@@ -75,6 +77,12 @@ class UiApi:
         except BadRequest as exc:
             raise SfError(400, "JSON_PARSER_ERROR", str(exc)) from exc
         return json_response(LIMIT_EXCEEDED, 403) if answer is None else json_response(answer)
+
+    def record(self, req: Request) -> Response:
+        """GET ui-api/records/Id?fields=&optionalFields=: one record as the viewer sees it."""
+        reader = self.graphql.reader(self.sight(req))
+        return json_response(read_record(reader, req.params["id"], req.arg("fields") or "",
+                                         req.arg("optionalFields") or ""))
 
     def object_info(self, req: Request) -> Response:
         """GET ui-api/object-info/X: the object's metadata as the viewer sees it."""

@@ -11,6 +11,7 @@ import requests
 from simple_salesforce import Salesforce
 
 from crm_sandbox import Sandbox
+from crm_sandbox.ids import parse_sf_id
 
 from .conftest import api, grant_fields, session_for
 from .test_access_api import people
@@ -161,3 +162,46 @@ def test_object_info_shows_what_the_viewer_reads(http: requests.Session, sandbox
                     headers={"Authorization": f"Bearer {who['rep']['access_token']}"}).json()
     assert set(rest["fields"]) == set(fields)
     assert rest["fields"]["Attainment__c"]["dataType"] == "Percent"
+
+
+def record(http: requests.Session, sb: Sandbox, user: dict[str, Any], record_id: str,
+           **params: str) -> requests.Response:
+    return http.get(api(sb, f"ui-api/records/{record_id}"), params=params,
+                    headers={"Authorization": f"Bearer {user['access_token']}"})
+
+
+def test_get_record_as_the_viewer(http: requests.Session, sandbox: Sandbox,
+                                  who: dict[str, Any]) -> None:
+    row = sandbox.org.cursor().execute(
+        "SELECT n, amount, currency FROM opportunities WHERE NOT is_deleted AND amount IS NOT "
+        "NULL AND owner_n = ? ORDER BY n LIMIT 1",
+        [parse_sf_id(who["rep"]["user_id"])[1]]).fetchone()  # type: ignore[index]
+    assert row is not None
+    deal = sandbox.org.cursor().execute("SELECT sfid('006', ?)", [row[0]]).fetchone()[0]
+    resp = record(http, sandbox, who["rep"], deal,
+                  fields="Opportunity.OwnerId,Opportunity.Amount",
+                  optionalFields="Opportunity.Owner.Name,Opportunity.Nope__c")
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert (body["apiName"], body["id"]) == ("Opportunity", deal)
+    assert set(body["fields"]) == {"OwnerId", "Amount", "Owner"}
+    assert body["fields"]["OwnerId"] == {"displayValue": None, "value": who["rep"]["user_id"]}
+    assert body["fields"]["Amount"]["displayValue"] == f"{row[2]} {row[1]:,.2f}"
+    assert body["fields"]["Owner"]["displayValue"] == who["rep"]["name"]
+    assert body["fields"]["Owner"]["value"]["fields"] == {
+        "Name": {"value": who["rep"]["name"], "displayValue": None}}
+    bad = record(http, sandbox, who["rep"], deal, fields="Opportunity.Nope__c")
+    assert bad.status_code == 400
+    assert bad.json()[0]["errorCode"] == "INVALID_FIELD"
+
+
+def test_get_record_hides_what_sharing_hides(http: requests.Session, sandbox: Sandbox,
+                                             who: dict[str, Any]) -> None:
+    mine = kpis(http, sandbox, who["rep"])["edges"][0]["node"]["Id"]
+    assert record(http, sandbox, who["rep"], mine,
+                  fields="Sales_KPI__c.Value__c").status_code == 200
+    hidden = record(http, sandbox, who["other"], mine, fields="Sales_KPI__c.Value__c")
+    assert hidden.status_code == 404
+    assert hidden.json()[0]["errorCode"] == "NOT_FOUND"
+    note = record(http, sandbox, who["rep"], mine, fields="Sales_KPI__c.Internal_Note__c")
+    assert note.status_code == 400
