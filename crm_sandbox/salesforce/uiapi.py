@@ -22,6 +22,7 @@ from .uiapi_records import read_record
 # Recorded refusals of objects the UI API does not support ("Object UserRole is not
 # supported in UI API", 400 INVALID_TYPE, in Salesforce's LDS tests).
 UNSUPPORTED = frozenset({"UserRole"})
+NOT_SERVED = ("layoutTypes", "modes", "childRelationships", "pageSize")
 LIMIT_EXCEEDED = [{"message": "TotalRequests Limit exceeded.",
                    "errorCode": "REQUEST_LIMIT_EXCEEDED"}]
 
@@ -79,7 +80,12 @@ class UiApi:
         return json_response(LIMIT_EXCEEDED, 403) if answer is None else json_response(answer)
 
     def record(self, req: Request) -> Response:
-        """GET ui-api/records/Id?fields=&optionalFields=: one record as the viewer sees it."""
+        """GET ui-api/records/Id?fields=&optionalFields=: one record as the viewer sees it
+        (layouts and child relationships are not served: asked for, they are refused)."""
+        for name in NOT_SERVED:
+            if req.arg(name):
+                raise SfError(400, "ILLEGAL_QUERY_PARAMETER_VALUE",
+                              f"{name} is not served by the sandbox")
         reader = self.graphql.reader(self.sight(req))
         return json_response(read_record(reader, req.params["id"], req.arg("fields") or "",
                                          req.arg("optionalFields") or ""))

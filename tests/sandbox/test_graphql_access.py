@@ -190,6 +190,9 @@ def test_get_record_as_the_viewer(http: requests.Session, sandbox: Sandbox,
     assert body["fields"]["Owner"]["displayValue"] == who["rep"]["name"]
     assert body["fields"]["Owner"]["value"]["fields"] == {
         "Name": {"value": who["rep"]["name"], "displayValue": None}}
+    layout = record(http, sandbox, who["rep"], deal, layoutTypes="Full")
+    assert layout.status_code == 400
+    assert layout.json()[0]["errorCode"] == "ILLEGAL_QUERY_PARAMETER_VALUE"
     bad = record(http, sandbox, who["rep"], deal, fields="Opportunity.Nope__c")
     assert bad.status_code == 400
     assert bad.json()[0]["errorCode"] == "INVALID_FIELD"
