@@ -33,7 +33,6 @@ from .rights import Viewer
 from .security_hooks import Hooks
 from .subcalls import Subcalls, SurfaceHooks
 from .tooling import Tooling
-from .uiapi import UiApi
 from .usage import DEFAULT_DAILY_LIMIT, ApiUsage
 from .writes import Writer
 
@@ -87,6 +86,8 @@ class SalesforceSurface:
         self.subcalls = Subcalls(faults, self.ctx.usage,
                                  SurfaceHooks(self.guard, self.session, self.fault_response,
                                               self.error))
+        from .uiapi import UiApi  # graphql-core, an optional extra: imported when serving
+
         self.handlers = (TokenEndpoint(self.ctx), Rest(self.ctx), Collections(self.ctx),
                          self.bulk, self.tooling, Analytics(self.ctx),
                          CompositeBatch(self.ctx, self.subcalls),
