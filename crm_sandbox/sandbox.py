@@ -20,7 +20,7 @@ from .salesforce.surface import SalesforceSurface
 from .salesforce.usage import DEFAULT_DAILY_LIMIT
 from .server import TLSServer
 from .stats import Stats
-from .tls import make_tls
+from .tls import make_tls, require
 
 
 class Sandbox:
@@ -55,6 +55,7 @@ class Sandbox:
 
         Raises `tls.MissingDependency` (before any work) when the `sandbox` extra is absent.
         """
+        require("graphql", "graphql-core")
         self._dir = Path(tempfile.mkdtemp(prefix="crm-kpi-sandbox-"))
         try:
             ctx, ca_file = make_tls(self._dir)

@@ -148,6 +148,11 @@ class GraphqlApi:
         return self.schemas.get(sight.objects, lambda: SchemaBuilder(
             sight.objects, resolve_records, resolve_object_infos, OBJECT_INFO).build())
 
+    def reader(self, sight: Sight) -> Reader:
+        """What reading records as `sight` takes (also UI API records)."""
+        return Reader(self.org, sight.compile, sight.objects, sight.user_id, self.currency,
+                      self.places)
+
     def answer(self, body: Any, sight: Sight,
                spend: Callable[[int], bool]) -> dict[str, Any] | None:
         """The response body (None: the API allowance is spent)."""
@@ -167,8 +172,7 @@ class GraphqlApi:
             return {"data": {}, "errors": [error(
                 f"A query can contain at most {MAX_SUBQUERIES} subqueries; this one has "
                 f"{subqueries}", "ValidationError")]}
-        reader = Reader(self.org, sight.compile, sight.objects, sight.user_id, self.currency,
-                        self.places)
+        reader = self.reader(sight)
         result = execute_sync(schema, document, context_value=Request(reader, variables),
                               variable_values=variables, operation_name=name)
         return {"data": result.data or {},

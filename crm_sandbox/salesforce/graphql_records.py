@@ -52,6 +52,7 @@ class Plan:
     obj: SObject
     fields: dict[str, SField] = field(default_factory=dict)
     parents: dict[str, Plan] = field(default_factory=dict)
+    shown: set[str] = field(default_factory=set)  # fields asked for (UI API records)
 
     def soql_fields(self, prefix: str = "") -> list[str]:
         names = [prefix + name for name in self.fields]

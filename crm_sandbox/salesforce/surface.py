@@ -37,7 +37,6 @@ from .security_hooks import Hooks
 from .subcalls import Subcalls, SurfaceHooks
 from .tooling import Tooling
 from .ui_rest import UiRest
-from .uiapi import UiApi
 from .usage import DEFAULT_DAILY_LIMIT, ApiUsage
 from .writes import Writer
 
@@ -92,6 +91,8 @@ class SalesforceSurface:
         self.subcalls = Subcalls(faults, self.ctx.usage,
                                  SurfaceHooks(self.guard, self.session, self.fault_response,
                                               self.error))
+        from .uiapi import UiApi  # graphql-core, an optional extra: imported when serving
+
         self.handlers = (TokenEndpoint(self.ctx), UiRest(self.ctx, self.catalog),
                          Rest(self.ctx), Collections(self.ctx), self.bulk, self.tooling,
                          Analytics(self.ctx, self.catalog), MetadataApi(self.ctx, self.catalog),

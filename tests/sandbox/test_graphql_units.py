@@ -4,6 +4,8 @@ cursors, and the order of input keys."""
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 
 import pytest
 from graphql import GraphQLError, parse
@@ -85,3 +87,17 @@ def test_order_of_written_keys() -> None:
     var = parse("query($o: X) { a(o: $o) }").definitions[0]
     arg = var.selection_set.selections[0].arguments[0].value  # type: ignore[attr-defined]
     assert list(ordered(coerced, arg, {"o": {"B": {}, "A": {}}})) == ["B", "A"]
+
+
+def test_the_product_imports_without_graphql_core() -> None:
+    """graphql-core is in the `sandbox` extra: importing the product (and the sandbox
+    package) must not need it; starting a sandbox names the extra."""
+    code = ("import sys; sys.modules['graphql'] = None\n"
+            "import connector.cli, crm_sandbox\n"
+            "from crm_sandbox import MissingDependency, Sandbox\n"
+            "try:\n    Sandbox(seed=7, scale=0.01).start()\n"
+            "except MissingDependency as exc:\n    print(exc)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert "graphql-core" in out.stdout
+    assert "pip install 'crm-kpi[sandbox]'" in out.stdout
