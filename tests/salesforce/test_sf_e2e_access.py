@@ -101,6 +101,15 @@ def _card_query(config: Path) -> str:
     return queries_in(catalog)[0]
 
 
+def _computed(config: Path, month: str, rep: str, capsys: pytest.CaptureFixture[str]) -> list[
+        dict[str, Any]]:  # fmt: skip
+    """What `crm-kpi compute` says of a rep's month (whole-scope rows)."""
+    assert main(["compute", "--config", str(config), "--period", month, "--scope", "owner",
+                 "--format", "json"]) == 0  # fmt: skip
+    return [r for r in json.loads(capsys.readouterr().out)
+            if r["scope_id"] == rep and r["breakdown"] is None]  # fmt: skip
+
+
 def test_the_card_query_gives_a_rep_the_figures_compute_gives(
     org: tuple[Sandbox, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -110,26 +119,25 @@ def test_the_card_query_gives_a_rep_the_figures_compute_gives(
     answer = as_user(sb, REP).restful("graphql", method="POST", json=body)
     assert answer["errors"] == []
     edges = answer["data"]["uiapi"]["query"]["Sales_KPI__c"]["edges"]
-    assert len(edges) == 2
-    latest = edges[0]["node"]
-    month = latest["Period__c"]["value"]
-    assert main(["compute", "--config", str(config), "--period", month, "--scope", "owner",
-                 "--format", "json"]) == 0  # fmt: skip
-    computed = [r for r in json.loads(capsys.readouterr().out)
-                if r["scope_id"] == rep["user_id"] and r["breakdown"] is None]  # fmt: skip
+    assert len(edges) == 2  # this month and the one before
     columns = push_plan(PUSH, Wording("USD")).records.fields
     checked = 0
-    for (kpi, breakdown_type, _, part), column in columns.items():
-        if breakdown_type is not None or part not in ("value", "target", "attainment"):
-            continue
-        row = next((r for r in computed if r["kpi"] == kpi), None)
-        figure = None if row is None else row[part]
-        expected = None if figure is None else round(figure * column.factor, column.decimals)
-        got = latest[column.name]["value"]
-        assert got == pytest.approx(expected), f"{column.name}: card {got}, compute {expected}"
-        checked += expected is not None
-    assert checked > 5
-    assert latest["Total_Revenue__c"]["displayValue"].startswith("$")
+    for edge in edges:
+        node = edge["node"]
+        computed = _computed(config, node["Period__c"]["value"], rep["user_id"], capsys)
+        for (kpi, breakdown_type, _, part), column in columns.items():
+            if breakdown_type is not None:
+                continue
+            row = next((r for r in computed if r["kpi"] == kpi), None)
+            figure = None if row is None else row[part]
+            expected = None if figure is None else round(figure * column.factor, column.decimals)
+            got = node[column.name]["value"]
+            assert got == pytest.approx(expected), f"{column.name}: card {got}, compute {expected}"
+            checked += expected is not None
+    assert checked >= 8
+    latest, before = (e["node"] for e in edges)
+    assert latest["Period_Start__c"]["value"] > before["Period_Start__c"]["value"]
+    assert latest["As_Of__c"]["value"]
 
 
 def test_the_card_query_shows_another_rep_nothing_of_the_first(

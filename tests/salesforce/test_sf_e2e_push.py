@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sf_helpers import compute_kpis, make_source, make_writer
+from sf_helpers import compute_kpis, grant_fields, make_source, make_writer
 
 from connector.crms.salesforce.mapping import Handed, PushMapping
 from connector.crms.salesforce.paging import query_pages
@@ -341,13 +341,19 @@ def old_install(sb: Sandbox) -> None:
             meta = {**number, "label": name.replace("_", " ")}
             restful(sb, "tooling/sobjects/CustomField", "POST",
                     {"FullName": f"{sobject}.{name}__c", "Metadata": meta})  # fmt: skip
-    restful(sb, "composite/sobjects/Sales_KPI__c/KPI_Key__c", "PATCH", {"allOrNone": True,
-            "records": [{"attributes": {"type": "Sales_KPI__c"}, "KPI_Key__c": "old|row",
-                         "Closing_Ratio__c": 0.45}]})  # fmt: skip
+    # Fields made through an API have no field-level security: the admin of that install
+    # granted them to the integration user, or the earlier writer could not have written.
+    granted = ["Sales_KPI__c.KPI_Key__c"] + [f"{o}.{n}__c" for o, names in fields.items()
+                                             for n in names]  # fmt: skip
+    grant_fields(sb, granted, objects=("Sales_KPI__c",))
+    written = restful(sb, "composite/sobjects/Sales_KPI__c/KPI_Key__c", "PATCH", {
+        "allOrNone": True, "records": [{"attributes": {"type": "Sales_KPI__c"},
+                                        "KPI_Key__c": "old|row", "Closing_Ratio__c": 0.45}]})
     accounts = query(sb, "SELECT Id FROM Account LIMIT 3")
-    restful(sb, "composite/sobjects", "PATCH", {"allOrNone": True, "records": [
+    written += restful(sb, "composite/sobjects", "PATCH", {"allOrNone": True, "records": [
         {"attributes": {"type": "Account"}, "Id": a["Id"], "KPI_Territory_Revenue__c": 5}
         for a in accounts]})  # fmt: skip
+    assert all(w["success"] for w in written), written
 
 
 def test_an_earlier_install_is_upgraded_in_place(sandbox: Sandbox, pulled: Store) -> None:
@@ -377,10 +383,12 @@ def test_an_earlier_install_is_upgraded_in_place(sandbox: Sandbox, pulled: Store
     )
     shown = query(
         sandbox,
-        "SELECT Closing_Ratio__c FROM Sales_KPI__c WHERE Scope_Type__c = 'company' "
-        "AND Period_Type__c = 'year' ORDER BY Period__c DESC LIMIT 1",
+        "SELECT Name, Period__c, Closing_Ratio__c FROM Sales_KPI__c WHERE Scope_Type__c = "
+        "'company' AND Period_Type__c = 'year' ORDER BY Period__c DESC LIMIT 1",
     )
     assert shown[0]["Closing_Ratio__c"] == round(closing * 100, 1)
+    # The auto-number name became a Text name the writer sets.
+    assert shown[0]["Name"] == f"Company · {shown[0]['Period__c']}"
 
 
 def test_a_rep_deactivated_since_the_pull_has_their_rows_go_to_the_default_owner(
