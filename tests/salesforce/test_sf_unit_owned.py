@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import responses
 
 from connector.crms.push import pending
+from connector.crms.salesforce.client import SalesforceClient
 from connector.crms.salesforce.fields import writer_fields
 from connector.crms.salesforce.mapping import Handed, PushMapping
-from connector.crms.salesforce.owned import Existing, FieldCatalog, review
+from connector.crms.salesforce.owned import Existing, FieldCatalog, Step, review
+from connector.crms.salesforce.setup import apply
 from connector.crms.salesforce.write import SalesforceWriter
+from connector.errors import FatalError
 from connector.presentation import Wording, managed_description
 from connector.yamlfile import KeyPath, render_path
 
@@ -219,14 +228,11 @@ def test_validate_lists_a_few_pending_steps_and_sums_up_many() -> None:
 
 
 API = "https://na1.example.com/services/data/v62.0"
+NPS = writer_fields(PushMapping(user_fields={"nps": "KPI_NPS__c"}), WORDING)["User"][0]
 
 
 def _tooling(rsps: Any, rows: dict[str, list[dict[str, Any]]]) -> None:
     """Tooling API queries answered by the object they ask about."""
-    import json
-    from urllib.parse import parse_qs, urlsplit
-
-    import responses
 
     def answer(request: Any) -> tuple[int, dict[str, str], str]:
         soql = parse_qs(urlsplit(request.url).query)["q"][0]
@@ -237,22 +243,22 @@ def _tooling(rsps: Any, rows: dict[str, list[dict[str, Any]]]) -> None:
     rsps.add_callback(responses.GET, f"{API}/tooling/query/", callback=answer)
 
 
-def test_the_catalog_reads_what_describe_hides_from_the_tooling_api(
-    config: Any, rsps: Any
-) -> None:
-    import responses
-
-    from connector.crms.salesforce.client import SalesforceClient
-
+def _hidden_nps(rsps: Any, description: str | None, meta: dict[str, Any]) -> None:
+    """User.KPI_NPS__c as the Tooling API lists it and describe leaves it out."""
     rsps.add(responses.GET, f"{API}/sobjects/User/describe", json={"name": "User", "fields": [
         {"name": "Id", "type": "id", "label": "User ID", "custom": False}]})  # fmt: skip
     _tooling(rsps, {"User": [{"Id": "00N000000000009AAA", "DeveloperName": "KPI_NPS",
-                              "Description": managed_description("nps.value")}]})  # fmt: skip
-    rsps.add(responses.GET, f"{API}/tooling/sobjects/CustomField/00N000000000009AAA", json={
-        "Id": "00N000000000009AAA", "DeveloperName": "KPI_NPS", "FullName": "User.KPI_NPS__c",
-        "Metadata": {"label": "NPS (month)", "type": "Number", "precision": 18, "scale": 0,
-                     "inlineHelpText": "Net Promoter Score.",
-                     "description": managed_description("nps.value")}})  # fmt: skip
+                              "Description": description}]})  # fmt: skip
+    rsps.add(responses.GET, f"{API}/tooling/sobjects/CustomField/00N000000000009AAA",
+             json={"FullName": "User.KPI_NPS__c", "Metadata": meta})  # fmt: skip
+
+
+def test_the_catalog_reads_what_describe_hides_from_the_tooling_api(
+    config: Any, rsps: Any
+) -> None:
+    _hidden_nps(rsps, managed_description("nps.value"), {
+        "label": "NPS (month)", "type": "Number", "precision": 18, "scale": 0,
+        "inlineHelpText": "Net Promoter Score.", "description": managed_description("nps.value")})
     with SalesforceClient(config) as client:
         found = FieldCatalog(client).fields("User")
     assert found is not None
@@ -262,51 +268,29 @@ def test_the_catalog_reads_what_describe_hides_from_the_tooling_api(
     assert hidden.managed
 
 
+def _create_answered_duplicate(rsps: Any) -> None:
+    rsps.add(responses.POST, f"{API}/tooling/sobjects/CustomField", status=400, json=[
+        {"errorCode": "DUPLICATE_DEVELOPER_NAME", "message": "KPI_NPS__c already exists"}])
+
+
 def test_a_duplicate_that_is_not_setup_s_own_retried_create_stops_setup(
     config: Any, rsps: Any
 ) -> None:
-    import datetime as dt
-
-    import pytest
-    import responses
-
-    from connector.crms.salesforce.client import SalesforceClient
-    from connector.crms.salesforce.owned import Step
-    from connector.crms.salesforce.setup import apply
-    from connector.errors import FatalError
-
-    wanted = writer_fields(PushMapping(user_fields={"nps": "KPI_NPS__c"}), WORDING)["User"][0]
-    rsps.add(responses.POST, f"{API}/tooling/sobjects/CustomField", status=400, json=[
-        {"errorCode": "DUPLICATE_DEVELOPER_NAME", "message": "KPI_NPS__c already exists"}])
-    rsps.add(responses.GET, f"{API}/sobjects/User/describe", json={"name": "User", "fields": []})
-    _tooling(rsps, {})  # still listed nowhere: a duplicate is no retried create of ours
+    _create_answered_duplicate(rsps)
+    _hidden_nps(rsps, "Sales ops' own", {"label": "NPS", "type": "Number", "precision": 3,
+                                         "scale": 0})  # someone else's field  # fmt: skip
     with SalesforceClient(config) as client:
         catalog = FieldCatalog(client)
         with pytest.raises(FatalError, match=r"refused to create User\.KPI_NPS__c"):
-            apply(client, catalog, Step("create", "User", wanted), dt.date(2026, 12, 6))
+            apply(client, catalog, Step("create", "User", NPS), dt.date(2026, 12, 6))
 
 
 def test_a_create_answered_duplicate_because_it_was_retried_is_taken_as_done(
     config: Any, rsps: Any
 ) -> None:
-    import datetime as dt
-
-    import responses
-
-    from connector.crms.salesforce.client import SalesforceClient
-    from connector.crms.salesforce.owned import Step
-    from connector.crms.salesforce.setup import apply
-
-    wanted = writer_fields(PushMapping(user_fields={"nps": "KPI_NPS__c"}), WORDING)["User"][0]
-    rsps.add(responses.POST, f"{API}/tooling/sobjects/CustomField", status=400, json=[
-        {"errorCode": "DUPLICATE_DEVELOPER_NAME", "message": "KPI_NPS__c already exists"}])
-    rsps.add(responses.GET, f"{API}/sobjects/User/describe", json={"name": "User", "fields": []})
-    mine = wanted.metadata()["description"]
-    _tooling(rsps, {"User": [{"Id": "00N000000000009AAA", "DeveloperName": "KPI_NPS",
-                              "Description": mine}]})  # fmt: skip
-    rsps.add(responses.GET, f"{API}/tooling/sobjects/CustomField/00N000000000009AAA", json={
-        "FullName": "User.KPI_NPS__c", "Metadata": wanted.metadata()})
+    _create_answered_duplicate(rsps)
+    _hidden_nps(rsps, NPS.metadata()["description"], NPS.metadata())
     with SalesforceClient(config) as client:
-        done = apply(client, FieldCatalog(client), Step("create", "User", wanted),
+        done = apply(client, FieldCatalog(client), Step("create", "User", NPS),
                      dt.date(2026, 12, 6))  # fmt: skip
     assert done == "created field User.KPI_NPS__c (Number)"

@@ -118,13 +118,19 @@ def _field_permissions(fields: dict[str, list[FieldDef]], editable: bool) -> Tre
     ]  # fmt: skip
 
 
+def _object_rights(sobject: str, *granted: str) -> Tree:
+    """An `objectPermissions` element: the rights `granted` true, every other one false."""
+    rights = ("allowCreate", "allowDelete", "allowEdit", "allowRead", "modifyAllRecords")
+    tree: Tree = [(r, r in granted) for r in rights]
+    return [*tree, ("object", sobject), ("viewAllRecords", "viewAllRecords" in granted)]
+
+
 def writer_permission_set(push: PushMapping, fields: dict[str, list[FieldDef]]) -> bytes:
     """The integration user's: Edit on exactly the fields the writer writes; on the KPI
     object Create, Read, Edit, View All and Modify All (its rows belong to the reps they
     describe; Salesforce makes Modify All depend on Delete, which the writer never uses)."""
-    rights: Tree = [("allowCreate", True), ("allowDelete", True), ("allowEdit", True),
-              ("allowRead", True), ("modifyAllRecords", True), ("object", push.object),
-              ("viewAllRecords", True)]  # fmt: skip
+    rights = _object_rights(push.object, "allowCreate", "allowDelete", "allowEdit", "allowRead",
+                            "modifyAllRecords", "viewAllRecords")  # fmt: skip
     return render("PermissionSet", [
         ("description", "crm-kpi's integration user: writes the KPI records and the KPI "
                         "fields of users and accounts. Deployed by crm-kpi setup."),
@@ -137,9 +143,7 @@ def writer_permission_set(push: PushMapping, fields: dict[str, list[FieldDef]]) 
 def reader_permission_set(push: PushMapping, fields: dict[str, list[FieldDef]]) -> bytes:
     """Readers': Read on the KPI object and its fields, on the User and Account KPI
     fields, and the tab. Which rows they read is sharing's business."""
-    rights: Tree = [("allowCreate", False), ("allowDelete", False), ("allowEdit", False),
-              ("allowRead", True), ("modifyAllRecords", False), ("object", push.object),
-              ("viewAllRecords", False)]  # fmt: skip
+    rights = _object_rights(push.object, "allowRead")
     return render("PermissionSet", [
         ("description", "Read the sales KPIs crm-kpi writes: the KPI records sharing lets "
                         "you see, the KPI fields of users and accounts, the tab and card."),

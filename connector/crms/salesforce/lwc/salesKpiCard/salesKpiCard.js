@@ -83,22 +83,26 @@ export default class SalesKpiCard extends LightningElement {
     }
 
     @wire(graphql, { query: OWNER_QUERY, variables: '$ownerVariables' })
-    wiredOwner({ data, errors }) {
-        if (errors) {
-            this.loadError = messageOf(errors);
-        } else if (data) {
-            this.loadError = undefined;
+    wiredOwner(result) {
+        this.answer(result, (data) => {
             this.rows = nodes(data, KPI_OBJECT);
-        }
+        });
     }
 
     @wire(graphql, { query: ACCOUNT_QUERY, variables: '$accountVariables' })
-    wiredAccount({ data, errors }) {
+    wiredAccount(result) {
+        this.answer(result, (data) => {
+            this.account = nodes(data, 'Account')[0] || null;
+        });
+    }
+
+    // A GraphQL answer: its errors shown, else its data kept by `keep`.
+    answer({ data, errors }, keep) {
         if (errors) {
             this.loadError = messageOf(errors);
         } else if (data) {
             this.loadError = undefined;
-            this.account = nodes(data, 'Account')[0] || null;
+            keep(data);
         }
     }
 
