@@ -409,3 +409,34 @@ def test_a_rep_deactivated_since_the_pull_has_their_rows_go_to_the_default_owner
     others = {r["OwnerId"] for r in rows if r["Scope_Id__c"] == "0058d0000000004AAA"}
     assert others == {"0058d0000000004AAA"}
     assert result.written == len({p.record for p in result.planned})
+
+
+def test_fields_the_integration_user_cannot_see_are_said_so_and_setup_grants_them(
+    sandbox: Sandbox,
+) -> None:
+    # Readers are the reps (Standard User): the integration user reads through its own set.
+    base = make_writer(sandbox).push_mapping.model_dump()
+    writer = make_writer(sandbox, PushMapping.model_validate({**base,
+                                                              "readers": ["Standard User"]}))
+    writer.setup()
+    me = sandbox.info["salesforce"]["user_id"]
+    mine = query(sandbox, "SELECT Id FROM PermissionSetAssignment WHERE AssigneeId = "
+                          f"'{me}' AND PermissionSet.Name = 'CRM_KPI_Writer'")  # fmt: skip
+    restful(sandbox, f"sobjects/PermissionSetAssignment/{mine[0]['Id']}", "DELETE")
+    said = writer.validate()
+    hidden = [p for p in said if "exists (the Tooling API lists it) but the integration user "
+              "cannot see it: field-level security hides it" in p]  # fmt: skip
+    assert any(p.startswith("salesforce.yaml:") and "User.KPI_Revenue__c exists" in p
+               for p in hidden)  # fmt: skip
+    assert all("assign it the permission set CRM_KPI_Writer" in p for p in hidden)
+    assert not [p for p in said if "create field" in p]  # nothing is created again
+    def creates() -> int:
+        endpoints = sandbox.stats()["endpoints"]
+        return sum(n for name, n in endpoints.items() if "tooling.create" in name)
+
+    before = creates()
+    actions = writer.setup()
+    assert "assigned permission set CRM_KPI_Writer to the integration user" in actions
+    assert not [a for a in actions if a.startswith("created")]
+    assert creates() == before  # no Tooling create, so no DUPLICATE_DEVELOPER_NAME
+    assert writer.validate() == []
