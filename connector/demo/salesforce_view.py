@@ -64,14 +64,15 @@ def show_rep_view(info: dict[str, Any], ca_file: str, push: PushMapping, console
     edges = answer.get("data", {}).get("uiapi", {}).get("query", {}).get(push.object, {})
     nodes = [e["node"] for e in (edges or {}).get("edges", [])]
     console.print(f"  {rep['name']} ({rep['role']}, {rep['username']}) opens Home; the Sales "
-                  f"KPIs card shows:")  # fmt: skip
+                  "KPIs card shows:", soft_wrap=True)  # fmt: skip
     if not nodes:
         console.print("  No KPIs for you yet.")
         return
     now, before = nodes[0], nodes[1] if len(nodes) > 1 else {}
     said = {key: (now.get(name) or {}).get("value") for key, name in record_fields().items()}
     console.print(f"  {said['period']} ({said['periodStatus']}), as of {said['asOf']}"
-                  + (f"; no pace yet: {said['paceNote']}" if said["paceNote"] else ""))
+                  + (f"; no pace yet: {said['paceNote']}" if said["paceNote"] else ""),
+                  soft_wrap=True)
     table = Table("KPI", "value", "target", "attainment", "pace", "before", "trend")
     for kpi in card_kpis(push):
         cells = [_shown(now.get(kpi.get(p, "")), kpi["unit"], p)
@@ -85,4 +86,4 @@ def show_rep_view(info: dict[str, Any], ca_file: str, push: PushMapping, console
     shared = sum(1 for r in rows if r["Scope_Type__c"] != "owner")
     console.print(f"  Sharing lets {rep['name']} read {own} KPI records of their own, "
                   f"{shared} of the company, teams and territories, and {others} of other "
-                  "reps.")  # fmt: skip
+                  "reps.", soft_wrap=True)  # fmt: skip

@@ -201,8 +201,9 @@ def where_to_look(client: SalesforceClient, push: PushMapping) -> list[str]:
 
 
 def deploy_pending(
-    client: SalesforceClient, push: PushMapping, catalog: FieldCatalog
-) -> list[str]:
+    client: SalesforceClient, push: PushMapping, catalog: FieldCatalog,
+    people: list[access.Person],
+) -> list[str]:  # fmt: skip
     """What setup's deploy and assignments have yet to do, as `validate` sees it: the
     permission sets, the integration user's and readers' assignments, the KPI object's
     text name, the card, the report and the dashboard."""
@@ -215,7 +216,7 @@ def deploy_pending(
     ):
         todo.append(f"assign the permission set {WRITER_PERMISSION_SET} to the integration user")
     if READER_PERMISSION_SET in found:
-        readers = access.reader_ids(push, access.active_users(client))
+        readers = access.reader_ids(push, people)
         lacking = set(readers) - access.assigned(client, found[READER_PERMISSION_SET])
         if lacking:
             todo.append(f"assign the permission set {READER_PERMISSION_SET} to "

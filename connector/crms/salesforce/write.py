@@ -56,11 +56,12 @@ class SalesforceWriter(DiffWriter[SalesforceClient, SalesforceConfig, PushMappin
             catalog = FieldCatalog(client)
             found = review(catalog, push, writer_fields(push, self.wording), self.where)
             problems = found.problems + owner_problems(client, push, self.where)
-            problems += access.reader_problems(push, access.active_users(client), self.where)
+            people = access.active_users(client)
+            problems += access.reader_problems(push, people, self.where)
             problems += [s.problem for s in found.steps if s.kind == "grant"]
             steps: list[object] = [s for s in found.steps if s.kind != "grant"]
             if not steps and not catalog.hidden(push.object):
-                steps += deploy_pending(client, push, catalog)
+                steps += deploy_pending(client, push, catalog, people)
         return problems + pending(self.where(None), steps, self.config.setup_command())
 
     def send(self, client: SalesforceClient, todo: list[Change], outcome: Outcome) -> None:
