@@ -15,7 +15,7 @@ from rich.table import Table
 
 from connector.kpi.periods import period_of
 from connector.kpis import KPI_KEYS, KPIS, get_kpi
-from connector.presentation import natural_key
+from connector.presentation import natural_key, shown_value
 from connector.store import Store
 from connector.store.db import ident
 from connector.store.results import upgrade_results
@@ -132,23 +132,8 @@ def _csv_value(value: Any) -> str:
 
 
 def format_value(key: str, value: float | None, currency: str) -> str:
-    """A KPI value as people read it, by the registry's unit and decimals: money with
-    currency, ratios as %, days, NPS with its sign, multiples as x:1."""
-    if value is None:
-        return "—"
-    declared = get_kpi(key)
-    d = declared.decimals
-    match declared.unit:
-        case "money":
-            return f"{value:,.{d}f} {currency}"
-        case "days":
-            return f"{value:,.{d}f} d"
-        case "score":
-            return f"{value:+.{d}f}"
-        case "multiple":
-            return f"{value:.{d}f}:1"
-        case "ratio":
-            return f"{value * 100:.{d}f} %"
+    """A KPI value as people read it (`presentation.shown_value`)."""
+    return shown_value(get_kpi(key), value, currency)
 
 
 def render_table(rows: Sequence[dict[str, Any]], currency: str, console: Console) -> None:
