@@ -18,7 +18,7 @@ from connector.kpis import KPI_KEYS, KPIS, get_kpi
 from connector.presentation import natural_key, shown_value
 from connector.store import Store
 from connector.store.db import ident
-from connector.store.results import upgrade_results
+from connector.store.results import results_sql
 from connector.store.scopes import OWNER_NAMES_SQL, scope_name_sql
 
 JSON_KEYS = (
@@ -52,8 +52,7 @@ def fetch_results(
     scope's name; of one source when several are configured, else (None) of all sources
     together. `table` is kpi_results (what is stored) or kpi_computed (what this
     connection computed)."""
-    if table == "kpi_results":
-        upgrade_results(store)
+    results = f"({results_sql(store)})" if table == "kpi_results" else ident(table)
     where = ["scope_type IN (SELECT unnest($scopes))", "source IS NOT DISTINCT FROM $source"]
     params: dict[str, object] = {"scopes": list(scope_types), "source": source}
     if period is not None:
@@ -67,7 +66,7 @@ def fetch_results(
         "SELECT kpi, period, period_type, scope_type, scope_id, "
         f"{scope_name_sql('r', 'n.name')} AS scope_name, breakdown_type, breakdown_value, "
         "value, target, attainment, gap, pace, note, period_status, computed_at "
-        f"FROM {ident(table)} r "
+        f"FROM {results} r "
         "LEFT JOIN named n ON r.scope_type = 'owner' AND n.key = r.scope_id "
         f"WHERE {' AND '.join(where)} ORDER BY breakdown_type NULLS FIRST, breakdown_value",
         params,

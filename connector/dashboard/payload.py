@@ -24,7 +24,7 @@ from connector.kpis import KPIS, Unit, get_kpi
 from connector.presentation import natural_key
 from connector.schema import CONTACT_METHODS
 from connector.store import Store
-from connector.store.results import upgrade_results
+from connector.store.results import results_sql
 from connector.store.scopes import OWNER_NAMES_SQL
 
 Json = dict[str, Any]
@@ -146,15 +146,11 @@ def _periods(store: Store) -> dict[str, list[str]]:
 
 
 def _results_view(store: Store) -> None:
-    """A temporary view of the all-sources results (stores from before `source`: all)."""
-    has_source = store.scalar(
-        "SELECT count(*) FROM information_schema.columns "
-        "WHERE table_name = 'kpi_results' AND column_name = 'source'"
-    )
-    where = " WHERE source IS NULL" if has_source else ""
-    upgrade_results(store)  # a store of an earlier version: the later columns are NULL
+    """A temporary view of the all-sources results (stores from before `source`: all;
+    columns added since an earlier version: NULL). The store is only read."""
     store.execute(
-        f"CREATE OR REPLACE TEMP VIEW dashboard_results AS SELECT * FROM kpi_results{where}"
+        "CREATE OR REPLACE TEMP VIEW dashboard_results AS "
+        f"SELECT * FROM ({results_sql(store)}) WHERE source IS NULL"
     )
 
 
@@ -246,10 +242,9 @@ def _index(periods: dict[str, list[str]]) -> dict[tuple[str, str], int]:
 def _series(store: Store, periods: dict[str, list[str]]) -> dict[str, Json]:
     """series[scope][kpi][period type] = {"v": values, "t": targets, "a": attainments,
     "p": paces (the period in progress: actual against the pro-rated target)}."""
-    pace = "pace" if _has_pace(store) else "CAST(NULL AS DOUBLE)"
     rows = store.fetch(
         "SELECT scope_type, scope_id, kpi, period_type, period, value, target, attainment, "
-        f"{pace} FROM dashboard_results "
+        "pace FROM dashboard_results "
         "WHERE breakdown_type IS NULL AND scope_type IN ('company', 'team')"
     )
     index = _index(periods)
@@ -266,14 +261,6 @@ def _series(store: Store, periods: dict[str, list[str]]) -> dict[str, Json]:
 
 
 _SERIES = ("v", "t", "a", "p")
-
-
-def _has_pace(store: Store) -> bool:
-    """Stores computed before pace existed have no such column."""
-    return bool(store.scalar(
-        "SELECT count(*) FROM information_schema.columns "
-        "WHERE table_name = 'kpi_results' AND column_name = 'pace'"
-    ))  # fmt: skip
 
 
 def _methods(store: Store, periods: dict[str, list[str]]) -> dict[str, Json]:

@@ -84,6 +84,21 @@ def test_a_store_from_before_pace_has_no_pace(store: Store, meta: Meta) -> None:
     assert revenue["p"] == [None, None]
 
 
+def test_a_store_of_an_earlier_version_is_read_without_being_altered(
+    store: Store, meta: Meta
+) -> None:
+    """The page may be made from a read-only store: columns added since (the period's
+    status, the pace note) read as NULL, and nothing is written."""
+    for column in ("period_status", "pace_note"):
+        store.execute(f"ALTER TABLE kpi_results DROP COLUMN {column}")
+    payload = build_payload(store, meta)
+    assert payload["progress"]["month"] == [None, None]
+    assert payload["notes"] == {}
+    columns = {r[0] for r in store.fetch("SELECT column_name FROM information_schema.columns "
+                                          "WHERE table_name = 'kpi_results'")}  # fmt: skip
+    assert not {"period_status", "pace_note"} & columns
+
+
 def test_units_decide_how_each_kpi_is_shown(payload: dict[str, Any]) -> None:
     units = {key: kpi["unit"] for key, kpi in payload["kpis"].items()}
     assert units["total_revenue"] == units["cac"] == units["clv"] == units["arpa"] == "money"
