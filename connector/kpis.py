@@ -192,8 +192,8 @@ KPIS: tuple[Kpi, ...] = (
         "(revenue(P) − revenue(P′)) / revenue(P′), P′ the previous period or the same period "
         "a year earlier; for the period in progress, both over their first d days, d the "
         "days elapsed in P (today included)",
-        "{numerator:money} more than the {denominator:money} won in the same days of the "
-        "month before is a growth of {value}",
+        "{numerator:money} more than the {denominator:money} won the month before is a "
+        "growth of {value}",
         decimals=1, signed=True, basis=GROWTH_BASIS,
     ),
     Kpi(

@@ -263,6 +263,25 @@ def pace_help(settings: KpiSettings) -> str:
     )
 
 
+def shown_value(kpi: Kpi, value: float | None, currency: str) -> str:
+    """A KPI value as people read it, by the registry's unit and decimals: money with its
+    currency, ratios as %, days, NPS with its sign, multiples as x:1; "—" for none."""
+    if value is None:
+        return "—"
+    d = kpi.decimals
+    match kpi.unit:
+        case "money":
+            return f"{value:,.{d}f} {currency}"
+        case "days":
+            return f"{value:,.{d}f} d"
+        case "score":
+            return f"{value:+.{d}f}"
+        case "multiple":
+            return f"{value:.{d}f}:1"
+        case "ratio":
+            return f"{value * 100:.{d}f} %"
+
+
 def managed_description(what: str) -> str:
     """The description of a field a writer creates: the marker, then what it holds."""
     return f"{MANAGED}: {what}. Its definition is rewritten by `crm-kpi setup`."

@@ -31,7 +31,7 @@ from connector.errors import FatalError
 from connector.presentation import ACCOUNT_FIGURES, AS_OF, FIGURE_KEYS
 from connector.presentation import RECORD_COLUMNS as RECORD_WORDS
 from connector.store.db import Store
-from connector.store.results import upgrade_results
+from connector.store.results import results_sql
 from connector.store.scopes import scope_name_sql
 
 STATE_DDL = """CREATE TABLE IF NOT EXISTS push_state (
@@ -279,10 +279,9 @@ def _desired(store: Store, source: str, plan: PushPlan) -> None:
     con.complete()  # a caller's open result would block the statements below
     if not store.has_table("kpi_results"):
         raise FatalError("the store has no KPI results yet: compute them before pushing")
-    upgrade_results(store)
     _plan_tables(store, plan)
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _push_base AS SELECT r.* FROM kpi_results r "
+        f"CREATE OR REPLACE TEMP TABLE _push_base AS SELECT r.* FROM ({results_sql(store)}) r "
         "WHERE (r.kpi, coalesce(r.breakdown_type, '')) IN "
         "(SELECT kpi, coalesce(breakdown_type, '') FROM _push_fields "
         " UNION SELECT kpi, '' FROM _push_rep_fields) AND " + _OWN_RESULTS,

@@ -14,8 +14,27 @@ LATER_COLUMNS: tuple[tuple[str, str], ...] = (
 
 
 def upgrade_results(store: Store) -> None:
-    """Add to an existing kpi_results the columns it was written without (NULL)."""
+    """Add to an existing kpi_results the columns it was written without (NULL): when
+    results are saved."""
     if not store.has_table("kpi_results"):
         return
     for column, kind in LATER_COLUMNS:
         store.execute(f"ALTER TABLE kpi_results ADD COLUMN IF NOT EXISTS {column} {kind}")
+
+
+def results_sql(store: Store) -> str:
+    """A SELECT of kpi_results with every later column, NULL where an earlier version
+    wrote the table without it: for readers, which never alter the store (it may be
+    opened read-only)."""
+    have = {
+        str(row[0])
+        for row in store.fetch(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = 'kpi_results'"
+        )
+    }
+    missing = "".join(
+        f", CAST(NULL AS {kind}) AS {column}" for column, kind in LATER_COLUMNS
+        if column not in have
+    )  # fmt: skip
+    return f"SELECT *{missing} FROM kpi_results"

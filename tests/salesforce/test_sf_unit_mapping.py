@@ -91,7 +91,7 @@ def test_reader_dedupes_deletes_excludes_and_transforms() -> None:
     ]
     rows, gone, high = reader.split(records)
     assert reader.columns == ["id", "modified_at", "method", "occurred_at", "lead_id", "owner_id"]
-    assert rows == [["1", base["SystemModstamp"], "Call", "2024-04-30T00:00:00Z", "00Qyy", "005a"]]
+    assert rows == [["1", base["SystemModstamp"], "Call", "2024-04-30", "00Qyy", "005a"]]
     assert gone == ["2", "3", "4"]
     assert high == "2024-05-02T00:00:00.000+0000"
     flat = compile_reader(s, resolved_for(s), flat=True)

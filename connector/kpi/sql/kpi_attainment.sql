@@ -14,9 +14,12 @@
 WITH targeted AS (
   SELECT DISTINCT kpi, period_type, period_key FROM kpi_target_values
 ),
+-- Deals won per period and scope, counted only when pace waits for them (a scan of every
+-- won deal by every period and scope saved otherwise).
 won AS (
   SELECT period_type, period_key, scope_type, scope_id, count(*) AS deals
-  FROM kpi_won GROUP BY period_type, period_key, scope_type, scope_id
+  FROM kpi_won WHERE $pace_min_deals > 0
+  GROUP BY period_type, period_key, scope_type, scope_id
 ),
 resolved AS (
   SELECT v.*, r.higher_is_better, r.signed, r.accumulates, p.elapsed_share,
