@@ -193,3 +193,18 @@ def test_a_sharing_rule_must_grant_more_than_the_org_wide_default(
         failures_by_name(done["raw"])["Sales_KPI__c"]["problem"]
     private = {**public, "objects/Sales_KPI__c.object": kpi_object(sharing="Private")}
     assert deploy(sf, build(private, types))["state"] == "Succeeded"
+
+
+def test_a_folder_may_be_named_under_its_content_type(sf: Salesforce,
+                                                      kpis: dict[str, Any]) -> None:
+    files = {"reports/Old_Style-meta.xml": folder("Old Style", ALL_INTERNAL),
+             "reports/Old_Style/Sales_KPIs.report": kpi_report(),
+             "objects/Sales_KPI__c.object": kpi_object()}
+    done = deploy(sf, build(files, {"Report": ["Old_Style", "Old_Style/Sales_KPIs"],
+                                    "CustomObject": ["Sales_KPI__c"]}))
+    assert done["state"] == "Succeeded", done["deployment_detail"]
+    assert sf.query("SELECT Type FROM Folder WHERE DeveloperName = 'Old_Style'")[
+        "records"][0]["Type"] == "Report"
+    wild = deploy(sf, build(files, {"Report": ["*"]}))
+    assert "wildcard * cannot be used with Report" in \
+        failures_by_name(wild["raw"])["*"]["problem"]
