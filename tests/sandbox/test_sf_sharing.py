@@ -47,7 +47,9 @@ def test_reps_read_their_own_deals_managers_their_teams(sandbox: Sandbox,
     mine = ids(rep["sf"], "SELECT Id FROM Opportunity")
     assert mine == owned(sandbox, "opportunities", rep)
     theirs = owned(sandbox, "opportunities", other)
-    assert mine and theirs and not mine & theirs
+    assert mine
+    assert theirs
+    assert not mine & theirs
     team = ids(manager["sf"], "SELECT Id FROM Opportunity")
     assert mine | theirs <= team
     assert len(ids(who["admin"]["sf"], "SELECT Id FROM Opportunity")) == sandbox.org.count(
