@@ -11,6 +11,7 @@ null, `owner_n` the user).
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -170,6 +171,15 @@ class Catalog:
                 self.org.update(table, n, row)
             self.defs[(kind, name)] = (n, definition)
             return n, found is None
+
+    def snapshot(self) -> tuple[Any, ...]:
+        """What a deploy may change here, to restore when it rolls back."""
+        with self._lock:
+            return copy.deepcopy((self.defs, self.objects, self.reports, self.dashboards))
+
+    def restore(self, kept: tuple[Any, ...]) -> None:
+        with self._lock:
+            self.defs, self.objects, self.reports, self.dashboards = kept
 
     def remember(self, kind: str, name: str, definition: Any) -> tuple[int, bool]:
         """Keep a definition that has no row of its own (permission sets and sharing

@@ -23,6 +23,7 @@ from typing import Any
 from ..ids import parse_sf_id, sf_id
 from .catalog import Catalog
 from .context import Context
+from .errors import SfError
 from .md_package import Package, read
 from .md_soap import SoapFault
 from .md_types import Item, Plan, TypeHandler
@@ -144,19 +145,17 @@ class Deployer:
 
     def finish(self, job: DeployJob, pkg: Package, plan: Plan) -> dict[str, Any]:
         opts, now = job.options, job.created
+        warnings = [failure(t, n, p.file_name or n, p, now, "Warning")
+                    for t, n, p in pkg.warnings]
+        blocked = bool(pkg.failures) or any(i.problem for i in plan.items.values()) or (
+            bool(warnings) and not opts["ignoreWarnings"])
+        if not opts["checkOnly"] and not (blocked and opts["rollbackOnError"]):
+            blocked = not self.save(plan, opts["rollbackOnError"]) or blocked
+        good = [i for i in plan.items.values() if i.problem is None]
         failures = [failure(t, n, p.file_name or "package.xml", p, now)
                     for t, n, p in pkg.failures]
         failures += [failure(i.comp.type, i.comp.full_name, i.comp.file_name, i.problem, now)
                      for i in plan.items.values() if i.problem is not None]
-        warnings = [failure(t, n, p.file_name or n, p, now, "Warning")
-                    for t, n, p in pkg.warnings]
-        good = [i for i in plan.items.values() if i.problem is None]
-        blocked = bool(failures) or (bool(warnings) and not opts["ignoreWarnings"])
-        if not opts["checkOnly"] and not (blocked and opts["rollbackOnError"]):
-            with self.ctx.org.atomic():
-                for kind in APPLY_ORDER:
-                    for item in (i for i in good if i.comp.type == kind):
-                        item.result_id, item.created = self.handlers[kind].apply(item, plan)
         if not blocked:
             status = "Succeeded"
         elif good and not opts["rollbackOnError"] and not opts["checkOnly"]:
@@ -172,6 +171,29 @@ class Deployer:
                            errors=len(failures) + (0 if opts["ignoreWarnings"] else
                                                    len(warnings)),
                            deployed=len(good))
+
+    def save(self, plan: Plan, rollback: bool) -> bool:
+        """Save the components that passed, in dependency order; one the org still
+        refuses fails alone, or (rollbackOnError) undoes every save: whether all saved."""
+        good = [i for i in plan.items.values() if i.problem is None]
+        kept = self.catalog.snapshot()
+        try:
+            with self.ctx.org.atomic():
+                for kind in APPLY_ORDER:
+                    for item in (i for i in good if i.comp.type == kind):
+                        try:
+                            item.result_id, item.created = self.handlers[kind].apply(item,
+                                                                                     plan)
+                        except (SfError, Problem) as exc:
+                            item.problem = exc if isinstance(exc, Problem) else \
+                                Problem(exc.message)
+                            if rollback:
+                                raise
+        except (SfError, Problem):
+            self.catalog.restore(kept)  # the org's rows were undone by atomic()
+            for step in reversed(plan.undo):
+                step()
+        return all(i.problem is None for i in good)
 
     def result(self, job: DeployJob, status: str, successes: list[dict[str, Any]],
                failures: list[dict[str, Any]], details: bool, *, total: int | None,

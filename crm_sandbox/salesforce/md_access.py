@@ -28,7 +28,7 @@ from .md_package import Component
 from .md_types import Item, Plan
 from .md_xml import BOOL, TEXT, Node, Problem, checked, named, spec
 from .rights import SYSTEM_PERMISSIONS, FieldRights, ObjectRights
-from .sharing import Criterion, SharingRule
+from .sharing import Criterion, SharingRule, criteria_soql
 
 OBJECT_RIGHTS = ("allowRead", "allowCreate", "allowEdit", "allowDelete", "viewAllRecords",
                  "modifyAllRecords", "viewAllFields")
@@ -215,10 +215,7 @@ class SharingRules:
             kind, name = rule["sharedTo"]
             if kind not in SHARE_KINDS or plan.ctx.access.share_group(kind, name) is None:
                 raise rule["node"].problem(f"sharedTo: no {kind} named {name!r}")
-            for f, _, _ in rule["criteria"]:
-                if obj.get(f or "") is None:
-                    raise rule["node"].problem(f"Invalid field {f} in the criteria of "
-                                               f"{rule['name']}")
+            _access_check(rule["node"], criteria_soql, obj, as_rule(sobject, rule))
 
     @staticmethod
     def org_default(plan: Plan, sobject: str) -> str:
@@ -231,11 +228,15 @@ class SharingRules:
     def apply(self, item: Item, plan: Plan) -> tuple[str | None, bool]:
         created = plan.catalog.get(self.type, item.comp.full_name) is None
         for rule in item.value:
-            kind, name = rule["sharedTo"]
-            plan.ctx.access.put_sharing_rule(SharingRule(
-                item.comp.full_name, rule["name"], tuple(
-                    Criterion(f or "", op or "", v or "") for f, op, v in rule["criteria"]),
-                kind, "" if kind == "allInternalUsers" else name, rule["accessLevel"],
-                rule["label"], rule["booleanFilter"]))
+            plan.ctx.access.put_sharing_rule(as_rule(item.comp.full_name, rule))
         plan.catalog.remember(self.type, item.comp.full_name, item.value)
         return None, created
+
+
+def as_rule(sobject: str, rule: dict[str, Any]) -> SharingRule:
+    """A rule of the file as the access model takes it."""
+    kind, name = rule["sharedTo"]
+    return SharingRule(sobject, rule["name"], tuple(
+        Criterion(f or "", op or "", v or "") for f, op, v in rule["criteria"]),
+        kind, "" if kind == "allInternalUsers" else name, rule["accessLevel"],
+        rule["label"], rule["booleanFilter"])

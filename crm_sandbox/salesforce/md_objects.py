@@ -13,6 +13,7 @@ style. Standard objects take only list views, search layouts, overrides and shar
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -188,6 +189,7 @@ class CustomObjects:
         d: ObjectDef = item.value
         obj = plan.sobject(d.name)
         assert obj is not None
+        plan.undo.append(self._restorer(obj, plan))
         settings = plan.catalog.settings(d.name)
         settings.values.update(d.settings)
         overrides = {(o.get("actionName"), o.get("formFactor", "Large")): o
@@ -208,6 +210,18 @@ class CustomObjects:
             settings.list_views[view["name"]] = {**view, "id": sf_id("00B", n)}
         plan.ctx.registry.add(obj)  # a changed object: describe revalidates
         return _object_id(plan, obj), False
+
+    @staticmethod
+    def _restorer(obj: SObject, plan: Plan) -> Callable[[], None]:
+        """Put back what saving changes on the object itself (a rolled-back deploy)."""
+        label, model, name = obj.label, obj.sharing_model, obj.get("Name")
+
+        def restore() -> None:
+            obj.label, obj.sharing_model = label, model
+            if name is not None:
+                obj.add(name)
+            plan.ctx.access.changed([obj.name])
+        return restore
 
     @staticmethod
     def _apply_name(obj: SObject, spec_: dict[str, Any], plan: Plan) -> None:

@@ -8,6 +8,7 @@ same zip that passed, or to what the org already has), then saves the ones that 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -38,6 +39,8 @@ class Plan:
     version: float  # the API version the files are read in (package.xml, else the URL's)
     user_id: str  # who deploys
     items: dict[tuple[str, str], Item] = field(default_factory=dict)
+    undo: list[Callable[[], None]] = field(default_factory=list)  # what saving changed
+    # outside the org's tables and the catalog, newest last
 
     def item(self, kind: str, name: str) -> Item | None:
         """A component of this deploy that has not failed (so far)."""

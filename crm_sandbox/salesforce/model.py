@@ -79,6 +79,9 @@ class SObject:
     # a committed write. Operations: create, update, delete.
     check: Callable[[str, dict[str, Any], int | None, Any], None] | None = None
     on_write: Callable[[str, list[int]], None] | None = None
+    # What makes a record unique among its object's (core values → key), so that two
+    # records of one call cannot both create it.
+    unique_key: Callable[[dict[str, Any]], Any] | None = None
 
     @property
     def label_plural(self) -> str:

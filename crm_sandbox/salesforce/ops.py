@@ -88,7 +88,23 @@ def prepare_create(w: Writer, obj: SObject, records: list[dict[str, Any]], metho
         return hook(obj, "create", {**obj.defaults, **w.values(obj, r, True, viewer)}, None,
                     viewer)
 
-    return w.validate(records, check, method, path)
+    return once(obj, w.validate(records, check, method, path))
+
+
+def once(obj: SObject, checked: list[Any]) -> list[Any]:
+    """A record that repeats an earlier one of the same call fails as a duplicate."""
+    if obj.unique_key is None:
+        return checked
+    seen: set[Any] = set()
+    out = []
+    for c in checked:
+        k = None if isinstance(c, RecordError) else obj.unique_key(c)
+        if k is not None and k in seen:
+            c = RecordError("DUPLICATE_VALUE", "duplicate value found: <unknown> duplicates "
+                            "value on record with id: <unknown>")
+        seen.add(k)
+        out.append(c)
+    return out
 
 
 def commit_create(w: Writer, obj: SObject, checked: list[Any]) -> list[Result]:

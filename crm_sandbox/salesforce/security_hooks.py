@@ -25,6 +25,12 @@ from .sharing import ints
 Check = Callable[[str, dict[str, Any], "int | None", "Viewer | None"], None]
 RIGHTS = ("p_read", "p_create", "p_edit", "p_delete", "p_view_all", "p_modify_all")
 NO_ACCESS = ("INSUFFICIENT_ACCESS_OR_READONLY", "insufficient access rights on object id")
+# The columns that make a record unique (two records of one call may not share them).
+UNIQUE = {"PermissionSet": ("name",), "ObjectPermissions": ("parent_n", "sobject_type"),
+          "FieldPermissions": ("parent_n", "field"),
+          "PermissionSetAssignment": ("permission_set_n", "assignee_n"),
+          "PermissionSetTabSetting": ("parent_n", "name"), "Group": ("developer_name",),
+          "GroupMember": ("group_n", "member_kind", "member_n"), "Profile": ("name",)}
 
 
 def refused(code: str, message: str, fields: list[str] | None = None) -> RecordError:
@@ -48,6 +54,9 @@ class Hooks:
         if check is not None:
             obj.check = guarded(check)
         obj.on_write = lambda op, keys: self.written(obj, op, keys)
+        columns = UNIQUE.get(obj.name)
+        if columns is not None:
+            obj.unique_key = lambda core: tuple(str(core.get(c, "")).lower() for c in columns)
 
     def row(self, table: str, key: int, columns: str) -> tuple[Any, ...]:
         found = self.org.cursor().execute(f"SELECT {columns} FROM {table} WHERE n = ?",

@@ -6,8 +6,9 @@ Parent) is the baseline; the owner and, through the role hierarchy ("Grant Acces
 Hierarchies"), the users in roles above the owner's get the owner's access; manual shares
 (`<Object>Share` rows) and criteria-based sharing rules open records to users, roles,
 roles and subordinates, public groups or all internal users, and what a user is given
-their managers get too; users who can see a child record (an opportunity, a contact) can
-read its account (implicit sharing). View All / Modify All (object or system) bypass it
+their managers get too; users who can read an opportunity can read its account
+(implicit parent sharing, "not used when sharing on the child is controlled by its
+parent", so contacts give none). View All / Modify All (object or system) bypass it
 all, which `access` handles before asking here.
 
 Every predicate is one SQL condition over a table alias with bound parameters, joined
@@ -200,10 +201,14 @@ class Sharing:
                 sql, values = criteria_sql(obj, rule, alias, self.today)
                 clauses.append(sql)
                 params += values
-        if obj.name == "Account" and level == "Read":  # implicit: a child's viewers read it
-            for child in ("opportunities", "contacts"):
-                clauses.append(f"{alias}.n IN (SELECT c.account_n FROM {child} c WHERE NOT "
-                               f"c.is_deleted AND c.owner_n IN ({ints(users)}))")
+        deals = self.registry.get("Opportunity")
+        if obj.name == "Account" and level == "Read" and deals is not None:
+            # Implicit (parent) sharing: who can read a deal reads its account. Contacts
+            # give none: they are controlled by their account.
+            inner = self.predicate(user, deals, "c", "Read")
+            clauses.append(f"{alias}.n IN (SELECT c.account_n FROM {deals.table} c WHERE NOT "
+                           f"c.is_deleted{' AND ' + inner.sql if inner else ''})")
+            params += inner.params if inner else ()
         return Predicate("(" + " OR ".join(clauses) + ")", tuple(params))
 
 

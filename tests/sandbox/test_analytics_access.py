@@ -122,6 +122,14 @@ def test_a_dynamic_dashboard_shows_each_viewer_their_rows(org: dict[str, Any]) -
     assert (status["dataStatus"], status["errorCode"]) == ("ERROR", "FORBIDDEN")
 
 
+def test_the_deployed_permission_set_grants_the_field(org: dict[str, Any]) -> None:
+    rows = org["a"].query("SELECT Name, Value__c FROM Sales_KPI__c")["records"]
+    assert sorted(r["Value__c"] for r in rows) == [1.0, 2.0]  # read on the field, own rows
+    with pytest.raises(SalesforceMalformedRequest) as err:  # not assigned: no such column
+        org["outsider"].query("SELECT Value__c FROM Sales_KPI__c")
+    assert err.value.content[0]["errorCode"] in ("INVALID_TYPE", "INVALID_FIELD")
+
+
 def test_folders_decide_who_finds_and_runs_what(org: dict[str, Any]) -> None:
     rep, admin = org["a"], org["admin"]
     assert {r["Name"] for r in rep.query("SELECT Name FROM Folder")["records"]} == {

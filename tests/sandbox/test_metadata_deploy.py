@@ -182,6 +182,11 @@ def test_faults_as_real_orgs_send_them(sf: Salesforce, sandbox: Sandbox) -> None
     with pytest.raises(SalesforceGeneralError) as err:
         sf.checkDeployStatus(sf_id("0Af", 999))
     assert "sf:INVALID_CROSS_REFERENCE_KEY" in str(err.value.content)
+    sandbox.faults.add({"kind": "status", "status": 503, "path": "/deployRequest/",
+                        "count": 1})
+    with pytest.raises(SalesforceGeneralError) as err:
+        sf.checkDeployStatus(sf_id("0Af", 1))
+    assert "<faultcode>sf:SERVER_UNAVAILABLE</faultcode>" in str(err.value.content)
     started = sf.deploy(io.BytesIO(b"not a zip"), sandbox=False)
     done = sf.checkDeployStatus(started["asyncId"])
     done = sf.checkDeployStatus(started["asyncId"])

@@ -11,6 +11,7 @@ from simple_salesforce import Salesforce
 
 from crm_sandbox import Sandbox
 from crm_sandbox.ids import sf_id
+from crm_sandbox.salesforce.errors import SfError
 
 from .deploy_zip import (
     ALL_INTERNAL,
@@ -193,3 +194,52 @@ def test_a_sharing_rule_must_grant_more_than_the_org_wide_default(
         failures_by_name(done["raw"])["Sales_KPI__c"]["problem"]
     private = {**public, "objects/Sales_KPI__c.object": kpi_object(sharing="Private")}
     assert deploy(sf, build(private, types))["state"] == "Succeeded"
+
+
+def test_a_folder_may_be_named_under_its_content_type(sf: Salesforce,
+                                                      kpis: dict[str, Any]) -> None:
+    files = {"reports/Old_Style-meta.xml": folder("Old Style", ALL_INTERNAL),
+             "reports/Old_Style/Sales_KPIs.report": kpi_report(),
+             "objects/Sales_KPI__c.object": kpi_object()}
+    done = deploy(sf, build(files, {"Report": ["Old_Style", "Old_Style/Sales_KPIs"],
+                                    "CustomObject": ["Sales_KPI__c"]}))
+    assert done["state"] == "Succeeded", done["deployment_detail"]
+    assert sf.query("SELECT Type FROM Folder WHERE DeveloperName = 'Old_Style'")[
+        "records"][0]["Type"] == "Report"
+    wild = deploy(sf, build(files, {"Report": ["*"]}))
+    assert "wildcard * cannot be used with Report" in \
+        failures_by_name(wild["raw"])["*"]["problem"]
+
+
+def test_a_rule_without_criteria_fails_at_check(sf: Salesforce, kpis: dict[str, Any]) -> None:
+    bare = sharing_rules().replace("<criteriaItems><field>KPI_Key__c</field><operation>"
+                                   "startsWith</operation><value>company</value>"
+                                   "</criteriaItems>", "")
+    done = deploy(sf, build({"objects/Sales_KPI__c.object": kpi_object(sharing="Private"),
+                             "sharingRules/Sales_KPI__c.sharingRules": bare},
+                            {"CustomObject": ["Sales_KPI__c"],
+                             "SharingRules": ["Sales_KPI__c"]}))
+    assert "a criteria-based sharing rule needs criteria" in \
+        failures_by_name(done["raw"])["Sales_KPI__c"]["problem"]
+
+
+def test_what_the_org_refuses_while_saving_rolls_the_whole_deploy_back(
+        sf: Salesforce, sandbox: Sandbox, kpis: dict[str, Any],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    access = sandbox.salesforce.ctx.access
+
+    def refuse(rule: Any) -> str:
+        raise SfError(400, "FIELD_INTEGRITY_EXCEPTION", "refused while saving")
+    monkeypatch.setattr(access, "put_sharing_rule", refuse)
+    before = access.org_default("Sales_KPI__c")
+    changed = kpi_object(sharing="Read" if before == "None" else "Private").replace(
+        "My_KPIs", "Rolled_Back").replace("My KPIs", "Rolled back")
+    done = deploy(sf, build({"objects/Sales_KPI__c.object": changed,
+                             "sharingRules/Sales_KPI__c.sharingRules": sharing_rules("Edit")},
+                            {"CustomObject": ["Sales_KPI__c"],
+                             "SharingRules": ["Sales_KPI__c"]}))
+    assert done["state"] == "Failed"
+    assert failures_by_name(done["raw"])["Sales_KPI__c"]["problem"] == "refused while saving"
+    assert access.org_default("Sales_KPI__c") == before
+    views = sf.restful("sobjects/Sales_KPI__c/listviews")["listviews"]
+    assert "Rolled_Back" not in [v["developerName"] for v in views]
