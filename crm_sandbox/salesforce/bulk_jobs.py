@@ -106,7 +106,7 @@ def apply_chunk(ctx: Context, job: Job, obj: SObject, chunk: list[dict[str, str]
         return update(w, obj, records, False, "PUT", path, v)
     if op == "upsert":
         ext = obj.get(str(job.info["externalIdFieldName"]))
-        if ext is None:
+        if ext is None or (v is not None and not v.can_read_field(obj, ext)):
             raise SfError(400, "INVALIDJOB", "unknown external id field")
         if ext.name == "Id":
             return update(w, obj, records, False, "PUT", path, v)

@@ -108,7 +108,8 @@ class Collections:
         obj = self.ctx.registry.get(req.params["obj"])
         obj = obj if obj is not None and viewer.can_read(obj) else None
         ext = obj.get(req.params["ext"]) if obj else None
-        if obj is None or ext is None or not ext.external_id:
+        if obj is None or ext is None or not ext.external_id or \
+                not viewer.can_read_field(obj, ext):
             raise SfError(400, "INVALID_FIELD", f"Field name provided, {req.params['ext']} is "
                           "not an External ID or indexed field")
         return json_response(upsert(self.ctx.writer, obj, ext, records, aon, req.method,

@@ -155,14 +155,14 @@ class Rest:
 
     def upsert(self, req: Request) -> Response:
         """PATCH sobjects/X/ExtId__c/value: 201 created, 200 updated."""
-        obj = self.obj(req)
+        obj, viewer = self.obj(req), self.ctx.viewer(req)
         ext = obj.get(req.params["ext"])
-        if ext is None or not (ext.external_id or ext.name == "Id"):
+        if ext is None or not (ext.external_id or ext.name == "Id") or \
+                not viewer.can_read_field(obj, ext):
             raise not_found(f"Provided external ID field does not exist or is not accessible: "
                             f"{req.params['ext']}")
         rec = {**(req.json() or {}), ext.name: unquote(req.params["val"])}
-        res = upsert(self.ctx.writer, obj, ext, [rec], True, req.method, req.path,
-                     self.ctx.viewer(req))[0]
+        res = upsert(self.ctx.writer, obj, ext, [rec], True, req.method, req.path, viewer)[0]
         if not res["success"]:
             raise_record(res)
         return json_response(res, 201 if res.get("created") else 200)

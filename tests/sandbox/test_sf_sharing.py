@@ -136,6 +136,11 @@ def test_writes_check_rights_and_records_one_by_one(sandbox: Sandbox,
         rep["sf"].bulk2.Opportunity.get_failed_records(job[0]["job_id"]))))
     assert [(r["Id"], r["sf__Error"]) for r in failed] == [
         (theirs, "INSUFFICIENT_ACCESS_OR_READONLY:insufficient access rights on object id: --")]
+    job = rep["sf"].bulk2.Product2.insert(records=[{"Name": "Side deal"}], wait=0.05)
+    failed = list(csv.DictReader(io.StringIO(
+        rep["sf"].bulk2.Product2.get_failed_records(job[0]["job_id"]))))
+    assert [r["sf__Error"] for r in failed] == [
+        "CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY:entity type cannot be inserted: Product: --"]
 
 
 def test_a_new_record_is_its_creators(sandbox: Sandbox, who: dict[str, Any]) -> None:
@@ -201,6 +206,10 @@ def test_profiles_decide_what_a_user_may_do(sandbox: Sandbox, who: dict[str, Any
     assert error(refused) == ("CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY",
                               "entity type cannot be inserted: Account")
     assert other["sf"].query("SELECT COUNT() FROM Opportunity")["totalSize"] > 0
+    deal = sorted(owned(sandbox, "opportunities", other))[0]
+    [kept] = other["sf"].restful(f"composite/sobjects?ids={deal}", method="DELETE")
+    assert error(kept) == ("INSUFFICIENT_ACCESS_OR_READONLY",
+                           "insufficient access rights on object id")  # no Delete right
     minimum = admin.query("SELECT Id FROM Profile WHERE Name = 'Minimum Access - "
                           "Salesforce'")["records"][0]
     admin.User.update(other["user_id"], {"ProfileId": minimum["Id"]})
