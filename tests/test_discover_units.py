@@ -221,3 +221,36 @@ def test_two_problems_of_one_aliased_key_leave_out_that_key_only() -> None:
 
     doc = salvaged(data, attempt, _locations, drop_items=False)
     assert doc.a.values == doc.b.values == {"Web": "web"}
+
+
+def test_record_type_filters_are_checked_against_the_record_types(tmp_path: Path) -> None:
+    from typing import Any, cast
+
+    from connector.crms.config import MappingLines
+    from connector.crms.salesforce.client import SalesforceClient
+    from connector.crms.salesforce.mapping import load_mapping
+    from connector.crms.salesforce.picklists import record_types, value_problems
+
+    path = tmp_path / "salesforce.yaml"
+    path.write_text(
+        "streams:\n"
+        "  - entity: opportunities\n"
+        "    object: Opportunity\n"
+        "    fields: {created_at: CreatedDate, is_closed: IsClosed, is_won: IsWon}\n"
+        "    include:\n"
+        "      RecordType.DeveloperName: [Sales, Renwal]\n"
+    )
+    described: dict[str, Any] = {"name": "Opportunity", "fields": [], "recordTypeInfos": [
+        {"developerName": "Master", "name": "Master", "master": True},
+        {"developerName": "Sales", "name": "Sales", "master": False},
+        {"developerName": "Renewal", "name": "Renewal", "master": False},
+    ]}  # fmt: skip
+    assert record_types(described) == ["Sales", "Renewal"]
+    # record types are listed whole: no record is asked, so no call is made
+    problems = value_problems(cast(SalesforceClient, None), load_mapping(path),
+                              lambda name: described, MappingLines(path))  # fmt: skip
+    assert problems == [
+        "salesforce.yaml:6 streams[0].include[\"RecordType.DeveloperName\"][1]: 'Renwal' is not "
+        "a value of Opportunity.RecordType.DeveloperName and no record holds it, so it selects "
+        "nothing; did you mean 'Renewal'? (the values: Sales, Renewal)"
+    ]
