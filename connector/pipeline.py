@@ -20,7 +20,7 @@ from connector.kpi.periods import Period, parse_period
 from connector.kpi.results import has_results
 from connector.kpi.sqlengine import DuckDbEngine, SqlEngine
 from connector.kpis import KPIS
-from connector.presentation import Wording, basis_note
+from connector.presentation import Wording, basis_note, pace_help
 from connector.settings import TARGETS_FILE_SOURCE
 from connector.store import IngestResult, Store
 from connector.store.targetfile import load_target_file
@@ -241,4 +241,6 @@ def config_meta(config: Config) -> Meta:
         config=config.config_path.name,
         currency=config.reporting.currency,
         bases=bases,
+        timezone=config.reporting.timezone,
+        pace_help=pace_help(config.kpis),
     )

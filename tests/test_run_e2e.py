@@ -138,7 +138,18 @@ def test_kill_9_during_push_then_rerun_loses_and_duplicates_nothing(
     assert sorted(statuses) == ["interrupted", "succeeded"]
     third = run(config)
     assert third.returncode == 0
-    assert last_run(config)["written"] == 0
+    # nothing changed: only the "as of" of the period in progress is sent again (its KPI
+    # records and the reps' current figures on User), no closed period's record
+    with Store(config.parent / "store.duckdb") as store:
+        running = store.con.execute(
+            "SELECT count(DISTINCT (period_type, period, scope_type, scope_id)) FROM kpi_results "
+            "WHERE period_status = 'in progress'").fetchall()[0][0]  # fmt: skip
+        reps = store.con.execute(
+            "SELECT count(DISTINCT r.scope_id) FROM kpi_results r JOIN owners o ON o.id = "
+            "r.scope_id AND NOT o.is_deleted AND coalesce(o.active, true) WHERE r.period_type = "
+            "'month' AND r.scope_type = 'owner' AND r.period_status = 'in progress'"
+        ).fetchall()[0][0]  # fmt: skip
+    assert last_run(config)["written"] == running + reps
 
 
 def test_a_second_run_during_the_first_exits_3(sandbox: Sandbox, config: Path) -> None:
