@@ -431,7 +431,10 @@ def _cmd_setup(args: argparse.Namespace) -> int:
     if not chosen:
         raise ConfigError([f"{args.config}: no source named or of type {args.crm} writes back"])
     for source in chosen:
-        actions = build_writer(config, source).setup()
+        writer = build_writer(config, source)
+        writer.progress = lambda line, name=source.name: print(f"{name}: {line}",
+                                                               file=sys.stderr, flush=True)
+        actions = writer.setup()
         for action in actions or ["everything was already in place"]:
             print(f"{source.name}: {action}")
     return EXIT_OK
