@@ -122,7 +122,9 @@ DEAL_TYPES = (
     "New Customer", "Existing Customer - Upgrade", "Existing Customer - Replacement",
     "Existing Customer - Downgrade",
 )
-TASK_SUBTYPES = ("Call", "Email", "LinkedIn", "Task")
+# Task.TaskSubtype's values in every org (Task's object reference): ListEmail and Cadence
+# are on tasks that list e-mails and sales cadences create, which this org has none of.
+TASK_SUBTYPES = ("Task", "Email", "ListEmail", "Cadence", "Call", "LinkedIn")
 EVENT_TYPES = ("Meeting", "Trade Show", "Call", "Email", "Other")
 # Activity kind/subtype → normalized method.
 TASK_METHOD = {"Call": "phone", "Email": "email", "ListEmail": "email", "LinkedIn": "social"}

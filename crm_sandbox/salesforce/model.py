@@ -164,7 +164,7 @@ OBJECT_PREFIX: dict[str, str] = {
     "CurrencyType": PREFIX["currencies"], "DatedConversionRate": PREFIX["dated_rates"],
     "NPS_Response__c": PREFIX["surveys"],
     "ForecastingQuota": PREFIX["quotas"], "Territory2": PREFIX["territories"],
-    "Period": PREFIX["periods"], "ForecastingType": "0Db",
+    "Period": PREFIX["periods"], "ForecastingType": "0Db", "OpportunityStage": "01J",
     # The access model (`security`): setup objects, groups and record shares.
     "Organization": "00D", "UserLicense": "100", "Profile": "00e", "PermissionSet": "0PS",
     "ObjectPermissions": "110", "FieldPermissions": "01k", "PermissionSetAssignment": "0Pa",

@@ -34,6 +34,7 @@ from .query import QueryEngine
 from .rest import Rest
 from .rights import Viewer
 from .security_hooks import Hooks
+from .stages import create_stage_table, stage_object
 from .subcalls import Subcalls, SurfaceHooks
 from .tooling import Tooling
 from .ui_rest import UiRest
@@ -61,7 +62,8 @@ def build_context(org: Org, faults: FaultSet, folder: Path, base_url: str,
     """Credentials for the org's integration user (on `integration_profile`), the access
     model, and the services over the org."""
     create_tables(org)
-    registry = Registry([*standard_objects(), *forecasting_objects()])
+    create_stage_table(org)
+    registry = Registry([*standard_objects(), *forecasting_objects(), stage_object()])
     access_tables.create(org, registry, integration_profile)
     row = org.cursor().execute("SELECT username FROM users WHERE n = ?",
                                [ADMIN_USER_N]).fetchone()

@@ -20,8 +20,10 @@ from .rights import Viewer
 from .uiapi_records import read_record
 
 # Recorded refusals of objects the UI API does not support ("Object UserRole is not
-# supported in UI API", 400 INVALID_TYPE, in Salesforce's LDS tests).
-UNSUPPORTED = frozenset({"UserRole"})
+# supported in UI API", 400 INVALID_TYPE, in Salesforce's LDS tests). OpportunityStage is
+# no UI API object either: the UI API gives stage metadata as the attributes of
+# StageName's picklist values ("Opportunity Stage Picklist Value Attributes").
+UNSUPPORTED = frozenset({"UserRole", "OpportunityStage"})
 NOT_SERVED = ("layoutTypes", "modes", "childRelationships", "pageSize")
 LIMIT_EXCEEDED = [{"message": "TotalRequests Limit exceeded.",
                    "errorCode": "REQUEST_LIMIT_EXCEEDED"}]
