@@ -63,18 +63,21 @@ def schema() -> tuple[dict[str, dict[str, str]], dict[str, list[str]]]:
     return types, enums
 
 
-def walk(spec: Spec) -> list[Spec]:
+def walk(spec: Spec, types: dict[str, dict[str, str]]) -> list[Spec]:
+    """The spec and its nested specs, except inside elements the WSDL types as
+    base64Binary (`targetConfigs`: XML the WSDL carries as an opaque blob)."""
     out = [spec]
-    for child in spec.children.values():
-        if isinstance(child.kind, Spec):
-            out += walk(child.kind)
+    wsdl = types.get(ALIASES.get(spec.name, spec.name), {})
+    for name, child in spec.children.items():
+        if isinstance(child.kind, Spec) and wsdl.get(name) != "base64Binary":
+            out += walk(child.kind, types)
     return out
 
 
 @pytest.mark.parametrize("top", SPECS, ids=lambda s: s.name)
 def test_specs_are_a_subset_of_the_wsdl(top: Spec) -> None:
     types, enums = schema()
-    for spec in walk(top):
+    for spec in walk(top, types):
         wsdl = types[ALIASES.get(spec.name, spec.name)]
         for name, child in spec.children.items():
             assert name in wsdl, f"{spec.name}.{name} is not in the WSDL"
