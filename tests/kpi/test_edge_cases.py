@@ -949,3 +949,25 @@ def test_default_periods_run_from_the_first_record_to_as_of(org: Any) -> None:
     assert res.outcome.periods == 9
     # the year is output as of the 15th, and holds every deal closed in it
     assert res.value("total_revenue", "2025") == pytest.approx(200)
+
+
+def test_a_user_who_owns_nothing_is_no_scope_until_a_target_names_them(
+    org: Any, make_target: Any
+) -> None:
+    """Managers, administrators and the integration user own no record: no empty rows of
+    theirs (nor of a team only they form) are computed and pushed, unless a target names
+    them."""
+    org.owner("rep", team="West", territory="EU")
+    org.owner("manager", team="West Manager", territory="EU")
+    org.owner("lead_only", team="West")
+    org.lead("2025-01-05", owner="lead_only")
+    org.deal(1000, "2025-01-20", owner="rep", created="2025-01-02")
+    res = org.run("2025-01-31")
+    owners = {r["scope_id"] for r in res.rows if r["scope_type"] == "owner"}
+    teams = {r["scope_id"] for r in res.rows if r["scope_type"] == "team"}
+    assert owners == {"rep", "lead_only"}
+    assert teams == {"West"}
+    wanted = make_target("total_revenue", 500, "month", "owner", "manager")
+    named = org.run("2025-01-31", targets=[wanted])
+    assert named.value("total_revenue", "2025-01", "owner", "manager") == 0
+    assert named.row("total_revenue", "2025-01", "owner", "manager")["target"] == 500
