@@ -453,6 +453,10 @@ def _cmd_setup(args: argparse.Namespace) -> int:
         actions = writer.setup()
         for action in actions or ["everything was already in place"]:
             print(f"{source.name}: {action}")
+        if source.type == "hubspot":  # a card no API deploys: say how it gets there
+            card = suggest("card", source.name, "--config", args.config, "--out", "hubspot-card")
+            print(f"next: the Sales KPIs card for {source.name}: `{card}`, then "
+                  "`hs project upload` in that folder (docs/hubspot.md)")  # fmt: skip
     return EXIT_OK
 
 

@@ -87,6 +87,7 @@ def test_the_cards_search_reads_what_compute_gives(
 ) -> None:
     config = _config(sandbox, tmp_path)
     assert main(["setup", "hubspot", "--config", str(config)]) == 0
+    assert "next: the Sales KPIs card for hs: `" in capsys.readouterr().out
     assert main(["run", "--config", str(config)]) == 0
     latest, rows, revenue = None, _computed(config, None, capsys), []
     for _ in range(12):  # the latest month in which a rep won revenue
