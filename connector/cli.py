@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -176,6 +177,21 @@ def _parser() -> argparse.ArgumentParser:
     _config_arg(setup)
     setup.add_argument("crm", help="a source type (salesforce) or source name")
     setup.set_defaults(handler=_cmd_setup)
+
+    card = commands.add_parser(
+        "card", help="write the KPI card's HubSpot project for your config (then hs project upload)"
+    )
+    _config_arg(card)
+    card.add_argument("crm", help="hubspot, or the name of a HubSpot source")
+    card.add_argument("--out", type=Path, required=True, help="the project folder to write")
+    card.add_argument("--force", action="store_true",
+                      help="write into a folder this command did not write, or over files "
+                      "changed since it did")  # fmt: skip
+    for option, shown in (("--support-email", "e-mail"), ("--support-url", "web page"),
+                          ("--documentation-url", "documentation page"),
+                          ("--support-phone", "phone number")):  # fmt: skip
+        card.add_argument(option, help=f"the app's support {shown}, shown to whoever installs it")
+    card.set_defaults(handler=_cmd_card)
 
     sandbox = commands.add_parser("sandbox", help="run the loopback CRM sandbox until stopped")
     _add_sandbox_arguments(sandbox)
@@ -461,6 +477,46 @@ def _cmd_setup(args: argparse.Namespace) -> int:
         actions = writer.setup()
         for action in actions or ["everything was already in place"]:
             print(f"{source.name}: {action}")
+        if source.type == "hubspot":  # a card no API deploys: say how it gets there
+            card = suggest("card", source.name, "--config", args.config, "--out", "hubspot-card")
+            print(f"next: the Sales KPIs card for {source.name}: `{card}`, then "
+                  "`hs project upload` in that folder (docs/hubspot.md)")  # fmt: skip
+    return EXIT_OK
+
+
+def _cmd_card(args: argparse.Namespace) -> int:
+    from connector.crms.hubspot.bundle import Support, describe, write_card
+    from connector.crms.hubspot.config import HubSpotConfig
+    from connector.crms.hubspot.mapping import load_mapping
+
+    config = load_config_of(args, offline=True)
+    named = [s for s in config.sources if args.crm in (s.type, s.name)]
+    if args.crm == "salesforce" or any(s.type == "salesforce" for s in named):
+        setup = suggest("setup", args.crm, "--config", args.config)
+        raise ConfigError([f"the Salesforce card is deployed by `{setup}` (a Lightning Web "
+                           "Component: nothing to upload by hand)"])  # fmt: skip
+    chosen = [s for s in named if isinstance(s, HubSpotConfig)]
+    if len(chosen) != 1:
+        names = ", ".join(s.name for s in chosen)
+        several = f"several HubSpot sources ({names}): name the one whose portal gets the card"
+        none = f"no HubSpot source named or of type {args.crm}"
+        raise ConfigError([f"{args.config}: {several if chosen else none}"])
+    source = chosen[0]
+    support = Support(args.support_email, args.support_url, args.documentation_url,
+                      args.support_phone)  # fmt: skip
+    written = write_card(args.out, config.reporting, load_mapping(source.mapping_path).push,
+                         support, force=args.force, config_path=config.config_path)  # fmt: skip
+    print(f"{source.name}: wrote the Sales KPIs card's HubSpot project, {len(written.files)} "
+          f"files, to {args.out}: {describe(written.settings)}")  # fmt: skip
+    for name in written.removed:
+        print(f"{source.name}: removed {name} (no longer part of the card)")
+    if not source.pushes:
+        print(f"note: source {source.name} does not write back (push.enabled: false): the card "
+              "finds no KPIs until `crm-kpi run` writes them")  # fmt: skip
+    for note in written.notes:
+        print(f"note: {note}")
+    print(f"next: cd {shlex.quote(str(args.out))} && hs project upload   (the HubSpot CLI; "
+          "docs/hubspot.md, \"The Sales KPIs card\")")  # fmt: skip
     return EXIT_OK
 
 

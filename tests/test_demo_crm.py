@@ -35,6 +35,14 @@ def test_demo_runs_the_nightly_job_on_both_crms(
     assert "Revenue" in out.split("opens Home")[1]  # the card's first KPI
     assert " of other reps." in out.split("opens Home")[1]
     assert ", and 0 of other reps." in out
+    # And on HubSpot: the card's project written for the demo's config, then what a named
+    # rep sees on one of their companies (the card's requests, its rows).
+    hubspot = out.split("What a HubSpot rep sees")[1].split("dashboard")[0]
+    assert "wrote the card's project (USD, month periods" in hubspot
+    assert "the Sales KPIs card shows:" in hubspot
+    assert "This company: Revenue this year" in hubspot
+    assert "(in progress) and" in hubspot
+    assert (workdir / "hubspot-card/src/app/cards/cardConfig.js").is_file()
     assert (workdir / "kpis.html").is_file()
     assert set(threading.enumerate()) <= threads_before
     config = (workdir / "config.yaml").read_text()

@@ -4,7 +4,8 @@ Two sandboxes play two business units: one org in Salesforce, another in HubSpot
 The demo writes a config for them (secrets as ${ENV} references, set for this process
 only), creates the KPI object and fields in each CRM, runs `crm-kpi run` through the
 real client libraries, prints the KPIs and where they landed, writes the dashboard, and
-stops both sandboxes.
+stops both sandboxes. It shows what a named rep sees on the KPI card in each CRM, and
+writes the HubSpot card's project for its config (`crm-kpi card hubspot`).
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ import yaml
 from rich.console import Console
 
 from connector.config import Config, load_config
+from connector.crms.hubspot.config import HubSpotConfig
 from connector.crms.salesforce.config import SalesforceConfig
 from connector.crms.salesforce.mapping import load_mapping
+from connector.demo.hubspot_view import show_hubspot_rep_view
 from connector.demo.salesforce_view import show_rep_view
 from connector.demo.sandbox import Sandbox
 from connector.invocation import suggest
@@ -116,6 +119,10 @@ def _run(workdir: Path, console: Console, sf_org: Sandbox, hs_org: Sandbox) -> R
     sf_source = next(s for s in config.sources if isinstance(s, SalesforceConfig))
     show_rep_view(sf_org.info["salesforce"], sf_org.info["ca_file"],
                   load_mapping(sf_source.mapping_path).push, console)  # fmt: skip
+    console.rule("What a HubSpot rep sees (the card's project, its requests, its rows)")
+    hs_source = next(s for s in config.sources if isinstance(s, HubSpotConfig))
+    show_hubspot_rep_view(config, hs_source, hs_org.info["hubspot"], workdir / "hubspot-card",
+                          console)  # fmt: skip
     console.rule("5. dashboard")
     out = write_dashboard(config, workdir / "kpis.html")
     console.print(f"  {out} (one offline HTML file)")

@@ -1,11 +1,12 @@
 """The Sales KPIs card end to end: after `setup hubspot` and `run` against the sandbox,
-the very search the card makes (built by the card's own code, through node) returns, for
-a rep, the figures `crm-kpi compute` gives for that rep, and the company properties the
-card reads hold each company's own figures (one setup and run for both: ~20 s). Also:
-the card's copy of the KPI registry is the registry's."""
+`crm-kpi card hubspot` writes the project a user uploads, and the very search that
+project's card makes (built by its own code, through node) returns, for a rep, the
+figures `crm-kpi compute` gives for that rep; the company properties it reads hold each
+company's own figures (one setup and run for both: ~20 s)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -18,42 +19,33 @@ from hs_helpers import hubspot_info, source_config
 
 from connector.cli import main
 from connector.config import load_config
-from connector.crms.hubspot.card import CARD_FOLDER, card_kpis, card_kpis_json
+from connector.crms.hubspot.card import (
+    SETTINGS_FILE,
+    as_public_search,
+    search_request,
+    settings_of_js,
+)
 from connector.crms.hubspot.client import HubSpotClient
+from connector.demo.hubspot_view import periods_around, read_rep_card
 from connector.kpis import get_kpi
 from connector.store import Store
 from crm_sandbox import Sandbox
 
-ROOT = Path(__file__).resolve().parents[2]
-CARDS = ROOT / CARD_FOLDER
 NODE = shutil.which("node")
 
 
-def test_the_cards_registry_is_the_kpi_registrys() -> None:
-    assert (CARDS / "kpis.json").read_text() == card_kpis_json(), (
-        "hubspot-app/src/app/cards/kpis.json is stale: regenerate it with "
-        "`python -c 'from connector.crms.hubspot.card import card_kpis_json as j; "
-        "print(j(), end=\"\")' > hubspot-app/src/app/cards/kpis.json`"
-    )
-
-
-def _card_request(portal_id: int, owner_id: str, date: str) -> dict[str, Any]:
-    """The search the card makes for this owner on `date`, built by kpiData.js itself."""
+def _card_request(cards: Path, portal_id: int, owner_id: str, date: str) -> dict[str, Any]:
+    """The search the written card makes for this owner on `date`, built by its own
+    kpiData.js with its own cardConfig.js."""
     script = (
         "const m = await import('./kpiData.js');"
-        "const config = JSON.parse((await import('node:fs')).readFileSync('card-config.json'));"
-        f"console.log(JSON.stringify(m.kpiSearchRequest({{portalId: {portal_id}, config,"
-        f" ownerId: {json.dumps(owner_id)}, date: new Date({json.dumps(date)})}})));"
+        "const settings = (await import('./cardConfig.js')).default;"
+        f"console.log(JSON.stringify(m.kpiSearchRequest({{portalId: {portal_id}, settings,"
+        f" ownerId: {json.dumps(owner_id)}, now: new Date({json.dumps(date)})}})));"
     )
-    done = subprocess.run([str(NODE), "--input-type=module", "-e", script], cwd=CARDS,
+    done = subprocess.run([str(NODE), "--input-type=module", "-e", script], cwd=cards,
                           capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
     return dict(json.loads(done.stdout))
-
-
-def _as_public_search(request: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """useCrmSearch's request as the CRM search API takes it (`pageLength` is `limit`)."""
-    body = {k: v for k, v in request.items() if k not in ("objectType", "pageLength")}
-    return str(request["objectType"]), {**body, "limit": request["pageLength"]}
 
 
 def _config(sandbox: Sandbox, tmp_path: Path) -> Path:
@@ -95,6 +87,7 @@ def test_the_cards_search_reads_what_compute_gives(
 ) -> None:
     config = _config(sandbox, tmp_path)
     assert main(["setup", "hubspot", "--config", str(config)]) == 0
+    assert "next: the Sales KPIs card for hs: `" in capsys.readouterr().out
     assert main(["run", "--config", str(config)]) == 0
     latest, rows, revenue = None, _computed(config, None, capsys), []
     for _ in range(12):  # the latest month in which a rep won revenue
@@ -109,8 +102,15 @@ def test_the_cards_search_reads_what_compute_gives(
     rows += _computed(config, _month_before(latest), capsys)
     rep = max(revenue, key=lambda r: r["value"])
     info = hubspot_info(sandbox)
-    request = _card_request(info["portal_id"], rep["scope_id"], f"{latest}-20T12:00:00Z")
-    obj, body = _as_public_search(request)
+    out = tmp_path / "card"
+    assert main(["card", "hubspot", "--config", str(config), "--out", str(out)]) == 0
+    settings = settings_of_js((out / SETTINGS_FILE).read_text(encoding="utf-8"))
+    request = _card_request(out / "src/app/cards", info["portal_id"], rep["scope_id"],
+                            f"{latest}-20T12:00:00Z")  # fmt: skip
+    periods = periods_around(settings, dt.date.fromisoformat(f"{latest}-20"))
+    assert periods == (latest, _month_before(latest))
+    assert request == search_request(settings, info["portal_id"], rep["scope_id"], periods)
+    obj, body = as_public_search(request)
     with HubSpotClient(source_config(sandbox)) as client:
         found = client.call("crm.objects.search_api", "do_search", obj, body, what="search",
                             search=True).body["results"]  # fmt: skip
@@ -122,7 +122,7 @@ def test_the_cards_search_reads_what_compute_gives(
         mine = {r["kpi"]: r for r in rows if r["scope_type"] == "owner"
                 and r["scope_id"] == rep["scope_id"] and r["breakdown"] is None
                 and r["period"] == props["period"]}  # fmt: skip
-        for kpi in card_kpis()["kpis"]:
+        for kpi in settings["kpis"]:
             computed = mine.get(kpi["key"])
             for part, name in kpi["properties"].items():
                 want = _shown(computed.get(part) if computed else None, kpi, part)
@@ -133,14 +133,35 @@ def test_the_cards_search_reads_what_compute_gives(
                     assert float(got) == pytest.approx(want, abs=1e-9), f"{name}"
                     checked += 1
     assert checked >= 10
-    assert get_kpi("total_revenue").label == card_kpis()["kpis"][0]["label"]
-    _check_company_figures(sandbox, config)
+    assert get_kpi("total_revenue").label == settings["kpis"][0]["label"]
+    _check_company_figures(sandbox, config, settings)
+    _check_demo_view(sandbox, settings, rows, dt.date.fromisoformat(f"{latest}-20"))
 
 
-def _check_company_figures(sandbox: Sandbox, config: Path) -> None:
+def _check_demo_view(sandbox: Sandbox, settings: dict[str, Any], rows: list[Any],
+                     day: dt.date) -> None:  # fmt: skip
+    """The rep the demo shows, and the figures it prints, are what compute gives."""
+    with HubSpotClient(source_config(sandbox)) as client:
+        card = read_rep_card(client, settings, hubspot_info(sandbox), day)
+    assert card is not None
+    owner = card.rep["owner_id"]
+    assert card.company[settings["ownerProperty"]] == owner
+    for record in card.records:
+        props = record["properties"]
+        assert props["scope_name"] == card.rep["name"]
+        computed = next((r["value"] for r in rows if r["kpi"] == "total_revenue"
+                         and r["scope_type"] == "owner" and r["scope_id"] == owner
+                         and r["breakdown"] is None and r["period"] == props["period"]),
+                        None)  # fmt: skip
+        shown = props.get("total_revenue_value")
+        want = None if computed is None else round(computed)
+        assert (float(shown) if shown not in (None, "") else None) == want
+
+
+def _check_company_figures(sandbox: Sandbox, config: Path, settings: dict[str, Any]) -> None:
     """The company properties the card reads hold each company's own figures."""
-    card = json.loads((CARDS / "card-config.json").read_text())
-    names = list(card["companyProperties"].values())
+    properties = {f["key"]: f["property"] for f in settings["companyFigures"]}
+    names = list(properties.values())
     body = {"filterGroups": [{"filters": [{"propertyName": names[0],
                                            "operator": "HAS_PROPERTY"}]}],
             "properties": names, "limit": 5}  # fmt: skip
@@ -157,4 +178,4 @@ def _check_company_figures(sandbox: Sandbox, config: Path) -> None:
             assert figures is not None
             props = company["properties"]
             assert float(props[names[0]]) == pytest.approx(round(figures[0]))
-            assert props[card["companyProperties"]["customer_since"]] == str(figures[1])
+            assert props[properties["customer_since"]] == str(figures[1])

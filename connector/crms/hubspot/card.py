@@ -1,45 +1,163 @@
-"""What the Sales KPIs app card (hubspot-app/, a HubSpot UI extension) knows of the KPI
-registry: each KPI's label, unit, decimals, direction and parts, and the account
-figures, as the JSON file the card imports (`src/app/cards/kpis.json`).
+"""The Sales KPIs app card (a HubSpot UI extension): what it reads and shows, derived
+from config.yaml and the writer mapping, and the search it sends.
 
-The card cannot import Python: the file is generated from the registry by `card_kpis`
-and a test compares the committed copy with it, so labels never drift. Split KPIs
-(sales by contact method) have no whole-scope figure and are left to the KPI record.
+The card's sources ship in the package (`project/`, a HubSpot developer platform
+project). All it knows of one portal is the object `src/app/cards/cardConfig.js`
+exports: the KPI object, the properties the writer really writes (each KPI's value,
+target, attainment and pace; what a record says about its period; each company figure),
+the period type, the fiscal year's first month, the reporting time zone and currency,
+and the registry's labels, units and directions. `crm-kpi card hubspot` writes it for
+the portal's own config (`bundle.py`); the shipped copy is that of the default mapping
+with `DEFAULT_REPORTING` (the card's Vitest suite runs on it).
+
+A generated module rather than a JSON import: HubSpot's build documents JSON imports
+only without import attributes, and node (the e2e test, the demo's check) loads JSON
+modules only with them; an ES module of constants is read the same by both.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-from connector.crms.hubspot.fields import kpi_property
+from connector.crms.hubspot.fields import (
+    KEY_PROPERTY,
+    OWNER_PROPERTY,
+    RECORD_PROPERTIES,
+    kpi_property,
+)
+from connector.crms.hubspot.mapping import PushMapping
 from connector.kpis import KPI_KEYS, get_kpi
-from connector.presentation import ACCOUNT_FIGURES, Slot, parts_of
+from connector.presentation import AS_OF, Slot, get_figure, parts_of
+from connector.settings import Reporting
 
-CARD_FOLDER = Path("hubspot-app") / "src" / "app" / "cards"
-"""Where the card lives in the repository."""
+PROJECT = "crms/hubspot/project"
+"""Where the card's HubSpot project ships in the package."""
+CARDS = "src/app/cards"
+SETTINGS_FILE = f"{CARDS}/cardConfig.js"
+UPDATED_PROPERTY = "hs_lastmodifieddate"
+DEFAULT_REPORTING = Reporting(currency="USD", timezone="UTC")
+"""The reporting settings of the shipped `cardConfig.js`."""
+_RECORD_KEYS = {"name": "name", "period": "period", "periodType": "period_type",
+                "scopeName": "scope_name", "periodStatus": "period_status",
+                "paceNote": "pace_note", "asOf": AS_OF}  # fmt: skip
 
 
-def card_kpis(kpis: tuple[str, ...] = KPI_KEYS) -> dict[str, Any]:
-    """The registry as the card reads it (stable order: the registry's)."""
+def record_properties() -> dict[str, str]:
+    """What the card reads of a KPI record about itself, by its own names: the unique
+    key, the record's name, its period and period type, whose it is, whether the period
+    is in progress, why there is no pace yet, when the figures were computed."""
+    names = {"key": KEY_PROPERTY}
+    names.update({key: RECORD_PROPERTIES[column][0] for key, column in _RECORD_KEYS.items()})
+    return names
+
+
+def card_kpis(push: PushMapping) -> list[dict[str, Any]]:
+    """Each whole-scope KPI the mapping writes, in the registry's order: its labels,
+    unit, decimals, direction and the property of each of its parts. Split KPIs (sales
+    by contact method) have no whole-scope figure and are left to the KPI record."""
     out: list[dict[str, Any]] = []
-    for key in kpis:
+    for key in KPI_KEYS:
         kpi = get_kpi(key)
-        if kpi.split_by is not None:
+        if key not in push.kpis or kpi.split_by is not None:
             continue
-        parts = parts_of(kpi)
         out.append({
             "key": kpi.key, "label": kpi.label, "shortLabel": kpi.short_label,
             "unit": kpi.unit, "decimals": kpi.decimals,
             "higherIsBetter": kpi.higher_is_better,
-            "properties": {part: kpi_property(Slot(kpi, part)) for part in parts},
+            "properties": {part: kpi_property(Slot(kpi, part)) for part in parts_of(kpi)},
         })  # fmt: skip
-    figures = [{"key": f.key, "label": f.label, "unit": f.unit, "decimals": f.decimals}
-               for f in ACCOUNT_FIGURES]  # fmt: skip
-    return {"kpis": out, "accountFigures": figures}
+    return out
 
 
-def card_kpis_json() -> str:
-    """`kpis.json` as committed (two-space indent, a final newline)."""
-    return json.dumps(card_kpis(), indent=2, ensure_ascii=False) + "\n"
+def company_figures(push: PushMapping) -> list[dict[str, Any]]:
+    """Each account figure the mapping writes on companies, with its property."""
+    out = []
+    for key in push.company_properties:
+        figure = get_figure(key)
+        out.append({"key": key, "label": figure.label, "unit": figure.unit,
+                    "decimals": figure.decimals,
+                    "property": push.company_property(key)})  # fmt: skip
+    return out
+
+
+def card_settings(reporting: Reporting, push: PushMapping) -> dict[str, Any]:
+    """Everything the card knows of one portal (what `cardConfig.js` exports)."""
+    return {
+        "kpiObject": push.object,
+        "periodType": push.current_period_type,
+        "fiscalYearStartMonth": reporting.fiscal_year_start_month,
+        "timeZone": reporting.timezone,
+        "currency": reporting.currency,
+        "ownerProperty": OWNER_PROPERTY,
+        "record": record_properties(),
+        "kpis": card_kpis(push),
+        "companyFigures": company_figures(push),
+    }
+
+
+def settings_js(settings: dict[str, Any]) -> str:
+    """`cardConfig.js` holding these settings."""
+    body = json.dumps(settings, indent=2, ensure_ascii=False)
+    return f"""// Generated by `crm-kpi card hubspot` from config.yaml and the HubSpot mapping
+// (connector/crms/hubspot/card.py): what the Sales KPIs card reads and how it shows it.
+// Edit the config or the mapping and write the project again, not this file.
+export default {body};
+"""
+
+
+def settings_of_js(text: str) -> dict[str, Any]:
+    """The settings a `cardConfig.js` holds (the inverse of `settings_js`)."""
+    body = text.split("export default ", 1)[1].rstrip().removesuffix(";")
+    return dict(json.loads(body))
+
+
+def owner_key(period_type: str, period: str, owner_id: str) -> str:
+    """`kpi_key` of an owner's record, as the writer upserts it."""
+    return f"{period_type}|{period}|owner|{owner_id}"
+
+
+def kpi_properties(settings: dict[str, Any]) -> list[str]:
+    """Every property the card reads from a KPI record, in the card's order."""
+    names = [*settings["record"].values()]
+    names += [p for kpi in settings["kpis"] for p in kpi["properties"].values()]
+    names.append(UPDATED_PROPERTY)
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def search_request(
+    settings: dict[str, Any], portal_id: int, owner_id: str, periods: tuple[str, str]
+) -> dict[str, Any]:
+    """The card's `useCrmSearch` request for one owner's records of `periods` (the one
+    in progress and the one before, named as the engine names them): what
+    `kpiSearchRequest` in kpiData.js builds (a test holds the two equal)."""
+    keys = [owner_key(settings["periodType"], p, owner_id) for p in periods]
+    by_key = {"propertyName": settings["record"]["key"], "operator": "IN", "values": keys}
+    return {
+        "objectType": f"p{portal_id}_{settings['kpiObject']}",
+        "properties": kpi_properties(settings),
+        "filterGroups": [{"filters": [by_key]}],
+        "pageLength": 2,
+    }
+
+
+def as_public_search(request: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """useCrmSearch's request as the CRM search API takes it (`pageLength` is `limit`)."""
+    body = {k: v for k, v in request.items() if k not in ("objectType", "pageLength")}
+    return str(request["objectType"]), {**body, "limit": request["pageLength"]}
+
+
+def shipped_settings() -> str:
+    """`cardConfig.js` as shipped: that of the default mapping with `DEFAULT_REPORTING`."""
+    from connector.crms.hubspot.config import HubSpotConfig
+    from connector.crms.hubspot.mapping import load_mapping
+    from connector.resources import shipped
+
+    push = load_mapping(shipped(f"mappings/{HubSpotConfig.default_mapping}")).push
+    return settings_js(card_settings(DEFAULT_REPORTING, push))
+
+
+if __name__ == "__main__":  # python -m connector.crms.hubspot.card: refresh the shipped copy
+    from connector.resources import shipped as _shipped
+
+    (_shipped(PROJECT) / SETTINGS_FILE).write_text(shipped_settings(), encoding="utf-8")

@@ -1,28 +1,28 @@
 // The Sales KPIs card: the record owner's KPIs this period and the one before, and on a
 // company its own figures. Data comes from HubSpot itself, as the viewing user may see
 // it: the record's properties (useCrmProperties) and one search for the owner's two KPI
-// records by their key (useCrmSearch). No backend, no serverless function.
+// records by their key (useCrmSearch). No backend, no serverless function. What it reads
+// and how it shows it (object, properties, currency, periods) is `cardConfig.js`, which
+// `crm-kpi card hubspot` writes from the portal's config and mapping.
 import React from "react";
 import {
   Alert, Divider, Flex, Heading, LoadingSpinner, Table, TableBody, TableCell, TableHead,
   TableHeader, TableRow, Tag, Text, useCrmSearch,
 } from "@hubspot/ui-extensions";
 import { useCrmProperties } from "@hubspot/ui-extensions/crm";
-import config from "./card-config.json" with { type: "json" };
-import {
-  asOf, elapsedShare, formatFigure, kpiRows, kpiSearchRequest, periodsAround, registry,
-} from "./kpiData.js";
+import config from "./cardConfig.js";
+import { asOf, byPeriod, calendar, formatFigure, kpiRows, kpiSearchRequest } from "./kpiData.js";
 
 const COMPANY = "0-2";
 const ARROWS = { up: "▲", down: "▼", flat: "=" };
 
 export function SalesKpisCard({ context, now = new Date(), settings = config }) {
-  const company = context.crm.objectTypeId === COMPANY;
-  const figureProperties = company ? Object.values(settings.companyProperties) : [];
-  const record = useCrmProperties(["hubspot_owner_id", ...figureProperties]);
-  const ownerId = record.properties.hubspot_owner_id;
-  const request = kpiSearchRequest({ portalId: context.portal.id, config: settings,
-    ownerId: ownerId || "-", date: now });
+  const company = context.crm.objectTypeId === COMPANY && settings.companyFigures.length > 0;
+  const figureProperties = company ? settings.companyFigures.map((f) => f.property) : [];
+  const record = useCrmProperties([settings.ownerProperty, ...figureProperties]);
+  const ownerId = record.properties[settings.ownerProperty];
+  const request = kpiSearchRequest({ portalId: context.portal.id, settings,
+    ownerId: ownerId || "-", now });
   const search = useCrmSearch(request);
   const shown = { locale: context.user.locale || "en-US", currency: settings.currency };
   if (record.isLoading) return <LoadingSpinner label="Reading this record" />;
@@ -47,7 +47,7 @@ function OwnerKpis({ ownerId, search, now, settings, shown }) {
       </Alert>
     );
   }
-  const [current, previous] = periodsAround(now, settings.periodType, settings.fiscalYearStartMonth);
+  const { current, previous, share } = calendar(now, settings);
   if (search.results.length === 0) {
     return (
       <Text>
@@ -56,14 +56,15 @@ function OwnerKpis({ ownerId, search, now, settings, shown }) {
       </Text>
     );
   }
-  const share = elapsedShare(now, settings.periodType, settings.fiscalYearStartMonth);
-  const rows = kpiRows(search.results, { current, previous, share });
-  const name = search.results[0].properties.scope_name;
-  const stamp = asOf(search.results, settings.asOfProperty, shown.locale);
+  const rows = kpiRows(search.results, settings, { current, previous, share });
+  const name = search.results[0].properties[settings.record.scopeName];
+  const paceNote = (byPeriod(search.results, settings)[current] || {})[settings.record.paceNote];
+  const stamp = asOf(search.results, settings, shown.locale);
   return (
     <Flex direction="column" gap="small">
       <Heading>{name}: {current} (in progress) and {previous}</Heading>
       <KpiTable rows={rows} current={current} previous={previous} shown={shown} />
+      {paceNote && <Text variant="microcopy" testId="pace-note">No pace yet: {paceNote}</Text>}
       {stamp && <Text variant="microcopy" testId="as-of">{stamp}</Text>}
     </Flex>
   );
@@ -113,8 +114,8 @@ function CompanyFigures({ properties, settings, shown }) {
   return (
     <Flex direction="column" gap="small">
       <Heading>This company</Heading>
-      {registry.accountFigures.map((figure) => {
-        const raw = properties[settings.companyProperties[figure.key]];
+      {settings.companyFigures.map((figure) => {
+        const raw = properties[figure.property];
         const text = figure.unit === "date"
           ? raw || "—"
           : formatFigure(raw === null || raw === undefined || raw === "" ? null : Number(raw),

@@ -3,7 +3,7 @@ import { describe, expect, test, vi } from "vitest";
 import { Alert, Heading, TableCell, TableRow, Tag, Text } from "@hubspot/ui-extensions";
 import { createRenderer } from "@hubspot/ui-extensions/testing";
 import { SalesKpisCard } from "./SalesKpisCard.jsx";
-import config from "./card-config.json" with { type: "json" };
+import config from "./cardConfig.js";
 
 // @hubspot/ui-extensions 0.17.0 creates a `mocks.useCrmSearch` spy for every renderer
 // but its `useCrmSearch` does not consult it (useCrmProperties and useAssociations do):
@@ -38,12 +38,14 @@ const properties = (values) => ({
 });
 
 function renderCard({ owner = "70000002", results = [], objectTypeId = "0-3", company = {},
-  search = {}, locale = "en-US" } = {}) {
+  search = {}, locale = "en-US", settings = config, now = NOW } = {}) {
   const renderer = createRenderer("crm.record.tab");
   renderer.mocks.useCrmProperties.willCall(() => properties({ hubspot_owner_id: owner, ...company }));
   renderer.mocks.useCrmSearch.willCall(() => searchResult(results, search));
   current = renderer;
-  renderer.render(<SalesKpisCard context={context(objectTypeId, locale)} now={NOW} />);
+  renderer.render(
+    <SalesKpisCard context={context(objectTypeId, locale)} now={now} settings={settings} />,
+  );
   return renderer;
 }
 
@@ -64,7 +66,7 @@ describe("the Sales KPIs card", () => {
       values: ["month|2026-11|owner|70000002", "month|2026-10|owner|70000002"],
     });
     expect(request.properties).toContain("total_revenue_pace");
-    expect(request.properties).toContain(config.asOfProperty);
+    expect(request.properties).toContain(config.record.asOf);
     const [asked] = renderer.mocks.useCrmProperties.calls.at(-1);
     expect(asked).toEqual(["hubspot_owner_id"]);  // a deal: no company figures
   });
@@ -94,7 +96,7 @@ describe("the Sales KPIs card", () => {
 
   test("says when the figures were computed once crm-kpi writes it", () => {
     const renderer = renderCard({ results: [
-      record("2026-11", { [config.asOfProperty]: "2026-11-15T03:30:00Z" }),
+      record("2026-11", { [config.record.asOf]: "2026-11-15T03:30:00Z" }),
     ] });
     expect(renderer.findByTestId(Text, "as-of").text).toBe("Computed Nov 15, 2026, 3:30 AM UTC");
   });
@@ -123,5 +125,58 @@ describe("the Sales KPIs card", () => {
     expect(renderCard().find(Text).text).toMatch(/No KPIs of this record's owner for 2026-11/);
     const refused = renderCard({ search: { error: new Error("Unable to infer object type") } });
     expect(refused.find(Alert).text).toMatch(/Enterprise subscription/);
+  });
+
+  test("says why there is no pace yet", () => {
+    const renderer = renderCard({ results: [
+      record("2026-11", { pace_note: "pace from day 8 of the month (today is day 3)" }),
+    ] });
+    expect(renderer.findByTestId(Text, "pace-note").text)
+      .toBe("No pace yet: pace from day 8 of the month (today is day 3)");
+  });
+});
+
+// A portal whose config and mapping differ from the defaults in everything the card
+// takes from them: what `crm-kpi card hubspot` writes for it.
+const EURO = {
+  ...config,
+  kpiObject: "kpi_record", periodType: "quarter", fiscalYearStartMonth: 4,
+  timeZone: "Europe/Berlin", currency: "EUR",
+  companyFigures: [{ key: "revenue_this_year", label: "Revenue this year", unit: "money",
+    decimals: 0, property: "umsatz_dieses_jahr" }],
+};
+
+describe("the card as written for another portal", () => {
+  test("asks for its fiscal quarters of its object, on its own calendar day", () => {
+    // 31 December 2026, 23:30 UTC: already 1 January 2027 in Berlin, Q4 of FY 2026
+    const renderer = renderCard({ settings: EURO, now: new Date(Date.UTC(2026, 11, 31, 23, 30)) });
+    const [request] = renderer.mocks.useCrmSearch.calls.at(-1);
+    expect(request.objectType).toBe("p24681357_kpi_record");
+    expect(request.filterGroups[0].filters[0].values).toEqual(
+      ["quarter|2026-Q4|owner|70000002", "quarter|2026-Q3|owner|70000002"],
+    );
+  });
+
+  test("shows its currency, its company properties, and computed times in its zone", () => {
+    const renderer = renderCard({ settings: EURO, objectTypeId: "0-2",
+      company: { umsatz_dieses_jahr: "250000" },
+      results: [{ objectId: 1, properties: {
+        kpi_key: "quarter|2026-Q3|owner|70000002", period: "2026-Q3", period_type: "quarter",
+        scope_name: "Kira Lee", total_revenue_value: "60000", as_of: "2026-11-15T03:30:00Z" } }] });
+    const [asked] = renderer.mocks.useCrmProperties.calls.at(-1);
+    expect(asked).toEqual(["hubspot_owner_id", "umsatz_dieses_jahr"]);
+    const texts = renderer.findAll(Text).map((t) => t.text);
+    expect(texts).toContain("Revenue this year: €250,000");
+    expect(renderer.findAll(Heading).map((h) => h.text))
+      .toEqual(["This company", "Kira Lee: 2026-Q3 (in progress) and 2026-Q2"]);
+    expect(rowOf(renderer, "Total revenue").text).toContain("€60,000");
+    expect(renderer.findByTestId(Text, "as-of").text).toBe("Computed Nov 15, 2026, 4:30 AM GMT+1");
+  });
+
+  test("on a portal that writes no company figures, a company shows its owner's KPIs only", () => {
+    const renderer = renderCard({ settings: { ...config, companyFigures: [] }, objectTypeId: "0-2" });
+    const [asked] = renderer.mocks.useCrmProperties.calls.at(-1);
+    expect(asked).toEqual(["hubspot_owner_id"]);
+    expect(renderer.find(Text).text).toMatch(/No KPIs of this record's owner/);
   });
 });

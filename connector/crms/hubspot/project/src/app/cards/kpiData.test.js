@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { elapsedShare, formatFigure, periodsAround, trendOf } from "./kpiData.js";
+import { calendar, dayIn, elapsedShare, formatFigure, periodsAround, trendOf } from "./kpiData.js";
 
 describe("periods as crm-kpi names them", () => {
   test("months, fiscal quarters and years", () => {
@@ -9,6 +9,14 @@ describe("periods as crm-kpi names them", () => {
     expect(periodsAround(date, "quarter", 4)).toEqual(["2025-Q4", "2025-Q3"]);
     expect(periodsAround(date, "year", 4)).toEqual(["2025", "2024"]);
     expect(elapsedShare(date, "month")).toBe(1);
+  });
+
+  test("on the reporting time zone's calendar day", () => {
+    const now = new Date(Date.UTC(2026, 10, 1, 3, 0));  // 1 Nov 03:00 UTC: 31 Oct in New York
+    expect(dayIn(now, "America/New_York")).toEqual(new Date(Date.UTC(2026, 9, 31)));
+    expect(dayIn(now, "UTC")).toEqual(new Date(Date.UTC(2026, 10, 1)));
+    const settings = { periodType: "month", fiscalYearStartMonth: 1, timeZone: "America/New_York" };
+    expect(calendar(now, settings)).toMatchObject({ current: "2026-10", previous: "2026-09", share: 1 });
   });
 });
 
