@@ -61,6 +61,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         terminated = isinstance(exc, Terminated)
         print("stopped by SIGTERM" if terminated else "interrupted", file=sys.stderr)
         return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`crm-kpi compute | head`): the user stopped it, as with
+        # Ctrl-C, and no crash; stdout goes nowhere so that Python's last flush cannot fail.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print("stopped: the output's reader closed the pipe", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except OSError as exc:
         if exc.filename is not None and environment_failure(exc, Path(exc.filename)) is None:
             reason = (exc.strerror or str(exc)).lower()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -211,3 +214,22 @@ def test_compute_json_and_csv_keep_the_scope_id_beside_the_name(
     assert [cells[3:6] for cells in revenue if not cells[6]] == [
         ["owner", "U3", "Ann"], ["owner", "U4", "Ann"], ["owner", "U10", "Rep 2"],
         ["owner", "U2", "Rep 10"]]  # fmt: skip
+
+
+def test_a_reader_that_stops_early_is_no_crash(config: Path) -> None:
+    """`crm-kpi compute | head -1`: the closed pipe stops the command as Ctrl-C would
+    (130, one line), never a crash report (70)."""
+    assert main(["pull", "--config", str(config)]) == 0
+    command = [sys.executable, "-m", "connector.cli", "compute", "--config", str(config),
+               "--period", "2025", "--scope", "all", "--format", "csv"]  # fmt: skip
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line
+    try:
+        done = subprocess.run(command, stdout=write_end, stderr=subprocess.PIPE, text=True,
+                              check=False)  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert done.returncode == 130, done.stderr
+    assert "closed the pipe" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not list(config.parent.glob("*crash*")), done.stderr
