@@ -25,6 +25,7 @@ from connector.crms.salesforce.streams import Plan, StreamPuller
 from connector.crms.salesforce.targets import read_quotas
 from connector.crms.salesforce.validate import Resolved, survey_org, value_map_problems
 from connector.errors import ConfigError
+from connector.schema import DateWindow
 from connector.store import IngestResult, Store
 from connector.store.staging import derive_lead_ids, forget_seen
 
@@ -43,6 +44,7 @@ class SalesforceSource:
     timezone: str
     api_calls: int = 0  # calls made by the last pull (validate's included)
     records_read: int = 0  # records the API answered in the last pull
+    window: DateWindow | None = None  # the business dates records may carry (None: default)
 
     def transport(self) -> SalesforceClient:
         """A new connection to the org (close it after use)."""
@@ -75,6 +77,7 @@ class SalesforceSource:
                 settings=self.config.pull,
                 timezone=self.timezone,
                 progress=progress,
+                window=self.window,
             )
             forget_seen(store)
             plans = self._probed(puller, describer)
@@ -85,7 +88,8 @@ class SalesforceSource:
             results += reconcile(puller, list(self.mapping.streams))
             self._derive_lead_ids(store)
             quotas, note = read_quotas(transport, self.mapping.targets.quotas, store=store,
-                                       source=self.name, timezone=self.timezone)  # fmt: skip
+                                       source=self.name, timezone=self.timezone,
+                                       window=self.window)  # fmt: skip
             results.append(quotas)
             if note is not None and progress is not None:
                 progress(note)

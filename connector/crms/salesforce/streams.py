@@ -27,7 +27,7 @@ from connector.crms.salesforce.records import StreamReader, compile_reader
 from connector.crms.salesforce.state import StreamState, later, parse_ts, utc_now_iso
 from connector.crms.salesforce.validate import Resolved
 from connector.errors import CrmKpiError, FatalError
-from connector.schema import ENTITY_BY_NAME
+from connector.schema import ENTITY_BY_NAME, DateWindow
 from connector.store import IngestResult, ParseOptions, Store, ValueMap, mark_deleted
 from connector.store.staging import ingest_rows, remember_seen
 
@@ -116,6 +116,7 @@ class StreamPuller:
     full_ids: set[str] = field(default_factory=set)  # objects pulled whole from the start
     settled: dt.datetime | None = None  # this run's settled time (see state.py)
     records_read: int = 0  # records the API answered, every page of every stream
+    window: DateWindow | None = None  # the business dates records may carry (None: default)
 
     def plan(self, stream: Stream) -> Plan:
         """Decide full or incremental, and the query, for one stream."""
@@ -236,7 +237,7 @@ class StreamPuller:
                 columns=reader.columns,
                 rows=rows,
                 origin=plan.stream.object,
-                opts=ParseOptions(timezone=self.timezone),
+                opts=ParseOptions(timezone=self.timezone, window=self.window),
                 value_maps=self._value_maps(plan.stream),
             )
             result.loaded += loaded.loaded
