@@ -101,7 +101,7 @@ def as_csv(rows: Sequence[dict[str, Any]]) -> str:
             f"{row['breakdown_type']}={row['breakdown_value']}" if row["breakdown_type"] else ""
         )
         writer.writerow(
-            [breakdown if k == "breakdown" else _csv_value(row.get(k)) for k in JSON_KEYS]
+            [_csv_value(breakdown if k == "breakdown" else row.get(k)) for k in JSON_KEYS]
         )
     return buffer.getvalue()
 
@@ -112,14 +112,15 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _csv_value(value: Any) -> str:
-    return "" if value is None else str(value)
+def _csv_value(value: Any) -> object:
+    value = _clean(value)
+    return "" if value is None else value
 
 
 def format_value(key: str, value: float | None, currency: str) -> str:
     """A KPI value as people read it, by the registry's unit and decimals: money with
     currency, ratios as %, days, NPS with its sign, multiples as x:1."""
-    if value is None:
+    if value is None or not math.isfinite(value):
         return "—"
     declared = get_kpi(key)
     d = declared.decimals
@@ -172,7 +173,7 @@ def render_table(rows: Sequence[dict[str, Any]], currency: str, console: Console
         ]
         if with_pace:
             pace = row.get("pace")
-            cells.append("" if pace is None else _marked(pace))
+            cells.append("" if pace is None or not math.isfinite(pace) else _marked(pace))
         note = row.get("note")
         cells.append(str(notes.setdefault(note, len(notes) + 1)) if note else "")
         table.add_row(*cells)
@@ -197,7 +198,7 @@ def _shared_names(rows: Iterable[Mapping[str, Any]]) -> set[str]:
 
 
 def _attainment(attainment: float | None, target: float | None) -> str:
-    if attainment is None:
+    if attainment is None or not math.isfinite(attainment):
         return "" if target is None else "n/a"
     return _marked(attainment)
 

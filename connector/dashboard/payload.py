@@ -160,7 +160,7 @@ def _default_selection(store: Store, periods: dict[str, list[str]]) -> Json:
     latest = store.scalar(
         "SELECT max(period) FROM dashboard_results WHERE kpi = 'total_revenue' "
         "AND period_type = 'quarter' AND scope_type = 'company' "
-        "AND breakdown_type IS NULL AND value > 0"
+        "AND breakdown_type IS NULL AND value > 0 AND isfinite(value)"
     )
     if latest is not None:
         return {"periodType": "quarter", "period": str(latest)}
@@ -253,7 +253,7 @@ def _heat(store: Store, periods: dict[str, list[str]], owner_ids: Sequence[str])
     for period_type, period, owner, kpi, attainment in _known(rows, known, column):
         cells = heat[period_type][index[(period_type, period)]]
         row = cells.setdefault(owner, [None] * len(HEAT_KPIS))
-        row[column[kpi]] = round(attainment, 2)
+        row[column[kpi]] = round(attainment, 2) if math.isfinite(attainment) else None
     return heat
 
 
