@@ -15,6 +15,7 @@ from rich.table import Table
 from connector.kpi.periods import period_of
 from connector.kpis import KPI_KEYS, KPIS, get_kpi
 from connector.presentation import natural_key
+from connector.spreadsheet import safe_cell
 from connector.store import Store
 from connector.store.db import ident
 from connector.store.scopes import OWNER_NAMES_SQL, scope_name_sql
@@ -92,7 +93,8 @@ def as_json(rows: Sequence[dict[str, Any]]) -> str:
 
 
 def as_csv(rows: Sequence[dict[str, Any]]) -> str:
-    """CSV with one column per JSON key (breakdown as `type=value`)."""
+    """CSV with one column per JSON key (breakdown as `type=value`); names and notes
+    that a spreadsheet would run as formulas are neutralised (`spreadsheet.safe_cell`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(JSON_KEYS)
@@ -114,7 +116,7 @@ def _clean(value: Any) -> Any:
 
 def _csv_value(value: Any) -> object:
     value = _clean(value)
-    return "" if value is None else value
+    return "" if value is None else safe_cell(value)
 
 
 def format_value(key: str, value: float | None, currency: str) -> str:
