@@ -63,6 +63,7 @@ class Plan:
     bulk: bool = False
     first: dict[str, Any] | None = None  # the first REST page, read by the probe
     ahead: list[tuple[str, SubAnswer]] = field(default_factory=list)  # pages read ahead
+    rest_query: str | None = None  # the probe's query, REST's from its first page on
 
     @property
     def include_deleted(self) -> bool:
@@ -91,10 +92,19 @@ class Plan:
             or self.count > settings.bulk_threshold
             or soql.too_long_for_rest(self.query, api_version)
         )
+        self.rest_query = self.query
         if self.bulk:  # Bulk API 2.0 refuses ORDER BY
             stream, read = self.stream, [str(r["Id"]) for r in self.first.get("records") or []]
             self.query = soql.select(stream.object, self.paths, cursor_field=stream.cursor,
                                      since=self.since, order=False, skip_ids=read)  # fmt: skip
+
+
+    def resumable(self, api_version: str) -> None:
+        """Read over REST, checkpointed page by page, rather than as a Bulk job, which
+        does not resume halfway: for a run whose budget does not hold the whole pull."""
+        if self.bulk and self.rest_query and not soql.too_long_for_rest(self.rest_query,
+                                                                           api_version):
+            self.bulk, self.query = False, self.rest_query
 
 
 def _slug(key: str) -> str:
