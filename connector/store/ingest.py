@@ -227,7 +227,8 @@ def _errors_sql(entity: Entity, opts: ParseOptions) -> list[tuple[str, dict[str,
     # Repeated ids first (a hash aggregate), then their lines: much less work and memory
     # than a window over every row of a large batch.
     selects.append(
-        "SELECT t._line, t.t_id AS record_id, 'id' AS field, t.t_id AS value, "
+        f"SELECT t._line, {shown('t.t_id')} AS record_id, 'id' AS field, "
+        f"{shown('t.t_id')} AS value, "
         "'duplicate id: line ' || CAST(d.last_line AS VARCHAR) || ' wins' AS reason "
         "FROM _typed t JOIN (SELECT t_id, max(_line) AS last_line FROM _typed "
         "WHERE t_id IS NOT NULL GROUP BY t_id HAVING count(*) > 1) d ON d.t_id = t.t_id "

@@ -53,7 +53,10 @@ def _apply(spec: FieldSpec, get: Getter, prefix: str | None) -> Getter:
         if transform == "day_start":
             return f"{str(raw)[:10]}T00:00:00Z"
         if transform == "reciprocal":
-            number = float(raw)
+            try:
+                number = float(raw)
+            except (TypeError, ValueError):
+                return raw  # not a number: the store's typing quarantines it, with its value
             return 1.0 / number if number else None
         return raw
 
