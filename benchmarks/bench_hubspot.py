@@ -15,7 +15,8 @@ portal; (4) an incremental pull after 1 % of deals, contacts and engagements cha
 a full pull through the CRM exports API into a fresh store, checked equal to the listed
 one; (6) a pull with the weekly purge check due (every live id listed), then with the ids
 exported; (7) setup and a push of `--push-rows` KPI records (0: none), then an unchanged
-re-push. Each pull prints API calls, records read, wall time and peak RSS.
+re-push and the next night's (the period in progress re-stamped). Each pull prints API
+calls, records read, wall time and peak RSS.
 """
 
 from __future__ import annotations
@@ -155,6 +156,8 @@ def push(sb: Sandbox, store: Store, rows: int) -> None:
         "FROM range(?) r(i), (SELECT unnest(['total_revenue', 'nps', 'cac']) AS kpi) k",
         [rows],
     )
+    store.con.execute("UPDATE kpi_results SET period_status = CASE WHEN period = 'p99' "
+                      "THEN 'in progress' ELSE 'closed' END, computed_at = now()")  # fmt: skip
     writer = HubSpotWriter("hs", config(sb, fast=True), MAPPING.push, Wording("USD"))
     actions = writer.setup()
     sb.reset_stats()
@@ -170,6 +173,14 @@ def push(sb: Sandbox, store: Store, rows: int) -> None:
     print(
         f"unchanged re-push: written {again.written}, API calls {again.api_calls}, "
         f"unchanged {again.unchanged:,}"
+    )
+    # The next night, nothing changed: computed a day later, the period in progress
+    # (p99: 100 records) re-stamped.
+    store.con.execute("UPDATE kpi_results SET computed_at = computed_at + INTERVAL 1 DAY")
+    night = writer.push(store)
+    print(
+        f"the next night, nothing changed: written {night.written}, API calls "
+        f"{night.api_calls}, unchanged {night.unchanged:,}"
     )
 
 

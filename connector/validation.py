@@ -80,7 +80,9 @@ def _surveyed_sources(config: Config, report: Report) -> dict[str, Survey]:
                 report.notes += surveys[source.name].notes
             if source_config.pushes and writes_back(source_config):
                 # The writer's fields: what it may not write, what setup still has to do.
-                problems += build_writer(config, source_config).validate()
+                writer = build_writer(config, source_config)
+                problems += writer.validate()
+                report.notes += writer.notes
         except (UserError, SourceError) as exc:  # e.g. an export that cannot be read
             problems = exc.messages if isinstance(exc, ConfigError) else [str(exc)]
         report.problems += problems

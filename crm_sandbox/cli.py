@@ -13,6 +13,7 @@ from pathlib import Path
 from types import FrameType
 
 from .faults import Fault, parse_spec
+from .hubspot.tier import TIERS
 from .salesforce.usage import DEFAULT_DAILY_LIMIT
 from .sandbox import Sandbox
 from .tls import MissingDependency
@@ -31,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="DailyApiRequests allowance")
     parser.add_argument("--hubspot-daily-remaining", type=int, default=None, metavar="N",
                         help="HubSpot calls left today (0: the next call answers 429 DAILY)")
+    parser.add_argument("--hubspot-tier", default="enterprise", choices=TIERS,
+                        help="the HubSpot portal's subscription: below enterprise it has "
+                        "no custom objects (schema creation answers 403)")
     parser.add_argument("--memory-limit", default="512MB", metavar="SIZE",
                         help="the org database's memory (e.g. 4GB for scale 40 and above)")
 
@@ -76,6 +80,7 @@ def serve(args: argparse.Namespace, faults: list[Fault], stop: threading.Event) 
     with Sandbox(seed=args.seed, scale=args.scale, port=args.port, faults=list(faults),
                  daily_api_limit=args.daily_api_limit,
                  hubspot_daily_remaining=args.hubspot_daily_remaining,
+                 hubspot_tier=args.hubspot_tier,
                  memory_limit=args.memory_limit) as sb:
         if args.info_file:
             write_info(args.info_file, sb.info)

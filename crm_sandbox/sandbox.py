@@ -14,6 +14,7 @@ from .app import App
 from .clock import Clock
 from .faults import Fault, FaultSet
 from .hubspot import HubSpotSurface
+from .hubspot.tier import Tier, tier_of
 from .org import Org
 from .salesforce.surface import SalesforceSurface
 from .salesforce.usage import DEFAULT_DAILY_LIMIT
@@ -32,8 +33,10 @@ class Sandbox:
     def __init__(self, seed: int = 7, scale: float = 1.0, port: int = 0,
                  faults: list[Fault | dict[str, Any] | str] | None = None,
                  daily_api_limit: int = DEFAULT_DAILY_LIMIT, now: dt.datetime | None = None,
-                 memory_limit: str = "512MB", hubspot_daily_remaining: int | None = None) -> None:
+                 memory_limit: str = "512MB", hubspot_daily_remaining: int | None = None,
+                 hubspot_tier: str = "enterprise") -> None:
         self.seed, self.scale, self.port = seed, scale, port
+        self.hubspot_tier: Tier = tier_of(hubspot_tier)
         self.hubspot_daily_remaining = hubspot_daily_remaining
         self.daily_api_limit, self.memory_limit = daily_api_limit, memory_limit
         self.clock = Clock(now)
@@ -60,7 +63,7 @@ class Sandbox:
             self.salesforce = SalesforceSurface(self.org, self.faults, self._dir, base,
                                                 self.daily_api_limit)
             self.app.mount(self.salesforce)
-            self.hubspot = HubSpotSurface(self.org, self.faults)
+            self.hubspot = HubSpotSurface(self.org, self.faults, tier=self.hubspot_tier)
             if self.hubspot_daily_remaining is not None:
                 self.hubspot.limits.set_daily_remaining(self.hubspot_daily_remaining)
             self.app.mount(self.hubspot)

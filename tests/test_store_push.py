@@ -179,3 +179,81 @@ def test_the_state_of_fields_no_longer_planned_is_forgotten() -> None:
         changes(store, "sf", PLAN, 1e-9)
         left = store.fetch("SELECT source, target, field FROM push_state ORDER BY 1, 2")
     assert left == [("hs", "companies", "p"), ("sf", "User", "User_Closing__c")]
+
+
+# --- "as of": when the figures were computed ---------------------------------------------
+
+STAMPED = PushPlan(
+    "month",
+    KpiRecords(
+        "Sales_KPI__c",
+        {("closing_ratio", None, None, "value"): PERCENT,
+         ("total_revenue", None, None, "pace"): Column("Revenue_Pace__c", "number", 100.0, 1)},
+        {c: Column(f"{c}__c", "datetime" if c == "as_of" else "text")
+         for c in ("period_status", "pace_note", "as_of")},
+        "OwnerId",
+    ),
+    RepValues("User", {("closing_ratio", "value"): Column("User_Closing__c", "number", 100, 1)},
+              as_of=Column("KPI_As_Of__c", "datetime")),
+)  # fmt: skip
+REP, OLD = f"month|{CURRENT}|owner|r1", "month|2020-01|owner|r1"
+
+
+def _night(store: Store, at: str, **statuses: str) -> dict[tuple[str, str, str], str | None]:
+    """The results as a run at `at` (UTC) leaves them, and what the push sends; then the
+    CRM accepts it all. `statuses`: the period_status of periods ("current", "old")."""
+    store.execute("UPDATE kpi_results SET computed_at = ?", [dt.datetime.fromisoformat(at)])
+    for which, status in statuses.items():
+        period = CURRENT if which == "current" else "2020-01"
+        store.execute("UPDATE kpi_results SET period_status = ? WHERE period = ?",
+                      [status, period])  # fmt: skip
+    todo, _ = changes(store, "sf", STAMPED, 1e-9)
+    remember(store, "sf", todo)
+    return {(c.target, c.key, c.field): c.new for c in todo}
+
+
+def test_the_period_in_progress_is_stamped_every_run_a_closed_one_only_with_a_change() -> None:
+    with Store(":memory:") as store:
+        _results(store)
+        store.execute("UPDATE kpi_results SET pace_note = 'pace from day 8 of the month "
+                      "(today is day 6)' WHERE kpi = 'total_revenue'")  # fmt: skip
+        first = _night(store, "2026-12-06T02:13:05", current="in progress", old="closed")
+        assert first[("Sales_KPI__c", REP, "as_of__c")] == "2026-12-06T02:13:05.000Z"
+        assert first[("Sales_KPI__c", OLD, "as_of__c")] == "2026-12-06T02:13:05.000Z"
+        assert first[("Sales_KPI__c", REP, "period_status__c")] == "in progress"
+        assert first[("Sales_KPI__c", OLD, "period_status__c")] == "closed"
+        assert first[("Sales_KPI__c", REP, "pace_note__c")] == (
+            "pace from day 8 of the month (today is day 6)")
+        assert first[("User", "r1", "KPI_As_Of__c")] == "2026-12-06T02:13:05.000Z"
+        # the next night, nothing changed: the period in progress and the reps' current
+        # figures get the new stamp (and nothing else); the closed period nothing at all
+        second = _night(store, "2026-12-07T02:10:00")
+        assert second == {
+            ("Sales_KPI__c", REP, "as_of__c"): "2026-12-07T02:10:00.000Z",
+            ("Sales_KPI__c", f"month|{CURRENT}|owner|gone", "as_of__c"):
+                "2026-12-07T02:10:00.000Z",
+            ("Sales_KPI__c", f"month|{CURRENT}|team|West", "as_of__c"):
+                "2026-12-07T02:10:00.000Z",
+            ("User", "r1", "KPI_As_Of__c"): "2026-12-07T02:10:00.000Z",
+        }  # fmt: skip
+        # a figure of the closed period changes (a deal backdated): it is stamped with it
+        store.execute("UPDATE kpi_results SET value = 0.2 WHERE period = '2020-01'")
+        third = _night(store, "2026-12-08T02:00:00", current="in progress")
+        assert third[("Sales_KPI__c", OLD, "Closing__c")] == "20.0"
+        assert third[("Sales_KPI__c", OLD, "as_of__c")] == "2026-12-08T02:00:00.000Z"
+        # the first run after the month ends says so, with its stamp; then it rests
+        closing = _night(store, "2027-01-01T02:00:00", current="closed")
+        assert closing[("Sales_KPI__c", REP, "period_status__c")] == "closed"
+        assert closing[("Sales_KPI__c", REP, "as_of__c")] == "2027-01-01T02:00:00.000Z"
+        assert _night(store, "2027-01-02T02:00:00") == {}
+
+
+def test_rows_of_earlier_versions_without_a_status_are_in_progress_by_the_date() -> None:
+    with Store(":memory:") as store:
+        _results(store)  # period_status NULL: the current month is today's
+        first = _night(store, "2026-12-06T02:13:05")
+        assert first[("Sales_KPI__c", REP, "period_status__c")] == "in progress"
+        assert first[("Sales_KPI__c", OLD, "period_status__c")] == "closed"
+        again = _night(store, "2026-12-07T02:13:05")
+        assert ("Sales_KPI__c", REP, "as_of__c") in again
+        assert ("Sales_KPI__c", OLD, "as_of__c") not in again

@@ -52,6 +52,8 @@ class Writer(Protocol):
     """A configured CRM writer."""
 
     name: str
+    notes: list[str]
+    """What `validate` found worth saying that is no problem (a CRM edition's limits)."""
 
     def setup(self) -> list[str]:
         """Create what the writer writes into, or bring it up to date; the actions taken."""

@@ -99,6 +99,8 @@ class PushResult:
     api_calls: int = 0
     dry_run: bool = False
     planned: list[PlannedChange] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What the CRM cannot hold and the push therefore left out (said, not failing)."""
 
     @property
     def ok(self) -> bool:
@@ -112,6 +114,7 @@ class Outcome:
 
     accepted: list[Change] = field(default_factory=list)
     failed: list[RecordFailure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def records(self) -> int:
@@ -129,6 +132,9 @@ class DiffWriter(ABC, Generic[K, C, M]):
         self.config = config
         self.push_mapping = push_mapping
         self.wording = wording
+        self.notes: list[str] = []
+        """What `validate` found worth saying that is no problem (e.g. a CRM edition's
+        limits), for the validation report's notes."""
 
     @cached_property
     def _lines(self) -> LineIndex:
@@ -204,6 +210,7 @@ class DiffWriter(ABC, Generic[K, C, M]):
                 result.api_calls = client.api_calls
         result.written = outcome.records
         result.failed += outcome.failed
+        result.notes += outcome.notes
         return result
 
 

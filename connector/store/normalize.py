@@ -150,7 +150,9 @@ _AWARE_SPAN = "TIMESTAMPTZ '0001-01-01 00:00:00+00' AND TIMESTAMPTZ '9999-12-31 
 
 
 def _timestamptz(raw: str, opts: ParseOptions, bind: Bind) -> str:
-    # An explicit offset wins; a naive value is wall-clock time in the org time zone.
+    # An explicit offset wins; a naive value is wall-clock time in the org time zone, and
+    # a date alone (a CRM's date-only field, as Lead.ConvertedDate) is the org's midnight
+    # of that day: it keeps its calendar day in the org, west of UTC as east.
     tz = literal(opts.timezone, "timezone")
     if opts.timestamp_format:
         naive = f"TRY_STRPTIME({raw}, {literal(opts.timestamp_format, 'format')})"

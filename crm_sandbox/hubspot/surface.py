@@ -12,14 +12,18 @@ from ..clock import http_date
 from ..faults import FaultSet
 from ..http import Endpoint, Request, Response, Route, bind, json_response
 from ..org import Org
+from ..org.tables import ADMIN_USER_N
 from .auth import Credentials, Tokens, bearer, expired, missing_scope, token_endpoint
 from .errors import HsError, correlation_id
 from .exports import DOWNLOADS, Exports
-from .legacy import RecentEngagements
+from .legacy import SCOPES as LEGACY_SCOPES
+from .legacy import Legacy
 from .limits import LimitConfig, RateLimits, rate_limit_body
 from .meta import Meta
+from .model import OWNER_BASE, USER_BASE
 from .objects import Objects
 from .registry import Registry
+from .tier import Subscription, Tier
 
 PORTAL_ID = 24_681_357
 OPEN_ROUTES = ("oauthToken", "exportDownload")  # no token, not an API call
@@ -35,30 +39,53 @@ class HubSpotSurface:
     name = "hubspot"
 
     def __init__(self, org: Org, faults: FaultSet, creds: Credentials | None = None,
-                 limits: LimitConfig | None = None, portal_id: int = PORTAL_ID) -> None:
+                 limits: LimitConfig | None = None, portal_id: int = PORTAL_ID,
+                 tier: Tier = "enterprise") -> None:
         self.org, self.faults = org, faults
         self.creds = creds or Credentials.fresh()
         self.tokens = Tokens(self.creds, org.clock)
         self.limits = RateLimits(limits)
         self.registry = Registry(org, portal_id)
         self.objects = Objects(org, faults, self.registry)
-        self.meta = Meta(org, self.registry)
+        self.subscription = Subscription(tier)
+        self.meta = Meta(org, self.registry, self.subscription)
         self.folder = Path(tempfile.mkdtemp(prefix="crm-kpi-hubspot-exports-"))
         self.exports = Exports(org, self.registry, self.folder)
-        self.engagements = RecentEngagements(org, self.registry)
+        self.legacy = Legacy(org, self.registry)
 
     def info(self, base_url: str) -> dict[str, Any]:
         """How a client connects: `HubSpot(access_token=..., host=...)`, or OAuth."""
         c = self.creds
         return {"host": base_url, "access_token": c.access_token, "client_id": c.client_id,
                 "client_secret": c.client_secret, "refresh_token": c.refresh_token,
-                "portal_id": self.registry.portal_id}
+                "portal_id": self.registry.portal_id, "tier": self.subscription.tier,
+                "users": self.users()}
+
+    def users(self) -> list[dict[str, Any]]:
+        """The portal's people: each user's e-mail, name, user id (`hs_assignee_user_id`,
+        the owners API's `userId`), owner id (`hubspot_owner_id` of their records), primary
+        team, whether active, and the integration user's role. Every API token is the
+        private app's: HubSpot apps act as the app, never as a person."""
+        rows = self.org.cursor().execute(
+            "SELECT u.n, u.email, u.first_name, u.last_name, t.name, u.active, u.n = ? "
+            "FROM users u LEFT JOIN teams t ON t.n = u.team_n ORDER BY u.n",
+            [ADMIN_USER_N]).fetchall()
+        out = []
+        for n, email, first, last, team, active, integration in rows:
+            user: dict[str, Any] = {"email": email, "name": f"{first} {last}",
+                                    "user_id": str(USER_BASE + n),
+                                    "owner_id": str(OWNER_BASE + n), "team": team,
+                                    "active": bool(active)}
+            if integration:
+                user["role"] = "Super Admin"
+            out.append(user)
+        return out
 
     def routes(self) -> list[Route]:
         token = Endpoint("POST", "/oauth/v1/token", "oauthToken",
                          lambda r: token_endpoint(self.tokens, r))
         return bind(self, [token, *self.objects.endpoints(), *self.meta.endpoints(),
-                           *self.exports.endpoints(), *self.engagements.endpoints()])
+                           *self.exports.endpoints(), *self.legacy.endpoints()])
 
     # ---- Surface protocol -----------------------------------------------------------
     def guard(self, request: Request, route: Route) -> Response | None:
@@ -81,10 +108,12 @@ class HubSpotSurface:
         name = route.name
         if name in ("exportStart", "exportStatus"):
             return "crm.export"
+        if name == "customObjectLimits":
+            return None  # the limits tracking API answers any valid token
         if name in ("owners", "owner"):
             return "crm.objects.owners.read"
-        if name == "recentEngagements":
-            return "crm.objects.contacts.read"
+        if name in LEGACY_SCOPES:
+            return LEGACY_SCOPES[name]
         if name in ("schemas", "schema", "createSchema"):
             return "crm.schemas.custom." + ("write" if req.method == "POST" else "read")
         try:
@@ -92,12 +121,12 @@ class HubSpotSurface:
         except HsError:
             return None  # the handler answers the unknown object type
         write = req.method in ("PATCH", "DELETE") or (req.method == "POST" and name not in (
-            "search", "associationsBatchRead") and req.params.get("op") != "read")
-        if name.startswith(("propert", "createProperty", "updateProperty")):
-            return f"{o.schema_scope}.{'write' if write else 'read'}"
-        if o.scope == "e-commerce":
-            return o.scope
-        return f"{o.scope}.{'write' if write else 'read'}"
+            "search", "associationsBatchRead", "associationsV3BatchRead")
+            and req.params.get("op") != "read")
+        scope = o.schema_scope if name.startswith(
+            ("propert", "createProperty", "updateProperty")) else o.scope
+        # Older scopes (`e-commerce`, `tickets`, `forms`) cover reads and writes alike.
+        return scope if "." not in scope else f"{scope}.{'write' if write else 'read'}"
 
     def decorate(self, request: Request, response: Response) -> None:
         """`Date` from the org clock on every answer (clients read HubSpot's time from it);

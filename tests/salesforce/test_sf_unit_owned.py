@@ -133,7 +133,7 @@ def test_a_field_the_integration_user_cannot_edit_is_a_problem() -> None:
 def _as_created(wanted: Any) -> Existing:
     meta = wanted.metadata()
     kinds = {"Number": "double", "Currency": "currency", "Percent": "percent", "Text": "string",
-             "Date": "date"}  # fmt: skip
+             "Date": "date", "DateTime": "datetime"}  # fmt: skip
     return field(wanted.name, kinds[meta["type"]], label=meta["label"],
                  help=meta["inlineHelpText"], scale=meta.get("scale", 0),
                  description=meta["description"])  # fmt: skip

@@ -31,6 +31,7 @@ Json = dict[str, Any]
 # A 2xx body a call cannot use: the problem, said for people (None when it is usable).
 Check = Callable[[Json], str | None]
 LEGACY_ENGAGEMENTS = "engagements.v1"
+CUSTOM_OBJECT_LIMITS = "crm.limits.custom_object_types"
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,27 @@ class RecentEngagementsApi:
             _return_http_data_only=True, **kwargs)
 
 
+class CustomObjectLimitsApi:
+    """The limits tracking API's custom object limits (`{limit, percentage, usage}`; 0 on
+    portals below Enterprise), which hubspot-api-client 12 has no class for: sent like
+    `RecentEngagementsApi`."""
+
+    path = "/crm/v3/limits/custom-object-types"
+
+    def __init__(self, api_client: Any) -> None:
+        self.api_client = api_client
+
+    def get(self, **kwargs: Any) -> Any:
+        """The portal's custom object definitions: allowed and in use."""
+        return self.api_client.call_api(
+            self.path, "GET", {}, [], {"Accept": "application/json"}, response_types_map={},
+            auth_settings=["oauth2"], _return_http_data_only=True, **kwargs)
+
+
+_RAW_APIS: dict[str, Any] = {LEGACY_ENGAGEMENTS: RecentEngagementsApi,
+                             CUSTOM_OBJECT_LIMITS: CustomObjectLimitsApi}
+
+
 class HubSpotClient(Client):
     """One authenticated connection to one portal; close it (or use `with`)."""
 
@@ -107,8 +129,8 @@ class HubSpotClient(Client):
         with self._lock:
             if path not in self._apis:
                 target: Any = self._client
-                if path == LEGACY_ENGAGEMENTS:  # an ApiClient of its own, like every API
-                    target = RecentEngagementsApi(target.crm.owners.owners_api.api_client)
+                if path in _RAW_APIS:  # an ApiClient of its own, like every API
+                    target = _RAW_APIS[path](target.crm.owners.owners_api.api_client)
                 else:
                     for part in path.split("."):
                         target = getattr(target, part)

@@ -15,7 +15,8 @@ import datetime as dt
 from typing import Any
 
 from connector.crms.hubspot.api import HubSpotApi
-from connector.crms.hubspot.errors import HubSpotApiError
+from connector.crms.hubspot.client import CUSTOM_OBJECT_LIMITS
+from connector.crms.hubspot.errors import HubSpotApiError, MissingScope
 from connector.crms.hubspot.fields import (
     COMPANIES,
     KEY_PROPERTY,
@@ -27,11 +28,35 @@ from connector.crms.hubspot.mapping import PushMapping
 from connector.crms.hubspot.owned import RETIRED, Step, review
 from connector.crms.hubspot.send import Record, send_all
 from connector.crms.push import Outcome, Review, Where, done
-from connector.errors import ConfigError, FatalError
+from connector.errors import AuthError, ConfigError, FatalError
 from connector.presentation import Wording, managed_description
 
 Json = dict[str, Any]
 SEARCH_PAGE = 200
+ENTERPRISE_ONLY = ("custom objects need a Marketing, Sales, Service, Content or Data Hub "
+                   "Enterprise subscription")  # fmt: skip
+
+
+def custom_object_limit(api: HubSpotApi) -> int | None:
+    """How many custom objects the portal may define (0 below Enterprise), from the
+    limits tracking API, which answers on every tier; None when it was refused."""
+    try:
+        body = api.call(CUSTOM_OBJECT_LIMITS, "get", what="read custom object limits").body
+    except (HubSpotApiError, AuthError):
+        return None
+    limit = body.get("limit")
+    return limit if isinstance(limit, int) else None
+
+
+def without_custom_objects(push: PushMapping, refusal: str = "") -> str:
+    """What crm-kpi writes, and does not, on a portal without custom objects."""
+    said = f" (HubSpot: {refusal})" if refusal else ""
+    written = (f"each company's own figures ({len(push.company_properties)} company "
+               "properties)" if push.company_properties else "nothing")  # fmt: skip
+    return (f"this HubSpot portal has no custom objects{said}: {ENTERPRISE_ONLY}. Not "
+            f"written: the {push.object} records (the KPIs of each rep, team, territory and "
+            "the company per period), so the Sales KPIs card shows reps no figures; "
+            f"written: {written}. See docs/hubspot.md, \"Subscription tiers\"")
 
 
 def find_schema(api: HubSpotApi, name: str) -> Json | None:
@@ -177,16 +202,34 @@ def _ensure_display(api: HubSpotApi, push: PushMapping) -> list[str]:
     return [f"updated custom object {push.object} (records named by {NAME_PROPERTY})"]
 
 
+def object_allowed(api: HubSpotApi, steps: list[Step]) -> bool:
+    """Whether the KPI object can be created (or exists): False on a portal whose
+    subscription allows no custom objects. Costs a call only when the object is missing."""
+    return not any(s.kind == "object" for s in steps) or custom_object_limit(api) != 0
+
+
 def setup(api: HubSpotApi, push: PushMapping, wording: Wording, where: Where) -> list[str]:
     """Everything the writer needs; the actions taken (empty when all was in place).
-    `ConfigError` (before any change) when the mapping names properties it may not write."""
+    `ConfigError` (before any change) when the mapping names properties it may not write.
+    On a portal without custom objects, the company properties and a line saying what is
+    not written."""
     found = portal_review(api, push, wording, where)
     problems = found.problems + owner_problems(api, push, where)
     if problems:
         raise ConfigError(problems)
     actions = _ensure_group(api, push) if push.company_properties else []
     today = dt.date.today()
-    actions += [apply(api, push, wording, step, today) for step in found.steps]
+    steps = found.steps
+    if not object_allowed(api, steps):
+        steps = [s for s in steps if s.obj != push.object]
+        actions.append(without_custom_objects(push))
+    for step in steps:
+        try:
+            actions.append(apply(api, push, wording, step, today))
+        except AuthError as exc:  # 403: the portal refused the object itself
+            if step.kind != "object" or isinstance(exc, MissingScope):
+                raise
+            actions.append(without_custom_objects(push, str(exc).rpartition(": ")[2]))
     return actions + _ensure_display(api, push)
 
 

@@ -12,11 +12,14 @@ from connector.crms.hubspot.fields import COMPANIES, KEY_PROPERTY, push_plan
 from connector.crms.hubspot.mapping import PushMapping
 from connector.crms.hubspot.send import Record, SendBatch, send_all
 from connector.crms.hubspot.setup import (
+    custom_object_limit,
     default_owner_id,
     find_schema,
+    object_allowed,
     owner_problems,
     portal_review,
     setup,
+    without_custom_objects,
 )
 from connector.crms.push import DiffWriter, Outcome, pending
 from connector.errors import ConfigError
@@ -44,20 +47,28 @@ class HubSpotWriter(DiffWriter[HubSpotClient, HubSpotConfig, PushMapping]):
             return setup(self._api(client), self.push_mapping, self.wording, self.where)
 
     def validate(self) -> list[str]:
-        """Properties the writer may not write, and everything `setup` still has to do."""
+        """Properties the writer may not write, and everything `setup` still has to do;
+        on a portal without custom objects, a note of what is not written (no problem)."""
+        push = self.push_mapping
         with self.client() as client:
             api = self._api(client)
-            found = portal_review(api, self.push_mapping, self.wording, self.where)
-            problems = found.problems + owner_problems(api, self.push_mapping, self.where)
-        return problems + pending(self.where(None), found.steps, self.config.setup_command())
+            found = portal_review(api, push, self.wording, self.where)
+            problems = found.problems + owner_problems(api, push, self.where)
+            steps = found.steps
+            if not object_allowed(api, steps):
+                steps = [s for s in steps if s.obj != push.object]
+                self.notes.append(f"source {self.name}: {without_custom_objects(push)}")
+        return problems + pending(self.where(None), steps, self.config.setup_command())
 
     def send(self, client: HubSpotClient, todo: list[Change], outcome: Outcome) -> None:
         """Upsert KPI records by their key; update the properties of existing companies."""
         api = self._api(client)
         kpi = [c for c in todo if c.target != COMPANIES]
         company = [c for c in todo if c.target == COMPANIES]
+        schema = find_schema(api, self.push_mapping.object) if kpi else None
+        if kpi and schema is None and custom_object_limit(api) == 0:
+            kpi = self._left_out(kpi, outcome)
         if kpi:
-            schema = find_schema(api, self.push_mapping.object)
             if schema is None:
                 raise ConfigError([f"source {self.name}: HubSpot has no "
                                    f"{self.push_mapping.object} object; run "
@@ -70,6 +81,15 @@ class HubSpotWriter(DiffWriter[HubSpotClient, HubSpotConfig, PushMapping]):
         if company:
             send_all(_records(company, {}, upsert=False), _sender(api, "update", COMPANIES),
                      outcome)  # fmt: skip
+
+
+    def _left_out(self, kpi: list[Change], outcome: Outcome) -> list[Change]:
+        """KPI records a portal without custom objects cannot hold: said, not sent, not
+        remembered (each run plans them again, at no API cost, until the portal can)."""
+        records = len({c.key for c in kpi})
+        note = without_custom_objects(self.push_mapping)
+        outcome.notes.append(f"{records:,} {self.push_mapping.object} records not written: {note}")
+        return []
 
 
 def _records(todo: list[Change], sent_as: dict[str, str], *, upsert: bool) -> list[Record]:

@@ -30,7 +30,7 @@ from connector.crms.salesforce.auth import Token, fetch_token
 from connector.crms.salesforce.config import SalesforceConfig
 from connector.crms.salesforce.errors import RETRIABLE_STATUS, map_error
 from connector.crms.salesforce.limits import LimitGuard
-from connector.errors import FatalError, RetriableError
+from connector.errors import FatalError, RetriableError, TrustError
 
 Record = dict[str, Any]
 BULK_PAGE_RECORDS = 50_000
@@ -242,7 +242,8 @@ class SalesforceSession(requests.Session):
         try:
             response = super().request(method, url, *args, **kwargs)
         except requests.exceptions.SSLError as exc:
-            raise FatalError(f"TLS verification failed for {urlsplit(url).netloc}") from exc
+            raise TrustError(f"TLS verification failed for {urlsplit(url).netloc}: set ca_file: "
+                             "to the CA that signed its certificate") from exc
         except _TRANSIENT as exc:
             raise RetriableError(f"{method} {path}: {type(exc).__name__}") from exc
         if is_api:

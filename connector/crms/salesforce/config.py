@@ -12,7 +12,7 @@ from pydantic import AfterValidator, Field
 
 from connector.crms.config import CrmConfig, HttpSettings, HttpsUrl, PushSettings, https_url
 from connector.secrets import SecretRef
-from connector.yamlfile import ConfigModel, ExistingFile
+from connector.yamlfile import ConfigModel, ConnectionFile
 
 LOGIN_URLS = {
     "production": "https://login.salesforce.com",
@@ -41,7 +41,7 @@ class JwtAuth(ConfigModel):
     method: Literal["jwt"]
     consumer_key: str = Field(min_length=1)
     username: str = Field(min_length=1)
-    private_key_file: ExistingFile
+    private_key_file: ConnectionFile
 
 
 class RefreshTokenAuth(ConfigModel):

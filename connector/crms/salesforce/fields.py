@@ -17,6 +17,7 @@ from typing import Any, Literal
 from connector.crms.salesforce.mapping import PushMapping, camel, field_name
 from connector.presentation import (
     RECORD_COLUMNS,
+    REP_AS_OF,
     Figure,
     FigureUnit,
     Slot,
@@ -31,16 +32,17 @@ from connector.presentation import (
 from connector.store.push import (
     AccountValues,
     Column,
+    Kind,
     KpiRecords,
     PushPlan,
     RepValues,
     SlotKey,
 )
 
-FieldType = Literal["Text", "Number", "Currency", "Percent", "Date"]
+FieldType = Literal["Text", "Number", "Currency", "Percent", "Date", "DateTime"]
 UNIT_TYPES: dict[FigureUnit, FieldType] = {
     "money": "Currency", "ratio": "Percent", "days": "Number", "score": "Number",
-    "multiple": "Number", "date": "Date",
+    "multiple": "Number", "date": "Date", "datetime": "DateTime",
 }  # fmt: skip
 NUMERIC: frozenset[str] = frozenset({"Number", "Currency", "Percent"})
 PERCENT_FACTOR = 100.0
@@ -52,7 +54,8 @@ OWNER_FIELD = "OwnerId"
 # kpi_results column → (field, type, label, help) of what a KPI record says about itself
 # (its Name is an auto-number: Scope_Name__c and Period__c name it in reports).
 RECORD_FIELDS: dict[str, tuple[str, FieldType, str, str]] = {
-    c.key: (f"{camel(c.key)}__c", "Date" if c.date else "Text", c.label, c.help)
+    c.key: (f"{camel(c.key)}__c", "DateTime" if c.instant else "Date" if c.date else "Text",
+            c.label, c.help)
     for c in RECORD_COLUMNS
     if c.key != "name"
 }
@@ -90,7 +93,8 @@ class FieldDef:
     def column(self) -> Column:
         """How the push fills it: Percent × 100, rounded to the scale, within range."""
         if self.type not in NUMERIC:
-            return Column(self.name, "date" if self.type == "Date" else "text")
+            kinds: dict[str, Kind] = {"Date": "date", "DateTime": "datetime"}
+            return Column(self.name, kinds.get(self.type, "text"))
         factor = PERCENT_FACTOR if self.type == "Percent" else 1.0
         return Column(self.name, "number", factor, self.scale, 10.0 ** (PRECISION - self.scale))
 
@@ -130,12 +134,19 @@ def kpi_object_fields(push: PushMapping, wording: Wording) -> list[FieldDef]:
 
 
 def user_fields(push: PushMapping, wording: Wording) -> list[FieldDef]:
-    """Each rep's current-period value, target, attainment and pace of the mapped KPIs."""
+    """Each rep's current-period value, target, attainment and pace of the mapped KPIs,
+    and when they were computed."""
     period = push.current_period_type
     return [
         slot_field(field_name(push.user_field(s.kpi.key), s), s, wording, period)
         for s in kpi_slots(push.user_fields)
-    ]
+    ] + [rep_as_of_field()]
+
+
+def rep_as_of_field() -> FieldDef:
+    """`KPI_As_Of__c` on User: when the rep's current figures were computed."""
+    return FieldDef(f"KPI_{camel(REP_AS_OF.key)}__c", "DateTime", REP_AS_OF.label,
+                    REP_AS_OF.help, "rep figures as_of")  # fmt: skip
 
 
 def account_fields(push: PushMapping, wording: Wording) -> list[FieldDef]:
@@ -181,7 +192,7 @@ def push_plan(push: PushMapping, wording: Wording) -> PushPlan:
             (s.kpi.key, s.part): slot_field(
                 field_name(push.user_field(s.kpi.key), s), s, wording, period).column()
             for s in kpi_slots(push.user_fields) if s.breakdown is None
-        })  # fmt: skip
+        }, as_of=rep_as_of_field().column())  # fmt: skip
     accounts = None
     if push.account_fields:
         accounts = AccountValues("Account", {

@@ -25,7 +25,8 @@ from connector.yamlfile import KeyPath
 
 # describe's type of each field type the writer creates.
 DESCRIBED: dict[str, str] = {"Text": "string", "Number": "double", "Currency": "currency",
-                             "Percent": "percent", "Date": "date"}  # fmt: skip
+                             "Percent": "percent", "Date": "date",
+                             "DateTime": "datetime"}  # fmt: skip
 _FAMILIES = ({"double", "currency", "percent"}, {"string", "textarea", "email", "phone", "url"})
 # The User and Account fields of the default mappings of earlier versions.
 LEGACY_DEFAULTS = frozenset(
