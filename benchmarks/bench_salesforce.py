@@ -63,7 +63,7 @@ class Meter:
             finally:
                 meter.http_seconds += time.perf_counter() - started
                 url = str(args[1] if len(args) > 1 else "")
-                if "/services/data/" in url:
+                if "/services/data/" in url or "/services/Soap/" in url:  # REST, Metadata API
                     meter.calls += 1
                     meter.kinds[f"{args[0]} {call_kind(url)}"] += 1
 
@@ -76,7 +76,11 @@ class Meter:
 
 def call_kind(url: str) -> str:
     """The path of an API call without version, ids and query string."""
-    path = urlsplit(url).path.split("/services/data/", 1)[1].split("/", 1)[-1]
+    full = urlsplit(url).path
+    if "/services/Soap/" in full:  # the Metadata API: deployRequest[/{id}]
+        rest = full.split("/services/Soap/", 1)[1].split("/", 2)[-1]
+        return "Soap " + re.sub(r"/[0-9A-Za-z]{15,18}$", "/{id}", rest)
+    path = full.split("/services/data/", 1)[1].split("/", 1)[-1]
     return re.sub(r"/[0-9A-Za-z]{15,18}(?=/|$)", "/{id}", path)
 
 
@@ -187,9 +191,12 @@ def run(
     if not push_rows:
         return
     writer = SalesforceWriter("sf", config, mapping.push, Wording("USD"))
-    started = time.perf_counter()
-    actions = writer.setup()
-    say(f"setup: {len(actions)} actions, {time.perf_counter() - started:.1f} s")
+    for label in ("setup", "setup again, nothing new"):
+        meter.reset()
+        started = time.perf_counter()
+        actions = writer.setup()
+        say(f"{label}: {len(actions)} actions, {meter.calls} API calls (deploy included), "
+            f"{time.perf_counter() - started:.1f} s")  # fmt: skip
     with Store(":memory:") as kpis:
         kpi_rows(kpis, push_rows)
         timed_push(f"push of {push_rows:,} KPI rows", writer, kpis)

@@ -160,6 +160,18 @@ def _parser() -> argparse.ArgumentParser:
     _config_arg(validate)
     validate.set_defaults(handler=_cmd_validate)
 
+    discover = commands.add_parser(
+        "discover", help="read a CRM's org and propose a mapping for it, with comments"
+    )
+    _config_arg(discover)
+    discover.add_argument("crm", help="a source type (salesforce, hubspot) or source name")
+    discover.add_argument(
+        "--out", type=Path, help="write the proposal into this new file (never an existing one)"
+    )
+    discover.add_argument("--diff", action="store_true",
+                          help="show what the proposal changes in the mapping in use")  # fmt: skip
+    discover.set_defaults(handler=_cmd_discover)
+
     setup = commands.add_parser("setup", help="create what the KPIs are written into in a CRM")
     _config_arg(setup)
     setup.add_argument("crm", help="a source type (salesforce) or source name")
@@ -405,14 +417,12 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from connector.config import load_config
-    from connector.validation import validate_config
+    from connector.validation import validate_path
 
-    config = load_config(args.config)
-    report = validate_config(config)
+    config, report = validate_path(args.config)
     for note in report.notes:
         print(f"note: {note}")
-    if report.problems:
+    if report.problems or config is None:
         raise ConfigError(report.problems)
     checked = "config, mappings, targets" if config.targets or config.targets_file else (
         "config, mappings")  # fmt: skip
@@ -420,6 +430,20 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from connector.status import stored_exclusions
 
     return stored_exclusions(config)
+
+
+def _cmd_discover(args: argparse.Namespace) -> int:
+    from connector.discovery import diff, discover
+
+    def say(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    proposal = discover(args.config, args.crm, args.out, say)
+    if args.diff:
+        sys.stdout.write(diff(proposal, args.out) or "the proposal changes nothing\n")
+    elif args.out is None:
+        sys.stdout.write(proposal.text)
+    return EXIT_OK
 
 
 def _cmd_setup(args: argparse.Namespace) -> int:
@@ -431,7 +455,10 @@ def _cmd_setup(args: argparse.Namespace) -> int:
     if not chosen:
         raise ConfigError([f"{args.config}: no source named or of type {args.crm} writes back"])
     for source in chosen:
-        actions = build_writer(config, source).setup()
+        writer = build_writer(config, source)
+        writer.progress = lambda line, name=source.name: print(f"{name}: {line}",
+                                                               file=sys.stderr, flush=True)
+        actions = writer.setup()
         for action in actions or ["everything was already in place"]:
             print(f"{source.name}: {action}")
     return EXIT_OK

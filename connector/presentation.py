@@ -104,7 +104,7 @@ AS_OF = "as_of"
 """The record column (and rep field) saying when the figures were computed."""
 
 RECORD_COLUMNS: tuple[RecordColumn, ...] = (
-    RecordColumn("name", "Name", "The scope and the period: Kira Lee · 2026-11."),
+    RecordColumn("name", "Name", "The scope and the period: Kira Lee · Nov 2026."),
     RecordColumn("period_type", "Period type", "month, quarter or year."),
     RecordColumn("period", "Period", "2026-11, 2026-Q3 or 2026 (fiscal quarters and years "
                  "are named after the year they start in)."),

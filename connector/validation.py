@@ -1,22 +1,29 @@
 """`crm-kpi validate`: what would break a run or silently miscount, found before any pull,
-all at once.
+all at once, in one pass.
 
 In order: config.yaml and the mappings (loading them checks every key, with its line);
-each source's mapping against the live CRM (fields, objects, value maps against the
-picklist values, property options or CSV values they name); the targets CSV, read as a
-pull reads it (each bad row named by line); then every target's scope (rep, team,
-territory) against the reps, teams and territories the sources know. Notes are said
-without failing: an org without quotas, a portal whose goals cannot be read.
+each source's mapping against the live CRM (fields, objects, value maps and exclusions
+against the picklist values, property options or CSV values they name); the targets
+CSV, read as a pull reads it (each bad row named by line); then every target's scope
+(rep, team, territory) against the reps, teams and territories the sources know. Notes
+are said without failing: an org without quotas, a portal whose goals cannot be read.
+
+A file with problems does not hide the CRMs' checks: once its problems are reported, its
+sound part (`connector.salvage`: the keys with problems left out) is checked against
+the CRMs all the same, whenever enough of it is sound to connect.
 """
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-from connector.config import Config
-from connector.crms.base import Survey
+from connector.config import Config, load_config
+from connector.crms.base import Source, Survey
+from connector.crms.config import SourceConfig
 from connector.crms.files.config import FilesConfig
+from connector.crms.valuemaps import suggestion
 from connector.errors import ConfigError, SourceError, UserError
 from connector.pipeline import (
     build_source,
@@ -28,7 +35,7 @@ from connector.settings import TARGETS_FILE_SOURCE
 from connector.store import Store
 from connector.store.problems import quarantined
 from connector.store.targetfile import target_lines
-from connector.yamlfile import load_yaml, render_path
+from connector.yamlfile import load_yaml, render_path, salvaging
 
 _PLURAL = {"team": "teams", "territory": "territories"}
 
@@ -52,15 +59,44 @@ class NamedScope:
     """Whether a rep may be named by CRM id (config.yaml), or only by e-mail (a CSV)."""
 
 
-def validate_config(config: Config) -> Report:
-    """Every problem of the config's sources and targets (config.yaml itself is valid)."""
+def validate_path(path: Path) -> tuple[Config | None, Report]:
+    """Every problem of a config file, its mappings, its CRMs and its targets: the config
+    (its sound part when it has problems) and the report."""
+    report = Report()
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        report.problems += exc.messages
+        try:
+            with salvaging(drop_items=True):
+                config = load_config(path)
+        except ConfigError:
+            if path.is_file():
+                report.notes.append(f"the CRMs were not checked: fix {path.name} first (no "
+                                    "source in it is sound enough to connect to)")  # fmt: skip
+            return None, report
+    found = validate_config(config, sources_in_file=len(_raw(path).get("sources") or []))
+    report.problems += found.problems
+    report.notes += found.notes
+    return config, report
+
+
+def _raw(path: Path) -> dict[str, Any]:
+    data = load_yaml(path)[0]
+    return data if isinstance(data, dict) else {}
+
+
+def validate_config(config: Config, sources_in_file: int | None = None) -> Report:
+    """Every problem of the config's sources and targets (`sources_in_file`: how many
+    sources config.yaml lists, when some have problems that kept them out of `config`)."""
     report = Report()
     surveys = _surveyed_sources(config, report)
     named = [*_config_scopes(config)]
     if config.targets_file is not None:
         named += _targets_file(config, report)
     report.notes += _unread_target_exports(config)
-    if len(surveys) == len(config.sources):
+    every = max(sources_in_file or 0, len(config.sources))
+    if len(surveys) == every:
         report.problems += scope_problems(named, surveys)
     elif named:
         report.notes.append("the targets' reps, teams and territories were not checked: "
@@ -72,21 +108,44 @@ def _surveyed_sources(config: Config, report: Report) -> dict[str, Survey]:
     """Each source's problems into `report`; the surveys of the sources without any."""
     surveys: dict[str, Survey] = {}
     for source_config in config.sources:
+        problems: list[str] = []
         try:
-            source = build_source(config, source_config)
-            problems = source.validate()
+            source = _source(config, source_config, problems, report)
+            if source is None:
+                report.problems += problems
+                continue
+            problems += source.validate()
             if not problems:
                 surveys[source.name] = source.survey()
                 report.notes += surveys[source.name].notes
             if source_config.pushes and writes_back(source_config):
                 # The writer's fields: what it may not write, what setup still has to do.
-                writer = build_writer(config, source_config)
+                with salvaging():
+                    writer = build_writer(config, source_config)
                 problems += writer.validate()
                 report.notes += writer.notes
         except (UserError, SourceError) as exc:  # e.g. an export that cannot be read
-            problems = exc.messages if isinstance(exc, ConfigError) else [str(exc)]
+            problems += exc.messages if isinstance(exc, ConfigError) else [str(exc)]
         report.problems += problems
     return surveys
+
+
+def _source(
+    config: Config, source_config: SourceConfig, problems: list[str], report: Report
+) -> Source | None:
+    """The source, its mapping's problems into `problems`: built on the mapping's sound
+    part when it has some (None, and a note, when nothing of it is sound)."""
+    try:
+        return build_source(config, source_config)
+    except ConfigError as exc:
+        problems += exc.messages
+    try:
+        with salvaging():
+            return build_source(config, source_config)
+    except ConfigError:
+        report.notes.append(f"source {source_config.name} was not checked against its CRM: "
+                            "its mapping's problems leave nothing sound to check")  # fmt: skip
+        return None
 
 
 def _unread_target_exports(config: Config) -> list[str]:
@@ -102,15 +161,17 @@ def _unread_target_exports(config: Config) -> list[str]:
 
 
 def _config_scopes(config: Config) -> list[NamedScope]:
-    scoped = [(i, t) for i, t in enumerate(config.targets) if t.scope_id is not None]
-    if not scoped:
-        return []
-    lines = load_yaml(config.config_path)[1]
+    """The scope of every target config.yaml lists, as written: a target with another
+    problem (a ratio of 30) still names a rep, team or territory worth checking."""
+    data, lines = load_yaml(config.config_path)
+    targets = data.get("targets") if isinstance(data, dict) else None
     name = config.config_path.name
     return [
-        NamedScope(target.scope_type, str(target.scope_id),
+        NamedScope(str(target["scope_type"]), str(target["scope_id"]),
                    f"{name}:{lines.line_of(key)} {render_path(key)}")
-        for index, target in scoped
+        for index, target in enumerate(targets if isinstance(targets, list) else [])
+        if isinstance(target, dict) and target.get("scope_id") is not None
+        and target.get("scope_type") is not None
         for key in [("targets", index, "scope_id")]
     ]  # fmt: skip
 
@@ -182,6 +243,4 @@ def _unknown_name(scope: NamedScope, names: list[str], sources: str) -> str:
 
 
 def _close(value: str, candidates: list[str]) -> str:
-    lowered = {c.lower(): c for c in candidates}
-    close = difflib.get_close_matches(value.lower(), list(lowered), n=1)
-    return f"; did you mean {lowered[close[0]]!r}?" if close else ""
+    return suggestion(value, candidates)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -19,6 +21,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, Val
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from connector.errors import ConfigError
+from connector.salvage import Unsalvageable, salvaged
 
 KeyPath = tuple[str | int, ...]
 Problem = tuple[KeyPath, str, str]
@@ -287,6 +290,21 @@ def load_yaml(path: Path) -> tuple[Any, LineIndex]:
     return data, LineIndex(indexer.lines, indexer.values)
 
 
+_SALVAGING: ContextVar[bool | None] = ContextVar("salvaging", default=None)
+
+
+@contextmanager
+def salvaging(*, drop_items: bool = False) -> Iterator[None]:
+    """Inside, a file with problems loads as its sound part (`connector.salvage`: the
+    keys with problems left out; list items too when `drop_items`), for `validate` to
+    check that part against the CRMs after a strict load has reported the problems."""
+    token = _SALVAGING.set(drop_items)
+    try:
+        yield
+    finally:
+        _SALVAGING.reset(token)
+
+
 def validate_data(
     data: Any,
     model: type[M],
@@ -305,7 +323,21 @@ def validate_data(
     try:
         return model.model_validate(data, context=full_context)
     except ValidationError as err:
-        raise ConfigError(validation_messages(err, file_name, lines, prefix)) from None
+        messages = validation_messages(err, file_name, lines, prefix)
+    drop_items = _SALVAGING.get()
+    if drop_items is not None:
+        try:
+            return salvaged(data, lambda sound: model.model_validate(sound, context=full_context),
+                            _error_locations, drop_items=drop_items)  # fmt: skip
+        except Unsalvageable:
+            pass
+    raise ConfigError(messages)
+
+
+def _error_locations(exc: Exception) -> list[KeyPath] | None:
+    if not isinstance(exc, ValidationError):
+        return None
+    return [tuple(error["loc"]) for error in exc.errors(include_url=False, include_input=False)]
 
 
 def load_model(path: Path, model: type[M], *, context: dict[str, Any] | None = None) -> M:

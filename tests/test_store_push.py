@@ -152,11 +152,32 @@ def test_records_say_their_period_scope_name_and_owner() -> None:
     last_day = NEXT_MONTH - dt.timedelta(days=1)
     assert got[("Sales_KPI__c", rep, "period_end__c")] == str(last_day)
     assert got[("Sales_KPI__c", rep, "scope_name__c")] == "Kira Lee"
-    assert got[("Sales_KPI__c", rep, "name__c")] == f"Kira Lee · {CURRENT}"
-    assert got[("Sales_KPI__c", team, "name__c")] == f"West (team) · {CURRENT}"
+    assert got[("Sales_KPI__c", rep, "name__c")] == f"Kira Lee · {MONTH_START:%b %Y}"
+    assert got[("Sales_KPI__c", team, "name__c")] == f"West (team) · {MONTH_START:%b %Y}"
     assert got[("Sales_KPI__c", rep, "OwnerId")] == "r1"
     assert got[("Sales_KPI__c", gone, "OwnerId")] == "default owner:x"  # inactive rep
     assert got[("Sales_KPI__c", team, "OwnerId")] == "default owner:x"
+
+
+def test_record_names_say_the_period_in_words_within_80_characters() -> None:
+    with Store(":memory:") as store:
+        _results(store)
+        store.execute("UPDATE owners SET name = repeat('Very Long Name ', 20) WHERE id = 'r1'")
+        rows = [("quarter", "2026-Q3", dt.date(2026, 7, 1), dt.date(2026, 10, 1)),
+                ("year", "2026", dt.date(2026, 1, 1), dt.date(2027, 1, 1))]  # fmt: skip
+        for period_type, period, start, end in rows:
+            store.execute(
+                "INSERT INTO kpi_results (kpi, period, period_start, period_end, scope_type, "
+                "scope_id, value, period_type) VALUES ('closing_ratio', ?, ?, ?, 'company', "
+                "NULL, 0.5, ?)", [period, start, end, period_type])  # fmt: skip
+        got = _desired(store)
+    long_name = got[("Sales_KPI__c", f"month|{CURRENT}|owner|r1", "name__c")]
+    assert long_name is not None
+    assert len(long_name) == 80
+    assert long_name.startswith("Very Long Name Very")
+    assert long_name.endswith(f" · {MONTH_START:%b %Y}")
+    assert got[("Sales_KPI__c", "quarter|2026-Q3|company|-", "name__c")] == "Company · Q3 2026"
+    assert got[("Sales_KPI__c", "year|2026|company|-", "name__c")] == "Company · 2026"
 
 
 def test_each_account_gets_its_own_figures_of_this_source() -> None:

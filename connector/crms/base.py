@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
 from connector.crms.config import SourceConfig
+from connector.crms.proposal import Proposal
 from connector.crms.push import PushResult
 from connector.presentation import Wording
 from connector.settings import Reporting
@@ -49,11 +50,12 @@ class Source(Protocol):
 
 
 class Writer(Protocol):
-    """A configured CRM writer."""
+    """A configured CRM writer; `progress`, when set, hears how long `setup` goes."""
 
     name: str
     notes: list[str]
     """What `validate` found worth saying that is no problem (a CRM edition's limits)."""
+    progress: Progress | None
 
     def setup(self) -> list[str]:
         """Create what the writer writes into, or bring it up to date; the actions taken."""
@@ -75,7 +77,9 @@ class Crm(Generic[C]):
     `config` validates its entry of config.yaml, `read` builds its source, `write` its
     writer (None when KPIs cannot be written back) with the `Wording` of its fields,
     `example` is the commented `sources:` entry that `crm-kpi init --crm <type>` writes
-    and `folders` the folders that entry names, which init creates beside it.
+    and `folders` the folders that entry names, which init creates beside it;
+    `discover` reads the CRM and proposes a mapping for it (`crm-kpi discover`), with
+    the store whose cached metadata it may reuse.
     """
 
     config: type[C]
@@ -83,3 +87,4 @@ class Crm(Generic[C]):
     write: Callable[[C, Wording], Writer] | None
     example: str
     folders: tuple[str, ...] = ()
+    discover: Callable[[C, Store | None], Proposal] | None = None

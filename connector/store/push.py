@@ -53,8 +53,21 @@ KEY_SQL = (
 RECORD_COLUMNS = tuple(c.key for c in RECORD_WORDS)
 """What a KPI record says about itself (`presentation.RECORD_COLUMNS`): its period
 (`period_end` is its last day), its scope, the scope's name ("Kira Lee", "West (team)",
-"Company"), a record name ("Kira Lee · 2026-11"), whether its period is in progress,
-why it has no pace yet, and when its figures were computed (`as_of`)."""
+"Company"), a record name ("Kira Lee · Nov 2026", at most 80 characters), whether its
+period is in progress, why it has no pace yet, and when its figures were computed
+(`as_of`)."""
+# The period in words ("Nov 2026", "Q3 2026", "2026"), and the record's name: the scope's
+# name cut so that the whole fits NAME_LIMIT characters (Salesforce's Name holds 80).
+NAME_LIMIT = 80
+_PERIOD_WORDS = (
+    "CASE k.period_type WHEN 'month' THEN strftime(k.period_start, '%b %Y') "
+    "WHEN 'quarter' THEN split_part(k.period, '-', 2) || ' ' || split_part(k.period, '-', 1) "
+    "ELSE k.period END"
+)
+_RECORD_NAME = (
+    f"left(k.scope_name, {NAME_LIMIT - 3} - length({_PERIOD_WORDS})) || ' · ' || "
+    f"{_PERIOD_WORDS}"
+)
 _RECORD_VALUE = (
     "CASE f.col WHEN 'period_type' THEN k.period_type WHEN 'period' THEN k.period "
     "WHEN 'period_start' THEN CAST(k.period_start AS VARCHAR) "
@@ -62,7 +75,7 @@ _RECORD_VALUE = (
     "WHEN 'scope_type' THEN k.scope_type WHEN 'scope_id' THEN k.scope_id "
     "WHEN 'scope_name' THEN k.scope_name WHEN 'period_status' THEN k.period_status "
     f"WHEN 'pace_note' THEN k.pace_note WHEN '{AS_OF}' THEN k.as_of "
-    "ELSE k.scope_name || ' · ' || k.period END"
+    f"ELSE {_RECORD_NAME} END"
 )
 STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.000Z"
 """How an "as of" is sent: ISO 8601 in UTC, as Salesforce's and HubSpot's APIs take it."""

@@ -13,7 +13,7 @@ from pathlib import Path
 from connector.crms.base import Survey
 from connector.crms.config import MappingLines
 from connector.crms.files.mapping import FileEntityMapping
-from connector.crms.valuemaps import misspelled, typo_message
+from connector.crms.valuemaps import exclusion_problems, item_at, key_at, key_problems
 from connector.errors import ExportError
 from connector.schema import ENTITY_BY_NAME, NATURAL_KEYS, Entity
 from connector.store import ParseOptions, Store
@@ -35,6 +35,12 @@ def file_problems(
         if header in headers:
             found = column_values(path, layout, header)
             problems += _unknown_values(path, entity, field, header, values, found, where)
+    for header, excluded in layout.exclude.items():
+        if header in headers:
+            found = column_values(path, layout, header)
+            at = item_at(where.at, ("entities", entity.name, "exclude", header), list(excluded))
+            what = f"column {header!r} of {path.name}"
+            problems += exclusion_problems(at, excluded, found, what)
     return problems
 
 
@@ -70,12 +76,9 @@ def _unknown_values(
     path: Path, entity: Entity, field: str, header: str, values: dict[str, str],
     found: list[str], where: MappingLines,
 ) -> list[str]:
-    """Value map keys that misspell a value the column holds (`crms.valuemaps`)."""
-    return [
-        typo_message(where.at(("entities", entity.name, "values", field, key)), key, value,
-                     f"column {header!r} of {path.name}", found)
-        for key, value in misspelled(values, found)
-    ]  # fmt: skip
+    """Value map keys that match no value the column holds (`crms.valuemaps`)."""
+    at = key_at(where.at, ("entities", entity.name, "values", field))
+    return key_problems(at, values, found, f"column {header!r} of {path.name}")
 
 
 def survey_exports(

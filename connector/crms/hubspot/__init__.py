@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from connector.crms.base import Crm
 from connector.crms.hubspot.config import EXAMPLE, HubSpotConfig
+from connector.crms.hubspot.discover import discover
 from connector.crms.hubspot.mapping import load_mapping
 from connector.crms.hubspot.read import HubSpotSource
 from connector.crms.hubspot.write import HubSpotWriter
@@ -23,4 +24,4 @@ def write(config: HubSpotConfig, wording: Wording) -> HubSpotWriter:
     return HubSpotWriter(config.name, config, load_mapping(config.mapping_path).push, wording)
 
 
-CRM = Crm(config=HubSpotConfig, read=read, write=write, example=EXAMPLE)
+CRM = Crm(config=HubSpotConfig, read=read, write=write, example=EXAMPLE, discover=discover)

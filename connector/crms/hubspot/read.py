@@ -65,11 +65,10 @@ class HubSpotSource:
         """Every mapped object and property the portal lacks, and every value map key that
         is not an option of the property it maps (empty when none)."""
         try:
-            file_name = self.config.mapping_path.name
-            problems = check_mapping(self.properties, self.mapping, file_name)
+            where = MappingLines(self.config.mapping_path)
+            problems = check_mapping(self.properties, self.mapping, where)
             if self.config.pull.exports:
                 problems += self._export_scope()
-            where = MappingLines(self.config.mapping_path)
             return problems + option_problems(self.properties, self.mapping, where)
         finally:
             self.transport.close()
@@ -116,7 +115,7 @@ class HubSpotSource:
             self.transport.close()
 
     def _check(self, catalog: Catalog) -> None:
-        problems = check_mapping(catalog, self.mapping, self.config.mapping_path.name)
+        problems = check_mapping(catalog, self.mapping, MappingLines(self.config.mapping_path))
         if problems:
             raise ConfigError([
                 f"{self.config.mapping_path}: the mapping of source {self.name} does not fit "

@@ -12,12 +12,25 @@ from connector.crms.config import MappingLines
 from connector.crms.hubspot.api import HubSpotApi
 from connector.crms.hubspot.catalog import Catalog
 from connector.crms.hubspot.errors import HubSpotApiError
-from connector.crms.hubspot.mapping import HubSpotMapping
+from connector.crms.hubspot.mapping import HubSpotMapping, Stream
 from connector.crms.hubspot.targets import GOALS, Assignees, goals_unavailable, unavailable_note
-from connector.crms.valuemaps import misspelled, typo_message
+from connector.crms.valuemaps import (
+    exclusion_problems,
+    item_at,
+    key_at,
+    key_problems,
+    suggestion,
+)
 from connector.errors import AuthError
+from connector.yamlfile import KeyPath
 
 Json = dict[str, Any]
+# HubSpot's own object types (CRM v3 object names), for "did you mean".
+STANDARD_OBJECTS = (
+    "contacts", "companies", "deals", "tickets", "line_items", "products", "quotes", "calls",
+    "emails", "meetings", "notes", "tasks", "communications", "postal_mail",
+    "feedback_submissions", "goal_targets", "leads", "invoices", "orders", "carts",
+)  # fmt: skip
 
 
 class PropertyCatalog:
@@ -42,41 +55,73 @@ class PropertyCatalog:
 
 
 def check_mapping(
-    catalog: Catalog | PropertyCatalog, mapping: HubSpotMapping, file_name: str
+    catalog: Catalog | PropertyCatalog, mapping: HubSpotMapping, where: MappingLines
 ) -> list[str]:
-    """One message per mapped object or property the portal does not have."""
+    """One message per mapped object or property the portal does not have, at its line,
+    with the nearest the portal has."""
     problems: list[str] = []
+    objects = sorted({*STANDARD_OBJECTS, *(s.object for s in mapping.streams)})
     for index, stream in enumerate(mapping.streams):
-        where = f"{file_name} streams[{index}] ({stream.entity} from {stream.object})"
+        at = key_at(where.at, ("streams", index))
         names = catalog.property_names(stream.object, stream.property_names)
         if names is None:
-            problems.append(f"{where}: HubSpot has no object type {stream.object!r}")
+            hint = suggestion(stream.object, [o for o in objects if o != stream.object])
+            problems.append(f"{at('object')}: HubSpot has no object type {stream.object!r}{hint}")
             continue
-        missing = [p for p in stream.property_names if p not in names]
-        problems += [f"{where}: property {p!r} is missing in HubSpot" for p in missing]
+        keys = _property_keys(stream)
+        for name in [p for p in stream.property_names if p not in names]:
+            problems.append(f"{where.at(('streams', index, *keys[name]))}: property {name!r} "
+                            f"is missing in HubSpot ({stream.object})"
+                            f"{suggestion(name, names)}")  # fmt: skip
         for field, target in stream.associations.items():
             if catalog.property_names(target) is None:
-                problems.append(f"{where}: associations.{field}: no object type {target!r}")
+                hint = suggestion(target, [o for o in objects if o != target])
+                problems.append(f"{where.at(('streams', index, 'associations', field))}: no "
+                                f"object type {target!r}{hint}")  # fmt: skip
     return problems
+
+
+def _property_keys(stream: Stream) -> dict[str, KeyPath]:
+    """The key below the stream that names each property it reads (the first one)."""
+    keys: dict[str, KeyPath] = {stream.cursor: ("cursor",)}
+    for field, name in stream.properties.items():
+        keys.setdefault(name, ("properties", field))
+    for name in stream.exclude:
+        keys.setdefault(name, ("exclude", name))
+    stages = stream.deal_stages
+    if stages is not None:
+        for key in ("stage_property", "pipeline_property", "closed_fallback", "won_fallback"):
+            keys.setdefault(getattr(stages, key) or "", ("deal_stages", key))
+    return keys
 
 
 def option_problems(
     catalog: PropertyCatalog, mapping: HubSpotMapping, where: MappingLines
 ) -> list[str]:
-    """Value map keys that misspell an option of the enumeration property they map
-    (`crms.valuemaps`): the records of that option would silently count as the default."""
+    """Value map keys and excluded values that match no option of the enumeration
+    property they name (HubSpot refuses any other value, so no record holds one)."""
     problems = []
     for index, stream in enumerate(mapping.streams):
+        definitions = catalog.definitions(stream.object) or {}
         for field, values in stream.values.items():
             name = stream.properties.get(field, "")
-            prop = (catalog.definitions(stream.object) or {}).get(name) or {}
-            options = [str(o["value"]) for o in prop.get("options") or []]
-            problems += [
-                typo_message(where.at(("streams", index, "values", field, key)), key, option,
-                             f"{stream.object}.{name}", options)
-                for key, option in misspelled(values, options)
-            ]  # fmt: skip
+            options = _options(definitions.get(name))
+            if options is not None:
+                at = key_at(where.at, ("streams", index, "values", field))
+                problems += key_problems(at, values, options, f"{stream.object}.{name}")
+        for name, excluded in stream.exclude.items():
+            options = _options(definitions.get(name))
+            if options is not None:
+                at = item_at(where.at, ("streams", index, "exclude", name), excluded)
+                problems += exclusion_problems(at, excluded, options, f"{stream.object}.{name}")
     return problems
+
+
+def _options(prop: Json | None) -> list[str] | None:
+    """The option values of an enumeration property (None for any other property)."""
+    if prop is None or prop.get("type") != "enumeration":
+        return None
+    return [str(o["value"]) for o in prop.get("options") or []]
 
 
 def survey_portal(catalog: PropertyCatalog, mapping: HubSpotMapping, source: str) -> Survey:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from connector.crms.base import Crm
 from connector.crms.salesforce.config import EXAMPLE, SalesforceConfig
+from connector.crms.salesforce.discover import discover
 from connector.crms.salesforce.mapping import load_mapping
 from connector.crms.salesforce.read import SalesforceSource
 from connector.crms.salesforce.write import SalesforceWriter
@@ -23,4 +24,4 @@ def write(config: SalesforceConfig, wording: Wording) -> SalesforceWriter:
     return SalesforceWriter(config.name, config, load_mapping(config.mapping_path).push, wording)
 
 
-CRM = Crm(config=SalesforceConfig, read=read, write=write, example=EXAMPLE)
+CRM = Crm(config=SalesforceConfig, read=read, write=write, example=EXAMPLE, discover=discover)

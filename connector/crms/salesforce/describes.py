@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from connector.crms.config import MappingLines
 from connector.crms.salesforce.client import SalesforceClient
 from connector.crms.salesforce.composite import SubAnswer, Subrequest, run_composite
 from connector.crms.salesforce.mapping import SalesforceMapping
@@ -32,6 +33,7 @@ class Describer:
         self.stamps: dict[str, str] = {}  # Last-Modified of each cached describe
         self.unconfirmed: set[str] = set()  # from the store, not yet revalidated
         self.wanted: set[str] = set()
+        self._sobjects: list[Describe] | None = None
         if store is not None:
             for key, cached in cached_metadata(store, source, KEY).items():
                 name = key.removeprefix(KEY)
@@ -54,6 +56,19 @@ class Describer:
         answers = run_composite(self.transport, subs)
         for name in names:
             self.absorb(name, answers[_ref(name)])
+
+    def prefetch(
+        self, names: list[str], extra: list[Subrequest]
+    ) -> dict[str, SubAnswer]:
+        """The describes of `names` (cached ones revalidated) and `extra` subrequests,
+        together in as few composite requests as the limits allow; `extra`'s answers."""
+        fresh = sorted({n.lower() for n in names} - set(self.known))
+        subs = [*self.revalidations(), *(Subrequest(_ref(n), self._url(n)) for n in fresh)]
+        answers = run_composite(self.transport, [*subs, *extra])
+        self.revalidated(answers)
+        for name in fresh:
+            self.absorb(name, answers[_ref(name)])
+        return {sub.ref: answers[sub.ref] for sub in extra}
 
     def revalidations(self) -> list[Subrequest]:
         """Conditional describes of every cached sObject not yet confirmed this run."""
@@ -100,19 +115,34 @@ class Describer:
             save_metadata(self.store, self.source, KEY + name, answer.body,
                           last_modified=stamp, etag=answer.headers.get("etag"))  # fmt: skip
 
+    def sobjects(self) -> list[Describe]:
+        """The org's sObjects as the global describe lists them (one call, once)."""
+        if self._sobjects is None:
+            answer = self.transport.restful("sobjects/") or {}
+            self._sobjects = [dict(s) for s in answer.get("sobjects") or []]
+        return self._sobjects
+
     def _url(self, name: str) -> str:
         return f"/services/data/v{self.transport.config.api_version}/sobjects/{name}/describe"
 
 
-def resolve(mapping: SalesforceMapping, describer: Describer) -> Resolved:
-    """Resolve the mapping, first fetching every describe it needs that is not known."""
+def resolve(
+    mapping: SalesforceMapping, describer: Describer, where: MappingLines | None = None
+) -> Resolved:
+    """Resolve the mapping, first fetching every describe it needs that is not known; an
+    sObject not found is compared with the org's (the global describe, one more call)."""
     for _ in range(MAX_ROUNDS):
         describer.wanted.clear()
-        resolved = resolve_mapping(mapping, describer)
+        resolved = resolve_mapping(mapping, describer, where)
         if not describer.wanted:
-            return resolved
+            break
         describer.fetch(sorted(describer.wanted))
-    return resolve_mapping(mapping, describer)
+    else:
+        resolved = resolve_mapping(mapping, describer, where)
+    if resolved.missing:
+        names = [str(s.get("name")) for s in describer.sobjects()]
+        resolved = resolve_mapping(mapping, describer, where, names)
+    return resolved
 
 
 def _ref(name: str) -> str:

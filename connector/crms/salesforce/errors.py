@@ -9,12 +9,22 @@ spent allowance (exit 4: the next run resumes), `AuthError` for what a person mu
 
 from __future__ import annotations
 
+import re
+from html import unescape
+
 import requests
 
 from connector.errors import AuthError, FatalError, LimitExceededError, RetriableError
 from connector.secrets import redact
 
 RETRIABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+# A SOAP API (Metadata API) refusal is an HTTP 500 whose body is a fault naming the
+# error code: the code, not the status, says what happened.
+_FAULT_CODE = re.compile(r"<faultcode>(?:[\w.-]+:)?([^<]+)</faultcode>")
+_FAULT_STRING = re.compile(r"<faultstring>([^<]*)</faultstring>")
+_FAULT_STATUS = {"INVALID_SESSION_ID": 401, "INSUFFICIENT_ACCESS": 403,
+                 "API_DISABLED_FOR_ORG": 403, "UNKNOWN_EXCEPTION": 500,
+                 "SERVER_UNAVAILABLE": 503, "REQUEST_LIMIT_EXCEEDED": 403}  # fmt: skip
 
 
 class SalesforceApiError(FatalError):
@@ -55,8 +65,26 @@ def seconds(value: str) -> float | None:
         return None
 
 
+def soap_fault(response: requests.Response) -> tuple[int, str, str] | None:
+    """(the status it stands for, error code, message) of a SOAP fault answer, else None."""
+    if "xml" not in response.headers.get("Content-Type", "") and "<faultcode>" not in (
+        response.text[:2000]
+    ):
+        return None
+    code = _FAULT_CODE.search(response.text)
+    if code is None:
+        return None
+    found = _FAULT_STRING.search(response.text)
+    message = unescape(found.group(1)) if found else ""
+    name = code.group(1).strip()
+    return _FAULT_STATUS.get(name, 400), name, redact(message)
+
+
 def map_error(response: requests.Response) -> Exception:
     """The connector error for a non-2xx API answer."""
+    fault = soap_fault(response)
+    if fault is not None:
+        return error_for(*fault, retry_after(response))
     code, message = error_details(response)
     return error_for(response.status_code, code, message, retry_after(response))
 

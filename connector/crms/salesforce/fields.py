@@ -5,8 +5,9 @@ for 45 %: the stored 0.45 is sent × 100), money is Currency (in the reporting c
 days, scores and multiples are Number; a KPI's display decimals are the field's scale,
 and values are sent rounded to it (the API stores what it is given, unrounded). Labels,
 help texts and the "Managed by crm-kpi" description come from `connector.presentation`.
-`OwnerId` of `Sales_KPI__c` rows is the one standard field written, on the writer's own
-object, so that private sharing keeps reps to their own rows.
+`OwnerId` and `Name` of `Sales_KPI__c` rows are the standard fields written, on the
+writer's own object: the owner so that private sharing keeps reps to their own rows, the
+name ("Kira Lee · Nov 2026", a Text name setup deploys) so that records read as what they are.
 """
 
 from __future__ import annotations
@@ -51,8 +52,9 @@ TEXT_LENGTH = 255
 LABEL_LIMIT = 40
 HELP_LIMIT = 510
 OWNER_FIELD = "OwnerId"
+NAME_FIELD = "Name"
 # kpi_results column → (field, type, label, help) of what a KPI record says about itself
-# (its Name is an auto-number: Scope_Name__c and Period__c name it in reports).
+# (its name goes to the standard Name field, NAME_FIELD).
 RECORD_FIELDS: dict[str, tuple[str, FieldType, str, str]] = {
     c.key: (f"{camel(c.key)}__c", "DateTime" if c.instant else "Date" if c.date else "Text",
             c.label, c.help)
@@ -177,6 +179,7 @@ def push_plan(push: PushMapping, wording: Wording) -> PushPlan:
     """Where the writer puts KPI values: `Sales_KPI__c` rows, User and Account fields."""
     record_fields = {col: FieldDef(n, t, "").column() for col, (n, t, _, _) in
                      RECORD_FIELDS.items()}  # fmt: skip
+    record_fields["name"] = FieldDef(NAME_FIELD, "Text", "").column()
     slots: dict[SlotKey, Column] = {
         (s.kpi.key, s.breakdown_type, s.breakdown, s.part): slot_field(
             field_name(push.kpi_fields[s.kpi.key], s), s, wording

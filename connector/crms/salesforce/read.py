@@ -20,10 +20,11 @@ from connector.crms.salesforce.deletes import reconcile
 from connector.crms.salesforce.describes import Describer, resolve
 from connector.crms.salesforce.mapping import SalesforceMapping
 from connector.crms.salesforce.paging import read_ahead
+from connector.crms.salesforce.picklists import value_problems
 from connector.crms.salesforce.state import parse_ts
 from connector.crms.salesforce.streams import Plan, StreamPuller
 from connector.crms.salesforce.targets import read_quotas
-from connector.crms.salesforce.validate import Resolved, survey_org, value_map_problems
+from connector.crms.salesforce.validate import Resolved, survey_org
 from connector.errors import ConfigError, LimitExceededError
 from connector.schema import DateWindow
 from connector.store import IngestResult, Store
@@ -57,12 +58,13 @@ class SalesforceSource:
 
     def validate(self) -> list[str]:
         """Every mapped sObject and field the org lacks or hides, each with a hint, and
-        every value map key that is not a value of the picklist it maps."""
+        every value map key or exclusion that is no value of the field it names, each at
+        its mapping line."""
         with self.transport() as transport:
             describer = Describer(transport, None, self.name)
-            problems = resolve(self.mapping, describer).problems
             where = MappingLines(self.config.mapping_path)
-            return problems + value_map_problems(self.mapping, describer.get, where)
+            problems = resolve(self.mapping, describer, where).problems
+            return problems + value_problems(transport, self.mapping, describer.get, where)
 
     def survey(self) -> Survey:
         """The org's reps, teams and territories; a note when it has no quotas to read."""
@@ -132,7 +134,7 @@ class SalesforceSource:
             progress(note)
 
     def _resolved(self, describer: Describer) -> Resolved:
-        resolved = resolve(self.mapping, describer)
+        resolved = resolve(self.mapping, describer, MappingLines(self.config.mapping_path))
         if resolved.problems:
             raise ConfigError([
                 f"{self.config.mapping_path}: the mapping of source {self.name} does not fit "

@@ -9,7 +9,6 @@ territories for the targets' scopes.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -18,11 +17,12 @@ from connector.crms.base import Survey
 from connector.crms.config import MappingLines
 from connector.crms.salesforce.client import SalesforceClient
 from connector.crms.salesforce.errors import SalesforceApiError
-from connector.crms.salesforce.mapping import SalesforceMapping, Stream
+from connector.crms.salesforce.mapping import FieldSpec, SalesforceMapping, Stream
 from connector.crms.salesforce.paging import query_pages
 from connector.crms.salesforce.soql import select
 from connector.crms.salesforce.targets import quota_query, unavailable_note
-from connector.crms.valuemaps import misspelled, typo_message
+from connector.crms.valuemaps import did_you_mean
+from connector.yamlfile import KeyPath
 
 Describe = dict[str, Any]
 
@@ -34,6 +34,7 @@ class Resolved:
     paths: dict[tuple[str, str], str] = field(default_factory=dict)  # (object, path) → canonical
     prefixes: dict[str, str] = field(default_factory=dict)  # sObject → key prefix
     problems: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # sObjects not found
 
     def path(self, stream: Stream, path: str) -> str:
         """The canonical spelling of a mapped path (as validated)."""
@@ -48,28 +49,67 @@ class Describes(Protocol):
         ...
 
 
-def resolve_mapping(mapping: SalesforceMapping, describer: Describes) -> Resolved:
-    """Resolve every stream of the mapping; problems are collected, never raised."""
+def resolve_mapping(
+    mapping: SalesforceMapping,
+    describer: Describes,
+    where: MappingLines | None = None,
+    sobjects: list[str] | None = None,
+) -> Resolved:
+    """Resolve every stream of the mapping; problems are collected, never raised, each
+    at its mapping line when `where` is given; `sobjects` (the org's) for "did you mean"."""
     resolved = Resolved()
-    for stream in mapping.streams:
+    at = _at_line(where)
+    for index, stream in enumerate(mapping.streams):
         described = describer.get(stream.object)
         if described is None or not described.get("queryable", True):
+            resolved.missing.append(stream.object)
+            hint = did_you_mean(stream.object, sobjects or [], quoted=False)
             resolved.problems.append(
-                f"{stream.object}: sObject not found or not readable by the integration user "
-                "(hint: check the object name and the user's profile or permission sets)"
+                f"{at(('streams', index, 'object'))}{stream.object}: sObject not found or not "
+                f"readable by the integration user (hint: {hint + ' ' if hint else ''}check "
+                "the object name and the user's profile or permission sets)"
             )
             continue
+        keys = stream_keys(stream, index)
         for path in stream.crm_fields():
-            _resolve_path(stream.object, path, described, describer, resolved)
+            _resolve_path(stream.object, path, described, describer, resolved, at(keys[path]))
         for name in stream.fields:
             target = stream.spec(name).only_ids_of
             if target is not None:
-                _resolve_prefix(stream, name, target, describer, resolved)
+                where_at = at(("streams", index, "fields", name, "only_ids_of"))
+                _resolve_prefix(stream, name, target, describer, resolved, where_at)
     return resolved
 
 
+def stream_keys(stream: Stream, index: int) -> dict[str, KeyPath]:
+    """The mapping key that names each CRM field path the stream reads (the first one)."""
+    base: KeyPath = ("streams", index)
+    keys: dict[str, KeyPath] = {stream.key: (*base, "key"), stream.cursor: (*base, "cursor")}
+    for name, value in stream.fields.items():
+        spec = stream.spec(name)
+        if spec.field is not None:
+            suffix: KeyPath = ("field",) if isinstance(value, FieldSpec) else ()
+            keys.setdefault(spec.field, (*base, "fields", name, *suffix))
+    for section in ("exclude", "include"):
+        for path in getattr(stream, section):
+            keys.setdefault(path, (*base, section, path))
+    for position, path in enumerate(stream.require):
+        keys.setdefault(path, (*base, "require", position))
+    return keys
+
+
+def _at_line(where: MappingLines | None) -> Callable[[KeyPath], str]:
+    """``salesforce.yaml:57 streams[3].fields.cost: `` (nothing without `where`)."""
+    return (lambda key: f"{where.at(key)}: ") if where is not None else (lambda key: "")
+
+
 def _resolve_path(
-    sobject: str, path: str, described: Describe, describer: Describes, resolved: Resolved
+    sobject: str,
+    path: str,
+    described: Describe,
+    describer: Describes,
+    resolved: Resolved,
+    at: str = "",
 ) -> None:
     parts, canonical, current = path.split("."), [], described
     for index, part in enumerate(parts):
@@ -77,14 +117,15 @@ def _resolve_path(
         if index == len(parts) - 1:
             found = fields.get(part.lower())
             if found is None:
-                resolved.problems.append(_missing(sobject, path, current, part))
+                resolved.problems.append(at + _missing(sobject, path, current, part))
                 return
             canonical.append(found["name"])
             break
         relation = _relationship(current, part)
         target = describer.get(relation["referenceTo"][0]) if relation else None
         if relation is None or target is None:
-            resolved.problems.append(_missing(sobject, path, current, part, relationship=True))
+            problem = _missing(sobject, path, current, part, relationship=True)
+            resolved.problems.append(at + problem)
             return
         canonical.append(relation["relationshipName"])
         current = target
@@ -106,8 +147,8 @@ def _missing(
         (f.get("relationshipName") if relationship else f["name"]) or ""
         for f in described.get("fields", [])
     ]
-    close = difflib.get_close_matches(part, [n for n in names if n], n=1)
-    hint = f"did you mean {close[0]}? " if close else ""
+    close = did_you_mean(part, [n for n in names if n], quoted=False)
+    hint = f"{close} " if close else ""
     return (
         f"{sobject}.{path}: {kind} {part} is missing or not readable on "
         f"{described.get('name', sobject)} (hint: {hint}check the field name in the mapping "
@@ -116,55 +157,17 @@ def _missing(
 
 
 def _resolve_prefix(
-    stream: Stream, name: str, target: str, describer: Describes, resolved: Resolved
+    stream: Stream, name: str, target: str, describer: Describes, resolved: Resolved, at: str
 ) -> None:
     described = describer.get(target)
     prefix = described.get("keyPrefix") if described else None
     if not prefix:
         resolved.problems.append(
-            f"{stream.object}: fields.{name}.only_ids_of: sObject {target} not found or has "
+            f"{at}{stream.object}: fields.{name}.only_ids_of: sObject {target} not found or has "
             "no key prefix (hint: check the object name)"
         )
         return
     resolved.prefixes[target] = str(prefix)
-
-
-def value_map_problems(
-    mapping: SalesforceMapping, describe: Callable[[str], Describe | None], where: MappingLines
-) -> list[str]:
-    """Value map keys that misspell a picklist value of the fields the map is used for
-    (`crms.valuemaps`): the records of that value would silently count as the default."""
-    fields: dict[str, list[str]] = {}
-    values: dict[str, list[str]] = {}
-    for stream in mapping.streams:
-        described = describe(stream.object)
-        for name in stream.fields:
-            spec = stream.spec(name)
-            if described is None or spec.values not in mapping.value_maps or spec.field is None:
-                continue
-            found = _picklist(described, spec.field)
-            named = f"{stream.object}.{found['name']}" if found else ""
-            if found is not None and named not in fields.setdefault(spec.values, []):
-                fields[spec.values].append(named)
-                listed = values.setdefault(spec.values, [])
-                listed += [str(v["value"]) for v in found.get("picklistValues") or []
-                           if str(v["value"]) not in listed]  # fmt: skip
-    return [
-        typo_message(where.at(("value_maps", map_name, key)), key, value,
-                     ", ".join(fields[map_name]), values[map_name])
-        for map_name in fields
-        for key, value in misspelled(mapping.value_maps[map_name], values[map_name])
-    ]  # fmt: skip
-
-
-def _picklist(described: Describe, path: str) -> dict[str, Any] | None:
-    """The picklist field a plain field path names (None for anything else)."""
-    if "." in path:
-        return None
-    for f in described.get("fields", []):
-        if f["name"].lower() == path.lower() and f.get("type") in ("picklist", "multipicklist"):
-            return dict(f)
-    return None
 
 
 def survey_org(transport: SalesforceClient, mapping: SalesforceMapping, source: str) -> Survey:

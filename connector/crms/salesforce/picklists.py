@@ -1,0 +1,158 @@
+"""The values a mapping names, against the org's: value map keys against the picklist
+values of the fields they map, exclusions and inclusions against the picklist values
+(or record types) of their field.
+
+A value the describe does not list may still be on records: an unrestricted picklist
+keeps the values old records hold once deactivated, and the API can write values the
+list never had. Such values are asked of the records (one `LIMIT 1` query each, five to
+a composite call, at most `MAX_ASKED` of them) before they are called a mistake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote_plus
+
+from connector.crms.config import MappingLines
+from connector.crms.salesforce.client import SalesforceClient
+from connector.crms.salesforce.composite import Subrequest, run_composite
+from connector.crms.salesforce.mapping import SalesforceMapping
+from connector.crms.valuemaps import exclusion_problems, item_at, key_at, key_problems, unmatched
+
+Describe = dict[str, Any]
+MAX_ASKED = 50  # values asked of the records (10 composite calls at most)
+RECORD_TYPE_PATHS = {"recordtype.developername": "developerName", "recordtype.name": "name"}
+
+
+def picklist(described: Describe, path: str) -> dict[str, Any] | None:
+    """The picklist field a plain field path names (None for anything else)."""
+    if "." in path:
+        return None
+    for f in described.get("fields", []):
+        if f["name"].lower() == path.lower() and f.get("type") in ("picklist", "multipicklist"):
+            return dict(f)
+    return None
+
+
+def picklist_values(found: dict[str, Any]) -> list[str]:
+    """The values of a picklist field's describe entry, in the org's order."""
+    return [str(v["value"]) for v in found.get("picklistValues") or []]
+
+
+def record_types(described: Describe, attribute: str = "developerName") -> list[str]:
+    """The record types of an sObject by `attribute` (developerName, name), the master
+    record type left out (records of an org without record types have none)."""
+    return [str(info.get(attribute)) for info in described.get("recordTypeInfos") or []
+            if not info.get("master") and info.get(attribute)]  # fmt: skip
+
+
+@dataclass
+class Check:
+    """One field's values against what the mapping names for it."""
+
+    sobject: str
+    path: str
+    values: list[str]
+    asked: bool = True  # whether records are asked about names the values lack
+    held: set[str] = field(default_factory=set)  # names records hold, lower case
+
+
+def value_problems(
+    transport: SalesforceClient,
+    mapping: SalesforceMapping,
+    describe: Callable[[str], Describe | None],
+    where: MappingLines,
+) -> list[str]:
+    """Value map keys and exclusion values that match no value of their field and that
+    no record holds, each at its mapping line, with "did you mean"."""
+    maps = _value_map_checks(mapping, describe)
+    scoped = _scope_checks(mapping, describe)
+    asked = [(check, key) for name, checks in maps.items() for check in checks
+             for key in unmatched(mapping.value_maps[name], check.values)]  # fmt: skip
+    asked += [(check, value) for _, _, check, named in scoped
+              for value in unmatched(named, check.values)]  # fmt: skip
+    ask_records(transport, asked)
+    problems = []
+    for name, checks in maps.items():
+        values = list(dict.fromkeys(v for check in checks for v in check.values))
+        what = ", ".join(f"{check.sobject}.{check.path}" for check in checks)
+        held = {value for check in checks for value in check.held}
+        keys = mapping.value_maps[name]
+        problems += key_problems(key_at(where.at, ("value_maps", name)), keys, values, what, held)
+    for index, section, check, named in scoped:
+        at = item_at(where.at, ("streams", index, section, check.path), named)
+        what = f"{check.sobject}.{check.path}"
+        problems += exclusion_problems(at, named, check.values, what, check.held)
+    return problems
+
+
+def _value_map_checks(
+    mapping: SalesforceMapping, describe: Callable[[str], Describe | None]
+) -> dict[str, list[Check]]:
+    """The picklist fields each value map is used for (each field once)."""
+    checks: dict[str, list[Check]] = {}
+    for stream in mapping.streams:
+        described = describe(stream.object)
+        for name in stream.fields:
+            spec = stream.spec(name)
+            if described is None or spec.values not in mapping.value_maps or spec.field is None:
+                continue
+            found = picklist(described, spec.field)
+            listed = checks.setdefault(spec.values, [])
+            if found is not None and all(
+                (c.sobject, c.path) != (stream.object, found["name"]) for c in listed
+            ):
+                listed.append(Check(stream.object, found["name"], picklist_values(found)))
+    return {name: listed for name, listed in checks.items() if listed}
+
+
+def _scope_checks(
+    mapping: SalesforceMapping, describe: Callable[[str], Describe | None]
+) -> list[tuple[int, str, Check, list[str]]]:
+    """(stream index, exclude or include, the field's values, the values named) for every
+    exclusion and inclusion on a picklist field or a record type."""
+    found: list[tuple[int, str, Check, list[str]]] = []
+    for index, stream in enumerate(mapping.streams):
+        described = describe(stream.object)
+        if described is None:
+            continue
+        for section in ("exclude", "include"):
+            for path, named in getattr(stream, section).items():
+                check = check_of(stream.object, path, described)
+                if check is not None:
+                    found.append((index, section, check, named))
+    return found
+
+
+def check_of(sobject: str, path: str, described: Describe) -> Check | None:
+    attribute = RECORD_TYPE_PATHS.get(path.lower())
+    if attribute is not None:  # record types are listed whole: no record to ask
+        return Check(sobject, path, record_types(described, attribute), asked=False)
+    found = picklist(described, path)
+    return Check(sobject, path, picklist_values(found)) if found is not None else None
+
+
+def ask_records(transport: SalesforceClient, asked: list[tuple[Check, str]]) -> None:
+    """Note in each check the names its records hold (one `LIMIT 1` query a name)."""
+    asked = [(check, name) for check, name in asked if check.asked][:MAX_ASKED]
+    if not asked:
+        return
+    version = transport.config.api_version
+    subs = [Subrequest(f"held_{n}", f"/services/data/v{version}/query/?q=" + quote_plus(
+        f"SELECT Id FROM {check.sobject} WHERE {check.path} = {soql_string(name)} LIMIT 1"))
+        for n, (check, name) in enumerate(asked)]  # fmt: skip
+    answers = run_composite(transport, subs)
+    for sub, (check, name) in zip(subs, asked, strict=True):
+        answer = answers[sub.ref]
+        if answer.ok and isinstance(answer.body, dict) and answer.body.get("totalSize"):
+            check.held.add(name.strip().lower())
+
+
+def soql_string(value: str) -> str:
+    """A SOQL string literal (quotes and backslashes escaped, as the SOQL guide's
+    "Quoted String Escape Sequences" lists)."""
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
+    escaped = escaped.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    return f"'{escaped}'"
