@@ -227,21 +227,15 @@ def test_csv_exports(entity: Entity, data: st.DataObject, tmp_path_factory: Any)
         check_cut(store, entity, rows)
 
 
-@pytest.mark.parametrize("entity", ALL)
-@EXAMPLES
-@given(data=st.data())
-def test_salesforce_records(entity: Entity, data: st.DataObject) -> None:
-    rows = data.draw(records(entity, crm=True))
-    with Store(":memory:") as store:
-        from_salesforce(store, entity, rows)
-        check_bounds(store, entity)
+CRMS = [pytest.param(from_salesforce, id="salesforce"), pytest.param(from_hubspot, id="hubspot")]
 
 
 @pytest.mark.parametrize("entity", ALL)
+@pytest.mark.parametrize("load", CRMS)
 @EXAMPLES
 @given(data=st.data())
-def test_hubspot_records(entity: Entity, data: st.DataObject) -> None:
+def test_crm_records(entity: Entity, load: Any, data: st.DataObject) -> None:
     rows = data.draw(records(entity, crm=True))
     with Store(":memory:") as store:
-        from_hubspot(store, entity, rows)
+        load(store, entity, rows)
         check_bounds(store, entity)
