@@ -27,7 +27,7 @@ from connector.crms.salesforce import read as salesforce_source
 from connector.crms.salesforce.targets import read_quotas
 from connector.pipeline import load_targets_file
 from connector.settings import Reporting
-from connector.store import Store
+from connector.store import ParseOptions, Store
 from connector.validation import validate_config
 from crm_sandbox import Sandbox
 
@@ -110,7 +110,7 @@ def crm_targets(sb: Sandbox, folder: Path) -> None:
         with Store(folder / "crm.duckdb") as store:
             before = hs.api_calls
             result, _ = read_goals(hs.api, hs.mapping.targets.goals, store=store,
-                                   source="hubspot", timezone="UTC")  # fmt: skip
+                                   source="hubspot", opts=ParseOptions("UTC"))  # fmt: skip
             return result.loaded, hs.api_calls - before
 
     def validate() -> tuple[int, int]:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.table import Table
 
+from connector.spreadsheet import safe_cell
 from connector.store.problems import Quarantined
 from connector.store.runs import RunRecord
 
@@ -31,11 +32,13 @@ def problems_json(rows: Sequence[Quarantined]) -> str:
 
 
 def problems_csv(rows: Sequence[Quarantined]) -> str:
-    """One CSV row per problem, a column per JSON key."""
+    """One CSV row per problem, a column per JSON key; values a spreadsheet would run as
+    formulas (a CRM name `=HYPERLINK(...)`) neutralised (`spreadsheet.safe_cell`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(PROBLEM_KEYS)
-    writer.writerows([["" if v is None else v for v in _problem_values(r)] for r in rows])
+    writer.writerows([["" if v is None else safe_cell(v) for v in _problem_values(r)]
+                      for r in rows])  # fmt: skip
     return buffer.getvalue()
 
 

@@ -16,6 +16,7 @@ from rich.table import Table
 from connector.kpi.periods import period_of
 from connector.kpis import KPI_KEYS, KPIS, get_kpi
 from connector.presentation import natural_key, shown_value
+from connector.spreadsheet import safe_cell
 from connector.store import Store
 from connector.store.db import ident
 from connector.store.results import results_sql
@@ -107,7 +108,8 @@ def as_json(rows: Sequence[dict[str, Any]]) -> str:
 
 
 def as_csv(rows: Sequence[dict[str, Any]]) -> str:
-    """CSV with one column per JSON key (breakdown as `type=value`)."""
+    """CSV with one column per JSON key (breakdown as `type=value`); names and notes
+    that a spreadsheet would run as formulas are neutralised (`spreadsheet.safe_cell`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(JSON_KEYS)
@@ -126,13 +128,16 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _csv_value(value: Any) -> str:
-    return "" if value is None else str(value)
+def _csv_value(value: Any) -> object:
+    value = _clean(value)
+    return "" if value is None else safe_cell(value)
 
 
 def format_value(key: str, value: float | None, currency: str) -> str:
-    """A KPI value as people read it (`presentation.shown_value`)."""
-    return shown_value(get_kpi(key), value, currency)
+    """A KPI value as people read it (`presentation.shown_value`); "—" for none, or for
+    a figure that is not a finite number (a store written before results were checked)."""
+    shown = value if value is None or math.isfinite(value) else None
+    return shown_value(get_kpi(key), shown, currency)
 
 
 def render_table(rows: Sequence[dict[str, Any]], currency: str, console: Console) -> None:
@@ -175,7 +180,7 @@ def render_table(rows: Sequence[dict[str, Any]], currency: str, console: Console
         ]
         if with_pace:
             pace = row.get("pace")
-            cells.append("" if pace is None else _marked(pace))
+            cells.append("" if pace is None or not math.isfinite(pace) else _marked(pace))
         note = row.get("note")
         cells.append(str(notes.setdefault(note, len(notes) + 1)) if note else "")
         table.add_row(*cells)
@@ -205,7 +210,7 @@ def _shared_names(rows: Iterable[Mapping[str, Any]]) -> set[str]:
 
 
 def _attainment(attainment: float | None, target: float | None) -> str:
-    if attainment is None:
+    if attainment is None or not math.isfinite(attainment):
         return "" if target is None else "n/a"
     return _marked(attainment)
 

@@ -160,6 +160,66 @@ class TargetEntry(Record):
 
 FieldType = Literal["str", "float", "int", "bool", "date", "timestamp"]
 
+MAX_AMOUNT = 1e15
+"""The largest magnitude a number of any record may have. Salesforce's widest currency
+field (precision 18, scale 2) holds 16 digits before the point; a figure beyond 10^15 is
+a typo or a placeholder (9.99e307), not a deal, and would make every sum it enters
+unwritable. Larger numbers, NaN and infinities are quarantined with their record."""
+
+MAX_TEXT = 255
+"""The longest text a field keeps, in characters: Salesforce's longest Text field and its
+longest standard name (Account Name). Longer text is cut to this length and a finding
+says so; ids and references (`id`, `*_id`, `email`), which a cut would make name another
+record, are never cut: the record is quarantined, or the reference cleared."""
+
+DEFAULT_EARLIEST = dt.date(1970, 1, 1)
+DEFAULT_YEARS_AHEAD = 10
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """The business dates a record may carry: `earliest` to `latest`, both included.
+
+    Outside it a date is a placeholder (9999-12-31, 0001-01-01) or a typo (2205 for
+    2025): it is quarantined with its record, or, where the record is usable without it,
+    cleared with a finding. The KPI calendar spans only this window.
+    """
+
+    earliest: dt.date
+    latest: dt.date
+
+    @classmethod
+    def ahead_of(
+        cls, today: dt.date, earliest: dt.date = DEFAULT_EARLIEST,
+        years_ahead: int = DEFAULT_YEARS_AHEAD,
+    ) -> DateWindow:  # fmt: skip
+        """From `earliest` to `years_ahead` years after `today` (Feb 29 → Feb 28)."""
+        year = min(today.year + years_ahead, dt.MAXYEAR)
+        day = 28 if today.month == 2 and today.day == 29 else today.day
+        return cls(earliest, dt.date(year, today.month, day))
+
+    @classmethod
+    def default(cls) -> DateWindow:
+        """1970-01-01 to ten years after today (UTC): `reporting.date_window`'s default."""
+        return cls.ahead_of(dt.datetime.now(dt.UTC).date())
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, dt.date) and self.earliest <= _day(day) <= self.latest
+
+    def __str__(self) -> str:
+        return f"{self.earliest.isoformat()} to {self.latest.isoformat()}"
+
+
+def _day(value: dt.date) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def is_reference(field: str) -> bool:
+    """Whether a text field names a record or a person (an id, a reference, an e-mail):
+    text that is never cut short, as a cut would make it name another one."""
+    return field == "id" or field.endswith("_id") or field == "email"
+
+
 _PY_TO_FIELD_TYPE: dict[Any, FieldType] = {
     str: "str",
     float: "float",

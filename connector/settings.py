@@ -7,6 +7,7 @@ folders, whose config models these sections do not need to know.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from collections.abc import Hashable
@@ -26,7 +27,14 @@ from pydantic_core import PydanticCustomError
 
 from connector.currencies import LIST_DATE, is_iso_4217
 from connector.kpis import ADDITIVE_KEYS, BASES, KPI_KEYS, KpiKey, get_kpi
-from connector.schema import PeriodType, ScopeType
+from connector.schema import (
+    DEFAULT_EARLIEST,
+    DEFAULT_YEARS_AHEAD,
+    MAX_AMOUNT,
+    DateWindow,
+    PeriodType,
+    ScopeType,
+)
 from connector.yamlfile import (
     ConfigModel,
     KeyPath,
@@ -123,12 +131,37 @@ Timezone = Annotated[str, AfterValidator(_check_timezone)]
 SourceName = Annotated[str, AfterValidator(_check_source_name)]
 
 
+def _in_the_past(day: dt.date) -> dt.date:
+    if day >= dt.date.today():
+        raise PydanticCustomError(
+            "date_window", "earliest must be a day in the past, like 1970-01-01"
+        )
+    return day
+
+
+class DateWindowSettings(ConfigModel):
+    """The business dates a record may carry: from `earliest` to `years_ahead` years after
+    the day of the run. A date outside (9999-12-31, 0001-01-01, 2205 for 2025) is
+    quarantined with its record, or cleared with a finding where the record is usable
+    without it; KPI periods exist only inside."""
+
+    earliest: Annotated[dt.date, AfterValidator(_in_the_past)] = DEFAULT_EARLIEST
+    years_ahead: Integer = Field(default=DEFAULT_YEARS_AHEAD, ge=1, le=100)
+
+
 class Reporting(ConfigModel):
-    """How KPIs are reported: one currency, the org's time zone, the fiscal year."""
+    """How KPIs are reported: one currency, the org's time zone, the fiscal year, and the
+    window of business dates that make sense."""
 
     currency: Currency
     timezone: Timezone
     fiscal_year_start_month: Integer = Field(default=1, ge=1, le=12)
+    date_window: DateWindowSettings = Field(default_factory=DateWindowSettings)
+
+    def window(self, today: dt.date | None = None) -> DateWindow:
+        """The dates records may carry on `today` (default: today in the org time zone)."""
+        day = today or dt.datetime.now(ZoneInfo(self.timezone)).date()
+        return DateWindow.ahead_of(day, self.date_window.earliest, self.date_window.years_ahead)
 
 
 class StoreSettings(ConfigModel):
@@ -280,6 +313,8 @@ class Target(ConfigModel):
             message = f"scope_id is required when scope_type is {self.scope_type}"
             problems.append((("scope_id",), "missing", message))
         unlikely = target_range(self.kpi).problem(self.value)
+        if abs(self.value) > MAX_AMOUNT:
+            unlikely = f"{self.value:g} is more than any currency field holds ({MAX_AMOUNT:g})"
         if unlikely is not None:
             problems.append((("value",), "target_range", f"{self.kpi}: {unlikely}"))
         if problems:

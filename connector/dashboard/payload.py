@@ -212,7 +212,7 @@ def _default_selection(store: Store, periods: dict[str, list[str]]) -> Json:
     revenue = (
         "SELECT period_type, period, period_end FROM dashboard_results WHERE "
         "kpi = 'total_revenue' AND scope_type = 'company' AND breakdown_type IS NULL "
-        "AND value > 0"
+        "AND value > 0 AND isfinite(value)"
     )
     rows = store.fetch(
         f"SELECT r.period_type, r.period FROM ({revenue}) r WHERE EXISTS (SELECT 1 FROM "
@@ -305,7 +305,7 @@ def _heat(store: Store, periods: dict[str, list[str]], owner_ids: Sequence[str])
     for period_type, period, owner, kpi, attainment in _known(rows, known, column):
         cells = heat[period_type][index[(period_type, period)]]
         row = cells.setdefault(owner, [None] * len(HEAT_KPIS))
-        row[column[kpi]] = round(attainment, 2)
+        row[column[kpi]] = round(attainment, 2) if math.isfinite(attainment) else None
     return heat
 
 

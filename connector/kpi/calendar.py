@@ -11,9 +11,11 @@ import math
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
+from connector.errors import ConfigError
 from connector.kpi.periods import Period, add_months, months_of, periods_between
 from connector.kpi.sqlengine import SqlEngine
 from connector.kpis import BREAKDOWN_VALUES, KPIS
+from connector.schema import DateWindow
 from connector.settings import PaceSettings, Reporting
 from connector.store.db import ident
 
@@ -68,8 +70,11 @@ def source_views(engine: SqlEngine, source: str | None) -> None:
 def period_plan(
     engine: SqlEngine, reporting: Reporting, today: dt.date, wanted: list[Period] | None
 ) -> tuple[list[Period], list[Period]]:
-    """(every period the SQL may refer to, the periods to output)."""
-    first, last = _data_range(engine)
+    """(every period the SQL may refer to, the periods to output): those of the records'
+    dates and of `wanted`, never beyond the reporting window (`reporting.date_window`)."""
+    window = reporting.window(today)
+    _refuse_outside(wanted or [], window)
+    first, last = _data_range(engine, window)
     first = min(first or today, today)
     last = max(last or today, today)
     fiscal = reporting.fiscal_year_start_month
@@ -82,16 +87,33 @@ def period_plan(
     return sorted(set(support) | set(output)), output
 
 
-def _data_range(engine: SqlEngine) -> tuple[dt.date | None, dt.date | None]:
+def _refuse_outside(wanted: Sequence[Period], window: DateWindow) -> None:
+    """A period asked for outside the window has no records (the boundary keeps them
+    out): say so, rather than compute nothing over centuries of empty days."""
+    outside = [p.key for p in wanted if p.end <= window.earliest or p.start > window.latest]
+    if outside:
+        raise ConfigError([
+            f"period {', '.join(outside)} is outside the reporting window, {window}: records "
+            "carry no dates there (reporting.date_window in config.yaml sets the window)"
+        ])  # fmt: skip
+
+
+def _data_range(
+    engine: SqlEngine, window: DateWindow
+) -> tuple[dt.date | None, dt.date | None]:
     # Deleted records leave every KPI, and so do the periods only they would create.
+    # Dates outside the window never load; a store filled before the window existed
+    # may still hold some: they make no period either.
     parts = [
         f"SELECT min({ident(column)}) AS lo, max({ident(column)}) AS hi "
-        f"FROM {ident('src_' + table)} WHERE NOT is_deleted"
+        f"FROM {ident('src_' + table)} WHERE NOT is_deleted "
+        f"AND {ident(column)} >= $earliest AND {ident(column)} < $after"
         for table, column in _DATE_COLUMNS
     ]
     rows = engine.fetch(
         "SELECT CAST(min(lo) AS DATE), CAST(max(hi) AS DATE) "
-        f"FROM ({' UNION ALL '.join(parts)}) dates"
+        f"FROM ({' UNION ALL '.join(parts)}) dates",
+        {"earliest": window.earliest, "after": window.latest + dt.timedelta(days=1)},
     )
     lo, hi = rows[0]
     # Timestamps are UTC; a day of margin covers the org time zone's offset.

@@ -109,7 +109,27 @@ def collect_results(
         store.execute(f"DELETE FROM {COMPUTED} WHERE {_MINE}", mine)
         extra = {"computed_at": "now()", "source": "$source"}
         insert_arrow(store, COMPUTED, _COMPUTED_COLUMNS, rows, extra, mine)
+        _finite_only(store, mine)
     return int(rows.num_rows)
+
+
+# The figures of a result row; none is ever written or shown unless it is a finite number.
+_FIGURES = ("value", "numerator", "denominator", "target", "attainment", "gap", "pace")
+
+
+def _finite_only(store: Store, mine: dict[str, str | None]) -> None:
+    """Empty every figure that is not a finite number (NaN or infinite: a store filled
+    before the boundary checked values, a ratio over a near-zero target), each named in
+    the row's note: JSON, CSV and the CRMs have no such numbers."""
+    parts = ", ".join(f"CASE WHEN NOT isfinite({f}) THEN '{f}' END" for f in _FIGURES)
+    store.execute(
+        f"UPDATE {COMPUTED} SET "
+        + ", ".join(f"{f} = CASE WHEN isfinite({f}) THEN {f} END" for f in _FIGURES)
+        + f", note = concat_ws('; ', note, 'not a finite number, left empty: ' || "
+        f"concat_ws(', ', {parts})) WHERE {_MINE} AND ("
+        + " OR ".join(f"NOT isfinite({f})" for f in _FIGURES) + ")",
+        mine,
+    )
 
 
 def save_results(store: Store, coverage: Coverage) -> int:

@@ -10,17 +10,22 @@ from dataclasses import dataclass, field
 import duckdb
 
 from connector.errors import MassDeleteError
-from connector.schema import CONTACT_METHOD_FIELDS, Entity
+from connector.schema import CONTACT_METHOD_FIELDS, Entity, is_reference
 from connector.store.db import Store
 from connector.store.normalize import (
     Bind,
+    Bound,
     ParseOptions,
     ValueMap,
+    bounds,
     contact_method_check,
+    cut,
+    cut_marked,
     finding_rules,
     id_expression,
     mapped_raw,
     row_rules,
+    shown,
     type_problem,
     typed,
 )
@@ -90,7 +95,7 @@ def ingest(
             for statement, params in _errors_sql(entity, opts):
                 con.execute(statement, params)
             return _load(con, IngestResult(source, entity.name, origins=[origin]), entity,
-                         full, deletes)  # fmt: skip
+                         full, deletes, opts)  # fmt: skip
     finally:
         con.execute("DROP TABLE IF EXISTS _typed; DROP TABLE IF EXISTS _errors")
         con.execute("DROP TABLE IF EXISTS _findings")
@@ -109,7 +114,7 @@ def _unordered(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 def _load(
     con: duckdb.DuckDBPyConnection, result: IngestResult, entity: Entity, full: bool,
-    deletes: Deletes,
+    deletes: Deletes, opts: ParseOptions,
 ) -> IngestResult:  # fmt: skip
     """Quarantine, upsert and (for a full set) mark missing records deleted, together."""
     origin = result.origins[0]
@@ -119,7 +124,7 @@ def _load(
         _delete_replaced(con, result.source, entity)
         if full:
             _mark_missing_deleted(con, result, entity, origin, deletes)
-        result.loaded = _insert(con, result.source, entity)
+        result.loaded = _insert(con, result.source, entity, opts)
         result.quarantined = _count(con, "SELECT count(DISTINCT _line) FROM _errors")
         result.findings = _count(con, "SELECT count(*) FROM _findings")
         con.execute("COMMIT")
@@ -138,7 +143,7 @@ def _typed_sql(
     bind: Bind,
 ) -> str:
     raw_cols = ["_line", f"{id_expression(entity, cols)} AS t_id"]
-    typed_cols = []
+    typed_cols, cuts = [], []
     kept = _raw_kept(entity)
     method = contact_method_check(entity, bind)
     for name, ftype in entity.field_types.items():
@@ -150,8 +155,13 @@ def _typed_sql(
             else "CAST(NULL AS VARCHAR)"
         )
         raw = f"upper({raw})" if name == "currency" else raw
+        # Long text is cut (one character more than kept: see `cut_marked`); references
+        # never are, as a cut one would name another record.
+        cutting = ftype == "str" and not is_reference(name)
         if name not in kept:
             raw_cols.append(f"{raw} AS t_{name}")  # text typed as itself: one column, not two
+            if cutting:
+                cuts.append(f"{cut_marked(f't_{name}')} AS t_{name}")
             continue
         raw_cols.append(f"{raw} AS r_{name}")
         if method is not None and name == method[0]:
@@ -162,10 +172,12 @@ def _typed_sql(
             )
         else:
             value = typed(f"r_{name}", ftype, opts, bind)
+            value = cut_marked(value) if cutting else value
         typed_cols.append(f"{value} AS t_{name}")
     # The inner select maps raw values once; typed expressions then refer to them.
+    replace = f" REPLACE ({', '.join(cuts)})" if cuts else ""
     return (
-        f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT *, {', '.join(typed_cols)} "
+        f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT *{replace}, {', '.join(typed_cols)} "
         f"FROM (SELECT {', '.join(raw_cols)} FROM {staged})"
     )
 
@@ -207,10 +219,16 @@ def _errors_sql(entity: Entity, opts: ParseOptions) -> list[tuple[str, dict[str,
             selects.append(_err(bind, name, f"{_raw(name, kept)} IS NULL", "NULL", empty))
     for name, broken, reason in row_rules(entity):
         selects.append(_err(bind, name, f"({broken})", _raw(name, kept), reason))
+    fences = bounds(entity, opts.dates)
+    for fence in fences:
+        if fence.usable != "TRUE":
+            broken = f"{fence.outside} AND NOT ({fence.usable})"
+            selects.append(_err(bind, fence.field, broken, _raw(fence.field, kept), fence.reason))
     # Repeated ids first (a hash aggregate), then their lines: much less work and memory
     # than a window over every row of a large batch.
     selects.append(
-        "SELECT t._line, t.t_id AS record_id, 'id' AS field, t.t_id AS value, "
+        f"SELECT t._line, {shown('t.t_id')} AS record_id, 'id' AS field, "
+        f"{shown('t.t_id')} AS value, "
         "'duplicate id: line ' || CAST(d.last_line AS VARCHAR) || ' wins' AS reason "
         "FROM _typed t JOIN (SELECT t_id, max(_line) AS last_line FROM _typed "
         "WHERE t_id IS NOT NULL GROUP BY t_id HAVING count(*) > 1) d ON d.t_id = t.t_id "
@@ -218,11 +236,14 @@ def _errors_sql(entity: Entity, opts: ParseOptions) -> list[tuple[str, dict[str,
     )
     errors = " UNION ALL ".join(selects)
     # A finding on a quarantined row would be about a value that was not loaded.
+    rules = [(name, condition, problem, shown(f"CAST({_raw(name, kept)} AS VARCHAR)"))
+             for name, condition, problem in finding_rules(entity, found)]  # fmt: skip
+    rules += [_kept_outside(fence, kept, found) for fence in fences if fence.usable != "FALSE"]
     findings = " UNION ALL ".join(
         f"SELECT _line, t_id AS record_id, {found.value(name)} AS field, "
-        f"CAST({_raw(name, kept)} AS VARCHAR) AS value, {problem} AS problem FROM _typed "
+        f"{value} AS value, {problem} AS problem FROM _typed "
         f"WHERE {condition} AND _line NOT IN (SELECT _line FROM _errors)"
-        for name, condition, problem in finding_rules(entity, found)
+        for name, condition, problem, value in rules
     ) or ("SELECT NULL AS _line, NULL AS record_id, NULL AS field, NULL AS value, "
           "NULL AS problem WHERE FALSE")  # fmt: skip
     return [
@@ -233,10 +254,19 @@ def _errors_sql(entity: Entity, opts: ParseOptions) -> list[tuple[str, dict[str,
 
 def _err(bind: Bind, name: str, condition: str, value: str, reason: str) -> str:
     return (
-        f"SELECT _line, t_id AS record_id, {bind.value(name)} AS field, "
-        f"CAST({value} AS VARCHAR) AS value, {bind.value(reason)} AS reason "
+        f"SELECT _line, {shown('t_id')} AS record_id, {bind.value(name)} AS field, "
+        f"{shown(f'CAST({value} AS VARCHAR)')} AS value, {bind.value(reason)} AS reason "
         f"FROM _typed WHERE {condition}"
     )
+
+
+def _kept_outside(fence: Bound, kept: set[str], bind: Bind) -> tuple[str, str, str, str]:
+    """(field, condition, problem, value) of the finding on a value out of bounds whose
+    record is kept: the value cleared, or cut (shown as kept, marked as cut)."""
+    name = fence.field
+    value = (f"{cut(f't_{name}')} || '…'" if fence.cut
+             else shown(f"CAST({_raw(name, kept)} AS VARCHAR)"))  # fmt: skip
+    return name, f"{fence.outside} AND ({fence.usable})", bind.value(fence.problem), value
 
 
 def _replace_issues(
@@ -278,12 +308,21 @@ def _delete_replaced(con: duckdb.DuckDBPyConnection, source: str, entity: Entity
         )
 
 
-def _insert(con: duckdb.DuckDBPyConnection, source: str, entity: Entity) -> int:
+def _insert(
+    con: duckdb.DuckDBPyConnection, source: str, entity: Entity, opts: ParseOptions
+) -> int:
     names = list(entity.field_types)
+    bind = Bind()
+    cleared = {f.field: f.outside for f in bounds(entity, opts.dates)
+               if f.usable != "FALSE" and not f.cut}  # fmt: skip
     values = []
     for name in names:
         if name == "source":
-            values.append("?")
+            values.append(bind.value(source))
+        elif name in cleared:  # kept without a value out of bounds (quarantined: not here)
+            values.append(f"CASE WHEN {cleared[name]} THEN NULL ELSE t_{name} END")
+        elif entity.field_types[name] == "str" and not is_reference(name):
+            values.append(cut(f"t_{name}"))
         elif name == "id":
             values.append("t_id")
         elif name == "is_deleted":
@@ -294,11 +333,9 @@ def _insert(con: duckdb.DuckDBPyConnection, source: str, entity: Entity) -> int:
             values.append(f"COALESCE(t_{name}, FALSE)")
         else:
             values.append(f"t_{name}")
-    return _count(
-        con,
-        f"INSERT INTO {entity.table} ({', '.join(names)}) SELECT {', '.join(values)} {_GOOD}",
-        [source],
-    )
+    insert = f"INSERT INTO {entity.table} ({', '.join(names)}) SELECT {', '.join(values)}"
+    row = con.execute(f"{insert} {_GOOD}", bind.params).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
 
 
 def _mark_missing_deleted(

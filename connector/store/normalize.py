@@ -3,11 +3,16 @@
 Sources stage raw values as VARCHAR columns named after the normalized fields. The
 explicit type map of `connector.schema` decides how each is parsed; a value that does
 not parse, a missing required value or a broken rule becomes a quarantine entry that
-names the line, the field and the reason, instead of a crash or a silent NULL.
+names the line, the field and the reason, instead of a crash or a silent NULL. Values
+that parse but make no sense (`bounds`: a date outside the reporting window, a number
+that is not finite or beyond any currency field, text longer than a field keeps) are
+quarantined too, or, where the record is usable without them, cleared or cut with a
+finding: nothing beyond them reaches the KPI engine.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,9 +23,13 @@ from connector.currencies import ISO_4217_CODES
 from connector.schema import (
     CONTACT_METHOD_FIELDS,
     CONTACT_METHODS,
+    MAX_AMOUNT,
+    MAX_TEXT,
     NATURAL_KEYS,
+    DateWindow,
     Entity,
     FieldType,
+    is_reference,
 )
 from connector.store.targetrules import target_rules
 
@@ -29,11 +38,18 @@ _OFFSET_RE = r"(Z|z|[+-][0-9][0-9]:?[0-9][0-9])$"
 
 @dataclass(frozen=True)
 class ParseOptions:
-    """How raw strings are read: the org time zone and an optional date format."""
+    """How raw strings are read: the org time zone, optional date formats, and the window
+    of business dates (`reporting.date_window`; None: its default, as of today)."""
 
     timezone: str = "UTC"
     date_format: str | None = None
     timestamp_format: str | None = None
+    window: DateWindow | None = None
+
+    @property
+    def dates(self) -> DateWindow:
+        """The window business dates must fall in."""
+        return self.window or DateWindow.default()
 
 
 @dataclass(frozen=True)
@@ -96,10 +112,10 @@ def typed(raw: str, field_type: FieldType, opts: ParseOptions, bind: Bind) -> st
         return raw
     if field_type == "float":
         return f"TRY_CAST({raw} AS DOUBLE)"
-    if field_type == "int":
+    if field_type == "int":  # TRY_CAST: NaN, infinities and 1e10 are no INTEGER
         return (
             f"(CASE WHEN TRY_CAST({raw} AS DOUBLE) = floor(TRY_CAST({raw} AS DOUBLE)) "
-            f"THEN CAST(TRY_CAST({raw} AS DOUBLE) AS INTEGER) END)"
+            f"THEN TRY_CAST(TRY_CAST({raw} AS DOUBLE) AS INTEGER) END)"
         )
     if field_type == "bool":
         return (
@@ -108,13 +124,29 @@ def typed(raw: str, field_type: FieldType, opts: ParseOptions, bind: Bind) -> st
         )
     if field_type == "date":
         if opts.date_format:
-            return f"CAST(TRY_STRPTIME({raw}, {literal(opts.date_format, 'format')}) AS DATE)"
+            day = f"CAST(TRY_STRPTIME({raw}, {literal(opts.date_format, 'format')}) AS DATE)"
+            return f"(CASE WHEN {_digit_first(raw)} THEN {day} END)"
         # A timestamp where a date is expected is read as the org-local day it falls on.
         return (
-            f"(CASE WHEN length({raw}) <= 10 THEN TRY_CAST({raw} AS DATE) "
+            f"(CASE WHEN NOT {_digit_first(raw)} THEN NULL "
+            f"WHEN length({raw}) <= 10 THEN TRY_CAST({raw} AS DATE) "
             f"ELSE CAST(timezone({tz}, {_timestamptz(raw, opts, bind)}) AS DATE) END)"
         )
-    return f"timezone('UTC', {_timestamptz(raw, opts, bind)})"
+    return (f"(CASE WHEN {_digit_first(raw)} "
+            f"THEN timezone('UTC', {_timestamptz(raw, opts, bind)}) END)")  # fmt: skip
+
+
+def _digit_first(raw: str) -> str:
+    """Dates and timestamps start with their year: DuckDB's words for instants ('epoch',
+    'infinity') and signed years (-2024: 2025 BC) are not what a CRM means."""
+    return f"(left({raw}, 1) BETWEEN '0' AND '9')"
+
+
+# Instants of years 1 to 9999 only: the time-zone conversion of a later or earlier one
+# fails ("ICU date overflows timestamp range") instead of giving NULL. The window then
+# decides what is sensible; these bounds only keep the typing from failing.
+_NAIVE_SPAN = "TIMESTAMP '0001-01-01' AND TIMESTAMP '9999-12-31 23:59:59.999999'"
+_AWARE_SPAN = "TIMESTAMPTZ '0001-01-01 00:00:00+00' AND TIMESTAMPTZ '9999-12-31 23:59:59.999999+00'"
 
 
 def _timestamptz(raw: str, opts: ParseOptions, bind: Bind) -> str:
@@ -126,9 +158,11 @@ def _timestamptz(raw: str, opts: ParseOptions, bind: Bind) -> str:
         naive = f"TRY_STRPTIME({raw}, {literal(opts.timestamp_format, 'format')})"
     else:
         naive = f"TRY_CAST({raw} AS TIMESTAMP)"
+    aware = f"TRY_CAST({raw} AS TIMESTAMPTZ)"
     return (
         f"(CASE WHEN regexp_matches({raw}, {bind.value(_OFFSET_RE)}) "
-        f"THEN TRY_CAST({raw} AS TIMESTAMPTZ) ELSE timezone({tz}, {naive}) END)"
+        f"THEN (CASE WHEN {aware} BETWEEN {_AWARE_SPAN} THEN {aware} END) "
+        f"ELSE timezone({tz}, CASE WHEN {naive} BETWEEN {_NAIVE_SPAN} THEN {naive} END) END)"
     )
 
 
@@ -157,7 +191,12 @@ def id_expression(entity: Entity, staged_columns: set[str]) -> str:
         f"COALESCE(TRIM({c}), '')" if c in staged_columns else "''"
         for c in NATURAL_KEYS[entity.name]
     ]
-    return f"concat_ws('|', {', '.join(parts)})"
+    key = f"concat_ws('|', {', '.join(parts)})"
+    # Made of text that may be long (a team's name): kept to MAX_TEXT characters, its
+    # end a digest of the whole, so that two long keys stay two ids.
+    head = MAX_TEXT - 33
+    return (f"(CASE WHEN length({key}) > {MAX_TEXT} THEN left({key}, {head}) || '|' "
+            f"|| md5({key}) ELSE {key} END)")
 
 
 def row_rules(entity: Entity) -> list[tuple[str, str, str]]:
@@ -242,7 +281,8 @@ def finding_rules(entity: Entity, bind: Bind) -> list[tuple[str, str, str]]:
     method = contact_method_check(entity, bind)
     if method is not None:
         name, allowed = method
-        problem = (f"concat({bind.value('unknown contact method ')}, '''', r_{name}, "
+        problem = (f"concat({bind.value('unknown contact method ')}, '''', "
+                   f"left(r_{name}, {MAX_TEXT}), "
                    f"{bind.value(chr(39) + ' counted as other')})")  # fmt: skip
         rules.append((name, f"NOT list_contains({allowed}, lower(r_{name}))", problem))
     for name, condition, what in _FINDINGS.get(entity.name, []):
@@ -251,3 +291,96 @@ def finding_rules(entity: Entity, bind: Bind) -> list[tuple[str, str, str]]:
         shown = f"'''' || t_{name} || ''' ' || " if name == "currency" else ""
         rules.append((name, condition, f"{shown}{bind.value(what)}"))
     return [(name, f"r_{name} IS NOT NULL AND {cond}", problem) for name, cond, problem in rules]
+
+
+@dataclass(frozen=True)
+class Bound:
+    """What one field's values must stay within, once typed.
+
+    `outside` is SQL, TRUE when `t_<field>` is beyond the bound; `usable` is SQL, TRUE
+    when the record is still usable without the value (it is then kept with the value
+    cleared, or `cut` to MAX_TEXT, and a finding says so), else the record is quarantined
+    with `reason`."""
+
+    field: str
+    outside: str
+    reason: str
+    usable: str = "FALSE"
+    cut: bool = False
+
+    @property
+    def problem(self) -> str:
+        """What the finding says when the record is kept."""
+        if self.cut:
+            return f"{self.reason}: kept as its first {MAX_TEXT} characters"
+        return f"{self.reason}: cleared, the record is kept as if the field were empty"
+
+
+# Records usable without an optional date, under a condition: a closed deal needs its
+# close date (it places the deal in a period); an open deal's is only a forecast.
+_USABLE_WITHOUT: dict[tuple[str, str], str] = {
+    ("opportunities", "close_date"):
+        "NOT (coalesce(t_is_closed, FALSE) OR coalesce(t_is_won, FALSE))",
+}
+
+
+def bounds(entity: Entity, window: DateWindow) -> list[Bound]:
+    """The bounds of every field of `entity`: dates inside `window`, finite numbers up to
+    MAX_AMOUNT, text up to MAX_TEXT characters. Numbers out of bounds and every value of
+    a target (a cleared period or scope would widen what it applies to) quarantine their
+    record; so does a required value. Other dates and references are cleared; other
+    text is cut."""
+    found: list[Bound] = []
+    required = set(entity.required_fields)
+    for name, ftype in entity.field_types.items():
+        if name in ("source", "is_deleted"):
+            continue
+        usable = "FALSE" if name in required or entity.name == "targets" else "TRUE"
+        usable = _USABLE_WITHOUT.get((entity.name, name), usable)
+        col = f"t_{name}"
+        if ftype in ("date", "timestamp"):
+            # Literals from dates (digits and dashes only): DuckDB refuses unused parameters.
+            low = f"{ftype.upper()} '{window.earliest.isoformat()}'"
+            high = f"{ftype.upper()} '{(window.latest + dt.timedelta(days=1)).isoformat()}'"
+            outside = f"({col} < {low} OR {col} >= {high})"
+            reason = f"outside the reporting window, {window} (reporting.date_window)"
+            found.append(Bound(name, outside, reason, usable))
+        elif ftype == "float":
+            found.append(Bound(name, f"NOT isfinite({col})", "not a finite number"))
+            found.append(Bound(name, f"(isfinite({col}) AND abs({col}) > {MAX_AMOUNT!r})",
+                               f"beyond {MAX_AMOUNT:,.0f}: more than any currency field holds"))
+        elif ftype == "str":
+            long = overlong(col)
+            if is_reference(name):
+                found.append(Bound(name, long, f"longer than {MAX_TEXT} characters: no "
+                                   "record or person is named so", usable))  # fmt: skip
+            else:
+                found.append(Bound(name, long, f"longer than {MAX_TEXT} characters", usable,
+                                   cut=usable != "FALSE"))  # fmt: skip
+    return found
+
+
+def overlong(col: str) -> str:
+    """SQL TRUE when the text in `col` has more than MAX_TEXT characters (its byte length,
+    known without reading it, first)."""
+    return f"(strlen({col}) > {MAX_TEXT} AND length({col}) > {MAX_TEXT})"
+
+
+def cut_marked(raw: str) -> str:
+    """Text cut to MAX_TEXT + 1 characters: one more than a field keeps, so that typing
+    need not carry another column to tell what was too long (`overlong` still does)."""
+    most = MAX_TEXT + 1
+    return f"(CASE WHEN strlen({raw}) > {most} THEN left({raw}, {most}) ELSE {raw} END)"
+
+
+def cut(col: str) -> str:
+    """Text as a field keeps it: at most MAX_TEXT characters."""
+    return f"(CASE WHEN strlen({col}) > {MAX_TEXT} THEN left({col}, {MAX_TEXT}) ELSE {col} END)"
+
+
+def shown(value: str) -> str:
+    """A value as quarantine and findings keep it: long text as its start and its length."""
+    return (
+        f"(CASE WHEN {overlong(value)} THEN left({value}, {MAX_TEXT}) || '… (' || "
+        f"format('{{:,}}', length({value})) || ' characters)' ELSE {value} END)"
+    )

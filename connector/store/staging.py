@@ -29,6 +29,13 @@ def to_text(value: object) -> str | None:
     return str(value)
 
 
+def _unicode(text: str | None) -> str | None:
+    """Text any UTF-8 reader takes: a lone surrogate becomes U+FFFD."""
+    if text is None:
+        return None
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def stage_rows(
     store: Store,
     table: str,
@@ -42,7 +49,11 @@ def stage_rows(
         "_line": pa.array(range(first_line, first_line + len(rows)), type=pa.int64())
     }
     for index, column in enumerate(columns):
-        data[column] = pa.array([to_text(row[index]) for row in rows], type=pa.string())
+        values = [to_text(row[index]) for row in rows]
+        try:
+            data[column] = pa.array(values, type=pa.string())
+        except UnicodeEncodeError:  # JSON may escape a lone surrogate ("\\ud800")
+            data[column] = pa.array([_unicode(v) for v in values], type=pa.string())
     batch = pa.table(data)
     # A caller's half-read result (a fetchone) would make DuckDB refuse the registration.
     store.con.complete()

@@ -145,18 +145,48 @@ def test_refused_login_is_an_auth_error_without_the_secret(config: SalesforceCon
 def test_budget_stops_the_run_before_the_call_that_would_overspend(
     config: SalesforceConfig, rsps: Any
 ) -> None:
+    """Work larger than the budget does what fits (the next run resumes from its
+    checkpoints, as refusing up front would refuse every day), and says which share would
+    let one run do it all; the call past the budget is never sent."""
     usage = {"Sforce-Limit-Info": "api-usage=990/1000"}
     rsps.add(responses.GET, LIMITS_URL, json={}, headers=usage)
     rsps.add(responses.GET, QUERY_URL, json=page([]), headers=usage)
     with SalesforceClient(config) as transport:
         transport.limits()  # budget: half of the 10 calls left
-        with pytest.raises(LimitExceededError, match="needs about 9"):
-            transport.guard.ensure(9, "the pull")
+        assert transport.guard.ensure(4, "the pull") is None
+        note = transport.guard.ensure(9, "the pull")
+        assert note == (
+            "the pull needs about 9 API calls and 4 are left of this run's budget (5 = 50% of "
+            "the 10 calls that remained): it reads what fits, and the next run resumes from "
+            "there; limits.max_share_of_remaining: 1.00 would let one run do it all"
+        )
         for _ in range(4):
             transport.count("SELECT COUNT() FROM Lead")
-        with pytest.raises(LimitExceededError, match="has spent its share"):
+        with pytest.raises(LimitExceededError, match="has spent its share") as spent:
             transport.count("SELECT COUNT() FROM Lead")
+        assert "the next run resumes where this one stopped" in str(spent.value)
     assert len(rsps.calls) == 6
+
+
+def test_a_budget_spent_before_the_work_is_sized_names_the_setting(
+    config: SalesforceConfig, rsps: Any
+) -> None:
+    """A run that could not even begin would not begin the next day either: no
+    "resumes", but the setting that helps."""
+    usage = {"Sforce-Limit-Info": "api-usage=996/1000"}
+    rsps.add(responses.GET, LIMITS_URL, json={}, headers=usage)
+    with SalesforceClient(config) as transport:
+        transport.limits()  # budget: half of the 4 calls left
+        transport.limits()
+        with pytest.raises(LimitExceededError) as spent:
+            transport.limits()
+    assert str(spent.value) == (
+        "this run's budget of the daily Salesforce API calls (2 = 50% of the 4 calls that "
+        "remained; org usage 996/1000) was spent before its work could begin, so it did "
+        "nothing: raise limits.max_share_of_remaining (now 0.50; 1.0 gives a run all 4 "
+        "calls), or run when more of the daily allowance remains"
+    )
+    assert "resumes" not in str(spent.value)
 
 
 def test_limit_info_parsing() -> None:

@@ -14,7 +14,8 @@ def read(config: FilesConfig, reporting: Reporting) -> FilesSource:
     """The source of one `type: files` entry of config.yaml."""
     mapping = load_model(config.mapping, FilesMapping) if config.mapping else FilesMapping()
     return FilesSource(config.name, config.path, mapping, reporting.timezone,
-                       config.max_delete_share, mapping_path=config.mapping)  # fmt: skip
+                       config.max_delete_share, mapping_path=config.mapping,
+                       window=reporting.window())  # fmt: skip
 
 
 CRM = Crm(config=FilesConfig, read=read, write=None, example=EXAMPLE, folders=("exports",))

@@ -11,7 +11,7 @@ from connector.crms.files.config import DEFAULT_MAX_DELETE_SHARE
 from connector.crms.files.mapping import FileEntityMapping, FilesMapping
 from connector.crms.files.validate import file_problems, survey_exports
 from connector.errors import ExportError
-from connector.schema import ENTITIES, ENTITY_BY_NAME, Entity
+from connector.schema import ENTITIES, ENTITY_BY_NAME, DateWindow, Entity
 from connector.store import IngestResult, ParseOptions, Store, ValueMap
 from connector.store.csvfile import CsvLayout, load_csv
 
@@ -31,6 +31,7 @@ class FilesSource:
     timezone: str
     max_delete_share: float | None = DEFAULT_MAX_DELETE_SHARE
     mapping_path: Path | None = None  # where `mapping` was read (None: the default)
+    window: DateWindow | None = None  # the business dates records may carry (None: default)
 
     def validate(self) -> list[str]:
         """Problems of the export folder: a missing folder; header rows against the
@@ -68,6 +69,7 @@ class FilesSource:
                 timezone=self.timezone,
                 date_format=entry.date_format or self.mapping.date_format,
                 timestamp_format=entry.timestamp_format or self.mapping.timestamp_format,
+                window=self.window,
             )
             value_maps = {f: ValueMap(v) for f, v in entry.values.items()}
             results.append(load_csv(store, source=self.name, entity=entity, path=path,

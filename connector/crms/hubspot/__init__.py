@@ -15,7 +15,8 @@ from connector.settings import Reporting
 
 def read(config: HubSpotConfig, reporting: Reporting) -> HubSpotSource:
     """The source of one `type: hubspot` entry of config.yaml."""
-    return HubSpotSource(config, load_mapping(config.mapping_path), reporting.timezone)
+    return HubSpotSource(config, load_mapping(config.mapping_path), reporting.timezone,
+                         reporting.window())
 
 
 def write(config: HubSpotConfig, wording: Wording) -> HubSpotWriter:

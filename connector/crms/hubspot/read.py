@@ -30,17 +30,21 @@ from connector.crms.hubspot.validate import (
     survey_portal,
 )
 from connector.errors import ConfigError
+from connector.schema import DateWindow
 from connector.store import IngestResult, ParseOptions, Store
 
 
 class HubSpotSource:
     """One configured HubSpot portal as a `Source`; `api_calls` counts every call made."""
 
-    def __init__(self, config: HubSpotConfig, mapping: HubSpotMapping, timezone: str) -> None:
+    def __init__(
+        self, config: HubSpotConfig, mapping: HubSpotMapping, timezone: str,
+        window: DateWindow | None = None,
+    ) -> None:  # fmt: skip
         self.name = config.name
         self.config = config
         self.mapping = mapping
-        self.opts = ParseOptions(timezone=timezone)
+        self.opts = ParseOptions(timezone=timezone, window=window)
         self.transport = HubSpotClient(config)
         self.api = HubSpotApi(self.transport, config.pull.max_url_chars)
         self.records_read = 0  # records the API answered in the last pull
@@ -101,7 +105,7 @@ class HubSpotSource:
                 results.append(self._owners(store, catalog))  # a new rep, or a renamed team
             results += load_tables(store, self.name, self.mapping, self.opts)
             goals, note = read_goals(self.api, self.mapping.targets.goals, store=store,
-                                     source=self.name, timezone=self.opts.timezone)  # fmt: skip
+                                     source=self.name, opts=self.opts)  # fmt: skip
             results.append(goals)
             if note is not None and progress is not None:
                 progress(note)

@@ -61,8 +61,9 @@ class Assignees:
 
 
 def read_goals(
-    api: HubSpotApi, settings: GoalTargets | None, *, store: Store, source: str, timezone: str
-) -> tuple[IngestResult, str | None]:
+    api: HubSpotApi, settings: GoalTargets | None, *, store: Store, source: str,
+    opts: ParseOptions,
+) -> tuple[IngestResult, str | None]:  # fmt: skip
     """Load the portal's goals as this source's targets (a full set: none when
     `settings` is None or they cannot be read), and a note when they cannot be read."""
     rows: list[list[Any]] = []
@@ -80,7 +81,7 @@ def read_goals(
             rows = goal_rows(goals, settings, Assignees.read(api))
     result = ingest_rows(store, source=source, entity=ENTITY_BY_NAME["targets"],
                          columns=COLUMNS, rows=rows, origin=GOALS,
-                         opts=ParseOptions(timezone=timezone), full=True)  # fmt: skip
+                         opts=opts, full=True)  # fmt: skip
     cadence.read(store, source, "goals", settings)
     return result, note
 

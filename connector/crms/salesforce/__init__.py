@@ -16,7 +16,7 @@ from connector.settings import Reporting
 def read(config: SalesforceConfig, reporting: Reporting) -> SalesforceSource:
     """The source of one `type: salesforce` entry of config.yaml."""
     return SalesforceSource(config.name, config, load_mapping(config.mapping_path),
-                            reporting.timezone)  # fmt: skip
+                            reporting.timezone, window=reporting.window())  # fmt: skip
 
 
 def write(config: SalesforceConfig, wording: Wording) -> SalesforceWriter:

@@ -25,11 +25,16 @@ from connector.crms.salesforce.state import parse_ts
 from connector.crms.salesforce.streams import Plan, StreamPuller
 from connector.crms.salesforce.targets import read_quotas
 from connector.crms.salesforce.validate import Resolved, survey_org
-from connector.errors import ConfigError
+from connector.errors import ConfigError, LimitExceededError
+from connector.schema import DateWindow
 from connector.store import IngestResult, Store
 from connector.store.staging import derive_lead_ids, forget_seen
 
 SETTLED_REF = "settled"
+CADENCES = (
+    "its checks on a cadence: records deleted for good (pull.reconcile_every_hours in "
+    "config.yaml) and quotas (targets.quotas.every_hours in the mapping)"
+)
 # A query refused for what it names: the cached describes may be stale.
 STALE = frozenset({"INVALID_FIELD", "INVALID_TYPE", "MALFORMED_QUERY"})
 
@@ -45,6 +50,7 @@ class SalesforceSource:
     api_calls: int = 0  # calls made by the last pull (validate's included)
     records_read: int = 0  # records the API answered in the last pull
     api_remaining: int | None = None  # the org's daily API calls left after the last pull
+    window: DateWindow | None = None  # the business dates records may carry (None: default)
 
     def transport(self) -> SalesforceClient:
         """A new connection to the org (close it after use)."""
@@ -78,20 +84,13 @@ class SalesforceSource:
                 settings=self.config.pull,
                 timezone=self.timezone,
                 progress=progress,
+                window=self.window,
             )
             forget_seen(store)
             plans = self._probed(puller, describer)
-            estimate = sum(plan.estimated_calls for plan in plans)
-            transport.guard.ensure(estimate, f"the pull of {self.name}")
-            _read_ahead(transport, plans)
-            results = [puller.run(plan) for plan in plans]
-            results += reconcile(puller, list(self.mapping.streams))
-            self._derive_lead_ids(store)
-            quotas, note = read_quotas(transport, self.mapping.targets.quotas, store=store,
-                                       source=self.name, timezone=self.timezone)  # fmt: skip
-            results.append(quotas)
-            if note is not None and progress is not None:
-                progress(note)
+            self._within_budget(transport, plans, progress)
+            results = _every_stream(puller, plans)
+            results += self._on_cadence(puller, progress)
             self.api_calls, self.records_read = transport.api_calls, puller.records_read
             guard = transport.guard
             if guard.limit is not None and guard.used is not None:
@@ -100,6 +99,39 @@ class SalesforceSource:
                 progress(f"{self.name}: {transport.api_calls} Salesforce API calls, "
                          f"{puller.records_read:,} records read")  # fmt: skip
         return results
+
+    def _on_cadence(self, puller: StreamPuller, progress: Progress | None) -> list[IngestResult]:
+        """What a pull does when its cadence is due, after every stream: records deleted for
+        good reconciled, quotas read. Each run makes it again until it is done, so a budget
+        too small for it is said as such, with the settings that help."""
+        try:
+            results = reconcile(puller, list(self.mapping.streams))
+            self._derive_lead_ids(puller.store)
+            quotas, note = read_quotas(puller.transport, self.mapping.targets.quotas,
+                                       store=puller.store, source=self.name,
+                                       timezone=self.timezone, window=self.window)  # fmt: skip
+        except LimitExceededError as exc:
+            if not puller.transport.guard.spent:
+                raise  # Salesforce's own refusal: the allowance is spent, not the budget
+            raise LimitExceededError(puller.transport.guard.cadence_message(CADENCES)) from exc
+        if note is not None and progress is not None:
+            progress(note)
+        return [*results, quotas]
+
+    def _within_budget(
+        self, transport: SalesforceClient, plans: list[Plan], progress: Progress | None
+    ) -> None:
+        """A pull larger than what is left of the run's API budget reads what fits (the
+        guard stops it at the budget) and the next run resumes: its streams are then read
+        over REST, whose pages checkpoint, as a Bulk job stopped halfway is lost."""
+        what = f"the pull of {self.name}"
+        if transport.guard.ensure(sum(p.estimated_calls for p in plans), what) is None:
+            return
+        for plan in plans:
+            plan.resumable(self.config.api_version)
+        note = transport.guard.ensure(sum(p.estimated_calls for p in plans), what)
+        if note is not None and progress is not None:
+            progress(note)
 
     def _resolved(self, describer: Describer) -> Resolved:
         resolved = resolve(self.mapping, describer, MappingLines(self.config.mapping_path))
@@ -178,6 +210,30 @@ class SalesforceSource:
         )
         if self.mapping.opportunity_lead_from_conversion and not maps_lead:
             derive_lead_ids(store, self.name)
+
+
+def _every_stream(puller: StreamPuller, plans: list[Plan]) -> list[IngestResult]:
+    """Pull every planned stream. Once the run's budget is spent, the streams still to
+    come load the first page their probe read (no call), up to their next call, before
+    the run stops: a small budget makes that progress every run."""
+    guard, stopped = puller.transport.guard, None
+    try:
+        _read_ahead(puller.transport, plans)
+    except LimitExceededError as exc:
+        if not guard.spent:
+            raise
+        stopped = exc
+    results = []
+    for plan in plans:
+        try:
+            results.append(puller.run(plan))
+        except LimitExceededError as exc:
+            if not guard.spent:
+                raise  # Salesforce's own refusal: the allowance is spent, not the budget
+            stopped = stopped or exc
+    if stopped is not None:
+        raise stopped
+    return results
 
 
 def _read_ahead(transport: SalesforceClient, plans: list[Plan]) -> None:

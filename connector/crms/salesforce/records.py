@@ -53,7 +53,10 @@ def _apply(spec: FieldSpec, get: Getter, prefix: str | None) -> Getter:
         if transform == "day_start":  # the date alone: the store reads it as the org's
             return str(raw)[:10]  # midnight, which keeps its day west of UTC too
         if transform == "reciprocal":
-            number = float(raw)
+            try:
+                number = float(raw)
+            except (TypeError, ValueError):
+                return raw  # not a number: the store's typing quarantines it, with its value
             return 1.0 / number if number else None
         return raw
 

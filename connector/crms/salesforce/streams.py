@@ -27,7 +27,7 @@ from connector.crms.salesforce.records import StreamReader, compile_reader
 from connector.crms.salesforce.state import StreamState, later, parse_ts, utc_now_iso
 from connector.crms.salesforce.validate import Resolved
 from connector.errors import CrmKpiError, FatalError
-from connector.schema import ENTITY_BY_NAME
+from connector.schema import ENTITY_BY_NAME, DateWindow
 from connector.store import IngestResult, ParseOptions, Store, ValueMap, mark_deleted
 from connector.store.staging import ingest_rows, remember_seen
 
@@ -63,6 +63,7 @@ class Plan:
     bulk: bool = False
     first: dict[str, Any] | None = None  # the first REST page, read by the probe
     ahead: list[tuple[str, SubAnswer]] = field(default_factory=list)  # pages read ahead
+    rest_query: str | None = None  # the probe's query, REST's from its first page on
 
     @property
     def include_deleted(self) -> bool:
@@ -91,10 +92,19 @@ class Plan:
             or self.count > settings.bulk_threshold
             or soql.too_long_for_rest(self.query, api_version)
         )
+        self.rest_query = self.query
         if self.bulk:  # Bulk API 2.0 refuses ORDER BY
             stream, read = self.stream, [str(r["Id"]) for r in self.first.get("records") or []]
             self.query = soql.select(stream.object, self.paths, cursor_field=stream.cursor,
                                      since=self.since, order=False, skip_ids=read)  # fmt: skip
+
+
+    def resumable(self, api_version: str) -> None:
+        """Read over REST, checkpointed page by page, rather than as a Bulk job, which
+        does not resume halfway: for a run whose budget does not hold the whole pull."""
+        if self.bulk and self.rest_query and not soql.too_long_for_rest(self.rest_query,
+                                                                           api_version):
+            self.bulk, self.query = False, self.rest_query
 
 
 def _slug(key: str) -> str:
@@ -116,6 +126,7 @@ class StreamPuller:
     full_ids: set[str] = field(default_factory=set)  # objects pulled whole from the start
     settled: dt.datetime | None = None  # this run's settled time (see state.py)
     records_read: int = 0  # records the API answered, every page of every stream
+    window: DateWindow | None = None  # the business dates records may carry (None: default)
 
     def plan(self, stream: Stream) -> Plan:
         """Decide full or incremental, and the query, for one stream."""
@@ -236,7 +247,7 @@ class StreamPuller:
                 columns=reader.columns,
                 rows=rows,
                 origin=plan.stream.object,
-                opts=ParseOptions(timezone=self.timezone),
+                opts=ParseOptions(timezone=self.timezone, window=self.window),
                 value_maps=self._value_maps(plan.stream),
             )
             result.loaded += loaded.loaded

@@ -25,7 +25,7 @@ from connector.crms.salesforce.client import Record, SalesforceClient
 from connector.crms.salesforce.errors import SalesforceApiError
 from connector.crms.salesforce.mapping import QuotaTargets
 from connector.crms.salesforce.paging import query_pages
-from connector.schema import ENTITY_BY_NAME
+from connector.schema import ENTITY_BY_NAME, DateWindow
 from connector.store import IngestResult, ParseOptions, Store, ingest_rows
 
 QUOTA = "ForecastingQuota"
@@ -82,6 +82,7 @@ def read_quotas(
     store: Store,
     source: str,
     timezone: str,
+    window: DateWindow | None = None,
 ) -> tuple[IngestResult, str | None]:
     """Load the org's quotas as this source's targets (a full set: none when `settings`
     is None or the org has none), and a note when the org has no readable quotas."""
@@ -99,7 +100,8 @@ def read_quotas(
                 rows += quota_rows(page, settings, types)
     result = ingest_rows(store, source=source, entity=ENTITY_BY_NAME["targets"],
                          columns=COLUMNS, rows=rows, origin=QUOTA,
-                         opts=ParseOptions(timezone=timezone), full=True)  # fmt: skip
+                         opts=ParseOptions(timezone=timezone, window=window),
+                         full=True)  # fmt: skip
     cadence.read(store, source, "quotas", settings)
     return result, note
 
