@@ -72,6 +72,8 @@ def test_scopes_are_named_by_the_owners_of_the_source_shown(
     # Zed has, in the other CRM, the id Ann has in sf: each source names its own.
     with (two_crms.parent / "hs" / "owners.csv").open("a") as owners:
         owners.write("005A,Zed,zed@acme.com,East\n")
+    with (two_crms.parent / "hs" / "opportunities.csv").open("a") as deals:  # Zed sells too
+        deals.write("9002,501,005A,2025-01-05,2025-01-16,true,true,300\n")
     assert main(["pull", "--config", str(two_crms)]) == 0
     capsys.readouterr()
 
