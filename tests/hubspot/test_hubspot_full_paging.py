@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from connector.crms.config import shipped_mapping
+from connector.crms.hubspot.config import Pull
 from connector.crms.hubspot.constants import SEARCH_RESULT_CAP
 from connector.crms.hubspot.full import calls_by_list, calls_by_search, inline_links
 from connector.crms.hubspot.mapping import load_mapping
@@ -148,3 +150,13 @@ def test_search_is_the_cheaper_way_unless_a_stream_links_more_than_five_objects(
         f"f{i}": obj for i, obj in enumerate(
             ("contacts", "deals", "companies", "tickets", "quotes", "products"))}})
     assert calls_by_search(1000, wide) == 11 > calls_by_list(1000, wide)
+
+
+@pytest.mark.parametrize("value", [True, False, "auto"])
+def test_pull_exports_takes_true_false_or_auto(value: object) -> None:
+    assert Pull.model_validate({"exports": value}).exports == value
+
+
+def test_pull_exports_refuses_anything_else() -> None:
+    with pytest.raises(ValidationError, match="auto"):
+        Pull.model_validate({"exports": "sometimes"})
