@@ -115,21 +115,6 @@ def test_without_a_settled_time_the_overlap_before_the_cursor_is_read_again(
         "leads", won)  # fmt: skip
 
 
-def test_changes_read_again_within_the_overlap_are_not_written_again(
-    sandbox: Sandbox, store: Store
-) -> None:
-    sandbox.faults.add({"kind": "status", "status": 400, "path": "/updated"})  # no settled time
-    source = make_source(sandbox)
-    source.pull(store)
-    changed = change_one_percent(sandbox)
-    entities = {table for table, _, _ in CHANGED}
-    first = [r for r in source.pull(store) if r.entity in entities]
-    assert sum(r.loaded for r in first) == changed
-    again = [r for r in source.pull(store) if r.entity in entities]
-    assert source.records_read - whole_each_run(sandbox) >= changed  # the overlap, read again
-    assert sum(r.loaded for r in again) == 0  # ... and nothing written twice
-
-
 def test_describes_are_kept_and_revalidated_in_the_same_call(
     sandbox: Sandbox, store: Store
 ) -> None:

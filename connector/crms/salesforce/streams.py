@@ -27,15 +27,8 @@ from connector.crms.salesforce.records import StreamReader, compile_reader
 from connector.crms.salesforce.state import StreamState, later, parse_ts, utc_now_iso
 from connector.crms.salesforce.validate import Resolved
 from connector.errors import CrmKpiError, FatalError
-from connector.schema import ENTITY_BY_NAME, Entity
-from connector.store import (
-    IngestResult,
-    ParseOptions,
-    Store,
-    ValueMap,
-    mark_deleted,
-    unchanged_ids,
-)
+from connector.schema import ENTITY_BY_NAME
+from connector.store import IngestResult, ParseOptions, Store, ValueMap, mark_deleted
 from connector.store.staging import ingest_rows, remember_seen
 
 REST_PAGE = 2_000
@@ -235,8 +228,6 @@ class StreamPuller:
         result: IngestResult,
     ) -> None:
         entity = ENTITY_BY_NAME[plan.stream.entity]
-        if rows and not plan.full:  # read again within the overlap: stored as they are
-            rows = self._fresh(entity, rows)
         if rows:
             loaded = ingest_rows(
                 self.store,
@@ -255,13 +246,6 @@ class StreamPuller:
                 remember_seen(self.store, plan.stream.entity, [row[0] for row in rows])
         if gone:
             result.deleted += mark_deleted(self.store, source=self.source, entity=entity, ids=gone)
-
-    def _fresh(self, entity: Entity, rows: list[list[Any]]) -> list[list[Any]]:
-        """The rows whose (Id, SystemModstamp) the store does not hold yet."""
-        stamps = [(str(row[0]), int(ts.timestamp() * 1000)) for row in rows
-                  if (ts := parse_ts(row[1]))]  # fmt: skip
-        same = unchanged_ids(self.store, source=self.source, entity=entity, stamps=stamps)
-        return [row for row in rows if str(row[0]) not in same]
 
     def _value_maps(self, stream: Stream) -> dict[str, ValueMap]:
         maps = {}
