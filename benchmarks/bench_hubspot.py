@@ -18,8 +18,9 @@ an unchanged pull once the overlap has passed (`--overlap-wait`, real seconds: t
 overlap's records are searched once more, nothing written); (7) a full pull through the
 CRM exports API into a fresh store, checked equal to the searched one; (8) a pull with the
 weekly purge check due (every live id read), then with the ids exported; (9) setup and a
-push of `--push-rows` KPI records (0: none), then an unchanged re-push. Each pull prints
-API calls by endpoint, records read, wall time and peak RSS.
+push of `--push-rows` KPI records (0: none), then an unchanged re-push and the next
+night's (the period in progress re-stamped). Each pull prints API calls by endpoint,
+records read, wall time and peak RSS.
 """
 
 from __future__ import annotations
@@ -160,6 +161,8 @@ def push(sb: Sandbox, store: Store, rows: int) -> None:
         "FROM range(?) r(i), (SELECT unnest(['total_revenue', 'nps', 'cac']) AS kpi) k",
         [rows],
     )
+    store.con.execute("UPDATE kpi_results SET period_status = CASE WHEN period = 'p99' "
+                      "THEN 'in progress' ELSE 'closed' END, computed_at = now()")  # fmt: skip
     writer = HubSpotWriter("hs", config(sb, fast=True), MAPPING.push, Wording("USD"))
     actions = writer.setup()
     sb.reset_stats()
@@ -175,6 +178,14 @@ def push(sb: Sandbox, store: Store, rows: int) -> None:
     print(
         f"unchanged re-push: written {again.written}, API calls {again.api_calls}, "
         f"unchanged {again.unchanged:,}"
+    )
+    # The next night, nothing changed: computed a day later, the period in progress
+    # (p99: 100 records) re-stamped.
+    store.con.execute("UPDATE kpi_results SET computed_at = computed_at + INTERVAL 1 DAY")
+    night = writer.push(store)
+    print(
+        f"the next night, nothing changed: written {night.written}, API calls "
+        f"{night.api_calls}, unchanged {night.unchanged:,}"
     )
 
 

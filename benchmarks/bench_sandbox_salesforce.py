@@ -4,7 +4,10 @@ Runs the sandbox in a subprocess through its CLI (so that its peak RSS is its ow
 times a full REST query of all opportunities (query_all_iter) and a Bulk API 2.0 query
 of all tasks, and prints records/s and the sandbox's peak memory (VmHWM).
 
-    .venv/bin/python benchmarks/bench_sandbox_salesforce.py [--scale 100]
+`--as manager` or `--as rep` pulls with that person's session instead of the integration
+user's (System Administrator, who reads every record unfiltered): what sharing costs.
+
+    .venv/bin/python benchmarks/bench_sandbox_salesforce.py [--scale 100] [--as rep]
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
 from simple_salesforce import Salesforce
@@ -50,13 +54,26 @@ def start_sandbox(
     return proc, json.loads(info_file.read_text())
 
 
-def client(info: dict[str, object]) -> tuple[Salesforce, requests.Session]:
+def token_of(sf_info: dict[str, Any], who: str) -> str:
+    """The session of the integration user, a manager (of two reps or more) or a rep."""
+    if who == "integration":
+        return str(sf_info["access_token"])
+    users = sf_info["users"]
+    manager = next(u for u in users if (u["role"] or "").endswith("Manager")
+                   and sum(1 for r in users if r["manager"] == u["username"]) >= 2)
+    if who == "manager":
+        return str(manager["access_token"])
+    return str(next(u for u in users if u["manager"] == manager["username"])["access_token"])
+
+
+def client(info: dict[str, object], who: str = "integration"
+           ) -> tuple[Salesforce, requests.Session]:
     sf_info = info["salesforce"]
     assert isinstance(sf_info, dict)
     session = requests.Session()
     session.verify = str(info["ca_file"])
     session.trust_env = False
-    return Salesforce(instance_url=sf_info["instance_url"], session_id=sf_info["access_token"],
+    return Salesforce(instance_url=sf_info["instance_url"], session_id=token_of(sf_info, who),
                       session=session, version="60.0"), session
 
 
@@ -78,14 +95,17 @@ def bulk_tasks(sf: Salesforce) -> tuple[int, float]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--as", dest="who", default="integration",
+                        choices=("integration", "manager", "rep"),
+                        help="whose session pulls (default: the integration user)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         proc, info = start_sandbox(args.scale, Path(tmp))
         ready = time.perf_counter() - t0
-        sf, session = client(info)
+        sf, session = client(info, args.who)
         try:
-            print(f"scale {args.scale}: sandbox ready in {ready:.1f} s "
+            print(f"scale {args.scale}, as {args.who}: sandbox ready in {ready:.1f} s "
                   f"(peak RSS so far {peak_rss_mb(proc.pid):.0f} MiB)")
             n, secs = rest_opportunities(sf)
             print(f"REST query_all_iter Opportunity: {n:,} records in {secs:.1f} s "

@@ -12,11 +12,23 @@ from rich.console import Console
 
 from connector import __version__
 from connector.config import Config
-from connector.errors import EXIT_CONFIG, EXIT_OK, ConfigError, CrmKpiError
+from connector.errors import (
+    EXIT_CONFIG,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    ConfigError,
+    CrmKpiError,
+    Terminated,
+    exit_code_table,
+)
+from connector.guard import failed, on_sigterm, restore_sigterm
 from connector.invocation import suggest
 from connector.kpi.engine import SCOPE_TYPES, ComputeResult
 from connector.kpi.periods import parse_period, period_of
+from connector.secrets import redact
 from connector.store import Store
+from connector.store.failures import environment_failure
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -24,14 +36,17 @@ Handler = Callable[[argparse.Namespace], int]
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `crm-kpi` console script.
 
-    A mistake of the user's is a sentence and its exit code, never a traceback; a bug
-    still shows its traceback. Files the run creates (the store's write-ahead log among
-    them, which DuckDB creates and removes by itself) are its user's only: umask 077.
+    A mistake of the user's is a sentence and its exit code, never a traceback; so is the
+    machine's failure (a full disk: exit 5) and a bug (exit 70, its traceback in a file
+    the sentence names). SIGTERM stops a command as Ctrl-C does. Files the run creates
+    (the store's write-ahead log among them, which DuckDB creates and removes by itself)
+    are its user's only: umask 077.
     """
     parser = _parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler
     umask = os.umask(0o077)
+    previous = on_sigterm()
     try:
         return handler(args)
     except ConfigError as exc:
@@ -39,25 +54,32 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(message, file=sys.stderr)
         return exc.exit_code
     except CrmKpiError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(redact(f"error: {exc}"), file=sys.stderr)
         return exc.exit_code
+    except KeyboardInterrupt as exc:
+        terminated = isinstance(exc, Terminated)
+        print("stopped by SIGTERM" if terminated else "interrupted", file=sys.stderr)
+        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
     except OSError as exc:
-        if exc.filename is None:
-            raise  # not about a path the user gave: a bug, or the machine's trouble
-        reason = (exc.strerror or str(exc)).lower()
-        print(f"error: {exc.filename}: {reason}", file=sys.stderr)
-        return EXIT_CONFIG
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        if exc.filename is not None and environment_failure(exc, Path(exc.filename)) is None:
+            reason = (exc.strerror or str(exc)).lower()
+            print(f"error: {exc.filename}: {reason}", file=sys.stderr)
+            return EXIT_CONFIG
+        return failed(args, exc)
+    except Exception as exc:
+        return failed(args, exc)
     finally:
         os.umask(umask)
+        restore_sigterm(previous)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crm-kpi",
         description="The 14 classic sales KPIs from your CRM, written back into your CRM.",
+        epilog="exit codes (a scheduler counts only 0 and 1 as success; 1 alerts):\n"
+        + exit_code_table(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"crm-kpi {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -96,9 +118,22 @@ def _parser() -> argparse.ArgumentParser:
     _mass_delete_arg(run)
     run.set_defaults(handler=_cmd_run)
 
-    status = commands.add_parser("status", help="the last runs: what each did, or why it failed")
+    status = commands.add_parser(
+        "status",
+        help="the last runs: what each did, or why it failed (--check: for monitors)",
+        epilog="--check exits 0 OK, 1 WARNING (the last run left something out), "
+        "2 CRITICAL (it failed, or no run finished for --max-age-hours), 3 UNKNOWN "
+        "(the store cannot be read), as Nagios-style checks do",
+    )
     _config_arg(status)
     status.add_argument("--limit", type=int, default=10, help="how many runs (default 10)")
+    status.add_argument("--format", choices=["table", "json"], default="table")
+    status.add_argument("--check", action="store_true",
+                        help="one line, and an exit code saying if the last run finished "
+                        "and is recent")  # fmt: skip
+    status.add_argument("--max-age-hours", type=float,
+                        help="with --check: how old the last finished run may be (default: "
+                        "observability.stale_after_hours, 26)")  # fmt: skip
     status.set_defaults(handler=_cmd_status)
 
     problems = commands.add_parser(
@@ -168,11 +203,11 @@ def _engine_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _load(args: argparse.Namespace) -> Config:
+def _load(args: argparse.Namespace, *, offline: bool = False) -> Config:
     """The config, with `--engine` in place of `kpis.engine` when given."""
     from connector.config import load_config
 
-    config = load_config(args.config)
+    config = load_config(args.config, offline=offline)
     if getattr(args, "engine", None):
         kpis = config.kpis.model_copy(update={"engine": args.engine})
         config = config.model_copy(update={"kpis": kpis})
@@ -242,7 +277,7 @@ def _cmd_compute(args: argparse.Namespace) -> int:
     from connector.pipeline import compute_kpis, open_store
     from connector.report import as_csv, as_json, fetch_results, render_table
 
-    config = _load(args)
+    config = _load(args, offline=True)
     fiscal = config.reporting.fiscal_year_start_month
     try:
         period = parse_period(args.period, fiscal) if args.period else None
@@ -250,7 +285,7 @@ def _cmd_compute(args: argparse.Namespace) -> int:
         raise ConfigError([f"--period: {exc}"]) from None
     scopes = list(SCOPE_TYPES) if args.scope == "all" else [args.scope]
     shown_source = _shown_source(config, args.source)
-    with open_store(config) as store:
+    with open_store(config, read_only=not args.save) as store:
         console = Console(stderr=True)
         result = compute_kpis(
             config,
@@ -302,6 +337,7 @@ def _shown_source(config: Config, name: str | None) -> str | None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from connector.outcome import summary_fields
     from connector.run import format_summary, run_nightly
     from connector.runlog import RunLog
 
@@ -310,37 +346,27 @@ def _cmd_run(args: argparse.Namespace) -> int:
     summary = run_nightly(
         config, log, dry_run=args.dry_run, allow_mass_delete=args.allow_mass_delete
     )
-    log.print(format_summary(summary, args.config))
+    log.print(format_summary(summary, args.config), **summary_fields(summary))
     return summary.exit_code
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    from connector.listing import render_runs
-    from connector.store.runs import recent_runs
+    from connector.status import show_status
 
-    config = load_config_of(args)
-    if not config.store.path.exists():
-        print(f"no runs yet: {config.store.path} does not exist")
-        return EXIT_OK
-    with Store(config.store.path) as store:
-        runs = recent_runs(store, args.limit)
-    if not runs:
-        print("no runs yet")
-        return EXIT_OK
-    render_runs(runs, Console())
-    return EXIT_OK
+    config = load_config_of(args, offline=True)
+    return show_status(config, args.format, args.limit, args.check, args.max_age_hours)
 
 
 def _cmd_problems(args: argparse.Namespace) -> int:
     from connector.listing import problems_csv, problems_json, render_problems
     from connector.store.problems import KINDS, counts, problems, run_window
 
-    config = load_config_of(args)
+    config = load_config_of(args, offline=True)
     if not config.store.path.exists():
         print(f"nothing pulled yet: {config.store.path} does not exist")
         return EXIT_OK
     limit = args.limit if args.limit is not None else (100 if args.format == "table" else 0)
-    with Store(config.store.path) as store:
+    with Store(config.store.path, read_only=True) as store:
         window = run_window(store, args.run) if args.run else None
         if args.run and window is None:
             raise ConfigError([f"--run: no run {args.run!r} in {config.store.path}"])
@@ -361,11 +387,12 @@ def _cmd_problems(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def load_config_of(args: argparse.Namespace) -> Config:
-    """The config named by --config."""
+def load_config_of(args: argparse.Namespace, *, offline: bool = False) -> Config:
+    """The config named by --config (`offline`: for a command that never reaches a CRM,
+    so the CRMs' connection files, `ca_file` and keys, need not exist)."""
     from connector.config import load_config
 
-    return load_config(args.config)
+    return load_config(args.config, offline=offline)
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
@@ -390,7 +417,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     checked = "config, mappings, targets" if config.targets or config.targets_file else (
         "config, mappings")  # fmt: skip
     print(f"{args.config}: {checked} and {len(config.sources)} source(s) are valid")
-    return EXIT_OK
+    from connector.status import stored_exclusions
+
+    return stored_exclusions(config)
 
 
 def _cmd_setup(args: argparse.Namespace) -> int:
@@ -402,7 +431,10 @@ def _cmd_setup(args: argparse.Namespace) -> int:
     if not chosen:
         raise ConfigError([f"{args.config}: no source named or of type {args.crm} writes back"])
     for source in chosen:
-        actions = build_writer(config, source).setup()
+        writer = build_writer(config, source)
+        writer.progress = lambda line, name=source.name: print(f"{name}: {line}",
+                                                               file=sys.stderr, flush=True)
+        actions = writer.setup()
         for action in actions or ["everything was already in place"]:
             print(f"{source.name}: {action}")
     return EXIT_OK
@@ -412,7 +444,7 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     from connector.config import load_config
     from connector.pipeline import write_dashboard
 
-    out = write_dashboard(load_config(args.config), args.out, mode=args.mode)
+    out = write_dashboard(load_config(args.config, offline=True), args.out, mode=args.mode)
     print(f"dashboard written to {out}")
     return EXIT_OK
 

@@ -20,12 +20,14 @@ from pydantic import (
     PrivateAttr,
     SerializeAsAny,
     ValidationInfo,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from connector.crms.base import Crm
 from connector.crms.config import SourceConfig
 from connector.crms.registry import CRMS
+from connector.ops.settings import Alert, ObservabilitySettings, SmtpSettings
 from connector.settings import (
     KpiSettings,
     Reporting,
@@ -35,7 +37,7 @@ from connector.settings import (
     reject_duplicates,
     unique_targets,
 )
-from connector.yamlfile import ConfigModel, ExistingFile, load_model, located_error
+from connector.yamlfile import ConfigModel, ExistingFile, Problem, load_model, located_error
 
 
 def crm_of(source: SourceConfig) -> Crm[Any]:
@@ -90,6 +92,24 @@ class Config(ConfigModel):
     targets_file: ExistingFile | None = None
     """A CSV of targets (kpi, period_type, period, scope_type, scope, value[, currency])."""
     spark: SparkSettings = Field(default_factory=SparkSettings)
+    alerts: Annotated[list[Alert], BeforeValidator(_empty_is_none)] = Field(
+        default_factory=list
+    )
+    """Where to tell people about failed, partial, excluded and stale runs."""
+    smtp: SmtpSettings | None = None
+    observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)
+
+    @model_validator(mode="after")
+    def _smtp_for_email(self) -> Config:
+        problems: list[Problem] = [
+            (("alerts", index, "email"), "smtp_missing",
+             "an e-mail alert needs the smtp: section (host, port, user, password)")
+            for index, alert in enumerate(self.alerts)
+            if alert.email is not None and self.smtp is None
+        ]  # fmt: skip
+        if problems:
+            raise located_error("Config", problems)
+        return self
 
     _config_path: Path = PrivateAttr(default_factory=lambda: Path("config.yaml").resolve())
 
@@ -109,8 +129,10 @@ class Config(ConfigModel):
         return self._config_path.parent
 
 
-def load_config(path: Path | str) -> Config:
-    """Read and validate a config file; raise `ConfigError` with every problem found."""
+def load_config(path: Path | str, *, offline: bool = False) -> Config:
+    """Read and validate a config file; raise `ConfigError` with every problem found.
+    `offline`: for commands that never reach a CRM (files needed only to connect, like
+    `ca_file`, may be missing)."""
     config_path = Path(path).resolve()
-    context = {"config_path": config_path, "base_dir": config_path.parent}
+    context = {"config_path": config_path, "base_dir": config_path.parent, "offline": offline}
     return load_model(config_path, Config, context=context)

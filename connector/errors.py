@@ -1,23 +1,77 @@
 """The error hierarchy, and the process exit code each kind of failure maps to.
 
+The exit code says who must act (`EXIT_CODES` is the one table README, docs, `--help` and
+every scheduler recipe follow):
+
+  0 everything done; 1 finished, but something was left out (records a CRM refused, data
+  excluded from a KPI), named; 2 the user's files or arguments; 3 another run holds the
+  lock; 4 try again later (a CRM's limits, timeouts, an outage: the next run resumes);
+  5 a person must act (credentials revoked or wrong, a permission or scope missing, a
+  certificate not trusted, the store's disk full, read-only or removed); 70 crm-kpi
+  itself failed (a bug: report it); 130 and 143 stopped by Ctrl-C or SIGTERM.
+
 Transports map every CRM failure to one of three kinds: `RetriableError` (the transport
 retries it, nobody else does), `FatalError` (stop the run), `RecordError` (one record was
-refused; the rest goes on). A problem in what the user gave us (config, mappings,
-exports, targets, the paths and arguments they name) is a `UserError`, exit 2: only the
-user can fix it, so a scheduler should not simply retry. Exit 4 is kept for a CRM's
-limits, auth and TLS, which clear by themselves or by a credential change. Everything
-user-facing carries a message meant to be read.
+refused; the rest goes on). `FatalError` is exit 4 unless it is an `ActionNeeded` (5).
+Everything user-facing carries a message meant to be read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
 
 EXIT_OK = 0
-EXIT_RECORD_FAILURES = 1
+EXIT_PARTIAL = 1
 EXIT_CONFIG = 2
 EXIT_LOCKED = 3
-EXIT_CRM_STOPPED = 4
+EXIT_TRY_LATER = 4
+EXIT_ACTION = 5
+EXIT_CRASH = 70  # EX_SOFTWARE of sysexits.h: an internal error
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+EXIT_RECORD_FAILURES = EXIT_PARTIAL
+EXIT_CRM_STOPPED = EXIT_TRY_LATER
+
+SUCCESS_CODES = frozenset({EXIT_OK, EXIT_PARTIAL})
+"""What a scheduler counts as a finished run (1 alerts, but is not a failure)."""
+
+
+@dataclass(frozen=True)
+class ExitCode:
+    """One exit code: what it means and what a scheduler does with it."""
+
+    code: int
+    meaning: str
+    scheduler: Literal["success", "alert", "retry", "fail"]
+    """success: done; alert: done, tell someone; retry: run again later (the next night
+    at the latest); fail: no retry, a person must look."""
+
+
+# fmt: off
+EXIT_CODES = (
+    ExitCode(EXIT_OK, "everything done", "success"),
+    ExitCode(EXIT_PARTIAL, "finished, but something was left out (records a CRM refused, "
+             "data excluded from a KPI), named", "alert"),
+    ExitCode(EXIT_CONFIG, "a problem in your files or arguments (file, line, key named)",
+             "fail"),
+    ExitCode(EXIT_LOCKED, "another run holds the lock", "retry"),
+    ExitCode(EXIT_TRY_LATER, "try again later: a CRM's limits, a timeout or an outage; "
+             "the next run resumes", "retry"),
+    ExitCode(EXIT_ACTION, "a person must act: credentials revoked or wrong, a permission "
+             "or scope missing, a certificate not trusted, the store's disk full, "
+             "read-only or removed", "fail"),
+    ExitCode(EXIT_CRASH, "crm-kpi itself failed (a bug): the log has the details", "fail"),
+    ExitCode(EXIT_INTERRUPTED, "stopped by Ctrl-C (state saved)", "fail"),
+    ExitCode(EXIT_TERMINATED, "stopped by SIGTERM (state saved)", "retry"),
+)
+# fmt: on
+
+
+def exit_code_table() -> str:
+    """The exit codes as lines for `crm-kpi --help`."""
+    return "\n".join(f"  {e.code:>3}  {e.meaning}" for e in EXIT_CODES)
 
 
 class CrmKpiError(Exception):
@@ -83,8 +137,23 @@ class FatalError(CrmKpiError):
     """A CRM failure that stops the run: auth refused, limits spent, malformed request."""
 
 
-class AuthError(FatalError):
+class ActionNeeded(FatalError):
+    """A failure that no retry clears: a person must act (the message says what)."""
+
+    exit_code = EXIT_ACTION
+
+
+class AuthError(ActionNeeded):
     """Credentials were refused or a needed permission or scope is missing."""
+
+
+class TrustError(ActionNeeded):
+    """The CRM presented a certificate this machine does not trust."""
+
+
+class EnvironmentFailure(ActionNeeded):
+    """The machine stopped the run: the store's disk is full, read-only, or the store
+    was removed while the run used it."""
 
 
 class LimitExceededError(FatalError):
@@ -101,3 +170,13 @@ class RecordError(CrmKpiError):
         self.record_key = record_key
         self.message = message
         self.fields = list(fields)
+
+
+class Crashed(CrmKpiError):
+    """crm-kpi itself failed: the message says where the details are and what to do."""
+
+    exit_code = EXIT_CRASH
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (what schedulers and Kubernetes send): stop as Ctrl-C does."""

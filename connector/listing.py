@@ -80,7 +80,7 @@ def render_runs(runs: Sequence[RunRecord], console: Console) -> None:
     for run in runs:
         seconds = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
         took = "" if seconds is None else f"\n{seconds:.1f} s"
-        failed = run.status in ("failed", "interrupted")
+        failed = run.status in ("failed", "interrupted", "stopped")
         table.add_row(f"{run.run_id}\n{run.started_at:%Y-%m-%d %H:%M}\n{run.command}",
                       f"{run.status}{took}", run_outcome(run),
                       style="red" if failed else None)  # fmt: skip

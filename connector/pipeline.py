@@ -14,13 +14,13 @@ from connector.config import Config, crm_of
 from connector.crms.base import Progress, Source, Writer
 from connector.crms.config import SourceConfig
 from connector.dashboard import Meta, build_payload, render_html
-from connector.errors import ConfigError, UserError
+from connector.errors import ConfigError, StoreError, UserError
 from connector.kpi.engine import SCOPE_TYPES, ComputeResult, compute
 from connector.kpi.periods import Period, parse_period
 from connector.kpi.results import has_results
 from connector.kpi.sqlengine import DuckDbEngine, SqlEngine
 from connector.kpis import KPIS
-from connector.presentation import Wording, basis_note
+from connector.presentation import Wording, basis_note, pace_help
 from connector.settings import TARGETS_FILE_SOURCE
 from connector.store import IngestResult, Store
 from connector.store.targetfile import load_target_file
@@ -62,9 +62,10 @@ def results_source(config: Config, source_name: str) -> str | None:
     return source_name if len(config.sources) > 1 else None
 
 
-def open_store(config: Config) -> Store:
-    """The store named by the config."""
-    return Store(config.store.path)
+def open_store(config: Config, *, read_only: bool = False) -> Store:
+    """The store named by the config (`read_only`: for commands that only read it, which
+    then work on a read-only file system too)."""
+    return Store(config.store.path, read_only=read_only)
 
 
 def build_source(
@@ -185,12 +186,25 @@ def write_dashboard(config: Config, out: Path, *, mode: int = DASHBOARD_MODE) ->
     with file permissions `mode`."""
     if out.is_dir():
         raise UserError(f"{out} is a folder: name the HTML file, like {out / 'kpis.html'}")
-    with open_store(config) as store:
+    with _results_store(config) as store:
         if not has_results(store):
             compute_kpis(config, store)
         payload = build_payload(store, config_meta(config))
     write_file(out, render_html(payload), mode)
     return out
+
+
+def _results_store(config: Config) -> Store:
+    """The store, read-only when it holds results (so a read-only file system is no
+    obstacle), else writable, to compute and save them first."""
+    try:
+        store = open_store(config, read_only=True)
+    except StoreError:
+        return open_store(config)  # no store yet: created, as before a first run
+    if has_results(store):
+        return store
+    store.close()
+    return open_store(config)
 
 
 def write_file(path: Path, text: str, mode: int) -> None:
@@ -227,4 +241,6 @@ def config_meta(config: Config) -> Meta:
         config=config.config_path.name,
         currency=config.reporting.currency,
         bases=bases,
+        timezone=config.reporting.timezone,
+        pace_help=pace_help(config.kpis),
     )

@@ -20,7 +20,8 @@ from connector.settings import KpiSettings
 
 Part = Literal["value", "target", "attainment", "pace"]
 PARTS: tuple[Part, ...] = get_args(Part)
-FigureUnit = Literal["money", "ratio", "days", "score", "multiple", "date"]
+FigureUnit = Literal["money", "ratio", "days", "score", "multiple", "date", "datetime"]
+"""What a field holds: a KPI unit, a date, or an instant (`datetime`: an "as of")."""
 
 MANAGED = "Managed by crm-kpi"
 """Starts the description of every field a writer creates: how it knows its own fields."""
@@ -34,25 +35,14 @@ _PART_HELP: dict[Part, str] = {
     "target": "Target of the period for this scope.",
     "attainment": "Actual against target: 100 % is on target, more is better (for a "
     "lower-is-better KPI, target ÷ actual). Empty when there is no target.",
-    "pace": "For the period in progress: actual against the target pro-rated to the "
-    "elapsed share of the period; 100 % is on track. Empty for other periods.",
+    "pace": "",  # pace_help: it says when pace starts, from the settings
 }
-_BASES: dict[str, dict[str, str]] = {
-    "churn_rate": {
-        "start": "customers lost ÷ customers at the start of the period (churn_basis: start)",
-        "acquired": "customers lost ÷ customers acquired in the period (churn_basis: "
-        "acquired; it exceeds 100 % when few are acquired)",
-    },
-    "closing_ratio": {
-        "created": "deals won ÷ opportunities created in the period (closing_basis: created)",
-        "closed": "deals won ÷ deals closed, won or lost, in the period (closing_basis: closed)",
-    },
-    "sales_growth": {
-        "previous": "compared with the previous period (growth_basis: previous)",
-        "year_over_year": "compared with the same period a year earlier "
-        "(growth_basis: year_over_year)",
-    },
-}
+AS_OF_HELP = (
+    "When crm-kpi computed these figures. While the period runs, every nightly run "
+    "refreshes it: an old time means the latest runs did not finish. Once the period is "
+    "over, it is the run that last changed a figure, at the earliest the first run after "
+    "the period ended."
+)
 
 
 @dataclass(frozen=True)
@@ -103,10 +93,18 @@ class RecordColumn:
     label: str
     help: str
     date: bool = False
+    instant: bool = False
+    """An instant (a CRM DateTime / datetime field), not a date: the "as of"."""
 
+
+PERIOD_STATUSES = ("in progress", "closed", "not started")
+"""What `period_status` says of a KPI record's period on the day it was computed."""
+
+AS_OF = "as_of"
+"""The record column (and rep field) saying when the figures were computed."""
 
 RECORD_COLUMNS: tuple[RecordColumn, ...] = (
-    RecordColumn("name", "Name", "The scope and the period: Kira Lee · 2026-11."),
+    RecordColumn("name", "Name", "The scope and the period: Kira Lee · Nov 2026."),
     RecordColumn("period_type", "Period type", "month, quarter or year."),
     RecordColumn("period", "Period", "2026-11, 2026-Q3 or 2026 (fiscal quarters and years "
                  "are named after the year they start in)."),
@@ -116,7 +114,17 @@ RECORD_COLUMNS: tuple[RecordColumn, ...] = (
     RecordColumn("scope_id", "Scope id", "The rep's id in the CRM, the team or territory "
                  "name; empty for the company."),
     RecordColumn("scope_name", "Scope", "The rep's name, the team or territory, or Company."),
+    RecordColumn("period_status", "Period status", "in progress while the period runs (its "
+                 "figures so far), then closed."),
+    RecordColumn("pace_note", "Pace note", "Why the period in progress has no pace yet: too "
+                 "early in the period, or too few deals won; empty once pace is given."),
+    RecordColumn(AS_OF, "As of", AS_OF_HELP, instant=True),
 )  # fmt: skip
+REP_AS_OF = RecordColumn(AS_OF, "KPIs as of", "When crm-kpi computed this rep's figures of "
+                         "the current period; every nightly run refreshes it, so an old time "
+                         "means the latest runs did not finish.", instant=True)  # fmt: skip
+"""The field beside a rep's own current figures (a User field) saying when they were
+computed."""
 
 
 @dataclass(frozen=True)
@@ -142,8 +150,9 @@ ACCOUNT_FIGURES: tuple[Figure, ...] = (
     Figure("customer_since", "date", "Customer since",
            "Close date of this account's first won deal."),
     Figure("churned_on", "date", "Churned on",
-           "The day this account stopped being a customer (its churn date, or the end of "
-           "churn_after_days without a won deal); empty while it is a customer."),
+           "The day this account stopped being a customer (its churn date, or the day it "
+           "had gone the set number of days without a won deal); empty while it is a "
+           "customer."),
 )  # fmt: skip
 FIGURE_KEYS: tuple[str, ...] = tuple(f.key for f in ACCOUNT_FIGURES)
 _FIGURES = {f.key: f for f in ACCOUNT_FIGURES}
@@ -214,7 +223,7 @@ def slot_help(slot: Slot, wording: Wording, period: PeriodType | None = None) ->
     text = [slot.kpi.definition]
     if slot.breakdown is not None:
         text.append(f"This field: {_words(slot.breakdown_type or '')} {_words(slot.breakdown)}.")
-    text.append(_PART_HELP[slot.part])
+    text.append(pace_help(wording.settings) if slot.part == "pace" else _PART_HELP[slot.part])
     if slot.unit == "money":
         text.append(f"In {wording.currency}.")
     note = basis_note(slot.kpi.key, wording.settings)
@@ -232,16 +241,45 @@ def figure_help(figure: Figure, wording: Wording) -> str:
 
 
 def basis_note(kpi: str, settings: KpiSettings) -> str | None:
-    """The "Basis in use: …" note of a KPI whose definition the settings choose (churn, closing
-    ratio, growth), None for the others."""
-    chosen = {
-        "churn_rate": settings.churn_basis,
-        "closing_ratio": settings.closing_basis,
-        "sales_growth": settings.growth_basis,
-    }.get(kpi)
-    if chosen is None:
+    """What the basis in use means, in a rep's words ("Counted over the opportunities
+    created in the period: …"), for a KPI whose definition the settings choose (churn,
+    closing ratio, growth); None for the others."""
+    basis = get_kpi(kpi).basis
+    if basis is None:
         return None
-    return f"Basis in use: {_BASES[kpi][chosen]}."
+    meaning = basis.meaning(str(getattr(settings, basis.setting)))
+    return f"{meaning[0].upper()}{meaning[1:]}."
+
+
+def pace_help(settings: KpiSettings) -> str:
+    """What pace is, and from when a period in progress has one, in a rep's words."""
+    pace = settings.pace
+    deals = f", and once {pace.min_deals} deals are won" if pace.min_deals else ""
+    share = f" and {pace.min_share * 100:.0f} % of it" if pace.min_share else ""
+    return (
+        "For the period in progress: actual against the target pro-rated to the part of "
+        "the period gone by; 100 % is on track. Empty for other periods, and until "
+        f"{pace.min_days} days{share} have gone by{deals}."
+    )
+
+
+def shown_value(kpi: Kpi, value: float | None, currency: str) -> str:
+    """A KPI value as people read it, by the registry's unit and decimals: money with its
+    currency, ratios as %, days, NPS with its sign, multiples as x:1; "—" for none."""
+    if value is None:
+        return "—"
+    d = kpi.decimals
+    match kpi.unit:
+        case "money":
+            return f"{value:,.{d}f} {currency}"
+        case "days":
+            return f"{value:,.{d}f} d"
+        case "score":
+            return f"{value:+.{d}f}"
+        case "multiple":
+            return f"{value:.{d}f}:1"
+        case "ratio":
+            return f"{value * 100:.{d}f} %"
 
 
 def managed_description(what: str) -> str:

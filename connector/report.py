@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import math
@@ -14,15 +15,18 @@ from rich.table import Table
 
 from connector.kpi.periods import period_of
 from connector.kpis import KPI_KEYS, KPIS, get_kpi
-from connector.presentation import natural_key
+from connector.presentation import natural_key, shown_value
 from connector.store import Store
 from connector.store.db import ident
+from connector.store.results import results_sql
 from connector.store.scopes import OWNER_NAMES_SQL, scope_name_sql
 
 JSON_KEYS = (
     "kpi", "period", "period_type", "scope_type", "scope_id", "scope_name", "breakdown",
-    "value", "target", "attainment", "gap", "pace", "note",
+    "value", "target", "attainment", "gap", "pace", "note", "period_status", "as_of",
 )  # fmt: skip
+"""`period_status`: in progress (figures so far), closed or not started when computed;
+`as_of`: when they were computed, ISO 8601 in UTC."""
 SCOPE_ORDER = ("company", "team", "owner", "territory")
 # KPIs whose values exist only per breakdown: their breakdown rows are their values.
 _SPLIT_KPIS = [k.key for k in KPIS if k.split_by is not None]
@@ -48,6 +52,7 @@ def fetch_results(
     scope's name; of one source when several are configured, else (None) of all sources
     together. `table` is kpi_results (what is stored) or kpi_computed (what this
     connection computed)."""
+    results = f"({results_sql(store)})" if table == "kpi_results" else ident(table)
     where = ["scope_type IN (SELECT unnest($scopes))", "source IS NOT DISTINCT FROM $source"]
     params: dict[str, object] = {"scopes": list(scope_types), "source": source}
     if period is not None:
@@ -60,7 +65,8 @@ def fetch_results(
         f"WITH named AS ({OWNER_NAMES_SQL}) "
         "SELECT kpi, period, period_type, scope_type, scope_id, "
         f"{scope_name_sql('r', 'n.name')} AS scope_name, breakdown_type, breakdown_value, "
-        f"value, target, attainment, gap, pace, note FROM {ident(table)} r "
+        "value, target, attainment, gap, pace, note, period_status, computed_at "
+        f"FROM {results} r "
         "LEFT JOIN named n ON r.scope_type = 'owner' AND n.key = r.scope_id "
         f"WHERE {' AND '.join(where)} ORDER BY breakdown_type NULLS FIRST, breakdown_value",
         params,
@@ -79,11 +85,20 @@ def _people_order(row: dict[str, Any]) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
+def as_of(row: Mapping[str, Any]) -> str | None:
+    """When a row was computed, ISO 8601 with its UTC offset (the store keeps UTC)."""
+    moment = row.get("computed_at")
+    if not isinstance(moment, dt.datetime):
+        return None
+    return moment.replace(tzinfo=dt.UTC, microsecond=0).isoformat()
+
+
 def as_json(rows: Sequence[dict[str, Any]]) -> str:
     """The JSON array of `crm-kpi compute --format json`."""
     out = []
     for row in rows:
-        item = {k: row.get(k) for k in JSON_KEYS if k != "breakdown"}
+        item = {k: row.get(k) for k in JSON_KEYS if k not in ("breakdown", "as_of")}
+        item["as_of"] = as_of(row)
         item["breakdown"] = (
             {row["breakdown_type"]: row["breakdown_value"]} if row["breakdown_type"] else None
         )
@@ -100,9 +115,8 @@ def as_csv(rows: Sequence[dict[str, Any]]) -> str:
         breakdown = (
             f"{row['breakdown_type']}={row['breakdown_value']}" if row["breakdown_type"] else ""
         )
-        writer.writerow(
-            [breakdown if k == "breakdown" else _csv_value(row.get(k)) for k in JSON_KEYS]
-        )
+        values = {**row, "breakdown": breakdown, "as_of": as_of(row)}
+        writer.writerow([_csv_value(values.get(k)) for k in JSON_KEYS])
     return buffer.getvalue()
 
 
@@ -117,34 +131,23 @@ def _csv_value(value: Any) -> str:
 
 
 def format_value(key: str, value: float | None, currency: str) -> str:
-    """A KPI value as people read it, by the registry's unit and decimals: money with
-    currency, ratios as %, days, NPS with its sign, multiples as x:1."""
-    if value is None:
-        return "—"
-    declared = get_kpi(key)
-    d = declared.decimals
-    match declared.unit:
-        case "money":
-            return f"{value:,.{d}f} {currency}"
-        case "days":
-            return f"{value:,.{d}f} d"
-        case "score":
-            return f"{value:+.{d}f}"
-        case "multiple":
-            return f"{value:.{d}f}:1"
-        case "ratio":
-            return f"{value * 100:.{d}f} %"
+    """A KPI value as people read it (`presentation.shown_value`)."""
+    return shown_value(get_kpi(key), value, currency)
 
 
 def render_table(rows: Sequence[dict[str, Any]], currency: str, console: Console) -> None:
     """A rich table that fits 80 columns; KPIs under target are marked; the notes (why a
     value or target is missing, the churn basis) are numbered beneath it."""
     periods = sorted({str(row["period"]) for row in rows})
+    running = any(row.get("period_status") == "in progress" for row in rows)
     with_pace = any(row.get("pace") is not None for row in rows)
+    stamps = [s for row in rows if (s := as_of(row))]
     table = Table(
-        title=f"KPIs for {', '.join(periods) or 'no period'}",
+        title=f"KPIs for {', '.join(periods) or 'no period'}"
+        + (" (in progress: figures so far)" if running else ""),
         caption="▼ under target   ▲ on or above target"
-        + ("   pace: actual against the target pro-rated to date" if with_pace else ""),
+        + ("   pace: actual against the target pro-rated to date" if with_pace else "")
+        + (f"\ncomputed {_shown_moment(max(stamps))}" if stamps else ""),
         header_style="bold",
     )
     # Narrow terminals wrap cells (fold) rather than cut a label or a figure short.
@@ -179,6 +182,11 @@ def render_table(rows: Sequence[dict[str, Any]], currency: str, console: Console
     console.print(table)
     for note, number in notes.items():
         console.print(f"{number:>3}  {note}", highlight=False, markup=False)
+
+
+def _shown_moment(iso: str) -> str:
+    """'2026-12-06 02:13 UTC' of an ISO 8601 UTC instant."""
+    return f"{dt.datetime.fromisoformat(iso):%Y-%m-%d %H:%M} UTC"
 
 
 def shown_scope(row: Mapping[str, Any], shared: set[str]) -> str:

@@ -14,46 +14,25 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 from connector.config import Config
 from connector.crms.config import SourceConfig
-from connector.errors import EXIT_OK, EXIT_RECORD_FAILURES, CrmKpiError
+from connector.errors import EXIT_PARTIAL
 from connector.invocation import suggest
-from connector.lock import RunLock
+from connector.lock import RunLock, describe
+from connector.ops.facts import SourceFacts
+from connector.outcome import RunSummary, facts_of, report, settle, stale_hours
 from connector.pipeline import build_source, build_writer, compute_kpis, load_targets_file
 from connector.runlog import RunLog
 from connector.secrets import redact
 from connector.store import Store
-from connector.store.runs import finish_run, start_run
+from connector.store.excluded import over_threshold, quarantine_exclusions, rate_exclusions
+from connector.store.failures import store_removed
+from connector.store.runs import finish_run, last_success, stale_since, start_run
 
-
-@dataclass
-class RunSummary:
-    """What one run did, as shown at its end and kept in the `runs` table."""
-
-    run_id: str
-    dry_run: bool = False
-    status: str = "running"
-    pulled: int = 0
-    quarantined: int = 0
-    deleted: int = 0
-    findings: int = 0
-    kpi_rows: int = 0
-    written: int = 0
-    unchanged: int = 0
-    failed: list[str] = field(default_factory=list)
-    planned: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    api_calls: dict[str, int] = field(default_factory=dict)
-    stage_seconds: dict[str, float] = field(default_factory=dict)
-    error: str | None = None
-
-    @property
-    def exit_code(self) -> int:
-        """0 all written, 1 finished with per-record failures."""
-        return EXIT_RECORD_FAILURES if self.failed else EXIT_OK
+__all__ = ["RunSummary", "format_summary", "lock_path", "new_run_id", "run_nightly"]
 
 
 def new_run_id() -> str:
@@ -74,75 +53,170 @@ def run_nightly(
     as_of: dt.date | None = None,
     allow_mass_delete: bool = False,
 ) -> RunSummary:
-    """Run the whole job under the store's lock; raises LockedError if a run is going.
-    `allow_mass_delete` lets full exports delete past their `max_delete_share`."""
+    """Run the whole job under the store's lease, then write its metrics and send its
+    alerts. Raises what stopped it (LockedError if another run holds the lease, `Crashed`
+    for a bug, an `EnvironmentFailure` for the machine's); either way the run is
+    recorded. `allow_mass_delete` lets full exports delete past their `max_delete_share`."""
     summary = RunSummary(run_id=new_run_id(), dry_run=dry_run)
-    writers = [s for s in config.sources if s.pushes]
-    with RunLock(lock_path(config), summary.run_id) as lock, Store(config.store.path) as store:
-        if lock.took_over:
-            because = f" ({lock.took_over_because})" if lock.took_over_because else ""
-            log.event("lock", f"took over the stale lock of run {lock.took_over.get('run_id')}"
-                      f"{because}")  # fmt: skip
-        _record_start(store, summary, "run --dry-run" if dry_run else "run")
-        stages = len(config.sources) + (config.targets_file is not None) + 1 + len(writers)
-        log.start(summary.run_id, stages=stages)
-        try:
-            _pull_stage(config, store, log, summary, allow_mass_delete)
-            with _stage(summary, log, "compute"):
-                progress = _progress_to(log, "compute")
-                summary.kpi_rows = compute_kpis(config, store, as_of=as_of, progress=progress).rows
-            for source in writers:
-                _push_stage(config, store, log, summary, source, dry_run)
-            summary.status = "finished with failures" if summary.failed else "succeeded"
-        except CrmKpiError as exc:
-            summary.status, summary.error = "failed", str(exc)
-            raise
-        except KeyboardInterrupt:
-            summary.status, summary.error = "interrupted", "stopped by the user (Ctrl-C)"
-            raise
-        except Exception as exc:  # a bug: said in the run log too, then raised as it is
-            summary.status = "failed"
-            summary.error = redact(f"unexpected {type(exc).__name__}: {exc}")
-            raise
-        finally:
-            log.finish()
-            _record_end(store, summary)
+    try:
+        _locked_run(config, log, summary, dry_run, as_of, allow_mass_delete)
+    except BaseException as exc:
+        if summary.status in ("running", "succeeded", "partial"):  # failed before the store
+            raised = settle(summary, exc, config.store.path)
+            if raised is not exc:
+                raise raised from exc
+        raise
+    finally:
+        summary.finished_at = time.time()
+        report(config, facts_of(summary, config, "run --dry-run" if dry_run else "run"),
+               lambda message: log.event("report", message))  # fmt: skip
     return summary
 
 
+def _locked_run(
+    config: Config,
+    log: RunLog,
+    summary: RunSummary,
+    dry_run: bool,
+    as_of: dt.date | None,
+    allow_mass_delete: bool,
+) -> None:
+    writers = [s for s in config.sources if s.pushes]
+    lease = config.store.lock_lease_seconds
+    with RunLock(lock_path(config), summary.run_id, lease) as lock, Store(
+        config.store.path
+    ) as store:
+        if lock.took_over:
+            log.event("lock", f"took over the stale lock of {describe(lock.took_over)}"
+                      f" ({lock.took_over_because or 'expired'})")  # fmt: skip
+        _record_start(store, summary, "run --dry-run" if dry_run else "run")
+        stages = len(config.sources) + (config.targets_file is not None) + 1 + len(writers)
+        log.start(summary.run_id, stages=stages)
+        raised: BaseException | None = None
+        try:
+            _pull_stage(config, store, log, summary, allow_mass_delete, lock)
+            with _stage(summary, log, "compute", lock):
+                progress = _progress_to(log, "compute")
+                summary.kpi_rows = compute_kpis(config, store, as_of=as_of, progress=progress).rows
+            _note_exclusions(config, store, summary, log)
+            for source in writers:
+                _push_stage(config, store, log, summary, source, dry_run, lock)
+            if not store.still_there():
+                raise store_removed(config.store.path)
+            summary.conclude()
+        except BaseException as exc:
+            raised = settle(summary, exc, config.store.path)
+            if raised is not exc:
+                raise raised from exc
+            raise
+        finally:
+            log.finish()
+            _record_end(store, summary, log)
+            _note_staleness(config, store, summary)
+
+
+def _note_exclusions(config: Config, store: Store, summary: RunSummary, log: RunLog) -> None:
+    """Records left out of the KPIs: counted per source, and the run partial when they
+    are past `observability.excluded_share`."""
+    problems = suggest("problems", "--config", config.config_path, "--run", summary.run_id)
+    found = rate_exclusions(store) + quarantine_exclusions(summary.pulled_results, problems)
+    settings = config.observability
+    summary.excluded = found
+    summary.excluded_over_threshold = over_threshold(
+        found, settings.excluded_share, settings.excluded_min_records
+    )
+    for exclusion in found:
+        summary.source(exclusion.source).excluded += exclusion.count
+        log.event("compute", f"excluded: {exclusion.sentence()}", source=exclusion.source,
+                  entity=exclusion.entity, excluded=exclusion.count,
+                  total=exclusion.total)  # fmt: skip
+
+
+def _note_staleness(config: Config, store: Store, summary: RunSummary) -> None:
+    try:
+        success = last_success(store)
+        since = stale_since(store)
+    except Exception:  # a store that cannot be read now (disk trouble): nothing to add
+        return
+    if success is not None:
+        summary.last_success = success.replace(tzinfo=dt.UTC).timestamp()
+    if summary.exit_code > EXIT_PARTIAL:
+        summary.stale_hours = stale_hours(since, time.time(),
+                                          config.observability.stale_after_hours)  # fmt: skip
+
+
 @contextmanager
-def _stage(summary: RunSummary, log: RunLog, name: str) -> Iterator[None]:
+def _stage(summary: RunSummary, log: RunLog, name: str, lock: RunLock) -> Iterator[None]:
+    lock.check()
+    summary.stage = name
     started = time.perf_counter()
     log.event(name, "started")
     yield
+    lock.check()
     summary.stage_seconds[name] = round(time.perf_counter() - started, 3)
-    log.event(name, f"done in {summary.stage_seconds[name]:.1f} s")
+    log.event(name, f"done in {summary.stage_seconds[name]:.1f} s", event="stage_end",
+              seconds=summary.stage_seconds[name], **_stage_fields(summary, name))  # fmt: skip
     log.advance()
 
 
+def _stage_fields(summary: RunSummary, name: str) -> dict[str, object]:
+    """What a stage did, as fields of its end event."""
+    if name == "compute":
+        return {"kpi_rows": summary.kpi_rows}
+    source = name.split(" ", 1)[1] if " " in name else ""
+    if source in summary.sources:
+        facts = summary.sources[source]
+        return {"source": source, "records_read": facts.read,
+                "records_quarantined": facts.quarantined, "records_written": facts.written,
+                "records_failed": facts.failed, "api_calls": facts.api_calls,
+                "api_daily_remaining": facts.api_remaining}  # fmt: skip
+    return {}
+
+
 def _pull_stage(
-    config: Config, store: Store, log: RunLog, summary: RunSummary, allow_mass_delete: bool
+    config: Config,
+    store: Store,
+    log: RunLog,
+    summary: RunSummary,
+    allow_mass_delete: bool,
+    lock: RunLock,
 ) -> None:
     for source_config in config.sources:
         name = f"pull {source_config.name}"
-        with _stage(summary, log, name):
+        facts = summary.source(source_config.name)
+        facts.type = source_config.type
+        with _stage(summary, log, name, lock):
             source = build_source(config, source_config, allow_mass_delete=allow_mass_delete)
-            results = source.pull(store, progress=_progress_to(log, name))
+            try:
+                results = source.pull(store, progress=_progress_to(log, name))
+            finally:
+                _count_calls(source, facts, summary)
+            summary.pulled_results += results
             for note in (n for r in results for n in r.notes):
                 log.event(name, note)
                 summary.notes.append(note)
+            facts.read += sum(r.loaded for r in results)
+            facts.quarantined += sum(r.quarantined for r in results)
             summary.pulled += sum(r.loaded for r in results)
             summary.quarantined += sum(r.quarantined for r in results)
             summary.deleted += sum(r.deleted for r in results)
             summary.findings += sum(r.findings for r in results)
-            calls = getattr(source, "api_calls", None)
-            if isinstance(calls, int):
-                summary.api_calls[source_config.name] = calls
     if config.targets_file is not None:
-        with _stage(summary, log, "targets file"):
+        with _stage(summary, log, "targets file", lock):
             loaded = load_targets_file(config, store, _progress_to(log, "targets file"))
             if loaded is not None:
                 summary.quarantined += loaded.quarantined
+                summary.pulled_results.append(loaded)
+
+
+def _count_calls(source: object, facts: SourceFacts, summary: RunSummary) -> None:
+    calls = getattr(source, "api_calls", None)
+    if isinstance(calls, int):
+        summary.api_calls[facts.name] = calls
+        facts.api_calls = calls
+    remaining = getattr(source, "api_remaining", None)
+    if isinstance(remaining, int):
+        facts.api_remaining = remaining
 
 
 def _progress_to(log: RunLog, stage: str) -> Callable[[str], None]:
@@ -159,13 +233,18 @@ def _push_stage(
     summary: RunSummary,
     source: SourceConfig,
     dry_run: bool,
+    lock: RunLock,
 ) -> None:
-    with _stage(summary, log, f"push {source.name}"):
+    facts = summary.source(source.name)
+    with _stage(summary, log, f"push {source.name}", lock):
         result = build_writer(config, source).push(store, dry_run=dry_run)
         summary.written += result.written
         summary.unchanged += result.unchanged
         summary.failed += [f"{source.name}: {f}" for f in result.failed]
         summary.notes += [f"{source.name}: {n}" for n in result.notes]
+        facts.written += result.written
+        facts.failed += len(result.failed)
+        facts.api_calls += result.api_calls
         if dry_run:
             summary.planned += [f"{source.name}: {p}" for p in result.planned]
         summary.api_calls[source.name] = summary.api_calls.get(source.name, 0) + result.api_calls
@@ -175,8 +254,13 @@ def _record_start(store: Store, summary: RunSummary, command: str) -> None:
     start_run(store, summary.run_id, f"{command} (pid {os.getpid()})")
 
 
-def _record_end(store: Store, summary: RunSummary) -> None:
-    finish_run(store, summary.run_id, summary.status, json.dumps(asdict(summary), default=str))
+def _record_end(store: Store, summary: RunSummary, log: RunLog) -> None:
+    """Record how the run ended; a store that cannot take it (a full disk) is logged."""
+    kept = {k: v for k, v in asdict(summary).items() if k != "pulled_results"}
+    try:
+        finish_run(store, summary.run_id, summary.status, json.dumps(kept, default=str))
+    except Exception as exc:  # the run's own failure is what gets reported
+        log.event("run", redact(f"could not record the end of the run in the store: {exc}"))
 
 
 def format_summary(summary: RunSummary, config_path: Path | None = None) -> str:

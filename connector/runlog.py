@@ -55,7 +55,7 @@ class RunLog:
                 **fields,
             }  # fmt: skip
             # Values are redacted one by one, so a short secret can never break the keys.
-            clean = {k: redact(v) if isinstance(v, str) else v for k, v in record.items()}
+            clean = {k: _clean(v) for k, v in record.items()}
             self.stream.write(json.dumps(clean, default=lambda o: redact(str(o))) + "\n")
             self.stream.flush()
         elif self._progress is not None:
@@ -73,14 +73,26 @@ class RunLog:
             self._progress.stop()
             self._progress = None
 
-    def print(self, text: str) -> None:
+    def print(self, text: str, **fields: Any) -> None:
         """A block of text for people (the closing summary); JSON mode prints it as one
-        event instead."""
+        event instead, with `fields` (counts, exit code) for log pipelines to read."""
         if self.fmt == "json":
-            self.event("summary", text)
+            self.event("summary", text, event="summary", **fields)
         elif self.fmt == "plain":
             # Log collectors and greps read whole lines: never wrap them.
             self.stream.write(redact(text) + "\n")
             self.stream.flush()
         else:
             self.console.print(redact(text), markup=False, soft_wrap=True)
+
+
+def _clean(value: Any) -> Any:
+    """`value` with every string in it redacted, keys kept (a short secret that is also a
+    key name must not break the JSON)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value

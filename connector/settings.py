@@ -12,7 +12,7 @@ import re
 from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -25,7 +25,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from connector.currencies import LIST_DATE, is_iso_4217
-from connector.kpis import ADDITIVE_KEYS, KPI_KEYS, KpiKey, get_kpi
+from connector.kpis import ADDITIVE_KEYS, BASES, KPI_KEYS, KpiKey, get_kpi
 from connector.schema import PeriodType, ScopeType
 from connector.yamlfile import (
     ConfigModel,
@@ -132,9 +132,12 @@ class Reporting(ConfigModel):
 
 
 class StoreSettings(ConfigModel):
-    """Where the DuckDB file lives."""
+    """Where the DuckDB file lives, and how long a run's lease on it lasts unrenewed."""
 
     path: ResolvedPath = Field(default=Path("crm-kpi.duckdb"), validate_default=True)
+    lock_lease_seconds: float = Field(default=300, ge=2, le=86_400)
+    """A run renews its lease every third of this; a lease not renewed for this long
+    (its holder was killed, on this host or another) is taken over by the next run."""
 
 
 def reject_duplicates(
@@ -176,8 +179,24 @@ def _additive_only(rollup: dict[RollupScope, list[KpiKey]]) -> dict[RollupScope,
     return rollup
 
 
+class PaceSettings(ConfigModel):
+    """When the period in progress gets a pace (actual against the target pro-rated to
+    the elapsed share of the period): once every minimum is met. Early in a period one
+    deal makes a pace of 800 %: a number that says nothing, so none is given, with a note
+    saying from when it will be."""
+
+    min_days: Integer = Field(default=7, ge=1, le=28)
+    """Days of the period elapsed (today included)."""
+    min_share: Number = Field(default=0.25, ge=0, le=1)
+    """Share of the period elapsed: 0.25 is day 8 of a month, day 23 of a quarter."""
+    min_deals: Integer = Field(default=0, ge=0)
+    """Deals won by the scope in the period so far. 0 by default: a rep without a won
+    deal halfway through the month is behind, and pace is there to say so."""
+
+
 class KpiSettings(ConfigModel):
-    """The KPI definition choices of KPI_SPEC.md."""
+    """The KPI definition choices (docs/kpis.md): each basis setting's options are the
+    registry's (`connector.kpis.BASES`), checked when this module loads."""
 
     clv_lifespan_years: Number | None = Field(default=None, gt=0)
     churn_basis: Literal["acquired", "start"] = "start"
@@ -185,6 +204,7 @@ class KpiSettings(ConfigModel):
     growth_basis: Literal["previous", "year_over_year"] = "previous"
     default_cogs_rate: Number = Field(default=0.0, ge=0, le=1)
     churn_after_days: Integer | None = Field(default=None, gt=0)
+    pace: PaceSettings = Field(default_factory=PaceSettings)
     engine: Literal["duckdb", "spark"] = "duckdb"
     """What runs the KPI SQL: DuckDB, embedded, or Apache Spark (the `spark:` section)."""
     target_rollup: Annotated[
@@ -192,6 +212,20 @@ class KpiSettings(ConfigModel):
     ] = Field(default_factory=dict)
     """Per scope type, the KPIs whose target, for a scope without its own, is the sum of
     the targets of the reps in it (`team: [total_revenue]`)."""
+
+
+def _check_bases() -> None:
+    """The basis settings offer exactly the options the registry words (and default)."""
+    for setting, basis in BASES.items():
+        field = KpiSettings.model_fields[setting]
+        if set(get_args(field.annotation)) != set(basis.names):
+            raise ValueError(f"kpis.{setting}: options {get_args(field.annotation)} are not "
+                             f"the registry's {basis.names}")  # fmt: skip
+        if field.default != basis.default:
+            raise ValueError(f"kpis.{setting}: default {field.default} is not the registry's")
+
+
+_check_bases()
 
 
 @dataclass(frozen=True)

@@ -353,17 +353,17 @@ def _resolve(value: Path, info: ValidationInfo) -> Path:
     return (Path(base) / value).resolve()
 
 
+def _check_kind(value: Path, kind: str, is_kind: Callable[[Path], bool]) -> Path:
+    if not is_kind(value):
+        problem = f"is not a {kind}" if value.exists() else f"{kind} not found"
+        context = {"problem": problem, "path": str(value)}
+        raise PydanticCustomError(f"path_not_{kind}", "{problem}: {path}", context)
+    return value
+
+
 def _must_be(kind: str, is_kind: Callable[[Path], bool]) -> AfterValidator:
     """A validator checking that a resolved path is an existing `kind` (folder, file)."""
-
-    def check(value: Path) -> Path:
-        if not is_kind(value):
-            problem = f"is not a {kind}" if value.exists() else f"{kind} not found"
-            context = {"problem": problem, "path": str(value)}
-            raise PydanticCustomError(f"path_not_{kind}", "{problem}: {path}", context)
-        return value
-
-    return AfterValidator(check)
+    return AfterValidator(lambda value: _check_kind(value, kind, is_kind))
 
 
 ResolvedPath = Annotated[Path, AfterValidator(_resolve)]
@@ -372,3 +372,16 @@ ExistingDir = Annotated[Path, AfterValidator(_resolve), _must_be("folder", Path.
 """A `ResolvedPath` that must be an existing folder."""
 ExistingFile = Annotated[Path, AfterValidator(_resolve), _must_be("file", Path.is_file)]
 """A `ResolvedPath` that must be an existing file."""
+
+
+def _exists_online(value: Path, info: ValidationInfo) -> Path:
+    # Commands that never reach a CRM (status, dashboard) load the config "offline".
+    context = info.context if isinstance(info.context, dict) else {}
+    if context.get("offline"):
+        return value
+    return _check_kind(value, "file", Path.is_file)
+
+
+ConnectionFile = Annotated[Path, AfterValidator(_resolve), AfterValidator(_exists_online)]
+"""An `ExistingFile` needed only to reach a CRM (a CA file, a key): a config loaded for
+a command that works offline (`load_config(offline=True)`) does not need it to exist."""

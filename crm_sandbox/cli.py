@@ -14,6 +14,7 @@ from types import FrameType
 
 from .faults import Fault, parse_spec
 from .hubspot.tier import TIERS
+from .salesforce.access_tables import API_ONLY, PROFILES, SYSTEM_ADMINISTRATOR
 from .salesforce.usage import DEFAULT_DAILY_LIMIT
 from .sandbox import Sandbox
 from .tls import MissingDependency
@@ -37,6 +38,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "no custom objects (schema creation answers 403)")
     parser.add_argument("--memory-limit", default="512MB", metavar="SIZE",
                         help="the org database's memory (e.g. 4GB for scale 40 and above)")
+    parser.add_argument("--integration-profile", default=SYSTEM_ADMINISTRATOR,
+                        choices=[name for _, name, _, _ in PROFILES], metavar="PROFILE",
+                        help="Salesforce profile of the integration user (default: "
+                             f"{SYSTEM_ADMINISTRATOR}; e.g. '{API_ONLY}')")
 
 
 def write_info(path: Path, info: dict[str, object]) -> None:
@@ -81,7 +86,8 @@ def serve(args: argparse.Namespace, faults: list[Fault], stop: threading.Event) 
                  daily_api_limit=args.daily_api_limit,
                  hubspot_daily_remaining=args.hubspot_daily_remaining,
                  hubspot_tier=args.hubspot_tier,
-                 memory_limit=args.memory_limit) as sb:
+                 memory_limit=args.memory_limit,
+                 integration_profile=args.integration_profile) as sb:
         if args.info_file:
             write_info(args.info_file, sb.info)
         sf, hs = sb.info["salesforce"], sb.info["hubspot"]

@@ -16,11 +16,12 @@ from .faults import Fault, FaultSet
 from .hubspot import HubSpotSurface
 from .hubspot.tier import Tier, tier_of
 from .org import Org
+from .salesforce.access_tables import SYSTEM_ADMINISTRATOR
 from .salesforce.surface import SalesforceSurface
 from .salesforce.usage import DEFAULT_DAILY_LIMIT
 from .server import TLSServer
 from .stats import Stats
-from .tls import make_tls
+from .tls import make_tls, require
 
 
 class Sandbox:
@@ -28,15 +29,20 @@ class Sandbox:
 
     `with Sandbox(seed=7, scale=1.0) as sb:` starts it on a free port; `sb.info` holds
     what clients need to connect; `sb.faults`, `sb.stats()`, `sb.org` drive and observe it.
+    `integration_profile` is the Salesforce profile of the integration user whose session
+    `info` hands out first (System Administrator; e.g. "Minimum Access - API Only
+    Integrations" to meet what a least-privilege integration user meets).
     """
 
     def __init__(self, seed: int = 7, scale: float = 1.0, port: int = 0,
                  faults: list[Fault | dict[str, Any] | str] | None = None,
                  daily_api_limit: int = DEFAULT_DAILY_LIMIT, now: dt.datetime | None = None,
                  memory_limit: str = "512MB", hubspot_daily_remaining: int | None = None,
-                 hubspot_tier: str = "enterprise") -> None:
+                 hubspot_tier: str = "enterprise",
+                 integration_profile: str = SYSTEM_ADMINISTRATOR) -> None:
         self.seed, self.scale, self.port = seed, scale, port
         self.hubspot_tier: Tier = tier_of(hubspot_tier)
+        self.integration_profile = integration_profile
         self.hubspot_daily_remaining = hubspot_daily_remaining
         self.daily_api_limit, self.memory_limit = daily_api_limit, memory_limit
         self.clock = Clock(now)
@@ -52,6 +58,7 @@ class Sandbox:
 
         Raises `tls.MissingDependency` (before any work) when the `sandbox` extra is absent.
         """
+        require("graphql", "graphql-core")
         self._dir = Path(tempfile.mkdtemp(prefix="crm-kpi-sandbox-"))
         try:
             ctx, ca_file = make_tls(self._dir)
@@ -61,7 +68,7 @@ class Sandbox:
             self._server = TLSServer(self.port, self.app, ctx, self.org.release_cursor)
             base = f"https://127.0.0.1:{self._server.server_address[1]}"
             self.salesforce = SalesforceSurface(self.org, self.faults, self._dir, base,
-                                                self.daily_api_limit)
+                                                self.daily_api_limit, self.integration_profile)
             self.app.mount(self.salesforce)
             self.hubspot = HubSpotSurface(self.org, self.faults, tier=self.hubspot_tier)
             if self.hubspot_daily_remaining is not None:

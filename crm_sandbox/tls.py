@@ -1,11 +1,14 @@
 """TLS for the loopback server: a CA made at start and a certificate for 127.0.0.1.
 
 `trustme` makes them. It is an optional dependency (the `sandbox` extra), imported
-only here, when a sandbox starts: the product installs and imports without it.
+only here, when a sandbox starts: the product installs and imports without it. The
+same goes for `graphql-core` (the UI API's GraphQL endpoint): `require` names the extra
+before a sandbox does any work.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import ssl
 from pathlib import Path
 from types import ModuleType
@@ -15,6 +18,13 @@ INSTALL_HINT = "pip install 'crm-kpi[sandbox]'"
 
 class MissingDependency(RuntimeError):
     """A package the sandbox needs to start is not installed."""
+
+
+def require(module: str, package: str) -> None:
+    """MissingDependency naming the extra when `module` (of `package`) is not installed."""
+    if importlib.util.find_spec(module) is None:
+        raise MissingDependency(f"the CRM sandbox needs the '{package}' package; install it "
+                                f"with: {INSTALL_HINT}")
 
 
 def make_tls(folder: Path) -> tuple[ssl.SSLContext, Path]:

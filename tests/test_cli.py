@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -45,13 +46,14 @@ def test_pull_then_compute_json(config: Path, capsys: pytest.CaptureFixture[str]
     rows = json.loads(capsys.readouterr().out)
     assert set(rows[0]) == {"kpi", "period", "period_type", "scope_type", "scope_id",
                             "scope_name", "breakdown", "value", "target", "attainment", "gap",
-                            "pace", "note"}  # fmt: skip
+                            "pace", "note", "period_status", "as_of"}  # fmt: skip
     revenue = next(r for r in rows if r["kpi"] == "total_revenue" and r["breakdown"] is None)
+    assert dt.datetime.fromisoformat(revenue.pop("as_of")).tzinfo is not None
     assert revenue == {
         "kpi": "total_revenue", "period": "2025-01", "period_type": "month",
         "scope_type": "company", "scope_id": None, "scope_name": "Company", "breakdown": None,
         "value": 1000.0, "target": 2000.0, "attainment": 0.5, "gap": -1000.0,
-        "pace": None, "note": None,
+        "pace": None, "note": None, "period_status": "closed",
     }  # fmt: skip
     churn = next(r for r in rows if r["kpi"] == "churn_rate")
     assert churn["note"].startswith("basis: customers at the start of the period")
@@ -71,7 +73,7 @@ def test_compute_all_scopes_and_csv(config: Path, capsys: pytest.CaptureFixture[
     assert (
         lines[0]
         == "kpi,period,period_type,scope_type,scope_id,scope_name,breakdown,value,target,"
-        "attainment,gap,pace,note"
+        "attainment,gap,pace,note,period_status,as_of"
     )
     scopes = {line.split(",")[3] for line in lines[1:]}
     assert scopes == {"company", "team", "owner", "territory"}

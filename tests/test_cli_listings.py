@@ -151,10 +151,14 @@ def test_status_says_what_a_crashed_run_died_of(
         raise RuntimeError("boom")
 
     monkeypatch.setattr("connector.run.compute_kpis", boom)
-    with pytest.raises(RuntimeError, match="boom"):
-        main(["run", "--config", str(config), "--log-format", "plain"])
+    assert main(["run", "--config", str(config), "--log-format", "plain"]) == 70
+    err = capsys.readouterr().err
+    assert "crm-kpi failed unexpectedly (RuntimeError during compute)" in err
+    report = next(config.parent.glob("crm-kpi-crash-*.txt"))
+    assert "RuntimeError: boom" in report.read_text()
     _, out, _ = run(config, capsys, "status")
-    assert "unexpected RuntimeError: boom" in column(out.splitlines(), 3)
+    said = column(out.splitlines(), 3)
+    assert "crm-kpi failed unexpectedly (RuntimeError during compute)" in said
 
 
 def test_a_suggested_command_names_this_install_as_it_can_be_typed(

@@ -30,6 +30,11 @@ def test_demo_runs_the_nightly_job_on_both_crms(
     assert "kpi records" in out
     assert "both sandboxes stopped" in out
     assert "would write" not in out
+    # What one rep sees through their own session: the card and what sharing lets them read.
+    assert "opens Home; the Sales KPIs card shows:" in out
+    assert "Revenue" in out.split("opens Home")[1]  # the card's first KPI
+    assert " of other reps." in out.split("opens Home")[1]
+    assert ", and 0 of other reps." in out
     assert (workdir / "kpis.html").is_file()
     assert set(threading.enumerate()) <= threads_before
     config = (workdir / "config.yaml").read_text()

@@ -103,9 +103,9 @@ def test_a_lock_naming_a_reused_pid_is_taken_over(config_path: Path) -> None:
     out = io.StringIO()
     summary = run_nightly(config, RunLog("plain", out))
     assert summary.status == "succeeded"
-    assert "took over the stale lock of run run-of-2020 (pid 1 is another process now)" in (
-        out.getvalue()
-    )
+    said = out.getvalue()
+    assert f"took over the stale lock of run run-of-2020, pid 1 on {socket.gethostname()}" in said
+    assert "(pid 1 is another process now)" in said
 
 
 def test_a_lock_is_held_only_by_the_process_that_started_when_it_says(tmp_path: Path) -> None:

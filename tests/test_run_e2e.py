@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import yaml
 from salesforce.sf_helpers import config_yaml
 
 from connector.cli import main
@@ -137,7 +138,18 @@ def test_kill_9_during_push_then_rerun_loses_and_duplicates_nothing(
     assert sorted(statuses) == ["interrupted", "succeeded"]
     third = run(config)
     assert third.returncode == 0
-    assert last_run(config)["written"] == 0
+    # nothing changed: only the "as of" of the period in progress is sent again (its KPI
+    # records and the reps' current figures on User), no closed period's record
+    with Store(config.parent / "store.duckdb") as store:
+        running = store.con.execute(
+            "SELECT count(DISTINCT (period_type, period, scope_type, scope_id)) FROM kpi_results "
+            "WHERE period_status = 'in progress'").fetchall()[0][0]  # fmt: skip
+        reps = store.con.execute(
+            "SELECT count(DISTINCT r.scope_id) FROM kpi_results r JOIN owners o ON o.id = "
+            "r.scope_id AND NOT o.is_deleted AND coalesce(o.active, true) WHERE r.period_type = "
+            "'month' AND r.scope_type = 'owner' AND r.period_status = 'in progress'"
+        ).fetchall()[0][0]  # fmt: skip
+    assert last_run(config)["written"] == running + reps
 
 
 def test_a_second_run_during_the_first_exits_3(sandbox: Sandbox, config: Path) -> None:
@@ -180,11 +192,26 @@ def test_spent_api_allowance_exits_4_and_the_next_run_finishes(
     assert run(config).returncode == 0
 
 
-def test_refused_credentials_exit_4(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_refused_credentials_exit_5_a_person_must_act(
+    config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(TOKEN_ENV, "not-the-refresh-token")
     result = run(config)
-    assert result.returncode == 4
+    assert result.returncode == 5, result.stderr
+    assert "invalid_grant" in result.stderr
+    assert "issue a new one" in result.stderr
     assert "not-the-refresh-token" not in result.stdout + result.stderr
+
+
+def test_an_unknown_consumer_key_exits_5_saying_which_setting(config: Path) -> None:
+    text = config.read_text()
+    client_id = yaml.safe_load(text)["sources"][0]["auth"]["client_id"]
+    config.write_text(text.replace(str(client_id), "3MVG9-not-this-orgs-app"))
+    result = run(config)
+    assert result.returncode == 5, result.stderr
+    assert "invalid_client_id" in result.stderr
+    assert "consumer key" in result.stderr
+    assert last_run(config)["exit_code"] == 5
 
 
 def test_dry_run_prints_old_and_new_and_writes_nothing(sandbox: Sandbox, config: Path) -> None:

@@ -173,10 +173,21 @@ def test_an_os_error_about_a_users_path_is_a_sentence(
     assert "Traceback" not in err
 
 
-def test_a_bug_still_shows_its_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bug_exits_70_with_one_sentence_and_its_traceback_in_a_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     def broken(args: argparse.Namespace) -> int:
         raise OSError("internal state went wrong")  # no file name: not the user's path
 
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("connector.cli._cmd_init", broken)
-    with pytest.raises(OSError, match="internal state went wrong"):
-        main(["init", "--crm", "files"])
+    assert main(["init", "--crm", "files"]) == 70
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert "crm-kpi failed unexpectedly (OSError during crm-kpi init)" in err
+    assert "Traceback" not in err
+    report = next(tmp_path.glob("crm-kpi-crash-*.txt"))
+    assert str(report) in err
+    assert "internal state went wrong" in report.read_text()
+    assert "Traceback" in report.read_text()
+    assert mode(report) == 0o600

@@ -152,11 +152,32 @@ def test_records_say_their_period_scope_name_and_owner() -> None:
     last_day = NEXT_MONTH - dt.timedelta(days=1)
     assert got[("Sales_KPI__c", rep, "period_end__c")] == str(last_day)
     assert got[("Sales_KPI__c", rep, "scope_name__c")] == "Kira Lee"
-    assert got[("Sales_KPI__c", rep, "name__c")] == f"Kira Lee · {CURRENT}"
-    assert got[("Sales_KPI__c", team, "name__c")] == f"West (team) · {CURRENT}"
+    assert got[("Sales_KPI__c", rep, "name__c")] == f"Kira Lee · {MONTH_START:%b %Y}"
+    assert got[("Sales_KPI__c", team, "name__c")] == f"West (team) · {MONTH_START:%b %Y}"
     assert got[("Sales_KPI__c", rep, "OwnerId")] == "r1"
     assert got[("Sales_KPI__c", gone, "OwnerId")] == "default owner:x"  # inactive rep
     assert got[("Sales_KPI__c", team, "OwnerId")] == "default owner:x"
+
+
+def test_record_names_say_the_period_in_words_within_80_characters() -> None:
+    with Store(":memory:") as store:
+        _results(store)
+        store.execute("UPDATE owners SET name = repeat('Very Long Name ', 20) WHERE id = 'r1'")
+        rows = [("quarter", "2026-Q3", dt.date(2026, 7, 1), dt.date(2026, 10, 1)),
+                ("year", "2026", dt.date(2026, 1, 1), dt.date(2027, 1, 1))]  # fmt: skip
+        for period_type, period, start, end in rows:
+            store.execute(
+                "INSERT INTO kpi_results (kpi, period, period_start, period_end, scope_type, "
+                "scope_id, value, period_type) VALUES ('closing_ratio', ?, ?, ?, 'company', "
+                "NULL, 0.5, ?)", [period, start, end, period_type])  # fmt: skip
+        got = _desired(store)
+    long_name = got[("Sales_KPI__c", f"month|{CURRENT}|owner|r1", "name__c")]
+    assert long_name is not None
+    assert len(long_name) == 80
+    assert long_name.startswith("Very Long Name Very")
+    assert long_name.endswith(f" · {MONTH_START:%b %Y}")
+    assert got[("Sales_KPI__c", "quarter|2026-Q3|company|-", "name__c")] == "Company · Q3 2026"
+    assert got[("Sales_KPI__c", "year|2026|company|-", "name__c")] == "Company · 2026"
 
 
 def test_each_account_gets_its_own_figures_of_this_source() -> None:
@@ -179,3 +200,81 @@ def test_the_state_of_fields_no_longer_planned_is_forgotten() -> None:
         changes(store, "sf", PLAN, 1e-9)
         left = store.fetch("SELECT source, target, field FROM push_state ORDER BY 1, 2")
     assert left == [("hs", "companies", "p"), ("sf", "User", "User_Closing__c")]
+
+
+# --- "as of": when the figures were computed ---------------------------------------------
+
+STAMPED = PushPlan(
+    "month",
+    KpiRecords(
+        "Sales_KPI__c",
+        {("closing_ratio", None, None, "value"): PERCENT,
+         ("total_revenue", None, None, "pace"): Column("Revenue_Pace__c", "number", 100.0, 1)},
+        {c: Column(f"{c}__c", "datetime" if c == "as_of" else "text")
+         for c in ("period_status", "pace_note", "as_of")},
+        "OwnerId",
+    ),
+    RepValues("User", {("closing_ratio", "value"): Column("User_Closing__c", "number", 100, 1)},
+              as_of=Column("KPI_As_Of__c", "datetime")),
+)  # fmt: skip
+REP, OLD = f"month|{CURRENT}|owner|r1", "month|2020-01|owner|r1"
+
+
+def _night(store: Store, at: str, **statuses: str) -> dict[tuple[str, str, str], str | None]:
+    """The results as a run at `at` (UTC) leaves them, and what the push sends; then the
+    CRM accepts it all. `statuses`: the period_status of periods ("current", "old")."""
+    store.execute("UPDATE kpi_results SET computed_at = ?", [dt.datetime.fromisoformat(at)])
+    for which, status in statuses.items():
+        period = CURRENT if which == "current" else "2020-01"
+        store.execute("UPDATE kpi_results SET period_status = ? WHERE period = ?",
+                      [status, period])  # fmt: skip
+    todo, _ = changes(store, "sf", STAMPED, 1e-9)
+    remember(store, "sf", todo)
+    return {(c.target, c.key, c.field): c.new for c in todo}
+
+
+def test_the_period_in_progress_is_stamped_every_run_a_closed_one_only_with_a_change() -> None:
+    with Store(":memory:") as store:
+        _results(store)
+        store.execute("UPDATE kpi_results SET pace_note = 'pace from day 8 of the month "
+                      "(today is day 6)' WHERE kpi = 'total_revenue'")  # fmt: skip
+        first = _night(store, "2026-12-06T02:13:05", current="in progress", old="closed")
+        assert first[("Sales_KPI__c", REP, "as_of__c")] == "2026-12-06T02:13:05.000Z"
+        assert first[("Sales_KPI__c", OLD, "as_of__c")] == "2026-12-06T02:13:05.000Z"
+        assert first[("Sales_KPI__c", REP, "period_status__c")] == "in progress"
+        assert first[("Sales_KPI__c", OLD, "period_status__c")] == "closed"
+        assert first[("Sales_KPI__c", REP, "pace_note__c")] == (
+            "pace from day 8 of the month (today is day 6)")
+        assert first[("User", "r1", "KPI_As_Of__c")] == "2026-12-06T02:13:05.000Z"
+        # the next night, nothing changed: the period in progress and the reps' current
+        # figures get the new stamp (and nothing else); the closed period nothing at all
+        second = _night(store, "2026-12-07T02:10:00")
+        assert second == {
+            ("Sales_KPI__c", REP, "as_of__c"): "2026-12-07T02:10:00.000Z",
+            ("Sales_KPI__c", f"month|{CURRENT}|owner|gone", "as_of__c"):
+                "2026-12-07T02:10:00.000Z",
+            ("Sales_KPI__c", f"month|{CURRENT}|team|West", "as_of__c"):
+                "2026-12-07T02:10:00.000Z",
+            ("User", "r1", "KPI_As_Of__c"): "2026-12-07T02:10:00.000Z",
+        }  # fmt: skip
+        # a figure of the closed period changes (a deal backdated): it is stamped with it
+        store.execute("UPDATE kpi_results SET value = 0.2 WHERE period = '2020-01'")
+        third = _night(store, "2026-12-08T02:00:00", current="in progress")
+        assert third[("Sales_KPI__c", OLD, "Closing__c")] == "20.0"
+        assert third[("Sales_KPI__c", OLD, "as_of__c")] == "2026-12-08T02:00:00.000Z"
+        # the first run after the month ends says so, with its stamp; then it rests
+        closing = _night(store, "2027-01-01T02:00:00", current="closed")
+        assert closing[("Sales_KPI__c", REP, "period_status__c")] == "closed"
+        assert closing[("Sales_KPI__c", REP, "as_of__c")] == "2027-01-01T02:00:00.000Z"
+        assert _night(store, "2027-01-02T02:00:00") == {}
+
+
+def test_rows_of_earlier_versions_without_a_status_are_in_progress_by_the_date() -> None:
+    with Store(":memory:") as store:
+        _results(store)  # period_status NULL: the current month is today's
+        first = _night(store, "2026-12-06T02:13:05")
+        assert first[("Sales_KPI__c", REP, "period_status__c")] == "in progress"
+        assert first[("Sales_KPI__c", OLD, "period_status__c")] == "closed"
+        again = _night(store, "2026-12-07T02:13:05")
+        assert ("Sales_KPI__c", REP, "as_of__c") in again
+        assert ("Sales_KPI__c", OLD, "as_of__c") not in again

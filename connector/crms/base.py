@@ -49,11 +49,12 @@ class Source(Protocol):
 
 
 class Writer(Protocol):
-    """A configured CRM writer."""
+    """A configured CRM writer; `progress`, when set, hears how long `setup` goes."""
 
     name: str
     notes: list[str]
     """What `validate` found worth saying that is no problem (a CRM edition's limits)."""
+    progress: Progress | None
 
     def setup(self) -> list[str]:
         """Create what the writer writes into, or bring it up to date; the actions taken."""

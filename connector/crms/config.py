@@ -17,7 +17,15 @@ from pydantic import AfterValidator, Field, PrivateAttr
 from connector.invocation import suggest
 from connector.resources import shipped
 from connector.settings import SourceName
-from connector.yamlfile import ConfigModel, ExistingFile, KeyPath, LineIndex, load_yaml, render_path
+from connector.yamlfile import (
+    ConfigModel,
+    ConnectionFile,
+    ExistingFile,
+    KeyPath,
+    LineIndex,
+    load_yaml,
+    render_path,
+)
 
 
 def shipped_mapping(name: str) -> Path:
@@ -109,7 +117,7 @@ class CrmConfig(SourceConfig, Generic[AuthT, HttpT, LimitsT, PullT, PushT]):
     """A CRM reached over HTTPS, its sections typed by the CRM; without `mapping:` it
     reads its shipped mapping."""
 
-    ca_file: ExistingFile | None = None
+    ca_file: ConnectionFile | None = None
     mapping: ExistingFile | None = None
     auth: AuthT
     http: HttpT = _section()

@@ -26,6 +26,8 @@ from connector.yamlfile import KeyPath, LineIndex, load_yaml, render_path
 
 Where = Callable[[KeyPath | None], str]
 """Where a mapping key is, for messages: ``salesforce.yaml:171 push.user_fields.nps``."""
+Progress = Callable[[str], None]
+"""Where a writer tells how long work goes (setup's deploy), one line at a time."""
 S = TypeVar("S")
 
 
@@ -135,6 +137,8 @@ class DiffWriter(ABC, Generic[K, C, M]):
         self.notes: list[str] = []
         """What `validate` found worth saying that is no problem (e.g. a CRM edition's
         limits), for the validation report's notes."""
+        self.progress: Progress | None = None
+        """Set by whoever runs `setup` to hear how long work goes."""
 
     @cached_property
     def _lines(self) -> LineIndex:

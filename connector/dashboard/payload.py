@@ -4,7 +4,10 @@ Series are columnar and aligned with the period lists (`periods[type][i]` is the
 of `series[scope][kpi][type]["v"][i]`), so the page carries each period key once.
 Scopes are "company" and "team:<name>"; the heat map holds owner attainments.
 Only the results of all sources together are shown (`source` NULL): with several CRMs,
-those are the merged KPIs, where an owner scope is the rep's e-mail.
+those are the merged KPIs, where an owner scope is the rep's e-mail. Reps are the active
+ones with data (a figure or a target): never an integration user or a rep who left.
+The page opens on the latest period with targets and revenue, and says when its figures
+were computed, in the org's time zone.
 """
 
 from __future__ import annotations
@@ -14,12 +17,14 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from connector.kpi.periods import PERIOD_TYPES
 from connector.kpis import KPIS, Unit, get_kpi
 from connector.presentation import natural_key
 from connector.schema import CONTACT_METHODS
 from connector.store import Store
+from connector.store.results import results_sql
 from connector.store.scopes import OWNER_NAMES_SQL
 
 Json = dict[str, Any]
@@ -39,7 +44,14 @@ class Meta:
     config: str
     currency: str
     bases: Mapping[str, str] = field(default_factory=dict)
+    timezone: str = "UTC"
+    """The org's time zone (`reporting.timezone`): "as of" is said in it."""
+    pace_help: str = ""
+    """What pace is and from when it is given (`presentation.pace_help`)."""
 
+
+STALE_AFTER = dt.timedelta(hours=36)
+"""Figures older than this when the page is made: a nightly run did not finish since."""
 
 def kpi_unit(key: str) -> Unit:
     """How a KPI is shown: money, days, score (NPS), multiple (x:1) or ratio (as %)."""
@@ -65,7 +77,7 @@ def build_payload(store: Store, meta: Meta) -> Json:
     periods = _periods(store)
     owners = _owners(store)
     return {
-        "meta": {**_meta(store, meta), "generatedAt": _utc_text(dt.datetime.now(dt.UTC))},
+        "meta": _meta(store, meta, dt.datetime.now(dt.UTC)),
         "kpis": {
             k.key: {"label": k.short_label, "unit": k.unit, "higher": k.higher_is_better}
             | ({"basis": meta.bases[k.key]} if k.key in meta.bases else {})
@@ -80,18 +92,43 @@ def build_payload(store: Store, meta: Meta) -> Json:
         "methods": _methods(store, periods),
         "heatKpis": list(HEAT_KPIS),
         "heat": _heat(store, periods, [o["id"] for o in owners]),
+        "reps": _reps_by_period(store, periods, [o["id"] for o in owners]),
+        "progress": _progress(store, periods, meta.timezone),
+        "notes": _notes(store, periods),
     }
 
 
-def _meta(store: Store, meta: Meta) -> Json:
+def _meta(store: Store, meta: Meta, now: dt.datetime) -> Json:
     computed = store.scalar("SELECT max(computed_at) FROM dashboard_results")
+    at = computed.replace(tzinfo=dt.UTC) if isinstance(computed, dt.datetime) else None
     return {
         "title": meta.title,
         "source": meta.source,
         "config": meta.config,
         "currency": meta.currency,
-        "computedAt": _utc_text(computed) if isinstance(computed, dt.datetime) else None,
+        "computedAt": _utc_text(at) if at else None,
+        "asOf": local_text(at, meta.timezone) if at else None,
+        "stale": stale_note(at, now, meta.timezone) if at else None,
+        "paceHelp": meta.pace_help,
+        "generatedAt": _utc_text(now),
     }
+
+
+def local_text(moment: dt.datetime, timezone: str) -> str:
+    """'7 Dec 2026, 03:13 (Europe/Paris)': an instant as the org reads it."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    return f"{local.day} {local:%b %Y, %H:%M} ({timezone})"
+
+
+def stale_note(computed: dt.datetime, now: dt.datetime, timezone: str) -> str | None:
+    """What a reader must know when the figures are older than a night (None if not)."""
+    age = now - computed
+    if age <= STALE_AFTER:
+        return None
+    days = age.days or 1
+    return (f"These figures were computed {days} day{'s' if days > 1 else ''} before this page "
+            f"was made ({local_text(computed, timezone)}): the nightly runs since did not "
+            "finish (crm-kpi status says why).")  # fmt: skip
 
 
 def _utc_text(moment: dt.datetime) -> str:
@@ -109,25 +146,38 @@ def _periods(store: Store) -> dict[str, list[str]]:
 
 
 def _results_view(store: Store) -> None:
-    """A temporary view of the all-sources results (stores from before `source`: all)."""
-    has_source = store.scalar(
-        "SELECT count(*) FROM information_schema.columns "
-        "WHERE table_name = 'kpi_results' AND column_name = 'source'"
-    )
-    where = " WHERE source IS NULL" if has_source else ""
+    """A temporary view of the all-sources results (stores from before `source`: all;
+    columns added since an earlier version: NULL). The store is only read."""
     store.execute(
-        f"CREATE OR REPLACE TEMP VIEW dashboard_results AS SELECT * FROM kpi_results{where}"
+        "CREATE OR REPLACE TEMP VIEW dashboard_results AS "
+        f"SELECT * FROM ({results_sql(store)}) WHERE source IS NULL"
     )
+
+
+# An owner scope id (owner id, or with several sources the e-mail or source:id) of a live,
+# active user: a rep who left (inactive in the CRM) is no longer listed.
+_ACTIVE_KEYS = """
+SELECT id AS key FROM owners WHERE NOT is_deleted AND coalesce(active, true)
+UNION SELECT lower(email) FROM owners
+      WHERE NOT is_deleted AND coalesce(active, true) AND email IS NOT NULL
+UNION SELECT source || ':' || id FROM owners WHERE NOT is_deleted AND coalesce(active, true)
+"""
+# A rep's row that is data: a figure (not zero) or a target. An integration user who
+# owns only campaigns or nothing has none.
+_HAS_DATA = (
+    "scope_type = 'owner' AND breakdown_type IS NULL "
+    "AND ((value IS NOT NULL AND value <> 0) OR target IS NOT NULL)"
+)
 
 
 def _owners(store: Store) -> list[Json]:
-    """The reps with results: owner scope ids (an owner id, or with several sources the
-    e-mail or source:id) matched to the live owners' names and teams."""
+    """The active reps with data in some period: owner scope ids (an owner id, or with
+    several sources the e-mail or source:id) matched to the live owners' names and teams."""
     rows = store.fetch(
-        f"WITH named AS ({OWNER_NAMES_SQL}) "
+        f"WITH named AS ({OWNER_NAMES_SQL}), active AS ({_ACTIVE_KEYS}) "
         "SELECT s.scope_id, coalesce(n.name, s.scope_id), n.team "
-        "FROM (SELECT DISTINCT scope_id FROM dashboard_results WHERE scope_type = 'owner') s "
-        "JOIN named n ON n.key = s.scope_id",
+        f"FROM (SELECT DISTINCT scope_id FROM dashboard_results WHERE {_HAS_DATA}) s "
+        "JOIN named n ON n.key = s.scope_id JOIN active a ON a.key = s.scope_id",
         {"source": None},
     )
     owners = [{"id": str(i), "name": str(n), "team": t} for i, n, t in rows]
@@ -156,12 +206,23 @@ def _spans(store: Store) -> dict[str, dict[str, list[str]]]:
 
 
 def _default_selection(store: Store, periods: dict[str, list[str]]) -> Json:
-    """The latest quarter with revenue (else the latest period of any type)."""
-    latest = store.scalar(
-        "SELECT max(period) FROM dashboard_results WHERE kpi = 'total_revenue' "
-        "AND period_type = 'quarter' AND scope_type = 'company' "
-        "AND breakdown_type IS NULL AND value > 0"
+    """The latest period with a target (of any scope: monthly quotas are reps' targets)
+    and revenue, a quarter before a month or year ending with it; else the latest quarter
+    with revenue; else the latest period of any type."""
+    revenue = (
+        "SELECT period_type, period, period_end FROM dashboard_results WHERE "
+        "kpi = 'total_revenue' AND scope_type = 'company' AND breakdown_type IS NULL "
+        "AND value > 0"
     )
+    rows = store.fetch(
+        f"SELECT r.period_type, r.period FROM ({revenue}) r WHERE EXISTS (SELECT 1 FROM "
+        "dashboard_results t WHERE t.period_type = r.period_type AND t.period = r.period "
+        "AND t.target IS NOT NULL) ORDER BY r.period_end DESC, "
+        "CASE r.period_type WHEN 'quarter' THEN 0 WHEN 'month' THEN 1 ELSE 2 END LIMIT 1"
+    )
+    if rows:
+        return {"periodType": str(rows[0][0]), "period": str(rows[0][1])}
+    latest = store.scalar(f"SELECT max(period) FROM ({revenue}) WHERE period_type = 'quarter'")
     if latest is not None:
         return {"periodType": "quarter", "period": str(latest)}
     for period_type in ("quarter", "month", "year"):
@@ -181,10 +242,9 @@ def _index(periods: dict[str, list[str]]) -> dict[tuple[str, str], int]:
 def _series(store: Store, periods: dict[str, list[str]]) -> dict[str, Json]:
     """series[scope][kpi][period type] = {"v": values, "t": targets, "a": attainments,
     "p": paces (the period in progress: actual against the pro-rated target)}."""
-    pace = "pace" if _has_pace(store) else "CAST(NULL AS DOUBLE)"
     rows = store.fetch(
         "SELECT scope_type, scope_id, kpi, period_type, period, value, target, attainment, "
-        f"{pace} FROM dashboard_results "
+        "pace FROM dashboard_results "
         "WHERE breakdown_type IS NULL AND scope_type IN ('company', 'team')"
     )
     index = _index(periods)
@@ -201,14 +261,6 @@ def _series(store: Store, periods: dict[str, list[str]]) -> dict[str, Json]:
 
 
 _SERIES = ("v", "t", "a", "p")
-
-
-def _has_pace(store: Store) -> bool:
-    """Stores computed before pace existed have no such column."""
-    return bool(store.scalar(
-        "SELECT count(*) FROM information_schema.columns "
-        "WHERE table_name = 'kpi_results' AND column_name = 'pace'"
-    ))  # fmt: skip
 
 
 def _methods(store: Store, periods: dict[str, list[str]]) -> dict[str, Json]:
@@ -261,3 +313,60 @@ def _known(
     rows: Iterable[tuple[Any, ...]], owners: set[str], kpis: dict[str, int]
 ) -> Iterable[tuple[Any, ...]]:
     return (r for r in rows if r[2] in owners and r[3] in kpis)
+
+
+def _reps_by_period(
+    store: Store, periods: dict[str, list[str]], owner_ids: Sequence[str]
+) -> dict[str, list[list[int]]]:
+    """reps[period type][i] = indexes in `owners` of the reps with data in that period:
+    the heat map's rows (a rep without a figure or a target there is not listed)."""
+    position = {owner: n for n, owner in enumerate(owner_ids)}
+    found: dict[str, list[set[int]]] = {t: [set() for _ in keys] for t, keys in periods.items()}
+    index = _index(periods)
+    rows = store.fetch(
+        f"SELECT DISTINCT period_type, period, scope_id FROM dashboard_results WHERE {_HAS_DATA}"
+    )
+    for period_type, period, owner in rows:
+        if owner in position:
+            found[period_type][index[(period_type, period)]].add(position[owner])
+    return {t: [sorted(s) for s in sets] for t, sets in found.items()}
+
+
+def _progress(
+    store: Store, periods: dict[str, list[str]], timezone: str
+) -> dict[str, list[str | None]]:
+    """progress[period type][i] = "day 6 of 31" for a period in progress when computed
+    (its figures are so far), None for the others."""
+    out: dict[str, list[str | None]] = {t: [None] * len(keys) for t, keys in periods.items()}
+    index = _index(periods)
+    rows = store.fetch(
+        "SELECT period_type, period, period_start, period_end, max(computed_at) "
+        "FROM dashboard_results WHERE period_status = 'in progress' "
+        "GROUP BY period_type, period, period_start, period_end"
+    )
+    for period_type, period, start, end, computed in rows:
+        if not isinstance(computed, dt.datetime):
+            continue
+        day = computed.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(timezone)).date()
+        elapsed = min(max((day - start).days + 1, 1), (end - start).days)
+        out[period_type][index[(period_type, period)]] = f"day {elapsed} of {(end - start).days}"
+    return out
+
+
+def _notes(store: Store, periods: dict[str, list[str]]) -> dict[str, Json]:
+    """notes[scope][period type][i] = {kpi: note} of the periods in progress: what the
+    figures so far are compared with (growth) and from when pace is given."""
+    rows = store.fetch(
+        "SELECT scope_type, scope_id, period_type, period, kpi, note FROM dashboard_results "
+        "WHERE period_status = 'in progress' AND breakdown_type IS NULL AND note IS NOT NULL "
+        "AND scope_type IN ('company', 'team')"
+    )
+    index = _index(periods)
+    notes: dict[str, Json] = {}
+    for scope_type, scope_id, period_type, period, kpi, note in rows:
+        by_type = notes.setdefault(_scope_key(scope_type, scope_id), {})
+        cell = by_type.setdefault(period_type, {}).setdefault(
+            str(index[(period_type, period)]), {}
+        )
+        cell[kpi] = note
+    return notes

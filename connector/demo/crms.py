@@ -22,6 +22,9 @@ import yaml
 from rich.console import Console
 
 from connector.config import Config, load_config
+from connector.crms.salesforce.config import SalesforceConfig
+from connector.crms.salesforce.mapping import load_mapping
+from connector.demo.salesforce_view import show_rep_view
 from connector.demo.sandbox import Sandbox
 from connector.invocation import suggest
 from connector.kpi.periods import period_of
@@ -109,6 +112,10 @@ def _run(workdir: Path, console: Console, sf_org: Sandbox, hs_org: Sandbox) -> R
     summary = run_nightly(config, RunLog("plain", sys.stdout))
     console.print(format_summary(summary, config.config_path), markup=False)
     _show_results(config, console)
+    console.rule("What a Salesforce rep sees (their own session, the card's query)")
+    sf_source = next(s for s in config.sources if isinstance(s, SalesforceConfig))
+    show_rep_view(sf_org.info["salesforce"], sf_org.info["ca_file"],
+                  load_mapping(sf_source.mapping_path).push, console)  # fmt: skip
     console.rule("5. dashboard")
     out = write_dashboard(config, workdir / "kpis.html")
     console.print(f"  {out} (one offline HTML file)")

@@ -1,1 +1,1 @@
-"""The KPI engine: the 14 sales KPIs of KPI_SPEC.md as SQL over the normalized tables."""
+"""The KPI engine: the 14 sales KPIs of docs/kpis.md as SQL over the normalized tables."""

@@ -7,13 +7,14 @@ small; everything large is computed in SQL over them.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from connector.kpi.periods import Period, add_months, months_of, periods_between
 from connector.kpi.sqlengine import SqlEngine
 from connector.kpis import BREAKDOWN_VALUES, KPIS
-from connector.settings import Reporting
+from connector.settings import PaceSettings, Reporting
 from connector.store.db import ident
 
 # The normalized tables a computation reads, as src_<table> views (exchange rates are
@@ -42,6 +43,7 @@ _PERIODS = [
     ("period_type", "VARCHAR"), ("period_key", "VARCHAR"), ("start_date", "DATE"),
     ("end_date", "DATE"), ("prev_key", "VARCHAR"), ("yoy_key", "VARCHAR"),
     ("trailing_start", "DATE"), ("requested", "BOOLEAN"), ("elapsed_share", "DOUBLE"),
+    ("elapsed_days", "BIGINT"), ("pace_from_day", "BIGINT"), ("status", "VARCHAR"),
 ]  # fmt: skip
 _UTC_MONTHS = [
     ("utc_month", "TIMESTAMP"), ("boundary", "TIMESTAMP"), ("month_before", "DATE"),
@@ -104,9 +106,11 @@ def load_calendar(
     output: list[Period],
     scope_types: Sequence[str],
     today: dt.date,
+    pace: PaceSettings | None = None,
 ) -> None:
     """Load every small table the SQL reads (kpi_periods, kpi_months, kpi_days, ...)."""
-    _load_periods(engine, reporting.fiscal_year_start_month, all_periods, output, today)
+    fiscal = reporting.fiscal_year_start_month
+    _load_periods(engine, fiscal, all_periods, output, today, pace or PaceSettings())
     months = sorted({m for p in all_periods for m in months_of(p)})
     first, last = months[0], add_months(months[-1], 1)
     engine.load_rows("kpi_months", [("month_start", "DATE")], [(m,) for m in [*months, last]])
@@ -130,10 +134,36 @@ def elapsed_share(period: Period, today: dt.date) -> float | None:
     return ((today - period.start).days + 1) / (period.end - period.start).days
 
 
+def elapsed_days(period: Period, today: dt.date) -> int | None:
+    """Days of `period` elapsed on `today` (today included), for the period in progress;
+    None for a period closed or not yet begun."""
+    return (today - period.start).days + 1 if period.start <= today < period.end else None
+
+
+def pace_from_day(period: Period, pace: PaceSettings) -> int:
+    """The day of `period` from which it has a pace: the later of `min_days` and the day
+    on which `min_share` of it has passed."""
+    length = (period.end - period.start).days
+    return max(pace.min_days, math.ceil(round(pace.min_share * length, 9)), 1)
+
+
+def period_status(period: Period, today: dt.date) -> str:
+    """'in progress', 'closed' or 'not started' on `today`, as KPI records say it."""
+    if period.end <= today:
+        return "closed"
+    return "in progress" if period.start <= today else "not started"
+
+
 def _load_periods(
-    engine: SqlEngine, fiscal: int, all_periods: list[Period], output: list[Period], today: dt.date
+    engine: SqlEngine,
+    fiscal: int,
+    all_periods: list[Period],
+    output: list[Period],
+    today: dt.date,
+    pace: PaceSettings,
 ) -> None:
-    """kpi_periods with their comparison periods, and the months of each period."""
+    """kpi_periods with their comparison periods, progress and pace threshold, and the
+    months of each period."""
     wanted = set(output)
     periods = [
         (
@@ -146,6 +176,9 @@ def _load_periods(
             add_months(p.end, -12),
             p in wanted,
             elapsed_share(p, today),
+            elapsed_days(p, today),
+            pace_from_day(p, pace),
+            period_status(p, today),
         )
         for p in all_periods
     ]

@@ -1,4 +1,5 @@
-"""The KPI engine: runs the SQL definitions in `sql/` over the normalized tables.
+"""The KPI engine: runs the SQL definitions in `sql/` over the normalized tables
+(the KPIs of docs/kpis.md).
 
 Python only builds the small calendar tables (periods, months, days, scopes, targets)
 and binds the settings; every KPI is computed by its own SQL file (the registry,
@@ -85,7 +86,7 @@ def compute(
     wanted = list(periods) if periods is not None else None
     source_views(engine, source)
     all_periods, output = period_plan(engine, reporting, today, wanted)
-    load_calendar(engine, reporting, all_periods, output, scope_types, today)
+    load_calendar(engine, reporting, all_periods, output, scope_types, today, settings.pace)
     load_targets(engine, targets, settings.target_rollup)
     bound = sql_settings(reporting, settings, today, merge_owners_by_email)
     steps.create_helpers(engine, reporting.timezone)
@@ -96,7 +97,7 @@ def compute(
     findings = missing_rates(engine) if source is None else 0
     if save and source is None:
         findings = record_findings(store, engine)
-    rows = collect_results(store, engine, source)
+    rows = collect_results(store, engine, source, bound)
     if save:
         computed = None if wanted is None else period_ids([(p.period_type, p.key) for p in output])
         rows = save_results(store, Coverage(source, tuple(scope_types), computed))
@@ -123,6 +124,7 @@ def sql_settings(
         "closing_basis": settings.closing_basis,
         "growth_basis": settings.growth_basis,
         "churn_basis": settings.churn_basis,
+        "pace_min_deals": settings.pace.min_deals,
         "merge_owners_by_email": merge_owners_by_email,
     }
 

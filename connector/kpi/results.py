@@ -8,19 +8,20 @@ period's.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from connector.kpi.sqlengine import SqlEngine
-from connector.kpi.steps import ATTAINMENT, read_sql
+from connector.kpi.steps import ATTAINMENT, bind, read_sql
 from connector.store import Store
 from connector.store.arrow import insert_arrow
+from connector.store.results import upgrade_results
 
 _COLUMNS = """kpi VARCHAR, period_type VARCHAR, period VARCHAR, period_start DATE,
   period_end DATE, scope_type VARCHAR, scope_id VARCHAR, breakdown_type VARCHAR,
   breakdown_value VARCHAR, value DOUBLE, numerator DOUBLE, denominator DOUBLE,
   target DOUBLE, attainment DOUBLE, gap DOUBLE, note VARCHAR, computed_at TIMESTAMP,
-  source VARCHAR, pace DOUBLE"""
+  source VARCHAR, pace DOUBLE, period_status VARCHAR, pace_note VARCHAR"""
 RESULTS_DDL = f"CREATE TABLE IF NOT EXISTS kpi_results ({_COLUMNS})"
 COMPUTED = "kpi_computed"
 """The temporary table holding what this connection computed, saved or not."""
@@ -28,13 +29,13 @@ _COMPUTED_DDL = f"CREATE TEMP TABLE IF NOT EXISTS {COMPUTED} ({_COLUMNS})"
 _NAMES = (
     "kpi, period_type, period, period_start, period_end, scope_type, scope_id, "
     "breakdown_type, breakdown_value, value, numerator, denominator, target, attainment, "
-    "gap, note, computed_at, source, pace"
+    "gap, note, computed_at, source, pace, period_status, pace_note"
 )
 # What the engine computes of each row; the store adds computed_at and source.
 _COMPUTED_COLUMNS = (
     "kpi", "period_type", "period", "period_start", "period_end", "scope_type", "scope_id",
     "breakdown_type", "breakdown_value", "value", "numerator", "denominator", "target",
-    "attainment", "gap", "note", "pace",
+    "attainment", "gap", "note", "pace", "period_status", "pace_note",
 )  # fmt: skip
 _FINDING_COLUMNS = ("source", "entity", "id", "currency", "first_day", "effect")
 
@@ -86,17 +87,23 @@ def record_findings(store: Store, engine: SqlEngine) -> int:
     return int(store.scalar("SELECT count(*) FROM findings WHERE origin = $origin", origin))
 
 
-def collect_results(store: Store, engine: SqlEngine, source: str | None) -> int:
+def collect_results(
+    store: Store, engine: SqlEngine, source: str | None, settings: Mapping[str, object]
+) -> int:
     """Put this computation's rows into kpi_computed, in place of the earlier ones of the
-    same source; their number. Nothing stored changes."""
+    same source; their number. Nothing stored changes. `computed_at` is when they were
+    computed (UTC), `period_status` whether their period was in progress, closed or not
+    yet begun on the computation's day."""
     mine = {"source": source}
-    rows = engine.arrow(
+    sql = (
         "SELECT a.kpi, a.period_type, a.period_key AS period, p.start_date AS period_start, "
         "p.end_date AS period_end, a.scope_type, NULLIF(a.scope_id, '') AS scope_id, "
         "a.breakdown_type, a.breakdown_value, a.value, a.numerator, a.denominator, a.target, "
-        f"a.attainment, a.gap, a.note, a.pace FROM ({read_sql(ATTAINMENT)}) a "
+        "a.attainment, a.gap, a.note, a.pace, p.status AS period_status, a.pace_note "
+        f"FROM ({read_sql(ATTAINMENT)}) a "
         "JOIN kpi_periods p ON p.period_type = a.period_type AND p.period_key = a.period_key"
     )
+    rows = engine.arrow(sql, bind(sql, settings))
     store.execute(_COMPUTED_DDL)
     with store.transaction():
         store.execute(f"DELETE FROM {COMPUTED} WHERE {_MINE}", mine)
@@ -109,10 +116,7 @@ def save_results(store: Store, coverage: Coverage) -> int:
     """Replace the rows of kpi_results that `coverage` covers with those computed; their
     number. Rows of other sources, scope types and periods stay as they are."""
     store.execute(RESULTS_DDL)
-    # Stores written before results had a source get the column (NULL: all sources).
-    store.execute("ALTER TABLE kpi_results ADD COLUMN IF NOT EXISTS source VARCHAR")
-    # Pace (actual against the target pro-rated to the elapsed share of the period) came later.
-    store.execute("ALTER TABLE kpi_results ADD COLUMN IF NOT EXISTS pace DOUBLE")
+    upgrade_results(store)
     params: dict[str, object] = {"source": coverage.source, "scopes": list(coverage.scope_types)}
     covered = f"{_MINE} AND list_contains($scopes, scope_type)"
     if coverage.periods is not None:

@@ -19,8 +19,9 @@ from typing import Any
 import duckdb
 
 from connector.closing import Closing
-from connector.errors import LockedError, StoreError
+from connector.errors import CrmKpiError, LockedError, StoreError
 from connector.schema import ENTITIES
+from connector.store.failures import environment_failure
 
 Params = Sequence[object] | Mapping[str, object] | None
 """Bound parameters of one statement: positional (`?`) or named (`$name`)."""
@@ -52,16 +53,29 @@ _MEMORY = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)")
 class Store(Closing):
     """One DuckDB file holding everything the connector keeps between runs."""
 
-    def __init__(self, path: Path | str, *, memory_limit: str | None = None) -> None:
+    def __init__(
+        self, path: Path | str, *, memory_limit: str | None = None, read_only: bool = False
+    ) -> None:
         self.path = Path(path) if str(path) != ":memory:" else None
-        self.con = duckdb.connect(":memory:") if self.path is None else _connect(self.path)
+        self.read_only = read_only and self.path is not None
+        if self.path is None:
+            self.con = duckdb.connect(":memory:")
+        else:
+            self.con = _connect_read_only(self.path) if self.read_only else _connect(self.path)
+        self._identity = _identity(self.path)
         # Naive timestamps in CRM data are UTC; the org time zone is applied explicitly.
         self.con.execute("SET TimeZone = 'UTC'")
         if memory_limit:
             if not _MEMORY.fullmatch(memory_limit):
                 raise ValueError(f"not a DuckDB memory limit: {memory_limit!r} (like 512MB)")
             self.con.execute(f"SET memory_limit = '{memory_limit}'")
-        self.ensure_schema()
+        if not self.read_only:  # a read-only store is read as it is (temp tables still work)
+            self.ensure_schema()
+
+    def still_there(self) -> bool:
+        """Whether the store file is still the one opened: not removed nor replaced
+        (an open file that was deleted takes writes that no later run will see)."""
+        return self.path is None or _identity(self.path) == self._identity
 
     def ensure_schema(self) -> None:
         """Create every table that does not exist yet."""
@@ -162,8 +176,7 @@ class Store(Closing):
 def _connect(path: Path) -> duckdb.DuckDBPyConnection:
     """A connection to the store file at `path`, created (0600, with its folder) if new."""
     if path.is_dir():
-        raise StoreError(f"store {path} is a folder: name a file in it, like "
-                         f"{path / 'crm-kpi.duckdb'} (store.path in the config)")  # fmt: skip
+        raise _folder_error(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -183,6 +196,35 @@ def _connect(path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _folder_error(path: Path) -> StoreError:
+    return StoreError(f"store {path} is a folder: name a file in it, like "
+                      f"{path / 'crm-kpi.duckdb'} (store.path in the config)")  # fmt: skip
+
+
+def _identity(path: Path | None) -> tuple[int, int] | None:
+    try:
+        found = path.stat() if path is not None else None
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino) if found else None
+
+
+def _connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection (what read-only commands use: it works on a read-only
+    file system, and beside a run reading the same store)."""
+    if path.is_dir():
+        raise _folder_error(path)
+    if not path.is_file():
+        raise StoreError(f"store {path} does not exist: a run creates it (store.path in "
+                         "the config)")  # fmt: skip
+    if not _is_duckdb_file(path):
+        raise _open_error(path, "not a valid DuckDB database")
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise _open_error(path, str(exc)) from None
+
+
 def _is_duckdb_file(path: Path) -> bool:
     try:
         with path.open("rb") as fh:
@@ -191,8 +233,11 @@ def _is_duckdb_file(path: Path) -> bool:
         return True  # let DuckDB say what is wrong with it
 
 
-def _open_error(path: Path, message: str) -> LockedError | StoreError:
+def _open_error(path: Path, message: str) -> CrmKpiError:
     first = message.splitlines()[0] if message else "unknown error"
+    machine = environment_failure(Exception(first), path)
+    if machine is not None:
+        return machine
     if "Conflicting lock" in first or "Could not set lock" in first:
         holder = re.search(r"\(PID (\d+)\)", first)
         pid = f" (pid {holder.group(1)})" if holder else ""

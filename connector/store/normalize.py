@@ -118,7 +118,9 @@ def typed(raw: str, field_type: FieldType, opts: ParseOptions, bind: Bind) -> st
 
 
 def _timestamptz(raw: str, opts: ParseOptions, bind: Bind) -> str:
-    # An explicit offset wins; a naive value is wall-clock time in the org time zone.
+    # An explicit offset wins; a naive value is wall-clock time in the org time zone, and
+    # a date alone (a CRM's date-only field, as Lead.ConvertedDate) is the org's midnight
+    # of that day: it keeps its calendar day in the org, west of UTC as east.
     tz = literal(opts.timezone, "timezone")
     if opts.timestamp_format:
         naive = f"TRY_STRPTIME({raw}, {literal(opts.timestamp_format, 'format')})"

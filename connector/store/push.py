@@ -9,6 +9,16 @@ for 0.45) and rounded to the field's decimals —, compares them with `push_stat
 last values each CRM accepted) and returns only the changes; numbers compare with a
 relative tolerance, so float noise never costs an API call. Field names and values
 reach SQL as bound parameters only.
+
+Every record says when its figures were computed (`as_of`, an instant in UTC, and so
+does a rep's record beside their current figures), at no more than the cost of the
+records whose figures move anyway: the stamp is sent with every record of a period in
+progress (its figures are "so far" and move daily; a stamp that stops moving is how a
+failed night shows) and with every rep's current figures; a record of a closed period
+gets a new stamp only when another of its fields changes (its figures, or its status
+turning from "in progress" to "closed" on the first run after the period ends). On a
+closed period the stamp is thus the run that last changed a figure of it, never earlier
+than the end of the period.
 """
 
 from __future__ import annotations
@@ -18,9 +28,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from connector.errors import FatalError
-from connector.presentation import ACCOUNT_FIGURES, FIGURE_KEYS
+from connector.presentation import ACCOUNT_FIGURES, AS_OF, FIGURE_KEYS
 from connector.presentation import RECORD_COLUMNS as RECORD_WORDS
 from connector.store.db import Store
+from connector.store.results import results_sql
 from connector.store.scopes import scope_name_sql
 
 STATE_DDL = """CREATE TABLE IF NOT EXISTS push_state (
@@ -42,21 +53,39 @@ KEY_SQL = (
 RECORD_COLUMNS = tuple(c.key for c in RECORD_WORDS)
 """What a KPI record says about itself (`presentation.RECORD_COLUMNS`): its period
 (`period_end` is its last day), its scope, the scope's name ("Kira Lee", "West (team)",
-"Company") and a record name ("Kira Lee · 2026-11")."""
+"Company"), a record name ("Kira Lee · Nov 2026", at most 80 characters), whether its
+period is in progress, why it has no pace yet, and when its figures were computed
+(`as_of`)."""
+# The period in words ("Nov 2026", "Q3 2026", "2026"), and the record's name: the scope's
+# name cut so that the whole fits NAME_LIMIT characters (Salesforce's Name holds 80).
+NAME_LIMIT = 80
+_PERIOD_WORDS = (
+    "CASE k.period_type WHEN 'month' THEN strftime(k.period_start, '%b %Y') "
+    "WHEN 'quarter' THEN split_part(k.period, '-', 2) || ' ' || split_part(k.period, '-', 1) "
+    "ELSE k.period END"
+)
+_RECORD_NAME = (
+    f"left(k.scope_name, {NAME_LIMIT - 3} - length({_PERIOD_WORDS})) || ' · ' || "
+    f"{_PERIOD_WORDS}"
+)
 _RECORD_VALUE = (
     "CASE f.col WHEN 'period_type' THEN k.period_type WHEN 'period' THEN k.period "
     "WHEN 'period_start' THEN CAST(k.period_start AS VARCHAR) "
     "WHEN 'period_end' THEN CAST(CAST(k.period_end - INTERVAL 1 DAY AS DATE) AS VARCHAR) "
     "WHEN 'scope_type' THEN k.scope_type WHEN 'scope_id' THEN k.scope_id "
-    "WHEN 'scope_name' THEN k.scope_name ELSE k.scope_name || ' · ' || k.period END"
+    "WHEN 'scope_name' THEN k.scope_name WHEN 'period_status' THEN k.period_status "
+    f"WHEN 'pace_note' THEN k.pace_note WHEN '{AS_OF}' THEN k.as_of "
+    f"ELSE {_RECORD_NAME} END"
 )
+STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.000Z"
+"""How an "as of" is sent: ISO 8601 in UTC, as Salesforce's and HubSpot's APIs take it."""
 # The kpi_results rows a writer pushes: its own source's when the config has several
 # sources (they are stored under its name), else the all-sources rows (source NULL).
 _OWN_RESULTS = (
     "source IS NOT DISTINCT FROM "
     "(CASE WHEN EXISTS (SELECT 1 FROM kpi_results WHERE source = $source) THEN $source END)"
 )
-Kind = Literal["number", "text", "date"]
+Kind = Literal["number", "text", "date", "datetime"]
 SlotKey = tuple[str, str | None, str | None, str]
 """(kpi, breakdown type, breakdown value, part): one number a KPI record field holds."""
 
@@ -95,10 +124,12 @@ class KpiRecords:
 
 @dataclass(frozen=True)
 class RepValues:
-    """The current period's (kpi, part) values on each active rep's own record."""
+    """The current period's (kpi, part) values on each active rep's own record, and in
+    `as_of` (if any) when they were computed (`presentation.REP_AS_OF`)."""
 
     target: str
     fields: Mapping[tuple[str, str], Column]
+    as_of: Column | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +166,8 @@ class PushPlan:
         for part in (self.reps, self.accounts):
             if part is not None:
                 out.update({(part.target, c.name): c for c in part.fields.values()})
+        if self.reps is not None and self.reps.as_of is not None:
+            out[(self.reps.target, self.reps.as_of.name)] = self.reps.as_of
         return out
 
 
@@ -155,14 +188,16 @@ def changes(
 ) -> tuple[list[Change], int]:
     """The values that differ from the last accepted push, sorted by record, and how
     many records have nothing to send. The state of fields the plan no longer writes
-    is forgotten, so a field that comes back is written in full."""
+    is forgotten, so a field that comes back is written in full. A stamp ("as of") of a
+    record that is not `fresh` (a closed period) goes only with another change of it."""
     _desired(store, source, plan)
     ensure_state(store)
     _forget_unplanned(store, source, plan)
     con = store.con
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _push_changes AS
-        SELECT d.target, d.key, d.field, d.kind, s.value AS old, d.value AS new
+        SELECT d.target, d.key, d.field, d.kind, s.value AS old, d.value AS new, d.stamp,
+          d.fresh
         FROM _push_desired d LEFT JOIN push_state s ON s.source = $source
           AND s.target = d.target AND s.record_key = d.key AND s.field = d.field
         WHERE CASE WHEN s.record_key IS NULL THEN d.value IS NOT NULL
@@ -172,7 +207,13 @@ def changes(
           ELSE d.value IS DISTINCT FROM s.value END""",
         {"source": source, "tolerance": float(tolerance)},
     )
-    rows = con.execute("SELECT * FROM _push_changes ORDER BY target, key, field").fetchall()
+    con.execute(
+        """DELETE FROM _push_changes WHERE stamp AND NOT fresh AND old IS NOT NULL
+        AND (target, key) NOT IN (SELECT target, key FROM _push_changes WHERE NOT stamp)"""
+    )
+    rows = con.execute(
+        "SELECT target, key, field, kind, old, new FROM _push_changes ORDER BY target, key, field"
+    ).fetchall()
     unchanged = con.execute(
         "SELECT count(*) FROM (SELECT DISTINCT target, key FROM _push_desired) "
         "WHERE (target, key) NOT IN (SELECT target, key FROM _push_changes)"
@@ -240,7 +281,7 @@ def _desired(store: Store, source: str, plan: PushPlan) -> None:
         raise FatalError("the store has no KPI results yet: compute them before pushing")
     _plan_tables(store, plan)
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _push_base AS SELECT r.* FROM kpi_results r "
+        f"CREATE OR REPLACE TEMP TABLE _push_base AS SELECT r.* FROM ({results_sql(store)}) r "
         "WHERE (r.kpi, coalesce(r.breakdown_type, '')) IN "
         "(SELECT kpi, coalesce(breakdown_type, '') FROM _push_fields "
         " UNION SELECT kpi, '' FROM _push_rep_fields) AND " + _OWN_RESULTS,
@@ -254,8 +295,7 @@ def _desired(store: Store, source: str, plan: PushPlan) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE _push_keys AS " + _KEYS_SQL, {"source": source})
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _push_current AS SELECT * FROM _push_base "
-        "WHERE breakdown_type IS NULL AND period_type = $period_type "
-        "AND period_start <= current_date AND current_date < period_end",
+        f"WHERE breakdown_type IS NULL AND period_type = $period_type AND {_IN_PROGRESS}",
         {"period_type": plan.current_period_type},
     )
     parts = [_RECORDS_SQL, _REPS_SQL]
@@ -304,6 +344,11 @@ def _value_tables(store: Store, plan: PushPlan) -> None:
         [(reps.target, kpi, part, c.name, c.factor, c.decimals)
          for (kpi, part), c in reps.fields.items()] if reps else [],
     )  # fmt: skip
+    store.load_rows(
+        "_push_rep_as_of",
+        [("target", text), ("field", text)],
+        [(reps.target, reps.as_of.name)] if reps and reps.as_of else [],
+    )
     accounts = plan.accounts
     unknown = set(accounts.fields if accounts else ()) - set(FIGURE_KEYS)
     if unknown:
@@ -331,19 +376,32 @@ _PART_VALUE = (
     "CASE m.part WHEN 'value' THEN r.value WHEN 'target' THEN r.target "
     "WHEN 'attainment' THEN r.attainment ELSE r.pace END"
 )
-# Every period × scope with results, its scope's name for people and its record key.
+# Whether a row's period was in progress when computed (rows of versions before
+# period_status: whether it is today, in UTC).
+_IN_PROGRESS = (
+    "coalesce(period_status = 'in progress', "
+    "period_start <= current_date AND current_date < period_end)"
+)
+# Every period × scope with results, its scope's name for people, its record key, its
+# status, pace note and stamp, and whether the stamp is sent every run (`fresh`).
 # Parameter: $source.
 _KEYS_SQL = f"""
 SELECT k.*, {scope_name_sql("k", "o.name")} AS scope_name
-FROM (SELECT DISTINCT period_type, period, period_start, period_end, scope_type, scope_id
-      FROM _push_base) k
+FROM (SELECT period_type, period, period_start, period_end, scope_type, scope_id,
+        CASE WHEN bool_or({_IN_PROGRESS}) THEN 'in progress'
+             ELSE coalesce(max(period_status), 'closed') END AS period_status,
+        string_agg(DISTINCT pace_note, '; ' ORDER BY pace_note) AS pace_note,
+        strftime(max(computed_at), '{STAMP_FORMAT}') AS as_of,
+        bool_or({_IN_PROGRESS}) AS fresh
+      FROM _push_base
+      GROUP BY period_type, period, period_start, period_end, scope_type, scope_id) k
 LEFT JOIN (SELECT id, name FROM owners WHERE source = $source AND NOT is_deleted) o
   ON k.scope_type = 'owner' AND o.id = k.scope_id
 """
 # The KPI records: numbers, what each record says about itself, its key and its owner.
 _RECORDS_SQL = f"""
 SELECT p.target, {KEY_SQL} AS key, m.field, {_shown(_PART_VALUE, "m")} AS value,
-  'number' AS kind
+  'number' AS kind, false AS stamp, k.fresh
 FROM _push_base r JOIN _push_fields m ON m.kpi = r.kpi
   AND m.breakdown_type IS NOT DISTINCT FROM r.breakdown_type
   AND m.breakdown_value IS NOT DISTINCT FROM r.breakdown_value
@@ -351,22 +409,28 @@ JOIN _push_keys k ON k.period_type = r.period_type AND k.period = r.period
   AND k.scope_type = r.scope_type AND k.scope_id IS NOT DISTINCT FROM r.scope_id,
   _push_record p
 UNION ALL
-SELECT p.target, {KEY_SQL}, f.field, {_RECORD_VALUE}, f.kind
+SELECT p.target, {KEY_SQL}, f.field, {_RECORD_VALUE}, f.kind, f.col = '{AS_OF}', k.fresh
 FROM _push_keys k, _push_record_fields f, _push_record p
 UNION ALL
-SELECT p.target, {KEY_SQL}, p.key_field, {KEY_SQL}, 'text'
+SELECT p.target, {KEY_SQL}, p.key_field, {KEY_SQL}, 'text', false, k.fresh
 FROM _push_keys k, _push_record p WHERE p.key_field IS NOT NULL
 UNION ALL
 SELECT p.target, {KEY_SQL}, p.owner_field,
   CASE WHEN k.scope_type = 'owner' AND k.scope_id IN (SELECT id FROM _push_owners)
-       THEN k.scope_id ELSE p.default_owner END, 'text'
+       THEN k.scope_id ELSE p.default_owner END, 'text', false, k.fresh
 FROM _push_keys k, _push_record p
 """
-# The current period's values on the records of active reps.
+# The current period's values on the records of active reps, and when they were computed.
 _REPS_SQL = f"""
-SELECT m.target, r.scope_id, m.field, {_shown(_PART_VALUE, "m")}, 'number'
+SELECT m.target, r.scope_id, m.field, {_shown(_PART_VALUE, "m")}, 'number', false, true
 FROM _push_current r JOIN _push_rep_fields m ON m.kpi = r.kpi
 WHERE r.scope_type = 'owner' AND r.scope_id IN (SELECT id FROM _push_owners)
+UNION ALL
+SELECT a.target, r.scope_id, a.field, strftime(max(r.computed_at), '{STAMP_FORMAT}'),
+  'datetime', true, true
+FROM _push_current r, _push_rep_as_of a
+WHERE r.scope_type = 'owner' AND r.scope_id IN (SELECT id FROM _push_owners)
+GROUP BY a.target, r.scope_id, a.field
 """
 # Each live account's own figures (account_figures, from the last full computation).
 _NUMBERS = "CASE m.figure " + " ".join(
@@ -377,7 +441,7 @@ _DATES = "CASE m.figure " + " ".join(
 ) + " END"  # fmt: skip
 _ACCOUNTS_SQL = f"""
 SELECT m.target, f.account_id, m.field,
-  CASE m.kind WHEN 'date' THEN {_DATES} ELSE {_shown(_NUMBERS, "m")} END, m.kind
+  CASE m.kind WHEN 'date' THEN {_DATES} ELSE {_shown(_NUMBERS, "m")} END, m.kind, false, false
 FROM account_figures f JOIN _push_figure_fields m ON true
 WHERE f.source = $source
 """

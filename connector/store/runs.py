@@ -46,3 +46,25 @@ def recent_runs(store: Store, limit: int = 10) -> list[RunRecord]:
         [limit],
     ).fetchall()
     return [RunRecord(*row) for row in rows]
+
+
+FINISHED = ("succeeded", "partial", "finished with failures")
+"""The statuses of runs a scheduler counts as done (exit 0 or 1)."""
+
+
+def last_success(store: Store) -> dt.datetime | None:
+    """When the last run that finished (succeeded or partial) ended, or None."""
+    found = store.scalar(
+        "SELECT max(finished_at) FROM runs WHERE list_contains(?, status)", [list(FINISHED)]
+    )
+    return found if isinstance(found, dt.datetime) else None
+
+
+def stale_since(store: Store) -> dt.datetime | None:
+    """Since when no run has finished: the last success, else the first run's start
+    (None when the store has no runs)."""
+    found = last_success(store)
+    if found is not None:
+        return found
+    first = store.scalar("SELECT min(started_at) FROM runs")
+    return first if isinstance(first, dt.datetime) else None

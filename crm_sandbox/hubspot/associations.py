@@ -32,6 +32,7 @@ from ..org import Org
 from .batch import answer
 from .errors import HsError, record_error, validation
 from .model import ObjectType
+from .portal_objects import EMPTY_PAIRS
 from .registry import Registry
 
 MAX_INPUTS = 1000
@@ -88,6 +89,9 @@ PAIRS: list[Pair] = [
          "t.is_deleted", (1001, None), (1002, None), "USER_DEFINED"),
     *_acts("calls", 194, 182, 206), *_acts("meetings", 200, 188, 212),
     *_acts("emails", 198, 186, 210), *_acts("tasks", 204, 192, 216),
+    # HubSpot-defined types whose records the org has none of: nothing is associated.
+    *(Pair(a, b, "SELECT NULL::BIGINT AS a, NULL::BIGINT AS b WHERE false", (ab, None),
+           (ba, None)) for a, b, ab, ba in EMPTY_PAIRS),
 ]
 
 
@@ -171,10 +175,10 @@ class Associations:
         type, at most `INLINE_MAX` entries, then `paging.next` to the rest."""
         out: dict[int, dict[str, Any]] = {}
         for name in dict.fromkeys(names):
-            dst = self.registry.get(name)
-            try:
+            try:  # unknown types and pairs that do not exist are left out, as HubSpot does
+                dst = self.registry.get(name)
                 found, _, _, _ = self.linked(src, dst, keys)
-            except HsError:  # pairs that do not exist are left out, as HubSpot does
+            except HsError:
                 continue
             kinds = self.names(src, dst)
             for a, bs in found.items():

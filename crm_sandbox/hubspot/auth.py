@@ -23,9 +23,10 @@ OBJECT_SCOPES = ("crm.objects.contacts", "crm.objects.companies", "crm.objects.d
                  "crm.objects.feedback_submissions", "crm.objects.goals", "crm.schemas.contacts",
                  "crm.schemas.companies", "crm.schemas.deals", "crm.schemas.line_items",
                  "crm.schemas.products", "crm.schemas.custom",
-                 "crm.schemas.feedback_submissions")
+                 "crm.schemas.feedback_submissions", "crm.objects.leads", "crm.schemas.leads",
+                 "crm.objects.quotes", "crm.schemas.quotes")
 ALL_SCOPES = frozenset({f"{s}.{rw}" for s in OBJECT_SCOPES for rw in ("read", "write")}
-                       | {"e-commerce", "oauth", "crm.export"})
+                       | {"e-commerce", "oauth", "crm.export", "tickets", "forms"})
 
 
 @dataclass(frozen=True)

@@ -1,78 +1,116 @@
-"""The legacy engagements API v1's recent engagements, one call across every engagement type.
+"""HubSpot's legacy APIs that real portals still serve and public connectors still call.
 
-`GET /engagements/v1/engagements/recent/modified?since=<ms>&count=<n>&offset=<n>` (HubSpot's
-legacy reference, "Get recent engagements"): engagements created or updated after `since`,
-newest first; `count` defaults to 20, at most 100; only records updated in the last 30
-days, and at most the 10,000 most recently updated; `hasMore`, `offset` (for the next
-page) and `total`. It needs the contacts scope (`crm.objects.contacts.read`). Each result
-is `{engagement: {id, portalId, active, createdAt, lastUpdated, type, timestamp}, ...}`
-with times in epoch milliseconds; the sandbox serves the `engagement` part only (not the
-`associations` and `metadata` HubSpot adds). Types: CALL, EMAIL, MEETING, TASK, as the
-v3 objects calls, emails, meetings and tasks split the org's activities.
+Over the same generated portal as the v3 API (same ids, same values):
+
+- properties v1/v2: `GET /properties/v{1,2}/{object}/properties` (Airbyte's schema
+  discovery, every stream; tap-hubspot's `/properties/v1/deals/properties`) and
+  `GET /companies/v2/properties` — a bare list of definitions (`legacy_values`); any object
+  type the v3 API knows, by name, singular or plural (`deal`, `line_item`, `form`);
+- pipelines v1: `GET /crm-pipelines/v1/pipelines/{deals,tickets}` and
+  `GET /deals/v1/pipelines` (`pipelines`);
+- deals v1 and companies v2 listings (`legacy_records`), engagements v1
+  (`legacy_engagements`);
+- associations v3: `POST /crm/v3/associations/{from}/{to}/batch/read` with `{"inputs":
+  [{"id"}]}` (tap-hubspot's contacts_by_company) → `{status, results: [{from: {id}, to:
+  [{id, type}]}], …}`, 207 `NO_ASSOCIATIONS_FOUND` per id without any, as v4.
+
+Not served (404, as an unknown route): email events and campaigns, subscriptions, forms
+v2 and submissions, workflows, contact lists v1 (docs/sandbox.md, "Endpoint families").
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import json
 from typing import Any
 
 from ..http import Endpoint, Request, Response, json_response
 from ..org import Org
-from .errors import validation
+from . import pipelines
+from .associations import Associations
+from .batch import answer
+from .errors import not_found, record_error, validation
+from .legacy_engagements import LegacyEngagements
+from .legacy_records import LegacyRecords
+from .legacy_values import v2_definition
+from .model import ObjectType
 from .registry import Registry
+from .request import OBJ, json_body
 
-WINDOW = dt.timedelta(days=30)
-MOST_RECENT = 10_000
-MAX_COUNT = 100
-TYPES = {"calls": "CALL", "emails": "EMAIL", "meetings": "MEETING", "tasks": "TASK"}
+# Scopes of the routes whose scope the surface cannot derive from an `obj` path segment.
+SCOPES = {"recentEngagements": "crm.objects.contacts.read",
+          "engagementsPaged": "crm.objects.contacts.read",
+          "dealV1Paged": "crm.objects.deals.read", "dealV1Recent": "crm.objects.deals.read",
+          "dealV1": "crm.objects.deals.read", "dealPipelinesV1": "crm.objects.deals.read",
+          "companyV2Paged": "crm.objects.companies.read",
+          "companyV2Recent": "crm.objects.companies.read",
+          "companyV2": "crm.objects.companies.read",
+          "companyPropertiesV2": "crm.schemas.companies.read"}
+MAX_ASSOCIATION_INPUTS = 1000
 
 
-class RecentEngagements:
-    """The one legacy endpoint the connector uses."""
+class Legacy:
+    """Every legacy endpoint the sandbox serves."""
 
     def __init__(self, org: Org, registry: Registry) -> None:
         self.org, self.registry = org, registry
+        self.records = LegacyRecords(org, registry)
+        self.engagements = LegacyEngagements(org, registry)
+        self.assoc = Associations(org, registry)
 
     def endpoints(self) -> list[Endpoint]:
-        return [Endpoint("GET", r"/engagements/v1/engagements/recent/modified/?",
-                         "recentEngagements", self.recent)]
+        return [
+            Endpoint("GET", rf"/properties/v[12]/{OBJ}/properties/?", "propertiesLegacy",
+                     self.properties),
+            Endpoint("GET", r"/companies/v2/properties/?", "companyPropertiesV2",
+                     lambda r: self._properties(self.registry.get("companies"))),
+            Endpoint("GET", rf"/crm-pipelines/v1/pipelines/{OBJ}/?", "pipelinesV1",
+                     self.pipelines_v1),
+            Endpoint("GET", r"/deals/v1/pipelines/?", "dealPipelinesV1", self.deal_pipelines),
+            Endpoint("POST", rf"/crm/v3/associations/{OBJ}/(?P<to>[A-Za-z0-9_\-]+)/batch/read",
+                     "associationsV3BatchRead", self.associations_v3),
+            *self.records.endpoints(), *self.engagements.endpoints(),
+        ]
 
-    def recent(self, req: Request) -> Response:
-        count = min(_int(req, "count", 20), MAX_COUNT)
-        offset = _int(req, "offset", 0)
-        since = self.org.clock.now() - WINDOW
-        if "since" in req.query:
-            asked = dt.datetime.fromtimestamp(_int(req, "since", 0) / 1000, dt.UTC)
-            since = max(since, asked.replace(tzinfo=None))
-        rows = self._rows(since)
-        page = rows[offset:offset + count]
-        return json_response({
-            "results": [{"engagement": self._engagement(*row)} for row in page],
-            "hasMore": offset + count < len(rows), "offset": offset + len(page),
-            "total": len(rows)})
+    def properties(self, req: Request) -> Response:
+        return self._properties(self.registry.get(req.params["obj"]))
 
-    def _rows(self, since: dt.datetime) -> list[tuple[Any, ...]]:
-        parts = []
-        for name, kind in TYPES.items():
-            o = self.registry.get(name)
-            parts.append(f"SELECT {o.id_sql()} AS id, epoch_ms(t.created_at), "
-                         f"epoch_ms(t.modified_at) AS m, '{kind}' FROM {o.table} t "
-                         f"WHERE {o.where(False)} AND t.modified_at > ?")
-        sql = (" UNION ALL ".join(parts) + f" ORDER BY m DESC, id DESC LIMIT {MOST_RECENT}")
-        return self.org.cursor().execute(sql, [since] * len(parts)).fetchall()
+    @staticmethod
+    def _properties(o: ObjectType) -> Response:
+        return json_response([v2_definition(p) for p in o.props.values()])
 
-    def _engagement(self, id_: int, created: int, modified: int, kind: str) -> dict[str, Any]:
-        return {"id": int(id_), "portalId": self.registry.portal_id, "active": True,
-                "createdAt": int(created), "lastUpdated": int(modified), "type": kind,
-                "timestamp": int(created)}
+    def pipelines_v1(self, req: Request) -> Response:
+        o = self.registry.get(req.params["obj"])
+        found = pipelines.of(o.name)
+        if not found:
+            raise not_found(f"No pipelines for object type {req.params['obj']}")
+        return json_response({"results": [pipelines.v1(p, self.org.window.start)
+                                          for p in found]})
+
+    def deal_pipelines(self, req: Request) -> Response:
+        return json_response([pipelines.deals_v1(pipelines.deal_pipeline())])
+
+    def associations_v3(self, req: Request) -> Response:
+        src = self.registry.get(req.params["obj"])
+        dst = self.registry.get(req.params["to"])
+        inputs = json_body(req).get("inputs")
+        if not isinstance(inputs, list) or not inputs:
+            raise validation("inputs must be a non-empty list")
+        if len(inputs) > MAX_ASSOCIATION_INPUTS:
+            raise validation(f"Batch input limit exceeded: at most {MAX_ASSOCIATION_INPUTS} "
+                             "inputs.")
+        ids = [str(i.get("id", "")) for i in inputs if isinstance(i, dict)]
+        keys = {i: k for i in ids if (k := src.key(i)) is not None}
+        found, _, _, _ = self.assoc.linked(src, dst, sorted(set(keys.values())))
+        kind = f"{_snake(src.singular)}_to_{_snake(dst.singular)}"
+        results = [json.dumps({"from": {"id": i}, "to": [
+            {"id": dst.hs_id(b), "type": kind} for b in found[keys[i]]]},
+            separators=(",", ":")) for i in ids if i in keys and keys[i] in found]
+        missing = [i for i in ids if i not in keys or keys[i] not in found]
+        errors: list[dict[str, Any]] = [record_error(
+            "NO_ASSOCIATIONS_FOUND", f"No {dst.name} is associated with {src.singular} {i}.",
+            [i]) for i in missing]
+        return answer(results, errors, 200, self.org)
 
 
-def _int(req: Request, name: str, default: int) -> int:
-    values = req.query.get(name)
-    if not values:
-        return default
-    if not values[0].lstrip("-").isdigit():
-        raise validation(f"{name} must be a number")
-    return int(values[0])
-
-
+def _snake(label: str) -> str:
+    return label.lower().replace(" ", "_")

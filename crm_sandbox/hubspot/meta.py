@@ -7,12 +7,12 @@ from typing import Any
 
 from ..http import Endpoint, Request, Response, json_response
 from ..org import Org
+from . import pipelines as pipes
 from .errors import HsError, not_found, validation
 from .model import OWNER_BASE, TEAM_BASE, USER_BASE
 from .props import iso_ms
 from .registry import Registry, group_json
 from .request import OBJ, SCHEMAS, int_arg, json_body
-from .standard import STAGES, stage_id
 from .tier import Subscription
 
 
@@ -53,32 +53,26 @@ class Meta:
                      self.custom_object_limits),
         ]
 
-    # ---- pipelines (GET /crm/v3/pipelines/deals) -------------------------------------
+    # ---- pipelines (GET /crm/v3/pipelines/{deals,tickets}) ----------------------------
     def pipeline(self) -> dict[str, Any]:
         """The deal pipeline: won = probability "1.0", lost = closed with "0.0"."""
-        stamp = iso(self.org.window.start)
-        stages = [{"id": stage_id(name), "label": name, "displayOrder": i,
-                   "metadata": {"isClosed": str(prob in (0, 100)).lower(),
-                                "probability": f"{prob / 100:.1f}"},
-                   "createdAt": stamp, "updatedAt": stamp, "archived": False,
-                   "writePermissions": "CRM_PERMISSIONS_ENFORCEMENT"}
-                  for i, (name, prob) in enumerate(STAGES)]
-        return {"id": "default", "label": "Sales Pipeline", "displayOrder": 0,
-                "stages": stages, "createdAt": stamp, "updatedAt": stamp, "archived": False}
+        return pipes.v3(pipes.deal_pipeline(), self.org.window.start)
 
     def pipelines(self, req: Request) -> Response:
-        self._deals_only(req)
-        return json_response({"results": [self.pipeline()]})
+        return json_response({"results": [pipes.v3(p, self.org.window.start)
+                                          for p in self._of(req)]})
 
     def pipeline_one(self, req: Request) -> Response:
-        self._deals_only(req)
-        if req.params["pipeline"] != "default":
-            raise not_found(f"Pipeline {req.params['pipeline']} not found")
-        return json_response(self.pipeline())
+        for p in self._of(req):
+            if p.id == req.params["pipeline"]:
+                return json_response(pipes.v3(p, self.org.window.start))
+        raise not_found(f"Pipeline {req.params['pipeline']} not found")
 
-    def _deals_only(self, req: Request) -> None:
-        if self.registry.get(req.params["obj"]).name != "deals":
+    def _of(self, req: Request) -> list[pipes.Pipeline]:
+        found = pipes.of(self.registry.get(req.params["obj"]).name)
+        if not found:
             raise not_found(f"No pipelines for object type {req.params['obj']}")
+        return found
 
     # ---- owners (GET /crm/v3/owners/) ----------------------------------------------
     def owners(self, req: Request) -> Response:

@@ -19,6 +19,7 @@ from ..org import Org
 from .associations import Associations
 from .batch import Batch, empty_answer
 from .errors import HsError, not_found, validation
+from .history import MAX_WITH_HISTORY, with_history
 from .lag import WriteLog
 from .model import ObjectType
 from .reader import Reader
@@ -73,8 +74,13 @@ class Objects:
             return raw_json("{}")
         archived = (req.arg("archived") or "false").lower() == "true"
         props = o.pick(multi(req, "properties"))
+        history = multi(req, "propertiesWithHistory")
+        if history and limit > MAX_WITH_HISTORY:
+            raise validation(f"limit must be at most {MAX_WITH_HISTORY} with "
+                             f"propertiesWithHistory, got {limit}")
         rows, nxt = self.reader.page(o, props, req.arg("after"), limit, archived)
-        records = self._with_assoc(req, o, rows)
+        records = with_history(self.reader, o, history, list(zip(
+            (n for n, _ in rows), self._with_assoc(req, o, rows), strict=True)), archived)
         out = '{"results":[' + ",".join(records) + "]"
         if nxt is not None:
             after = o.hs_id(nxt)
@@ -105,7 +111,9 @@ class Objects:
                                     [key] if key is not None else [], archived)
         if key is None or key not in found:
             raise not_found("Object not found.  objectId are usually numeric.")
-        return raw_json(self._with_assoc(req, o, [(key, found[key])])[0])
+        record = self._with_assoc(req, o, [(key, found[key])])[0]
+        return raw_json(with_history(self.reader, o, multi(req, "propertiesWithHistory"),
+                                     [(key, record)], archived)[0])
 
     def _wrote(self, o: ObjectType, resp: Response) -> Response:
         """Note a write (the search index lags behind it), pass the answer on."""

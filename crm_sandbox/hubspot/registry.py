@@ -16,13 +16,16 @@ from .engagements import all_engagements, feedback_submissions
 from .errors import HsError, not_found, validation
 from .goals import goal_targets
 from .model import OWNER_BASE, ObjectType
+from .portal_objects import ALIASES as PORTAL_ALIASES
+from .portal_objects import all_portal_objects, ddl
 from .props import NAME_RE, NUMBER_HINTS, TYPES, Prop, iso_ms
 from .standard import companies, contacts, deals, line_items, products
 
 ALIASES = {"contact": "contacts", "company": "companies", "deal": "deals",
            "line_item": "line_items", "product": "products", "call": "calls",
            "email": "emails", "meeting": "meetings", "task": "tasks",
-           "feedback_submission": "feedback_submissions", "goal_target": "goal_targets"}
+           "feedback_submission": "feedback_submissions", "goal_target": "goal_targets",
+           **PORTAL_ALIASES}
 BOOKKEEPING = ("n BIGINT PRIMARY KEY, created_at TIMESTAMP, modified_at TIMESTAMP, "
                "system_modstamp TIMESTAMP, is_deleted BOOLEAN DEFAULT false, "
                "deleted_at TIMESTAMP")
@@ -39,6 +42,10 @@ class Registry:
         for o in (contacts(), companies(), deals(), line_items(), products(),
                   *all_engagements(), feedback_submissions(), goal_targets()):
             self.types[o.name] = o
+        with org.writing() as con:  # objects every portal has, empty in the generated org
+            for o in all_portal_objects():
+                con.execute(ddl(o))
+                self.types[o.name] = o
 
     def get(self, ref: str) -> ObjectType:
         """The object type named by a path segment (name, id, alias or qualified name)."""
@@ -46,7 +53,7 @@ class Registry:
         with self._lock:
             for o in self.types.values():
                 fqn = str(o.schema.get("fullyQualifiedName", "")).lower()
-                if key in (o.name.lower(), o.type_id, fqn):
+                if key in (o.name.lower(), o.type_id or None, fqn or None):
                     return o
         raise HsError(400, "VALIDATION_ERROR", f"Unable to infer object type from: {ref}")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from typing import Any
 
 from ..http import Request
@@ -29,8 +31,25 @@ def int_arg(value: str | None, default: int) -> int:
 def json_body(req: Request) -> dict[str, Any]:
     try:
         body = req.json()
+    except json.JSONDecodeError as exc:  # HubSpot's form: "Invalid input JSON on line 1, …"
+        raise validation(f"Invalid input JSON on line {exc.lineno}, column {exc.colno}: "
+                         f"{exc.msg}") from exc
     except ValueError as exc:
-        raise validation("Invalid JSON input") from exc
+        raise validation("Invalid input JSON") from exc
     if not isinstance(body, dict):
         raise validation("The request body must be a JSON object")
     return body
+
+
+def recent_window(req: Request, now: dt.datetime) -> tuple[dt.datetime, int, int]:
+    """The legacy "recent" endpoints' arguments: records changed after `since` (epoch ms)
+    but within the last 30 days, `count` (default 20; a larger one than 100 is taken as
+    100, as HubSpot does) and a positional `offset`."""
+    since = now - dt.timedelta(days=30)
+    if req.arg("since"):
+        asked = dt.datetime.fromtimestamp(int_arg(req.arg("since"), 0) / 1000, dt.UTC)
+        since = max(since, asked.replace(tzinfo=None))
+    count, offset = min(int_arg(req.arg("count"), 20), 100), int_arg(req.arg("offset"), 0)
+    if count <= 0 or offset < 0:
+        raise validation("count must be positive and offset not negative")
+    return since, count, offset

@@ -3,7 +3,10 @@
 Limits per HubSpot's search guide (developers.hubspot.com/docs/api-reference/search/guide,
 "Limitations"): at most 200 records a page (raised from 100 in September 2024), at most
 5 filterGroups with 6 filters each and 18 in all, and 10,000 results per query: paging
-past that answers 400. `after` is an offset; search results carry no associations.
+past that answers 400. Top-level `filters` (no `filterGroups`) are one AND group, as HubSpot
+applies them (hubspot-api-nodejs issue #491; Airbyte's incremental search streams send
+them), not bound by the per-group limit; both at once answers 400 (the sandbox's choice).
+`after` is an offset; search results carry no associations.
 `lagging` answers as the eventually consistent index does right after writes: the
 total, an empty page and no paging.
 """
@@ -87,8 +90,11 @@ class Search:
 
     def _where(self, o: ObjectType, body: dict[str, Any]
                ) -> tuple[tuple[str, list[Prop]], list[Any]]:
-        groups = body.get("filterGroups") or []
-        filters = sum(len(g.get("filters") or []) for g in groups)
+        groups, flat = body.get("filterGroups") or [], body.get("filters") or []
+        if not isinstance(groups, list) or not isinstance(flat, list) or (groups and flat):
+            raise validation("Send filterGroups, or top-level filters (one AND group), "
+                             "as lists; not both.")
+        filters = sum(len(g.get("filters") or []) for g in groups) + len(flat)
         if len(groups) > MAX_GROUPS or filters > MAX_FILTERS or any(
                 len(g.get("filters") or []) > MAX_PER_GROUP for g in groups):
             raise validation(f"Too many filters: at most {MAX_GROUPS} filterGroups of "
@@ -96,7 +102,7 @@ class Search:
         params: list[Any] = []
         used: list[Prop] = []
         ors = []
-        for g in groups:
+        for g in groups or ([{"filters": flat}] if flat else []):
             ands = [self._filter(o, f, params, used) for f in g.get("filters") or []]
             ors.append("(" + " AND ".join(ands or ["true"]) + ")")
         query = str(body.get("query") or "").strip()

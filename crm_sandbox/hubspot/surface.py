@@ -16,7 +16,8 @@ from ..org.tables import ADMIN_USER_N
 from .auth import Credentials, Tokens, bearer, expired, missing_scope, token_endpoint
 from .errors import HsError, correlation_id
 from .exports import DOWNLOADS, Exports
-from .legacy import RecentEngagements
+from .legacy import SCOPES as LEGACY_SCOPES
+from .legacy import Legacy
 from .limits import LimitConfig, RateLimits, rate_limit_body
 from .meta import Meta
 from .model import OWNER_BASE, USER_BASE
@@ -50,7 +51,7 @@ class HubSpotSurface:
         self.meta = Meta(org, self.registry, self.subscription)
         self.folder = Path(tempfile.mkdtemp(prefix="crm-kpi-hubspot-exports-"))
         self.exports = Exports(org, self.registry, self.folder)
-        self.engagements = RecentEngagements(org, self.registry)
+        self.legacy = Legacy(org, self.registry)
 
     def info(self, base_url: str) -> dict[str, Any]:
         """How a client connects: `HubSpot(access_token=..., host=...)`, or OAuth."""
@@ -84,7 +85,7 @@ class HubSpotSurface:
         token = Endpoint("POST", "/oauth/v1/token", "oauthToken",
                          lambda r: token_endpoint(self.tokens, r))
         return bind(self, [token, *self.objects.endpoints(), *self.meta.endpoints(),
-                           *self.exports.endpoints(), *self.engagements.endpoints()])
+                           *self.exports.endpoints(), *self.legacy.endpoints()])
 
     # ---- Surface protocol -----------------------------------------------------------
     def guard(self, request: Request, route: Route) -> Response | None:
@@ -111,8 +112,8 @@ class HubSpotSurface:
             return None  # the limits tracking API answers any valid token
         if name in ("owners", "owner"):
             return "crm.objects.owners.read"
-        if name == "recentEngagements":
-            return "crm.objects.contacts.read"
+        if name in LEGACY_SCOPES:
+            return LEGACY_SCOPES[name]
         if name in ("schemas", "schema", "createSchema"):
             return "crm.schemas.custom." + ("write" if req.method == "POST" else "read")
         try:
@@ -120,12 +121,12 @@ class HubSpotSurface:
         except HsError:
             return None  # the handler answers the unknown object type
         write = req.method in ("PATCH", "DELETE") or (req.method == "POST" and name not in (
-            "search", "associationsBatchRead") and req.params.get("op") != "read")
-        if name.startswith(("propert", "createProperty", "updateProperty")):
-            return f"{o.schema_scope}.{'write' if write else 'read'}"
-        if o.scope == "e-commerce":
-            return o.scope
-        return f"{o.scope}.{'write' if write else 'read'}"
+            "search", "associationsBatchRead", "associationsV3BatchRead")
+            and req.params.get("op") != "read")
+        scope = o.schema_scope if name.startswith(
+            ("propert", "createProperty", "updateProperty")) else o.scope
+        # Older scopes (`e-commerce`, `tickets`, `forms`) cover reads and writes alike.
+        return scope if "." not in scope else f"{scope}.{'write' if write else 'read'}"
 
     def decorate(self, request: Request, response: Response) -> None:
         """`Date` from the org clock on every answer (clients read HubSpot's time from it);

@@ -10,7 +10,14 @@ from ..ids import SQL_MACROS
 from .generate_activities import insert_activities
 from .generate_deals import apply_churn, insert_line_items, insert_opportunities, insert_surveys
 from .generate_funnel import insert_contacts, insert_leads, insert_preexisting_accounts, stage_deals
-from .generate_people import insert_campaigns, insert_money, insert_people, insert_products, macros
+from .generate_people import (
+    insert_campaigns,
+    insert_leaders,
+    insert_money,
+    insert_people,
+    insert_products,
+    macros,
+)
 from .generate_quotas import insert_quotas
 from .sizes import Sizes, Window
 from .tables import DIRTY, TABLES, ddl
@@ -42,6 +49,7 @@ def generate(
     insert_surveys(con, win)
     insert_activities(con, sizes, win)
     insert_quotas(con, win)
+    insert_leaders(con, seed, win)
     con.execute("DROP TABLE _deal0")
     con.execute("DROP TABLE _deal")
     _finish_bookkeeping(con, win)

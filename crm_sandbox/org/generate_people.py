@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import random
+import re
 
 import duckdb
 
 from .names import FIRST_NAMES, LAST_NAMES, PRODUCTS, TEAM_NAMES, pick_weighted, pick_word
 from .sizes import Sizes, Window
-from .tables import ADMIN_USER_N, CAMPAIGN_TYPES, CURRENCIES, TERRITORIES
+from .tables import (
+    ADMIN_USER_N,
+    CAMPAIGN_TYPES,
+    CURRENCIES,
+    MANAGER_TEAM_BASE,
+    TERRITORIES,
+    TOP_TEAM_N,
+    TOP_TEAM_NAME,
+)
 
 
 def macros(seed: int) -> list[str]:
@@ -54,6 +63,47 @@ def insert_people(con: duckdb.DuckDBPyConnection, seed: int, sizes: Sizes, win: 
         f"created_at = {start} - to_days((30 + hh(n, 'uc') % 700)::INTEGER), "
         "modified_at = created_at, system_modstamp = created_at, is_deleted = false"
     )
+
+
+def developer_name(name: str) -> str:
+    """An API name from a label: letters, digits and single underscores."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_")
+
+
+def insert_leaders(con: duckdb.DuckDBPyConnection, seed: int, win: Window) -> None:
+    """The hierarchy above the reps: a top team over one management team per sales team,
+    one active manager per team (the reps' manager) and an administrator.
+
+    Run after everything else is generated, with an RNG of its own and keys after the
+    reps', so the reps and every record (hence every KPI) are those of an org without
+    them."""
+    rng = random.Random(f"{seed}:leaders")
+    teams = con.execute("SELECT n, name, territory FROM teams JOIN (SELECT DISTINCT team_n, "
+                        "territory FROM users WHERE team_n IS NOT NULL) u ON u.team_n = n "
+                        "ORDER BY n").fetchall()
+    top = [(TOP_TEAM_N, TOP_TEAM_NAME, None)]
+    bosses = [(MANAGER_TEAM_BASE + t, f"{name} Manager", TOP_TEAM_N) for t, name, _ in teams]
+    con.executemany("INSERT INTO teams (n, name, parent_n) VALUES (?, ?, ?)", top + bosses)
+    con.execute(f"UPDATE teams SET parent_n = {MANAGER_TEAM_BASE} + n WHERE n < {TOP_TEAM_N}")
+    for n, name in con.execute("SELECT n, name FROM teams").fetchall():
+        con.execute("UPDATE teams SET developer_name = ? WHERE n = ?", [developer_name(name), n])
+    row = con.execute("SELECT max(n) FROM users").fetchone()
+    first_n = int(row[0]) + 1 if row and row[0] is not None else ADMIN_USER_N + 1
+    people = [(MANAGER_TEAM_BASE + t, terr, "Sales Manager") for t, _, terr in teams]
+    people.append((None, None, "Salesforce Administrator"))
+    rows = []
+    for n, (team, territory, title) in enumerate(people, start=first_n):
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        email = f"{first.lower()}.{last.lower()}.{n}@sandbox.example"
+        rows.append((n, first, last, email, team, territory, title, team is None))
+    con.executemany("INSERT INTO users (n, first_name, last_name, email, team_n, territory, "
+                    "title, active, is_admin) VALUES (?, ?, ?, ?, ?, ?, ?, true, ?)", rows)
+    con.execute(f"UPDATE users SET username = email, created_at = {win.sql()['start']} - "
+                "to_days((30 + hh(n, 'uc') % 700)::INTEGER), modified_at = created_at, "
+                f"system_modstamp = created_at, is_deleted = false WHERE n >= {first_n}")
+    con.execute(f"UPDATE users SET is_admin = coalesce(is_admin, n = {ADMIN_USER_N})")
+    con.execute(f"UPDATE users u SET manager_n = m.n FROM users m WHERE u.n < {first_n} "
+                f"AND m.team_n = {MANAGER_TEAM_BASE} + u.team_n")
 
 
 def insert_products(con: duckdb.DuckDBPyConnection, win: Window) -> None:

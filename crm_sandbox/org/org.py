@@ -270,6 +270,8 @@ class Org:
         if table not in TABLES and not table.startswith("sf_"):
             raise ValueError(f"unknown table {table!r}")
         listed = [int(k) for k in keys]
+        if not listed:
+            return
         with self.write_lock:
             self._remember(table, listed)
             self._con.execute("CREATE OR REPLACE TEMP TABLE _keys (k BIGINT)")

@@ -16,10 +16,13 @@ COMMON = (
 )
 
 COLUMNS: dict[str, str] = {
-    "teams": "n BIGINT, name VARCHAR",
+    # Teams form a hierarchy (`parent_n`): a top sales team over one management team per
+    # sales team; Salesforce serves them as the role hierarchy (UserRole).
+    "teams": "n BIGINT, name VARCHAR, parent_n BIGINT, developer_name VARCHAR",
     "users": (
         "n BIGINT, first_name VARCHAR, last_name VARCHAR, email VARCHAR, username VARCHAR, "
-        "team_n BIGINT, territory VARCHAR, title VARCHAR, active BOOLEAN"
+        "team_n BIGINT, territory VARCHAR, title VARCHAR, active BOOLEAN, manager_n BIGINT, "
+        "is_admin BOOLEAN"
     ),
     "accounts": (
         "n BIGINT, name VARCHAR, owner_n BIGINT, territory VARCHAR, industry VARCHAR, "
@@ -78,6 +81,10 @@ COLUMNS: dict[str, str] = {
 
 TABLES: tuple[str, ...] = tuple(COLUMNS)
 ADMIN_USER_N = 1  # the integration user the surfaces hand out credentials for
+# Keys of the teams above the sales teams: the top one, and one management team per team
+# (MANAGER_TEAM_BASE + the team's key), so that a sales team keeps its key at any scale.
+TOP_TEAM_N, MANAGER_TEAM_BASE = 1000, 1000
+TOP_TEAM_NAME = "SVP, Sales"
 
 
 def ddl(table: str) -> str:

@@ -6,6 +6,8 @@ The token endpoint that checks them is `oauth.TokenEndpoint`.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import secrets
 import threading
 from dataclasses import dataclass
@@ -62,26 +64,65 @@ def make_credentials(folder: Path, org_id: str, user_id: str, username: str) -> 
     )
 
 
+@dataclass(frozen=True)
+class UserSecrets:
+    """One user's login secrets: password + security token (password grant) and a
+    refresh token (refresh_token grant)."""
+
+    password: str
+    security_token: str
+    refresh_token: str
+
+
 class Sessions:
-    """Issued access tokens and their expiry on the org clock (None = never expires)."""
+    """Issued access tokens, the user each belongs to, and their expiry on the org clock
+    (None = never expires). Every user has login secrets of their own (`secrets_of`),
+    derived from one random key per sandbox, the integration user's being `creds`'."""
 
-    def __init__(self, creds: Credentials, clock: Clock) -> None:
-        self.creds, self.clock = creds, clock
+    def __init__(self, creds: Credentials, clock: Clock, integration_user: int) -> None:
+        self.creds, self.clock, self.integration_user = creds, clock, integration_user
+        self._key = secrets.token_bytes(32)
         self._lock = threading.Lock()
-        self._tokens: dict[str, dt.datetime | None] = {creds.access_token: None}
+        self._tokens: dict[str, tuple[dt.datetime | None, int]] = {
+            creds.access_token: (None, integration_user)}
+        self._standing: dict[int, str] = {integration_user: creds.access_token}
 
-    def issue(self) -> str:
+    def issue(self, user: int | None = None) -> str:
+        """A new session of `user` (the integration user by default) lasting
+        SESSION_HOURS on the org clock."""
         token = f"{self.creds.org_id[:15]}!{secrets.token_urlsafe(48)}"
+        owner = self.integration_user if user is None else user
         with self._lock:
-            self._tokens[token] = self.clock.now() + dt.timedelta(hours=SESSION_HOURS)
+            self._tokens[token] = (self.clock.now() + dt.timedelta(hours=SESSION_HOURS), owner)
         return token
 
-    def valid(self, token: str) -> bool:
+    def standing(self, user: int) -> str:
+        """A session of `user` that never expires (the one the info file hands out)."""
         with self._lock:
-            if token not in self._tokens:
-                return False
-            expiry = self._tokens[token]
-        return expiry is None or self.clock.now() < expiry
+            if user not in self._standing:
+                token = f"{self.creds.org_id[:15]}!{secrets.token_urlsafe(48)}"
+                self._tokens[token] = (None, user)
+                self._standing[user] = token
+            return self._standing[user]
+
+    def secrets_of(self, user: int) -> UserSecrets:
+        """The user's password, security token and refresh token."""
+        if user == self.integration_user:
+            c = self.creds
+            return UserSecrets(c.password, c.security_token, c.refresh_token)
+        digest = hmac.new(self._key, str(user).encode(), hashlib.sha256).hexdigest()
+        return UserSecrets(digest[:16], digest[16:40], "5Aep" + digest[40:64] + str(user))
+
+    def user_of(self, token: str) -> int | None:
+        """The user of a live session, None when expired, revoked or never issued."""
+        with self._lock:
+            entry = self._tokens.get(token)
+        if entry is None or (entry[0] is not None and self.clock.now() >= entry[0]):
+            return None
+        return entry[1]
+
+    def valid(self, token: str) -> bool:
+        return self.user_of(token) is not None
 
     def revoke(self, token: str) -> None:
         with self._lock:

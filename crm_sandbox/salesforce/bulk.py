@@ -50,18 +50,20 @@ class Bulk:
                      r"(?i:unprocessedrecords))/?", "bulk.ingest.results", self.ingest_results),
         ]
 
-    def new_job(self, info: dict[str, Any], version: str) -> Job:
-        """Register a job with the job-info fields Salesforce answers."""
+    def new_job(self, info: dict[str, Any], req: Request) -> Job:
+        """Register a job of the session's user with the job-info fields Salesforce
+        answers."""
+        version, viewer = req.params["v"], self.ctx.viewer(req)
         with self._lock:
             self._seq += 1
             job_id = sf_id("750", self._seq)
         now = self.ctx.org.clock.now().strftime(SF_TS)
-        info = {"id": job_id, **info, "createdById": self.ctx.creds.user_id, "createdDate": now,
+        info = {"id": job_id, **info, "createdById": viewer.user_id, "createdDate": now,
                 "systemModstamp": now, "concurrencyMode": "Parallel", "contentType": "CSV",
                 "apiVersion": float(version), "lineEnding": info.get("lineEnding") or "LF",
                 "columnDelimiter": "COMMA", "numberRecordsProcessed": 0,
                 "numberRecordsFailed": 0, "retries": 0, "totalProcessingTime": 0}
-        job = Job(job_id, info, self.folder / job_id)
+        job = Job(job_id, info, self.folder / job_id, viewer=viewer)
         with self._lock:
             self.jobs[job_id] = job
         return job
@@ -88,12 +90,12 @@ class Bulk:
         if op not in ("query", "queryAll") or (body.get("columnDelimiter") or "COMMA") != "COMMA":
             raise SfError(400, "INVALIDJOB", "operation must be query or queryAll with COMMA")
         compiled = self.ctx.queries.compile(str(body.get("query") or ""), req.params["v"],
-                                           op == "queryAll")
+                                           op == "queryAll", self.ctx.viewer(req))
         if compiled.count_only:
             raise SfError(400, "INVALIDJOB", "COUNT() is not supported by Bulk API 2.0 queries")
         job = self.new_job({"operation": op, "object": compiled.obj.name,
                             "state": "UploadComplete", "lineEnding": body.get("lineEnding")},
-                           req.params["v"])
+                           req)
         job.compiled = compiled
         self.spawn(self.run_query, job)
         return json_response(job.snapshot())
@@ -140,7 +142,7 @@ class Bulk:
         body = req.json() or {}
         obj = self.ctx.registry.get(str(body.get("object") or ""))
         op = body.get("operation")
-        if obj is None:
+        if obj is None or not self.ctx.viewer(req).can_read(obj):
             raise SfError(400, "INVALIDJOB", f"Unable to find object: {body.get('object')}")
         if op not in ("insert", "update", "upsert", "delete", "hardDelete"):
             raise SfError(400, "INVALIDJOB", f"Invalid operation: {op}")
@@ -150,7 +152,7 @@ class Bulk:
                             "externalIdFieldName": body.get("externalIdFieldName"),
                             "lineEnding": body.get("lineEnding"),
                             "contentUrl": f"services/data/v{req.params['v']}/jobs/ingest/"},
-                           req.params["v"])
+                           req)
         job.info["contentUrl"] += f"{job.id}/batches"
         return json_response(job.snapshot())
 

@@ -14,6 +14,7 @@ from .context import Context
 from .errors import SfError
 from .model import SObject
 from .ops import create, delete, update, upsert
+from .rights import Viewer
 from .streams import Stream
 from .writes import Result
 
@@ -32,6 +33,7 @@ class Job:
     header: list[str] = field(default_factory=list)
     outcomes: list[tuple[dict[str, str], dict[str, Any] | None]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    viewer: Viewer | None = None  # the user who created the job: its writes are theirs
 
     def set(self, **values: Any) -> None:
         with self.lock:
@@ -65,6 +67,8 @@ def record_from_csv(row: dict[str, str]) -> dict[str, Any]:
 def ingest_rows(ctx: Context, job: Job, path: str) -> None:
     """Worker: apply the uploaded CSV in chunks; record each row's outcome."""
     job.set(state="InProgress")
+    if job.viewer is not None:  # the user's rights as they are now, not at job creation
+        job.viewer = ctx.access.viewer(job.viewer.user_n)
     upload = job.folder / "upload.csv"
     text = upload.read_text("utf-8-sig") if upload.exists() else ""
     reader = csv.DictReader(io.StringIO(text))
@@ -94,21 +98,21 @@ def ingest_rows(ctx: Context, job: Job, path: str) -> None:
 def apply_chunk(ctx: Context, job: Job, obj: SObject, chunk: list[dict[str, str]],
                 path: str) -> list[Result]:
     """Apply one chunk of rows with the job's operation."""
-    op, w = job.info["operation"], ctx.writer
+    op, w, v = job.info["operation"], ctx.writer, job.viewer
     records = [record_from_csv(r) for r in chunk]
     if op == "insert":
-        return create(w, obj, records, False, "PUT", path)
+        return create(w, obj, records, False, "PUT", path, v)
     if op == "update":
-        return update(w, obj, records, False, "PUT", path)
+        return update(w, obj, records, False, "PUT", path, v)
     if op == "upsert":
         ext = obj.get(str(job.info["externalIdFieldName"]))
-        if ext is None:
+        if ext is None or (v is not None and not v.can_read_field(obj, ext)):
             raise SfError(400, "INVALIDJOB", "unknown external id field")
         if ext.name == "Id":
-            return update(w, obj, records, False, "PUT", path)
-        return upsert(w, obj, ext, records, False, "PUT", path)
+            return update(w, obj, records, False, "PUT", path, v)
+        return upsert(w, obj, ext, records, False, "PUT", path, v)
     ids = [str(r.get("Id", "")) for r in chunk]
-    return delete(w, obj, ids, False, "PUT", path, hard=op == "hardDelete")
+    return delete(w, obj, ids, False, "PUT", path, hard=op == "hardDelete", viewer=v)
 
 
 def result_csv(job: Job, kind: str) -> str:

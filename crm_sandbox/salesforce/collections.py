@@ -23,6 +23,7 @@ from .ops import (
     settle,
     upsert,
 )
+from .rights import Viewer
 from .writes import Result, Writer
 
 MAX_RECORDS = 200
@@ -57,15 +58,17 @@ class Collections:
                           f"than {MAX_RECORDS} records into this call")
         return records, bool(body.get("allOrNone", False))
 
-    def chunks(self, records: list[dict[str, Any]]) -> list[tuple[SObject, list[dict[str, Any]]]]:
-        """Consecutive records of one type form a chunk."""
+    def chunks(self, records: list[dict[str, Any]],
+               viewer: Viewer) -> list[tuple[SObject, list[dict[str, Any]]]]:
+        """Consecutive records of one type form a chunk (a type the user cannot read is
+        no type)."""
         out: list[tuple[SObject, list[dict[str, Any]]]] = []
         for r in records:
             name = str((r.get("attributes") or {}).get("type", ""))
             if not name:
                 raise SfError(400, "INVALID_TYPE", "Must send a concrete entity type.")
             obj = self.ctx.registry.get(name)
-            if obj is None:
+            if obj is None or not viewer.can_read(obj):
                 raise SfError(400, "INVALID_TYPE", f"sObject type '{name}' is not supported.")
             if out and out[-1][0] is obj:
                 out[-1][1].append(r)
@@ -87,12 +90,13 @@ class Collections:
         return self.apply(req, records, aon, prepare_update, commit_update)
 
     def apply(self, req: Request, records: list[dict[str, Any]], aon: bool,
-              prepare: Callable[[Writer, SObject, list[dict[str, Any]], str, str], list[Any]],
+              prepare: Callable[[Writer, SObject, list[dict[str, Any]], str, str,
+                                 Viewer | None], list[Any]],
               commit: Callable[[Writer, SObject, list[Any]], list[Result]]) -> Response:
         """Validate every chunk first, so that allOrNone can refuse the whole call."""
-        w = self.ctx.writer
-        prepared = [(obj, prepare(w, obj, rows, req.method, req.path))
-                    for obj, rows in self.chunks(records)]
+        w, viewer = self.ctx.writer, self.ctx.viewer(req)
+        prepared = [(obj, prepare(w, obj, rows, req.method, req.path, viewer))
+                    for obj, rows in self.chunks(records, viewer)]
         flat = [c for _, checked in prepared for c in checked]
         return json_response(settle(flat, aon, lambda: [
             res for obj, checked in prepared for res in commit(w, obj, checked)]))
@@ -100,13 +104,16 @@ class Collections:
     def upsert(self, req: Request) -> Response:
         """PATCH composite/sobjects/X/ExtId__c: upsert by an external id field."""
         records, aon = self.payload(req)
+        viewer = self.ctx.viewer(req)
         obj = self.ctx.registry.get(req.params["obj"])
+        obj = obj if obj is not None and viewer.can_read(obj) else None
         ext = obj.get(req.params["ext"]) if obj else None
-        if obj is None or ext is None or not ext.external_id:
+        if obj is None or ext is None or not ext.external_id or \
+                not viewer.can_read_field(obj, ext):
             raise SfError(400, "INVALID_FIELD", f"Field name provided, {req.params['ext']} is "
                           "not an External ID or indexed field")
         return json_response(upsert(self.ctx.writer, obj, ext, records, aon, req.method,
-                                    req.path))
+                                    req.path, viewer))
 
     def delete(self, req: Request) -> Response:
         """DELETE composite/sobjects?ids=…: soft-delete records of any type."""
@@ -115,4 +122,4 @@ class Collections:
             raise SfError(400, "EXCEEDED_ID_LIMIT", "between 1 and 200 ids are required")
         aon = (req.arg("allOrNone") or "false").lower() == "true"
         return json_response(delete_ids(self.ctx.writer, self.ctx.registry.by_prefix, ids, aon,
-                                        req.method, req.path))
+                                        req.method, req.path, self.ctx.viewer(req)))

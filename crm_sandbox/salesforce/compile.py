@@ -12,6 +12,7 @@ from typing import Any
 
 from .errors import SoqlError
 from .model import Registry, SField, SObject
+from .rights import Viewer
 from .soql import FieldRef, Query
 from .soql_parser import parse
 from .where import WhereCompiler
@@ -68,12 +69,26 @@ class Compiled:
 
 
 class Compiler:
-    """Translate one statement; joins are shared by SELECT, WHERE and ORDER BY."""
+    """Translate one statement; joins are shared by SELECT, WHERE and ORDER BY.
 
-    def __init__(self, registry: Registry, soql: str, version: str, today: dt.date) -> None:
+    With a `viewer`, the statement is the viewer's: objects they cannot read are
+    unknown types, fields field-level security hides are unknown fields (the same errors,
+    so a query cannot tell hidden from missing), and records outside their sharing are
+    filtered out — parents they cannot see come back null."""
+
+    def __init__(self, registry: Registry, soql: str, version: str, today: dt.date,
+                 viewer: Viewer | None = None) -> None:
         self.registry, self.soql, self.version, self.today = registry, soql, version, today
+        self.viewer = viewer
         self.joins: dict[tuple[str, ...], tuple[str, SObject]] = {}
         self.join_sql: list[str] = []
+        self.join_params: list[Any] = []
+
+    def readable(self, obj: SObject, f: SField | None = None) -> bool:
+        """Whether the viewer sees the object (and the field)."""
+        if self.viewer is None:
+            return True
+        return self.viewer.can_read(obj) if f is None else self.viewer.can_read_field(obj, f)
 
     def compile(self, all_rows: bool = False) -> Compiled:
         """Parse and translate; `all_rows` keeps recycled rows (queryAll)."""
@@ -82,7 +97,7 @@ class Compiler:
                             "characters.")
         q = parse(self.soql)
         root = self.registry.get(q.sobject)
-        if root is None or not root.queryable:
+        if root is None or not root.queryable or not self.readable(root):
             raise SoqlError("INVALID_TYPE", NO_SUCH_TYPE.format(o=q.sobject), self.soql,
                             q.sobject_pos)
         self.root = root
@@ -95,7 +110,12 @@ class Compiler:
             conds.append("NOT t.is_deleted")
         if q.where is not None:
             conds.append(where.cond(q.where))
-        return self.finish(q, tree, conds, where.params)
+        params = list(where.params)
+        shared = self.viewer.records(root, "t") if self.viewer is not None else None
+        if shared is not None:
+            conds.append(shared.sql)
+            params += shared.params
+        return self.finish(q, tree, conds, params)
 
     def finish(self, q: Query, tree: Node, conds: list[str], params: list[Any]) -> Compiled:
         """Assemble ORDER BY, LIMIT/OFFSET and the output expressions."""
@@ -116,6 +136,7 @@ class Compiler:
             limit += f"{unlimited} OFFSET {q.offset}"
         where = f" WHERE {' AND '.join(conds)}" if conds else ""
         body = f"FROM {self.root.table} AS t {' '.join(self.join_sql)}{where}"
+        params = [*self.join_params, *params]  # joins (ORDER BY's too) come before WHERE
         header = ",".join(f'"{h}"' for h in self.csv_columns(tree, ())[0])
         return Compiled(
             self.root, q.count, body, params, f" ORDER BY {order}" if order else "", limit,
@@ -128,18 +149,19 @@ class Compiler:
         obj, alias, names = self.root, "t", []
         for seg in ref.path[:-1]:
             rel = obj.relationship(seg)
-            if rel is None or rel.relationship_name is None or len(rel.reference_to) != 1:
+            if rel is None or rel.relationship_name is None or len(rel.reference_to) != 1 \
+                    or not self.readable(obj, rel):
                 raise SoqlError("INVALID_FIELD", NO_SUCH_COLUMN.format(f=seg, o=obj.name),
                                 self.soql, ref.pos)
             target = self.registry.get(rel.reference_to[0])
-            if target is None:
+            if target is None or not self.readable(target):
                 raise SoqlError("INVALID_FIELD", NO_SUCH_COLUMN.format(f=seg, o=obj.name),
                                 self.soql, ref.pos)
             names.append(rel.relationship_name)
             alias = self.join(tuple(n.lower() for n in names), alias, rel, target)
             obj = target
         f = obj.get(ref.path[-1])
-        if f is None:
+        if f is None or not self.readable(obj, f):
             raise SoqlError("INVALID_FIELD", NO_SUCH_COLUMN.format(f=ref.path[-1], o=obj.name),
                             self.soql, ref.pos)
         return obj, alias, names, f
@@ -149,9 +171,12 @@ class Compiler:
         if key not in self.joins:
             alias = f"j{len(self.joins) + 1}"
             self.joins[key] = (alias, target)
+            shared = self.viewer.records(target, alias) if self.viewer is not None else None
+            visible = f" AND {shared.sql}" if shared is not None else ""
             self.join_sql.append(
                 f"LEFT JOIN {target.table} AS {alias} ON {alias}.n = {parent}.{rel.column}"
-            )
+                f"{visible}")
+            self.join_params += shared.params if shared is not None else ()
         return self.joins[key][0]
 
     def resolve(self, ref: FieldRef) -> tuple[SField, str, str]:

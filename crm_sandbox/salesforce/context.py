@@ -9,10 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..http import Request
 from ..org import Org
-from .auth import Credentials, Sessions
+from .access import Access
+from .auth import Credentials, Sessions, bearer
+from .errors import SfError
 from .model import Registry
 from .query import QueryEngine
+from .rights import Viewer
 from .usage import ApiUsage
 from .writes import Writer
 
@@ -33,3 +37,12 @@ class Context:
     usage: ApiUsage  # DailyApiRequests
     folder: Path  # the sandbox's working directory (keys, Bulk job files)
     base_url: str  # https://127.0.0.1:PORT: instance URL and login URL
+    access: Access  # who sees what: profiles, permission sets, sharing
+
+    def viewer(self, req: Request) -> Viewer:
+        """The rights of the request's session user (the surface's guard has checked the
+        session; an expired one here answers 401 like the guard)."""
+        v = self.access.viewer_of(bearer(req))
+        if v is None:
+            raise SfError(401, "INVALID_SESSION_ID", "Session expired or invalid")
+        return v

@@ -1,4 +1,14 @@
-"""SOQL literal values: datetimes, dates and relative date ranges (TODAY, LAST_N_DAYS:n)."""
+"""SOQL literal values: datetimes, dates and relative date ranges (TODAY, LAST_N_DAYS:n).
+
+A SOQL dateTime literal is `YYYY-MM-DDThh:mm:ss` then `Z`, `+hh:mm` or `-hh:mm` (the SOQL
+reference, "Date Formats and Date Literals"), with optional fractional seconds of any
+length: the reference shows none, but real orgs accept them — `.000Z` from Salesforce's
+own values, six digits (`2022-12-01T10:47:53.299852-06:00`) as public connectors send
+their saved cursors, "any arbitrary precision" (Salesforce StackExchange 370738), of which
+Salesforce stores milliseconds. The tokenizer in `soql` holds the same grammar; REST
+parameters and written values (`parse_datetime`) also take `+hhmm`, as Salesforce's own
+`.000+0000` values are sent back.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +18,7 @@ import re
 from .errors import SoqlError
 
 _DT = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?(Z|([+-])(\d{2}):?(\d{2}))$"
+    r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|([+-])(\d{2}):?(\d{2}))$"
 )
 
 
@@ -17,9 +27,10 @@ def parse_datetime(text: str) -> dt.datetime:
     m = _DT.match(text)
     if not m:
         raise ValueError(f"not a datetime: {text}")
-    y, mo, d, h, mi, s, ms, zone, sign, zh, zm = m.groups()
+    y, mo, d, h, mi, s, frac, zone, sign, zh, zm = m.groups()
+    # Digits past the microsecond are below any stamp's precision: they are dropped.
     value = dt.datetime(int(y), int(mo), int(d), int(h), int(mi), int(s),
-                        int((ms or "0").ljust(3, "0")) * 1000)
+                        int((frac or "0")[:6].ljust(6, "0")))
     if zone != "Z":
         offset = dt.timedelta(hours=int(zh), minutes=int(zm))
         value = value - offset if sign == "+" else value + offset

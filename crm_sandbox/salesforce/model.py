@@ -8,7 +8,9 @@ custom objects and fields at run time.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..ids import PREFIX
 
@@ -65,10 +67,35 @@ class SObject:
     queryable: bool = True
     writable: bool = True
     revision: int = 0  # bumped by every field added or replaced (describe revalidation)
+    # The write calls the object reference lists for it ("create", "update", "delete");
+    # None: all three when `writable`, none otherwise.
+    calls: frozenset[str] | None = None
+    # A custom object's sharingModel (Private, Read, ReadWrite, FullAccess,
+    # ControlledByParent); standard objects take the org-wide defaults (`access`).
+    sharing_model: str = "ReadWrite"
+    # Hooks of objects whose writes mean more than their rows (permissions, roles):
+    # `check(operation, core values, key or None when creating, viewer)` refuses a record
+    # with RecordError (and may complete its values); `on_write(operation, keys)` follows
+    # a committed write. Operations: create, update, delete.
+    check: Callable[[str, dict[str, Any], int | None, Any], None] | None = None
+    on_write: Callable[[str, list[int]], None] | None = None
+    # What makes a record unique among its object's (core values → key), so that two
+    # records of one call cannot both create it.
+    unique_key: Callable[[dict[str, Any]], Any] | None = None
 
     @property
     def label_plural(self) -> str:
         return self.label + "s"
+
+    def supports(self, call: str) -> bool:
+        """Whether the API accepts `call` (create, update, delete) on this object."""
+        return call in self.calls if self.calls is not None else self.writable
+
+    @property
+    def owner(self) -> SField | None:
+        """The field naming the record's owner (OwnerId), if the object has one."""
+        f = self.get("OwnerId")
+        return f if f is not None and f.column is not None else None
 
     def get(self, name: str) -> SField | None:
         return self.fields.get(name.lower())
@@ -138,6 +165,11 @@ OBJECT_PREFIX: dict[str, str] = {
     "NPS_Response__c": PREFIX["surveys"],
     "ForecastingQuota": PREFIX["quotas"], "Territory2": PREFIX["territories"],
     "Period": PREFIX["periods"], "ForecastingType": "0Db",
+    # The access model (`security`): setup objects, groups and record shares.
+    "Organization": "00D", "UserLicense": "100", "Profile": "00e", "PermissionSet": "0PS",
+    "ObjectPermissions": "110", "FieldPermissions": "01k", "PermissionSetAssignment": "0Pa",
+    "PermissionSetTabSetting": "01P", "Group": "00G", "GroupMember": "011",
+    "AccountShare": "00r", "OpportunityShare": "00t", "LeadShare": "01o",
 }
 
 
@@ -148,6 +180,7 @@ class Registry:
         self._lock = threading.Lock()
         self._objects = {o.name.lower(): o for o in objects}
         self.revision = 0  # bumped by every object added (global describe revalidation)
+        self.listeners: list[Callable[[SObject], None]] = []  # told of each object added
 
     def get(self, name: str) -> SObject | None:
         with self._lock:
@@ -158,6 +191,9 @@ class Registry:
             self._objects[obj.name.lower()] = obj
             OBJECT_PREFIX[obj.name] = obj.prefix
             self.revision += 1
+            listeners = list(self.listeners)
+        for listen in listeners:
+            listen(obj)
 
     def all(self) -> list[SObject]:
         with self._lock:

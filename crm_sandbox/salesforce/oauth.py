@@ -12,6 +12,7 @@ import jwt
 from cryptography import x509
 
 from ..http import Endpoint, Request, Response, json_response
+from ..ids import sf_id
 from .context import Context
 
 
@@ -36,17 +37,37 @@ class TokenEndpoint:
             # The secret is optional in this grant, but a wrong one is refused.
             if form.get("client_secret", self.creds.client_secret) != self.creds.client_secret:
                 return oauth_error("invalid_client", "invalid client credentials")
-            if form.get("refresh_token") != self.creds.refresh_token:
+            user = self.refresh_owner(form.get("refresh_token", ""))
+            if user is None:
                 return oauth_error("invalid_grant", "expired access/refresh token")
-            return self.success()
+            return self.success(user)
         if grant == "password":
             if form.get("client_secret") != self.creds.client_secret:
                 return oauth_error("invalid_client", "invalid client credentials")
-            good = self.creds.password + self.creds.security_token
-            if form.get("username") != self.creds.username or form.get("password") != good:
+            user = self.active_user(form.get("username", ""))
+            if user is None:
                 return oauth_error("invalid_grant", "authentication failure")
-            return self.success()
+            mine = self.ctx.sessions.secrets_of(user)
+            if form.get("password") != mine.password + mine.security_token:
+                return oauth_error("invalid_grant", "authentication failure")
+            return self.success(user)
         return oauth_error("unsupported_grant_type", "grant type not supported")
+
+    def active_user(self, username: str) -> int | None:
+        """The key of the active user with this username (case-insensitive)."""
+        row = self.ctx.org.cursor().execute(
+            "SELECT n FROM users WHERE lower(username) = lower(?) AND active AND NOT "
+            "is_deleted", [username]).fetchone()
+        return int(row[0]) if row else None
+
+    def refresh_owner(self, token: str) -> int | None:
+        """The active user a refresh token was issued to."""
+        if not token:
+            return None
+        rows = self.ctx.org.cursor().execute(
+            "SELECT n FROM users WHERE active AND NOT is_deleted").fetchall()
+        return next((int(n) for (n,) in rows
+                     if self.ctx.sessions.secrets_of(int(n)).refresh_token == token), None)
 
     def jwt_grant(self, assertion: str) -> Response:
         """JWT bearer: RS256 against the registered certificate, iss/sub/aud/exp checked."""
@@ -63,20 +84,21 @@ class TokenEndpoint:
             return oauth_error("invalid_grant", "audience is invalid")
         except jwt.PyJWTError:
             return oauth_error("invalid_grant", "invalid assertion")
-        if claims.get("sub") != self.creds.username:
+        user = self.active_user(str(claims.get("sub") or ""))
+        if user is None:
             return oauth_error("invalid_grant", "user hasn't approved this consumer")
-        return self.success()
+        return self.success(user)
 
-    def success(self) -> Response:
-        """A token answer with a new session and the documented fields (none of these
-        grants answers a refresh token)."""
+    def success(self, user: int) -> Response:
+        """A token answer with a new session of `user` and the documented fields (none of
+        these grants answers a refresh token)."""
         base = self.ctx.base_url
-        ident = f"{base}/id/{self.creds.org_id}/{self.creds.user_id}"
+        ident = f"{base}/id/{self.creds.org_id}/{sf_id('005', user)}"
         issued = str(int(time.time() * 1000))
         sig = hmac.new(self.creds.client_secret.encode(), (ident + issued).encode(),
                        hashlib.sha256).digest()
         return json_response({
-            "access_token": self.ctx.sessions.issue(), "instance_url": base, "id": ident,
+            "access_token": self.ctx.sessions.issue(user), "instance_url": base, "id": ident,
             "token_type": "Bearer", "issued_at": issued,
             "signature": base64.b64encode(sig).decode(), "scope": "api refresh_token"})
 

@@ -56,12 +56,29 @@ def obj(name: str, table: str, label: str, fields: list[SField], name_sql: str |
 def people() -> list[SObject]:
     """Users, roles (teams), accounts and contacts."""
     return [
-        obj("UserRole", "teams", "Role", [s("Name", "name", 80)], writable=False),
+        obj("UserRole", "teams", "Role", [
+            s("Name", "name", 80, nillable=False),
+            s("DeveloperName", "developer_name", 80, label="Role Name"),
+            ref("ParentRoleId", "parent_n", "UserRole", None, label="Parent Role ID"),
+            ro(s("RollupDescription", "name", 80, label="Description", sql="{t}.name")),
+            ro(pick("OpportunityAccessForAccountOwner", "name", ("None", "Read", "Edit"),
+                    sql="'None'")),
+            ro(pick("ContactAccessForAccountOwner", "name", ("None", "Read", "Edit"),
+                    sql="'Edit'")),
+            ro(pick("CaseAccessForAccountOwner", "name", ("None", "Read", "Edit"),
+                    sql="'None'")),
+            ro(SField("MayForecastManagerShare", "boolean", "May Forecast Manager Share",
+                      sql="false", nillable=False)),
+            ro(pick("PortalType", "name", ("None",), sql="'None'")),
+        ]),
         obj("User", "users", "User", [
             s("Username", "username", 80), s("FirstName", "first_name", 40),
             s("LastName", "last_name", 80), SField("Email", "email", "Email", column="email"),
             s("Title", "title", 80), typed("IsActive", "boolean", "active", nillable=False),
             ref("UserRoleId", "team_n", "UserRole", "UserRole"),
+            ref("ProfileId", "sf_profile_n", "Profile", "Profile", label="Profile ID"),
+            ref("ManagerId", "manager_n", "User", "Manager", label="Manager ID"),
+            ro(pick("UserType", "title", ("Standard",), sql="'Standard'")),
             s("Territory__c", "territory", 80, custom=True, label="Territory"),
         ], name_sql=FULL_NAME),
         obj("Account", "accounts", "Account", [

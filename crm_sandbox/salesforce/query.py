@@ -9,8 +9,8 @@ open when a client application, logged in as the same user, attempts to open a n
 then the oldest of the 10 cursors is released. If the client application attempts to
 open the released query cursor, an error results" (SOAP API guide, "QueryLocator"): a
 query whose last page has not been served holds a cursor; the eleventh releases the
-oldest, whose pages then answer 400 INVALID_QUERY_LOCATOR. Every API call here comes
-from the one integration user, so the count is the org's. "QueryLocator objects expire
+oldest, whose pages then answer 400 INVALID_QUERY_LOCATOR; the count is per user (a
+query run without a viewer counts as the integration user's). "QueryLocator objects expire
 automatically after 15 minutes of inactivity" (ibid.), on the org clock here.
 """
 
@@ -23,9 +23,11 @@ from collections import OrderedDict
 
 from ..ids import sf_id
 from ..org import Org
+from ..org.tables import ADMIN_USER_N
 from .compile import Compiled, Compiler
 from .errors import SfError
 from .model import Registry
+from .rights import Viewer
 from .streams import Stream
 
 PAGE = 2000
@@ -43,21 +45,25 @@ class QueryEngine:
         self.org, self.registry = org, registry
         self._lock = threading.Lock()
         self._locators: OrderedDict[str, tuple[Stream, int]] = OrderedDict()
-        self._open: OrderedDict[str, None] = OrderedDict()  # cursors not read to the end
+        self._open: OrderedDict[str, int] = OrderedDict()  # cursors not read to the end → user
         self._used: dict[str, dt.datetime] = {}  # when each locator was last read (org clock)
         self.open_cursors = OPEN_CURSORS
         self._seq = 0
 
-    def compile(self, soql: str, version: str, all_rows: bool) -> Compiled:
-        return Compiler(self.registry, soql, version, self.org.clock.today()).compile(all_rows)
+    def compile(self, soql: str, version: str, all_rows: bool,
+                viewer: Viewer | None = None) -> Compiled:
+        """A statement as `viewer` may run it (None: the system, who sees everything)."""
+        return Compiler(self.registry, soql, version, self.org.clock.today(),
+                        viewer).compile(all_rows)
 
     def count(self, c: Compiled) -> int:
         row = self.org.cursor().execute(c.count_sql(), c.params).fetchone()
         return int(row[0]) if row else 0
 
-    def run(self, soql: str, version: str, all_rows: bool, options: str = "") -> str:
+    def run(self, soql: str, version: str, all_rows: bool, options: str = "",
+            viewer: Viewer | None = None) -> str:
         """First page of a query, as JSON text."""
-        c = self.compile(soql, version, all_rows)
+        c = self.compile(soql, version, all_rows, viewer)
         total = self.count(c)
         if c.count_only:
             return f'{{"totalSize":{total},"done":true,"records":[]}}'
@@ -71,7 +77,7 @@ class QueryEngine:
             name = sf_id("01g", self._seq)
         body, done = self.page(name, stream, size, 0, version)
         if not done:
-            self.register(name, stream, size)
+            self.register(name, stream, size, viewer.user_n if viewer is not None else ADMIN_USER_N)
         return body
 
     def more(self, name: str, pos: int, version: str) -> str:
@@ -108,16 +114,17 @@ class QueryEngine:
                 f'"records":[{",".join(rows)}]}}')
         return body, done
 
-    def register(self, name: str, stream: Stream, size: int) -> None:
-        """Keep a locator (its cursor open); release the oldest cursor beyond the user's
+    def register(self, name: str, stream: Stream, size: int, user: int = ADMIN_USER_N) -> None:
+        """Keep a locator (its cursor open); release the user's oldest cursor beyond their
         limit, and close the oldest streams beyond the sandbox's own."""
         released: list[Stream] = []
         with self._lock:
             self._locators[name] = (stream, size)
-            self._open[name] = None
+            self._open[name] = user
             self._used[name] = self.org.clock.now()
-            while len(self._open) > self.open_cursors:
-                oldest = self._open.popitem(last=False)[0]
+            while sum(1 for u in self._open.values() if u == user) > self.open_cursors:
+                oldest = next(k for k, u in self._open.items() if u == user)
+                self._open.pop(oldest)
                 self._used.pop(oldest, None)
                 entry = self._locators.pop(oldest, None)
                 if entry is not None:

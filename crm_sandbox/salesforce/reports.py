@@ -18,9 +18,11 @@ import json
 import re
 from typing import Any
 
+from .catalog import Catalog
 from .context import Context
 from .errors import SfError
 from .model import NUMERIC, TEXT, SField, SObject
+from .rights import Viewer
 
 RUN_ROWS = 2000  # synchronous runs return at most 2,000 detail rows
 MAX_ROWS = 100_000  # rows a run aggregates
@@ -31,6 +33,10 @@ LIKE = {"contains": "%{}%", "notContain": "%{}%", "startsWith": "{}%"}
 GRANULARITIES = ("None", "Day", "Week", "Month", "Quarter", "Year")
 AGGREGATES = {"s": "Sum", "a": "Average", "m": "Smallest", "mx": "Largest"}
 _RELATIVE = re.compile(r"^[A-Z_]+(:\d+)?$")
+# Standard columns of a custom object report type, as report files name them.
+CUSTOM_ENTITY_COLUMNS = {"CUST_NAME": "Name", "CUST_ID": "Id",
+                         "CUST_CREATED_DATE": "CreatedDate", "CUST_LAST_UPDATE":
+                         "LastModifiedDate"}
 
 
 def bad(message: str) -> SfError:
@@ -40,38 +46,52 @@ def bad(message: str) -> SfError:
 class Reports:
     """Validates, describes and runs report metadata over the org's sObjects."""
 
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
+    def __init__(self, ctx: Context, catalog: Catalog) -> None:
+        self.ctx, self.catalog = ctx, catalog
 
     # ---- metadata ----------------------------------------------------------------------
-    def report_object(self, meta: Meta) -> SObject:
-        """The sObject a report type names (`X` or `CustomEntity$X`)."""
+    def report_object(self, meta: Meta, reportable: bool = False) -> SObject:
+        """The sObject a report type names (`X` or `CustomEntity$X`); a custom object made
+        through the API has a report type only once `enableReports` is on."""
         rtype = str((meta.get("reportType") or {}).get("type") or "").removeprefix(
             "CustomEntity$")
         obj = self.ctx.registry.get(rtype)
         if obj is None:
             raise bad(f"The report type {rtype!r} is invalid")
+        made_here = obj.custom and obj.table.startswith("sf_")
+        if made_here and not reportable and not self.catalog.settings(obj.name).enabled(
+                "enableReports"):
+            raise bad(f"The report type CustomEntity${obj.name} is invalid: the object does "
+                      "not allow reports (CustomObject enableReports)")
         return obj
 
     @staticmethod
     def field(obj: SObject, column: Any) -> SField:
-        """The field a column names (`Obj.Field` or `Field`)."""
+        """The field a column names (`Obj.Field`, `Field` or a `CUST_` column)."""
         text = str(column)
-        name = text.split(".", 1)[1] if text.startswith(obj.name + ".") else text
+        name = text.split(".", 1)[1] if text.startswith(obj.name + ".") else \
+            CUSTOM_ENTITY_COLUMNS.get(text, text)
         f = obj.get(name)
         if f is None:
             raise bad(f"The column {text} is invalid")
         return f
 
-    def validated(self, meta: Any, report_id: str) -> Meta:
+    def is_date(self, meta: Meta, column: str) -> bool:
+        f = self.field(self.report_object(meta, True), column)
+        return f.type in ("date", "datetime")
+
+    def validated(self, meta: Any, report_id: str, reportable: bool = False) -> Meta:
         """Report metadata with defaults, every column checked against describe."""
         if not isinstance(meta, dict) or not meta.get("name"):
             raise bad("reportMetadata with a name is required")
         out: Meta = {
             "reportFormat": "TABULAR", "detailColumns": [], "groupingsDown": [],
             "groupingsAcross": [], "aggregates": ["RowCount"], "reportFilters": [],
-            "reportBooleanFilter": None, "hasDetailRows": True,
-            "folderId": self.ctx.creds.user_id, **meta, "id": report_id}
+            "reportBooleanFilter": None, "hasDetailRows": True, "scope": "organization",
+            **meta, "id": report_id}
+        self.report_object(out, reportable)
+        if out["scope"] not in ("organization", "user"):
+            raise bad(f"Invalid scope {out['scope']!r} (organization or user)")
         out["developerName"] = out.get("developerName") or "".join(
             ch if ch.isalnum() else "_" for ch in str(out["name"]))
         out["groupingsDown"] = [self._grouping(out, g) for g in out["groupingsDown"] or []]
@@ -84,7 +104,7 @@ class Reports:
         """A grouping with its defaults: sortOrder Asc, dateGranularity for dates."""
         if not isinstance(g, dict) or not g.get("name"):
             raise bad("A grouping needs a name")
-        f = self.field(self.report_object(meta), g["name"])
+        f = self.field(self.report_object(meta, True), g["name"])
         dated = f.type in ("date", "datetime")
         out = {"sortOrder": "Asc", "dateGranularity": "Day" if dated else "None", **g}
         if out["sortOrder"] not in ("Asc", "Desc"):
@@ -123,7 +143,7 @@ class Reports:
 
     def describe_of(self, meta: Meta) -> dict[str, Any]:
         """The report describe: metadata, extended metadata, report type."""
-        obj = self.report_object(meta)
+        obj = self.report_object(meta, True)
         cols = [(str(c), self.field(obj, c)) for c in meta.get("detailColumns") or []]
         aggs = {name: {"dataType": "int" if f is None else f.type,
                        "label": "Record Count" if f is None else
@@ -146,7 +166,7 @@ class Reports:
     # ---- filters -----------------------------------------------------------------------
     def where(self, meta: Meta) -> str:
         """The SOQL condition of the report's filters and boolean filter ("" for none)."""
-        obj = self.report_object(meta)
+        obj = self.report_object(meta, True)
         conds = [self._condition(obj, f) for f in meta.get("reportFilters") or []]
         logic = meta.get("reportBooleanFilter")
         if not conds:
@@ -176,18 +196,43 @@ class Reports:
         return f"{f.name} {OPERATORS[op]} {values[0]}"
 
     # ---- runs --------------------------------------------------------------------------
-    def run(self, meta: Meta, version: str) -> dict[str, Any]:
-        """Run a report synchronously: groupings, each cell's aggregates, detail rows."""
-        obj = self.report_object(meta)
+    def visible(self, meta: Meta, viewer: Viewer) -> Meta:
+        """The report as a user runs it: without object access no run; detail columns
+        and aggregates of fields hidden by field-level security are left out; a grouping
+        or filter on a hidden field refuses the run."""
+        obj = self.report_object(meta, True)
+        denied = SfError(403, "FORBIDDEN",
+                         "You don’t have sufficient privileges to perform this operation.")
+        if not viewer.can_read(obj):
+            raise denied
+        used = [g["name"] for g in meta["groupingsDown"]] + [
+            f.get("column") for f in meta.get("reportFilters") or []]
+        if any(not viewer.can_read_field(obj, self.field(obj, c)) for c in used):
+            raise denied
+        cols = [c for c in meta.get("detailColumns") or []
+                if viewer.can_read_field(obj, self.field(obj, c))]
+        aggs = [a for a, _, f in self.aggregates(obj, meta)
+                if f is None or viewer.can_read_field(obj, f)]
+        return {**meta, "detailColumns": cols, "aggregates": aggs}
+
+    def run(self, meta: Meta, version: str, viewer: Viewer) -> dict[str, Any]:
+        """Run a report synchronously as a user (their object, field and record access):
+        groupings, each cell's aggregates, detail rows. A report of scope `user` ("My …")
+        covers the rows the user owns."""
+        meta = self.visible(meta, viewer)
+        obj = self.report_object(meta, True)
         cols = [self.field(obj, c) for c in meta.get("detailColumns") or []]
         aggs = self.aggregates(obj, meta)
         groups = [(g, self.field(obj, g["name"])) for g in meta["groupingsDown"]]
         needed = {f.name: f for f in [*cols, *(f for _, f in groups),
                                        *(f for _, _, f in aggs if f)]}
         where = self.where(meta)
+        if meta.get("scope") == "user" and obj.get("OwnerId") is not None:
+            mine = f"OwnerId = {quote(viewer.user_id)}"
+            where = f"({where}) AND {mine}" if where else mine
         soql = (f"SELECT {', '.join(needed) or 'Id'} FROM {obj.name}"
                 f"{' WHERE ' + where if where else ''}")
-        c = self.ctx.queries.compile(soql, version, False)
+        c = self.ctx.queries.compile(soql, version, False, viewer)
         total = self.ctx.queries.count(c)
         rows = [json.loads(text) for (text,) in self.ctx.org.cursor().execute(
             f"{c.json_sql()} LIMIT {MAX_ROWS}", c.params).fetchall()]

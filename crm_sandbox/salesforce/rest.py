@@ -50,8 +50,9 @@ class Rest:
         ]
 
     def obj(self, req: Request) -> SObject:
+        """The path's sObject; an object the session's user cannot read does not exist."""
         o = self.ctx.registry.get(req.params["obj"])
-        if o is None:
+        if o is None or not self.ctx.viewer(req).can_read(o):
             raise not_found()
         return o
 
@@ -70,15 +71,18 @@ class Rest:
         })
 
     def global_describe(self, req: Request) -> Response:
-        """GET sobjects: 304 when no object changed since If-Modified-Since."""
-        return conditional(req, global_describe(self.ctx.registry, req.params["v"]),
-                           self.stamps.global_stamp())
+        """GET sobjects: the objects the user can read; 304 when neither an object nor
+        the user's access changed since If-Modified-Since."""
+        viewer = self.ctx.viewer(req)
+        return conditional(req, global_describe(self.ctx.registry, req.params["v"], viewer),
+                           max(self.stamps.global_stamp(), self.ctx.access.stamp()))
 
     def describe(self, req: Request) -> Response:
-        """GET sobjects/X/describe: 304 when X is unchanged (If-Modified-Since, If-None-Match)."""
-        obj = self.obj(req)
-        return conditional(req, describe(self.ctx.registry, obj, req.params["v"]),
-                           self.stamps.object_stamp(obj))
+        """GET sobjects/X/describe: the fields the user sees; 304 when X and the user's
+        access are unchanged (If-Modified-Since, If-None-Match)."""
+        obj, viewer = self.obj(req), self.ctx.viewer(req)
+        return conditional(req, describe(self.ctx.registry, obj, req.params["v"], viewer),
+                           max(self.stamps.object_stamp(obj), self.ctx.access.stamp(obj.name)))
 
     def _page(self, req: Request, body: str) -> Response:
         """A query page; a `record_error` fault answers it 2xx without `done` and
@@ -101,7 +105,8 @@ class Rest:
             raise SfError(400, "MALFORMED_QUERY", "A query string has to be specified")
         all_rows = "/queryAll" in req.path
         opts = req.headers.get("sforce-query-options", "")
-        return self._page(req, self.ctx.queries.run(soql, req.params["v"], all_rows, opts))
+        return self._page(req, self.ctx.queries.run(soql, req.params["v"], all_rows, opts,
+                                                    self.ctx.viewer(req)))
 
     def query_more(self, req: Request) -> Response:
         return self._page(req, self.ctx.queries.more(req.params["loc"], int(req.params["pos"]),
@@ -109,10 +114,11 @@ class Rest:
 
     def retrieve(self, req: Request) -> Response:
         """GET sobjects/X/Id: one record (`fields=` to choose)."""
-        obj, rid = self.obj(req), req.params["id"]
-        fields = req.arg("fields") or ", ".join(f.name for f in obj.fields.values())
+        obj, rid, viewer = self.obj(req), req.params["id"], self.ctx.viewer(req)
+        fields = req.arg("fields") or ", ".join(f.name for f in obj.fields.values()
+                                                if viewer.can_read_field(obj, f))
         soql = f"SELECT {fields} FROM {obj.name} WHERE Id = '{rid.replace(chr(39), '')}'"
-        body = self.ctx.queries.run(soql, req.params["v"], all_rows=True)
+        body = self.ctx.queries.run(soql, req.params["v"], all_rows=True, viewer=viewer)
         records = json.loads(body)["records"]
         if not records:
             raise not_found()
@@ -122,7 +128,8 @@ class Rest:
 
     def create(self, req: Request) -> Response:
         obj = self.obj(req)
-        res = create(self.ctx.writer, obj, [req.json() or {}], True, req.method, req.path)[0]
+        res = create(self.ctx.writer, obj, [req.json() or {}], True, req.method, req.path,
+                     self.ctx.viewer(req))[0]
         if not res["success"]:
             raise_record(res)
         return json_response(res, 201)
@@ -131,27 +138,31 @@ class Rest:
         """PATCH sobjects/X/Id: 204 on success."""
         obj = self.obj(req)
         rec = {**(req.json() or {}), "Id": req.params["id"]}
-        res = update(self.ctx.writer, obj, [rec], True, req.method, req.path)[0]
+        res = update(self.ctx.writer, obj, [rec], True, req.method, req.path,
+                     self.ctx.viewer(req))[0]
         if not res["success"]:
             raise_record(res)
         return Response(204)
 
     def delete(self, req: Request) -> Response:
         obj = self.obj(req)
-        res = delete(self.ctx.writer, obj, [req.params["id"]], True, req.method, req.path)[0]
+        res = delete(self.ctx.writer, obj, [req.params["id"]], True, req.method, req.path,
+                     viewer=self.ctx.viewer(req))[0]
         if not res["success"]:
-            raise_record(res, 404)
+            gone = res["errors"][0]["statusCode"] in ("ENTITY_IS_DELETED", "MALFORMED_ID")
+            raise_record(res, 404 if gone else 400)
         return Response(204)
 
     def upsert(self, req: Request) -> Response:
         """PATCH sobjects/X/ExtId__c/value: 201 created, 200 updated."""
-        obj = self.obj(req)
+        obj, viewer = self.obj(req), self.ctx.viewer(req)
         ext = obj.get(req.params["ext"])
-        if ext is None or not (ext.external_id or ext.name == "Id"):
+        if ext is None or not (ext.external_id or ext.name == "Id") or \
+                not viewer.can_read_field(obj, ext):
             raise not_found(f"Provided external ID field does not exist or is not accessible: "
                             f"{req.params['ext']}")
         rec = {**(req.json() or {}), ext.name: unquote(req.params["val"])}
-        res = upsert(self.ctx.writer, obj, ext, [rec], True, req.method, req.path)[0]
+        res = upsert(self.ctx.writer, obj, ext, [rec], True, req.method, req.path, viewer)[0]
         if not res["success"]:
             raise_record(res)
         return json_response(res, 201 if res.get("created") else 200)
@@ -177,10 +188,13 @@ class Rest:
         obj, (start, end) = self.obj(req), self.window(req)
         stamp, live, order = (("deleted_at", "", "deleted_at") if deleted
                               else ("system_modstamp", "NOT ", "n"))
+        shared = self.ctx.viewer(req).records(obj, "t")
+        visible = f" AND {shared.sql}" if shared is not None else ""
         rows = self.ctx.org.cursor().execute(
-            f"SELECT sfid('{obj.prefix}', n), {stamp} FROM {obj.table} t WHERE {live}is_deleted "
-            f"AND {stamp} >= ? AND {stamp} < ?{obj.and_filter()} ORDER BY {order}",
-            [start, end]).fetchall()
+            f"SELECT sfid('{obj.prefix}', t.n), t.{stamp} FROM {obj.table} t WHERE "
+            f"{live}t.is_deleted AND t.{stamp} >= ? AND t.{stamp} < ?{obj.and_filter()}"
+            f"{visible} ORDER BY t.{order}", [start, end, *(shared.params if shared else ())]
+        ).fetchall()
         return rows, end
 
     def window(self, req: Request) -> tuple[dt.datetime, dt.datetime]:

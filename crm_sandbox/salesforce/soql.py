@@ -15,9 +15,10 @@ from typing import Any
 
 from .errors import SoqlError
 
+# dateTime literals as `literals` describes them: any fractional digits, `Z` or `±hh:mm`.
 _TOKEN = re.compile(
     r"""\s*(?:
-      (?P<datetime>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?(?:Z|[+-]\d{2}:?\d{2}))
+      (?P<datetime>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}))
     | (?P<date>\d{4}-\d{2}-\d{2})(?![\w:])
     | (?P<number>-?\d+(?:\.\d+)?)(?![\w])
     | (?P<string>'(?:[^'\\]|\\.)*')

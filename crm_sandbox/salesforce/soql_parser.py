@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from .errors import SoqlError
+from .literals import parse_datetime
 from .soql import (
     DATE_LITERALS,
     KEYWORDS,
@@ -180,6 +183,17 @@ class Parser:
         self.expect(")")
         return tuple(values)
 
+    def check_calendar(self, tok: Token) -> None:
+        """A date or datetime literal must name a real day and time (2024-02-30 does not)."""
+        try:
+            if tok.kind == "date":
+                dt.date.fromisoformat(tok.text)
+            else:
+                parse_datetime(tok.text)
+        except ValueError as exc:
+            raise SoqlError("MALFORMED_QUERY", f"invalid {tok.kind}: {tok.text}", self.soql,
+                            tok.pos) from exc
+
     def literal(self) -> Literal:
         """One literal value."""
         tok = self.peek()
@@ -189,6 +203,8 @@ class Parser:
         kinds = {"string": "string", "number": "number", "date": "date", "datetime": "datetime"}
         if tok.kind in kinds:
             value: object = unquote(tok.text) if tok.kind == "string" else tok.text
+            if tok.kind in ("date", "datetime"):
+                self.check_calendar(tok)
             return Literal(kinds[tok.kind], value, tok.pos)
         if tok.kind == "ident" and tok.upper in ("TRUE", "FALSE"):
             return Literal("boolean", tok.upper == "TRUE", tok.pos)

@@ -6,7 +6,9 @@ new sObject/field so that describe, queries, Collections and Bulk see it at once
 `GET`/`PATCH tooling/sobjects/CustomField/{id}` read and update a field's Metadata (the
 whole definition is replaced, as a Metadata API update does; `field_meta` validates it).
 `tooling/query` answers SOQL over CustomObject and CustomField (with each field's
-`Description` and `InlineHelpText`, as the real Tooling API's CustomField has them).
+`Description` and `InlineHelpText`, as the real Tooling API's CustomField has them) and
+over what Metadata API deploys made (`catalog.tooling_objects`: LightningComponentBundle,
+LightningComponentResource, FlexiPage, CustomTab).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from ..http import Endpoint, Request, Response, json_response, raw_json
 from ..ids import parse_sf_id, sf_id
 from ..org.tables import COMMON
+from .catalog import tooling_objects
 from .context import Context, V
 from .errors import SfError, not_found
 from .field_meta import FIELD_TYPES, build, check_change, validate
@@ -47,7 +50,7 @@ def tooling_registry() -> Registry:
                   SField("FullName", "string", "Full Name", column="full_name"),
                   SField("NamespacePrefix", "string", "Namespace", sql="NULL"), *extra):
             obj.add(f)
-    return Registry([co, cf])
+    return Registry([co, cf, *tooling_objects()])
 
 
 class Tooling:
@@ -116,7 +119,8 @@ class Tooling:
         with self.org.writing() as con:
             con.execute(f"CREATE TABLE {table} (n BIGINT, name VARCHAR, owner_n BIGINT, "
                         f"{COMMON})")
-        obj = SObject(name, table, prefix, str(meta.get("label") or name[:-3]), custom=True)
+        obj = SObject(name, table, prefix, str(meta.get("label") or name[:-3]), custom=True,
+                      sharing_model=str(meta.get("sharingModel") or "ReadWrite"))
         name_field = meta.get("nameField") or {}
         for f in (*base_fields(prefix),
                   SField("Name", "string", str(name_field.get("label") or "Name"),

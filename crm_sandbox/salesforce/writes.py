@@ -18,7 +18,8 @@ from ..org import Org
 from ..org.tables import LOST_STAGE, WON_STAGE
 from .errors import RecordError
 from .literals import parse_datetime
-from .model import NUMERIC, OBJECT_PREFIX, SField, SObject
+from .model import NUMERIC, OBJECT_PREFIX, Registry, SField, SObject
+from .rights import Viewer
 
 REQUIRED: dict[str, tuple[str, ...]] = {
     "Account": ("Name",), "Contact": ("LastName",), "Lead": ("LastName", "Company"),
@@ -105,18 +106,21 @@ def _bad_ref(f: SField, value: Any) -> RecordError:
                        f"{f.label or f.name}: id value of incorrect type: {value}", [f.name])
 
 
-def core_values(obj: SObject, record: dict[str, Any], creating: bool) -> dict[str, Any]:
-    """Validate a record's fields (attributes and Id excluded) into core columns."""
+def core_values(obj: SObject, record: dict[str, Any], creating: bool,
+                viewer: Viewer | None = None) -> dict[str, Any]:
+    """Validate a record's fields (attributes and Id excluded) into core columns; a field
+    the viewer cannot see is no field, one they cannot edit is read-only."""
     out: dict[str, Any] = {}
     for name, value in record.items():
         if name in ("attributes", "Id"):
             continue
         f = obj.get(name)
-        if f is None:
+        if f is None or (viewer is not None and not viewer.can_read_field(obj, f)):
             raise RecordError("INVALID_FIELD", f"No such column '{name}' on sobject of type "
                               f"{obj.name}", [name])
         allowed = f.createable if creating else f.updateable
-        if not allowed or f.column is None:
+        if not allowed or f.column is None or (
+                viewer is not None and not viewer.can_edit_field(obj, f)):
             raise RecordError("INVALID_FIELD_FOR_INSERT_UPDATE",
                               f"Unable to {'create' if creating else 'update'} fields: {f.name}. "
                               "Please check the security settings of this field and verify that "
@@ -137,8 +141,8 @@ def core_values(obj: SObject, record: dict[str, Any], creating: bool) -> dict[st
 class Writer:
     """Applies validated batches to the org; `fault_path` lets faults fail records."""
 
-    def __init__(self, org: Org, faults: FaultSet) -> None:
-        self.org, self.faults = org, faults
+    def __init__(self, org: Org, faults: FaultSet, registry: Registry | None = None) -> None:
+        self.org, self.faults, self.registry = org, faults, registry
 
     def injected(self, method: str, path: str) -> RecordError | None:
         f = self.faults.record_error(method, path)
@@ -155,10 +159,15 @@ class Writer:
                 out.append(err)
         return out
 
-    def values(self, obj: SObject, record: dict[str, Any], creating: bool) -> dict[str, Any]:
-        """`core_values`, and the owner a record is given must be an active user."""
-        core = core_values(obj, record, creating)
+    def values(self, obj: SObject, record: dict[str, Any], creating: bool,
+               viewer: Viewer | None = None) -> dict[str, Any]:
+        """`core_values`; a new record is its creator's unless it names an owner, who must
+        be an active user; records it points to must be visible to the viewer."""
+        core = core_values(obj, record, creating, viewer)
         owner = obj.get("OwnerId")
+        if creating and viewer is not None and obj.owner is not None:
+            core.setdefault(str(obj.owner.column), viewer.user_n)
+        self.check_references(obj, core, viewer)
         n = core.get(str(owner.column)) if owner is not None and owner.column else None
         if n is not None and owner is not None and owner.reference_to == ("User",):
             row = self.org.cursor().execute("SELECT active FROM users WHERE n = ?",
@@ -168,6 +177,39 @@ class Writer:
                                   f"user [{sf_id(OBJECT_PREFIX['User'], n)}] as owner of "
                                   f"{obj.label.lower()}")
         return core
+
+    def check_references(self, obj: SObject, core: dict[str, Any],
+                         viewer: Viewer | None) -> None:
+        """A lookup may only name a record the viewer can read."""
+        if viewer is None or self.registry is None:
+            return
+        for f in obj.fields.values():
+            key = core.get(str(f.column)) if f.column else None
+            if key is None or f.type != "reference" or len(f.reference_to) != 1:
+                continue
+            target = self.registry.get(f.reference_to[0])
+            pred = viewer.records(target, "x") if target is not None else None
+            if target is not None and pred is not None and not self.permitted(
+                    target, [int(key)], pred.sql, pred.params):
+                raise RecordError("INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY",
+                                  "insufficient access rights on cross-reference id", [f.name])
+
+    def permitted(self, obj: SObject, keys: list[int], sql: str,
+                  params: tuple[Any, ...] | list[Any]) -> set[int]:
+        """Those of `keys` matching a record predicate over alias x."""
+        if not keys:
+            return set()
+        marks = ", ".join("?" for _ in keys)
+        rows = self.org.cursor().execute(
+            f"SELECT x.n FROM {obj.table} x WHERE x.n IN ({marks}) AND {sql}",
+            [*keys, *params]).fetchall()
+        return {int(r[0]) for r in rows}
+
+    def allowed(self, obj: SObject, keys: list[int], viewer: Viewer | None,
+                level: str) -> set[int]:
+        """Those of `keys` the viewer has `level` access to (Edit, All)."""
+        pred = viewer.level(obj, "x", level) if viewer is not None else None
+        return set(keys) if pred is None else self.permitted(obj, keys, pred.sql, pred.params)
 
     def lookup_ids(self, obj: SObject, ids: list[str]) -> dict[str, int]:
         """Live records among `ids` (id → key)."""

@@ -1,7 +1,9 @@
 """A tiny store for the dashboard tests: kpi_results and owners rows written by hand.
 
-Two teams, three live reps and a deleted one; results for January-February 2025 and
-2025-Q1 at company, team and owner scope, with contact-method breakdowns.
+Two teams, four live active reps, a deleted one, two who left (inactive, one with
+figures) and the integration user (campaign costs only, so no figure); results for
+January-February 2025 and 2025-Q1 at company, team and owner scope, with contact-method
+breakdowns.
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ import pytest
 
 from connector.dashboard.payload import Meta
 from connector.kpi.engine import RESULTS_DDL
+from connector.presentation import basis_note, pace_help
+from connector.settings import KpiSettings
 from connector.store import Store
 
 COMPUTED_AT = dt.datetime(2025, 4, 2, 8, 30, 15)
 META = Meta(
     title="Sales KPIs", source="exports (files)", config="config.yaml", currency="EUR",
-    bases={"churn_rate": "Basis in use: customers lost ÷ customers at the start of the period."},
+    bases={"churn_rate": basis_note("churn_rate", KpiSettings()) or ""},
+    timezone="Europe/Paris", pace_help=pace_help(KpiSettings()),
 )  # fmt: skip
 
 _SPANS = {
@@ -33,12 +38,15 @@ _SPANS = {
 _TYPES = {"2025-01": "month", "2025-02": "month", "2025-12": "month", "2025-Q1": "quarter"}
 _TYPES["2025"] = "year"
 
-OWNERS = [
-    ("U1", "Ann", "Team A", False),
-    ("U2", "Bob", "Team B", False),
-    ("U10", "Rep 10", "Team A", False),
-    ("U3", "Rep 2", "Team B", False),
-    ("U9", "Gone", "Team A", True),
+OWNERS = [  # id, name, team, deleted, active
+    ("U1", "Ann", "Team A", False, True),
+    ("U2", "Bob", "Team B", False, True),
+    ("U10", "Rep 10", "Team A", False, True),
+    ("U3", "Rep 2", "Team B", False, True),
+    ("U9", "Gone", "Team A", True, True),
+    ("U7", "Left", "Team A", False, False),
+    ("U8", "Quiet", "Team B", False, False),
+    ("U0", "Integration User", None, False, True),
 ]
 COLUMNS = (
     "kpi, period_type, period, period_start, period_end, scope_type, scope_id, "
@@ -75,11 +83,12 @@ def add_result(
 def fill(store: Store) -> None:
     """The small org's owners and results."""
     store.execute(RESULTS_DDL)
-    for owner_id, name, team, deleted in OWNERS:
+    for owner_id, name, team, deleted, active in OWNERS:
         store.execute(
-            "INSERT INTO owners (source, id, is_deleted, name, email, team) "
-            "VALUES ('t', ?, ?, ?, ?, ?)",
-            [owner_id, deleted, name, f"{name.replace(' ', '').lower()}@example.com", team],
+            "INSERT INTO owners (source, id, is_deleted, name, email, team, active) "
+            "VALUES ('t', ?, ?, ?, ?, ?, ?)",
+            [owner_id, deleted, name, f"{name.replace(' ', '').lower()}@example.com", team,
+             active],
         )
     add_result(store, "total_revenue", "2025-01", 1000.4, target=2000, attainment=0.5002)
     add_result(store, "total_revenue", "2025-02", 2500.0, target=2000, attainment=1.25, pace=1.0833)
@@ -116,8 +125,13 @@ def _owner_rows(store: Store) -> None:
     add_result(store, "cac", "2025-Q1", 5000, scope=("owner", "U1"), attainment=1.6)
     add_result(store, "total_revenue", "2025-Q1", 900, scope=("owner", "U10"), attainment=0.15)
     add_result(store, "total_revenue", "2025-Q1", 50, scope=("owner", "U2"), attainment=None)
-    add_result(store, "total_revenue", "2025-Q1", 0, scope=("owner", "U3"), attainment=0.0)
+    add_result(store, "total_revenue", "2025-Q1", 0, scope=("owner", "U3"), target=500,
+               attainment=0.0)  # fmt: skip
     add_result(store, "total_revenue", "2025-Q1", 70, scope=("owner", "U9"), attainment=0.7)
+    add_result(store, "total_revenue", "2025-Q1", 300, scope=("owner", "U7"), target=600,
+               attainment=0.5)  # fmt: skip
+    add_result(store, "total_revenue", "2025-Q1", 0, scope=("owner", "U8"))
+    add_result(store, "cac", "2025-Q1", None, scope=("owner", "U0"), counts=(1000, 0))
     add_result(store, "total_revenue", "2025-01", 400, scope=("owner", "U1"), attainment=0.2)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from running_org import running_page
 
 from connector.dashboard import render_html
 from connector.demo.exports import run_demo
@@ -105,8 +106,19 @@ def paced(page: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
+def running(page: Path) -> Path:
+    """6 December: a month in progress, monthly quotas for reps only, an integration user
+    and reps who left, one CLV : CAC of 800:1 (tests/dashboard/running_org.py)."""
+    return running_page(page.with_name("running.html"))
+
+
+@pytest.fixture(scope="module")
 def doms(
-    page: Path, broken: Path, paced: Path, tmp_path_factory: pytest.TempPathFactory
+    page: Path,
+    broken: Path,
+    paced: Path,
+    running: Path,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, str]:
     """Every view's DOM after the page's script ran, and the screenshots: one Chromium
     per view, all at once (each start costs about a second)."""
@@ -115,6 +127,8 @@ def doms(
     jobs = {name: (page.as_uri() + hash_, ["--dump-dom"]) for name, hash_ in VIEWS.items()}
     jobs["broken"] = (broken.as_uri(), ["--dump-dom"])
     jobs["paced"] = (paced.as_uri(), ["--dump-dom"])
+    jobs["running"] = (running.as_uri(), ["--dump-dom"])
+    jobs["running-quarter"] = (running.as_uri() + "#period=2026-Q4", ["--dump-dom"])
     for name, (hash_, (width, height)) in SHOTS.items():
         (ARTIFACTS / name).unlink(missing_ok=True)
         window = f"--window-size={width},{height}"
@@ -173,9 +187,14 @@ def test_every_chart_renders_for_the_default_period(page: Path, doms: dict[str, 
     assert len(re.findall(r">Rep \d+ · Team \d<", dom)) == 24
     assert dom.count('class="cell"') == 24 * HEAT_COLUMNS
     assert dom.count('class="tile ') == 12
-    # The basis a KPI was computed on is shown with it (the demo keeps churn's default).
-    assert re.search(r'data-kpi="churn_rate".*?class="basis">customers lost ÷ customers', dom)
-    assert "closing_basis: created" in charts["closing"].text
+    # The basis a KPI was computed on is shown with it (the demo keeps churn's default), in
+    # a rep's words: never a config key
+    assert re.search(r'data-kpi="churn_rate".*?class="basis">Counted over the customers', dom)
+    assert "Counted over the opportunities created in the period" in charts["closing"].text
+    assert not re.search(r"\w+_basis|min_days|min_share", re.sub(r"<script.*?</script>", "", dom,
+                                                               flags=re.S))
+    # when the figures were computed, in the org's time zone
+    assert re.search(r"KPIs as of \d+ \w{3} \d{4}, \d\d:\d\d \(America/New_York\)", dom)
     assert "USD" in charts["revenue"].text
     assert "%" in charts["closing"].text
     assert re.search(r"[0-9.]+:1", charts["clvcac"].text)
@@ -217,7 +236,7 @@ def test_a_period_type_alone_keeps_the_default_moment_in_view(doms: dict[str, st
     charts = charts_of(doms["year"])
     # The running year is drawn up to its last month with results.
     assert charts["revenue"].state == "ok"
-    assert "12 months to Nov 2026" in charts["revenue"].text
+    assert re.search(r"12 months to \w{3} 2026", charts["revenue"].text)
     # The demo config has no yearly targets, so no rep has an attainment to colour.
     assert charts["heatmap"].state == "empty"
     assert "No rep has a target" in charts["heatmap"].text
@@ -260,3 +279,53 @@ def test_a_period_in_progress_shows_its_pace_beside_attainment(doms: dict[str, s
     assert '<div class="pace good">pace 112 % · on track' in tile(dom, "total_revenue")
     assert '<div class="pace bad">pace 80 % · behind' in tile(dom, "closing_ratio")
     assert "pace" not in tile(dom, "nps")
+
+
+def test_the_period_in_progress_opens_on_the_month_reps_have_quotas_for(
+    doms: dict[str, str],
+) -> None:
+    dom = doms["running"]
+    attrs = body_attrs(dom)
+    assert (attrs["data-period-type"], attrs["data-period"]) == ("month", "2026-12")
+    assert "Company · Dec 2026 (all teams) · in progress, day 6 of 31: figures so far" in dom
+    assert "KPIs as of 6 Dec 2026, 07:13 (America/Los_Angeles)" in dom
+    assert "the nightly runs since did not finish" in dom  # the stale warning is shown
+    charts = charts_of(dom)
+    assert all(c.state == "ok" and not c.failed for c in charts.values()), charts
+    # active reps with data only: not the integration user, not the reps who left
+    rows = re.findall(r">(Kira Lee|Ravi Shah|Integration User|Old Rep|Quiet Rep)(?: · West)?<",
+                      dom)  # fmt: skip
+    assert rows == ["Kira Lee", "Ravi Shah"]
+    assert dom.count('class="cell"') == 2 * HEAT_COLUMNS
+
+
+def test_pace_and_growth_of_the_period_in_progress_say_what_they_are(
+    doms: dict[str, str],
+) -> None:
+    dom = doms["running"]
+    revenue = tile(dom, "total_revenue")
+    assert 'class="pace' not in revenue  # too early for a pace: the note says from when
+    assert "Pace from day 8 of the month (today is day 6)." in revenue
+    assert ("So far: the first 6 days of this month against the same days of the month "
+            "before.") in tile(dom, "sales_growth")
+    assert "Compared with the period before." in tile(dom, "sales_growth")
+
+
+def test_axes_keep_the_target_in_view_and_cut_an_outlier(doms: dict[str, str]) -> None:
+    clv = charts_of(doms["running"])["clvcac"]
+    assert clv.state == "ok"
+    assert "800.0:1" in clv.text  # written on the bar that runs off the axis
+    assert "axis cut" in clv.text
+    section = doms["running"].split('data-chart="clvcac"', 1)[1].split("</figure>", 1)[0]
+    assert 'data-clipped="1"' in section
+    axis = "".join(re.findall(r'<g class="axis">(.*?)</g>', section, re.S))
+    ticks = [float(t) for t in re.findall(r">(\d+(?:\.\d+)?):1<", axis)]
+    assert max(ticks) <= 40  # the 3:1 target is not flattened by the 800:1 period
+    # a chart without an outlier is not cut
+    assert "axis cut" not in charts_of(doms["running"])["revenue"].text
+
+
+def test_a_quarter_without_targets_says_why_its_heat_map_is_empty(doms: dict[str, str]) -> None:
+    heat = charts_of(doms["running-quarter"])["heatmap"]
+    assert heat.state == "empty"
+    assert "No rep has a target for this quarter" in heat.text

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from connector.dashboard.payload import HEAT_KPIS, Meta, build_payload, compact, kpi_unit
+from connector.dashboard.payload import (
+    HEAT_KPIS,
+    Meta,
+    build_payload,
+    compact,
+    kpi_unit,
+    stale_note,
+)
 from connector.kpi.engine import RESULTS_DDL
 from connector.kpis import KPIS
 from connector.store import Store
@@ -22,8 +30,21 @@ def test_meta_says_where_the_numbers_come_from(payload: dict[str, Any]) -> None:
     meta = payload["meta"]
     assert meta["currency"] == "EUR"
     assert meta["computedAt"] == "2025-04-02 08:30 UTC"
+    assert meta["asOf"] == "2 Apr 2025, 10:30 (Europe/Paris)"  # in the org's time zone
     assert (meta["source"], meta["config"]) == ("exports (files)", "config.yaml")
     assert meta["generatedAt"].endswith(" UTC")
+    # made long after the figures were computed: the page says the runs since failed
+    assert meta["stale"].startswith("These figures were computed ")
+    assert meta["paceHelp"].endswith("until 7 days and 25 % of it have gone by.")
+
+
+def test_figures_older_than_a_night_are_said_to_be_stale() -> None:
+    computed = dt.datetime(2026, 12, 5, 1, 0, tzinfo=dt.UTC)
+    assert stale_note(computed, computed + dt.timedelta(hours=30), "UTC") is None
+    note = stale_note(computed, computed + dt.timedelta(days=3), "America/New_York")
+    assert note == ("These figures were computed 3 days before this page was made (4 Dec "
+                    "2026, 20:00 (America/New_York)): the nightly runs since did not finish "
+                    "(crm-kpi status says why).")  # fmt: skip
 
 
 def test_periods_by_type_and_the_months_of_each_quarter(payload: dict[str, Any]) -> None:
@@ -53,7 +74,7 @@ def test_series_are_columns_aligned_with_the_periods(payload: dict[str, Any]) ->
 
 
 def test_the_basis_in_use_goes_with_the_kpis_it_concerns(payload: dict[str, Any]) -> None:
-    assert payload["kpis"]["churn_rate"]["basis"].startswith("Basis in use: customers lost")
+    assert payload["kpis"]["churn_rate"]["basis"].startswith("Counted over the customers at")
     assert "basis" not in payload["kpis"]["nps"]
 
 
@@ -61,6 +82,21 @@ def test_a_store_from_before_pace_has_no_pace(store: Store, meta: Meta) -> None:
     store.execute("ALTER TABLE kpi_results DROP COLUMN pace")
     revenue = build_payload(store, meta)["series"]["company"]["total_revenue"]["month"]
     assert revenue["p"] == [None, None]
+
+
+def test_a_store_of_an_earlier_version_is_read_without_being_altered(
+    store: Store, meta: Meta
+) -> None:
+    """The page may be made from a read-only store: columns added since (the period's
+    status, the pace note) read as NULL, and nothing is written."""
+    for column in ("period_status", "pace_note"):
+        store.execute(f"ALTER TABLE kpi_results DROP COLUMN {column}")
+    payload = build_payload(store, meta)
+    assert payload["progress"]["month"] == [None, None]
+    assert payload["notes"] == {}
+    columns = {r[0] for r in store.fetch("SELECT column_name FROM information_schema.columns "
+                                          "WHERE table_name = 'kpi_results'")}  # fmt: skip
+    assert not {"period_status", "pace_note"} & columns
 
 
 def test_units_decide_how_each_kpi_is_shown(payload: dict[str, Any]) -> None:
@@ -90,8 +126,18 @@ def test_kpi_labels_units_and_heat_columns_come_from_the_registry(
 
 def test_team_filter_lists_teams_and_live_reps_in_natural_order(payload: dict[str, Any]) -> None:
     assert payload["teams"] == ["Team A", "Team B"]
+    # active reps with data only: not "Left" (inactive, with figures), not "Quiet"
+    # (inactive, none), not the integration user (campaign costs, no figure), not "Gone"
     assert [o["name"] for o in payload["owners"]] == ["Ann", "Bob", "Rep 2", "Rep 10"]
     assert payload["owners"][0] == {"id": "U1", "name": "Ann", "team": "Team A"}
+
+
+def test_the_heat_map_lists_the_reps_with_data_in_each_period(payload: dict[str, Any]) -> None:
+    names = [o["name"] for o in payload["owners"]]
+    quarter = [names[n] for n in payload["reps"]["quarter"][0]]
+    assert quarter == ["Ann", "Bob", "Rep 2", "Rep 10"]  # Rep 2: nothing won, but a target
+    assert [names[n] for n in payload["reps"]["month"][0]] == ["Ann"]
+    assert payload["reps"]["month"][1] == []
 
 
 def test_heat_map_cells_hold_owner_attainment_by_kpi(payload: dict[str, Any]) -> None:
@@ -117,6 +163,32 @@ def test_contact_methods_carry_rate_counts_revenue_and_target(payload: dict[str,
     assert company == [["phone", 0.1, 2, 20, 1500, 0.05], ["email", None, 0, 0, None, None]]
     assert payload["methods"]["team:Team A"]["quarter"] == [[["phone", 0.25, 1, 4, None, None]]]
     assert "month" not in payload["methods"]["company"]
+
+
+def test_the_page_opens_on_the_latest_period_with_targets(store: Store, meta: Meta) -> None:
+    # quotas only by month (as Salesforce's): the latest month with a target and revenue,
+    # not a quarter in which no rep has a target
+    store.execute("UPDATE kpi_results SET target = NULL WHERE period_type <> 'month'")
+    assert build_payload(store, meta)["defaults"] == {"periodType": "month", "period": "2025-02"}
+    store.execute("UPDATE kpi_results SET target = NULL WHERE period = '2025-02'")
+    assert build_payload(store, meta)["defaults"] == {"periodType": "month", "period": "2025-01"}
+
+
+def test_a_period_in_progress_says_how_far_it_is_and_what_its_figures_are_said_with(
+    store: Store, meta: Meta
+) -> None:
+    store.execute("UPDATE kpi_results SET period_status = 'closed'")
+    store.execute("UPDATE kpi_results SET period_status = 'in progress', computed_at = "
+                  "TIMESTAMP '2025-02-05 23:30:00' WHERE period IN ('2025-02', '2025-Q1')")
+    store.execute("UPDATE kpi_results SET note = 'pace from day 8 of the month (today is day 6)'"
+                  " WHERE period = '2025-02' AND kpi = 'total_revenue' AND scope_type = 'company'"
+                  " AND breakdown_type IS NULL AND source IS NULL")  # fmt: skip
+    payload = build_payload(store, meta)
+    # 23:30 UTC on the 5th is the 6th in Paris
+    assert payload["progress"]["month"] == [None, "day 6 of 28"]
+    assert payload["progress"]["quarter"] == ["day 37 of 90"]
+    assert payload["notes"] == {"company": {"month": {"1": {
+        "total_revenue": "pace from day 8 of the month (today is day 6)"}}}}
 
 
 def test_default_period_falls_back_when_no_quarter_has_revenue(store: Store, meta: Meta) -> None:

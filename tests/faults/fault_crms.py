@@ -97,6 +97,9 @@ def write_config(
     return path
 
 
+_AS_OF_COLUMNS = {"cf_as_of__c", "cf_kpi_as_of__c", "p_as_of"}
+
+
 def _written_tables(sb: Sandbox) -> list[tuple[str, list[str], bool]]:
     """Org tables holding what the connector writes: their custom field (`cf_`) and
     custom property (`p_`) columns, and whether rows can be deleted."""
@@ -110,7 +113,8 @@ def _written_tables(sb: Sandbox) -> list[tuple[str, list[str], bool]]:
     )
     found = []
     for table, cols in columns:
-        custom = [c for c in cols if c.startswith(("cf_", "p_"))]
+        # "as of" fields hold when each run computed the figures: two runs differ there
+        custom = [c for c in cols if c.startswith(("cf_", "p_")) and c not in _AS_OF_COLUMNS]
         if custom:
             found.append((table, custom, "is_deleted" in cols))
     return found

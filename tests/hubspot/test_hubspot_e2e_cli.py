@@ -56,7 +56,7 @@ def test_validate_setup_and_run(
     assert "FAILED" not in summary
 
 
-def test_an_untrusted_certificate_exits_4_naming_tls_without_a_traceback(
+def test_an_untrusted_certificate_exits_5_naming_tls_without_a_traceback(
     sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = _config(sandbox, tmp_path)
@@ -64,7 +64,7 @@ def test_an_untrusted_certificate_exits_4_naming_tls_without_a_traceback(
     del data["sources"][0]["ca_file"]
     config.write_text(yaml.safe_dump(data))
     for command in ("validate", "run"):
-        assert main([command, "--config", str(config)]) == 4
+        assert main([command, "--config", str(config)]) == 5
         err = capsys.readouterr().err
         assert "TLS to the CRM failed" in err
         assert "ca_file" in err

@@ -174,4 +174,4 @@ def test_an_untrusted_certificate_is_a_clear_tls_error(sandbox: Sandbox) -> None
         with pytest.raises(FatalError, match="TLS to the CRM failed") as err:
             attempt()
         assert "ca_file" in str(err.value)
-        assert err.value.exit_code == 4
+        assert err.value.exit_code == 5

@@ -84,7 +84,7 @@ def test_first_push_sends_everything_and_a_re_push_nothing() -> None:
     assert props[("month|2024-01|company|-", "total_revenue_value")] == "100.0"
     assert props[("month|2024-01|owner|7", "hubspot_owner_id")] == "7"
     assert props[("900", "crm_kpi_last_nps_score")] == "9.0"
-    assert props[("month|2024-01|owner|7", "kpi_name")] == "Rep · 2024-01"
+    assert props[("month|2024-01|owner|7", "kpi_name")] == "Rep · Jan 2024"
     assert ("month|2024-01|company|-", "hubspot_owner_id") not in props
     remember(store, "hs", todo)
     again, unchanged = changes(store, "hs", PLAN, 1e-9)

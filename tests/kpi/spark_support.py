@@ -33,7 +33,7 @@ LOCAL_SPARK = SparkSettings.model_validate(
 KEY = ("kpi", "period_type", "period", "scope_type", "scope_id", "breakdown_type",
        "breakdown_value")  # fmt: skip
 NUMBERS = ("value", "numerator", "denominator", "target", "attainment", "gap", "pace")
-TEXTS = ("period_start", "period_end", "note", "source")
+TEXTS = ("period_start", "period_end", "note", "source", "period_status", "pace_note")
 
 
 def spark_session() -> Iterator[Any]:

@@ -138,10 +138,12 @@ def test_negative_growth_has_a_gap_but_no_attainment(res: Any) -> None:
     assert row["value"] == pytest.approx(-0.2)
     assert row["attainment"] is None
     assert row["gap"] == pytest.approx(-0.3)
-    assert row["note"] == "attainment undefined: actual or target is not positive"
+    # January is in progress on its last day: its 31 days against December's 31
+    so_far = "so far: the first 31 days of this month against the same days of the month before"
+    assert row["note"] == f"{so_far}; attainment undefined: actual or target is not positive"
     row = res.row("sales_growth", P, "owner", "o2")  # no December revenue, no target
     assert (row["value"], row["target"], row["attainment"], row["gap"]) == (None, None, None, None)
-    assert row["note"] == "no revenue in the comparison period; no target for this rep"
+    assert row["note"] == f"{so_far}; no revenue in the comparison period; no target for this rep"
 
 
 def test_nps_attainment_only_when_both_sides_are_positive(res: Any) -> None:

@@ -4,6 +4,7 @@ asked, and exactly where asked; reps are measured against their own targets."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import subprocess
 import sys
@@ -119,3 +120,26 @@ def test_the_duckdb_path_never_imports_spark(config: Path) -> None:
                           timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     assert "SPARK-MODULES []" in done.stdout
+
+
+def test_every_figure_printed_says_when_it_was_computed_and_whether_its_period_runs(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    started = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    assert main(["compute", "--config", str(config), "--period", "2026-Q3", "--format",
+                 "json"]) == 0  # fmt: skip
+    rows = json.loads(capsys.readouterr().out)
+    stamps = {dt.datetime.fromisoformat(r["as_of"]) for r in rows}
+    assert len(stamps) == 1  # one run
+    assert min(stamps).tzinfo is not None
+    assert started <= min(stamps) <= dt.datetime.now(dt.UTC)
+    assert {r["period_status"] for r in rows} == {"closed"}  # Q3 2026 ended before today
+    assert main(["compute", "--config", str(config), "--period", "2026-Q3", "--format",
+                 "csv"]) == 0  # fmt: skip
+    header = capsys.readouterr().out.splitlines()[0].split(",")
+    assert header[-2:] == ["period_status", "as_of"]
+    assert main(["compute", "--config", str(config), "--period", "2026-Q3"]) == 0
+    assert re.search(r"computed \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", capsys.readouterr().out)
+    month = f"{dt.date.today():%Y-%m}"  # the month in progress: its figures are so far
+    assert main(["compute", "--config", str(config), "--period", month]) == 0
+    assert f"KPIs for {month} (in progress: figures so far)" in capsys.readouterr().out

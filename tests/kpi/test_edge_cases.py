@@ -402,7 +402,7 @@ def growth_org(new_org: Any) -> Any:
 
 
 def test_growth_basis_previous(growth_org: Any) -> None:
-    res = growth_org.run("2025-03-31")
+    res = growth_org.run("2025-04-01")  # March and Q1 closed
     # March 2025 vs February 2025: (300 - 400) / 400
     assert res.value("sales_growth", "2025-03") == pytest.approx(-0.25)
     row = res.row("sales_growth", "2025-03")
@@ -410,12 +410,12 @@ def test_growth_basis_previous(growth_org: Any) -> None:
     # Q1 2025 (700) vs Q4 2024 (0): null
     assert res.value("sales_growth", "2025-Q1") is None
     assert res.row("sales_growth", "2025-Q1")["note"] == "no revenue in the comparison period"
-    # year 2025 (700) vs 2024 (100)
+    # year 2025, in progress (91 days: 700) vs the first 91 days of 2024 (100)
     assert res.value("sales_growth", "2025") == pytest.approx(6.0)
 
 
 def test_growth_basis_year_over_year(growth_org: Any) -> None:
-    res = growth_org.run("2025-03-31", growth_basis="year_over_year")
+    res = growth_org.run("2025-04-01", growth_basis="year_over_year")
     # March 2025 vs March 2024: (300 - 100) / 100
     assert res.value("sales_growth", "2025-03") == pytest.approx(2.0)
     # February 2025 vs February 2024 (nothing): null
@@ -423,6 +423,45 @@ def test_growth_basis_year_over_year(growth_org: Any) -> None:
     # Q1 2025 vs Q1 2024: (700 - 100) / 100
     assert res.value("sales_growth", "2025-Q1") == pytest.approx(6.0)
     assert res.value("sales_growth", "2025") == pytest.approx(6.0)
+
+
+def test_growth_of_the_period_in_progress_compares_the_same_days(org: Any) -> None:
+    """6 December: December so far against 1-6 November, not against all of November
+    (which read -71.5 % on a good month)."""
+    org.deal(1000, "2024-11-03")
+    org.deal(9000, "2024-11-20")  # after the 6th: not in the comparison
+    org.deal(1500, "2024-12-02")
+    org.deal(500, "2024-12-06")
+    org.deal(700, "2023-12-05")
+    res = org.run("2024-12-06")
+    row = res.row("sales_growth", "2024-12")
+    assert row["value"] == pytest.approx((2000 - 1000) / 1000)
+    assert (row["numerator"], row["denominator"]) == (pytest.approx(1000), pytest.approx(1000))
+    assert row["note"] == ("so far: the first 6 days of this month against the same days of "
+                           "the month before")
+    # November, closed, keeps the whole-period definition: all of November vs October
+    closed = res.row("sales_growth", "2024-11")
+    assert (closed["value"], closed["note"]) == (None, "no revenue in the comparison period")
+    assert closed["numerator"] == pytest.approx(10000)
+    yoy = org.run("2024-12-06", growth_basis="year_over_year")
+    row = yoy.row("sales_growth", "2024-12")  # 1-6 December 2024 against 1-6 December 2023
+    assert row["value"] == pytest.approx((2000 - 700) / 700)
+    assert row["note"] == ("so far: the first 6 days of this month against the same days of "
+                           "the same month a year earlier")
+    # the first day: "the first day", and nothing won yet on either side
+    first = org.run("2024-12-01").row("sales_growth", "2024-12")
+    assert first["note"].startswith("so far: the first day of this month against")
+
+
+def test_growth_in_progress_against_a_shorter_period_takes_all_of_it(org: Any) -> None:
+    org.owner("o1")
+    org.deal(400, "2025-02-27", owner="o1")
+    org.deal(100, "2025-02-28", owner="o1")
+    org.deal(600, "2025-03-30", owner="o1")
+    res = org.run("2025-03-30")  # 30 days of March against all 28 of February
+    assert res.value("sales_growth", "2025-03") == pytest.approx((600 - 500) / 500)
+    # per scope too: the rep of the deals
+    assert res.row("sales_growth", "2025-03", "owner", "o1")["denominator"] == pytest.approx(500)
 
 
 def test_closing_basis_closed(org: Any) -> None:

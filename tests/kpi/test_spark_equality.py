@@ -21,6 +21,7 @@ from spark_support import (
 from connector.config import Config, load_config
 from connector.demo.exports import write_demo_config
 from connector.pipeline import open_store, pull
+from connector.settings import PaceSettings
 from crm_sandbox import Sandbox
 
 pytestmark = pytest.mark.spark
@@ -39,7 +40,8 @@ def _with_reporting(config: Config, timezone: str, fiscal: int) -> Config:
     reporting = config.reporting.model_copy(
         update={"timezone": timezone, "fiscal_year_start_month": fiscal}
     )
-    kpis = config.kpis.model_copy(update={"churn_after_days": 365, "clv_lifespan_years": None})
+    kpis = config.kpis.model_copy(update={"churn_after_days": 365, "clv_lifespan_years": None,
+                                          **SETTINGS[timezone]})  # fmt: skip
     return config.model_copy(update={"reporting": reporting, "kpis": kpis})
 
 
@@ -115,6 +117,13 @@ def sandbox_org(tmp_path_factory: pytest.TempPathFactory) -> Config:
 
 
 CASES = [("UTC", 1), ("America/New_York", 4)]
+# Per case, the definition choices: the defaults, then growth a year back and a pace that
+# waits (September 20th is before day 21; two won deals at least): the notes of both.
+SETTINGS: dict[str, dict[str, Any]] = {
+    "UTC": {},
+    "America/New_York": {"growth_basis": "year_over_year",
+                         "pace": PaceSettings(min_days=21, min_deals=2)},
+}  # fmt: skip
 
 
 def _on_both(config: Config, timezone: str, fiscal: int) -> dict[Any, dict[str, Any]]:
@@ -137,9 +146,14 @@ def test_sample_exports_give_the_same_results_on_both_engines(
     spark: Any, exports: Config, timezone: str, fiscal: int
 ) -> None:
     duck = _on_both(exports, timezone, fiscal)
-    # what the comparison covered
+    # what the comparison covered: pace, and growth so far of the periods in progress
     assert len(duck) > 40_000
     assert any(r["pace"] is not None for r in duck.values())
+    so_far = [r for r in duck.values() if r["kpi"] == "sales_growth" and r["value"] is not None
+              and (r["note"] or "").startswith("so far: the first ")]  # fmt: skip
+    assert so_far, "growth of a period in progress, like for like"
+    if SETTINGS[timezone]:
+        assert any(r["pace_note"] for r in duck.values()), "pace held back, with its note"
     assert any(r["kpi"] == "churn_rate" and r["note"] for r in duck.values())
     rep3 = [r for r in duck.values() if r["scope_id"] == "U3" and r["target"] is not None]
     assert rep3, "the EUR target of rep 3, named by e-mail, resolved"

@@ -10,9 +10,10 @@ import pytest
 
 from connector.config import load_config
 from connector.errors import ConfigError
-from connector.kpi.calendar import elapsed_share
+from connector.kpi.calendar import elapsed_share, pace_from_day
 from connector.kpi.periods import parse_period
 from connector.kpi.steps import read_sql
+from connector.settings import PaceSettings
 from connector.store import Store
 
 
@@ -189,9 +190,10 @@ def test_pace_of_the_period_in_progress(reps: Any, make_target: Any) -> None:
         make_target("total_revenue", 9000, period_type="quarter"),
         make_target("closing_ratio", 0.5),
     ]
-    # as of 2025-01-15: 15 of January's 31 days (the 15th counted), 15 of Q1's 90
+    # as of 2025-01-15: 15 of January's 31 days (the 15th counted), 15 of Q1's 90; the
+    # minimums lifted, so that the arithmetic is tested on its own
     res = reps.run("2025-01-15", periods=["2024-12", "2025-01", "2025-Q1", "2025"],
-                   targets=targets)  # fmt: skip
+                   targets=targets, pace={"min_days": 1, "min_share": 0})  # fmt: skip
     january = res.row("total_revenue", "2025-01")
     # 1000 won by then against 3100 x 15 / 31 = 1500: behind the pace the target needs
     assert january["value"] == 1000
@@ -208,10 +210,67 @@ def test_pace_of_the_period_in_progress(reps: Any, make_target: Any) -> None:
     assert res.row("total_revenue", "2025-01", "owner", "ann")["pace"] is None
 
 
+def test_pace_waits_for_enough_of_the_period_and_says_from_when(
+    reps: Any, make_target: Any
+) -> None:
+    targets = [make_target("total_revenue", 3100),
+               make_target("total_revenue", 9000, period_type="quarter")]  # fmt: skip
+    # day 6 of January: one early deal would make a pace of 300 %; none is given
+    res = reps.run("2025-01-06", periods=["2025-01", "2025-Q1"], targets=targets)
+    january = res.row("total_revenue", "2025-01")
+    assert (january["pace"], january["period_status"]) == (None, "in progress")
+    assert january["pace_note"] == "pace from day 8 of the month (today is day 6)"
+    assert january["note"] == january["pace_note"]
+    assert res.row("total_revenue", "2025-Q1")["pace_note"] == (
+        "pace from day 23 of the quarter (today is day 6)")
+    # day 8 (a quarter of January): pace; the quarter still waits for its day 23
+    res = reps.run("2025-01-08", periods=["2025-01", "2025-Q1"], targets=targets)
+    january = res.row("total_revenue", "2025-01")
+    assert january["pace"] == pytest.approx(1000 / (3100 * 8 / 31))
+    assert (january["pace_note"], january["note"]) == (None, None)
+    assert res.row("total_revenue", "2025-Q1")["pace"] is None
+    # a scope without a target has no pace to wait for: no note either
+    assert res.row("total_revenue", "2025-01", "owner", "ann")["pace_note"] is None
+
+
+def test_pace_can_wait_for_won_deals(reps: Any, make_target: Any) -> None:
+    targets = [make_target("total_revenue", 3100),
+               make_target("total_revenue", 1000, scope_type="owner", scope_id="ann")]
+    res = reps.run("2025-01-20", periods=["2025-01"], targets=targets,
+                   pace={"min_deals": 2})  # fmt: skip
+    ann = res.row("total_revenue", "2025-01", "owner", "ann")  # one deal won so far
+    assert (ann["pace"], ann["pace_note"]) == (None, "pace from 2 won deals (1 so far)")
+    company = res.row("total_revenue", "2025-01")  # three deals
+    assert company["pace"] == pytest.approx(1000 / (3100 * 20 / 31))
+    early = reps.run("2025-01-02", periods=["2025-01"], targets=targets, pace={"min_deals": 4})
+    # deals won with a close date later in the month count, as in the revenue itself
+    assert early.row("total_revenue", "2025-01")["pace_note"] == (
+        "pace from day 8 of the month (today is day 2); pace from 4 won deals (3 so far)")
+
+
+@pytest.mark.parametrize(
+    ("period", "settings", "day"),
+    [
+        ("2025-01", {}, 8),  # a quarter of 31 days is 7.75
+        ("2025-02", {}, 7),  # 7 of 28 days: the share and the days agree
+        ("2025-Q1", {}, 23),  # 22.5 of 90 days
+        ("2025", {}, 92),  # 91.25 of 365
+        ("2025-01", {"min_days": 10, "min_share": 0.1}, 10),
+        ("2025-01", {"min_days": 1, "min_share": 0}, 1),
+    ],
+)
+def test_pace_from_day_is_the_later_of_the_minimums(
+    period: str, settings: dict[str, Any], day: int
+) -> None:
+    assert pace_from_day(parse_period(period), PaceSettings(**settings)) == day
+
+
 def test_pace_is_none_once_the_period_is_over(reps: Any, make_target: Any) -> None:
     res = reps.run("2025-02-14", periods=["2025-01", "2025-02"],
                    targets=[make_target("total_revenue", 1000)])  # fmt: skip
-    assert res.row("total_revenue", "2025-01")["pace"] is None
+    january = res.row("total_revenue", "2025-01")
+    assert (january["pace"], january["pace_note"], january["period_status"]) == (
+        None, None, "closed")
     # February 14th: 14 / 28 elapsed, 700 won against 500 expected
     assert res.row("total_revenue", "2025-02")["pace"] == pytest.approx(1.4)
 
@@ -251,12 +310,16 @@ def test_pace_of_a_lower_is_better_kpi_is_inverted() -> None:
                         ("split_by", "VARCHAR"), ("accumulates", "BOOLEAN")],
                         [("spend", "money", False, False, None, True)])  # fmt: skip
         store.load_rows("kpi_periods", [("period_type", "VARCHAR"), ("period_key", "VARCHAR"),
-                        ("elapsed_share", "DOUBLE")], [("month", "2025-01", 0.5)])  # fmt: skip
+                        ("elapsed_share", "DOUBLE"), ("elapsed_days", "BIGINT"),
+                        ("pace_from_day", "BIGINT")],
+                        [("month", "2025-01", 0.5, 16, 8)])  # fmt: skip
+        store.load_rows("kpi_won", [("period_type", "VARCHAR"), ("period_key", "VARCHAR"),
+                        ("scope_type", "VARCHAR"), ("scope_id", "VARCHAR")], [])  # fmt: skip
         store.load_rows("kpi_target_values", [("kpi", "VARCHAR"), ("period_type", "VARCHAR"),
                         ("period_key", "VARCHAR"), ("scope_type", "VARCHAR"),
                         ("scope_id", "VARCHAR"), ("target", "DOUBLE"),
                         ("target_note", "VARCHAR")],
                         [("spend", "month", "2025-01", "company", "", 1000.0, None)])  # fmt: skip
-        (row,) = store.fetch_dicts(read_sql("kpi_attainment.sql"))
+        (row,) = store.fetch_dicts(read_sql("kpi_attainment.sql"), {"pace_min_deals": 0})
     # 250 spent where 500 was allowed by mid-month: twice as good as the pace needs
     assert (row["attainment"], row["pace"]) == (4.0, 2.0)

@@ -7,6 +7,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import requests
+from simple_salesforce.api import Salesforce
+
 from connector.crms.salesforce.config import SalesforceConfig
 from connector.crms.salesforce.mapping import PushMapping, load_mapping
 from connector.crms.salesforce.read import SalesforceSource
@@ -39,7 +42,7 @@ def make_config(sb: Sandbox, **overrides: Any) -> SalesforceConfig:
         },
         "http": FAST_HTTP,
         "pull": {"bulk_poll_seconds": 0},
-        "push": {"enabled": True},
+        "push": {"enabled": True, "deploy_poll_seconds": 0},
     }
     data.update(overrides)
     return SalesforceConfig.model_validate(data)
@@ -85,7 +88,7 @@ sources:
 {secret_line}      refresh_token: ${{SF_REFRESH_TOKEN}}
     http: {json.dumps(dict(http))}
     pull: {{bulk_poll_seconds: 0}}
-    push: {{enabled: {str(push).lower()}}}
+    push: {{enabled: {str(push).lower()}, deploy_poll_seconds: 0}}
 {extra}"""
     )
     return path
@@ -93,3 +96,42 @@ sources:
 
 def compute_kpis(store: Store) -> None:
     compute(store, REPORTING, KpiSettings())
+
+
+def user_of(sb: Sandbox, username: str) -> dict[str, Any]:
+    """A person of the sandbox org (info `salesforce.users`): their id, role and session."""
+    return next(u for u in sb.info["salesforce"]["users"] if u["username"] == username)
+
+
+def as_user(sb: Sandbox, username: str) -> Salesforce:
+    """simple-salesforce acting as one person of the org, with their own session."""
+    session = requests.Session()
+    session.verify = sb.info["ca_file"]
+    session.trust_env = False
+    info = sb.info["salesforce"]
+    return Salesforce(instance_url=info["instance_url"], version="62.0", session=session,
+                      session_id=user_of(sb, username)["access_token"])  # fmt: skip
+
+
+def grant_fields(sb: Sandbox, fields: list[str], objects: tuple[str, ...] = ()) -> None:
+    """What an admin does for fields made through an API (which get no field-level
+    security): a permission set with Read and Edit on them (and all rights on `objects`),
+    assigned to the integration user."""
+    with make_source(sb).transport() as api:
+        made = api.restful("sobjects/PermissionSet", "POST", {
+            "Name": f"Admin_Grant_{len(fields)}_{abs(hash(tuple(fields))) % 10_000}",
+            "Label": "Granted by an admin"})  # fmt: skip
+        parent = made["id"]
+        rights = [{"attributes": {"type": "FieldPermissions"}, "ParentId": parent,
+                   "SobjectType": f.split(".")[0], "Field": f, "PermissionsRead": True,
+                   "PermissionsEdit": True} for f in fields]  # fmt: skip
+        rights += [{"attributes": {"type": "ObjectPermissions"}, "ParentId": parent,
+                    "SobjectType": o, "PermissionsRead": True, "PermissionsCreate": True,
+                    "PermissionsEdit": True, "PermissionsDelete": True,
+                    "PermissionsViewAllRecords": True, "PermissionsModifyAllRecords": True}
+                   for o in objects]  # fmt: skip
+        answers = api.restful("composite/sobjects", "POST", {"allOrNone": True,
+                                                            "records": rights})  # fmt: skip
+        assert all(a["success"] for a in answers), answers
+        api.restful("sobjects/PermissionSetAssignment", "POST", {
+            "AssigneeId": sb.info["salesforce"]["user_id"], "PermissionSetId": parent})

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sf_helpers import compute_kpis, make_source, make_writer
+from sf_helpers import compute_kpis, grant_fields, make_source, make_writer
 
 from connector.crms.salesforce.mapping import Handed, PushMapping
 from connector.crms.salesforce.paging import query_pages
@@ -63,25 +63,44 @@ def kpi_keys(store: Store) -> int:
     )
 
 
-def test_setup_creates_typed_fields_a_report_and_a_dynamic_dashboard_once(
-    sandbox: Sandbox,
-) -> None:
+def soql_ids(sb: Sandbox, sobject: str, developer_name: str) -> list[str]:
+    soql = f"SELECT Id FROM {sobject} WHERE DeveloperName = '{developer_name}'"
+    return [r["Id"] for r in query(sb, soql)]
+
+
+def test_setup_creates_typed_fields_deploys_and_grants_once(sandbox: Sandbox) -> None:
     writer = make_writer(sandbox)
     pending = writer.validate()
     assert len(pending) == 1
     assert pending[0].startswith(f"salesforce.yaml: run `{writer.config.setup_command()}`: ")
     assert "changes to make (create custom object Sales_KPI__c; create field" in pending[0]
+    lines: list[str] = []
+    writer.progress = lines.append
     actions = writer.setup()
     assert "created custom object Sales_KPI__c" in actions
     assert "created field Sales_KPI__c.Closing_Ratio__c (Percent)" in actions
     assert "created field User.KPI_Revenue_Pace__c (Percent)" in actions
     assert "created field Account.KPI_Customer_Since__c (Date)" in actions
-    assert "created report Sales KPIs" in actions
-    assert "created dashboard Sales KPIs" in actions
+    assert any(a.startswith("deployed 14 components (deploy 0Af") for a in actions)
+    assert "assigned permission set CRM_KPI_Writer to the integration user" in actions
+    assert any(a.startswith("assigned permission set CRM_KPI_Reader to ") for a in actions)
+    report, dashboard = (soql_ids(sandbox, "Report", "Sales_KPIs_by_Period"),
+                         soql_ids(sandbox, "Dashboard", "Sales_KPIs_Dashboard"))  # fmt: skip
+    assert len(report) == len(dashboard) == 1
+    base = sandbox.info["salesforce"]["instance_url"]
+    assert (f"report 'Sales KPIs' (folder CRM_KPI_Reports): {base}/lightning/r/Report/"
+            f"{report[0]}/view") in actions  # fmt: skip
+    assert f"{base}/lightning/r/Dashboard/{dashboard[0]}/view" in actions[-3]
+    assert lines[0].startswith("deploy 0Af")
+    assert "Succeeded" in lines[-1]
     before = writes(sandbox)
-    assert writer.setup() == []
+    again = writer.setup()
+    assert not [a for a in again if a.startswith(("created", "updated", "retired", "assigned"))]
+    assert any(a.startswith("deployed 14 components") for a in again)  # the same zip again
     assert writer.validate() == []
     assert writes(sandbox) == before
+    assert (soql_ids(sandbox, "Report", "Sales_KPIs_by_Period"),
+            soql_ids(sandbox, "Dashboard", "Sales_KPIs_Dashboard")) == (report, dashboard)
     fields = describe(sandbox, "Sales_KPI__c")
     closing = fields["Closing_Ratio__c"]
     assert (closing["type"], closing["scale"], closing["label"]) == (
@@ -93,18 +112,18 @@ def test_setup_creates_typed_fields_a_report_and_a_dynamic_dashboard_once(
     assert (fields["Total_Revenue_Target__c"]["type"], fields["Nps__c"]["type"]) == (
         "currency", "double")  # fmt: skip
     assert fields["By_Contact_Method_In_Person_Attainment__c"]["type"] == "percent"
+    assert (fields["Name"]["type"], fields["Name"]["updateable"]) == ("string", True)
     user = describe(sandbox, "User")["KPI_Revenue__c"]
     assert (user["type"], user["label"]) == ("currency", "Total revenue (month)")
-    reports = restful(sandbox, "analytics/reports")
-    report = restful(sandbox, f"analytics/reports/{reports[0]['id']}/describe")["reportMetadata"]
-    assert report["reportFormat"] == "SUMMARY"
-    assert [g["name"] for g in report["groupingsDown"]] == [
+    described = restful(sandbox, f"analytics/reports/{report[0]}/describe")["reportMetadata"]
+    assert described["reportFormat"] == "SUMMARY"
+    assert [g["name"] for g in described["groupingsDown"]] == [
         "Sales_KPI__c.Period_Type__c", "Sales_KPI__c.Period__c"]  # fmt: skip
-    assert {"Sales_KPI__c.Total_Revenue_Target__c", "Sales_KPI__c.Total_Revenue_Attainment__c",
-            "Sales_KPI__c.Total_Revenue_Pace__c"} <= set(report["detailColumns"])  # fmt: skip
-    dashboards = restful(sandbox, "analytics/dashboards")
-    dashboard = restful(sandbox, f"analytics/dashboards/{dashboards[0]['id']}/describe")
-    assert dashboard["dashboardType"] == "LoggedInUser"
+    board = restful(sandbox, f"analytics/dashboards/{dashboard[0]}/describe")
+    assert board["dashboardType"] == "LoggedInUser"
+    bundle = restful(sandbox, "tooling/query/?q=SELECT+DeveloperName+FROM+"
+                              "LightningComponentBundle")["records"]  # fmt: skip
+    assert "salesKpiCard" in {b["DeveloperName"] for b in bundle}
 
 
 def test_push_writes_rows_owned_by_their_rep_values_as_fields_show_them(
@@ -305,7 +324,7 @@ def test_an_org_without_setup_is_a_config_error_not_a_crm_failure(
 
 def old_install(sb: Sandbox) -> None:
     """What setup created before this version: Number(18, 6) fields labelled after their
-    API names, no help text, the territory's revenue on Account, a tabular report."""
+    API names, no help text, the territory's revenue on Account, an auto-number name."""
     number = {"type": "Number", "precision": 18, "scale": 6}
     fields = {"Sales_KPI__c": ["Closing_Ratio", "Closing_Ratio_Target", "Closing_Ratio_Attainment",
                                "Sales_By_Contact_Method", "Total_Revenue"],
@@ -322,20 +341,19 @@ def old_install(sb: Sandbox) -> None:
             meta = {**number, "label": name.replace("_", " ")}
             restful(sb, "tooling/sobjects/CustomField", "POST",
                     {"FullName": f"{sobject}.{name}__c", "Metadata": meta})  # fmt: skip
-    restful(sb, "composite/sobjects/Sales_KPI__c/KPI_Key__c", "PATCH", {"allOrNone": True,
-            "records": [{"attributes": {"type": "Sales_KPI__c"}, "KPI_Key__c": "old|row",
-                         "Closing_Ratio__c": 0.45}]})  # fmt: skip
+    # Fields made through an API have no field-level security: the admin of that install
+    # granted them to the integration user, or the earlier writer could not have written.
+    granted = ["Sales_KPI__c.KPI_Key__c"] + [f"{o}.{n}__c" for o, names in fields.items()
+                                             for n in names]  # fmt: skip
+    grant_fields(sb, granted, objects=("Sales_KPI__c",))
+    written = restful(sb, "composite/sobjects/Sales_KPI__c/KPI_Key__c", "PATCH", {
+        "allOrNone": True, "records": [{"attributes": {"type": "Sales_KPI__c"},
+                                        "KPI_Key__c": "old|row", "Closing_Ratio__c": 0.45}]})
     accounts = query(sb, "SELECT Id FROM Account LIMIT 3")
-    restful(sb, "composite/sobjects", "PATCH", {"allOrNone": True, "records": [
+    written += restful(sb, "composite/sobjects", "PATCH", {"allOrNone": True, "records": [
         {"attributes": {"type": "Account"}, "Id": a["Id"], "KPI_Territory_Revenue__c": 5}
         for a in accounts]})  # fmt: skip
-    report = {"name": "Sales KPIs", "reportFormat": "TABULAR",
-              "reportType": {"type": "CustomEntity$Sales_KPI__c"},
-              "detailColumns": ["Sales_KPI__c.Closing_Ratio__c"]}  # fmt: skip
-    made = restful(sb, "analytics/reports", "POST", {"reportMetadata": report})
-    component = {"header": "x", "reportId": made["reportMetadata"]["id"], "type": "Report"}
-    dashboard = {"name": "Sales KPIs", "components": [component]}
-    restful(sb, "analytics/dashboards", "POST", {"dashboardMetadata": dashboard})
+    assert all(w["success"] for w in written), written
 
 
 def test_an_earlier_install_is_upgraded_in_place(sandbox: Sandbox, pulled: Store) -> None:
@@ -350,8 +368,9 @@ def test_an_earlier_install_is_upgraded_in_place(sandbox: Sandbox, pulled: Store
     )
     assert "retired field Account.KPI_Territory_Revenue__c (3 values cleared)" in actions
     assert "retired field Sales_KPI__c.Sales_By_Contact_Method__c (0 values cleared)" in actions
-    assert {"updated report Sales KPIs", "updated dashboard Sales KPIs"} <= set(actions)
-    assert writer.setup() == []
+    assert any(a.startswith("deployed 14 components") for a in actions)
+    again = writer.setup()
+    assert not [a for a in again if a.startswith(("created", "updated", "retired", "assigned"))]
     old = query(sandbox, "SELECT Closing_Ratio__c FROM Sales_KPI__c WHERE KPI_Key__c = 'old|row'")
     assert old == [{"attributes": old[0]["attributes"], "Closing_Ratio__c": 0.45}]  # kept
     retired = describe(sandbox, "Account")["KPI_Territory_Revenue__c"]
@@ -364,10 +383,12 @@ def test_an_earlier_install_is_upgraded_in_place(sandbox: Sandbox, pulled: Store
     )
     shown = query(
         sandbox,
-        "SELECT Closing_Ratio__c FROM Sales_KPI__c WHERE Scope_Type__c = 'company' "
-        "AND Period_Type__c = 'year' ORDER BY Period__c DESC LIMIT 1",
+        "SELECT Name, Period__c, Closing_Ratio__c FROM Sales_KPI__c WHERE Scope_Type__c = "
+        "'company' AND Period_Type__c = 'year' ORDER BY Period__c DESC LIMIT 1",
     )
     assert shown[0]["Closing_Ratio__c"] == round(closing * 100, 1)
+    # The auto-number name became a Text name the writer sets.
+    assert shown[0]["Name"] == f"Company · {shown[0]['Period__c']}"
 
 
 def test_a_rep_deactivated_since_the_pull_has_their_rows_go_to_the_default_owner(
@@ -388,3 +409,34 @@ def test_a_rep_deactivated_since_the_pull_has_their_rows_go_to_the_default_owner
     others = {r["OwnerId"] for r in rows if r["Scope_Id__c"] == "0058d0000000004AAA"}
     assert others == {"0058d0000000004AAA"}
     assert result.written == len({p.record for p in result.planned})
+
+
+def test_fields_the_integration_user_cannot_see_are_said_so_and_setup_grants_them(
+    sandbox: Sandbox,
+) -> None:
+    # Readers are the reps (Standard User): the integration user reads through its own set.
+    base = make_writer(sandbox).push_mapping.model_dump()
+    writer = make_writer(sandbox, PushMapping.model_validate({**base,
+                                                              "readers": ["Standard User"]}))
+    writer.setup()
+    me = sandbox.info["salesforce"]["user_id"]
+    mine = query(sandbox, "SELECT Id FROM PermissionSetAssignment WHERE AssigneeId = "
+                          f"'{me}' AND PermissionSet.Name = 'CRM_KPI_Writer'")  # fmt: skip
+    restful(sandbox, f"sobjects/PermissionSetAssignment/{mine[0]['Id']}", "DELETE")
+    said = writer.validate()
+    hidden = [p for p in said if "exists (the Tooling API lists it) but the integration user "
+              "cannot see it: field-level security hides it" in p]  # fmt: skip
+    assert any(p.startswith("salesforce.yaml:") and "User.KPI_Revenue__c exists" in p
+               for p in hidden)  # fmt: skip
+    assert all("assign it the permission set CRM_KPI_Writer" in p for p in hidden)
+    assert not [p for p in said if "create field" in p]  # nothing is created again
+    def creates() -> int:
+        endpoints = sandbox.stats()["endpoints"]
+        return sum(n for name, n in endpoints.items() if "tooling.create" in name)
+
+    before = creates()
+    actions = writer.setup()
+    assert "assigned permission set CRM_KPI_Writer to the integration user" in actions
+    assert not [a for a in actions if a.startswith("created")]
+    assert creates() == before  # no Tooling create, so no DUPLICATE_DEVELOPER_NAME
+    assert writer.validate() == []

@@ -9,7 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from sf_helpers import make_source
+from sf_helpers import grant_fields, make_source
 
 from connector.crms.salesforce.read import SalesforceSource
 from connector.errors import ConfigError
@@ -126,6 +126,7 @@ def test_describes_are_kept_and_revalidated_in_the_same_call(
         transport.restful("tooling/sobjects/CustomField", "POST", json={
             "FullName": "Lead.Nightly_Note__c",
             "Metadata": {"label": "Nightly note", "type": "Text", "length": 40}})
+    grant_fields(sandbox, ["Lead.Nightly_Note__c"])  # made through an API: no FLS until granted
     calls, _ = pulled(sandbox, source, store)
     assert calls <= 2  # the changed describe came back in the probing request
     fields = {f["name"] for f in cached_metadata(store, "sf", "describe:lead")

@@ -47,7 +47,9 @@ def test_validate_then_nightly_run_then_an_unchanged_rerun(
     assert main(["run", "--config", str(config), "--log-format", "plain"]) == 0
     assert main(["setup", "salesforce", "--config", str(config)]) == 0
     second = capsys.readouterr()
-    assert "already in place" in second.out
+    assert "created" not in second.out  # the same deploy again, nothing new in the org
+    assert "assigned" not in second.out
+    assert "salesforce: deployed 14 components" in second.out
     printed = first.out + first.err + second.out + second.err
     assert sandbox.info["salesforce"]["refresh_token"] not in printed
 

@@ -91,7 +91,7 @@ def test_reader_dedupes_deletes_excludes_and_transforms() -> None:
     ]
     rows, gone, high = reader.split(records)
     assert reader.columns == ["id", "modified_at", "method", "occurred_at", "lead_id", "owner_id"]
-    assert rows == [["1", base["SystemModstamp"], "Call", "2024-04-30T00:00:00Z", "00Qyy", "005a"]]
+    assert rows == [["1", base["SystemModstamp"], "Call", "2024-04-30", "00Qyy", "005a"]]
     assert gone == ["2", "3", "4"]
     assert high == "2024-05-02T00:00:00.000+0000"
     flat = compile_reader(s, resolved_for(s), flat=True)
@@ -233,7 +233,7 @@ def test_fields_derive_their_type_scale_label_and_help_from_the_registry() -> No
     fields = {(o, f.name): f for o, defs in writer_fields(push, wording).items() for f in defs}
     churn = fields[("Sales_KPI__c", "Churn_Rate__c")]
     assert (churn.type, churn.scale, churn.label) == ("Percent", 1, "Churn rate")
-    assert "churn_basis: start" in churn.help
+    assert "Counted over the customers at the start of the period" in churn.help
     meta = fields[("Sales_KPI__c", "Total_Revenue_Target__c")].metadata()
     assert (meta["type"], meta["precision"], meta["scale"]) == ("Currency", 18, 0)
     assert meta["label"] == "Total revenue target"

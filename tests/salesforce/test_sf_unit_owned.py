@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import responses
 
 from connector.crms.push import pending
+from connector.crms.salesforce.client import SalesforceClient
 from connector.crms.salesforce.fields import writer_fields
 from connector.crms.salesforce.mapping import Handed, PushMapping
-from connector.crms.salesforce.owned import Existing, FieldCatalog, review
+from connector.crms.salesforce.owned import Existing, FieldCatalog, Step, review
+from connector.crms.salesforce.setup import apply
 from connector.crms.salesforce.write import SalesforceWriter
+from connector.errors import FatalError
 from connector.presentation import Wording, managed_description
 from connector.yamlfile import KeyPath, render_path
 
@@ -33,12 +42,18 @@ def legacy(name: str) -> Existing:
 
 
 class FixedOrg(FieldCatalog):
-    def __init__(self, objects: dict[str, list[Existing] | None]) -> None:
+    def __init__(
+        self, objects: dict[str, list[Existing] | None], hidden: frozenset[str] = frozenset()
+    ) -> None:
         self.objects = objects
+        self.hidden_objects = hidden
 
     def fields(self, sobject: str) -> dict[str, Existing] | None:
         found = self.objects.get(sobject, [])
         return None if found is None else {f.name.lower(): f for f in found}
+
+    def hidden(self, sobject: str) -> bool:
+        return sobject in self.hidden_objects
 
 
 def where(path: KeyPath | None) -> str:
@@ -119,21 +134,50 @@ def test_a_managed_field_in_place_needs_nothing_and_one_no_longer_mapped_is_reti
     assert [s for s in steps if "User" in s] == ["retire field User.KPI_Old__c"]
 
 
-def test_a_field_the_integration_user_cannot_edit_is_a_problem() -> None:
+def test_a_field_the_integration_user_cannot_edit_needs_access_not_a_new_field() -> None:
     push = PushMapping(user_fields={"nps": "KPI_NPS__c"})
     wanted = writer_fields(push, WORDING)["User"][0]
     locked = Existing(**{**_as_created(wanted).__dict__, "updateable": False})
-    problems, _ = run(push, {"Sales_KPI__c": [], "User": [locked], "Account": []})
-    assert problems == [
-        "salesforce.yaml:9 push.user_fields.nps: the integration user cannot edit "
-        "User.KPI_NPS__c: grant edit access to it (field-level security) in its permission set"
-    ]
+    found = review(FixedOrg({"Sales_KPI__c": [], "User": [locked], "Account": []}), push,
+                   {"User": [wanted]}, where)  # fmt: skip
+    assert found.problems == []
+    assert [str(s) for s in found.steps] == ["grant access to User.KPI_NPS__c"]
+    assert found.steps[0].problem == (
+        "salesforce.yaml:9 push.user_fields.nps: the integration user can read User.KPI_NPS__c "
+        "but not edit it. Grant the integration user Read and Edit on it: assign it the "
+        "permission set CRM_KPI_Writer (`crm-kpi setup salesforce` deploys and assigns it), "
+        "or add the access to a permission set it has"
+    )
+
+
+def test_a_field_describe_leaves_out_is_never_created_again() -> None:
+    push = PushMapping(user_fields={"nps": "KPI_NPS__c"})
+    wanted = writer_fields(push, WORDING)["User"][0]
+    unseen = Existing(**{**_as_created(wanted).__dict__, "updateable": False, "visible": False})
+    found = review(FixedOrg({"Sales_KPI__c": [], "User": [unseen], "Account": []}), push,
+                   {"User": [wanted]}, where)  # fmt: skip
+    assert [str(s) for s in found.steps] == ["grant access to User.KPI_NPS__c"]
+    assert found.steps[0].problem.startswith(
+        "salesforce.yaml:9 push.user_fields.nps: User.KPI_NPS__c exists (the Tooling API lists "
+        "it) but the integration user cannot see it: field-level security hides it. Grant"
+    )
+    assert "run `" not in found.steps[0].problem
+
+
+def test_a_kpi_object_the_integration_user_cannot_see_is_not_created_again() -> None:
+    push = PushMapping()
+    wanted = writer_fields(push, WORDING)
+    org = FixedOrg({"Sales_KPI__c": [_as_created(f) for f in wanted["Sales_KPI__c"]],
+                    "User": [], "Account": []}, hidden=frozenset({"Sales_KPI__c"}))  # fmt: skip
+    found = review(org, push, wanted, where)
+    assert [str(s) for s in found.steps] == ["grant access to Sales_KPI__c"]
+    assert "it has no object permission on it" in found.steps[0].problem
 
 
 def _as_created(wanted: Any) -> Existing:
     meta = wanted.metadata()
     kinds = {"Number": "double", "Currency": "currency", "Percent": "percent", "Text": "string",
-             "Date": "date"}  # fmt: skip
+             "Date": "date", "DateTime": "datetime"}  # fmt: skip
     return field(wanted.name, kinds[meta["type"]], label=meta["label"],
                  help=meta["inlineHelpText"], scale=meta.get("scale", 0),
                  description=meta["description"])  # fmt: skip
@@ -181,3 +225,72 @@ def test_validate_lists_a_few_pending_steps_and_sums_up_many() -> None:
         "object Sales_KPI__c; create field Sales_KPI__c.KPI_Key__c (Text); create field "
         "Sales_KPI__c.Period_Type__c (Text); …)"
     ]
+
+
+API = "https://na1.example.com/services/data/v62.0"
+NPS = writer_fields(PushMapping(user_fields={"nps": "KPI_NPS__c"}), WORDING)["User"][0]
+
+
+def _tooling(rsps: Any, rows: dict[str, list[dict[str, Any]]]) -> None:
+    """Tooling API queries answered by the object they ask about."""
+
+    def answer(request: Any) -> tuple[int, dict[str, str], str]:
+        soql = parse_qs(urlsplit(request.url).query)["q"][0]
+        key = "CustomObject" if "FROM CustomObject" in soql else soql.rsplit("'", 2)[1]
+        records = rows.get(key, [])
+        return 200, {}, json.dumps({"totalSize": len(records), "done": True, "records": records})
+
+    rsps.add_callback(responses.GET, f"{API}/tooling/query/", callback=answer)
+
+
+def _hidden_nps(rsps: Any, description: str | None, meta: dict[str, Any]) -> None:
+    """User.KPI_NPS__c as the Tooling API lists it and describe leaves it out."""
+    rsps.add(responses.GET, f"{API}/sobjects/User/describe", json={"name": "User", "fields": [
+        {"name": "Id", "type": "id", "label": "User ID", "custom": False}]})  # fmt: skip
+    _tooling(rsps, {"User": [{"Id": "00N000000000009AAA", "DeveloperName": "KPI_NPS",
+                              "Description": description}]})  # fmt: skip
+    rsps.add(responses.GET, f"{API}/tooling/sobjects/CustomField/00N000000000009AAA",
+             json={"FullName": "User.KPI_NPS__c", "Metadata": meta})  # fmt: skip
+
+
+def test_the_catalog_reads_what_describe_hides_from_the_tooling_api(
+    config: Any, rsps: Any
+) -> None:
+    _hidden_nps(rsps, managed_description("nps.value"), {
+        "label": "NPS (month)", "type": "Number", "precision": 18, "scale": 0,
+        "inlineHelpText": "Net Promoter Score.", "description": managed_description("nps.value")})
+    with SalesforceClient(config) as client:
+        found = FieldCatalog(client).fields("User")
+    assert found is not None
+    hidden = found["kpi_nps__c"]
+    assert (hidden.name, hidden.type, hidden.label, hidden.visible, hidden.updateable) == (
+        "KPI_NPS__c", "double", "NPS (month)", False, False)  # fmt: skip
+    assert hidden.managed
+
+
+def _create_answered_duplicate(rsps: Any) -> None:
+    rsps.add(responses.POST, f"{API}/tooling/sobjects/CustomField", status=400, json=[
+        {"errorCode": "DUPLICATE_DEVELOPER_NAME", "message": "KPI_NPS__c already exists"}])
+
+
+def test_a_duplicate_that_is_not_setup_s_own_retried_create_stops_setup(
+    config: Any, rsps: Any
+) -> None:
+    _create_answered_duplicate(rsps)
+    _hidden_nps(rsps, "Sales ops' own", {"label": "NPS", "type": "Number", "precision": 3,
+                                         "scale": 0})  # someone else's field  # fmt: skip
+    with SalesforceClient(config) as client:
+        catalog = FieldCatalog(client)
+        with pytest.raises(FatalError, match=r"refused to create User\.KPI_NPS__c"):
+            apply(client, catalog, Step("create", "User", NPS), dt.date(2026, 12, 6))
+
+
+def test_a_create_answered_duplicate_because_it_was_retried_is_taken_as_done(
+    config: Any, rsps: Any
+) -> None:
+    _create_answered_duplicate(rsps)
+    _hidden_nps(rsps, NPS.metadata()["description"], NPS.metadata())
+    with SalesforceClient(config) as client:
+        done = apply(client, FieldCatalog(client), Step("create", "User", NPS),
+                     dt.date(2026, 12, 6))  # fmt: skip
+    assert done == "created field User.KPI_NPS__c (Number)"

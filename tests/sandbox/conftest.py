@@ -63,3 +63,17 @@ def stats(sandbox: Sandbox) -> Sandbox:
     """The sandbox with its call statistics reset."""
     sandbox.reset_stats()
     return sandbox
+
+
+def grant_fields(sf: Salesforce, *fields: str, edit: bool = True,
+                 profile: str = "System Administrator") -> None:
+    """Field-level security on new fields for a profile, as an admin grants it after a
+    Tooling API deploy (fields created by the API get none): FieldPermissions rows on
+    the permission set the profile owns, through sObject Collections."""
+    ps = sf.query(f"SELECT Id FROM PermissionSet WHERE Profile.Name = '{profile}'")[
+        "records"][0]["Id"]
+    res = sf.restful("composite/sobjects", method="POST", json={"allOrNone": True, "records": [
+        {"attributes": {"type": "FieldPermissions"}, "ParentId": ps,
+         "SobjectType": f.split(".")[0], "Field": f, "PermissionsRead": True,
+         "PermissionsEdit": edit} for f in fields]})
+    assert all(r["success"] for r in res), res

@@ -10,7 +10,7 @@ from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from crm_sandbox import Sandbox
 
-from .conftest import session_for
+from .conftest import grant_fields, session_for
 
 pytestmark = pytest.mark.e2e
 OBJECT = "Field_Test__c"
@@ -31,6 +31,7 @@ def kpi_object(sandbox: Sandbox) -> str:
 def create(sf: Salesforce, name: str, meta: dict[str, Any]) -> str:
     res = sf.toolingexecute("sobjects/CustomField", method="POST", data={
         "FullName": f"{OBJECT}.{name}", "Metadata": {"label": name[:-3], **meta}})
+    grant_fields(sf, f"{OBJECT}.{name}", edit=meta.get("type") not in ("Formula",))
     return str(res["id"])
 
 

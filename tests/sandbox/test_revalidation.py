@@ -12,7 +12,7 @@ from simple_salesforce.exceptions import SalesforceGeneralError
 
 from crm_sandbox import Sandbox
 
-from .conftest import api, auth
+from .conftest import api, auth, grant_fields
 
 pytestmark = pytest.mark.e2e
 
@@ -30,6 +30,7 @@ def add_field(sf: Salesforce, name: str) -> None:
     sf.toolingexecute("sobjects/CustomField", method="POST", data={
         "FullName": f"Lead.{name}", "Metadata": {"label": name[:-3], "type": "Text",
                                                  "length": 40}})
+    grant_fields(sf, f"Lead.{name}")
 
 
 @pytest.mark.parametrize("path", ["sobjects/Lead/describe", "sobjects/"])

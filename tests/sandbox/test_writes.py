@@ -11,6 +11,8 @@ from simple_salesforce.exceptions import SalesforceMalformedRequest, SalesforceR
 
 from crm_sandbox import Sandbox
 
+from .conftest import grant_fields
+
 pytestmark = pytest.mark.e2e
 
 
@@ -84,6 +86,7 @@ def test_collections_update_and_upsert_by_external_id(sf: Salesforce) -> None:
         "FullName": "Account.Ext_Key__c",
         "Metadata": {"label": "Ext Key", "type": "Text", "length": 40, "externalId": True,
                      "unique": True}})
+    grant_fields(sf, "Account.Ext_Key__c")
     rows = [{"attributes": {"type": "Account"}, "Ext_Key__c": f"k{i}", "Name": f"Up {i}"}
             for i in range(3)]
     first = sf.restful("composite/sobjects/Account/Ext_Key__c", method="PATCH",
@@ -139,6 +142,7 @@ def test_bulk_upsert(sf: Salesforce) -> None:
     sf.toolingexecute("sobjects/CustomField", method="POST", data={
         "FullName": "Contact.Ext_Ref__c",
         "Metadata": {"label": "Ext Ref", "type": "Text", "length": 40, "externalId": True}})
+    grant_fields(sf, "Contact.Ext_Ref__c")
     rows = [{"Ext_Ref__c": f"c{i}", "LastName": f"L{i}"} for i in range(5)]
     first = sf.bulk2.Contact.upsert(records=rows, external_id_field="Ext_Ref__c", wait=0.05)
     second = sf.bulk2.Contact.upsert(records=rows, external_id_field="Ext_Ref__c", wait=0.05)

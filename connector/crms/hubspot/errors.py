@@ -14,7 +14,13 @@ from typing import Any
 import urllib3
 
 from connector.crms.hubspot.constants import RETRIABLE_STATUS
-from connector.errors import AuthError, FatalError, LimitExceededError, RetriableError
+from connector.errors import (
+    AuthError,
+    FatalError,
+    LimitExceededError,
+    RetriableError,
+    TrustError,
+)
 from connector.secrets import redact
 
 
@@ -171,7 +177,7 @@ def is_api_exception(exc: BaseException) -> bool:
 def tls_failed(what: str, host: str = "") -> FatalError:
     """A certificate the connector does not trust: a setting to fix, not a transient."""
     where = f" {host}" if host else ""
-    return FatalError(
+    return TrustError(
         f"TLS to the CRM failed: HubSpot{where} presented a certificate this machine does not "
         f"trust (while trying to {what}). Set ca_file: to the CA that signed it (a proxy "
         "or a test CRM), or add that CA to the system trust store"

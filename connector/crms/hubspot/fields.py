@@ -47,13 +47,15 @@ UNIT_FORMATS: dict[FigureUnit, tuple[str, str, str | None, bool | None]] = {
     "score": ("number", "number", "formatted", None),
     "multiple": ("number", "number", "formatted", None),
     "date": ("date", "date", None, None),
+    "datetime": ("datetime", "date", None, None),
 }
 # kpi_results column → (property, type, label, help) of what a KPI record says about itself.
 RECORD_PROPERTIES: dict[str, tuple[str, str, str, str]] = {
-    c.key: (NAME_PROPERTY if c.key == "name" else c.key, "date" if c.date else "string",
-            c.label, c.help)
+    c.key: (NAME_PROPERTY if c.key == "name" else c.key,
+            "datetime" if c.instant else "date" if c.date else "string", c.label, c.help)
     for c in RECORD_COLUMNS
 }  # fmt: skip
+_RECORD_UNITS: dict[str, FigureUnit] = {"date": "date", "datetime": "datetime"}
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,8 @@ class PropertyDef:
         """How the push fills it: percentages × 100, rounded to the display decimals."""
         if self.unit is None:
             return Column(self.name, "text")
-        if self.unit == "date":
-            return Column(self.name, "date")
+        if self.unit in ("date", "datetime"):
+            return Column(self.name, "date" if self.unit == "date" else "datetime")
         factor = PERCENT_FACTOR if self.unit == "ratio" else 1.0
         return Column(self.name, "number", factor, self.decimals)
 
@@ -112,9 +114,8 @@ def object_properties(push: PushMapping, wording: Wording) -> list[PropertyDef]:
     itself, then per KPI its value, target, attainment and pace."""
     about = "period type|period|scope type|scope id: the key the writer upserts by."
     props = [PropertyDef(KEY_PROPERTY, None, "KPI key", about, "record key", unique=True)]
-    props += [PropertyDef(name, None if kind == "string" else "date", label, help_text,
-                          f"record {col}") for col, (name, kind, label, help_text)
-              in RECORD_PROPERTIES.items()]  # fmt: skip
+    props += [PropertyDef(name, _RECORD_UNITS.get(kind), label, help_text, f"record {col}")
+              for col, (name, kind, label, help_text) in RECORD_PROPERTIES.items()]  # fmt: skip
     props += [slot_property(s, wording) for s in kpi_slots(push.kpis)]
     return props
 
@@ -142,7 +143,7 @@ def push_plan(push: PushMapping, wording: Wording) -> PushPlan:
         (s.kpi.key, s.breakdown_type, s.breakdown, s.part): slot_property(s, wording).column()
         for s in kpi_slots(push.kpis)
     }
-    record = {col: Column(name, "text" if kind == "string" else "date")
+    record = {col: PropertyDef(name, _RECORD_UNITS.get(kind), "", "", "").column()
               for col, (name, kind, _, _) in RECORD_PROPERTIES.items()}  # fmt: skip
     records = KpiRecords(push.object, slots, record, OWNER_PROPERTY, KEY_PROPERTY,
                          default_owner_token(push))  # fmt: skip

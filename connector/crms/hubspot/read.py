@@ -54,6 +54,11 @@ class HubSpotSource:
         """API calls made by this source so far (retries included)."""
         return self.transport.api_calls
 
+    @property
+    def api_remaining(self) -> int | None:
+        """The portal's daily API calls left, as its last answer said (None if unsaid)."""
+        return self.transport.daily.remaining
+
     def validate(self) -> list[str]:
         """Every mapped object and property the portal lacks, and every value map key that
         is not an option of the property it maps (empty when none)."""

@@ -14,7 +14,7 @@ import jwt
 import requests
 
 from connector.crms.salesforce.config import JwtAuth, PasswordAuth, RefreshTokenAuth
-from connector.crms.salesforce.errors import error_details
+from connector.crms.salesforce.errors import error_details, login_refused
 from connector.errors import AuthError, ConfigError
 from connector.secrets import register_secret
 
@@ -79,7 +79,7 @@ def _oauth(session: requests.Session, login_url: str, form: dict[str, str]) -> T
     response = session.post(login_url + TOKEN_PATH, data=form)
     if response.status_code != 200:
         code, message = error_details(response)
-        raise AuthError(f"Salesforce refused the login ({code or response.status_code}): {message}")
+        raise login_refused(response.status_code, code, message)
     body = response.json()
     token, instance = body.get("access_token"), body.get("instance_url")
     if not isinstance(token, str) or not isinstance(instance, str):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -28,15 +29,17 @@ from connector.crms.client import Client, with_retries
 from connector.crms.config import HttpSettings
 from connector.crms.salesforce.auth import Token, fetch_token
 from connector.crms.salesforce.config import SalesforceConfig
-from connector.crms.salesforce.errors import RETRIABLE_STATUS, map_error
+from connector.crms.salesforce.errors import RETRIABLE_STATUS, map_error, soap_fault
 from connector.crms.salesforce.limits import LimitGuard
-from connector.errors import FatalError, RetriableError
+from connector.errors import FatalError, RetriableError, TrustError
 
 Record = dict[str, Any]
 BULK_PAGE_RECORDS = 50_000
 BULK_JOB_TIMEOUT_SECONDS = 24 * 3600  # simple-salesforce's own limit for a Bulk job
 MIN_POLL_SECONDS, MAX_POLL_SECONDS = 0.05, 60.0
 _TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+# The SOAP APIs (Metadata API) carry the session in the envelope, not in a header.
+_SOAP_SESSION = re.compile(r"(<(?:[\w-]+:)?sessionId>)[^<]*(</(?:[\w-]+:)?sessionId>)")
 
 
 def malformed_page(body: Any) -> str | None:
@@ -216,7 +219,7 @@ class SalesforceSession(requests.Session):
     ) -> requests.Response:
         is_api = bool(self.api_host) and urlsplit(url).netloc == self.api_host
         response = self._send_once(method, url, args, kwargs, is_api)
-        if is_api and response.status_code == 401 and self.renew is not None:
+        if is_api and _expired(response) and self.renew is not None:
             self.renew()  # an expired session is renewed once, transparently
             response = self._send_once(method, url, args, kwargs, is_api)
         if is_api and response.status_code >= 400:
@@ -238,13 +241,27 @@ class SalesforceSession(requests.Session):
             headers = dict(kwargs.get("headers") or {})
             headers["Authorization"] = f"Bearer {self.access_token}"
             kwargs = {**kwargs, "headers": headers}
+            if isinstance(kwargs.get("data"), str):  # a SOAP envelope: its session too
+                token = self.access_token
+                kwargs["data"] = _SOAP_SESSION.sub(
+                    lambda m: f"{m.group(1)}{token}{m.group(2)}", kwargs["data"]
+                )
         path = urlsplit(url).path
         try:
             response = super().request(method, url, *args, **kwargs)
         except requests.exceptions.SSLError as exc:
-            raise FatalError(f"TLS verification failed for {urlsplit(url).netloc}") from exc
+            raise TrustError(f"TLS verification failed for {urlsplit(url).netloc}: set ca_file: "
+                             "to the CA that signed its certificate") from exc
         except _TRANSIENT as exc:
             raise RetriableError(f"{method} {path}: {type(exc).__name__}") from exc
         if is_api:
             self.guard.observe(response.headers.get("Sforce-Limit-Info"))
         return response
+
+
+def _expired(response: requests.Response) -> bool:
+    """A refused session: 401 on REST, an INVALID_SESSION_ID fault on SOAP."""
+    if response.status_code == 401:
+        return True
+    fault = soap_fault(response) if response.status_code == 500 else None
+    return fault is not None and fault[1] == "INVALID_SESSION_ID"

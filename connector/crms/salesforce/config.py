@@ -12,7 +12,7 @@ from pydantic import AfterValidator, Field
 
 from connector.crms.config import CrmConfig, HttpSettings, HttpsUrl, PushSettings, https_url
 from connector.secrets import SecretRef
-from connector.yamlfile import ConfigModel, ExistingFile
+from connector.yamlfile import ConfigModel, ConnectionFile
 
 LOGIN_URLS = {
     "production": "https://login.salesforce.com",
@@ -41,7 +41,7 @@ class JwtAuth(ConfigModel):
     method: Literal["jwt"]
     consumer_key: str = Field(min_length=1)
     username: str = Field(min_length=1)
-    private_key_file: ExistingFile
+    private_key_file: ConnectionFile
 
 
 class RefreshTokenAuth(ConfigModel):
@@ -86,9 +86,13 @@ class Pull(ConfigModel):
 
 
 class Push(PushSettings):
-    """Writer settings: on/off, the Bulk threshold, what counts as a changed value."""
+    """Writer settings: on/off, the Bulk threshold, what counts as a changed value, and
+    how setup follows its Metadata API deploy."""
 
     bulk_threshold: int = Field(default=20_000, ge=1)
+    # Setup checks on its deploy after this many seconds, then at twice the interval
+    # before (at most every 30 s): a quick deploy costs one check, a slow one a few.
+    deploy_poll_seconds: float = Field(default=2.0, ge=0)
 
 
 class SalesforceConfig(CrmConfig[Auth, HttpSettings, Limits, Pull, Push]):
@@ -121,4 +125,5 @@ EXAMPLE = """\
       max_share_of_remaining: 0.5      # never spend more than half the day's API calls left
     push:
       enabled: true          # write KPIs back (run `crm-kpi setup salesforce` once first)
+      # deploy_poll_seconds: 2   # how soon setup first checks its Metadata API deploy
 """

@@ -5,8 +5,9 @@ for 45 %: the stored 0.45 is sent × 100), money is Currency (in the reporting c
 days, scores and multiples are Number; a KPI's display decimals are the field's scale,
 and values are sent rounded to it (the API stores what it is given, unrounded). Labels,
 help texts and the "Managed by crm-kpi" description come from `connector.presentation`.
-`OwnerId` of `Sales_KPI__c` rows is the one standard field written, on the writer's own
-object, so that private sharing keeps reps to their own rows.
+`OwnerId` and `Name` of `Sales_KPI__c` rows are the standard fields written, on the
+writer's own object: the owner so that private sharing keeps reps to their own rows, the
+name ("Kira Lee · Nov 2026", a Text name setup deploys) so that records read as what they are.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any, Literal
 from connector.crms.salesforce.mapping import PushMapping, camel, field_name
 from connector.presentation import (
     RECORD_COLUMNS,
+    REP_AS_OF,
     Figure,
     FigureUnit,
     Slot,
@@ -31,16 +33,17 @@ from connector.presentation import (
 from connector.store.push import (
     AccountValues,
     Column,
+    Kind,
     KpiRecords,
     PushPlan,
     RepValues,
     SlotKey,
 )
 
-FieldType = Literal["Text", "Number", "Currency", "Percent", "Date"]
+FieldType = Literal["Text", "Number", "Currency", "Percent", "Date", "DateTime"]
 UNIT_TYPES: dict[FigureUnit, FieldType] = {
     "money": "Currency", "ratio": "Percent", "days": "Number", "score": "Number",
-    "multiple": "Number", "date": "Date",
+    "multiple": "Number", "date": "Date", "datetime": "DateTime",
 }  # fmt: skip
 NUMERIC: frozenset[str] = frozenset({"Number", "Currency", "Percent"})
 PERCENT_FACTOR = 100.0
@@ -49,10 +52,12 @@ TEXT_LENGTH = 255
 LABEL_LIMIT = 40
 HELP_LIMIT = 510
 OWNER_FIELD = "OwnerId"
+NAME_FIELD = "Name"
 # kpi_results column → (field, type, label, help) of what a KPI record says about itself
-# (its Name is an auto-number: Scope_Name__c and Period__c name it in reports).
+# (its name goes to the standard Name field, NAME_FIELD).
 RECORD_FIELDS: dict[str, tuple[str, FieldType, str, str]] = {
-    c.key: (f"{camel(c.key)}__c", "Date" if c.date else "Text", c.label, c.help)
+    c.key: (f"{camel(c.key)}__c", "DateTime" if c.instant else "Date" if c.date else "Text",
+            c.label, c.help)
     for c in RECORD_COLUMNS
     if c.key != "name"
 }
@@ -90,7 +95,8 @@ class FieldDef:
     def column(self) -> Column:
         """How the push fills it: Percent × 100, rounded to the scale, within range."""
         if self.type not in NUMERIC:
-            return Column(self.name, "date" if self.type == "Date" else "text")
+            kinds: dict[str, Kind] = {"Date": "date", "DateTime": "datetime"}
+            return Column(self.name, kinds.get(self.type, "text"))
         factor = PERCENT_FACTOR if self.type == "Percent" else 1.0
         return Column(self.name, "number", factor, self.scale, 10.0 ** (PRECISION - self.scale))
 
@@ -130,12 +136,19 @@ def kpi_object_fields(push: PushMapping, wording: Wording) -> list[FieldDef]:
 
 
 def user_fields(push: PushMapping, wording: Wording) -> list[FieldDef]:
-    """Each rep's current-period value, target, attainment and pace of the mapped KPIs."""
+    """Each rep's current-period value, target, attainment and pace of the mapped KPIs,
+    and when they were computed."""
     period = push.current_period_type
     return [
         slot_field(field_name(push.user_field(s.kpi.key), s), s, wording, period)
         for s in kpi_slots(push.user_fields)
-    ]
+    ] + [rep_as_of_field()]
+
+
+def rep_as_of_field() -> FieldDef:
+    """`KPI_As_Of__c` on User: when the rep's current figures were computed."""
+    return FieldDef(f"KPI_{camel(REP_AS_OF.key)}__c", "DateTime", REP_AS_OF.label,
+                    REP_AS_OF.help, "rep figures as_of")  # fmt: skip
 
 
 def account_fields(push: PushMapping, wording: Wording) -> list[FieldDef]:
@@ -166,6 +179,7 @@ def push_plan(push: PushMapping, wording: Wording) -> PushPlan:
     """Where the writer puts KPI values: `Sales_KPI__c` rows, User and Account fields."""
     record_fields = {col: FieldDef(n, t, "").column() for col, (n, t, _, _) in
                      RECORD_FIELDS.items()}  # fmt: skip
+    record_fields["name"] = FieldDef(NAME_FIELD, "Text", "").column()
     slots: dict[SlotKey, Column] = {
         (s.kpi.key, s.breakdown_type, s.breakdown, s.part): slot_field(
             field_name(push.kpi_fields[s.kpi.key], s), s, wording
@@ -181,7 +195,7 @@ def push_plan(push: PushMapping, wording: Wording) -> PushPlan:
             (s.kpi.key, s.part): slot_field(
                 field_name(push.user_field(s.kpi.key), s), s, wording, period).column()
             for s in kpi_slots(push.user_fields) if s.breakdown is None
-        })  # fmt: skip
+        }, as_of=rep_as_of_field().column())  # fmt: skip
     accounts = None
     if push.account_fields:
         accounts = AccountValues("Account", {

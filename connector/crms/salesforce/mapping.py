@@ -81,6 +81,18 @@ PART_SUFFIXES: dict[Part, str] = {"value": "", "target": "_Target", "attainment"
 MAX_NAME = 40  # characters of a custom field's API name, without __c
 _USERNAME = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 _USER_ID = re.compile(r"^005[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$")
+PageKind = Literal["home", "user", "account", "opportunity"]
+"""A page the KPI card goes on: the Home page, or the User, Account or Opportunity record page."""
+
+
+def _check_readers(value: list[str]) -> list[str]:
+    cleaned = [v.strip() for v in value]
+    if not cleaned or any(not v for v in cleaned):
+        raise ValueError("name at least one profile, role or user, none of them empty")
+    return list(dict.fromkeys(cleaned))
+
+
+Readers = Literal["all_active"] | Annotated[list[str], AfterValidator(_check_readers)]
 
 
 def camel(words: str) -> str:
@@ -132,6 +144,16 @@ class PushMapping(_Strict):
     account_scope: str | None = Field(default=None, description="no longer used")
     report_name: str = Field(default="Sales KPIs", min_length=1, max_length=40)
     dashboard_name: str = Field(default="Sales KPIs", min_length=1, max_length=80)
+    readers: Readers = Field(
+        default="all_active", description="who gets the readers' permission set: "
+        "all_active (every active internal user) or a list of profile names, role names "
+        "and user e-mails or usernames")  # fmt: skip
+    share_company: bool = Field(
+        default=False, description="company, team and territory rows readable by every "
+        "internal user (a criteria sharing rule); reps' rows stay their own")  # fmt: skip
+    pages: list[PageKind] = Field(
+        default_factory=list, description="Lightning pages setup deploys with the KPI card "
+        "(never activated: an admin activates them or drags the card onto their own)")  # fmt: skip
 
     def user_field(self, kpi: str) -> str:
         """The value field of a KPI on User (its other parts are named after it)."""
@@ -182,6 +204,10 @@ class PushMapping(_Strict):
                 message = (f"the KPI {kpi} has one value per {get_kpi(kpi).split_by}: it has no "
                            "single value for a rep's record")  # fmt: skip
                 problems.append((("user_fields", kpi), "split", message))
+        if "account" in self.pages and not self.account_fields:
+            message = ("the card shows an account's own figures, and account_fields names "
+                       "none: map some, or leave account out of pages")  # fmt: skip
+            problems.append((("pages",), "account_page", message))
         for figure in self.account_fields:
             if figure not in FIGURE_KEYS:
                 hint = (" (a KPI of the account's territory is no longer written on accounts)"

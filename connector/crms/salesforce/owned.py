@@ -1,5 +1,12 @@
 """Which fields the writer owns, and what stands between the mapping and the org.
 
+Whether a field exists comes from the Tooling API (`CustomField`), whether the
+integration user can see it from describe: a field created through the API has no
+field-level security until a permission set grants it, and describe then leaves it out.
+Such a field is never created again (Salesforce would refuse the duplicate): its
+definition is read from the Tooling API, and the review asks for access ("grant"), which
+setup's permission set gives and which `validate` reports as what it is.
+
 The writer owns a field it created — its description starts "Managed by crm-kpi", read
 through the Tooling API (`CustomField.Description`) — or one the mapping hands over with
 `take_over: true`. Fields created before descriptions were written are recognised by
@@ -20,12 +27,14 @@ from connector.crms.salesforce.client import SalesforceClient
 from connector.crms.salesforce.errors import SalesforceApiError
 from connector.crms.salesforce.fields import NUMERIC, PRECISION, FieldDef
 from connector.crms.salesforce.mapping import PushMapping
+from connector.crms.salesforce.names import WRITER_PERMISSION_SET
 from connector.presentation import is_managed
 from connector.yamlfile import KeyPath
 
 # describe's type of each field type the writer creates.
 DESCRIBED: dict[str, str] = {"Text": "string", "Number": "double", "Currency": "currency",
-                             "Percent": "percent", "Date": "date"}  # fmt: skip
+                             "Percent": "percent", "Date": "date",
+                             "DateTime": "datetime"}  # fmt: skip
 _FAMILIES = ({"double", "currency", "percent"}, {"string", "textarea", "email", "phone", "url"})
 # The User and Account fields of the default mappings of earlier versions.
 LEGACY_DEFAULTS = frozenset(
@@ -51,6 +60,8 @@ class Existing:
     external_id: bool
     tooling_id: str | None = None
     description: str | None = None
+    visible: bool = True
+    """False when the Tooling API lists it but describe does not (no field-level security)."""
 
     @property
     def managed(self) -> bool:
@@ -72,11 +83,13 @@ class Existing:
 
 
 class FieldCatalog:
-    """The existing fields of each sObject the writer touches, read once."""
+    """The existing fields of each sObject the writer touches, read once: describe for
+    what the integration user sees, the Tooling API for what exists."""
 
     def __init__(self, client: SalesforceClient) -> None:
         self.client = client
         self._fields: dict[str, dict[str, Existing] | None] = {}
+        self._hidden_objects: set[str] = set()
 
     def fields(self, sobject: str) -> dict[str, Existing] | None:
         """Lower-case name → field; None when the org has no such object (or hides it)."""
@@ -85,27 +98,44 @@ class FieldCatalog:
             self._fields[key] = self._read(sobject)
         return self._fields[key]
 
+    def hidden(self, sobject: str) -> bool:
+        """Whether the object exists (Tooling API) but the integration user cannot see it."""
+        self.fields(sobject)
+        return sobject.lower() in self._hidden_objects
+
     def forget(self, sobject: str) -> None:
         """Read the object again next time (after setup changed it)."""
         self._fields.pop(sobject.lower(), None)
+        self._hidden_objects.discard(sobject.lower())
 
     def _read(self, sobject: str) -> dict[str, Existing] | None:
+        described = self._describe(sobject)
+        tooling = self._tooling(sobject, sobject.lower().endswith("__c"))
+        if described is None:
+            if tooling is None or not sobject.lower().endswith("__c"):
+                return None
+            self._hidden_objects.add(sobject.lower())
+        out = {}
+        for f in (described or {}).get("fields") or []:
+            tooling_id, description = (tooling or {}).get(str(f["name"]).lower(), (None, None))
+            out[str(f["name"]).lower()] = _existing(f, tooling_id, description)
+        for name, (tooling_id, _) in (tooling or {}).items():
+            if name not in out:
+                out[name] = self._hidden_field(tooling_id)
+        return out
+
+    def _describe(self, sobject: str) -> dict[str, Any] | None:
         try:
-            described = self.client.describe(sobject)
+            return self.client.describe(sobject)
         except SalesforceApiError as exc:
             if exc.status == 404:
                 return None
             raise
-        tooling = self._tooling(sobject, bool(described.get("custom")))
-        out = {}
-        for f in described.get("fields") or []:
-            tooling_id, description = tooling.get(str(f["name"]).lower(), (None, None))
-            out[str(f["name"]).lower()] = _existing(f, tooling_id, description)
-        return out
 
-    def _tooling(self, sobject: str, custom: bool) -> dict[str, tuple[str, str | None]]:
+    def _tooling(self, sobject: str, custom: bool) -> dict[str, tuple[str, str | None]] | None:
         """Lower-case field name → (Tooling Id, description) of the object's own custom
-        fields (a custom object's fields are listed under its CustomObject Id)."""
+        fields (a custom object's fields are listed under its CustomObject Id); None when
+        the Tooling API has no such custom object."""
         table = sobject
         if custom:
             found = self.query(
@@ -113,7 +143,7 @@ class FieldCatalog:
                 f"'{sobject.removesuffix('__c')}' AND NamespacePrefix = null"
             )
             if not found:
-                return {}
+                return None
             table = str(found[0]["Id"])
         rows = self.query(
             "SELECT Id, DeveloperName, Description FROM CustomField WHERE TableEnumOrId = "
@@ -121,6 +151,21 @@ class FieldCatalog:
         )
         return {f"{r['DeveloperName']}__c".lower(): (str(r["Id"]), r.get("Description"))
                 for r in rows}  # fmt: skip
+
+    def _hidden_field(self, tooling_id: str) -> Existing:
+        """A field describe leaves out, as its Tooling API definition has it."""
+        found = self.client.restful(f"tooling/sobjects/CustomField/{tooling_id}") or {}
+        meta = found.get("Metadata") or {}
+        name = str(found.get("FullName") or found.get("DeveloperName")).split(".")[-1]
+        kind = str(meta.get("type") or "")
+        return Existing(
+            name=name if name.endswith("__c") else f"{name}__c",
+            type=DESCRIBED.get(kind, kind.lower()), label=str(meta.get("label") or ""),
+            help=meta.get("inlineHelpText"), precision=int(meta.get("precision") or 0),
+            scale=int(meta.get("scale") or 0), length=int(meta.get("length") or 0),
+            custom=True, updateable=False, external_id=bool(meta.get("externalId")),
+            tooling_id=tooling_id, description=meta.get("description"), visible=False,
+        )  # fmt: skip
 
     def query(self, soql: str) -> list[dict[str, Any]]:
         """Every record of a Tooling API query (names in it are checked API names)."""
@@ -177,9 +222,11 @@ def differs(existing: Existing, wanted: FieldDef) -> list[str]:
 
 @dataclass(frozen=True)
 class Step:
-    """One change setup makes: create the KPI object, create, update or retire a field."""
+    """One change setup makes: create the KPI object, create, update or retire a field; or
+    access to grant (`grant`: the field exists but the integration user cannot see or edit
+    it, which setup's permission set gives)."""
 
-    kind: Literal["object", "create", "update", "retire"]
+    kind: Literal["object", "create", "update", "retire", "grant"]
     sobject: str
     wanted: FieldDef | None = None
     existing: Existing | None = None
@@ -189,9 +236,28 @@ class Step:
         if self.kind == "object":
             return f"create custom object {self.sobject}"
         name = self.wanted.name if self.wanted else self.existing.name if self.existing else ""
+        if self.kind == "grant":
+            return f"grant access to {self.sobject}{'.' + name if name else ''}"
         kind = f" ({self.wanted.type})" if self.kind == "create" and self.wanted else ""
         detail = f" ({self.detail})" if self.detail else ""
         return f"{self.kind} field {self.sobject}.{name}{kind}{detail}"
+
+    @property
+    def problem(self) -> str:
+        """What a `grant` step means, as `validate` reports it (the fix included)."""
+        full = f"{self.sobject}.{self.existing.name}" if self.existing else self.sobject
+        if self.existing is None:
+            seen = (f"{full} exists (the Tooling API lists it) but the integration user "
+                    "cannot see it: it has no object permission on it")  # fmt: skip
+        elif self.existing.visible:
+            seen = f"the integration user can read {full} but not edit it"
+        else:
+            seen = (f"{full} exists (the Tooling API lists it) but the integration user "
+                    "cannot see it: field-level security hides it")  # fmt: skip
+        return (f"{self.detail}: {seen}. Grant the integration user Read and Edit on it: "
+                f"assign it the permission set {WRITER_PERMISSION_SET} (`crm-kpi setup "
+                "salesforce` deploys and assigns it), or add the access to a permission set "
+                "it has")  # fmt: skip
 
 
 def review(
@@ -212,6 +278,9 @@ def review(
                 continue
             result.steps.append(Step("object", sobject))
             existing = {}
+        elif sobject == push.object and catalog.hidden(sobject):
+            at = where(("push", "object"))
+            result.steps.append(Step("grant", sobject, detail=at))
         handed = push.handed_over(sobject)
         for wanted_field in defs:
             at = where(keys.get((sobject.lower(), wanted_field.name.lower())))
@@ -227,7 +296,7 @@ def _check(
     result: Review[Step], at: str, sobject: str, wanted: FieldDef, found: Existing | None,
     handed: set[str], own_object: bool,
 ) -> None:  # fmt: skip
-    """One wanted field: a step (create, update), a problem, or nothing to do."""
+    """One wanted field: steps (create, update, grant), a problem, or nothing to do."""
     full = f"{sobject}.{wanted.name}"
     if found is None:
         result.steps.append(Step("create", sobject, wanted))
@@ -248,13 +317,11 @@ def _check(
             f"{at}: {full} exists but is not an External ID field; mark it External ID + "
             "Unique in Setup, or name another field"
         )
-    elif not found.updateable:
-        result.problems.append(
-            f"{at}: the integration user cannot edit {full}: grant edit access to it "
-            "(field-level security) in its permission set"
-        )
-    elif changes := differs(found, wanted):
-        result.steps.append(Step("update", sobject, wanted, found, ", ".join(changes)))
+    else:
+        if changes := differs(found, wanted):
+            result.steps.append(Step("update", sobject, wanted, found, ", ".join(changes)))
+        if not found.updateable:
+            result.steps.append(Step("grant", sobject, wanted, found, at))
 
 
 def _retired(

@@ -43,6 +43,7 @@ class SalesforceSource:
     timezone: str
     api_calls: int = 0  # calls made by the last pull (validate's included)
     records_read: int = 0  # records the API answered in the last pull
+    api_remaining: int | None = None  # the org's daily API calls left after the last pull
 
     def transport(self) -> SalesforceClient:
         """A new connection to the org (close it after use)."""
@@ -90,6 +91,9 @@ class SalesforceSource:
             if note is not None and progress is not None:
                 progress(note)
             self.api_calls, self.records_read = transport.api_calls, puller.records_read
+            guard = transport.guard
+            if guard.limit is not None and guard.used is not None:
+                self.api_remaining = max(guard.limit - guard.used, 0)
             if progress is not None:
                 progress(f"{self.name}: {transport.api_calls} Salesforce API calls, "
                          f"{puller.records_read:,} records read")  # fmt: skip

@@ -50,8 +50,8 @@ def _apply(spec: FieldSpec, get: Getter, prefix: str | None) -> Getter:
             return default
         if prefix is not None and not str(raw).startswith(prefix):
             return None
-        if transform == "day_start":
-            return f"{str(raw)[:10]}T00:00:00Z"
+        if transform == "day_start":  # the date alone: the store reads it as the org's
+            return str(raw)[:10]  # midnight, which keeps its day west of UTC too
         if transform == "reciprocal":
             number = float(raw)
             return 1.0 / number if number else None

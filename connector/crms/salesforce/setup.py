@@ -1,31 +1,44 @@
-"""`crm-kpi setup salesforce`: create what the writer writes into, or bring it up to date.
+"""`crm-kpi setup salesforce`: create what the writer writes into and what people see it
+through, or bring it up to date. Rerunning it changes nothing that is in place.
 
-Setup first reviews the org (`owned.review`): a field the writer may not write (not its
-own and not handed over, of a type it cannot become, not editable) stops it before any
-change, with the mapping's file, line and key. Then, through the Tooling API (JSON):
-the KPI object if missing, every missing field, every field of its own whose type,
-decimals, label, help text or description changed (updated in place: records and
-their values stay), and every field of its own the mapping no longer names, retired
-(relabelled "Retired: …", its values cleared so nothing stale is shown; never deleted).
-A summary report grouped by period and a dynamic dashboard (it runs as the viewer) are
-found by name, created once and updated when they differ.
+1. Review (`owned.review`): a field the writer may not write (not its own and not handed
+   over, of a type it cannot become), a default owner or a reader entry that names
+   nobody stops setup before any change, with the mapping's file, line and key.
+2. Tooling API (JSON): the KPI object if the Tooling API lists none, every missing
+   field, every field of its own whose definition changed (updated in place), every
+   field of its own no longer mapped retired (relabelled, values cleared, never deleted).
+3. One Metadata API deploy (`bundle.py`, `deploy.py`): the object's attributes (a Text
+   name, search, a list view), its tab, the KPI card, the Lightning pages asked for,
+   the report and the dynamic dashboard in shared folders, both permission sets, and
+   the sharing rule when asked. The same mapping deploys the same zip every time.
+4. `PermissionSetAssignment`: the integration user and the readers (`access.py`).
+5. The report and the dashboard are found by developer name; their addresses printed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from connector.crms.push import Outcome, Where, done
+from connector.crms.salesforce import access
+from connector.crms.salesforce.bundle import build_archive
 from connector.crms.salesforce.client import SalesforceClient
+from connector.crms.salesforce.deploy import deploy
 from connector.crms.salesforce.errors import SalesforceApiError
-from connector.crms.salesforce.fields import (
-    LABEL_LIMIT,
-    NUMERIC,
-    RECORD_FIELDS,
-    writer_fields,
+from connector.crms.salesforce.fields import LABEL_LIMIT, NUMERIC, writer_fields
+from connector.crms.salesforce.mapping import PushMapping
+from connector.crms.salesforce.names import (
+    CARD,
+    DASHBOARD,
+    DASHBOARD_FOLDER,
+    PAGES,
+    READER_PERMISSION_SET,
+    REPORT,
+    REPORT_FOLDER,
+    WRITER_PERMISSION_SET,
 )
-from connector.crms.salesforce.mapping import PushMapping, field_name
 from connector.crms.salesforce.owned import (
     DESCRIBED,
     RETIRED,
@@ -37,14 +50,15 @@ from connector.crms.salesforce.owned import (
 from connector.crms.salesforce.paging import query_pages
 from connector.crms.salesforce.send import Batch, send_collections
 from connector.errors import ConfigError, FatalError
-from connector.presentation import Wording, kpi_slots, managed_description
+from connector.presentation import Wording, is_managed, managed_description
 from connector.store.push import Change
 from connector.yamlfile import KeyPath
 
+Progress = Callable[[str], None]
 OBJECT_METADATA: dict[str, Any] = {
     "label": "Sales KPI",
     "pluralLabel": "Sales KPIs",
-    "nameField": {"type": "AutoNumber", "label": "KPI Number", "displayFormat": "KPI-{0000000}"},
+    "nameField": {"type": "Text", "label": "KPI record"},
     "deploymentStatus": "Deployed",
     "sharingModel": "Private",
     "description": managed_description("one record per period and scope"),
@@ -52,16 +66,32 @@ OBJECT_METADATA: dict[str, Any] = {
 _METADATA_TYPES = {described: kind for kind, described in DESCRIBED.items()}
 
 
-def _create(client: SalesforceClient, kind: str, full_name: str, meta: dict[str, Any]) -> bool:
-    """Create one metadata component; False when it already existed (a retried create)."""
+def _create(
+    client: SalesforceClient, catalog: FieldCatalog, kind: str, full_name: str,
+    meta: dict[str, Any],
+) -> None:  # fmt: skip
+    """Create one metadata component the Tooling API did not list. A duplicate is taken
+    for this very create retried (the first answer lost) only when the component is
+    now there and crm-kpi's: anything else is a real conflict, and stops setup."""
     try:
-        body = {"FullName": full_name, "Metadata": meta}
-        client.restful(f"tooling/sobjects/{kind}", "POST", body)
+        client.restful(f"tooling/sobjects/{kind}", "POST", {"FullName": full_name,
+                                                             "Metadata": meta})  # fmt: skip
     except SalesforceApiError as exc:
-        if exc.error_code == "DUPLICATE_DEVELOPER_NAME":
-            return False
-        raise
-    return True
+        if exc.error_code != "DUPLICATE_DEVELOPER_NAME" or not _now_ours(catalog, full_name):
+            raise FatalError(f"Salesforce refused to create {full_name} ({exc.error_code}: "
+                             f"{exc.detail}) although the Tooling API listed no such "
+                             "component when setup began: is something else changing the "
+                             "org's metadata? Run setup again.") from exc  # fmt: skip
+
+
+def _now_ours(catalog: FieldCatalog, full_name: str) -> bool:
+    sobject, _, name = full_name.partition(".")
+    catalog.forget(sobject)
+    fields = catalog.fields(sobject)
+    if not name:
+        return fields is not None
+    found = (fields or {}).get(name.lower())
+    return found is not None and is_managed(found.description)
 
 
 def _update(client: SalesforceClient, sobject: str, field: Existing, meta: dict[str, Any]) -> None:
@@ -72,22 +102,22 @@ def _update(client: SalesforceClient, sobject: str, field: Existing, meta: dict[
     client.restful(f"tooling/sobjects/CustomField/{field.tooling_id}", "PATCH", body)
 
 
-def apply(client: SalesforceClient, step: Step, today: dt.date) -> str:
-    """Take one step; the action, as setup reports it."""
+def apply(client: SalesforceClient, catalog: FieldCatalog, step: Step, today: dt.date) -> str:
+    """Take one Tooling API step; the action, as setup reports it."""
     if step.kind == "object":
-        _create(client, "CustomObject", step.sobject, OBJECT_METADATA)
+        _create(client, catalog, "CustomObject", step.sobject, OBJECT_METADATA)
     elif step.kind == "create" and step.wanted is not None:
-        _create(client, "CustomField", f"{step.sobject}.{step.wanted.name}", step.wanted.metadata())
+        full = f"{step.sobject}.{step.wanted.name}"
+        _create(client, catalog, "CustomField", full, step.wanted.metadata())
     elif step.kind == "update" and step.wanted is not None and step.existing is not None:
         _update(client, step.sobject, step.existing, step.wanted.metadata())
     elif step.kind == "retire" and step.existing is not None:
-        cleared = retire(client, step.sobject, step.existing, today)
-        return f"{done(step)} ({cleared:,} values cleared)"
+        return f"{done(step)} ({retire(client, step.sobject, step.existing, today)})"
     return done(step)
 
 
-def retire(client: SalesforceClient, sobject: str, field: Existing, today: dt.date) -> int:
-    """Relabel a field the writer no longer writes and clear its values; how many."""
+def retire(client: SalesforceClient, sobject: str, field: Existing, today: dt.date) -> str:
+    """Relabel a field the writer no longer writes and clear its values; what was cleared."""
     meta: dict[str, Any] = {
         "label": f"{RETIRED}: {field.label}"[:LABEL_LIMIT],
         "type": _METADATA_TYPES.get(field.type, "Text"),
@@ -100,15 +130,16 @@ def retire(client: SalesforceClient, sobject: str, field: Existing, today: dt.da
         meta["length"] = field.length
     if field.tooling_id is not None:
         _update(client, sobject, field, meta)
-    return clear(client, sobject, field.name)
+    if not field.visible:
+        return "values left: the integration user cannot see it"
+    return f"{clear(client, sobject, field.name):,} values cleared"
 
 
 def clear(client: SalesforceClient, sobject: str, name: str) -> int:
     """Empty one field on every record that has a value in it; how many records."""
     soql = f"SELECT Id FROM {sobject} WHERE {name} != null"
     ids = [str(r["Id"]) for page in query_pages(client, soql) for r in page]
-    kind = "text"
-    records = [(i, [Change(sobject, i, name, kind, None, None)]) for i in ids]
+    records = [(i, [Change(sobject, i, name, "text", None, None)]) for i in ids]
     outcome = Outcome()
     send_collections(client, Batch(sobject, None, records), outcome)
     if outcome.failed:
@@ -118,94 +149,89 @@ def clear(client: SalesforceClient, sobject: str, name: str) -> int:
     return len(ids)
 
 
-def report_metadata(push: PushMapping) -> dict[str, Any]:
-    """A summary report over the KPI object grouped by period type and period (latest
-    first): per record its scope and, per KPI, value, target, attainment and pace."""
-    obj = push.object
-    columns = [RECORD_FIELDS[c][0] for c in ("scope_type", "scope_name")]
-    columns += [
-        field_name(push.kpi_fields[s.kpi.key], s) for s in kpi_slots(push.kpi_fields)
-        if s.breakdown is None
-    ]  # fmt: skip
-    groupings = [("period_type", "Asc"), ("period", "Desc")]
-    return {
-        "name": push.report_name,
-        "reportFormat": "SUMMARY",
-        "reportType": {"type": f"CustomEntity${obj}"},
-        "groupingsDown": [
-            {"name": f"{obj}.{RECORD_FIELDS[c][0]}", "sortOrder": order, "dateGranularity": "None"}
-            for c, order in groupings
-        ],
-        "detailColumns": [f"{obj}.{c}" for c in columns],
-        "aggregates": ["RowCount"],
-    }
-
-
-def _find(client: SalesforceClient, kind: str, name: str) -> str | None:
-    listed = client.restful(f"analytics/{kind}") or []
-    for item in listed:
-        if item.get("name") == name:
-            return str(item["id"])
-    return None
-
-
-def ensure_report(client: SalesforceClient, push: PushMapping) -> tuple[str, list[str]]:
-    """The report's id, created or updated as needed, and the actions taken."""
-    wanted = report_metadata(push)
-    report_id = _find(client, "reports", push.report_name)
-    if report_id is None:
-        made = client.restful("analytics/reports", "POST", {"reportMetadata": wanted})
-        return str(made["reportMetadata"]["id"]), [f"created report {push.report_name}"]
-    current = client.restful(f"analytics/reports/{report_id}/describe")["reportMetadata"]
-    if any(_normal(current.get(k)) != _normal(v) for k, v in wanted.items()):
-        client.restful(f"analytics/reports/{report_id}", "PATCH", {"reportMetadata": wanted})
-        return report_id, [f"updated report {push.report_name}"]
-    return report_id, []
-
-
-def _normal(value: Any) -> Any:
-    """Report metadata as compared: groupings by their name, order and granularity only."""
-    if isinstance(value, list) and value and isinstance(value[0], dict):
-        keys = ("name", "sortOrder", "dateGranularity")
-        return [{k: item.get(k) for k in keys} for item in value]
-    return value
-
-
-def ensure_dashboard(client: SalesforceClient, push: PushMapping, report_id: str) -> list[str]:
-    """A dynamic dashboard showing the report (it runs as the viewer, so each rep sees
-    what sharing lets them see), created once, updated when it differs."""
-    component = {"header": "Sales KPIs by period and scope", "reportId": report_id,
-                 "type": "Report", "properties": {"visualizationType": "Table"}}  # fmt: skip
-    wanted = {"name": push.dashboard_name, "dashboardType": "LoggedInUser",
-              "components": [component]}  # fmt: skip
-    dashboard_id = _find(client, "dashboards", push.dashboard_name)
-    if dashboard_id is None:
-        client.restful("analytics/dashboards", "POST", {"dashboardMetadata": wanted})
-        return [f"created dashboard {push.dashboard_name}"]
-    current = client.restful(f"analytics/dashboards/{dashboard_id}/describe")
-    shown = [c.get("reportId") for c in current.get("components") or []]
-    if shown != [report_id] or current.get("dashboardType") != "LoggedInUser":
-        body = {"dashboardMetadata": wanted}
-        client.restful(f"analytics/dashboards/{dashboard_id}", "PATCH", body)
-        return [f"updated dashboard {push.dashboard_name}"]
-    return []
-
-
 def run_setup(
-    client: SalesforceClient, push: PushMapping, wording: Wording, where: Where
-) -> list[str]:
-    """Everything `setup` does; the actions taken (empty when all was in place).
-    `ConfigError` (before any change) when the mapping names fields it may not write."""
-    found = review(FieldCatalog(client), push, writer_fields(push, wording), where)
+    client: SalesforceClient, push: PushMapping, wording: Wording, where: Where,
+    poll_seconds: float, progress: Progress,
+) -> list[str]:  # fmt: skip
+    """Everything `setup` does; the actions taken. `ConfigError` (before any change) when
+    the mapping names fields it may not write, or nobody where it names people."""
+    catalog = FieldCatalog(client)
+    fields = writer_fields(push, wording)
+    found = review(catalog, push, fields, where)
+    people = access.active_users(client)
     problems = found.problems + owner_problems(client, push, where)
+    problems += access.reader_problems(push, people, where)
     if problems:
         raise ConfigError(problems)
     today = dt.date.today()
-    actions = [apply(client, step, today) for step in found.steps]
-    report_id, done = ensure_report(client, push)
-    actions += done
-    actions += ensure_dashboard(client, push, report_id)
-    return actions
+    actions = [apply(client, catalog, s, today) for s in found.steps if s.kind != "grant"]
+    archive = build_archive(push, fields, client.config.api_version)
+    deployed = deploy(client, archive, poll_seconds, progress)
+    rule = ", sharing rule" if push.share_company else ""
+    actions.append(f"deployed {deployed.components} components (deploy {deployed.deploy_id}): "
+                   "object settings, tab, list view, KPI card, pages, report, dashboard, "
+                   f"permission sets{rule}")  # fmt: skip
+    actions += access.grant(client, push, people)
+    return actions + where_to_look(client, push)
+
+
+def where_to_look(client: SalesforceClient, push: PushMapping) -> list[str]:
+    """The report's and dashboard's addresses (found by developer name), and how the card
+    gets onto the pages people open."""
+    base = client.client.base_url.split("/services/", 1)[0]
+    lines = []
+    for sobject, name, folder, label in (("Report", REPORT, REPORT_FOLDER, push.report_name),
+                                         ("Dashboard", DASHBOARD, DASHBOARD_FOLDER,
+                                          push.dashboard_name)):  # fmt: skip
+        soql = f"SELECT Id FROM {sobject} WHERE DeveloperName = '{name}'"
+        rows = [r for page in query_pages(client, soql) for r in page]
+        if not rows:
+            raise FatalError(f"Salesforce lists no {sobject} {name} after the deploy")
+        lines.append(f"{sobject.lower()} {label!r} (folder {folder}): "
+                     f"{base}/lightning/r/{sobject}/{rows[0]['Id']}/view")  # fmt: skip
+    pages = [PAGES[kind] for kind in push.pages]
+    if pages:
+        lines.append(f"Lightning pages {', '.join(pages)} deployed, not activated: activate "
+                     "each in Setup → Lightning App Builder → Activation… (Org Default, App "
+                     "or Profile), or drag the card onto the pages you already use")  # fmt: skip
+    lines.append(f"the card 'Sales KPIs' ({CARD}) is in Lightning App Builder's Custom "
+                 "components for the Home page and the User, Account and Opportunity "
+                 "record pages")  # fmt: skip
+    return lines
+
+
+def deploy_pending(
+    client: SalesforceClient, push: PushMapping, catalog: FieldCatalog,
+    people: list[access.Person],
+) -> list[str]:  # fmt: skip
+    """What setup's deploy and assignments have yet to do, as `validate` sees it: the
+    permission sets, the integration user's and readers' assignments, the KPI object's
+    text name, the card, the report and the dashboard."""
+    todo = []
+    found = access.permission_sets(client)
+    todo += [f"deploy the permission set {n}" for n in (WRITER_PERMISSION_SET,
+                                                        READER_PERMISSION_SET) if n not in found]
+    if WRITER_PERMISSION_SET in found and client.user_id not in access.assigned(
+        client, found[WRITER_PERMISSION_SET]
+    ):
+        todo.append(f"assign the permission set {WRITER_PERMISSION_SET} to the integration user")
+    if READER_PERMISSION_SET in found:
+        readers = access.reader_ids(push, people)
+        lacking = set(readers) - access.assigned(client, found[READER_PERMISSION_SET])
+        if lacking:
+            todo.append(f"assign the permission set {READER_PERMISSION_SET} to "
+                        f"{len(lacking):,} readers who lack it")  # fmt: skip
+    name = (catalog.fields(push.object) or {}).get("name")
+    if name is not None and not name.updateable:
+        todo.append(f"deploy {push.object}'s text Name (it is an auto-number, or read-only)")
+    bundle = f"SELECT Id FROM LightningComponentBundle WHERE DeveloperName = '{CARD}'"
+    if not catalog.query(bundle):
+        todo.append(f"deploy the KPI card {CARD}")
+    for sobject, developer_name in (("Report", REPORT), ("Dashboard", DASHBOARD)):
+        soql = f"SELECT Id FROM {sobject} WHERE DeveloperName = '{developer_name}'"
+        if not [r for page in query_pages(client, soql) for r in page]:
+            todo.append(f"deploy the {sobject.lower()} {developer_name}")
+    return todo
 
 
 def default_owner_id(client: SalesforceClient, push: PushMapping) -> str | None:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from connector.crms.push import DiffWriter, Outcome, pending
+from connector.crms.salesforce import access
 from connector.crms.salesforce.client import SalesforceClient
 from connector.crms.salesforce.config import SalesforceConfig
 from connector.crms.salesforce.errors import SalesforceApiError
@@ -15,7 +16,12 @@ from connector.crms.salesforce.fields import push_plan, writer_fields
 from connector.crms.salesforce.mapping import PushMapping
 from connector.crms.salesforce.owned import FieldCatalog, review
 from connector.crms.salesforce.send import COLLECTION_SIZE, Batch, send_bulk, send_collections
-from connector.crms.salesforce.setup import default_owner_id, owner_problems, run_setup
+from connector.crms.salesforce.setup import (
+    default_owner_id,
+    deploy_pending,
+    owner_problems,
+    run_setup,
+)
 from connector.errors import ConfigError
 from connector.store.push import Change, PushPlan
 
@@ -34,18 +40,29 @@ class SalesforceWriter(DiffWriter[SalesforceClient, SalesforceConfig, PushMappin
 
     def setup(self) -> list[str]:
         """Create or bring up to date the KPI object, its fields, the User and Account
-        fields, the report and the dashboard; retire the fields no longer mapped."""
+        fields; deploy what people see them through (permission sets, tab, card, pages,
+        report, dashboard, sharing) and assign the permission sets; retire the fields no
+        longer mapped."""
         with self.client() as client:
-            return run_setup(client, self.push_mapping, self.wording, self.where)
+            return run_setup(client, self.push_mapping, self.wording, self.where,
+                             self.config.push.deploy_poll_seconds,
+                             self.progress or (lambda _: None))  # fmt: skip
 
     def validate(self) -> list[str]:
-        """Fields the writer may not write, and everything `setup` still has to do."""
+        """Fields the writer may not write or cannot see, people the mapping names who do
+        not exist, and everything `setup` still has to do."""
         push = self.push_mapping
         with self.client() as client:
-            found = review(FieldCatalog(client), push, writer_fields(push, self.wording),
-                           self.where)  # fmt: skip
+            catalog = FieldCatalog(client)
+            found = review(catalog, push, writer_fields(push, self.wording), self.where)
             problems = found.problems + owner_problems(client, push, self.where)
-        return problems + pending(self.where(None), found.steps, self.config.setup_command())
+            people = access.active_users(client)
+            problems += access.reader_problems(push, people, self.where)
+            problems += [s.problem for s in found.steps if s.kind == "grant"]
+            steps: list[object] = [s for s in found.steps if s.kind != "grant"]
+            if not steps and not catalog.hidden(push.object):
+                steps += deploy_pending(client, push, catalog, people)
+        return problems + pending(self.where(None), steps, self.config.setup_command())
 
     def send(self, client: SalesforceClient, todo: list[Change], outcome: Outcome) -> None:
         """Collections (or one Bulk job per large batch), within this run's API budget."""

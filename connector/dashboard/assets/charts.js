@@ -34,13 +34,27 @@ function kpiCharts(CUR, emptyText) {
     var raw = span / count, mag = Math.pow(10, Math.floor(Math.log10(raw))), f = raw / mag;
     return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10) * mag;
   }
-  function scaleY(values, fixed) {
-    if (fixed) return { lo: fixed[0], hi: fixed[1], step: (fixed[1] - fixed[0]) / 4 };
-    var nums = values.filter(isNum), lo = Math.min(0, Math.min.apply(null, nums));
-    var hi = Math.max(0, Math.max.apply(null, nums));
+  // The value axis: it always holds what must stay visible (`keep`: the targets) and the
+  // ordinary values; a value more than CLIP times the typical size (the larger of the
+  // targets' and the lower median of the values') runs off it, drawn cut with its figure
+  // written on it, so that one 800:1 period does not flatten every other into the floor.
+  var CLIP = 8;
+  function scaleY(values, fixed, keep) {
+    if (fixed) return { lo: fixed[0], hi: fixed[1], step: (fixed[1] - fixed[0]) / 4, clipped: false };
+    var nums = values.filter(isNum), kept = (keep || []).filter(isNum), cap = outlierCap(nums, kept);
+    var inside = nums.filter(function (v) { return Math.abs(v) <= cap; }).concat(kept);
+    var lo = Math.min(0, Math.min.apply(null, inside)), hi = Math.max(0, Math.max.apply(null, inside));
     if (hi === lo) hi = lo + 1;
     var step = niceStep(hi - lo, 4);
-    return { lo: Math.floor(lo / step) * step, hi: Math.ceil(hi / step) * step, step: step };
+    return { lo: Math.floor(lo / step) * step, hi: Math.ceil(hi / step) * step, step: step,
+      clipped: inside.length < nums.length + kept.length };
+  }
+  function outlierCap(nums, kept) {
+    var sizes = nums.map(Math.abs).filter(function (v) { return v > 0; }).sort(function (a, b) { return a - b; });
+    if (sizes.length < 2) return Infinity;
+    var typical = Math.max(sizes[Math.floor((sizes.length - 1) / 2)],
+      Math.max.apply(null, kept.map(Math.abs).concat([0])));
+    return typical > 0 ? typical * CLIP : Infinity;
   }
 
   /* ---------- period labels ---------- */
@@ -98,11 +112,12 @@ function kpiCharts(CUR, emptyText) {
   /* ---------- time-series chart: bars and lines over period bands ---------- */
   function xyChart(plot, o) {
     var W = o.width || 640, H = o.height || 250, M = { l: (o.x0 || 0) + 62, r: 14, t: 30, b: 34 };
-    var all = [];
-    o.series.forEach(function (s) { all = all.concat(s.values); });
+    var all = [], keep = [];
+    o.series.forEach(function (s) { if (s.dash) keep = keep.concat(s.values); else all = all.concat(s.values); });
     var svg = o.svg || svgRoot(plot, W, H, o.title, o.desc);
-    if (!all.some(isNum)) return empty(svg, W, H);
-    var y = scaleY(all, o.fixed), pw = W - M.l - M.r, ph = H - M.t - M.b;
+    if (!all.concat(keep).some(isNum)) return empty(svg, W, H);
+    var y = scaleY(all, o.fixed, keep), pw = W - M.l - M.r, ph = H - M.t - M.b;
+    o.y = y;
     var band = pw / o.keys.length;
     o.bottom = M.t + ph;
     var Y = function (v) { return M.t + ph * (y.hi - Math.max(y.lo, Math.min(y.hi, v))) / (y.hi - y.lo); };
@@ -124,8 +139,11 @@ function kpiCharts(CUR, emptyText) {
       var color = typeof s.color === "function" ? s.legendColor || COLORS.good : s.color;
       return { name: s.name, color: color, line: s.kind === "line", dash: s.dash };
     }), M.l, 14);
+    if (y.clipped) el("text", { x: W - M.r, y: H - 3, "text-anchor": "end", "class": "clip-note" }, svg,
+      "axis cut: a figure off the scale is written on its bar");
     return "ok";
   }
+  function outside(o, v) { return o.y && (v > o.y.hi || v < o.y.lo); }
   function axes(svg, o, y, Y, X, M, W, H) {
     var g = el("g", { "class": "axis" }, svg);
     for (var v = y.lo; v <= y.hi + y.step / 2; v += y.step) {
@@ -152,12 +170,21 @@ function kpiCharts(CUR, emptyText) {
         y: Math.min(y0, y1), height: Math.max(1, Math.abs(y1 - y0)), rx: 2, fill: fill,
         "fill-opacity": o.highlight(i) ? 1 : 0.55 }, svg);
       tip(bar, longLabel(o.keys[i]) + " · " + s.name + ": " + fmt(o.unit, v) + (s.tip ? s.tip(i) : ""));
+      if (outside(o, v)) return cutBar(svg, o, x, w, y1, v);
       if (!o.highlight(i) || o.callouts === false) return;
       // Negative bars are labelled inside, under the zero line (or under the bar if too short).
       var inside = v < 0 && y1 - y0 > 20;
       el("text", { x: x + w / 2, y: v >= 0 ? y1 - 4 : inside ? y0 + 14 : y1 + 14, "text-anchor": "middle",
         "class": "callout", fill: inside ? "#fff" : null }, svg, fmtShort(o.unit, v));
     });
+  }
+  // A bar cut by the axis: a break across its end and its figure written inside it.
+  function cutBar(svg, o, x, w, edge, v) {
+    var up = v > 0, y = up ? edge + 6 : edge - 6;
+    el("path", { d: "M" + (x + 1) + "," + (y + 3) + "l" + (w - 2) / 2 + ",-6l" + (w - 2) / 2 + ",6",
+      fill: "none", stroke: "#fff", "stroke-width": 2.5, "class": "cut" }, svg);
+    el("text", { x: x + w / 2, y: up ? edge + 22 : edge - 14, "text-anchor": "middle", "class": "callout",
+      fill: "#fff", "data-clipped": "1" }, svg, fmtShort(o.unit, v));
   }
   function fmtShort(unit, v) { return unit === "money" ? COMPACT.format(v) : fmt(unit, v); }
   function drawLine(svg, o, s, X, Y, band) {
@@ -176,9 +203,10 @@ function kpiCharts(CUR, emptyText) {
       if (!isNum(v)) return;
       var hl = o.highlight(i);
       tip(el("circle", { cx: X(i), cy: Y(v), r: hl ? 5 : 3.5, fill: hl ? s.color : "#fff",
-        stroke: s.color, "stroke-width": 2 }, svg),
+        stroke: s.color, "stroke-width": 2, "data-clipped": outside(o, v) ? "1" : null }, svg),
       longLabel(o.keys[i]) + " · " + s.name + ": " + fmt(o.unit, v) + (s.tip ? s.tip(i) : ""));
-      if (hl && o.callouts !== false) callout(svg, o, s, X(i), Y(v), v < o.top[i]).textContent = fmt(o.unit, v);
+      if ((hl && o.callouts !== false) || outside(o, v))
+        callout(svg, o, s, X(i), Y(v), v < o.top[i] || v > o.y.hi).textContent = fmt(o.unit, v);
     });
   }
   function callout(svg, o, s, x, y, below) {

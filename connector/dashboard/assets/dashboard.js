@@ -32,6 +32,15 @@
     var i = (D.periods[state.type] || []).indexOf(state.period);
     return s && i >= 0 ? s[field][i] : null;
   }
+  // The period in progress: "day 6 of 31", and what its figures so far are said with.
+  function progressOf() {
+    return ((D.progress || {})[state.type] || [])[(D.periods[state.type] || []).indexOf(state.period)] || null;
+  }
+  function noteOf(kpi) {
+    var i = (D.periods[state.type] || []).indexOf(state.period);
+    var note = ((((D.notes || {})[scope()] || {})[state.type] || {})[i] || {})[kpi];
+    return note ? note[0].toUpperCase() + note.slice(1) + "." : "";
+  }
 
   // Pace: the period in progress against its target pro-rated to the elapsed share.
   function paceText(p) { return isNum(p) ? "pace " + pct(p) : ""; }
@@ -41,10 +50,11 @@
       return isNum(targets[i]) ? " · target " + fmt(unit, targets[i]) + " · " + pct(att[i]) + " of target" + pace : "";
     };
   }
-  // "Basis in use: …" of a KPI whose definition the config chooses (churn, closing, growth).
+  // What the basis in use means, in a rep's words, for a KPI whose definition the company
+  // chooses (churn, closing ratio, growth): "Counted over the opportunities created …".
   function basisOf(kpi) { return D.kpis[kpi].basis || ""; }
   function withBasis(sub, kpis) {
-    var notes = kpis.map(function (k) { return basisOf(k) ? D.kpis[k].label + ": " + basisOf(k).replace(/^Basis in use: /, "").replace(/\.$/, "") : ""; })
+    var notes = kpis.map(function (k) { return basisOf(k) ? D.kpis[k].label + ": " + basisOf(k).replace(/\.$/, "") : ""; })
       .filter(function (n) { return n; });
     return notes.length ? sub + " · " + notes.join("; ") : sub;
   }
@@ -87,7 +97,7 @@
     growth: function (plot) {
       return trendChart(plot, [{ kpi: "sales_growth", kind: "bar",
         color: function (v) { return v < 0 ? COLORS.bad : COLORS.good; } }],
-      { yLabel: "Growth vs previous period" });
+      { yLabel: "Sales growth" });
     },
     funnel: function (plot) {
       return trendChart(plot, [{ kpi: "lead_to_opportunity", color: COLORS.brand, targetColor: COLORS.soft },
@@ -186,15 +196,21 @@
   }
 
   function heatChart(plot) {
-    var owners = D.owners.filter(function (o) { return !state.team || o.team === state.team; });
-    var cells = (D.heat[state.type] || [])[(D.periods[state.type] || []).indexOf(state.period)] || {};
+    var i = (D.periods[state.type] || []).indexOf(state.period);
+    // The active reps with a figure or a target in this period (never one who left, never
+    // an integration user without sales).
+    var present = ((D.reps || {})[state.type] || [])[i] || [];
+    var owners = present.map(function (n) { return D.owners[n]; })
+      .filter(function (o) { return !state.team || o.team === state.team; });
+    var cells = (D.heat[state.type] || [])[i] || {};
     var cols = D.heatKpis, cw = 80, ch = 26, M = { l: 170, t: 46, b: 46 };
     var W = M.l + cols.length * cw + 10, H = M.t + Math.max(1, owners.length) * ch + M.b;
     var desc = "Attainment per rep, " + longLabel(state.period) + (state.team ? ", " + state.team : ", all teams") +
       ": 100 % = on target; for cycle length, CAC and churn lower is better and already inverted";
     var svg = svgRoot(plot, W, H, "Attainment by rep and KPI", desc);
     if (!owners.length || !owners.some(function (o) { return cells[o.id]; }))
-      return { state: empty(svg, W, H, "No rep has a target for this period"), sub: desc };
+      return { state: empty(svg, W, H, owners.length ? "No rep has a target for this " + state.type :
+        "No rep has figures for this " + state.type), sub: desc };
     cols.forEach(function (k, j) { heatHeader(svg, D.kpis[k].label, M.l + j * cw + cw / 2, M.t - 8); });
     owners.forEach(function (o, r) {
       var y = M.t + r * ch;
@@ -260,15 +276,22 @@
         pace.textContent = paceText(p) + (p >= 1 ? " · on track" : " · behind");
         tile.appendChild(pace);
       }
+      if (noteOf(k)) {
+        var said = document.createElement("div");
+        said.className = "note";
+        said.textContent = noteOf(k);
+        tile.appendChild(said);
+      }
       if (basisOf(k)) {
         var note = document.createElement("div");
         note.className = "basis";
-        note.textContent = basisOf(k).replace(/^Basis in use: /, "");
+        note.textContent = basisOf(k);
         tile.appendChild(note);
       }
-      tile.title = D.kpis[k].label + ": " + fmt(unit, v) + (isNum(t) ? ", target " + fmt(unit, t) + ", " + pct(a) + " of target" : "") +
-        (isNum(p) ? ", " + paceText(p) + " (against the target pro-rated to the elapsed part of the period)" : "") +
-        (basisOf(k) ? ". " + basisOf(k) : "");
+      tile.title = D.kpis[k].label + ": " + fmt(unit, v) + (progressOf() ? " so far" : "") +
+        (isNum(t) ? ", target " + fmt(unit, t) + ", " + pct(a) + " of target" : "") +
+        (isNum(p) ? ", " + paceText(p) + " (against the target pro-rated to the part of the period gone by)" : "") +
+        (noteOf(k) ? ". " + noteOf(k) : "") + (basisOf(k) ? " " + basisOf(k) : "");
       box.appendChild(tile);
     });
   }
@@ -325,7 +348,8 @@
     document.body.setAttribute("data-period", state.period || "");
     document.body.setAttribute("data-team", state.team);
     document.getElementById("scope-line").textContent = scopeName() + " · " +
-      (state.period ? longLabel(state.period) : "no period") + (state.team ? " (team)" : " (all teams)");
+      (state.period ? longLabel(state.period) : "no period") + (state.team ? " (team)" : " (all teams)") +
+      (progressOf() ? " · in progress, " + progressOf() + ": figures so far" : "");
     renderTiles();
     Array.prototype.forEach.call(document.querySelectorAll("[data-chart]"), renderChart);
     document.body.setAttribute("data-ready", "1");
@@ -349,13 +373,22 @@
     }
   }
   function init() {
-    var m = D.meta;
-    document.getElementById("meta").textContent = "Source: " + m.source + " · config " + m.config +
-      " · KPIs computed " + (m.computedAt || "never") + " · amounts in " + m.currency;
-    document.getElementById("foot").textContent = "Generated by crm-kpi on " + m.generatedAt +
+    var m = D.meta, meta = document.getElementById("meta");
+    meta.textContent = "Source: " + m.source + " · KPIs as of " + (m.asOf || "never computed") +
+      " · amounts in " + m.currency;
+    meta.setAttribute("data-as-of", m.asOf || "");
+    if (m.stale) {
+      var stale = document.createElement("span");
+      stale.className = "stale";
+      stale.setAttribute("role", "alert");
+      stale.textContent = m.stale;
+      meta.appendChild(stale);
+    }
+    document.getElementById("foot").textContent = "Generated by crm-kpi on " + m.generatedAt + " from " + m.config +
       ". Ratios are shown as %, money in " + m.currency + ", NPS from −100 to 100. Attainment: 100 % = on target; " +
-      "for sales-cycle length, CAC and churn (lower is better) it is target ÷ actual. Pace (a period in progress): " +
-      "actual against the target pro-rated to the elapsed part of the period, 100 % = on track. Hover a bar, point or cell for details.";
+      "for sales-cycle length, CAC and churn (lower is better) it is target ÷ actual. Pace: " +
+      (m.paceHelp || "actual against the target pro-rated to the part of the period gone by.") +
+      " Hover a bar, point or cell for details.";
     document.getElementById("f-type").addEventListener("change", function (e) {
       pick(e.target.value, covering(e.target.value, state.period), state.team); toHash(); render(); });
     document.getElementById("f-period").addEventListener("change", function (e) {

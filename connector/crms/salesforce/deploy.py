@@ -1,0 +1,127 @@
+"""One Metadata API deploy: start it, follow it, and say exactly what Salesforce refused.
+
+Through simple-salesforce's `Salesforce.deploy(zipfile, sandbox=False)` and
+`checkDeployStatus(asyncId)`: SOAP over the client's requests session, so the
+transport's timeout, TLS verification, token, retries and error mapping apply as to
+every other call. `sandbox=False` asks for what a production org requires anyway: no
+missing files, and the whole deploy rolled back when one component fails.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from simple_salesforce.api import Salesforce
+
+from connector.crms.salesforce.bundle import Archive
+from connector.crms.salesforce.client import SalesforceClient
+from connector.errors import FatalError
+
+Progress = Callable[[str], None]
+MIN_POLL_SECONDS, MAX_POLL_SECONDS = 0.05, 30.0
+DEPLOY_TIMEOUT_SECONDS = 3600.0
+DONE = frozenset({"Succeeded", "SucceededPartial", "Failed", "Canceled"})
+SETUP_RIGHTS = ("setup's Salesforce user needs Customize Application, Modify Metadata, "
+                "Manage Reports and Manage Dashboards in Public Folders, Manage Dynamic "
+                "Dashboards and Manage Sharing")  # fmt: skip
+
+
+class DeployError(FatalError):
+    """Salesforce refused the deploy; `failures` names each component and its problem."""
+
+    def __init__(self, deploy_id: str, failures: list[str]) -> None:
+        lines = "\n".join(f"  - {f}" for f in failures)
+        super().__init__(f"Salesforce refused deploy {deploy_id} (nothing of it was kept):\n"
+                         f"{lines}\n({SETUP_RIGHTS})")  # fmt: skip
+        self.deploy_id = deploy_id
+        self.failures = failures
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """A finished deploy: its id and how many components it deployed."""
+
+    deploy_id: str
+    components: int
+
+
+@contextmanager
+def _headers_kept(sf: Salesforce) -> Iterator[None]:
+    """simple-salesforce's Metadata API calls change the client's shared headers (a SOAP
+    Content-Type and SOAPAction) for good: put them back so later REST calls send JSON."""
+    saved = dict(sf.headers)
+    try:
+        yield
+    finally:
+        sf.headers.clear()
+        sf.headers.update(saved)
+
+
+def deploy(
+    client: SalesforceClient, archive: Archive, poll_seconds: float, progress: Progress
+) -> Deployed:
+    """Deploy the archive and wait for the end: polls after `poll_seconds`, then at twice
+    the interval before (at most every 30 s); `DeployError` when Salesforce refuses."""
+    sf = client.client
+    with _headers_kept(sf):
+        started = sf.deploy(io.BytesIO(archive.zip_bytes()), sandbox=False)
+        deploy_id = str(started.get("asyncId") or "")
+        if not deploy_id:
+            raise FatalError("Salesforce answered the deploy without an id: nothing was deployed")
+        progress(f"deploy {deploy_id}: {len(archive)} components sent, {started.get('state')}")
+        status = _await(sf, deploy_id, poll_seconds, progress)
+    return _result(archive, deploy_id, status)
+
+
+def _await(sf: Salesforce, deploy_id: str, poll_seconds: float, progress: Progress) -> Any:
+    delay, waited, said = max(poll_seconds, 0.0), 0.0, ""
+    while True:
+        time.sleep(delay)
+        waited += delay
+        status: dict[str, Any] = dict(sf.checkDeployStatus(deploy_id))
+        state = str(status.get("state") or "")
+        detail = status.get("deployment_detail") or {}
+        line = (f"deploy {deploy_id}: {state}, {detail.get('deployed_count') or 0} of "
+                f"{detail.get('total_count') or '?'} components")  # fmt: skip
+        if status.get("state_detail"):
+            line += f" ({status['state_detail']})"
+        if line != said:
+            progress(line)
+            said = line
+        if state in DONE:
+            return status
+        if waited >= DEPLOY_TIMEOUT_SECONDS:
+            raise FatalError(f"deploy {deploy_id} is still {state or 'queued'} after "
+                             f"{waited:,.0f} s; it goes on in Salesforce (Setup → Deployment "
+                             "Status): run setup again once it has finished")  # fmt: skip
+        delay = min(max(delay, MIN_POLL_SECONDS) * 2, MAX_POLL_SECONDS)
+
+
+def _result(archive: Archive, deploy_id: str, status: Any) -> Deployed:
+    state = str(status.get("state") or "")
+    detail = status.get("deployment_detail") or {}
+    errors = list(detail.get("errors") or [])
+    if state in ("Succeeded",) and not errors:
+        return Deployed(deploy_id, int(detail.get("deployed_count") or len(archive)))
+    if state == "Canceled":
+        raise DeployError(deploy_id, ["the deploy was canceled in Salesforce"])
+    failures = [_failure(archive, e) for e in errors] or [
+        f"the deploy ended {state or 'without a state'} without naming a component"
+        + (f" ({status['state_detail']})" if status.get("state_detail") else "")
+    ]
+    raise DeployError(deploy_id, failures)
+
+
+def _failure(archive: Archive, error: dict[str, Any]) -> str:
+    """One componentFailure: the component, the file of the zip it came from, the problem."""
+    file = error.get("file")
+    found = archive.component(file)
+    kind, name = found if found else (error.get("type") or "component", file or "?")
+    problem = error.get("message") or "no problem given"
+    level = f"{error['status']}: " if error.get("status") else ""
+    return f"{kind} {name} ({file or 'no file named'}): {level}{problem}"

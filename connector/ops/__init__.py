@@ -1,0 +1,1 @@
+"""Running crm-kpi as a service: alerts, Prometheus metrics and their config sections."""

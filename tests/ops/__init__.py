@@ -1,0 +1,1 @@
+"""Tests of running crm-kpi as a service."""
