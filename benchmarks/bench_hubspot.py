@@ -6,17 +6,21 @@ second of the connector's own work: wall time minus HTTP and limiter waits), 429
 the process's peak RSS (the sandbox runs in the same process: an upper bound).
 
     .venv/bin/python benchmarks/bench_hubspot.py [--scale 2] [--limits-scale 0.02]
-        [--push-rows 10000] [--skip-default-limits] [--push-only]
+        [--push-rows 10000] [--skip-default-limits] [--push-only] [--overlap-wait 62]
+        [--full-only]
 
 Phases: (1) a full pull at the shipped default limits against the sandbox's default
 HubSpot limits (100 calls / 10 s, 5 searches / s): zero 429s expected; (2) a full pull at
 `--scale` with the limits lifted on both sides (throughput); (3) a pull of the unchanged
 portal; (4) an incremental pull after 1 % of deals, contacts and engagements changed; (5)
-a full pull through the CRM exports API into a fresh store, checked equal to the listed
-one; (6) a pull with the weekly purge check due (every live id listed), then with the ids
-exported; (7) setup and a push of `--push-rows` KPI records (0: none), then an unchanged
-re-push and the next night's (the period in progress re-stamped). Each pull prints API
-calls, records read, wall time and peak RSS.
+an unchanged pull right after it (the overlap of its searches cannot be settled yet); (6)
+an unchanged pull once the overlap has passed (`--overlap-wait`, real seconds: the
+overlap's records are searched once more, nothing written); (7) a full pull through the
+CRM exports API into a fresh store, checked equal to the searched one; (8) a pull with the
+weekly purge check due (every live id read), then with the ids exported; (9) setup and a
+push of `--push-rows` KPI records (0: none), then an unchanged re-push and the next
+night's (the period in progress re-stamped). Each pull prints API calls by endpoint,
+records read, wall time and peak RSS.
 """
 
 from __future__ import annotations
@@ -96,7 +100,7 @@ def pull(sb: Sandbox, store: Store, fast: bool, label: str, exports: bool = Fals
     records = sum(r.loaded for r in results)
     own = wall - calls.http_seconds - calls.limiter_wait_seconds
     endpoints = stats["endpoints"]
-    lists = endpoints.get("hubspot.list", 0)
+    searches = endpoints.get("hubspot.search", 0)
     print(f"\n== {label}")
     print(
         f"API calls {calls.calls:,}, records read {source.records_read:,}, records loaded "
@@ -109,8 +113,9 @@ def pull(sb: Sandbox, store: Store, fast: bool, label: str, exports: bool = Fals
     )
     print(f"API calls {calls.calls:,}: {dict(sorted(endpoints.items()))}")
     print(
-        f"list calls {lists:,} (ceil(records/100) = {math.ceil(records / 100):,} "
-        f"+ one archived listing and one last page per stream)"
+        f"search calls {searches:,} (ceil(records/200) = {math.ceil(records / 200):,} "
+        f"+ one last page per object); association batches "
+        f"{endpoints.get('hubspot.associationsBatchRead', 0):,}"
     )
     print(
         f"429s seen by the sandbox {stats['statuses'].get('429', 0)}, "
@@ -197,7 +202,10 @@ def main() -> None:
     parser.add_argument("--limits-scale", type=float, default=0.1)
     parser.add_argument("--push-rows", type=int, default=10_000)
     parser.add_argument("--skip-default-limits", action="store_true")
-    parser.add_argument("--push-only", action="store_true", help="phase (7) alone")
+    parser.add_argument("--push-only", action="store_true", help="phase (9) alone")
+    parser.add_argument("--full-only", action="store_true", help="phase (2) alone")
+    parser.add_argument("--overlap-wait", type=float, default=62.0,
+                        help="seconds between phases (5) and (6): past pull.overlap_seconds")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         if args.push_only:
@@ -218,18 +226,24 @@ def main() -> None:
             counts = {t: sb.org.count(t) for t in TABLES if t != "survey_responses"}
             print(f"\norg at scale {args.scale}: {counts}")
             full = pull(sb, store, fast=True, label=f"full pull, limits lifted, scale {args.scale}")
+            if args.full_only:
+                return
             pull(sb, store, fast=True, label="pull of the unchanged portal")
             changed = change_one_percent(sb)
             calls = pull(sb, store, fast=True,
                          label=f"incremental pull after {changed:,} changes (1 %)")  # fmt: skip
             print(f"incremental calls = {calls / full:.1%} of the full pull's")
+            pull(sb, store, fast=True, label="unchanged, right after the change set")
+            print(f"\n(waiting {args.overlap_wait:.0f} s: the overlap passes, as between nights)")
+            time.sleep(args.overlap_wait)
+            pull(sb, store, fast=True, label="unchanged, once the overlap has passed")
             with Store(Path(folder) / "c.duckdb") as exported:
                 by_export = pull(sb, exported, fast=True, exports=True,
                                  label="full pull through the exports API")  # fmt: skip
-                print(f"exports full pull calls = {by_export / full:.2%} of the listed full "
+                print(f"exports full pull calls = {by_export / full:.2%} of the searched full "
                       f"pull's; same store: {same_store(store, exported)}")
             purged = pull(sb, store, fast=True, purge=True,
-                          label="pull with the weekly purge check due (every live id listed)")
+                          label="pull with the weekly purge check due (every live id read)")
             print(f"purge check pull calls = {purged / full:.1%} of the full pull's, once a week")
             by_exports = pull(sb, store, fast=True, purge=True, exports=True,
                               label="the same with pull.exports on (the ids exported)")

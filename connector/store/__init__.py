@@ -12,6 +12,7 @@ from connector.store.staging import (
     remember_seen,
     stage_rows,
     to_text,
+    unchanged_ids,
 )
 
 __all__ = [
@@ -28,4 +29,5 @@ __all__ = [
     "remember_seen",
     "stage_rows",
     "to_text",
+    "unchanged_ids",
 ]

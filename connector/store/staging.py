@@ -7,6 +7,7 @@ page of records costs one columnar copy rather than one INSERT per row.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 
 import pyarrow as pa
@@ -112,15 +113,40 @@ def remember_seen(store: Store, entity: str, ids: Sequence[str]) -> None:
         store.con.execute("DROP TABLE IF EXISTS _seen_page")
 
 
-def mark_unseen_deleted(store: Store, *, source: str, entity: str) -> int:
-    """Mark deleted every record of `entity` whose id was not seen (purged in the CRM)."""
+def mark_unseen_deleted(
+    store: Store, *, source: str, entity: str, modified_before: dt.datetime | None = None
+) -> int:
+    """Mark deleted every record of `entity` whose id was not seen (purged in the CRM);
+    with `modified_before` (naive UTC), only records last modified before it (a listing
+    from an index that may not hold the newest changes yet)."""
     store.con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_SEEN} (entity VARCHAR, id VARCHAR)")
+    recent = "" if modified_before is None else " AND coalesce(modified_at < ?, true)"
     rows = store.con.execute(
         f"UPDATE {ENTITY_BY_NAME[entity].table} SET is_deleted = TRUE WHERE source = ? "
-        f"AND NOT is_deleted AND id NOT IN (SELECT id FROM {_SEEN} WHERE entity = ?)",
-        [source, entity],
+        f"AND NOT is_deleted AND id NOT IN (SELECT id FROM {_SEEN} WHERE entity = ?){recent}",
+        [source, entity, *([] if modified_before is None else [modified_before])],
     ).fetchall()
     return int(rows[0][0]) if rows else 0
+
+
+def unchanged_ids(
+    store: Store, *, source: str, entity: Entity, stamps: Sequence[tuple[str, int]]
+) -> set[str]:
+    """Ids among `stamps` ((id, last modified in epoch ms)) that the store holds, not
+    deleted, last modified at that very millisecond: read again, nothing to write."""
+    if not stamps:
+        return set()
+    stage_rows(store, "_stamps", ["id", "ms"], stamps)
+    try:
+        rows = store.con.execute(
+            f"SELECT t.id FROM {entity.table} t JOIN _stamps s ON s.id = t.id "
+            "WHERE t.source = ? AND NOT t.is_deleted "
+            "AND epoch_ms(t.modified_at) = CAST(s.ms AS BIGINT)",
+            [source],
+        ).fetchall()
+    finally:
+        store.con.execute("DROP TABLE IF EXISTS _stamps")
+    return {str(row[0]) for row in rows}
 
 
 def forget_seen(store: Store) -> None:

@@ -2,7 +2,9 @@
 
 List answers follow `CollectionResponseSimplePublicObjectWithAssociationsForwardPaging`:
 `results`, and `paging.next.after` (a string) while more records follow; `limit` above
-100 answers 400, as HubSpot's CRM v3 list endpoints do.
+100 answers 400, as HubSpot's CRM v3 list endpoints do. `associations=` adds each
+record's associated ids, at most 100 per type and record, then `paging.next` to the rest
+(associations.py).
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ class Objects:
             Endpoint("POST", rf"{V3}/search", "search", self.search),
             Endpoint("POST", rf"{V3}/batch/(?P<op>\w+)", "batch", self.batch_op),
             Endpoint("GET", rf"{V3}/?", "list", self.list_page),
+            Endpoint("GET", rf"{V3}/(?P<id>[^/]+)/associations/(?P<to>[A-Za-z0-9_\-]+)/?",
+                     "associationsList", self.associations_v3),
             Endpoint("POST", rf"{V3}/?", "create", self.create),
             Endpoint("GET", rf"{V3}/(?P<id>[^/]+)", "read", self.read),
             Endpoint("PATCH", rf"{V3}/(?P<id>[^/]+)", "update", self.update),
@@ -76,8 +80,7 @@ class Objects:
                              f"propertiesWithHistory, got {limit}")
         rows, nxt = self.reader.page(o, props, req.arg("after"), limit, archived)
         records = with_history(self.reader, o, history, list(zip(
-            (n for n, _ in rows), self._with_assoc(o, rows, multi(req, "associations")),
-            strict=True)), archived)
+            (n for n, _ in rows), self._with_assoc(req, o, rows), strict=True)), archived)
         out = '{"results":[' + ",".join(records) + "]"
         if nxt is not None:
             after = o.hs_id(nxt)
@@ -85,11 +88,11 @@ class Objects:
                 "after": after, "link": f"?after={after}"}}, separators=(",", ":"))
         return raw_json(out + "}")
 
-    def _with_assoc(self, o: ObjectType, rows: list[tuple[int, str]],
-                    names: list[str]) -> list[str]:
+    def _with_assoc(self, req: Request, o: ObjectType, rows: list[tuple[int, str]]) -> list[str]:
+        names = multi(req, "associations")
         if not names or not rows:
             return [js for _, js in rows]
-        linked = self.assoc.for_page(o, names, [n for n, _ in rows])
+        linked = self.assoc.for_page(o, names, [n for n, _ in rows], _base_url(req))
         out = []
         for n, js in rows:
             extra = linked.get(n)
@@ -108,7 +111,7 @@ class Objects:
                                     [key] if key is not None else [], archived)
         if key is None or key not in found:
             raise not_found("Object not found.  objectId are usually numeric.")
-        record = self._with_assoc(o, [(key, found[key])], multi(req, "associations"))[0]
+        record = self._with_assoc(req, o, [(key, found[key])])[0]
         return raw_json(with_history(self.reader, o, multi(req, "propertiesWithHistory"),
                                      [(key, record)], archived)[0])
 
@@ -165,10 +168,22 @@ class Objects:
             return self.searcher.lagging(o, body)
         return self.searcher.run(o, body)
 
+    def associations_v3(self, req: Request) -> Response:
+        """GET /crm/v3/objects/{type}/{id}/associations/{toType}: where an inline
+        collection's `paging.next.link` leads."""
+        src, dst = self.obj(req), self.registry.get(req.params["to"])
+        return self.assoc.list_one(src, unquote(req.params["id"]), dst, req.arg("after"),
+                                   int_arg(req.arg("limit"), 500), _base_url(req))
+
     def associations_v4(self, req: Request) -> Response:
         src = self.registry.get(req.params["obj"])
         dst = self.registry.get(req.params["to"])
         return self.assoc.batch_read(src, dst, json_body(req))
+
+
+def _base_url(req: Request) -> str:
+    """The URL this portal was reached at, for the links answers carry."""
+    return f"https://{req.headers.get('host', 'api.hubapi.com')}"
 
 
 def _single(resp: Response, ok: int) -> Response:

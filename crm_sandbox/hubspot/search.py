@@ -14,6 +14,7 @@ total, an empty page and no paging.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from ..http import Response, raw_json
@@ -24,6 +25,7 @@ from .props import SQL_TYPES, Prop, parse_typed
 from .reader import Reader
 
 MAX_LIMIT, CAP = 200, 10_000
+ID_PROPERTY = "hs_object_id"
 MAX_GROUPS, MAX_PER_GROUP, MAX_FILTERS = 5, 6, 18
 COMPARE = {"EQ": "=", "NEQ": "<>", "GT": ">", "GTE": ">=", "LT": "<", "LTE": "<="}
 
@@ -136,6 +138,8 @@ class Search:
             return f"{neg}list_contains(?, {self._lhs(prop)})"
         if op not in COMPARE:
             raise validation(f"Unsupported filter operator {op!r}.")
+        if name == ID_PROPERTY and op != "NEQ":
+            return _on_key(o, op, self._value(prop, f.get("value")), params)
         params.append(self._value(prop, f.get("value")))
         if op == "NEQ":  # HubSpot's NEQ also matches records without a value
             return f"(({self._lhs(prop)}) IS DISTINCT FROM ?)"
@@ -171,4 +175,20 @@ class Search:
         if prop is None:
             raise validation(f"Cannot sort on unknown property {name!r}.")
         direction = "DESC" if desc else "ASC"
+        if name == ID_PROPERTY:  # the key itself: DuckDB's top-N skips row groups by it
+            return f"t.n {direction}", [prop]
         return f"({prop.sql}) {direction} NULLS LAST, t.n {direction}", [prop]
+
+
+def _on_key(o: ObjectType, op: str, value: float, params: list[Any]) -> str:
+    """A comparison of `hs_object_id` (base + key) as one of the integer key, so that
+    paging every record in id order reads only the row groups after the cursor."""
+    key = value - o.base
+    if op == "EQ":
+        if key != int(key):
+            return "false"
+        params.append(int(key))
+        return "t.n = ?"
+    whole = math.floor(key) if op in ("GT", "LTE") else math.ceil(key)
+    params.append(int(whole))
+    return f"t.n {COMPARE[op]} ?"

@@ -24,7 +24,8 @@ SF_DESCRIBE = r"/describe$"
 SF_COMPOSITE = r"/composite$"  # the request carrying the first pages of every stream
 SF_SETUP = r"/tooling/sobjects/"
 SF_PUSH = r"/composite/sobjects"
-HS_LIST = r"^/crm/v3/objects/(companies|deals|contacts|line_items|\w+)$"
+# Listing every record: a full pull searches in id order; goals and archives are list pages.
+HS_LIST = r"^/crm/v3/objects/(companies|deals|contacts|line_items|\w+)(/search)?$"
 HS_SEARCH = r"/search$"
 HS_EXPORT = r"^/(crm/v3/exports|hubspot-exports)/"
 EXPORTS = {"exports": True, "export_poll_seconds": 0}

@@ -10,7 +10,7 @@ import pytest
 from hs_helpers import TOKEN_ENV, hubspot_surface, source_config
 
 from connector.crms.config import shipped_mapping
-from connector.crms.hubspot import HubSpotSource
+from connector.crms.hubspot import HubSpotSource, advice
 from connector.crms.hubspot.client import HubSpotClient
 from connector.crms.hubspot.mapping import load_mapping
 from connector.store import Store
@@ -25,7 +25,7 @@ TABLES = ("owners", "opportunities", "leads", "accounts", "line_items", "activit
           "survey_responses")  # fmt: skip
 
 
-def source(sb: Sandbox, exports: bool = True, **pull: Any) -> HubSpotSource:
+def source(sb: Sandbox, exports: bool | str = True, **pull: Any) -> HubSpotSource:
     config = source_config(sb, pull={"exports": exports, "export_poll_seconds": 0, **pull})
     return HubSpotSource(config, MAPPING, "UTC")
 
@@ -119,7 +119,7 @@ def test_without_the_export_scope_validate_says_so_and_the_pull_lists(
     with Store(":memory:") as store:
         source(sandbox).pull(store, progress=said.append)
         assert store.count("opportunities", source="hs") == sandbox.org.count("opportunities")
-    assert any("listing instead" in line and "crm.export" in line for line in said)
+    assert any("searching instead" in line and "crm.export" in line for line in said)
 
 
 def test_past_the_days_exports_a_stream_is_listed_instead(sandbox: Sandbox) -> None:
@@ -131,4 +131,44 @@ def test_past_the_days_exports_a_stream_is_listed_instead(sandbox: Sandbox) -> N
         source(sandbox).pull(exported, progress=said.append)
         assert_same(exported, listed)
     assert sandbox.stats()["endpoints"]["hubspot.exportStart"] == 4  # 3 exported, 1 refused
-    assert sum("listing instead" in line for line in said) == len(MAPPING.streams) - 3
+    assert sum("searching instead" in line for line in said) == len(MAPPING.streams) - 3
+
+
+def test_auto_exports_with_the_scope_and_searches_quietly_without(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store(":memory:") as store:
+        sandbox.reset_stats()
+        source(sandbox, exports="auto").pull(store)
+        assert sandbox.stats()["endpoints"]["hubspot.exportStart"] == len(MAPPING.streams)
+    token = hubspot_surface(sandbox).tokens.issue(scopes=ALL_SCOPES - {"crm.export"})
+    monkeypatch.setenv(TOKEN_ENV, token)
+    assert source(sandbox, exports="auto").validate() == []  # no problem: a note
+    notes = source(sandbox, exports="auto").survey().notes
+    assert any("pull.exports is auto" in n and "crm.export" in n for n in notes)
+    with Store(":memory:") as store:
+        source(sandbox, exports="auto").pull(store)
+        assert store.count("opportunities", source="hs") == sandbox.org.count("opportunities")
+
+
+def test_validate_and_a_first_pull_say_what_exports_would_save(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(advice, "WORTH", 10)  # a small portal: small figures
+    notes = source(sandbox, exports=False).survey().notes
+    (said,) = [n for n in notes if "crm.export" in n]
+    assert "pull.exports: auto" in said
+    assert f"where exports would cost about {2 * len(MAPPING.streams)}" in said
+    lines: list[str] = []
+    with Store(":memory:") as store:
+        sandbox.reset_stats()
+        first = source(sandbox, exports=False)
+        first.pull(store, progress=lines.append)
+        (note,) = [line for line in lines if "this first pull cost" in line]
+        assert f"for {first.records_read:,} records in {len(MAPPING.streams)} objects" in note
+        lines.clear()
+        source(sandbox, exports=False).pull(store, progress=lines.append)  # no full pull
+        assert not [line for line in lines if "crm.export" in line]
+    token = hubspot_surface(sandbox).tokens.issue(scopes=ALL_SCOPES - {"crm.export"})
+    monkeypatch.setenv(TOKEN_ENV, token)
+    assert not [n for n in source(sandbox, exports=False).survey().notes if "crm.export" in n]

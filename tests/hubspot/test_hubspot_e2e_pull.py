@@ -11,6 +11,7 @@ from hs_helpers import hubspot_surface, source_config
 
 from connector.crms.config import shipped_mapping
 from connector.crms.hubspot import HubSpotSource
+from connector.crms.hubspot.api import HubSpotApi
 from connector.crms.hubspot.client import HubSpotClient
 from connector.crms.hubspot.mapping import load_mapping
 from connector.errors import AuthError, ConfigError, FatalError
@@ -199,16 +200,9 @@ def test_a_killed_full_pull_resumes_from_its_checkpoint(sandbox: Sandbox) -> Non
             for i in range(12_000)
         ],
     )
-    sandbox.faults.add(
-        {
-            "kind": "status",
-            "status": 400,
-            "path": "/crm/v3/objects/calls",
-            "method": "GET",
-            "after": 80,
-            "count": 1,
-        }
-    )
+    calls_search = "/crm/v3/objects/calls/search"
+    sandbox.faults.add({"kind": "status", "status": 400, "path": calls_search,
+                        "method": "POST", "after": 40, "count": 1})  # fmt: skip
     source = adapter(sandbox, pull={"load_records": 5000})
     with Store(":memory:") as store:
         with pytest.raises(FatalError, match="400"):
@@ -216,24 +210,36 @@ def test_a_killed_full_pull_resumes_from_its_checkpoint(sandbox: Sandbox) -> Non
         state = store.get_state("hs", "activities:calls")
         assert state is not None
         assert state["phase"] == "full"
-        assert state["after"]
-        sandbox.reset_stats()
+        assert state["after_id"] > 0  # the last id of the last load
+        sandbox.faults.clear()
+        sandbox.faults.add({"kind": "slow", "delay": 0, "path": calls_search})  # counts them
         source.pull(store)
         calls = org.count("activities", "NOT is_deleted AND subtype = 'Call'")
         rows = store.con.execute(
             "SELECT count(*) FROM activities WHERE method = 'phone' AND NOT is_deleted"
         ).fetchone()
         assert rows == (calls,)
-        # The second pull went on from the checkpoint (page 50): all the calls' 121 pages
-        # again, plus the other streams' lists, would be over 140.
-        assert sandbox.stats()["endpoints"]["hubspot.list"] < 121
+        # The second pull went on from the checkpoint (5,000 records, page 25): all the
+        # calls' pages again would be over 60.
+        pages = math.ceil(calls / 200)
+        assert pages > 60
+        assert sandbox.stats()["faults"]["slow"] <= pages - 25 + 1
 
 
-def test_long_property_lists_go_through_batch_reads_not_the_url(sandbox: Sandbox) -> None:
+def test_long_property_lists_never_go_into_a_url(sandbox: Sandbox) -> None:
+    """Search bodies carry any property list; a list page past the URL budget reads the
+    rest of its properties by one batch read (POST body) per page."""
     with Store(":memory:") as short, Store(":memory:") as long:
         adapter(sandbox).pull(short)
         sandbox.reset_stats()
         adapter(sandbox, pull={"max_url_chars": 500}).pull(long)
-        assert sandbox.stats()["endpoints"].get("hubspot.batch", 0) > 0
+        assert "hubspot.batch" not in sandbox.stats()["endpoints"]
         query = "SELECT * FROM opportunities ORDER BY id"
         assert long.con.execute(query).fetchall() == short.con.execute(query).fetchall()
+    names = [f"p{i:03d}_{'x' * 30}" for i in range(40)]
+    with HubSpotClient(source_config(sandbox)) as transport:
+        api = HubSpotApi(transport, max_url_chars=500)
+        sandbox.reset_stats()
+        page = api.list_page("deals", ["amount", *names, "dealstage"], None)
+        assert sandbox.stats()["endpoints"] == {"hubspot.list": 1, "hubspot.batch": 1}
+    assert {"amount", "dealstage"} <= set(page["results"][0]["properties"])

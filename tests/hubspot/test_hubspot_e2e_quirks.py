@@ -63,24 +63,27 @@ def test_a_listing_cut_short_by_a_well_formed_page_fails_and_is_listed_again(
     five_pages: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sandbox = five_pages
-    real = HubSpotApi.list_page
+    real = HubSpotApi.search
     calls = {"deals": 0}
 
-    def truncating(api: HubSpotApi, obj: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        page = real(api, obj, *args, **kwargs)
-        if obj == "deals" and not kwargs.get("archived"):
+    def losing(api: HubSpotApi, obj: str, body: dict[str, Any]) -> dict[str, Any]:
+        page = real(api, obj, body)
+        if obj == "deals" and body.get("sorts", [{}])[0].get("propertyName") == "hs_object_id":
             calls["deals"] += 1
             if calls["deals"] == 2:
-                page.pop("paging", None)  # as if the list had ended
+                page["results"] = page["results"][1:]  # a record lost on the way
+            if calls["deals"] == 3:
+                page.pop("paging", None)  # as if the list had ended: asked on after its ids
         return page
 
-    monkeypatch.setattr(HubSpotApi, "list_page", truncating)
+    monkeypatch.setattr(HubSpotApi, "search", losing)
     with Store(":memory:") as store:
         with pytest.raises(FatalError, match="pages were lost") as err:
             source(sandbox).pull(store)
         assert err.value.exit_code != 0
         assert "deals again" in str(err.value)
-        monkeypatch.setattr(HubSpotApi, "list_page", real)
+        assert store.count("opportunities", source="hs") == sandbox.org.count("opportunities") - 1
+        monkeypatch.setattr(HubSpotApi, "search", real)
         source(sandbox).pull(store)
         deals_like_the_org(sandbox, store)
 

@@ -14,7 +14,7 @@ from connector.crms.hubspot.paging import (
     next_cursor,
     search_pages,
 )
-from connector.crms.hubspot.streams import next_start
+from connector.crms.hubspot.window import next_start
 from connector.errors import FatalError
 
 PROP = "hs_lastmodifieddate"

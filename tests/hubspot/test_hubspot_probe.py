@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from connector.crms.config import shipped_mapping
+from connector.crms.hubspot.config import Pull
+from connector.crms.hubspot.context import StreamContext
 from connector.crms.hubspot.mapping import load_mapping
 from connector.crms.hubspot.paging import SearchCursor
 from connector.crms.hubspot.probe import RECENT_MS, quiet_engagements
-from connector.crms.hubspot.streams import StreamContext
 from connector.store import Store
 
 STREAMS = load_mapping(shipped_mapping("hubspot.yaml")).streams
@@ -32,7 +34,7 @@ class Api:
 
 def context(store: Store, api: Api) -> StreamContext:
     unused: Any = None
-    return StreamContext(store, "hs", api, unused, unused, unused, unused)  # type: ignore[arg-type]
+    return StreamContext(store, "hs", api, unused, unused, unused, Pull())  # type: ignore[arg-type]
 
 
 def changes(*pairs: tuple[str, int], more: bool = False) -> dict[str, Any]:
@@ -75,3 +77,16 @@ def test_a_cursor_older_than_the_window_asks_nothing(store: Store) -> None:
     api = Api(changes())
     assert quiet_engagements(context(store, api), STREAMS) == set()
     assert api.asked == []
+
+
+def test_a_window_not_yet_due_is_asked_only_after_its_newest_change(store: Store) -> None:
+    """Right after a change set the stretch before the last search cannot be settled yet:
+    what changed after the newest change read is all such a stream looks for."""
+    stretch = {"phase": "incremental", "cursor": SearchCursor(NOW - 50_000).as_state(),
+               "seen": NOW - 2000}
+    just_now = {"server": NOW - 1000, "local": int(time.time() * 1000)}
+    store.set_state("hs", "activities:calls", {**stretch, "checked": just_now})
+    store.set_state("hs", "activities:emails", {**stretch, "checked": {**just_now, "local": 0}})
+    api = Api(changes(("EMAIL", NOW - 30_000), ("CALL", NOW - 30_000)))
+    assert quiet_engagements(context(store, api), STREAMS) == {"calls"}
+    assert api.asked == [(NOW - 50_001, 100)]  # the emails' stretch is due: from its start

@@ -58,13 +58,22 @@ class HubSpotApi:
         self._owner_pages.clear()
 
     def list_page(
-        self, obj: str, properties: list[str], after: str | None, *, archived: bool = False
+        self,
+        obj: str,
+        properties: list[str],
+        after: str | None,
+        *,
+        archived: bool = False,
+        associations: list[str] | None = None,
     ) -> Json:
-        """One page (100) of the list API, with every property (batch read past the URL)."""
-        head, rest = split_properties(properties, self.max_url_chars)
+        """One page (100) of the list API, with every property (batch read past the URL)
+        and, with `associations`, each record's associated ids of those objects."""
+        head, rest = split_properties(properties, self._url_room(associations))
         kwargs: Json = {"limit": LIST_PAGE_SIZE, "properties": head, "archived": archived}
         if after is not None:
             kwargs["after"] = after
+        if associations:
+            kwargs["associations"] = associations
         page = self.transport.call(
             "crm.objects.basic_api", "get_page", obj, what=f"list {obj}", check=has_results,
             **kwargs,
@@ -72,6 +81,15 @@ class HubSpotApi:
         if rest and page.get("results"):
             self._merge(obj, page["results"], rest)
         return page
+
+    def _url_room(self, associations: list[str] | None) -> int:
+        """URL characters left for properties once the associations are in it."""
+        taken = sum(len("&associations=") + len(quote(a, safe="")) for a in associations or [])
+        return self.max_url_chars - taken
+
+    def properties_overflow(self, properties: list[str], associations: list[str]) -> bool:
+        """Whether a list page of these properties needs a batch read for some of them."""
+        return bool(split_properties(properties, self._url_room(associations))[1])
 
     def _merge(self, obj: str, results: list[Json], properties: list[str]) -> None:
         body = {"properties": properties, "inputs": [{"id": r["id"]} for r in results]}

@@ -81,9 +81,10 @@ class Pull(ConfigModel):
     # Records purged for good show in no listing: every live id is listed this often.
     purge_check_every_hours: float = Field(default=168.0, ge=0)
     search_lag_retries: int = Field(default=3, ge=0, le=10)
-    # Full pulls through the CRM exports API (needs the crm.export scope); list paging
+    # Full pulls through the CRM exports API (needs the crm.export scope): true, or auto
+    # (exports when the token has the scope, quietly search when not); search paging
     # stays the default, and the fallback when an export fails.
-    exports: bool = False
+    exports: bool | Literal["auto"] = False
     export_poll_seconds: float = Field(default=2.0, ge=0)
 
 

@@ -3,11 +3,13 @@ end, when a user deletes it for good from there, or on a GDPR delete; from then 
 listing, live or archived, shows it, and the store would count it forever.
 
 Every `pull.purge_check_every_hours` (a week by default) the ids HubSpot still has are
-listed per entity (the id alone, 100 a call; with `pull.exports`, an export of the id
-alone, two calls an object) and every record the store holds beyond them is marked
-deleted. A listing shorter than HubSpot's count of the object, before and
+read per entity (the id alone, by search in id order, 200 a call; with `pull.exports`,
+an export of the id alone, two calls an object) and every record the store holds beyond
+them is marked deleted. A listing shorter than HubSpot's count of the object, before and
 after it, marks nothing (a lost page must never delete records) and is tried again by the
-next run. A new install starts its week at its first pull, which read every record.
+next run. Search lags behind writes, so a record changed within `overlap_seconds` before
+the check began is never marked deleted by it (the next check sees it). A new install
+starts its week at its first pull, which read every record.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ import datetime as dt
 from collections import defaultdict
 
 from connector.crms.hubspot.constants import OBJECT_ID_PROPERTY
+from connector.crms.hubspot.context import StreamContext
 from connector.crms.hubspot.exports import export_ids
+from connector.crms.hubspot.full import expected_count, server_count
 from connector.crms.hubspot.mapping import Stream
-from connector.crms.hubspot.paging import list_pages
-from connector.crms.hubspot.streams import Json, StreamContext, expected_count, server_newest
+from connector.crms.hubspot.paging import id_pages
 from connector.store import IngestResult
 from connector.store.staging import forget_seen, mark_unseen_deleted, remember_seen
 
@@ -52,39 +55,50 @@ def _reconcile(ctx: StreamContext, entity: str, members: list[Stream], now: dt.d
     every = dt.timedelta(hours=ctx.settings.purge_check_every_hours)
     if any(at is not None and now - at < every for at in checked):
         return 0
+    began = ctx.api.transport.server_ms  # HubSpot's clock, from this run's pull
     if not all(_list_live_ids(ctx, stream) for stream in members):
         return 0
-    deleted = mark_unseen_deleted(ctx.store, source=ctx.source, entity=entity)
+    began = began or ctx.api.transport.server_ms or 0
+    settled = dt.datetime.fromtimestamp(max(began - ctx.overlap_ms, 0) / 1000, dt.UTC)
+    deleted = mark_unseen_deleted(ctx.store, source=ctx.source, entity=entity,
+                                  modified_before=settled.replace(tzinfo=None))  # fmt: skip
     _mark_checked(ctx, members, now)
-    if ctx.progress is not None:
-        ctx.progress(f"{entity}: {deleted:,} records HubSpot no longer has marked deleted")
+    ctx.say(f"{entity}: {deleted:,} records HubSpot no longer has marked deleted")
     return deleted
 
 
 def _list_live_ids(ctx: StreamContext, stream: Stream) -> bool:
     """Note the ids HubSpot has of `stream`; False when the listing falls short of
     HubSpot's count before and after it (records archived meanwhile lower both)."""
-    before = server_newest(ctx, stream)[1]
-    listed = 0
+    listed, before = 0, None
 
     def note(ids: list[str]) -> None:
         nonlocal listed
         listed += len(ids)
         remember_seen(ctx.store, stream.entity, ids)
 
-    def fetch(after: str | None) -> Json:
-        return ctx.api.list_page(stream.object, [OBJECT_ID_PROPERTY], after)
-
-    if not (ctx.settings.exports and export_ids(ctx, stream, note)):
-        for page, _ in list_pages(fetch):
+    exported = False
+    if ctx.settings.exports:
+        before = server_count(ctx, stream)  # what the export must hold at least
+        exported = export_ids(ctx, stream, note)
+    if not exported:
+        patience = ctx.patience(stream)
+        pages = id_pages(lambda body: ctx.api.search(stream.object, body),
+                         [OBJECT_ID_PROPERTY], 0, patience)  # fmt: skip
+        for page, _ in pages:
+            if listed == 0:
+                before = int(page["total"]) if "total" in page else before
             note([str(record["id"]) for record in page["results"]])
+        if patience.gave_up:
+            ctx.say(f"{stream.object}: the search index lags; purged records are checked "
+                    "again next run")  # fmt: skip
+            return False
     expected = expected_count(ctx, stream, listed, before)
     if expected is not None and listed >= expected:
         return True
-    if ctx.progress is not None:
-        ctx.progress(f"{stream.object}: listed {listed:,} ids but HubSpot counts "
-                     f"{'none' if expected is None else f'{expected:,}'}; purged records "
-                     "are checked again next run")  # fmt: skip
+    ctx.say(f"{stream.object}: listed {listed:,} ids but HubSpot counts "
+            f"{'none' if expected is None else f'{expected:,}'}; purged records "
+            "are checked again next run")  # fmt: skip
     return False
 
 

@@ -12,7 +12,7 @@ until COMPLETE. Its download URL needs no token and is not an API call. A file o
 1,000,000 rows (or 2 MB) arrives as a zip of CSV partitions, each with its header. The
 export needs the `crm.export` scope (a super admin installs it for an OAuth app):
 `validate` says when the token lacks it, and when an export cannot be had (scope, the 30
-exports a day, a failed task) the stream falls back to list paging, logged. Incremental
+exports a day, a failed task) the stream falls back to search in id order, logged. Incremental
 pulls stay on search; the next one starts at the export's request time (the portal's
 clock) minus the overlap.
 """
@@ -35,19 +35,19 @@ import certifi
 import urllib3
 
 from connector.crms.client import with_retries
-from connector.crms.hubspot.api import HubSpotApi
 from connector.crms.hubspot.constants import OBJECT_ID_PROPERTY
-from connector.crms.hubspot.errors import MissingScope, tls_failed
-from connector.crms.hubspot.mapping import Stream
-from connector.crms.hubspot.paging import SearchCursor, parse_ms
-from connector.crms.hubspot.streams import (
+from connector.crms.hubspot.context import (
     Json,
     Links,
     StreamContext,
     load_records,
-    reconcile_archived,
     save_state,
+    targets,
 )
+from connector.crms.hubspot.errors import MissingScope, tls_failed
+from connector.crms.hubspot.mapping import Stream
+from connector.crms.hubspot.paging import SearchCursor, parse_ms
+from connector.crms.hubspot.streams import reconcile_archived
 from connector.errors import FatalError, RetriableError
 from connector.store import IngestResult
 
@@ -84,7 +84,7 @@ def start_exports(ctx: StreamContext, streams: list[Stream]) -> dict[str, Starte
         state = ctx.store.get_state(ctx.source, stream.key) or {}
         if state.get("phase") == "incremental" or state.get("after"):
             continue
-        if len(_targets(stream)) > MAX_ASSOCIATED:
+        if len(targets(stream)) > MAX_ASSOCIATED:
             continue
         try:
             if ctx.no_exports is not None:
@@ -123,19 +123,7 @@ def _unavailable(ctx: StreamContext, stream: Stream, exc: ExportUnavailable) -> 
     if exc.for_the_run:
         ctx.no_exports = str(exc)  # the next streams would be refused alike
     if ctx.progress:
-        ctx.progress(f"{stream.object}: no export ({exc}); listing instead")
-
-
-def missing_export_scope(api: HubSpotApi) -> str | None:
-    """What `validate` says when the token cannot start exports (None when it can)."""
-    try:
-        api.call(EXPORTS, "get_status", "1", what="read an export's status")
-    except MissingScope as exc:
-        return (f"pull.exports is on but {exc}: grant the private app the crm.export scope "
-                "(an OAuth app needs a super admin to install it), or set pull.exports: false")
-    except FatalError:
-        return None  # no such task: the scope is there
-    return None
+        ctx.progress(f"{stream.object}: no export ({exc}); searching instead")
 
 
 def export_ids(ctx: StreamContext, stream: Stream, note: Callable[[list[str]], None]) -> bool:
@@ -170,7 +158,7 @@ def _start(ctx: StreamContext, stream: Stream, ids_only: bool = False) -> str:
         "exportName": f"crm-kpi {ctx.source} {stream.object}{' ids' if ids_only else ''}",
         "objectType": stream.object,
         "objectProperties": [OBJECT_ID_PROPERTY] if ids_only else stream.property_names,
-        "associatedObjectType": [] if ids_only else _targets(stream),
+        "associatedObjectType": [] if ids_only else targets(stream),
         "exportInternalValuesOptions": ["NAMES", "VALUES"],
         "includePrimaryDisplayPropertyForAssociatedObjects": False,
         "overrideAssociatedObjectsPerDefinitionPerRowLimit": True,
@@ -264,7 +252,7 @@ def _batches(
     """Rows as list-API records and their associations, `size` records at a time."""
     columns: dict[str, str] | None = None
     records: list[Json] = []
-    links: Links = {to: {} for to in _targets(stream)}
+    links: Links = {to: {} for to in targets(stream)}
     for row in rows:
         if columns is None:
             columns = _associated_columns(list(row), stream)
@@ -277,14 +265,14 @@ def _batches(
                 links[to][record_id] = ids
         if len(records) >= size:
             yield records, links
-            records, links = [], {to: {} for to in _targets(stream)}
+            records, links = [], {to: {} for to in targets(stream)}
     if records:
         yield records, links
 
 
 def _associated_columns(headers: list[str], stream: Stream) -> dict[str, str]:
     """`Associated <Singular> IDs` header → the associated object type it holds."""
-    wanted = {_key(_singular(to)): to for to in _targets(stream)}
+    wanted = {_key(_singular(to)): to for to in targets(stream)}
     found = {}
     for header in headers:
         m = _ASSOCIATED.match(header)
@@ -306,7 +294,3 @@ def _singular(obj: str) -> str:
 
 def _key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
-def _targets(stream: Stream) -> list[str]:
-    return sorted(set(stream.associations.values()))

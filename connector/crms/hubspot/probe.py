@@ -18,10 +18,10 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
+from connector.crms.hubspot.context import StreamContext
 from connector.crms.hubspot.errors import HubSpotApiError, MissingScope
 from connector.crms.hubspot.mapping import Stream
-from connector.crms.hubspot.paging import SearchCursor
-from connector.crms.hubspot.streams import StreamContext
+from connector.crms.hubspot.window import Window
 
 ENGAGEMENT_TYPES = {
     "CALL": "calls",
@@ -81,9 +81,10 @@ def quiet_engagements(ctx: StreamContext, streams: Iterable[Stream]) -> set[str]
 
 
 def _first_unread(ctx: StreamContext, streams: Iterable[Stream]) -> dict[str, int]:
-    """Per engagement object, the first millisecond its next search would read (the
-    earliest over its streams); objects with a stream not yet incremental, paging a
-    pinned timestamp or on another cursor are left out: they are searched."""
+    """Per engagement object, the first millisecond its search would read in this run
+    (the earliest over its streams: window.py); objects with a stream not yet
+    incremental, paging a pinned timestamp or on another cursor are left out: they are
+    searched."""
     firsts: dict[str, int] = {}
     excluded: set[str] = set()
     for stream in streams:
@@ -93,10 +94,10 @@ def _first_unread(ctx: StreamContext, streams: Iterable[Stream]) -> dict[str, in
         if stream.cursor != CURSOR or state.get("phase") != "incremental":
             excluded.add(stream.object)
             continue
-        cursor = SearchCursor.from_state(state["cursor"])
-        if cursor.pinned:
+        window = Window.from_state(state)
+        first = window.first_unread(ctx.overlap_ms, ctx.api.transport.server_ms)
+        if first is None:
             excluded.add(stream.object)
             continue
-        first = cursor.ts if cursor.inclusive else cursor.ts + 1
         firsts[stream.object] = min(first, firsts.get(stream.object, first))
     return {obj: first for obj, first in firsts.items() if obj not in excluded}

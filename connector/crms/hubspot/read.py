@@ -12,16 +12,18 @@ from __future__ import annotations
 
 from connector.crms.base import Progress, Survey
 from connector.crms.config import MappingLines
+from connector.crms.hubspot.advice import first_pull_note, missing_scope, validate_note
 from connector.crms.hubspot.api import HubSpotApi
 from connector.crms.hubspot.catalog import Catalog
 from connector.crms.hubspot.client import HubSpotClient
 from connector.crms.hubspot.config import HubSpotConfig
+from connector.crms.hubspot.context import StreamContext
 from connector.crms.hubspot.deletes import reconcile_purged
 from connector.crms.hubspot.exports import pull_by_export, start_exports
 from connector.crms.hubspot.extras import load_owners, load_tables, unknown_owners
 from connector.crms.hubspot.mapping import HubSpotMapping
 from connector.crms.hubspot.probe import EngagementProbe
-from connector.crms.hubspot.streams import StreamContext, pull_stream
+from connector.crms.hubspot.streams import pull_stream
 from connector.crms.hubspot.targets import read_goals
 from connector.crms.hubspot.validate import (
     PropertyCatalog,
@@ -67,7 +69,7 @@ class HubSpotSource:
         try:
             where = MappingLines(self.config.mapping_path)
             problems = check_mapping(self.properties, self.mapping, where)
-            if self.config.pull.exports:
+            if self.config.pull.exports is True:
                 problems += self._export_scope()
             return problems + option_problems(self.properties, self.mapping, where)
         finally:
@@ -76,7 +78,11 @@ class HubSpotSource:
     def survey(self) -> Survey:
         """The portal's owners, teams and territories; a note when goals cannot be read."""
         try:
-            return survey_portal(self.properties, self.mapping, self.name)
+            survey = survey_portal(self.properties, self.mapping, self.name)
+            note = validate_note(self.api, self.name, list(self.mapping.streams),
+                                 self.config.pull.exports)  # fmt: skip
+            survey.notes += [note] if note else []
+            return survey
         finally:
             self.transport.close()
 
@@ -100,6 +106,9 @@ class HubSpotSource:
                     progress(f"{self.name}: {stream.entity} from {stream.object}")
                 exported = pull_by_export(ctx, stream, exports.get(stream.key))
                 results.append(exported or pull_stream(ctx, stream, probe.quiet(stream)))
+            if ctx.full_streams and not pull.exports:
+                self._say(progress, first_pull_note(self.api, self.name, ctx.full_calls,
+                                                    ctx.full_records, ctx.full_streams))
             results += reconcile_purged(ctx, list(self.mapping.streams))
             if not owners_first and unknown_owners(store, self.name):
                 results.append(self._owners(store, catalog))  # a new rep, or a renamed team
@@ -107,12 +116,16 @@ class HubSpotSource:
             goals, note = read_goals(self.api, self.mapping.targets.goals, store=store,
                                      source=self.name, opts=self.opts)  # fmt: skip
             results.append(goals)
-            if note is not None and progress is not None:
-                progress(note)
+            self._say(progress, note)
             self.records_read = ctx.records_read
             return results
         finally:
             self.transport.close()
+
+    @staticmethod
+    def _say(progress: Progress | None, note: str | None) -> None:
+        if note is not None and progress is not None:
+            progress(note)
 
     def _check(self, catalog: Catalog) -> None:
         problems = check_mapping(catalog, self.mapping, MappingLines(self.config.mapping_path))
@@ -129,7 +142,9 @@ class HubSpotSource:
         return result
 
     def _export_scope(self) -> list[str]:
-        from connector.crms.hubspot.exports import missing_export_scope
-
-        missing = missing_export_scope(self.api)
-        return [missing] if missing else []
+        missing = missing_scope(self.api)
+        if missing is None:
+            return []
+        return [f"pull.exports is on but {missing}: grant the private app the crm.export "
+                "scope (an OAuth app needs a super admin to install it), or set "
+                "pull.exports: auto (exports when the scope is granted) or false"]
