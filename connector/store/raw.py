@@ -165,15 +165,6 @@ def mark_raw_deleted(store: Store, source: str, entity: str, condition: str,
         )
 
 
-def forget_raw(store: Store, source: str) -> None:
-    """Drop every raw table of `source` (its records are read whole again next)."""
-    for table in (r[0] for r in store.fetch(
-            "SELECT raw_table FROM raw_streams WHERE source = ?", [source])
-            if store.has_table("raw_streams")):  # fmt: skip
-        store.execute(f"DROP TABLE IF EXISTS {ident(str(table))}")
-    store.execute("DELETE FROM raw_streams WHERE source = ?", [source])
-
-
 def _load(store: Store, source: str, stream: str) -> RawStream | None:
     rows = store.fetch(
         "SELECT entity, raw_table, columns, pulled, filling FROM raw_streams "

@@ -45,12 +45,6 @@ def record_shape(store: Store, source: str, stream: str, entity: str, shape: Sha
     )  # fmt: skip
 
 
-def forget_shapes(store: Store, source: str) -> None:
-    """Forget what derived the records of `source`."""
-    store.execute(_DDL)
-    store.execute("DELETE FROM derivations WHERE source = ?", [source])
-
-
 def changed_keys(old: Shape | None, new: Shape) -> list[str]:
     """Where two shapes differ, as dotted keys one level under the top
     (`exclude.StageName`, `value_maps.lead_source`, `fields.contact_method`)."""
