@@ -319,7 +319,10 @@ def _cmd_compute(args: argparse.Namespace) -> int:
         raise ConfigError([f"--period: {exc}"]) from None
     scopes = list(SCOPE_TYPES) if args.scope == "all" else [args.scope]
     shown_source = _shown_source(config, args.source)
-    with open_store(config, read_only=not args.save) as store:
+    # Over a Spark lake the store only receives results: a first compute creates it.
+    results_only = config.spark.lake is not None and config.kpis.engine == "spark"
+    read_only = not args.save and not (results_only and not config.store.path.exists())
+    with open_store(config, read_only=read_only) as store:
         console = Console(stderr=True)
         result = compute_kpis(
             config,
