@@ -180,7 +180,7 @@ def test_a_bug_exits_70_with_one_sentence_and_its_traceback_in_a_file(
         raise OSError("internal state went wrong")  # no file name: not the user's path
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("connector.cli._cmd_init", broken)
+    monkeypatch.setattr("connector.commands.admin.cmd_init", broken)
     assert main(["init", "--crm", "files"]) == 70
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1

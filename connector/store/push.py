@@ -28,11 +28,18 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from connector.errors import FatalError
-from connector.presentation import ACCOUNT_FIGURES, AS_OF, FIGURE_KEYS
+from connector.presentation import FIGURE_KEYS
 from connector.presentation import RECORD_COLUMNS as RECORD_WORDS
 from connector.store.db import Store
+from connector.store.push_sql import (
+    ACCOUNTS_SQL,
+    IN_PROGRESS,
+    KEYS_SQL,
+    OWN_RESULTS,
+    RECORDS_SQL,
+    REPS_SQL,
+)
 from connector.store.results import results_sql
-from connector.store.scopes import scope_name_sql
 
 STATE_DDL = """CREATE TABLE IF NOT EXISTS push_state (
   source VARCHAR, target VARCHAR, record_key VARCHAR, field VARCHAR, value VARCHAR,
@@ -47,44 +54,12 @@ _OLD_STATE = {
         "CASE target WHEN 'kpi' THEN 'sales_kpi' WHEN 'company' THEN 'companies' ELSE target END",
     ),
 }
-KEY_SQL = (
-    "k.period_type || '|' || k.period || '|' || k.scope_type || '|' || coalesce(k.scope_id, '-')"
-)
 RECORD_COLUMNS = tuple(c.key for c in RECORD_WORDS)
 """What a KPI record says about itself (`presentation.RECORD_COLUMNS`): its period
 (`period_end` is its last day), its scope, the scope's name ("Kira Lee", "West (team)",
 "Company"), a record name ("Kira Lee · Nov 2026", at most 80 characters), whether its
 period is in progress, why it has no pace yet, and when its figures were computed
 (`as_of`)."""
-# The period in words ("Nov 2026", "Q3 2026", "2026"), and the record's name: the scope's
-# name cut so that the whole fits NAME_LIMIT characters (Salesforce's Name holds 80).
-NAME_LIMIT = 80
-_PERIOD_WORDS = (
-    "CASE k.period_type WHEN 'month' THEN strftime(k.period_start, '%b %Y') "
-    "WHEN 'quarter' THEN split_part(k.period, '-', 2) || ' ' || split_part(k.period, '-', 1) "
-    "ELSE k.period END"
-)
-_RECORD_NAME = (
-    f"left(k.scope_name, {NAME_LIMIT - 3} - length({_PERIOD_WORDS})) || ' · ' || "
-    f"{_PERIOD_WORDS}"
-)
-_RECORD_VALUE = (
-    "CASE f.col WHEN 'period_type' THEN k.period_type WHEN 'period' THEN k.period "
-    "WHEN 'period_start' THEN CAST(k.period_start AS VARCHAR) "
-    "WHEN 'period_end' THEN CAST(CAST(k.period_end - INTERVAL 1 DAY AS DATE) AS VARCHAR) "
-    "WHEN 'scope_type' THEN k.scope_type WHEN 'scope_id' THEN k.scope_id "
-    "WHEN 'scope_name' THEN k.scope_name WHEN 'period_status' THEN k.period_status "
-    f"WHEN 'pace_note' THEN k.pace_note WHEN '{AS_OF}' THEN k.as_of "
-    f"ELSE {_RECORD_NAME} END"
-)
-STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.000Z"
-"""How an "as of" is sent: ISO 8601 in UTC, as Salesforce's and HubSpot's APIs take it."""
-# The kpi_results rows a writer pushes: its own source's when the config has several
-# sources (they are stored under its name), else the all-sources rows (source NULL).
-_OWN_RESULTS = (
-    "source IS NOT DISTINCT FROM "
-    "(CASE WHEN EXISTS (SELECT 1 FROM kpi_results WHERE source = $source) THEN $source END)"
-)
 Kind = Literal["number", "text", "date", "datetime"]
 SlotKey = tuple[str, str | None, str | None, str]
 """(kpi, breakdown type, breakdown value, part): one number a KPI record field holds."""
@@ -284,7 +259,7 @@ def _desired(store: Store, source: str, plan: PushPlan) -> None:
         f"CREATE OR REPLACE TEMP TABLE _push_base AS SELECT r.* FROM ({results_sql(store)}) r "
         "WHERE (r.kpi, coalesce(r.breakdown_type, '')) IN "
         "(SELECT kpi, coalesce(breakdown_type, '') FROM _push_fields "
-        " UNION SELECT kpi, '' FROM _push_rep_fields) AND " + _OWN_RESULTS,
+        " UNION SELECT kpi, '' FROM _push_rep_fields) AND " + OWN_RESULTS,
         {"source": source},
     )
     con.execute(
@@ -292,15 +267,15 @@ def _desired(store: Store, source: str, plan: PushPlan) -> None:
         "WHERE source = $source AND NOT is_deleted AND coalesce(active, true)",
         {"source": source},
     )
-    con.execute("CREATE OR REPLACE TEMP TABLE _push_keys AS " + _KEYS_SQL, {"source": source})
+    con.execute("CREATE OR REPLACE TEMP TABLE _push_keys AS " + KEYS_SQL, {"source": source})
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _push_current AS SELECT * FROM _push_base "
-        f"WHERE breakdown_type IS NULL AND period_type = $period_type AND {_IN_PROGRESS}",
+        f"WHERE breakdown_type IS NULL AND period_type = $period_type AND {IN_PROGRESS}",
         {"period_type": plan.current_period_type},
     )
-    parts = [_RECORDS_SQL, _REPS_SQL]
+    parts = [RECORDS_SQL, REPS_SQL]
     if store.has_table("account_figures"):  # computed by every full computation
-        parts.append(_ACCOUNTS_SQL)
+        parts.append(ACCOUNTS_SQL)
     sql = "CREATE OR REPLACE TEMP TABLE _push_desired AS " + " UNION ALL ".join(parts)
     con.execute(sql, {"source": source} if "$source" in sql else None)
 
@@ -359,89 +334,3 @@ def _value_tables(store: Store, plan: PushPlan) -> None:
         [(accounts.target, key, c.name, c.kind, c.factor, c.decimals)
          for key, c in accounts.fields.items()] if accounts else [],
     )  # fmt: skip
-
-
-def _shown(expression: str, fields: str) -> str:
-    """A stored number as its field shows it: scaled, rounded to the field's decimals,
-    as text; NULL for a missing or non-finite value."""
-    scaled = f"({expression}) * {fields}.factor"
-    return (
-        f"CAST(CASE WHEN isfinite({expression}) THEN "
-        f"CASE WHEN {fields}.decimals IS NULL THEN {scaled} "
-        f"ELSE round({scaled}, CAST({fields}.decimals AS INTEGER)) END END AS VARCHAR)"
-    )
-
-
-_PART_VALUE = (
-    "CASE m.part WHEN 'value' THEN r.value WHEN 'target' THEN r.target "
-    "WHEN 'attainment' THEN r.attainment ELSE r.pace END"
-)
-# Whether a row's period was in progress when computed (rows of versions before
-# period_status: whether it is today, in UTC).
-_IN_PROGRESS = (
-    "coalesce(period_status = 'in progress', "
-    "period_start <= current_date AND current_date < period_end)"
-)
-# Every period × scope with results, its scope's name for people, its record key, its
-# status, pace note and stamp, and whether the stamp is sent every run (`fresh`).
-# Parameter: $source.
-_KEYS_SQL = f"""
-SELECT k.*, {scope_name_sql("k", "o.name")} AS scope_name
-FROM (SELECT period_type, period, period_start, period_end, scope_type, scope_id,
-        CASE WHEN bool_or({_IN_PROGRESS}) THEN 'in progress'
-             ELSE coalesce(max(period_status), 'closed') END AS period_status,
-        string_agg(DISTINCT pace_note, '; ' ORDER BY pace_note) AS pace_note,
-        strftime(max(computed_at), '{STAMP_FORMAT}') AS as_of,
-        bool_or({_IN_PROGRESS}) AS fresh
-      FROM _push_base
-      GROUP BY period_type, period, period_start, period_end, scope_type, scope_id) k
-LEFT JOIN (SELECT id, name FROM owners WHERE source = $source AND NOT is_deleted) o
-  ON k.scope_type = 'owner' AND o.id = k.scope_id
-"""
-# The KPI records: numbers, what each record says about itself, its key and its owner.
-_RECORDS_SQL = f"""
-SELECT p.target, {KEY_SQL} AS key, m.field, {_shown(_PART_VALUE, "m")} AS value,
-  'number' AS kind, false AS stamp, k.fresh
-FROM _push_base r JOIN _push_fields m ON m.kpi = r.kpi
-  AND m.breakdown_type IS NOT DISTINCT FROM r.breakdown_type
-  AND m.breakdown_value IS NOT DISTINCT FROM r.breakdown_value
-JOIN _push_keys k ON k.period_type = r.period_type AND k.period = r.period
-  AND k.scope_type = r.scope_type AND k.scope_id IS NOT DISTINCT FROM r.scope_id,
-  _push_record p
-UNION ALL
-SELECT p.target, {KEY_SQL}, f.field, {_RECORD_VALUE}, f.kind, f.col = '{AS_OF}', k.fresh
-FROM _push_keys k, _push_record_fields f, _push_record p
-UNION ALL
-SELECT p.target, {KEY_SQL}, p.key_field, {KEY_SQL}, 'text', false, k.fresh
-FROM _push_keys k, _push_record p WHERE p.key_field IS NOT NULL
-UNION ALL
-SELECT p.target, {KEY_SQL}, p.owner_field,
-  CASE WHEN k.scope_type = 'owner' AND k.scope_id IN (SELECT id FROM _push_owners)
-       THEN k.scope_id ELSE p.default_owner END, 'text', false, k.fresh
-FROM _push_keys k, _push_record p
-"""
-# The current period's values on the records of active reps, and when they were computed.
-_REPS_SQL = f"""
-SELECT m.target, r.scope_id, m.field, {_shown(_PART_VALUE, "m")}, 'number', false, true
-FROM _push_current r JOIN _push_rep_fields m ON m.kpi = r.kpi
-WHERE r.scope_type = 'owner' AND r.scope_id IN (SELECT id FROM _push_owners)
-UNION ALL
-SELECT a.target, r.scope_id, a.field, strftime(max(r.computed_at), '{STAMP_FORMAT}'),
-  'datetime', true, true
-FROM _push_current r, _push_rep_as_of a
-WHERE r.scope_type = 'owner' AND r.scope_id IN (SELECT id FROM _push_owners)
-GROUP BY a.target, r.scope_id, a.field
-"""
-# Each live account's own figures (account_figures, from the last full computation).
-_NUMBERS = "CASE m.figure " + " ".join(
-    f"WHEN '{f.key}' THEN CAST(f.{f.key} AS DOUBLE)" for f in ACCOUNT_FIGURES if f.unit != "date"
-) + " END"  # fmt: skip
-_DATES = "CASE m.figure " + " ".join(
-    f"WHEN '{f.key}' THEN CAST(f.{f.key} AS VARCHAR)" for f in ACCOUNT_FIGURES if f.unit == "date"
-) + " END"  # fmt: skip
-_ACCOUNTS_SQL = f"""
-SELECT m.target, f.account_id, m.field,
-  CASE m.kind WHEN 'date' THEN {_DATES} ELSE {_shown(_NUMBERS, "m")} END, m.kind, false, false
-FROM account_figures f JOIN _push_figure_fields m ON true
-WHERE f.source = $source
-"""

@@ -113,6 +113,8 @@ def _written_tables(sb: Sandbox) -> list[tuple[str, list[str], bool]]:
     )
     found = []
     for table, cols in columns:
+        if table in _ACCESS_TABLES:  # p_ columns that are rights: compared by `access`
+            continue
         # "as of" fields hold when each run computed the figures: two runs differ there
         custom = [c for c in cols if c.startswith(("cf_", "p_")) and c not in _AS_OF_COLUMNS]
         if custom:
@@ -138,7 +140,38 @@ def crm_state(sb: Sandbox) -> dict[str, list[tuple[Any, ...]]]:
         where = "WHERE NOT is_deleted" if deletable else ""
         rows = cur.execute(f"SELECT {', '.join(keep)} FROM {table} {where}").fetchall()
         state[table] = sorted((tuple(_value(v) for v in r) for r in rows), key=repr)
+    if _has(sb, "sf_permission_sets"):
+        state["access"] = _access(sb)
     return state
+
+
+_ACCESS_TABLES = {"sf_object_perms", "sf_field_perms"}
+# What setup grants in Salesforce, by name (the sandbox's own keys depend on the order in
+# which a faulted setup and its rerun created them): permission sets' object and field
+# rights, their assignments, and sharing rules.
+_ACCESS_QUERIES = (
+    "SELECT ps.name, o.sobject_type, o.p_read, o.p_create, o.p_edit, o.p_delete, "
+    "o.p_view_all, o.p_modify_all FROM sf_object_perms o "
+    "JOIN sf_permission_sets ps ON ps.n = o.parent_n WHERE ps.profile_n IS NULL",
+    "SELECT ps.name, f.sobject_type, f.field, f.p_read, f.p_edit FROM sf_field_perms f "
+    "JOIN sf_permission_sets ps ON ps.n = f.parent_n WHERE ps.profile_n IS NULL",
+    "SELECT ps.name, a.assignee_n FROM sf_ps_assignments a "
+    "JOIN sf_permission_sets ps ON ps.n = a.permission_set_n WHERE ps.profile_n IS NULL",
+    "SELECT object, developer_name, criteria, shared_kind, shared_n, access "
+    "FROM sf_sharing_rules",
+)
+
+
+def _has(sb: Sandbox, table: str) -> bool:
+    return sb.org.cursor().execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
+    ).fetchone() == (1,)
+
+
+def _access(sb: Sandbox) -> list[tuple[Any, ...]]:
+    cur = sb.org.cursor()
+    rows = [(i, *r) for i, q in enumerate(_ACCESS_QUERIES) for r in cur.execute(q).fetchall()]
+    return sorted(rows, key=repr)
 
 
 def kpi_keys(sb: Sandbox) -> list[str]:
