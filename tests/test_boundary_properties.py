@@ -24,14 +24,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connector.crms.hubspot.mapping import load_mapping as hubspot_mapping
-from connector.crms.hubspot.records import StageMeta, build_rows, columns
+from connector.crms.hubspot.records import StageMeta, raw_fields, raw_rows
+from connector.crms.hubspot.records import derivation as derivation_of
 from connector.crms.salesforce.mapping import load_mapping as salesforce_mapping
-from connector.crms.salesforce.records import compile_reader
+from connector.crms.salesforce.records import compile_reader, derivation
 from connector.crms.salesforce.validate import Resolved
 from connector.resources import shipped
 from connector.schema import ENTITIES, MAX_AMOUNT, MAX_TEXT, DateWindow, Entity, is_reference
 from connector.store import IngestResult, ParseOptions, Store, ingest_rows
 from connector.store.csvfile import CsvLayout, load_csv
+from connector.store.derive import Derivation, derive
+from connector.store.raw import raw_stream, upsert_raw
 
 WINDOW = DateWindow(dt.date(1970, 1, 1), dt.date(2035, 12, 31))
 OPTS = ParseOptions("America/New_York", window=WINDOW)
@@ -126,11 +129,22 @@ def from_salesforce(store: Store, entity: Entity, rows: list[dict[str, Any]]) ->
             if spec.field is not None:
                 nest(record, spec.field.split("."), row.get(name))
         answers.append(record)
-    loaded, _, _ = reader.split(answers)
-    result = ingest_rows(store, source="t", entity=entity, columns=reader.columns, rows=loaded,
-                         origin=stream.object, opts=OPTS)  # fmt: skip
-    check_counts(result, len(loaded))
-    return len(loaded)
+    rows_sent, _ = reader.split([a for a in answers if a[stream.key] is not None])
+    return derived(store, stream.key, stream.cursor, entity, reader.fields, rows_sent,
+                   derivation(stream, SALESFORCE, resolved))  # fmt: skip
+
+
+def derived(store: Store, key: str, cursor: str, entity: Entity, fields: list[str],
+            rows: list[list[Any]], rules: Derivation) -> int:  # fmt: skip
+    """Raw rows kept, then derived as a pull derives them: each kept row is loaded,
+    quarantined or left out by the mapping."""
+    raw = raw_stream(store, source="t", stream=entity.name, entity=entity.name, key=key,
+                     cursor=cursor, fields=fields)  # fmt: skip
+    upsert_raw(store, raw, fields, rows)
+    result = derive(store, raw, rules, OPTS)
+    kept = int(store.scalar(f"SELECT count(*) FROM {raw.table}") or 0)
+    assert result.loaded + result.quarantined + result.excluded == kept, (result, kept)
+    return result.loaded + result.quarantined
 
 
 def nest(record: dict[str, Any], path: list[str], value: Any) -> None:
@@ -149,11 +163,8 @@ def from_hubspot(store: Store, entity: Entity, rows: list[dict[str, Any]]) -> in
     answers = [a for a in answers if a["id"] is not None]
     links = {to: {str(row["id"]): [str(row.get(name))] for row in rows if row.get(name)}
              for name, to in stream.associations.items()}  # fmt: skip
-    loaded, _ = build_rows(stream, answers, links, StageMeta())
-    result = ingest_rows(store, source="t", entity=entity, columns=columns(stream), rows=loaded,
-                         origin=stream.object, opts=OPTS)  # fmt: skip
-    check_counts(result, len(loaded))
-    return len(loaded)
+    return derived(store, "hs_object_id", stream.cursor, entity, raw_fields(stream),
+                   raw_rows(stream, answers, links), derivation_of(stream, StageMeta()))
 
 
 def staged(store: Store, entity: Entity, rows: list[dict[str, Any]]) -> int:

@@ -9,7 +9,7 @@ import pytest
 
 from connector.crms.files import FilesMapping, FilesSource
 from connector.errors import ExportError
-from connector.store import Store
+from connector.store import IngestResult, Store
 
 OPPS_HEADER = "id,account_id,owner_id,created_at,close_date,is_closed,is_won,amount,currency"
 
@@ -264,3 +264,30 @@ def test_undecodable_file_names_the_file(tmp_path: Path, store: Store) -> None:
     (tmp_path / "owners.csv").write_bytes(b"id,name\nu1,\xff\xfe\n")
     with pytest.raises(ExportError, match=r"owners\.csv"):
         pull(tmp_path, store)
+
+
+def opportunities(folder: Path, store: Store, mapping: dict[str, object] | None = None
+                  ) -> IngestResult:  # fmt: skip
+    result = pull(folder, store, mapping)["opportunities"]
+    assert isinstance(result, IngestResult)
+    return result
+
+
+def test_a_mapping_edit_is_said_and_its_exclusions_counted(tmp_path: Path) -> None:
+    write(tmp_path, "opportunities.csv", OPPS_HEADER + ",type",
+          "o1,a1,u1,2025-01-05T10:00:00Z,2025-02-01,true,true,10,USD,Test Account",
+          "o2,a1,u1,2025-01-05T10:00:00Z,2025-02-01,true,true,20,USD,New",
+          "o3,a1,u1,2025-01-05T10:00:00Z,2025-02-01,true,true,30,USD,Test Account")  # fmt: skip
+    excluding = {"entities": {"opportunities": {"exclude": {"type": ["Test Account"]}}}}
+    with Store(":memory:") as store, Store(":memory:") as fresh:
+        assert opportunities(tmp_path, store).notes == []
+        edited = opportunities(tmp_path, store, excluding)
+        assert edited.deleted == edited.excluded == 2  # left out, not a mass delete
+        assert edited.notes == ["crm: mapping changed (exclude.type): opportunities derived "
+                                "again from opportunities.csv, read whole as every run: 2 now "
+                                "excluded"]  # fmt: skip
+        assert opportunities(tmp_path, store, excluding).notes == []
+        opportunities(tmp_path, fresh, excluding)
+        live = "SELECT * EXCLUDE (source) FROM opportunities WHERE NOT is_deleted ORDER BY id"
+        assert store.fetch(live) == fresh.fetch(live)
+        assert [r[0] for r in store.fetch(live)] == ["o2"]

@@ -1,5 +1,6 @@
 """The store: a DuckDB file with the normalized tables and the connector's own state."""
 
+from connector.store.arrow import stage_rows, to_text
 from connector.store.db import Store
 from connector.store.ingest import IngestResult, ingest
 from connector.store.normalize import ParseOptions, ValueMap
@@ -10,8 +11,6 @@ from connector.store.staging import (
     mark_deleted,
     mark_unseen_deleted,
     remember_seen,
-    stage_rows,
-    to_text,
     unchanged_ids,
 )
 

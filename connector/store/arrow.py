@@ -1,4 +1,5 @@
-"""Arrow in and out of the store: how KPI results computed elsewhere (Spark) come back,
+"""Arrow in and out of the store: how CRM records are staged (a page as one columnar
+copy, not one INSERT per row), how KPI results computed elsewhere (Spark) come back,
 and how the store hands query results over without a row-by-row copy."""
 
 from __future__ import annotations
@@ -40,3 +41,47 @@ def insert_arrow(
     finally:
         store.con.unregister("_arrow_in")
     return int(data.num_rows)
+
+
+def to_text(value: object) -> str | None:
+    """A CRM value as the text the type map parses (None stays None)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _unicode(text: str | None) -> str | None:
+    """Text any UTF-8 reader takes: a lone surrogate becomes U+FFFD."""
+    if text is None:
+        return None
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def stage_rows(
+    store: Store,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    *,
+    first_line: int = 1,
+) -> None:
+    """(Re)create temp table `table` with VARCHAR `columns` plus `_line` positions."""
+    data: dict[str, pa.Array] = {
+        "_line": pa.array(range(first_line, first_line + len(rows)), type=pa.int64())
+    }
+    for index, column in enumerate(columns):
+        values = [to_text(row[index]) for row in rows]
+        try:
+            data[column] = pa.array(values, type=pa.string())
+        except UnicodeEncodeError:  # JSON may escape a lone surrogate ("\\ud800")
+            data[column] = pa.array([_unicode(v) for v in values], type=pa.string())
+    batch = pa.table(data)
+    # A caller's half-read result (a fetchone) would make DuckDB refuse the registration.
+    store.con.complete()
+    store.con.register("_arrow_batch", batch)
+    try:
+        store.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM _arrow_batch")
+    finally:
+        store.con.unregister("_arrow_batch")

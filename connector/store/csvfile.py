@@ -31,13 +31,14 @@ from connector.store.csvtext import (
 )
 from connector.store.db import Store, ident
 from connector.store.ingest import Deletes, IngestResult, ingest
-from connector.store.normalize import ParseOptions, ValueMap
+from connector.store.normalize import ParseOptions, ValueMap, id_expression
 
 _READER = (
     "read_csv($path, header=true, auto_detect=false, delim=$delim, quote='\"', escape='\"', "
     "encoding='utf-8', store_rejects=true, columns=$columns)"
 )
 _REJECTED = "_csv_rejected"
+_EXCLUDED = "_csv_excluded"  # the ids of the rows the mapping's `exclude` leaves out
 
 
 @dataclass(frozen=True)
@@ -79,13 +80,16 @@ def load_csv(
     file is an empty set. More deletes than `max_delete_share` of the records stop the
     load (`MassDeleteError`)."""
     con = store.con
+    con.execute(f"DROP TABLE IF EXISTS {_EXCLUDED}")
     rejected = _stage(con, entity, path, layout) if path.is_file() else _stage_none(con, entity)
     lines = f"{rejected:,} line{'s' if rejected > 1 else ''}"
     skip = f"as {lines} could not be read (see the quarantine)" if rejected else None
+    left_out = _EXCLUDED if store.has_table(_EXCLUDED) else None
     try:
         result = ingest(store, source=source, entity=entity, staged="_staged",
                         origin=path.name, opts=opts, value_maps=value_maps, full=True,
-                        deletes=Deletes(skip_reason=skip, max_share=max_delete_share),
+                        deletes=Deletes(skip_reason=skip, max_share=max_delete_share,
+                                        excluded=left_out),
                         release=lambda: drop_staging(con))  # fmt: skip
         if rejected:
             con.execute(
@@ -100,7 +104,7 @@ def load_csv(
         raise MassDeleteError(f"{exc} ({path.name} is not in {path.parent})") from None
     finally:
         drop_staging(con)
-        con.execute(f"DROP TABLE IF EXISTS {_REJECTED}")
+        con.execute(f"DROP TABLE IF EXISTS {_REJECTED}; DROP TABLE IF EXISTS {_EXCLUDED}")
     return result
 
 
@@ -127,6 +131,10 @@ def _stage(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, layout: C
             _read_carefully(con, readable, path, layout.delimiter, len(headers))
             held = "_careful"
     if where:  # a view takes no parameters: the excluded rows go (rowids stay)
+        fields = ", ".join(f"{_col(i)} AS {ident(name)}" for name, i in positions.items())
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {_EXCLUDED} AS SELECT "
+                    f"{id_expression(entity, set(positions))} AS id FROM (SELECT {fields} "
+                    f"FROM {held} WHERE NOT ({where}))", excluded)  # fmt: skip
         con.execute(f"DELETE FROM {held} WHERE NOT ({where})", excluded)
     con.execute(f"CREATE OR REPLACE TEMP VIEW _staged AS SELECT {', '.join(select)} FROM _rows")
     return int(con.execute(f"SELECT count(*) FROM {_REJECTED}").fetchall()[0][0])

@@ -41,6 +41,7 @@ class IngestResult:
     quarantined: int = 0
     deleted: int = 0
     findings: int = 0
+    excluded: int = 0  # of a full load: records the mapping leaves out (marked deleted)
     origins: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -50,10 +51,13 @@ class Deletes:
     """What a full load does with the records it lacks: they are marked deleted, unless
     `skip_reason` says why the load cannot tell (then none is), and not past `max_share`
     of the entity's live records (then the load stops with `MassDeleteError`), as a
-    partial export looks exactly like a mass delete."""
+    partial export looks exactly like a mass delete. Records the mapping leaves out
+    (ids in the table `excluded`) are not missing: they are marked deleted without
+    counting as deletes (an exclusion added to the mapping is no mass delete)."""
 
     skip_reason: str | None = None
     max_share: float | None = None
+    excluded: str | None = None
 
 
 def staged_columns(con: duckdb.DuckDBPyConnection, staged: str) -> set[str]:
@@ -345,17 +349,24 @@ def _mark_missing_deleted(
     origin: str,
     deletes: Deletes,
 ) -> None:
-    """Mark deleted the records of a full load's entity it lacks (as `deletes` says)."""
+    """Mark deleted the records of a full load's entity it lacks (as `deletes` says);
+    those the mapping leaves out, whatever it says."""
     if deletes.skip_reason:
         result.notes.append(f"{origin}: nothing marked deleted, {deletes.skip_reason}")
+        if deletes.excluded is not None:
+            result.excluded = result.deleted = _count(
+                con, f"UPDATE {entity.table} SET is_deleted = TRUE WHERE source = ? AND NOT "
+                f"is_deleted AND id IN (SELECT id FROM {deletes.excluded})", [result.source])
     else:
-        result.deleted = _delete_missing(con, result.source, entity, origin, deletes.max_share)
+        result.deleted, result.excluded = _delete_missing(con, result.source, entity, origin,
+                                                          deletes)
 
 
 def _delete_missing(
-    con: duckdb.DuckDBPyConnection, source: str, entity: Entity, origin: str,
-    max_share: float | None,
-) -> int:  # fmt: skip
+    con: duckdb.DuckDBPyConnection, source: str, entity: Entity, origin: str, deletes: Deletes,
+) -> tuple[int, int]:  # fmt: skip
+    """Mark deleted the records a full load lacks; (records marked, of them left out by
+    the mapping)."""
     # After `_delete_replaced` the source's stored records are those the batch has no
     # good row of: missing, or brought only in quarantined rows, which still exist in the
     # CRM and keep their last good version. Comparing with that short list, not the
@@ -366,12 +377,17 @@ def _delete_missing(
     )
     gone = _count(con, f"SELECT count(*) FROM {entity.table} WHERE {missing}", [source])
     if not gone:
-        return 0
+        return 0, 0
+    excluded = 0 if deletes.excluded is None else _count(
+        con, f"SELECT count(*) FROM {entity.table} WHERE {missing} "
+        f"AND id IN (SELECT id FROM {deletes.excluded})", [source])  # fmt: skip
+    max_share = deletes.max_share
     if max_share is not None:  # live records once loaded: those kept and the good rows
         live = _count(
             con, f"SELECT count(*) FROM {entity.table} WHERE source = ? AND NOT is_deleted",
             [source],
         ) + _count(con, f"SELECT count(*) {_GOOD}")  # fmt: skip
+        gone, live = gone - excluded, live - excluded
         if gone > max_share * live:
             raise MassDeleteError(
                 f"{origin}: this load would mark {gone:,} of the {live:,} {entity.name} of "
@@ -380,7 +396,8 @@ def _delete_missing(
                 "If they really were deleted in the CRM, run again with --allow-mass-delete "
                 "(or raise max_delete_share for this source in config.yaml)"
             )
-    return _count(con, f"UPDATE {entity.table} SET is_deleted = TRUE WHERE {missing}", [source])
+    marked = _count(con, f"UPDATE {entity.table} SET is_deleted = TRUE WHERE {missing}", [source])
+    return marked, excluded
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> int:

@@ -10,59 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
-import pyarrow as pa
-
 from connector.schema import ENTITY_BY_NAME, Entity
+from connector.store.arrow import stage_rows
 from connector.store.db import Store
 from connector.store.ingest import IngestResult, ingest
 from connector.store.normalize import ParseOptions, ValueMap
+from connector.store.raw import mark_raw_deleted
 
 # Ids a pull has seen, per entity, until it marks the others deleted (hard deletes).
 _SEEN = "_seen_ids"
-
-
-def to_text(value: object) -> str | None:
-    """A CRM value as the text the type map parses (None stays None)."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _unicode(text: str | None) -> str | None:
-    """Text any UTF-8 reader takes: a lone surrogate becomes U+FFFD."""
-    if text is None:
-        return None
-    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-
-
-def stage_rows(
-    store: Store,
-    table: str,
-    columns: Sequence[str],
-    rows: Sequence[Sequence[object]],
-    *,
-    first_line: int = 1,
-) -> None:
-    """(Re)create temp table `table` with VARCHAR `columns` plus `_line` positions."""
-    data: dict[str, pa.Array] = {
-        "_line": pa.array(range(first_line, first_line + len(rows)), type=pa.int64())
-    }
-    for index, column in enumerate(columns):
-        values = [to_text(row[index]) for row in rows]
-        try:
-            data[column] = pa.array(values, type=pa.string())
-        except UnicodeEncodeError:  # JSON may escape a lone surrogate ("\\ud800")
-            data[column] = pa.array([_unicode(v) for v in values], type=pa.string())
-    batch = pa.table(data)
-    # A caller's half-read result (a fetchone) would make DuckDB refuse the registration.
-    store.con.complete()
-    store.con.register("_arrow_batch", batch)
-    try:
-        store.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM _arrow_batch")
-    finally:
-        store.con.unregister("_arrow_batch")
 
 
 def mark_deleted(store: Store, *, source: str, entity: Entity, ids: Sequence[str]) -> int:
@@ -71,6 +27,7 @@ def mark_deleted(store: Store, *, source: str, entity: Entity, ids: Sequence[str
         return 0
     stage_rows(store, "_deleted_ids", ["id"], [(i,) for i in ids])
     try:
+        mark_raw_deleted(store, source, entity.name, "id IN (SELECT id FROM _deleted_ids)")
         row = store.con.execute(
             f"UPDATE {entity.table} SET is_deleted = TRUE WHERE source = ? AND NOT is_deleted "
             "AND id IN (SELECT id FROM _deleted_ids)",
@@ -118,14 +75,24 @@ def mark_unseen_deleted(
 ) -> int:
     """Mark deleted every record of `entity` whose id was not seen (purged in the CRM);
     with `modified_before` (naive UTC), only records last modified before it (a listing
-    from an index that may not hold the newest changes yet)."""
-    store.con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_SEEN} (entity VARCHAR, id VARCHAR)")
+    from an index that may not hold the newest changes yet). Their raw rows too: a
+    record the mapping left out is purged as well, never to be derived again."""
+    con, table = store.con, ENTITY_BY_NAME[entity].table
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_SEEN} (entity VARCHAR, id VARCHAR)")
     recent = "" if modified_before is None else " AND coalesce(modified_at < ?, true)"
-    rows = store.con.execute(
-        f"UPDATE {ENTITY_BY_NAME[entity].table} SET is_deleted = TRUE WHERE source = ? "
-        f"AND NOT is_deleted AND id NOT IN (SELECT id FROM {_SEEN} WHERE entity = ?){recent}",
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _unseen AS SELECT id FROM {table} WHERE source = ? "
+        f"AND id NOT IN (SELECT id FROM {_SEEN} WHERE entity = ?){recent}",
         [source, entity, *([] if modified_before is None else [modified_before])],
-    ).fetchall()
+    )
+    try:
+        mark_raw_deleted(store, source, entity, "id IN (SELECT id FROM _unseen)")
+        rows = con.execute(
+            f"UPDATE {table} SET is_deleted = TRUE WHERE source = ? AND NOT is_deleted "
+            "AND id IN (SELECT id FROM _unseen)", [source],
+        ).fetchall()  # fmt: skip
+    finally:
+        con.execute("DROP TABLE IF EXISTS _unseen")
     return int(rows[0][0]) if rows else 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +11,11 @@ import pytest
 from connector.crms.config import shipped_mapping
 from connector.crms.hubspot.api import split_properties
 from connector.crms.hubspot.mapping import Stream, load_mapping
-from connector.crms.hubspot.records import StageMeta, build_rows, columns
+from connector.crms.hubspot.records import StageMeta, derivation, raw_fields, raw_rows
 from connector.errors import ConfigError
+from connector.store import ParseOptions, Store
+from connector.store.derive import derive
+from connector.store.raw import raw_stream, upsert_raw
 
 PIPELINES: list[dict[str, Any]] = [
     {
@@ -48,7 +52,25 @@ def _deals_stream(**changes: Any) -> Stream:
 
 
 def _deal(i: str, stage: str, **props: str) -> dict[str, Any]:
-    return {"id": i, "properties": {"dealstage": stage, "pipeline": "default", **props}}
+    created = {"createdate": "2024-01-02T10:00:00Z", "closedate": "2024-03-31T00:00:00Z"}
+    return {"id": i, "properties": {"dealstage": stage, "pipeline": "default", **created,
+                                    **props}}  # fmt: skip
+
+
+def derived(
+    stream: Stream, records: list[dict[str, Any]], stages: StageMeta,
+    links: dict[str, dict[str, list[str]]] | None = None,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """The records as the store derives them from their raw rows (live ones, by id)."""
+    with Store(":memory:") as store:
+        raw = raw_stream(store, source="hs", stream=stream.key, entity=stream.entity,
+                         key="hs_object_id", cursor=stream.cursor, fields=raw_fields(stream))
+        upsert_raw(store, raw, raw_fields(stream), raw_rows(stream, records, links or {}))
+        derive(store, raw, derivation(stream, stages), ParseOptions())
+        rows = store.con.execute(f"SELECT * FROM {stream.entity} WHERE NOT is_deleted "
+                                 "ORDER BY id")  # fmt: skip
+        names = [d[0] for d in rows.description]
+        return [dict(zip(names, row, strict=True)) for row in rows.fetchall()]
 
 
 def test_the_shipped_mapping_is_valid() -> None:
@@ -67,19 +89,15 @@ def test_won_and_lost_come_from_stage_metadata_not_labels() -> None:
     stream = _deals_stream()
     stages = StageMeta.from_pipelines(PIPELINES, [])
     records = [_deal("1", "s1"), _deal("2", "s2"), _deal("3", "s3")]
-    rows, excluded = build_rows(stream, records, {}, stages)
-    cols = columns(stream)
-    flags = [(r[cols.index("is_closed")], r[cols.index("is_won")]) for r in rows]
-    assert flags == [("false", "false"), ("true", "true"), ("true", "false")]
-    assert excluded == []
+    flags = [(r["is_closed"], r["is_won"]) for r in derived(stream, records, stages)]
+    assert flags == [(False, False), (True, True), (True, False)]
 
 
 def test_unknown_stages_fall_back_to_the_mapped_flags() -> None:
     stream = _deals_stream()
     record = _deal("9", "closedlegacy", hs_is_closed="true", hs_is_closed_won="false")
-    rows, _ = build_rows(stream, [record], {}, StageMeta.from_pipelines(PIPELINES, []))
-    cols = columns(stream)
-    assert (rows[0][cols.index("is_closed")], rows[0][cols.index("is_won")]) == ("true", "false")
+    (row,) = derived(stream, [record], StageMeta.from_pipelines(PIPELINES, []))
+    assert (row["is_closed"], row["is_won"]) == (True, False)
 
 
 def test_pipelines_outside_the_mapping_are_excluded() -> None:
@@ -89,13 +107,11 @@ def test_pipelines_outside_the_mapping_are_excluded() -> None:
     stream = stream.model_copy(update={"deal_stages": cfg})
     records = [
         _deal("1", "s2"),
-        {"id": "2", "properties": {"dealstage": "x1", "pipeline": "other"}},
+        {"id": "2", "properties": {"dealstage": "x1", "pipeline": "other",
+                                   "createdate": "2024-01-02T10:00:00Z"}},
     ]
-    rows, excluded = build_rows(
-        stream, records, {}, StageMeta.from_pipelines(PIPELINES, ["default"])
-    )
-    assert [r[0] for r in rows] == ["1"]
-    assert excluded == ["2"]
+    rows = derived(stream, records, StageMeta.from_pipelines(PIPELINES, ["default"]))
+    assert [r["id"] for r in rows] == ["1"]
 
 
 def test_associations_take_the_lowest_id_and_dates_drop_midnight_utc() -> None:
@@ -104,11 +120,10 @@ def test_associations_take_the_lowest_id_and_dates_drop_midnight_utc() -> None:
         "5", "s2", closedate="2024-03-31T00:00:00.000Z", createdate="2024-01-02T10:00:00Z"
     )
     links = {"companies": {"5": ["300", "29", "1000"]}}
-    rows, _ = build_rows(stream, [record], links, StageMeta.from_pipelines(PIPELINES, []))
-    row = dict(zip(columns(stream), rows[0], strict=True))
+    (row,) = derived(stream, [record], StageMeta.from_pipelines(PIPELINES, []), links)
     assert row["account_id"] == "29"
-    assert row["close_date"] == "2024-03-31"
-    assert row["created_at"] == "2024-01-02T10:00:00Z"
+    assert row["close_date"] == dt.date(2024, 3, 31)
+    assert row["created_at"] == dt.datetime(2024, 1, 2, 10)
     assert row["contact_method"] == "other"  # the mapped default for an empty lead source
 
 

@@ -11,15 +11,17 @@ from pydantic import ValidationError
 from connector.crms.salesforce import soql
 from connector.crms.salesforce.fields import push_plan, writer_fields
 from connector.crms.salesforce.mapping import PushMapping, SalesforceMapping, Stream
-from connector.crms.salesforce.records import compile_reader
+from connector.crms.salesforce.records import compile_reader, derivation
 from connector.crms.salesforce.state import StreamState, later
 from connector.crms.salesforce.validate import Resolved
 from connector.errors import ConfigError
 from connector.kpi.engine import RESULTS_DDL
 from connector.presentation import Wording
 from connector.settings import KpiSettings
-from connector.store import Store
+from connector.store import ParseOptions, Store
+from connector.store.derive import derive
 from connector.store.push import changes, remember
+from connector.store.raw import raw_stream, upsert_raw
 from connector.yamlfile import load_model
 
 T0 = dt.datetime(2024, 5, 1, 12, 0, 0, 123000, tzinfo=dt.UTC)
@@ -76,27 +78,45 @@ def resolved_for(s: Stream) -> Resolved:
     return resolved
 
 
-def test_reader_dedupes_deletes_excludes_and_transforms() -> None:
+def test_reader_keeps_records_as_sent_and_the_store_derives_them() -> None:
     s = stream(exclude={"Subject": ["Test"]}, require=["OwnerId"])
-    reader = compile_reader(s, resolved_for(s), flat=False)
+    resolved = resolved_for(s)
+    reader = compile_reader(s, resolved, flat=False)
     base = {"SystemModstamp": "2024-05-01T00:00:00.000+0000", "TaskSubtype": None,
-            "ActivityDate": "2024-04-30", "WhoId": "003xx", "Owner": {"Id": "005a"},
-            "OwnerId": "005a", "Subject": "Call", "IsDeleted": False}  # fmt: skip
+            "ActivityDate": "2024-04-30T23:30:00.000+0000", "WhoId": "003xx",
+            "Owner": {"Id": "005a"}, "OwnerId": "005a", "Subject": "Call",
+            "IsDeleted": False}  # fmt: skip
     records = [
         {**base, "Id": "1", "TaskSubtype": "Email"},
         {**base, "Id": "1", "TaskSubtype": "Call", "WhoId": "00Qyy"},  # same id: last wins
         {**base, "Id": "2", "IsDeleted": True},
         {**base, "Id": "3", "Subject": "Test"},
         {**base, "Id": "4", "OwnerId": None, "SystemModstamp": "2024-05-02T00:00:00.000+0000"},
+        {**base, "Id": "5"},
     ]
-    rows, gone, high = reader.split(records)
-    assert reader.columns == ["id", "modified_at", "method", "occurred_at", "lead_id", "owner_id"]
-    assert rows == [["1", base["SystemModstamp"], "Call", "2024-04-30", "00Qyy", "005a"]]
-    assert gone == ["2", "3", "4"]
+    rows, high = reader.split(records)
+    assert reader.fields == ["TaskSubtype", "ActivityDate", "WhoId", "Owner.Id", "Subject",
+                             "OwnerId"]  # fmt: skip
+    assert rows[0] == ["1", base["SystemModstamp"], False, "Call", base["ActivityDate"],
+                       "00Qyy", "005a", "Call", "005a"]  # fmt: skip
+    assert [(r[0], r[2]) for r in rows] == [("1", False), ("2", True), ("3", False),
+                                            ("4", False), ("5", False)]  # fmt: skip
     assert high == "2024-05-02T00:00:00.000+0000"
-    flat = compile_reader(s, resolved_for(s), flat=True)
+    flat = compile_reader(s, resolved, flat=True)
     bulk = [{k.lower(): v for k, v in records[1].items() if k != "Owner"} | {"owner.id": "005a"}]
     assert flat.split(bulk)[0] == [rows[0]]
+    mapping = SalesforceMapping.model_validate({"value_maps": {"m": {"Call": "phone"}},
+                                                "streams": [s.model_dump()]})  # fmt: skip
+    with Store(":memory:") as store:
+        raw = raw_stream(store, source="sf", stream="activities:Task", entity="activities",
+                         key="Id", cursor="SystemModstamp", fields=reader.fields)  # fmt: skip
+        upsert_raw(store, raw, reader.fields, rows)
+        result = derive(store, raw, derivation(s, mapping, resolved), ParseOptions())
+        kept = store.fetch("SELECT id, method, occurred_at, lead_id, owner_id FROM activities")
+    assert result.loaded == 2  # 2 deleted, 3 excluded, 4 without the required owner
+    day = dt.datetime(2024, 4, 30)  # day_start: the date alone, read as midnight
+    assert sorted(kept) == [("1", "phone", day, "00Qyy", "005a"),
+                            ("5", "other", day, None, "005a")]  # fmt: skip
 
 
 def test_mapping_rejects_unknown_fields_and_bad_value_maps() -> None:
@@ -256,6 +276,6 @@ def test_the_cursor_of_an_unordered_bulk_page_is_its_highest_value() -> None:
     reader = compile_reader(s, resolved_for(s), flat=True)
     stamps = ["2024-05-03T00:00:00.000Z", "2024-05-09T00:00:00.000Z", "2024-05-01T00:00:00.000Z"]
     page = [{"id": str(i), "systemmodstamp": t, "isdeleted": "false"} for i, t in enumerate(stamps)]
-    rows, _, high = reader.split(page)
+    rows, high = reader.split(page)
     assert high == "2024-05-09T00:00:00.000Z"
     assert [r[1] for r in rows] == stamps

@@ -14,11 +14,14 @@ from connector.crms.salesforce.mapping import Stream
 from connector.crms.salesforce.state import StreamState
 from connector.crms.salesforce.streams import Plan, bulk_calls, rest_calls
 from connector.errors import FatalError
+from connector.store.raw import RawStream
 
 
 def planned(count: int, **pull: Any) -> Plan:
     stream = Stream(entity="leads", object="Lead", fields={"id": "Id"})
-    plan = Plan(stream, "leads:Lead", StreamState(), None, True, ["Id"], "SELECT Id FROM Lead")
+    raw = RawStream("sf", "leads:Lead", "leads", "raw_leads", {"Id": "id"})
+    plan = Plan(stream, "leads:Lead", StreamState(), None, True, ["Id"], "SELECT Id FROM Lead",
+                raw)  # fmt: skip
     records = [{"Id": f"00Q{n:015d}"} for n in range(min(count, 2000))]
     body = {"totalSize": count, "done": count <= 2000, "records": records,
             "nextRecordsUrl": "/services/data/v62.0/query/01g-2000"}  # fmt: skip

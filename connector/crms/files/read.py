@@ -10,6 +10,7 @@ from connector.crms.config import MappingLines
 from connector.crms.files.config import DEFAULT_MAX_DELETE_SHARE
 from connector.crms.files.mapping import FileEntityMapping, FilesMapping
 from connector.crms.files.validate import file_problems, survey_exports
+from connector.crms.remap import settle_whole_read
 from connector.errors import ExportError
 from connector.schema import ENTITIES, ENTITY_BY_NAME, DateWindow, Entity
 from connector.store import IngestResult, ParseOptions, Store, ValueMap
@@ -72,11 +73,25 @@ class FilesSource:
                 window=self.window,
             )
             value_maps = {f: ValueMap(v) for f, v in entry.values.items()}
-            results.append(load_csv(store, source=self.name, entity=entity, path=path,
-                                    layout=self._layout(entry), opts=opts,
-                                    value_maps=value_maps,
-                                    max_delete_share=self.max_delete_share))  # fmt: skip
+            result = load_csv(store, source=self.name, entity=entity, path=path,
+                              layout=self._layout(entry), opts=opts, value_maps=value_maps,
+                              max_delete_share=self.max_delete_share)  # fmt: skip
+            results.append(result)
+            self._settle(store, entity, entry, result, progress)
         return results
+
+    def _settle(self, store: Store, entity: Entity, entry: FileEntityMapping,
+                result: IngestResult, progress: Progress | None) -> None:  # fmt: skip
+        """Record the mapping that derived `entity`; say when it changed."""
+        shape = {**entry.model_dump(mode="json"), "delimiter": self.mapping.delimiter,
+                 "encoding": self.mapping.encoding, "timezone": self.timezone,
+                 "date_format": entry.date_format or self.mapping.date_format,
+                 "timestamp_format": entry.timestamp_format or self.mapping.timestamp_format}
+        note = settle_whole_read(store, entity.name, shape, result)  # fmt: skip
+        if note is not None:
+            result.notes.append(f"{self.name}: {note}")
+            if progress:
+                progress(f"{self.name}: {note}")
 
     def _layout(self, entry: FileEntityMapping) -> CsvLayout:
         return CsvLayout(

@@ -10,26 +10,21 @@ association read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from connector.crms.base import Progress
 from connector.crms.hubspot.api import HubSpotApi
 from connector.crms.hubspot.catalog import Catalog
 from connector.crms.hubspot.config import Pull
+from connector.crms.hubspot.constants import OBJECT_ID_PROPERTY
 from connector.crms.hubspot.mapping import Stream
 from connector.crms.hubspot.paging import Patience, parse_ms
-from connector.crms.hubspot.records import StageMeta, build_rows, columns
+from connector.crms.hubspot.records import StageMeta, derivation, raw_fields, raw_rows
 from connector.schema import ENTITY_BY_NAME
-from connector.store import (
-    IngestResult,
-    ParseOptions,
-    Store,
-    ValueMap,
-    ingest_rows,
-    mark_deleted,
-    unchanged_ids,
-)
+from connector.store import IngestResult, ParseOptions, Store, unchanged_ids
+from connector.store.derive import derive
+from connector.store.raw import RawStream, raw_stream, upsert_raw
 
 Json = dict[str, Any]
 Links = dict[str, dict[str, list[str]]]
@@ -53,6 +48,7 @@ class StreamContext:
     full_calls: int = 0  # ... the calls they cost ...
     full_records: int = 0  # ... and the records they read
     no_exports: str | None = None  # why exports cannot be had in this run
+    raws: dict[str, RawStream] = field(default_factory=dict)  # by stream key
 
     @property
     def overlap_ms(self) -> int:
@@ -62,6 +58,15 @@ class StreamContext:
         say = None if self.progress is None else _prefixed(self.progress, stream.object)
         first_wait = self.api.transport.http.initial_backoff_seconds
         return Patience(self.settings.search_lag_retries, first_wait, say)
+
+    def raw(self, stream: Stream) -> RawStream:
+        """The stream's raw table (its columns those the mapping reads)."""
+        if stream.key not in self.raws:
+            self.raws[stream.key] = raw_stream(
+                self.store, source=self.source, stream=stream.key, entity=stream.entity,
+                key=OBJECT_ID_PROPERTY, cursor=stream.cursor, fields=raw_fields(stream),
+            )  # fmt: skip
+        return self.raws[stream.key]
 
     def say(self, message: str) -> None:
         if self.progress is not None:
@@ -131,39 +136,25 @@ def load_records(
     result: IngestResult,
     links: Links | None = None,
 ) -> None:
-    """Type and load records of a stream (their associations read unless given)."""
+    """Keep records of a stream as HubSpot sent them (their associations read unless
+    given), then derive their normalized records."""
     if not records:
         return
     ctx.records_read += len(records)
+    ids = [str(r["id"]) for r in records]
     if links is None:
-        ids = [str(r["id"]) for r in records]
         links = {to: ctx.api.associations(stream.object, to, ids) for to in targets(stream)}
     ctx.stages = ctx.catalog.stages_for(ctx.stages, stream.deal_stages, records)
-    rows, excluded = build_rows(stream, records, links, ctx.stages)
-    entity = ENTITY_BY_NAME[stream.entity]
-    first_line = result.loaded + result.quarantined + 1
-    loaded = ingest_rows(
-        ctx.store,
-        source=ctx.source,
-        entity=entity,
-        columns=columns(stream),
-        rows=rows,
-        origin=f"{stream.object} API",
-        opts=ctx.opts,
-        value_maps=_value_maps(stream),
-        first_line=first_line,
-    )
+    raw = ctx.raw(stream)
+    upsert_raw(ctx.store, raw, raw_fields(stream), raw_rows(stream, records, links))
+    loaded = derive(ctx.store, raw, derivation(stream, ctx.stages), ctx.opts, ids)
     result.loaded += loaded.loaded
     result.quarantined += loaded.quarantined
     result.findings += loaded.findings
-    result.deleted += mark_deleted(ctx.store, source=ctx.source, entity=entity, ids=excluded)
+    result.deleted += loaded.deleted
     ctx.say(f"{stream.object}: {result.loaded:,} records")
 
 
 def targets(stream: Stream) -> list[str]:
     """The object types a stream's associations point at."""
     return sorted(set(stream.associations.values()))
-
-
-def _value_maps(stream: Stream) -> dict[str, ValueMap]:
-    return {name: ValueMap(values) for name, values in stream.values.items()}

@@ -23,7 +23,7 @@ from connector.crms.hubspot.exports import pull_by_export, start_exports
 from connector.crms.hubspot.extras import load_owners, load_tables, unknown_owners
 from connector.crms.hubspot.mapping import HubSpotMapping
 from connector.crms.hubspot.probe import EngagementProbe
-from connector.crms.hubspot.streams import pull_stream
+from connector.crms.hubspot.streams import plan_whole_reads, pull_stream, settle_stream
 from connector.crms.hubspot.targets import read_goals
 from connector.crms.hubspot.validate import (
     PropertyCatalog,
@@ -99,13 +99,7 @@ class HubSpotSource:
                                 catalog.stages(deal_stages), pull, progress)  # fmt: skip
             owners_first = catalog.owners_due()
             results = [self._owners(store, catalog)] if owners_first else []
-            probe = EngagementProbe(ctx, self.mapping.streams)
-            exports = start_exports(ctx, self.mapping.streams) if pull.exports else {}
-            for stream in self.mapping.streams:
-                if progress:
-                    progress(f"{self.name}: {stream.entity} from {stream.object}")
-                exported = pull_by_export(ctx, stream, exports.get(stream.key))
-                results.append(exported or pull_stream(ctx, stream, probe.quiet(stream)))
+            results += self._streams(ctx)
             if ctx.full_streams and not pull.exports:
                 self._say(progress, first_pull_note(self.api, self.name, ctx.full_calls,
                                                     ctx.full_records, ctx.full_streams))
@@ -121,6 +115,27 @@ class HubSpotSource:
             return results
         finally:
             self.transport.close()
+
+    def _streams(self, ctx: StreamContext) -> list[IngestResult]:
+        """Pull every stream (by export where started, else listed or searched); a
+        stream whose raw rows lack a field the mapping reads is read whole again, and a
+        mapping edit re-derives the stored records of the streams it shapes."""
+        streams, progress = self.mapping.streams, ctx.progress
+        rereads = plan_whole_reads(ctx, streams)
+        for note in rereads.values():
+            self._say(progress, note)
+        probe = EngagementProbe(ctx, streams)
+        exports = start_exports(ctx, streams) if self.config.pull.exports else {}
+        results = []
+        for stream in streams:
+            self._say(progress, f"{self.name}: {stream.entity} from {stream.object}")
+            before = ctx.store.get_state(self.name, stream.key) or {}
+            exported = pull_by_export(ctx, stream, exports.get(stream.key))
+            result = exported or pull_stream(ctx, stream, probe.quiet(stream))
+            result.notes[:0] = [rereads[stream.key]] if stream.key in rereads else []
+            settle_stream(ctx, stream, result, before)
+            results.append(result)
+        return results
 
     @staticmethod
     def _say(progress: Progress | None, note: str | None) -> None:

@@ -1,24 +1,28 @@
-"""HubSpot records → staged rows of a normalized entity (pure: no HTTP, no store).
+"""HubSpot records → raw rows, and the mapping's rules that derive entities from them
+(pure: no HTTP, no store).
 
-Values stay text, as HubSpot sends them; the store's type map types them once. Two
-things are decided here because only the mapping knows them: won/lost of a deal from
-its stage's metadata in the pipelines API (never from a label), and which associated
-record fills a reference field (the lowest id, so that every run picks the same one).
+A raw row keeps what HubSpot sent of every property the mapping reads, as text, and for
+each associated object the lowest associated id (so that every run picks the same one);
+the store keeps it in its raw layer and derives the normalized entity with the stream's
+rules (`derivation`), then types it once. Won/lost of a deal comes from its stage's
+metadata in the pipelines API (never from a label), as a lookup of the rules.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from connector.crms.hubspot.mapping import DealStages, Stream
+from connector.crms.hubspot.constants import OBJECT_ID_PROPERTY
+from connector.crms.hubspot.mapping import Stream
 from connector.schema import ENTITY_BY_NAME
+from connector.store import ValueMap
+from connector.store.derive import Derivation, Derived, Transform
 
 Json = dict[str, Any]
-# HubSpot keeps date-only values as midnight UTC: that is the date, in any time zone.
-_MIDNIGHT_UTC = re.compile(r"^(\d{4}-\d{2}-\d{2})T00:00:00(\.0+)?Z$")
+Links = Mapping[str, Mapping[str, list[str]]]
+ASSOCIATED = "@"  # a raw field "@companies": the lowest id of the associated companies
 
 
 @dataclass(frozen=True)
@@ -48,97 +52,63 @@ def _probability(value: Any) -> float:
         return 0.0
 
 
-def columns(stream: Stream) -> list[str]:
-    """The staged columns of a stream: id, modified_at, then every mapped field."""
-    names = ["id", "modified_at"]
-    for section in (stream.properties, stream.associations, stream.constants):
-        names += [f for f in section if f not in names]
-    if stream.deal_stages is not None:
-        names += [f for f in ("is_closed", "is_won") if f not in names]
-    return names
+def raw_fields(stream: Stream) -> list[str]:
+    """The fields a stream's raw rows hold besides id and cursor: every property the
+    mapping reads, then one per associated object."""
+    ends = {OBJECT_ID_PROPERTY, stream.cursor}
+    names = [p for p in stream.property_names if p not in ends]
+    return names + [ASSOCIATED + to for to in sorted(set(stream.associations.values()))]
 
 
-def build_rows(
-    stream: Stream,
-    records: list[Json],
-    links: Mapping[str, Mapping[str, list[str]]],
-    stages: StageMeta,
-) -> tuple[list[list[str | None]], list[str]]:
-    """(rows in `columns(stream)` order, ids of records the mapping excludes)."""
-    names = columns(stream)
-    types = ENTITY_BY_NAME[stream.entity].field_types
-    dates = [i for i, n in enumerate(names) if types.get(n) == "date"]
-    rows: list[list[str | None]] = []
-    excluded: list[str] = []
+def raw_rows(stream: Stream, records: list[Json], links: Links) -> list[list[Any]]:
+    """Rows of (id, modstamp, deleted, *the values of `raw_fields`) as HubSpot sent them."""
+    fields = raw_fields(stream)
+    rows = []
     for record in records:
-        props = record.get("properties") or {}
-        if _excluded(stream, props, stages):
-            excluded.append(str(record["id"]))
-            continue
-        values = _values(stream, record, props, links, stages)
-        row = [values.get(n) for n in names]
-        for i in dates:
-            row[i] = _date_only(row[i])
-        rows.append(row)
-    return rows, excluded
+        props, record_id = record.get("properties") or {}, str(record["id"])
+        values = [
+            _lowest(links.get(name[1:], {}).get(record_id) or [])
+            if name.startswith(ASSOCIATED) else props.get(name)
+            for name in fields
+        ]  # fmt: skip
+        stamp = props.get(stream.cursor) or record.get("updatedAt")
+        rows.append([record_id, stamp, False, *values])
+    return rows
 
 
-def _values(
-    stream: Stream,
-    record: Json,
-    props: Json,
-    links: Mapping[str, Mapping[str, list[str]]],
-    stages: StageMeta,
-) -> dict[str, str | None]:
-    record_id = str(record["id"])
-    values: dict[str, str | None] = {
-        "id": record_id,
-        "modified_at": props.get(stream.cursor) or record.get("updatedAt"),
-    }
+def derivation(stream: Stream, stages: StageMeta) -> Derivation:
+    """The stream's rules, as the store derives its records from the raw rows: later
+    sections win (properties, associations, constants, then the stage's flags)."""
+    types = ENTITY_BY_NAME[stream.entity].field_types
+    rules: dict[str, Derived] = {}
     for name, prop in stream.properties.items():
-        values[name] = _text(props.get(prop)) or stream.defaults.get(name)
+        # HubSpot keeps date-only values as midnight UTC: that is the date, in any zone.
+        day: Transform | None = "midnight_utc_date" if types.get(name) == "date" else None
+        rules[name] = Derived(name, field=prop, default=stream.defaults.get(name),
+                              transform=day)  # fmt: skip
     for name, to in stream.associations.items():
-        targets = links.get(to, {}).get(record_id) or []
-        values[name] = _lowest(targets)
-    values.update(stream.constants)
-    if stream.deal_stages is not None:
-        closed, won = _won_lost(stream.deal_stages, props, stages)
-        values["is_closed"], values["is_won"] = closed, won
-    return values
-
-
-def _won_lost(cfg: DealStages, props: Json, stages: StageMeta) -> tuple[str | None, str | None]:
-    stage = props.get(cfg.stage_property)
-    if stage is not None and str(stage) in stages.stages:
-        closed, won = stages.stages[str(stage)]
-        return str(closed).lower(), str(won).lower()
-    # A stage the pipelines API does not list (a legacy value): the mapped flags, if any.
-    closed_flag = _text(props.get(cfg.closed_fallback)) if cfg.closed_fallback else None
-    won_flag = _text(props.get(cfg.won_fallback)) if cfg.won_fallback else None
-    return closed_flag, won_flag
-
-
-def _excluded(stream: Stream, props: Json, stages: StageMeta) -> bool:
-    for prop, values in stream.exclude.items():
-        if _text(props.get(prop)) in values:
-            return True
+        rules[name] = Derived(name, field=ASSOCIATED + to)
+    for name, value in stream.constants.items():
+        rules[name] = Derived(name, const=value)
     cfg = stream.deal_stages
-    if cfg is not None and cfg.pipelines:
-        return str(props.get(cfg.pipeline_property)) not in cfg.pipelines
-    return False
+    if cfg is not None:
+        for index, name, fallback in ((0, "is_closed", cfg.closed_fallback),
+                                      (1, "is_won", cfg.won_fallback)):  # fmt: skip
+            flags = {stage: str(both[index]).lower() for stage, both in stages.stages.items()}
+            rules[name] = Derived(name, field=cfg.stage_property, lookup=flags, fallback=fallback)
+    include = {cfg.pipeline_property: cfg.pipelines} if cfg is not None and cfg.pipelines else {}
+    return Derivation(
+        entity=ENTITY_BY_NAME[stream.entity], origin=f"{stream.object} API",
+        fields=list(rules.values()), exclude=dict(stream.exclude), include=include,
+        value_maps={name: ValueMap(values) for name, values in stream.values.items()},
+    )  # fmt: skip
 
 
-def _text(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    return str(value)
-
-
-def _date_only(value: str | None) -> str | None:
-    if value is None:
-        return None
-    match = _MIDNIGHT_UTC.match(value)
-    return match.group(1) if match else value
+def shape(stream: Stream, stages: StageMeta, timezone: str) -> dict[str, Any]:
+    """What shapes the stream's records, for the store's record of what derived them
+    (the stages' flags too: a stage HubSpot now says is won re-derives its deals)."""
+    flags = {s: list(f) for s, f in sorted(stages.stages.items())} if stream.deal_stages else {}
+    return {**stream.model_dump(mode="json"), "stages": flags, "timezone": timezone}
 
 
 def _lowest(ids: list[str]) -> str | None:

@@ -15,12 +15,15 @@ import time
 
 from connector.crms.hubspot.constants import OBJECT_ID_PROPERTY
 from connector.crms.hubspot.context import Buffer, Json, StreamContext, save_state
-from connector.crms.hubspot.full import full_pull
+from connector.crms.hubspot.full import BY_LIST, calls_by_list, calls_by_search, full_pull, way
 from connector.crms.hubspot.mapping import Stream
 from connector.crms.hubspot.paging import SearchCursor, list_pages, search_pages
+from connector.crms.hubspot.records import derivation, shape
 from connector.crms.hubspot.window import Window, read_before, settled_window
+from connector.crms.remap import settle_mapping, whole_read_reason
 from connector.schema import ENTITY_BY_NAME
 from connector.store import IngestResult, mark_deleted
+from connector.store.raw import begin_full_read, end_full_read
 
 
 def pull_stream(ctx: StreamContext, stream: Stream, quiet: bool = False) -> IngestResult:
@@ -102,3 +105,44 @@ def reconcile_archived(
             ids = [str(r["id"]) for r in page["results"]]
             result.deleted += mark_deleted(ctx.store, source=ctx.source, entity=entity, ids=ids)
     ctx.store.set_state(ctx.source, key, {"at": now.isoformat()})
+
+
+def plan_whole_reads(ctx: StreamContext, streams: list[Stream]) -> dict[str, str]:
+    """Start again, whole, the pull of every stream whose raw rows lack a field the
+    mapping now reads (unless a whole read bringing it is under way); what that costs,
+    by stream key."""
+    notes = {}
+    for stream in streams:
+        raw, state = ctx.raw(stream), ctx.store.get_state(ctx.source, stream.key) or {}
+        fields = list(raw.columns)
+        if not state:
+            begin_full_read(ctx.store, raw, fields)
+            continue
+        reason = whole_read_reason(raw, fields, first=False)
+        if reason is None or (state.get("phase") != "incremental"
+                              and raw.filled_by_full_read(fields)):  # fmt: skip
+            continue
+        records = int(ctx.store.scalar(f"SELECT count(*) FROM {raw.table} WHERE NOT deleted") or 0)
+        calls = calls_by_list(records, stream) if way(ctx, stream) == BY_LIST else \
+            calls_by_search(records, stream)  # fmt: skip
+        save_state(ctx, stream, {})
+        begin_full_read(ctx.store, raw, fields)
+        notes[stream.key] = (f"{ctx.source}: {stream.object}: {reason}: read whole "
+                             f"(~{records:,} records, ~{calls:,} API calls)")  # fmt: skip
+    return notes
+
+
+def settle_stream(ctx: StreamContext, stream: Stream, result: IngestResult, before: Json) -> None:
+    """After the stream's pull (`before`: its state when the run began): a whole read
+    that ended brings its fields; every stored record is derived again if the mapping
+    changed since they were (not when all were just read whole)."""
+    raw, state = ctx.raw(stream), ctx.store.get_state(ctx.source, stream.key) or {}
+    done = state.get("phase") == "incremental"
+    if done and raw.filling is not None:
+        end_full_read(ctx.store, raw, list(raw.columns))
+    note = settle_mapping(ctx.store, raw, derivation(stream, ctx.stages),
+                          shape(stream, ctx.stages, ctx.opts.timezone), ctx.opts,
+                          read_whole=done and not before)  # fmt: skip
+    if note is not None:
+        ctx.say(note)
+        result.notes.append(f"{ctx.source}: {note}")

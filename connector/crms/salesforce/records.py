@@ -1,8 +1,9 @@
-"""Turning Salesforce records into staged rows: one compiled reader per stream.
+"""Salesforce records into raw rows, and the mapping's rules that derive entities from them.
 
 REST answers nest relationship fields (``{"UserRole": {"Name": ...}}``); Bulk API 2.0
 answers are flat CSV rows keyed by the path (``UserRole.Name``). Both become the same
-text row, typed later, once, by the store.
+raw row, kept in the store's raw layer; the store then derives the normalized entity
+from it with the stream's rules (`derivation`), and types it once.
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from connector.crms.salesforce.mapping import FieldSpec, Stream
+from connector.crms.salesforce.mapping import SalesforceMapping, Stream
 from connector.crms.salesforce.validate import Resolved
+from connector.schema import ENTITY_BY_NAME
+from connector.store import ValueMap
+from connector.store.derive import Derivation, Derived
 
 Record = dict[str, Any]
 Getter = Callable[[Record], Any]
@@ -37,105 +41,94 @@ def _flat(path: str) -> Getter:
     return lambda record: record.get(key)
 
 
-def _constant(value: str) -> Getter:
-    return lambda _record: value
-
-
-def _apply(spec: FieldSpec, get: Getter, prefix: str | None) -> Getter:
-    default, transform = spec.default, spec.transform
-
-    def value(record: Record) -> Any:
-        raw = get(record)
-        if raw is None or raw == "":
-            return default
-        if prefix is not None and not str(raw).startswith(prefix):
-            return None
-        if transform == "day_start":  # the date alone: the store reads it as the org's
-            return str(raw)[:10]  # midnight, which keeps its day west of UTC too
-        if transform == "reciprocal":
-            try:
-                number = float(raw)
-            except (TypeError, ValueError):
-                return raw  # not a number: the store's typing quarantines it, with its value
-            return 1.0 / number if number else None
-        return raw
-
-    return value
-
-
 @dataclass
 class StreamReader:
-    """Reads records of one stream into (columns, rows) and the ids to delete."""
+    """Reads records of one stream into raw rows: (id, modstamp, deleted, *the values of
+    `fields` as the org sent them); the mapping's rules apply later, in the store."""
 
     stream: Stream
-    columns: list[str]
+    fields: list[str]
     key: Getter
     cursor: Getter
     values: list[Getter]
     deleted: Getter
-    skip: Callable[[Record], bool]
 
-    def split(self, records: list[Record]) -> tuple[list[list[Any]], list[str], str | None]:
-        """(rows to load, ids to delete, highest cursor value) of one page of records.
+    def split(self, records: list[Record]) -> tuple[list[list[Any]], str | None]:
+        """(raw rows, highest cursor value) of one page of records.
 
         Bulk pages are unordered, so the highest value is computed, not the last one
         (values of one answer share one format, so text order is time order)."""
         rows: dict[str, list[Any]] = {}  # de-duplicated by id, the last answer wins
-        gone: list[str] = []
         high: str | None = None
         for record in records:
             key, stamp = self.key(record), self.cursor(record) or None
             if stamp is not None and (high is None or stamp > high):
                 high = stamp
-            if str(self.deleted(record)).lower() in _TRUE or self.skip(record):
-                gone.append(key)
-                rows.pop(key, None)
-                continue
-            rows[key] = [key, stamp, *(get(record) for get in self.values)]
-        return list(rows.values()), gone, high
+            gone = str(self.deleted(record)).lower() in _TRUE
+            rows.pop(key, None)
+            rows[key] = [key, stamp, gone, *(get(record) for get in self.values)]
+        return list(rows.values()), high
+
+
+def raw_fields(stream: Stream, resolved: Resolved) -> list[str]:
+    """The org's fields a stream's raw rows hold besides key and cursor (canonical paths)."""
+    ends = {resolved.path(stream, stream.key), resolved.path(stream, stream.cursor)}
+    paths = [resolved.path(stream, p) for p in stream.crm_fields()]
+    return [p for p in dict.fromkeys(paths) if p not in ends]
 
 
 def compile_reader(stream: Stream, resolved: Resolved, *, flat: bool) -> StreamReader:
     """The reader of `stream` for REST (nested) or Bulk (flat) records."""
 
-    def getter(path: str) -> Getter:
-        canonical = resolved.path(stream, path)
+    def getter(canonical: str) -> Getter:
         return _flat(canonical) if flat else _nested(canonical.split("."))
 
-    values: list[Getter] = []
-    for name in stream.fields:
-        spec = stream.spec(name)
-        if spec.const is not None:
-            values.append(_constant(spec.const))
-            continue
-        assert spec.field is not None
-        prefix = resolved.prefixes.get(spec.only_ids_of) if spec.only_ids_of else None
-        plain = spec.default is None and spec.transform is None and prefix is None
-        get = getter(spec.field)
-        values.append(get if plain else _apply(spec, get, prefix))
+    fields = raw_fields(stream, resolved)
     return StreamReader(
         stream=stream,
-        columns=["id", "modified_at", *stream.fields],
-        key=getter(stream.key),
-        cursor=getter(stream.cursor),
-        values=values,
+        fields=fields,
+        key=getter(resolved.path(stream, stream.key)),
+        cursor=getter(resolved.path(stream, stream.cursor)),
+        values=[getter(f) for f in fields],
         deleted=_flat("isdeleted") if flat else _nested(["IsDeleted"]),
-        skip=_skip_rule(stream, getter),
     )
 
 
-def _skip_rule(stream: Stream, getter: Callable[[str], Getter]) -> Callable[[Record], bool]:
-    excluded = [(getter(p), {v.strip() for v in vs}) for p, vs in stream.exclude.items()]
-    included = [(getter(p), {v.strip() for v in vs}) for p, vs in stream.include.items()]
-    required = [getter(p) for p in stream.require]
+def derivation(stream: Stream, mapping: SalesforceMapping, resolved: Resolved) -> Derivation:
+    """The stream's rules, as the store derives its records from the raw rows."""
 
-    def skip(record: Record) -> bool:
-        for get, values in excluded:
-            if str(get(record) or "").strip() in values:
-                return True
-        for get, values in included:
-            if str(get(record) or "").strip() not in values:
-                return True
-        return any(get(record) in (None, "") for get in required)
+    def path(name: str) -> str:
+        return resolved.path(stream, name)
 
-    return skip
+    derived, maps = [], {}
+    for name in stream.fields:
+        spec = stream.spec(name)
+        if spec.values is not None:
+            maps[name] = ValueMap(mapping.value_maps[spec.values])
+        if spec.field is None:
+            derived.append(Derived(name, const=spec.const))
+            continue
+        prefix = resolved.prefixes.get(spec.only_ids_of) if spec.only_ids_of else None
+        derived.append(Derived(name, field=path(spec.field), default=spec.default,
+                               prefix=prefix, transform=spec.transform))  # fmt: skip
+    return Derivation(
+        entity=ENTITY_BY_NAME[stream.entity],
+        origin=stream.object,
+        fields=derived,
+        exclude={path(p): v for p, v in stream.exclude.items()},
+        include={path(p): v for p, v in stream.include.items()},
+        require=[path(p) for p in stream.require],
+        value_maps=maps,
+    )
+
+
+def shape(stream: Stream, mapping: SalesforceMapping, timezone: str) -> dict[str, Any]:
+    """What shapes the stream's records, for the store's record of what derived them."""
+    maps = sorted({v for v in (stream.spec(n).values for n in stream.fields) if v})
+    return {
+        "object": stream.object, "key": stream.key, "cursor": stream.cursor,
+        "fields": {n: stream.spec(n).model_dump(exclude_none=True) for n in stream.fields},
+        "value_maps": {m: dict(mapping.value_maps[m]) for m in maps},
+        "exclude": dict(stream.exclude), "include": dict(stream.include),
+        "require": list(stream.require), "timezone": timezone,
+    }  # fmt: skip

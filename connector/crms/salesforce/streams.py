@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from connector.crms.base import Progress
+from connector.crms.remap import settle_mapping, whole_read_reason
 from connector.crms.salesforce import soql
 from connector.crms.salesforce.client import SalesforceClient
 from connector.crms.salesforce.composite import SubAnswer, Subrequest
@@ -23,13 +24,27 @@ from connector.crms.salesforce.paging import (
     query_pages,
     window_calls,
 )
-from connector.crms.salesforce.records import StreamReader, compile_reader
+from connector.crms.salesforce.records import (
+    StreamReader,
+    compile_reader,
+    derivation,
+    raw_fields,
+    shape,
+)
 from connector.crms.salesforce.state import StreamState, later, parse_ts, utc_now_iso
 from connector.crms.salesforce.validate import Resolved
 from connector.errors import CrmKpiError, FatalError
-from connector.schema import ENTITY_BY_NAME, DateWindow
-from connector.store import IngestResult, ParseOptions, Store, ValueMap, mark_deleted
-from connector.store.staging import ingest_rows, remember_seen
+from connector.schema import DateWindow
+from connector.store import IngestResult, ParseOptions, Store
+from connector.store.derive import Derivation, derive
+from connector.store.raw import (
+    RawStream,
+    begin_full_read,
+    end_full_read,
+    raw_stream,
+    upsert_raw,
+)
+from connector.store.staging import remember_seen
 
 REST_PAGE = 2_000
 BULK_PAGE = 50_000
@@ -59,6 +74,8 @@ class Plan:
     full: bool
     paths: list[str]
     query: str
+    raw: RawStream
+    reason: str | None = None  # why a stream read incrementally before is read whole
     count: int = 0
     bulk: bool = False
     first: dict[str, Any] | None = None  # the first REST page, read by the probe
@@ -129,17 +146,31 @@ class StreamPuller:
     window: DateWindow | None = None  # the business dates records may carry (None: default)
 
     def plan(self, stream: Stream) -> Plan:
-        """Decide full or incremental, and the query, for one stream."""
+        """Decide full or incremental, and the query, for one stream: read whole when its
+        raw rows lack a field the mapping reads."""
         key = f"{stream.entity}:{stream.object}"
         state = StreamState.load(self.store, self.source, key)
         since, full = state.since(dt.timedelta(seconds=self.settings.overlap_seconds))
         if not stream.incremental:
             since, full = None, True
+        raw = self._raw(stream, key)
+        needed = list(raw.columns)
+        reason = whole_read_reason(raw, needed, first=state.cursor is None)
+        if reason is not None and not (state.resume_full and raw.filled_by_full_read(needed)):
+            since, full = None, True
+        else:
+            reason = None
         paths = [self.resolved.path(stream, p) for p in stream.crm_fields()]
         if stream.soft_deletes and not full:
             paths.append("IsDeleted")
         query = soql.select(stream.object, paths, cursor_field=stream.cursor, since=since)
-        return Plan(stream, key, state, since, full, paths, query)
+        return Plan(stream, key, state, since, full, paths, query, raw, reason)
+
+    def _raw(self, stream: Stream, key: str) -> RawStream:
+        path = self.resolved.path
+        return raw_stream(self.store, source=self.source, stream=key, entity=stream.entity,
+                          key=path(stream, stream.key), cursor=path(stream, stream.cursor),
+                          fields=raw_fields(stream, self.resolved))  # fmt: skip
 
     def run(self, plan: Plan) -> IngestResult:
         """Read, stage and load one planned stream; checkpoint as it goes."""
@@ -148,8 +179,13 @@ class StreamPuller:
         how = "Bulk API 2.0" if plan.bulk else "REST"
         kind = "full" if plan.full else "incremental"
         self._say(f"{stream.object}: {kind} pull of ~{plan.count} records via {how}")
+        if plan.reason is not None:
+            self._note(f"{stream.object}: {plan.reason}: read whole ({plan.count:,} records, "
+                       f"~{plan.estimated_calls} API calls)", result)  # fmt: skip
+        if plan.full and plan.since is None:
+            begin_full_read(self.store, plan.raw, list(plan.raw.columns))
+        rules = derivation(stream, self.mapping, self.resolved)
         pending: list[list[Any]] = []
-        gone: list[str] = []
         resumed = plan.state.resume if plan.since is not None else None
         high = plan.state.cursor if not plan.full else resumed
         start, served = (plan.state.resume, plan.state.resume_full), 0
@@ -159,23 +195,37 @@ class StreamPuller:
             for reader, page in pages:
                 self.records_read += len(page)
                 served += len(page)
-                rows, deleted, page_high = reader.split(page)
+                rows, page_high = reader.split(page)
                 pending += rows
-                gone += deleted
                 high = later(high, page_high)
-                if len(pending) + len(gone) >= self.settings.checkpoint_every:
-                    self._flush(plan, reader, pending, gone, result)
-                    pending, gone = [], []
+                if len(pending) >= self.settings.checkpoint_every:
+                    self._flush(plan, reader, rules, pending, result)
+                    pending = []
                     self._checkpoint(plan, high)
         except CrmKpiError:
-            self._flush(plan, reader, pending, gone, result)
+            self._flush(plan, reader, rules, pending, result)
             self._checkpoint(plan, high)
             raise
-        self._flush(plan, reader, pending, gone, result)
+        self._flush(plan, reader, rules, pending, result)
         if not plan.bulk and plan.first is not None and served != plan.count:
             self._listed_short(plan, start, served)
         self._finish(plan, high)
+        self._settle(plan, rules, result)
         return result
+
+    def _settle(self, plan: Plan, rules: Derivation, result: IngestResult) -> None:
+        """After the stream's pull: every stored record derived again if the mapping
+        changed since they were (not when they were all read again just now)."""
+        note = settle_mapping(self.store, plan.raw, rules,
+                              shape(plan.stream, self.mapping, self.timezone), self._opts(),
+                              read_whole=plan.full and plan.since is None)  # fmt: skip
+        if note is not None:
+            self._note(note, result)
+
+    def _note(self, note: str, result: IngestResult) -> None:
+        """Say `note` now, and in the run's summary."""
+        self._say(note)
+        result.notes.append(f"{self.source}: {note}")
 
     def _listed_short(self, plan: Plan, start: tuple[str | None, bool], served: int) -> None:
         """A REST listing served other than its `totalSize`: its resume point goes back
@@ -234,37 +284,25 @@ class StreamPuller:
         self,
         plan: Plan,
         reader: StreamReader,
+        rules: Derivation,
         rows: list[list[Any]],
-        gone: list[str],
         result: IngestResult,
     ) -> None:
-        entity = ENTITY_BY_NAME[plan.stream.entity]
-        if rows:
-            loaded = ingest_rows(
-                self.store,
-                source=self.source,
-                entity=entity,
-                columns=reader.columns,
-                rows=rows,
-                origin=plan.stream.object,
-                opts=ParseOptions(timezone=self.timezone, window=self.window),
-                value_maps=self._value_maps(plan.stream),
-            )
-            result.loaded += loaded.loaded
-            result.quarantined += loaded.quarantined
-            result.findings += loaded.findings
-            if plan.full and plan.since is None:
-                remember_seen(self.store, plan.stream.entity, [row[0] for row in rows])
-        if gone:
-            result.deleted += mark_deleted(self.store, source=self.source, entity=entity, ids=gone)
+        """Keep the rows as the org sent them, then derive their records."""
+        if not rows:
+            return
+        upsert_raw(self.store, plan.raw, reader.fields, rows)
+        ids = [row[0] for row in rows]
+        loaded = derive(self.store, plan.raw, rules, self._opts(), ids)
+        result.loaded += loaded.loaded
+        result.quarantined += loaded.quarantined
+        result.findings += loaded.findings
+        result.deleted += loaded.deleted
+        if plan.full and plan.since is None:  # ids the org has, left out or not
+            remember_seen(self.store, plan.stream.entity, [row[0] for row in rows if not row[2]])
 
-    def _value_maps(self, stream: Stream) -> dict[str, ValueMap]:
-        maps = {}
-        for name in stream.fields:
-            values = stream.spec(name).values
-            if values is not None:
-                maps[name] = ValueMap(self.mapping.value_maps[values])
-        return maps
+    def _opts(self) -> ParseOptions:
+        return ParseOptions(timezone=self.timezone, window=self.window)
 
     def _checkpoint(self, plan: Plan, high: str | None) -> None:
         if plan.bulk:
@@ -280,6 +318,8 @@ class StreamPuller:
         if plan.full and plan.since is None:
             self.full_ids.add(plan.key)
             state.last_reconcile = utc_now_iso()
+        if plan.full:
+            end_full_read(self.store, plan.raw, list(plan.raw.columns))
         state.save(self.store, self.source, plan.key)
 
     def _say(self, message: str) -> None:
