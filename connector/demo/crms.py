@@ -69,7 +69,8 @@ def demo_config(workdir: Path, salesforce: dict[str, Any], hubspot: dict[str, An
                          "username": sf["username"],
                          "private_key_file": str(sf_key.relative_to(workdir))},
                 "pull": {"bulk_poll_seconds": 0},
-                "push": {"enabled": True},
+                # the sandbox deploys at once: its first check comes sooner than an org's
+                "push": {"enabled": True, "deploy_poll_seconds": 0.2},
             },
             {
                 "name": "hubspot", "type": "hubspot", "host": hubspot["hubspot"]["host"],

@@ -82,7 +82,7 @@ def source(
                      "client_secret": "${" + SECRET_ENV + "}",
                      "refresh_token": "${" + TOKEN_ENV + "}"},
             "http": HTTP, "pull": {"bulk_poll_seconds": 0, "bulk_threshold": 300, **(pull or {})},
-            "push": {"enabled": True}}  # fmt: skip
+            "push": {"enabled": True, "deploy_poll_seconds": 0}}  # fmt: skip
 
 
 def write_config(

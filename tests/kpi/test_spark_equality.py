@@ -159,7 +159,9 @@ def test_sample_exports_give_the_same_results_on_both_engines(
     assert rep3, "the EUR target of rep 3, named by e-mail, resolved"
 
 
-@pytest.mark.parametrize(("timezone", "fiscal"), CASES, ids=["UTC-jan", "new_york-apr"])
+# One case: the time zones and definition choices are compared on the exports above; the
+# org adds its own shapes (teams, quotas by CRM id), the same in every zone.
+@pytest.mark.parametrize(("timezone", "fiscal"), CASES[1:], ids=["new_york-apr"])
 def test_a_sandbox_org_gives_the_same_results_on_both_engines(
     spark: Any, sandbox_org: Config, timezone: str, fiscal: int
 ) -> None:
