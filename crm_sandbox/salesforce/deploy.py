@@ -7,7 +7,10 @@ contains true". Here the first check finds the deploy `InProgress` (nothing save
 the next one runs it to its end. DeployOptions are honoured as the DeployOptions page
 defines them: `checkOnly` saves nothing, `rollbackOnError` saves nothing unless every
 component succeeds (else the ones that succeed are saved and the status is
-`SucceededPartial`), `ignoreWarnings` lets a deploy with warnings succeed.
+`SucceededPartial`), `ignoreWarnings` lets a deploy with warnings succeed. Delete
+manifests (`md_destructive`) delete before (`destructiveChanges.xml`,
+`destructiveChangesPre.xml`) or after (`destructiveChangesPost.xml`) the package's
+components are saved, in the same transaction.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..ids import parse_sf_id, sf_id
+from . import md_destructive
 from .catalog import Catalog
 from .context import Context
 from .errors import SfError
@@ -121,6 +125,7 @@ class Deployer:
         for kind in CHECK_ORDER:
             for item in self.of_type(plan, kind):
                 self.guarded(self.handlers[kind].check, item, plan)
+        md_destructive.check(pkg, plan)
         return self.finish(job, pkg, plan)
 
     def read_all(self, pkg: Package, plan: Plan) -> None:
@@ -145,12 +150,12 @@ class Deployer:
 
     def finish(self, job: DeployJob, pkg: Package, plan: Plan) -> dict[str, Any]:
         opts, now = job.options, job.created
-        warnings = [failure(t, n, p.file_name or n, p, now, "Warning")
+        warnings = [failure(t, n, p.file_name or n, p, now, "Warning", opts["ignoreWarnings"])
                     for t, n, p in pkg.warnings]
         blocked = bool(pkg.failures) or any(i.problem for i in plan.items.values()) or (
             bool(warnings) and not opts["ignoreWarnings"])
         if not opts["checkOnly"] and not (blocked and opts["rollbackOnError"]):
-            blocked = not self.save(plan, opts["rollbackOnError"]) or blocked
+            blocked = not self.save(pkg, plan, opts["rollbackOnError"]) or blocked
         good = [i for i in plan.items.values() if i.problem is None]
         failures = [failure(t, n, p.file_name or "package.xml", p, now)
                     for t, n, p in pkg.failures]
@@ -166,19 +171,24 @@ class Deployer:
         successes = [success("", "package.xml", "package.xml", None, False, now)] + [
             success(i.comp.type, i.comp.full_name, i.comp.file_name, i.result_id,
                     i.created and saved, now) for i in good]
+        gone = [d for d in pkg.deletions if d.found]
+        successes += [success(d.type, d.full_name, d.manifest, None, False, now, deleted=saved)
+                      for d in gone]
         return self.result(job, status, successes, failures + warnings, True,
-                           total=len(plan.items) + len(pkg.failures),
+                           total=len(plan.items) + len(pkg.failures) + len(pkg.deletions),
                            errors=len(failures) + (0 if opts["ignoreWarnings"] else
                                                    len(warnings)),
-                           deployed=len(good))
+                           deployed=len(good) + len(gone))
 
-    def save(self, plan: Plan, rollback: bool) -> bool:
-        """Save the components that passed, in dependency order; one the org still
-        refuses fails alone, or (rollbackOnError) undoes every save: whether all saved."""
+    def save(self, pkg: Package, plan: Plan, rollback: bool) -> bool:
+        """Delete what the pre manifest names, save the components that passed in
+        dependency order, delete what the post manifest names; a component the org still
+        refuses fails alone, or (rollbackOnError) undoes every change: whether all saved."""
         good = [i for i in plan.items.values() if i.problem is None]
         kept = self.catalog.snapshot()
         try:
             with self.ctx.org.atomic():
+                md_destructive.delete(pkg, "pre", plan)
                 for kind in APPLY_ORDER:
                     for item in (i for i in good if i.comp.type == kind):
                         try:
@@ -189,6 +199,7 @@ class Deployer:
                                 Problem(exc.message)
                             if rollback:
                                 raise
+                md_destructive.delete(pkg, "post", plan)
         except (SfError, Problem):
             self.catalog.restore(kept)  # the org's rows were undone by atomic()
             for step in reversed(plan.undo):
@@ -218,18 +229,18 @@ class Deployer:
 
 
 def failure(kind: str, name: str, file_name: str, problem: Problem, when: dt.datetime,
-            problem_type: str = "Error") -> dict[str, Any]:
-    """A componentFailures DeployMessage."""
+            problem_type: str = "Error", ignored: bool = False) -> dict[str, Any]:
+    """A componentFailures DeployMessage (an ignored warning's `success` is true)."""
     return {"changed": False, "columnNumber": problem.column, "componentType": kind,
             "created": False, "createdDate": when.strftime(TS), "deleted": False,
             "fileName": problem.file_name or file_name, "fullName": name,
             "lineNumber": problem.line, "problem": problem.message,
-            "problemType": problem_type, "success": False}
+            "problemType": problem_type, "success": ignored}
 
 
 def success(kind: str, name: str, file_name: str, record_id: str | None, created: bool,
-            when: dt.datetime) -> dict[str, Any]:
+            when: dt.datetime, deleted: bool = False) -> dict[str, Any]:
     """A componentSuccesses DeployMessage."""
     return {"changed": True, "componentType": kind, "created": created,
-            "createdDate": when.strftime(TS), "deleted": False, "fileName": file_name,
+            "createdDate": when.strftime(TS), "deleted": deleted, "fileName": file_name,
             "fullName": name, "id": record_id, "success": True}

@@ -9,6 +9,12 @@ in. Each member is found at its documented place: `tabs/X.tab`, `objects/X.objec
 `flexipages/X.flexipage`, `permissionsets/X.permissionset`, `sharingRules/X.sharingRules`,
 `lwc/x/` (a folder with `x.js-meta.xml`), `reports/F-meta.xml` (a folder) and
 `reports/F/R.report`, `dashboards/F-meta.xml` and `dashboards/F/D.dashboard`.
+
+Delete manifests ("Deleting Components from an Organization"): `destructiveChanges.xml`
+or `destructiveChangesPre.xml` (deleted before the package's components are saved) and
+`destructiveChangesPost.xml` (after), beside `package.xml`, in its format without
+wildcards. The sandbox deletes `SharingCriteriaRule` members (`Object.RuleName`); any
+other type is a failure naming it, never a silent success.
 """
 
 from __future__ import annotations
@@ -57,6 +63,22 @@ NOT_SERVED = frozenset({
     "EmailTemplate", "Document", "DocumentFolder", "EmailFolder", "Settings", "Workflow",
 })
 _MEMBER = re.compile(r"^[A-Za-z0-9_.$/-]+$")
+DELETE_MANIFESTS = {"destructiveChanges.xml": "pre", "destructiveChangesPre.xml": "pre",
+                    "destructiveChangesPost.xml": "post"}
+DELETABLE = {"SharingCriteriaRule": re.compile(r"^[A-Za-z]\w*\.[A-Za-z]\w*$")}
+KNOWN_TYPES = frozenset(KINDS) | NOT_SERVED | {"SharingOwnerRule", "SharingTerritoryRule"}
+
+
+@dataclass
+class Deletion:
+    """A component a delete manifest names: when (`pre` or `post`) and whether it was
+    found in the org (None until the deploy checks)."""
+
+    type: str
+    full_name: str
+    manifest: str
+    phase: str
+    found: bool | None = None
 
 
 @dataclass
@@ -79,6 +101,7 @@ class Package:
     version: str
     failures: list[tuple[str, str, Problem]] = field(default_factory=list)  # type, name, why
     warnings: list[tuple[str, str, Problem]] = field(default_factory=list)
+    deletions: list[Deletion] = field(default_factory=list)
 
 
 def read(data: bytes, single_package: bool, url_version: str) -> Package:
@@ -100,8 +123,42 @@ def read(data: bytes, single_package: bool, url_version: str) -> Package:
     pkg = Package([], version)
     for t in node.all("types"):
         _add_type(pkg, t, files, root)
+    for delete_manifest, phase in DELETE_MANIFESTS.items():
+        if root + delete_manifest in files:
+            _deletions(pkg, delete_manifest, phase, files[root + delete_manifest])
     _unnamed(pkg, files, root)
     return pkg
+
+
+def _deletions(pkg: Package, manifest: str, phase: str, data: bytes) -> None:
+    """The members of one delete manifest (a bad one fails the deploy as a whole)."""
+    try:
+        node = parse(data, "Package")
+        check(node, PACKAGE)
+    except Problem as exc:
+        exc.file_name = manifest
+        raise
+    for t in node.all("types"):
+        name = t.get("name") or ""
+        for member in t.texts("members"):
+            why = _undeletable(name, member)
+            if why:
+                pkg.failures.append((name, member, Problem(why, file_name=manifest)))
+            elif not any(d.type == name and d.full_name == member for d in pkg.deletions):
+                pkg.deletions.append(Deletion(name, member, manifest, phase))
+
+
+def _undeletable(name: str, member: str) -> str:
+    """Why a delete manifest's member cannot be deleted here ("" if it can)."""
+    if member == "*":
+        return f"Wildcards are not supported in a delete manifest ({name})"
+    pattern = DELETABLE.get(name)
+    if pattern is None:
+        return (f"The sandbox does not delete metadata of type {name}" if name in
+                KNOWN_TYPES else f"Unknown type name '{name}' specified in the delete manifest")
+    if not pattern.match(member):
+        return f"Invalid member name '{member}' for type {name}"
+    return ""
 
 
 def _package_root(files: dict[str, bytes]) -> str:
@@ -190,7 +247,7 @@ def _unnamed(pkg: Package, files: dict[str, bytes], root: str) -> None:
     named = {c.file_name for c in pkg.components} | {p.file_name for _, _, p in pkg.failures}
     for path in sorted(files):
         rel = path[len(root):]
-        if rel == "package.xml" or not path.startswith(root):
+        if rel == "package.xml" or rel in DELETE_MANIFESTS or not path.startswith(root):
             continue
         if any(rel == n or rel.startswith(n + "/") for n in named if n):
             continue

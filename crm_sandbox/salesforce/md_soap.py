@@ -97,7 +97,9 @@ def element(name: str, value: Any, order: tuple[str, ...] = ()) -> str:
     return f"<{name}>{_value(value)}</{name}>"
 
 
-def envelope(operation: str, result: dict[str, Any], order: tuple[str, ...]) -> Response:
+def envelope(operation: str, result: dict[str, Any] | list[dict[str, Any]],
+             order: tuple[str, ...]) -> Response:
+    """The answer to `operation`: its `result` (a list: one `result` element each)."""
     body = (f'<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="{SOAPENV}" '
             f'xmlns="{MD}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
             f"<soapenv:Body><{operation}>{element('result', result, order)}</{operation}>"

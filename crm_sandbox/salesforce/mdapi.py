@@ -1,5 +1,6 @@
 """The Metadata API's SOAP endpoint (`/services/Soap/m/{version}`): deploy() and
-checkDeployStatus(), the file-based deploy `sf project deploy` and package installs use.
+checkDeployStatus(), the file-based deploy `sf project deploy` and package installs use,
+and listMetadata() for the types setup reads back (`md_list`).
 
 simple-salesforce posts its envelopes to `…/deployRequest` and `…/deployRequest/{id}`;
 the operation is the SOAP body's element whatever the path. The session is the
@@ -11,26 +12,29 @@ them.
 from __future__ import annotations
 
 from ..http import Endpoint, Request, Response
+from ..ids import sf_id
+from ..org.tables import ADMIN_USER_N
 from .catalog import Catalog
 from .context import Context
 from .deploy import Deployer
 from .md_access import PermissionSets, SharingRules
 from .md_analytics import Folders, ReportFiles
 from .md_dashboards import DashboardFiles
+from .md_list import list_metadata
 from .md_lwc import Bundles
 from .md_objects import CustomObjects, CustomTabs
 from .md_pages import FlexiPages
 from .md_soap import RESULT_ORDER, Envelope, SoapFault, envelope, fault
 
 SOAP = r"/services/Soap/m/(?P<v>\d+\.\d)"
-SERVED = ("deploy", "checkDeployStatus")
+SERVED = ("deploy", "checkDeployStatus", "listMetadata")
 
 
 class MetadataApi:
     """deploy() and checkDeployStatus() over the org's setup metadata."""
 
     def __init__(self, ctx: Context, catalog: Catalog) -> None:
-        self.ctx = ctx
+        self.ctx, self.catalog = ctx, catalog
         self.deployer = Deployer(ctx, catalog, [
             CustomObjects(), CustomTabs(), Bundles(), FlexiPages(), Folders("ReportFolder"),
             Folders("DashboardFolder"), ReportFiles(), DashboardFiles(), PermissionSets(),
@@ -52,6 +56,9 @@ class MetadataApi:
                 return self.deploy(env, req.params["v"])
             if env.name == "checkDeployStatus":
                 return self.check(env)
+            if env.name == "listMetadata":
+                author = self.deployer.user_name(sf_id("005", ADMIN_USER_N))
+                return list_metadata(env, self.ctx, self.catalog, author)
             raise SoapFault("INVALID_OPERATION",
                             f"The sandbox does not serve the Metadata API call {env.name}() "
                             f"(it serves {', '.join(SERVED)})")

@@ -1,5 +1,6 @@
 """The zip setup deploys, built in memory: `package.xml` and one file per component, in
-the Metadata API's file layout (a single package: the files at the zip's root).
+the Metadata API's file layout (a single package: the files at the zip's root), and
+`destructiveChangesPost.xml` when it also removes components crm-kpi deployed earlier.
 
 The same mapping always gives the same bytes (sorted entries, a fixed timestamp), so a
 rerun of setup deploys exactly what the first run did and Salesforce finds nothing new.
@@ -27,6 +28,8 @@ from connector.crms.salesforce.names import (
 )
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+DELETE_MANIFEST = "destructiveChangesPost.xml"
+"""Deleted after the rest of the deploy is saved (API 33.0 and later)."""
 
 
 @dataclass
@@ -38,6 +41,8 @@ class Archive:
     members: dict[str, list[str]] = field(default_factory=dict)
     components: dict[str, tuple[str, str]] = field(default_factory=dict)
     """File name in the zip → (metadata type, full name)."""
+    deleted: dict[str, list[str]] = field(default_factory=dict)
+    """Components the deploy removes: metadata type → full names."""
 
     def add(self, path: str, kind: str, member: str, content: bytes) -> None:
         """One component's file; `member` is listed in package.xml under `kind`."""
@@ -45,6 +50,11 @@ class Archive:
         self.components[path] = (kind, member)
         if member not in self.members.setdefault(kind, []):
             self.members[kind].append(member)
+
+    def delete(self, kind: str, member: str) -> None:
+        """Remove a component from the org, by its type and full name."""
+        if member not in self.deleted.setdefault(kind, []):
+            self.deleted[kind].append(member)
 
     def component(self, path: str | None) -> tuple[str, str] | None:
         """The (type, full name) of a file of this zip, however Salesforce writes its path."""
@@ -57,16 +67,20 @@ class Archive:
         return found
 
     def zip_bytes(self) -> bytes:
-        """The zip: package.xml first, then every file in name order."""
+        """The zip: package.xml first, the delete manifest if any, then every file in
+        name order."""
         buffer = io.BytesIO()
-        manifest = parts.package_xml(self.members, self.api_version)
+        manifests = [("package.xml", parts.package_xml(self.members, self.api_version))]
+        if self.deleted:
+            manifests.append((DELETE_MANIFEST, parts.destructive_xml(self.deleted)))
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, content in [("package.xml", manifest), *sorted(self.files.items())]:
+            for name, content in [*manifests, *sorted(self.files.items())]:
                 archive.writestr(zipfile.ZipInfo(name, ZIP_TIME), content)
         return buffer.getvalue()
 
     def __len__(self) -> int:
-        return sum(len(members) for members in self.members.values())
+        return sum(len(names) for group in (self.members, self.deleted)
+                   for names in group.values())  # fmt: skip
 
 
 def build_archive(

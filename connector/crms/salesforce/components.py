@@ -53,13 +53,21 @@ def _fill(parent: ET.Element, tree: Tree) -> None:
             child.text = str(value)
 
 
+def _types(members: dict[str, list[str]]) -> Tree:
+    return [("types", [*(("members", m) for m in sorted(names)), ("name", kind)])
+            for kind, names in sorted(members.items())]  # fmt: skip
+
+
 def package_xml(members: dict[str, list[str]], api_version: str) -> bytes:
     """The manifest: each type's members, sorted, and the API version files are read in."""
-    tree: Tree = [
-        ("types", [*(("members", m) for m in sorted(names)), ("name", kind)])
-        for kind, names in sorted(members.items())
-    ]
-    return render("Package", [*tree, ("version", api_version)])
+    return render("Package", [*_types(members), ("version", api_version)])
+
+
+def destructive_xml(members: dict[str, list[str]]) -> bytes:
+    """A delete manifest (`destructiveChangesPost.xml`): package.xml's format, no
+    wildcards, no version (the Metadata API Developer Guide, "Deleting Components from
+    an Organization")."""
+    return render("Package", _types(members))
 
 
 def _value_field(push: PushMapping, slot: Slot) -> str:

@@ -1,20 +1,27 @@
-"""One Metadata API deploy: start it, follow it, and say exactly what Salesforce refused.
+"""One Metadata API deploy: start it, follow it, and say exactly what Salesforce refused;
+and `listMetadata`, what setup deployed earlier that is still in the org.
 
 Through simple-salesforce's `Salesforce.deploy(zipfile, sandbox=False)` and
 `checkDeployStatus(asyncId)`: SOAP over the client's requests session, so the
 transport's timeout, TLS verification, token, retries and error mapping apply as to
 every other call. `sandbox=False` asks for what a production org requires anyway: no
 missing files, and the whole deploy rolled back when one component fails.
+
+`listMetadata(queries, asOfVersion)` is posted as simple-salesforce posts deploy(): a SOAP
+envelope through the client's session (its `mdapi.list_metadata` goes through zeep and
+zeep's own HTTP session, which the transport would not see: no CA file, no retries).
 """
 
 from __future__ import annotations
 
 import io
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from xml.sax.saxutils import escape
 
 from simple_salesforce.api import Salesforce
 
@@ -26,6 +33,15 @@ Progress = Callable[[str], None]
 MIN_POLL_SECONDS, MAX_POLL_SECONDS = 0.05, 30.0
 DEPLOY_TIMEOUT_SECONDS = 3600.0
 DONE = frozenset({"Succeeded", "SucceededPartial", "Failed", "Canceled"})
+METADATA = "http://soap.sforce.com/2006/04/metadata"
+LIST_QUERIES = 3  # listMetadata takes at most three queries a call
+LIST_ENVELOPE = (
+    '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv='
+    '"http://schemas.xmlsoap.org/soap/envelope/" xmlns:met="{ns}"><soapenv:Header>'
+    "<met:SessionHeader><met:sessionId>{session}</met:sessionId></met:SessionHeader>"
+    "</soapenv:Header><soapenv:Body><met:listMetadata>{queries}<met:asOfVersion>{version}"
+    "</met:asOfVersion></met:listMetadata></soapenv:Body></soapenv:Envelope>"
+)
 SETUP_RIGHTS = ("setup's Salesforce user needs Customize Application, Modify Metadata, "
                 "Manage Reports and Manage Dashboards in Public Folders, Manage Dynamic "
                 "Dashboards and Manage Sharing")  # fmt: skip
@@ -125,3 +141,28 @@ def _failure(archive: Archive, error: dict[str, Any]) -> str:
     problem = error.get("message") or "no problem given"
     level = f"{error['status']}: " if error.get("status") else ""
     return f"{kind} {name} ({file or 'no file named'}): {level}{problem}"
+
+
+def listed(client: SalesforceClient, kinds: list[str]) -> dict[str, set[str]]:
+    """The full names the org has of each metadata type (`listMetadata`, one call for up
+    to three types), e.g. {"SharingCriteriaRule": {"Sales_KPI__c.CRM_KPI_Shared_Scopes"}}."""
+    if not 0 < len(kinds) <= LIST_QUERIES:
+        raise ValueError(f"listMetadata takes 1 to {LIST_QUERIES} types, not {len(kinds)}")
+    sf = client.client
+    queries = "".join(f"<met:queries><met:type>{escape(k)}</met:type></met:queries>"
+                      for k in kinds)  # fmt: skip
+    body = LIST_ENVELOPE.format(ns=METADATA, session=escape(sf.session_id or ""),
+                                queries=queries, version=escape(str(sf.sf_version)))  # fmt: skip
+    answer = sf.session.post(sf.metadata_url, data=body, headers={
+        "Content-Type": "text/xml; charset=UTF-8", "SOAPAction": "listMetadata"})  # fmt: skip
+    try:
+        root = ET.fromstring(answer.content)
+    except ET.ParseError as exc:
+        raise FatalError(f"Salesforce answered listMetadata with no XML: {exc}") from exc
+    found: dict[str, set[str]] = {kind: set() for kind in kinds}
+    for result in root.iter(f"{{{METADATA}}}result"):
+        kind = result.findtext(f"{{{METADATA}}}type") or ""
+        name = result.findtext(f"{{{METADATA}}}fullName") or ""
+        if kind in found and name:
+            found[kind].add(name)
+    return found

@@ -10,7 +10,9 @@ through, or bring it up to date. Rerunning it changes nothing that is in place.
 3. One Metadata API deploy (`bundle.py`, `deploy.py`): the object's attributes (a Text
    name, search, a list view), its tab, the KPI card, the Lightning pages asked for,
    the report and the dynamic dashboard in shared folders, both permission sets, and
-   the sharing rule when asked. The same mapping deploys the same zip every time.
+   the sharing rule when asked. The same mapping deploys the same zip every time. When
+   `push.share_company` is off and `listMetadata` still lists crm-kpi's sharing rule,
+   the deploy also deletes it (`destructiveChangesPost.xml`, by its developer name).
 4. `PermissionSetAssignment`: the integration user and the readers (`access.py`).
 5. The report and the dashboard are found by developer name; their addresses printed.
 """
@@ -25,7 +27,7 @@ from connector.crms.push import Outcome, Where, done
 from connector.crms.salesforce import access
 from connector.crms.salesforce.bundle import build_archive
 from connector.crms.salesforce.client import SalesforceClient
-from connector.crms.salesforce.deploy import deploy
+from connector.crms.salesforce.deploy import deploy, listed
 from connector.crms.salesforce.errors import SalesforceApiError
 from connector.crms.salesforce.fields import LABEL_LIMIT, NUMERIC, writer_fields
 from connector.crms.salesforce.mapping import PushMapping
@@ -37,6 +39,7 @@ from connector.crms.salesforce.names import (
     READER_PERMISSION_SET,
     REPORT,
     REPORT_FOLDER,
+    SHARING_RULE,
     WRITER_PERMISSION_SET,
 )
 from connector.crms.salesforce.owned import (
@@ -64,6 +67,9 @@ OBJECT_METADATA: dict[str, Any] = {
     "description": managed_description("one record per period and scope"),
 }
 _METADATA_TYPES = {described: kind for kind, described in DESCRIBED.items()}
+RULE_TYPE, PAGE_TYPE = "SharingCriteriaRule", "FlexiPage"
+UNSHARED = ("company, team and territory rows are now visible only to their owners and "
+            "those above them in the role hierarchy")  # fmt: skip
 
 
 def _create(
@@ -166,13 +172,36 @@ def run_setup(
     today = dt.date.today()
     actions = [apply(client, catalog, s, today) for s in found.steps if s.kind != "grant"]
     archive = build_archive(push, fields, client.config.api_version)
+    present = listed(client, [RULE_TYPE, PAGE_TYPE])
+    unshare = not push.share_company and rule_name(push) in present[RULE_TYPE]
+    if unshare:
+        archive.delete(RULE_TYPE, rule_name(push))
     deployed = deploy(client, archive, poll_seconds, progress)
     rule = ", sharing rule" if push.share_company else ""
     actions.append(f"deployed {deployed.components} components (deploy {deployed.deploy_id}): "
                    "object settings, tab, list view, KPI card, pages, report, dashboard, "
                    f"permission sets{rule}")  # fmt: skip
+    if unshare:
+        actions.append(f"sharing rule {SHARING_RULE} removed (push.share_company is off): "
+                       f"{UNSHARED}")  # fmt: skip
     actions += access.grant(client, push, people)
-    return actions + where_to_look(client, push)
+    return actions + where_to_look(client, push) + stale_pages(push, present[PAGE_TYPE])
+
+
+def rule_name(push: PushMapping) -> str:
+    """The full name of crm-kpi's sharing rule (`Object.DeveloperName`)."""
+    return f"{push.object}.{SHARING_RULE}"
+
+
+def stale_pages(push: PushMapping, deployed: set[str]) -> list[str]:
+    """A note for each page setup deployed earlier that `push.pages` no longer lists: it
+    stays (an admin may have activated or edited it), and how to delete it."""
+    wanted = {PAGES[kind] for kind in push.pages}
+    stale = sorted(n for n in deployed if n in PAGES.values() and n not in wanted)
+    return [f"Lightning page {name} stays in the org although push.pages no longer lists "
+            "it (setup never deletes a page: an admin may have activated or edited it); "
+            "to delete it: Setup → Lightning App Builder → Del beside it (deactivate it "
+            "first if it is activated)" for name in stale]  # fmt: skip
 
 
 def where_to_look(client: SalesforceClient, push: PushMapping) -> list[str]:
@@ -205,8 +234,9 @@ def deploy_pending(
     people: list[access.Person],
 ) -> list[str]:  # fmt: skip
     """What setup's deploy and assignments have yet to do, as `validate` sees it: the
-    permission sets, the integration user's and readers' assignments, the KPI object's
-    text name, the card, the report and the dashboard."""
+    permission sets, the integration user's and readers' assignments, the sharing rule
+    (to deploy, or to remove), the KPI object's text name, the card, the report and the
+    dashboard."""
     todo = []
     found = access.permission_sets(client)
     todo += [f"deploy the permission set {n}" for n in (WRITER_PERMISSION_SET,
@@ -224,6 +254,7 @@ def deploy_pending(
     name = (catalog.fields(push.object) or {}).get("name")
     if name is not None and not name.updateable:
         todo.append(f"deploy {push.object}'s text Name (it is an auto-number, or read-only)")
+    todo += rule_pending(client, push)
     bundle = f"SELECT Id FROM LightningComponentBundle WHERE DeveloperName = '{CARD}'"
     if not catalog.query(bundle):
         todo.append(f"deploy the KPI card {CARD}")
@@ -232,6 +263,17 @@ def deploy_pending(
         if not [r for page in query_pages(client, soql) for r in page]:
             todo.append(f"deploy the {sobject.lower()} {developer_name}")
     return todo
+
+
+def rule_pending(client: SalesforceClient, push: PushMapping) -> list[str]:
+    """The sharing rule to deploy, or to remove now that `push.share_company` is off."""
+    present = rule_name(push) in listed(client, [RULE_TYPE])[RULE_TYPE]
+    if push.share_company and not present:
+        return [f"deploy the sharing rule {SHARING_RULE} (push.share_company)"]
+    if not push.share_company and present:
+        return [f"remove the sharing rule {SHARING_RULE}: push.share_company is off, yet it "
+                "still lets every internal user read company, team and territory rows"]
+    return []
 
 
 def default_owner_id(client: SalesforceClient, push: PushMapping) -> str | None:
