@@ -16,7 +16,7 @@ from ..clock import Clock
 from .export import export_files
 from .generate import generate
 from .sizes import Sizes, Window, sizes_for
-from .tables import TABLES
+from .tables import TABLES, insert_rows
 
 
 class Org:
@@ -275,7 +275,7 @@ class Org:
         with self.write_lock:
             self._remember(table, listed)
             self._con.execute("CREATE OR REPLACE TEMP TABLE _keys (k BIGINT)")
-            self._con.executemany("INSERT INTO _keys VALUES (?)", [[k] for k in listed])
+            insert_rows(self._con, "_keys", ("k",), [(k,) for k in listed])
             self._con.execute(sql.format(t=table), params)
             self._con.execute("DROP TABLE _keys")
 

@@ -8,6 +8,11 @@ same logical org.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+import duckdb
+
 # Bookkeeping every table carries: who/when, soft deletion (recycle bin) and the
 # system modstamp that incremental pulls use as cursor.
 COMMON = (
@@ -145,3 +150,16 @@ DIRTY: dict[str, float] = {
     "activity_orphan_lead": 0.002,
     "soft_deleted": 0.005,
 }
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str],
+                rows: Sequence[Sequence[Any]]) -> None:
+    """Insert `rows` into `table` in one statement, a list per column (DuckDB's
+    executemany runs a statement per row: 2 ms each, seconds for a sandbox's start)."""
+    if not rows:
+        return
+    values = [list(column) for column in zip(*rows, strict=True)]
+    if len(values) != len(columns):
+        raise ValueError(f"{len(columns)} columns named for rows of {len(values)}")
+    unnested = ", ".join(f"unnest(${i + 1})" for i in range(len(columns)))
+    con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {unnested}", values)

@@ -19,7 +19,7 @@ import re
 import duckdb
 
 from ..org import Org
-from ..org.tables import ADMIN_USER_N, COMMON
+from ..org.tables import ADMIN_USER_N, COMMON, insert_rows
 from .model import Registry, SField, SObject
 from .rights import SYSTEM_PERMISSIONS
 
@@ -170,15 +170,13 @@ def seed_grants(con: duckdb.DuckDBPyConnection, registry: Registry) -> None:
                        for f in fls_fields(obj)] if obj else []
         if name in (SYSTEM_ADMINISTRATOR, STANDARD_USER, READ_ONLY):
             fields += user_fields(registry, n, name)
-    con.executemany("INSERT INTO sf_object_perms (n, parent_n, sobject_type, p_read, "
-                    "p_create, p_edit, p_delete, p_view_all, p_modify_all) VALUES "
-                    "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(i, *row) for i, row in enumerate(objects, start=1)])
-    con.executemany("INSERT INTO sf_field_perms (n, parent_n, sobject_type, field, p_read, "
-                    "p_edit) VALUES (?, ?, ?, ?, ?, ?)",
-                    [(i, *row) for i, row in enumerate(fields, start=1)])
-    con.executemany("INSERT INTO sf_tab_settings (n, parent_n, name, visibility) VALUES "
-                    "(?, ?, ?, 'DefaultOn')", [(i, *row) for i, row in enumerate(tabs, 1)])
+    insert_rows(con, "sf_object_perms", ("n", "parent_n", "sobject_type", "p_read", "p_create",
+                "p_edit", "p_delete", "p_view_all", "p_modify_all"),
+                [(i, *row) for i, row in enumerate(objects, start=1)])
+    insert_rows(con, "sf_field_perms", ("n", "parent_n", "sobject_type", "field", "p_read",
+                "p_edit"), [(i, *row) for i, row in enumerate(fields, start=1)])
+    insert_rows(con, "sf_tab_settings", ("n", "parent_n", "name", "visibility"),
+                [(i, *row, "DefaultOn") for i, row in enumerate(tabs, 1)])
 
 
 def stock_rights(profile: str, obj: str) -> tuple[bool, ...] | None:
@@ -214,5 +212,5 @@ def seed_groups(con: duckdb.DuckDBPyConnection) -> None:
     roles = con.execute("SELECT n FROM teams ORDER BY n").fetchall()
     rows = [(1 + i * len(GROUP_KINDS) + k + 1, kind, int(r)) for i, (r,) in enumerate(roles)
             for k, kind in enumerate(GROUP_KINDS)]
-    con.executemany("INSERT INTO sf_groups (n, name, group_type, related_n) VALUES "
-                    "(?, '', ?, ?)", rows)
+    insert_rows(con, "sf_groups", ("n", "name", "group_type", "related_n"),
+                [(n, "", kind, related) for n, kind, related in rows])
