@@ -18,6 +18,7 @@ file and `crm-kpi init --upgrade-mapping` rewrite it the same way.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -143,17 +144,17 @@ def _hubspot_properties(stream: MutableMapping[str, Any], at: KeyPath, done: Mod
 
 
 def _company_properties(push: MutableMapping[str, Any], at: KeyPath, done: Modernized) -> None:
-    if "company_properties" not in push or "account_fields" in push:
-        return
-    _rename(push, "company_properties", "account_fields")
-    done.moved((*at, "company_properties"), (*at, "account_fields"))
-    done.respelled.append(Respelled((*at, "company_properties"), "company_properties",
-                                    "account_fields"))  # fmt: skip
-    fields = push["account_fields"]
+    written = "account_fields"
+    if "company_properties" in push and written not in push:
+        written = "company_properties"
+        _rename(push, written, "account_fields")
+        done.moved((*at, written), (*at, "account_fields"))
+        done.respelled.append(Respelled((*at, written), written, "account_fields"))
+    fields = push.get("account_fields")
     for figure, given in fields.items() if isinstance(fields, MutableMapping) else []:
         if isinstance(given, MutableMapping) and "property" in given and "field" not in given:
             _rename(given, "property", "field")
-            old = (*at, "company_properties", figure, "property")
+            old = (*at, written, figure, "property")
             done.moved(old, (*at, "account_fields", figure, "field"))
             done.respelled.append(Respelled(old, "{property, take_over}",
                                             "{field, take_over}"))  # fmt: skip
@@ -162,8 +163,9 @@ def _company_properties(push: MutableMapping[str, Any], at: KeyPath, done: Moder
 def _salesforce_specs(stream: MutableMapping[str, Any], at: KeyPath, done: Modernized) -> None:
     """`fields.X: {field, values, ...}` → `fields.X` and one entry per other section."""
     fields = stream.get("fields")
-    if not isinstance(fields, MutableMapping):
+    if not isinstance(fields, MutableMapping) or not any(map(_is_spec, fields.values())):
         return
+    tail = _pop_tail(stream)
     for name, spec in list(fields.items()):
         if not _is_spec(spec):
             continue
@@ -182,6 +184,7 @@ def _salesforce_specs(stream: MutableMapping[str, Any], at: KeyPath, done: Moder
             _comment(_section(stream, "constants"), name, comment)
         shown = ", ".join(spec)
         done.respelled.append(Respelled(where, f"{{{shown}}}", ", ".join(now)))
+    _put_tail(stream, tail)
 
 
 def _is_spec(spec: Any) -> bool:
@@ -248,3 +251,43 @@ def _pop(mapping: MutableMapping[str, Any], key: str) -> Any:
 def _comment(mapping: MutableMapping[str, Any], key: str, comment: Any) -> None:
     if comment is not None and hasattr(mapping, "ca"):
         mapping.ca.items[key] = comment
+
+
+def _last_item(node: Any) -> tuple[Any, Any] | None:
+    """The map or list holding the last line of `node` (ruamel's), and its key there."""
+    found = None
+    # A flow collection ({field: X}) is written on its key's line: its comments are the key's.
+    while hasattr(node, "ca") and len(node) and not node.fa.flow_style():
+        key = list(node)[-1] if isinstance(node, MutableMapping) else len(node) - 1
+        found, node = (node, key), node[key]
+    return found
+
+
+def _pop_tail(stream: Any) -> Any:
+    """The comment lines after a stream's last line (ruamel keeps them on its last key),
+    taken away so that they stay after the stream when keys are added to it."""
+    last = _last_item(stream)
+    entry = last[0].ca.items.get(last[1]) if last is not None else None
+    if not entry or len(entry) < 3 or entry[2] is None:
+        return None
+    token = entry[2]
+    head, newline, rest = token.value.partition("\n")
+    if not rest:
+        return None
+    token.value = head + newline
+    moved = copy.copy(token)
+    moved.value = rest
+    return moved
+
+
+def _put_tail(stream: Any, tail: Any) -> None:
+    last = _last_item(stream)
+    if tail is None or last is None:
+        return
+    holder, key = last
+    entry = holder.ca.items.setdefault(key, [None, None, None, None])
+    if entry[2] is None:  # the line's own end, then the lines that followed the stream
+        tail.value = "\n" + tail.value
+        entry[2] = tail
+    else:
+        entry[2].value += tail.value

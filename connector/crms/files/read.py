@@ -90,22 +90,22 @@ class FilesSource:
     def _settle(self, store: Store, entity: Entity, entry: FileStream,
                 result: IngestResult, progress: Progress | None) -> None:  # fmt: skip
         """Record the mapping that derived `entity`; say when it changed."""
-        shape = {**self._rules(entry), "delimiter": self.mapping.delimiter,
-                 "encoding": self.mapping.encoding, "timezone": self.timezone,
-                 "date_format": entry.date_format or self.mapping.date_format,
-                 "timestamp_format": entry.timestamp_format or self.mapping.timestamp_format}
-        note = settle_whole_read(store, entity.name, shape, result)  # fmt: skip
+        note = settle_whole_read(store, entity.name, self.shape(entry), result)
         if note is not None:
             result.notes.append(f"{self.name}: {note}")
             if progress:
                 progress(f"{self.name}: {note}")
 
-    def _rules(self, entry: FileStream) -> dict[str, object]:
-        """The stream's rules as last release recorded them (`columns`, each value map
-        itself), so that an upgrade of the software or of the file derives nothing again."""
+    def shape(self, entry: FileStream) -> dict[str, object]:
+        """What shapes the entity's records, for the store's record of what derived them,
+        as last release spelled it (`columns`, each value map itself): an upgrade of the
+        software or of the file derives nothing again."""
         values = {name: dict(m.values) for name, m in self.mapping.value_maps_of(entry).items()}
         return {"file": entry.file, "columns": dict(entry.fields), "values": values,
-                "exclude": dict(entry.exclude)}  # fmt: skip
+                "exclude": dict(entry.exclude), "delimiter": self.mapping.delimiter,
+                "encoding": self.mapping.encoding, "timezone": self.timezone,
+                "date_format": entry.date_format or self.mapping.date_format,
+                "timestamp_format": entry.timestamp_format or self.mapping.timestamp_format}
 
     def _layout(self, entry: FileStream) -> CsvLayout:
         return CsvLayout(
