@@ -112,7 +112,7 @@ def _check(
     elif not (handed or ours(found, own_object=own, group=push.group)):
         result.problems.append(
             f"{at}: {full} exists and was not created by crm-kpi: name another property, or "
-            f"hand it over with {{property: {wanted.name}, take_over: true}}"
+            f"hand it over with {{field: {wanted.name}, take_over: true}}"
         )
     elif found.get("type") != spec["type"]:
         result.problems.append(
