@@ -283,3 +283,33 @@ def test_csv_exports_give_the_same_store_under_either_spelling(tmp_path: Path) -
     with Store(tmp_path / "old.duckdb") as store:
         assert not any("mapping changed" in n for n in notes(again.pull(store)))
         assert differences(content(store), stores["old"]) == []
+
+
+def test_an_unknown_key_is_told_the_key_it_may_mean(tmp_path: Path) -> None:
+    path = tmp_path / "hubspot.yaml"
+    path.write_text(
+        "streams:\n"
+        "  - entity: leads\n"
+        "    object: contacts\n"
+        "    propertys: {created_at: createdate}\n"
+        "    fields: {owner_id: hubspot_owner_id}\n"
+        "    properties: {status: hs_lead_status}\n"
+        "    defualts: {status: open}\n"
+        "push:\n"
+        "  acount_fields: {}\n"
+        "value_map: {}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as err:
+        hubspot_mapping(path)
+    assert err.value.messages == [
+        "hubspot.yaml:4 streams[0].propertys: extra inputs are not permitted; did you mean "
+        "'fields'?",
+        "hubspot.yaml:6 streams[0].properties: extra inputs are not permitted: properties is "
+        "last release's name of fields, which is given too: keep one",
+        "hubspot.yaml:7 streams[0].defualts: extra inputs are not permitted; did you mean "
+        "'defaults'?",
+        "hubspot.yaml:9 push.acount_fields: extra inputs are not permitted; did you mean "
+        "'account_fields'?",
+        "hubspot.yaml:10 value_map: extra inputs are not permitted; did you mean 'value_maps'?",
+    ]

@@ -15,9 +15,10 @@ rules (`store.derive`); a CRM adds its own rules to what it gives.
 from __future__ import annotations
 
 import copy
+import difflib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, get_args
 
 from pydantic import (
     Field,
@@ -45,6 +46,10 @@ from connector.yamlfile import (
 
 SECTIONS = ("fields", "values", "constants", "defaults")
 """The sections of a stream keyed by normalized field."""
+RENAMED = {"properties": "fields", "columns": "fields", "entities": "streams",
+           "company_properties": "account_fields"}
+"""Last release's keys that `oldkeys` cannot rewrite where they are (the new key is there
+too, or the place is wrong): what they are now called."""
 NamedMaps = Mapping[str, dict[str, str]]
 """A mapping file's `value_maps`: value maps by name."""
 SYSTEM_FIELDS = frozenset({"id", "modified_at"})
@@ -174,19 +179,40 @@ class MappingRules(ConfigModel):
     @model_validator(mode="wrap")
     @classmethod
     def _every_problem(cls, data: Any, handler: ModelWrapValidatorHandler[MappingRules]) -> Any:
-        """Named value maps giving what is no contact method are said even when other
-        problems keep the file from validating whole (all problems in one pass)."""
+        """Every problem in one pass: an unknown key with the key it may mean (last
+        release's names too), and named value maps giving what is no contact method even
+        when other problems keep the file from validating whole."""
         try:
             return handler(data)
         except ValidationError as err:
             found = err.errors(include_url=False, include_input=False, include_context=False)
-            if any(e["loc"][:1] == ("value_maps",) for e in found):
+            problems: list[Problem] = [(e["loc"], e["type"], cls._hinted(e["loc"], e["msg"]))
+                                       if e["type"] == "extra_forbidden"
+                                       else (e["loc"], e["type"], e["msg"]) for e in found]
+            more = ([] if any(e["loc"][:1] == ("value_maps",) for e in found)
+                    else _raw_method_map_problems(data))  # fmt: skip
+            if not more and all(p[2] == e["msg"] for p, e in zip(problems, found, strict=True)):
                 raise
-            more = _raw_method_map_problems(data)
-            if not more:
-                raise
-            problems: list[Problem] = [(e["loc"], e["type"], e["msg"]) for e in found]
             raise located_error(cls.__name__, [*problems, *more]) from None
+
+    @classmethod
+    def _hinted(cls, loc: KeyPath, message: str) -> str:
+        """`message` about unknown key `loc`, with the key of its model it may mean."""
+        model: Any = cls
+        if loc[:1] == ("streams",) and len(loc) == 3:
+            model = get_args(cls.model_fields["streams"].annotation)[0]
+        elif loc[:1] == ("push",) and len(loc) == 2:
+            model = cls.model_fields["push"].annotation if "push" in cls.model_fields else None
+        elif len(loc) != 1:
+            return message
+        key = str(loc[-1])
+        if key in RENAMED:
+            return (f"{message}: {key} is last release's name of {RENAMED[key]}, which is "
+                    "given too: keep one")  # fmt: skip
+        known = list(getattr(model, "model_fields", {}))
+        close = difflib.get_close_matches(key, [*known, *RENAMED], n=1)
+        meant = RENAMED.get(close[0], close[0]) if close else None
+        return f"{message}; did you mean {meant!r}?" if meant in known else message
 
 
 def method_map_problems(named: NamedMaps, streams: Iterable[StreamRules]) -> list[Problem]:
