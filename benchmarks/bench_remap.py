@@ -44,8 +44,9 @@ EDITS = [  # (line of the shipped mapping, what it becomes)
     ("    Purchased List: other\n", "    Purchased List: other\n    Webinar (legacy): event\n"),
     ("    Task: other\n", "    Task: phone\n"),
     ("    Other: other\n\n", "    Other: in_person\n\n"),
-    ("      type: Type\n    # include:",
-     "      type: Type\n    exclude:\n      Type: [Existing Customer - Downgrade]\n    #"),
+    ("      contact_method: other\n    # include:",
+     "      contact_method: other\n    exclude:\n"
+     "      Type: [Existing Customer - Downgrade]\n    #"),
 ]  # fmt: skip
 
 

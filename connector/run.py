@@ -187,6 +187,9 @@ def _pull_stage(
         facts.type = source_config.type
         with _stage(summary, log, name, lock):
             source = build_source(config, source_config, allow_mass_delete=allow_mass_delete)
+            for note in source.deprecations():  # said before the pull, which may fail
+                log.event(name, note)
+                summary.notes.append(note)
             try:
                 results = source.pull(store, progress=_progress_to(log, name))
             finally:

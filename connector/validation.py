@@ -136,12 +136,16 @@ def _source(
     """The source, its mapping's problems into `problems`: built on the mapping's sound
     part when it has some (None, and a note, when nothing of it is sound)."""
     try:
-        return build_source(config, source_config)
+        source = build_source(config, source_config)
+        report.notes += source.deprecations()
+        return source
     except ConfigError as exc:
         problems += exc.messages
     try:
         with salvaging():
-            return build_source(config, source_config)
+            source = build_source(config, source_config)
+            report.notes += source.deprecations()
+            return source
     except ConfigError:
         report.notes.append(f"source {source_config.name} was not checked against its CRM: "
                             "its mapping's problems leave nothing sound to check")  # fmt: skip

@@ -347,6 +347,9 @@ def load_model(path: Path, model: type[M], *, context: dict[str, Any] | None = N
     point) unless the caller gives one.
     """
     data, lines = load_yaml(path)
+    prepare = getattr(model, "prepare_document", None)
+    if callable(prepare):  # a file read in more than one spelling (mappings: `crms.oldkeys`)
+        lines = prepare(data, lines)
     full_context: dict[str, Any] = {"base_dir": path.resolve().parent}
     full_context.update(context or {})
     return validate_data(data, model, file_name=path.name, lines=lines, context=full_context)

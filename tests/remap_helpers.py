@@ -79,3 +79,15 @@ class Pulled(Generic[S]):
     def content(self, text: str) -> Content:
         with Store(self.path(text), read_only=True) as store:
             return content(store)
+
+
+def upgraded_twin(name: str, folder: Path) -> tuple[str, str]:
+    """The mapping `name` the previous release shipped, and its twin upgraded by
+    `crm-kpi init --upgrade-mapping` (both as text)."""
+    from connector.cli import main
+
+    old = (Path(__file__).parent / "previous_mappings" / name).read_text(encoding="utf-8")
+    twin = folder / name
+    twin.write_text(old, encoding="utf-8")
+    assert main(["init", "--upgrade-mapping", str(twin)]) == 0
+    return old, twin.read_text(encoding="utf-8")

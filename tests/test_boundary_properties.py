@@ -159,12 +159,13 @@ def from_hubspot(store: Store, entity: Entity, rows: list[dict[str, Any]]) -> in
         return staged(store, entity, rows)
     stream = streams[0]
     answers = [{"id": row["id"], "properties": {prop: row.get(name)
-                for name, prop in stream.properties.items()}} for row in rows]  # fmt: skip
+                for name, prop in stream.fields.items()}} for row in rows]  # fmt: skip
     answers = [a for a in answers if a["id"] is not None]
     links = {to: {str(row["id"]): [str(row.get(name))] for row in rows if row.get(name)}
              for name, to in stream.associations.items()}  # fmt: skip
     return derived(store, "hs_object_id", stream.cursor, entity, raw_fields(stream),
-                   raw_rows(stream, answers, links), derivation_of(stream, StageMeta()))
+                   raw_rows(stream, answers, links),
+                   derivation_of(stream, StageMeta(), HUBSPOT.value_maps))
 
 
 def staged(store: Store, entity: Entity, rows: list[dict[str, Any]]) -> int:

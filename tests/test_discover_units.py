@@ -148,7 +148,8 @@ def test_a_note_keeps_the_comment_and_the_blank_line_after_it() -> None:
 def test_a_proposal_is_checked_like_a_mapping() -> None:
     bad = "streams:\n  - {entity: owners, object: User, fields: {colour: Color__c}}\n"
     assert static_problems(bad, SalesforceMapping, "p.yaml") == [
-        "p.yaml:2 streams[0].fields.colour: not a field of owners"
+        "p.yaml:2 streams[0].fields.colour: colour is not a field of owners "
+        "(active, email, name, team, territory)"
     ]
 
 

@@ -173,7 +173,7 @@ def test_missing_required_column_is_an_error(tmp_path: Path, store: Store) -> No
 
 
 def test_mapping_rejects_unknown_fields() -> None:
-    with pytest.raises(ValueError, match="'amout' is not a field of opportunities"):
+    with pytest.raises(ValueError, match="amout is not a field of opportunities"):
         FilesMapping.model_validate({"entities": {"opportunities": {"columns": {"amout": "A"}}}})
 
 

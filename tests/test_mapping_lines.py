@@ -101,5 +101,6 @@ def test_several_problems_each_at_its_own_line(tmp_path: Path) -> None:
         "salesforce.yaml:4 value_maps.m.Fax: 'telefax' is not a contact method "
         "(phone, email, in_person, event, web, referral, social, other)",
         "salesforce.yaml:8 streams[0].fields: fields.occurred_at is required by activities",
-        "salesforce.yaml:10 streams[0].fields.colour: not a field of activities",
+        "salesforce.yaml:10 streams[0].fields.colour: colour is not a field of activities "
+        "(account_id, lead_id, method, occurred_at, opportunity_id, owner_id)",
     ]

@@ -173,7 +173,7 @@ def test_validate_lists_every_problem(tmp_path: Path, capsys: pytest.CaptureFixt
         "leads.csv is empty (0 bytes): even an export without records has its header row. "
         "Re-run the export, or delete the file if the entity has no data.",
         "opportunities.csv:1 column 'Amount' mapped to opportunities.amount is not in the "
-        "file (files.yaml:3 entities.opportunities.columns.amount; columns: id, created_at)",
+        "file (files.yaml:3 streams[0].fields.amount; columns: id, created_at)",
     ]
 
 

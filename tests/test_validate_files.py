@@ -73,10 +73,10 @@ def test_headers_and_value_maps_against_the_files_all_at_once(
     assert err == [
         "leads.csv:1 required column(s) created_at missing (columns: id, owner_id)",
         "opportunities.csv:1 column 'Deal Type' mapped to opportunities.type is not in the "
-        f"file (files.yaml:{column} entities.opportunities.columns.type; columns: {columns})",
+        f"file (files.yaml:{column} streams[0].fields.type; columns: {columns})",
         f"opportunities.csv:1 exclude column 'Kind' is not in the file (files.yaml:{excluded} "
-        "entities.opportunities.exclude.Kind)",
-        f"files.yaml:{value} entities.opportunities.values.contact_method[\"Trade Shows\"]: "
+        "streams[0].exclude.Kind)",
+        f"files.yaml:{value} streams[0].values.contact_method[\"Trade Shows\"]: "
         "'Trade Shows' is not a value of column 'Lead Source' of opportunities.csv; did you "
         "mean 'Trade Show'? (no key maps 'Trade Show', so its records count as the default; "
         "the values: Carrier Pigeon, Cold Call, Email, Meeting, Other, Partner Referral, "

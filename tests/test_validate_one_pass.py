@@ -55,11 +55,11 @@ def test_a_bad_target_no_longer_hides_the_exports_problems(
     lines = err.splitlines()
     assert lines[0].startswith("config.yaml:5 targets[0].value: closing_ratio: a ratio is "
                                "written as a fraction")
-    assert lines[1].startswith(f"files.yaml:{key} entities.opportunities.values.contact_method"
+    assert lines[1].startswith(f"files.yaml:{key} streams[0].values.contact_method"
                                ".Conference: 'Conference' is not a value of column 'Lead "
                                "Source' of opportunities.csv and no record holds it")
     assert lines[2] == (
-        f"files.yaml:{excluded} entities.opportunities.exclude.Type[0]: 'Test Acount' is not "
+        f"files.yaml:{excluded} streams[0].exclude.Type[0]: 'Test Acount' is not "
         "a value of column 'Type' of opportunities.csv and no record holds it, so it selects "
         "nothing; did you mean 'Test Account'? (the values: Existing Business, New "
         "Business, Test Account)"
@@ -77,7 +77,7 @@ def test_a_mapping_problem_no_longer_hides_what_the_exports_say(
     code, err = validate(folder, "", capsys)
     assert code == 2
     lines = err.splitlines()
-    assert lines[0].startswith(f"files.yaml:{static} entities.opportunities.values."
+    assert lines[0].startswith(f"files.yaml:{static} streams[0].values."
                                "contact_method.Email: 'e-mail' is not a contact method")
     assert lines[1].startswith("opportunities.csv:1 column 'Deal Type' mapped to "
                                f"opportunities.type is not in the file (files.yaml:{column} ")

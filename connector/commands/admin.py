@@ -14,7 +14,10 @@ from connector.invocation import suggest
 
 def add(commands: Subcommands) -> None:
     init = commands.add_parser("init", help="write a commented config.yaml and its mapping")
-    init.add_argument("--crm", required=True, help="files, salesforce or hubspot")
+    init.add_argument("--crm", help="files, salesforce or hubspot")
+    init.add_argument("--upgrade-mapping", type=Path, metavar="FILE",
+                      help="rewrite a mapping written in last release's mapping language "
+                      "in place, comments kept (a backup FILE.bak is kept)")  # fmt: skip
     init.add_argument("--dir", type=Path, default=Path("."), help="where to write them")
     init.add_argument("--force", action="store_true", help="overwrite existing files")
     init.set_defaults(handler=cmd_init)
@@ -61,11 +64,28 @@ def _add_card(commands: Subcommands) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    if args.upgrade_mapping is not None:
+        return _upgrade_mapping(args.upgrade_mapping)
+    if args.crm is None:
+        raise ConfigError(["init: give --crm files|salesforce|hubspot (or --upgrade-mapping "
+                           "FILE)"])  # fmt: skip
     from connector.init import write_config
 
     for path in write_config(args.crm, args.dir, force=args.force):
         print(f"wrote {path}")
     print(f"next: edit them, then {suggest('validate', '--config', args.dir / 'config.yaml')}")
+    return EXIT_OK
+
+
+def _upgrade_mapping(path: Path) -> int:
+    from connector.crms.upgrade import upgrade_mapping
+
+    done = upgrade_mapping(path)
+    for change in done.changes:
+        print(f"  {change}")
+    print(f"upgraded {done.path}: {len(done.changes)} old spellings rewritten, comments kept; "
+          f"the file as it was is {done.backup} (to undo: mv {shlex.quote(str(done.backup))} "
+          f"{shlex.quote(str(done.path))})")  # fmt: skip
     return EXIT_OK
 
 

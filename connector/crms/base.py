@@ -48,6 +48,10 @@ class Source(Protocol):
         """The source's reps, teams and territories, and its notes."""
         ...
 
+    def deprecations(self) -> list[str]:
+        """Notes on its mapping file, read in last release's spelling (empty when none)."""
+        ...
+
 
 class Writer(Protocol):
     """A configured CRM writer; `progress`, when set, hears how long `setup` goes."""

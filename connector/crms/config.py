@@ -8,12 +8,14 @@ folder's `config.py` narrows `type` to a Literal and gives the model of each sec
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, PrivateAttr
 
+from connector.crms.oldkeys import modernize
 from connector.invocation import suggest
 from connector.resources import shipped
 from connector.settings import SourceName
@@ -39,11 +41,18 @@ class MappingLines:
 
     def __init__(self, path: Path | None) -> None:
         self.name = path.name if path is not None else "the default mapping"
-        self.lines = load_yaml(path)[1] if path is not None else LineIndex()
+        self.lines = LineIndex()
+        if path is not None:  # keys as the new language names them, in any spelling
+            data, lines = load_yaml(path)
+            self.lines = modernize(data).lines(lines)
 
     def at(self, key: KeyPath) -> str:
         """``file:line key.path`` of `key`."""
         return f"{self.name}:{self.lines.line_of(key)} {render_path(key)}"
+
+    def under(self, base: KeyPath) -> Callable[[KeyPath], str]:
+        """`at` for the keys below `base` (a stream's: ``("streams", 3)``)."""
+        return lambda key: self.at((*base, *key))
 
 
 def https_url(value: str) -> str:

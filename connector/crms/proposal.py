@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from connector.crms.language import MappingRules, read_mapping
+from connector.crms.oldkeys import modernize
 from connector.crms.valuemaps import nearest, suggestion, unmatched
 from connector.errors import ConfigError
-from connector.yamlfile import load_model
 
 Kind = Literal["text", "number", "date", "boolean", "reference", "other"]
 
@@ -217,8 +217,11 @@ def round_trip() -> YAML:
 
 
 def load_document(path: Path) -> Any:
-    """A mapping file as an editable document (a CommentedMap)."""
-    return round_trip().load(path.read_text(encoding="utf-8"))
+    """A mapping file as an editable document (a CommentedMap), in the mapping language
+    of this release whatever the file's spelling (`oldkeys`)."""
+    document = round_trip().load(path.read_text(encoding="utf-8"))
+    modernize(document)
+    return document
 
 
 def dump_document(document: Any, header: Sequence[str]) -> str:
@@ -277,13 +280,13 @@ def unified_diff(current: Path, proposed: str, proposed_name: str) -> str:
     return "".join(difflib.unified_diff(old, new, str(current), proposed_name))
 
 
-def static_problems(text: str, model: type[BaseModel], name: str) -> list[str]:
+def static_problems(text: str, model: type[MappingRules], name: str) -> list[str]:
     """What loading the proposal as a mapping would say (nothing, when it is valid)."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
         path.write_text(text, encoding="utf-8")
         try:
-            load_model(path, model)
+            read_mapping(path, model)
         except ConfigError as exc:
             return exc.messages
     return []

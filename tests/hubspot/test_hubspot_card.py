@@ -47,8 +47,8 @@ def _portal(tmp_path: Path, **reporting: Any) -> Path:
     mapping["push"].update({
         "object": "kpi_record", "current_period_type": "quarter",
         "kpis": ["total_revenue", "closing_ratio", "sales_by_contact_method"],
-        "company_properties": {"revenue_this_year": "umsatz_dieses_jahr",
-                               "customer_since": {"property": "kunde_seit"}},
+        "account_fields": {"revenue_this_year": "umsatz_dieses_jahr",
+                           "customer_since": {"field": "kunde_seit"}},
     })  # fmt: skip
     mapping_path.write_text(yaml.safe_dump(mapping, sort_keys=False))
     return config_path

@@ -106,7 +106,7 @@ def _with_company_property(sandbox: Sandbox, folder: Path, mapped: str) -> tuple
 def test_validate_and_setup_refuse_properties_the_writer_may_not_write(
     sandbox: Sandbox, tmp_path: Path, refused: Callable[[str, Path], str]
 ) -> None:
-    at = "push.company_properties.revenue_this_year"
+    at = "push.account_fields.revenue_this_year"
     config, line = _with_company_property(sandbox, tmp_path, "territory")
     said = refused("hubspot", config)
     assert (f"hubspot.yaml:{line} {at}: the writer never writes a property it reads: "
@@ -120,7 +120,7 @@ def test_validate_and_setup_refuse_properties_the_writer_may_not_write(
         said = refused("hubspot", config)
         assert f"hubspot.yaml:{line} {at}: companies.region_note exists" in said
         assert "take_over: true" in said
-        handed = "{property: region_note, take_over: true}"
+        handed = "{field: region_note, take_over: true}"
         config, line = _with_company_property(sandbox, tmp_path, handed)
         said = refused("hubspot", config)
         assert f"hubspot.yaml:{line} {at}: companies.region_note is a string" in said

@@ -120,7 +120,7 @@ def test_validate_reports_static_and_live_problems_at_their_lines_in_one_pass(
     assert err[1].startswith(f"hubspot.yaml:{line('Email: e-mail')} streams[0].values."
                              "contact_method.Email: 'e-mail' is not a contact method")
     live = "\n".join(err[2:])
-    assert (f"hubspot.yaml:{line('amount: amout')} streams[0].properties.amount: property "
+    assert (f"hubspot.yaml:{line('amount: amout')} streams[0].fields.amount: property "
             "'amout' is missing in HubSpot (deals); did you mean 'amount'?") in live
     assert (f"hubspot.yaml:{line('object: cals')} streams[4].object: HubSpot has no object "
             "type 'cals'; did you mean 'calls'?") in live

@@ -47,7 +47,7 @@ def test_setup_is_idempotent(pulled: tuple[Sandbox, Store, HubSpotWriter]) -> No
     assert writer.validate() == [
         f"hubspot.yaml: create custom object sales_kpi: {hint}",
         *(f"hubspot.yaml: create property companies.{name}: {hint}"
-          for name in MAPPING.push.company_properties.values()),
+          for name in MAPPING.push.account_fields.values()),
     ]  # fmt: skip
     actions = writer.setup()
     assert "created custom object sales_kpi" in actions
@@ -177,8 +177,8 @@ def test_properties_it_may_not_write_stop_setup_before_any_change(
     theirs = {"revenue_this_year": {"property": "industry", "take_over": True},
               "last_nps_score": "domain"}  # fmt: skip
     push = PushMapping.model_validate(
-        {**writer.push_mapping.model_dump(exclude={"company_properties"}),
-         "company_properties": theirs}
+        {**writer.push_mapping.model_dump(exclude={"account_fields"}),
+         "account_fields": theirs}
     )  # fmt: skip
     picky = HubSpotWriter("hs", writer.config, push, WORDING)
     before = sandbox.stats()["endpoints"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from hs_helpers import SCALE, TOKEN_ENV, hubspot_info, source_config, unlimited
-from remap_helpers import Pulled, content, differences, pull_notes
+from remap_helpers import Pulled, content, differences, pull_notes, upgraded_twin
 
 from connector.crms.config import shipped_mapping
 from connector.crms.hubspot import HubSpotSource
@@ -114,3 +114,21 @@ def test_a_new_property_reads_that_stream_whole_and_only_it(
         assert len(said) == 1, said
         assert "re-derived from the store, 0 API calls" in said[0]
         assert dict(org.stats()["endpoints"]) == UNCHANGED
+
+
+def test_last_releases_mapping_gives_the_same_store_and_its_upgrade_derives_nothing(
+    org: Sandbox, pulled: Pulled[HubSpotSource], tmp_path: Path
+) -> None:
+    """The shipped mapping as the previous release wrote it (`properties`,
+    `company_properties`) pulls the same store as its upgraded twin; switching a store to
+    the upgraded file re-derives and re-reads nothing (the same fingerprints)."""
+    old, new = upgraded_twin("hubspot.yaml", tmp_path)
+    assert "    properties:" in old
+    assert "    properties:" not in new
+    assert differences(pulled.content(old), pulled.content(new)) == []
+    with pulled.copy(old, tmp_path / "store.duckdb") as store:
+        org.reset_stats()
+        said = pull_notes(pulled.source(new), store)
+        assert dict(org.stats()["endpoints"]) == UNCHANGED
+        assert not any("mapping changed" in n for n in said), said
+        assert differences(content(store), pulled.content(new)) == []

@@ -66,7 +66,7 @@ def derived(
         raw = raw_stream(store, source="hs", stream=stream.key, entity=stream.entity,
                          key="hs_object_id", cursor=stream.cursor, fields=raw_fields(stream))
         upsert_raw(store, raw, raw_fields(stream), raw_rows(stream, records, links or {}))
-        derive(store, raw, derivation(stream, stages), ParseOptions())
+        derive(store, raw, derivation(stream, stages, {}), ParseOptions())
         rows = store.con.execute(f"SELECT * FROM {stream.entity} WHERE NOT is_deleted "
                                  "ORDER BY id")  # fmt: skip
         names = [d[0] for d in rows.description]
@@ -141,7 +141,7 @@ def test_mapping_errors_name_file_line_and_key(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_mapping(path)
     text = str(info.value)
-    assert "hubspot.yaml:5 streams[0].properties.amountt: amountt is not a field" in text
+    assert "hubspot.yaml:5 streams[0].fields.amountt: amountt is not a field" in text
     assert "hubspot.yaml:6 streams[1].entity" in text
 
 
@@ -190,7 +190,7 @@ def test_a_company_property_a_stream_reads_is_never_written(tmp_path: Path) -> N
     with pytest.raises(ConfigError) as err:
         load_mapping(path)
     assert err.value.messages == [
-        f"hubspot.yaml:{line + 1} push.company_properties.revenue_this_year: the writer never "
+        f"hubspot.yaml:{line + 1} push.account_fields.revenue_this_year: the writer never "
         "writes a property it reads: companies.territory is read by streams[2] (accounts from "
         "companies)"
     ]

@@ -273,9 +273,9 @@ def test_a_property_of_someone_else_is_refused_unless_handed_over() -> None:
     push = PushMapping(kpis=["nps"], company_properties={"last_nps_score": "nps_now"})
     problems, _ = review_of(push, {push.object: None, "companies": companies})
     assert problems == [
-        "hubspot.yaml:9 push.company_properties.last_nps_score: companies.nps_now exists and "
+        "hubspot.yaml:9 push.account_fields.last_nps_score: companies.nps_now exists and "
         "was not created by crm-kpi: name another property, or hand it over with "
-        "{property: nps_now, take_over: true}"
+        "{field: nps_now, take_over: true}"
     ]
     handed = {"last_nps_score": {"property": "nps_now", "take_over": True}}
     push = PushMapping.model_validate({"kpis": ["nps"], "company_properties": handed})

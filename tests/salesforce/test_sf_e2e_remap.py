@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from remap_helpers import Pulled, content, differences, pull_notes
+from remap_helpers import Pulled, content, differences, pull_notes, upgraded_twin
 from sf_helpers import make_source
 
 from connector.crms.config import shipped_mapping
@@ -19,7 +19,7 @@ from crm_sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
 SHIPPED = shipped_mapping("salesforce.yaml").read_text(encoding="utf-8")
-OPPORTUNITY_END = "      type: Type\n    # include:"
+OPPORTUNITY_END = "      contact_method: other\n    # include:"
 
 
 def edit(text: str, old: str, new: str) -> str:
@@ -38,11 +38,13 @@ EDITS = {
     "values": (SHIPPED, edit(SHIPPED, "    Purchased List: other\n",
                              "    Purchased List: other\n    Webinar (legacy): event\n")),
     "exclude": (SHIPPED, edit(SHIPPED, OPPORTUNITY_END,
-                              "      type: Type\n    exclude:\n      Type: [New Customer]\n    #")),
+                              "      contact_method: other\n    exclude:\n"
+                              "      Type: [New Customer]\n    #")),
     "exclude_removed": (edit(SHIPPED, OPPORTUNITY_END,
-                             "      type: Type\n    exclude:\n      LeadSource: [Web]\n    #"),
+                             "      contact_method: other\n    exclude:\n"
+                             "      LeadSource: [Web]\n    #"),
                         SHIPPED),
-    "constants": (SHIPPED, edit(SHIPPED, "{const: marketing}", "{const: sales}")),
+    "constants": (SHIPPED, edit(SHIPPED, "      category: marketing\n", "      category: sales\n")),
     "defaults": (SHIPPED, edit(SHIPPED, "      cost: Cost__c\n",
                                "      cost: {field: Cost__c, default: '0'}\n")),
 }  # fmt: skip
@@ -153,3 +155,22 @@ def test_deletes_stay_deleted_through_a_rederivation(tmp_path: Path) -> None:
         assert any("re-derived from the store" in n for n in said), said
         files.source(after).pull(fresh)
         assert differences(content(store), content(fresh)) == []
+
+
+def test_last_releases_mapping_gives_the_same_store_and_its_upgrade_derives_nothing(
+    org: Sandbox, pulled: Pulled[SalesforceSource], tmp_path: Path
+) -> None:
+    """The shipped mapping as the previous release wrote it (`fields: {X: {field, values,
+    default}}`, `{const}`) pulls the same store as its upgraded twin; switching a store to
+    the upgraded file re-derives and re-reads nothing (the same fingerprints)."""
+    old, new = upgraded_twin("salesforce.yaml", tmp_path)
+    spec = "contact_method: {field: LeadSource"
+    assert spec in old
+    assert spec not in new
+    assert differences(pulled.content(old), pulled.content(new)) == []
+    with pulled.copy(old, tmp_path / "store.duckdb") as store:
+        org.reset_stats()
+        said = pull_notes(pulled.source(new), store)
+        assert calls(org) == UNCHANGED
+        assert not any("mapping changed" in n for n in said), said
+        assert differences(content(store), pulled.content(new)) == []

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from connector.schema import CONTACT_METHOD_FIELDS, CONTACT_METHODS, ENTITY_BY_NAME, EntityName
+from connector.crms.language import MappingRules, StreamRules, read_mapping
+from connector.schema import EntityName
 from connector.store.csvtext import text_encoding
 from connector.store.normalize import literal
 from connector.yamlfile import Problem, located_error
@@ -26,23 +28,29 @@ StrptimeFormat = Annotated[str, AfterValidator(_strptime_format)]
 TextEncoding = Annotated[str, AfterValidator(text_encoding)]
 
 
-class FileEntityMapping(BaseModel):
-    """How one CSV file fills one normalized entity."""
+class FileStream(StreamRules):
+    """How one CSV file fills one normalized entity (the shared sections,
+    docs/mappings.md: `fields` maps a field to a column header; and the exports' own:
+    `file`, `date_format`, `timestamp_format`)."""
 
-    model_config = ConfigDict(extra="forbid")
+    # An export's file holds the record's id and modstamp as columns like any other.
+    system_fields: ClassVar[frozenset[str]] = frozenset()
 
+    entity: EntityName
     file: str | None = Field(default=None, description="file name, default <entity>.csv")
-    columns: dict[str, str] = Field(
-        default_factory=dict, description="normalized field: CSV header"
-    )
-    values: dict[str, dict[str, str]] = Field(
-        default_factory=dict, description="normalized field: {CRM value: normalized value}"
-    )
-    exclude: dict[str, list[str]] = Field(
-        default_factory=dict, description="CSV header: values whose rows are left out"
-    )
     date_format: StrptimeFormat | None = None
     timestamp_format: StrptimeFormat | None = None
+
+    @model_validator(mode="after")
+    def _read_from_the_file(self) -> FileStream:
+        problems: list[Problem] = [
+            ((section,), "not_csv", f"{section} are not read from CSV exports yet: write "
+             "the column in the export (docs/mappings.md, \"What differs\")")
+            for section in ("constants", "defaults") if getattr(self, section)
+        ]  # fmt: skip
+        if problems:
+            raise located_error("FileStream", problems)
+        return self
 
     @field_validator("file")
     @classmethod
@@ -52,10 +60,9 @@ class FileEntityMapping(BaseModel):
         return value
 
 
-class FilesMapping(BaseModel):
-    """The whole files mapping: CSV dialect and one entry per entity that needs one."""
-
-    model_config = ConfigDict(extra="forbid")
+class FilesMapping(MappingRules):
+    """The whole files mapping: CSV dialect and one stream per entity that needs one
+    (an entity without one reads <entity>.csv, headers named after its fields)."""
 
     delimiter: str = Field(default=",", min_length=1, max_length=1)
     encoding: TextEncoding = Field(
@@ -63,33 +70,32 @@ class FilesMapping(BaseModel):
     )
     date_format: StrptimeFormat | None = None
     timestamp_format: StrptimeFormat | None = None
-    entities: dict[EntityName, FileEntityMapping] = Field(default_factory=dict)
+    streams: list[FileStream] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _fields_exist(self) -> FilesMapping:
+    def _one_stream_per_entity(self) -> FilesMapping:
+        first: dict[str, int] = {}
         problems: list[Problem] = []
-        for name, entry in self.entities.items():
-            known = set(ENTITY_BY_NAME[name].data_fields)
-            fields = ", ".join(sorted(known))
-            problems += [
-                (("entities", name, section, key), "field",
-                 f"{key!r} is not a field of {name} (fields: {fields})")
-                for section in ("columns", "values")
-                for key in getattr(entry, section)
-                if key not in known
-            ]  # fmt: skip
-            method = CONTACT_METHOD_FIELDS.get(name, "")
-            problems += [
-                (("entities", name, "values", method, crm), "contact_method",
-                 f"{value!r} is not a contact method ({', '.join(CONTACT_METHODS)})")
-                for crm, value in entry.values.get(method, {}).items()
-                if value not in CONTACT_METHODS
-            ]  # fmt: skip
+        for index, stream in enumerate(self.streams):
+            earlier = first.setdefault(stream.entity, index)
+            if earlier != index:
+                message = (f"{stream.entity} is read from one file: streams[{earlier}] "
+                           "already reads it")  # fmt: skip
+                problems.append((("streams", index, "entity"), "repeated", message))
         if problems:
             raise located_error("FilesMapping", problems)
         return self
 
-    def for_entity(self, name: str) -> FileEntityMapping:
-        """The mapping of one entity (identity mapping when the file declares none)."""
-        entry = self.entities.get(name)  # type: ignore[call-overload]
-        return entry if isinstance(entry, FileEntityMapping) else FileEntityMapping()
+    def for_entity(self, name: str) -> FileStream:
+        """The stream of one entity (read as <entity>.csv when the file declares none)."""
+        found = [stream for stream in self.streams if stream.entity == name]
+        return found[0] if found else FileStream(entity=name)  # type: ignore[arg-type]
+
+    def streams_by_entity(self) -> dict[str, tuple[int, FileStream]]:
+        """Each declared stream, with its index, by entity."""
+        return {stream.entity: (index, stream) for index, stream in enumerate(self.streams)}
+
+
+def load_files_mapping(path: Path | None) -> FilesMapping:
+    """Read and validate a files mapping (None: every entity read as exported)."""
+    return read_mapping(path, FilesMapping) if path is not None else FilesMapping()

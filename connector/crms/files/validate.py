@@ -3,56 +3,60 @@ value maps name against the values the file holds, and the reps, teams and terri
 its owners and accounts name (for the targets' scopes).
 
 A problem names the export (`opportunities.csv:1`) and, when the mapping causes it, the
-mapping's line (`files.yaml:31 entities.opportunities.values.contact_method.Webb`).
+mapping's line (`files.yaml:31 streams[0].values.contact_method.Webb`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from connector.crms.base import Survey
-from connector.crms.config import MappingLines
-from connector.crms.files.mapping import FileEntityMapping
 from connector.crms.valuemaps import exclusion_problems, item_at, key_at, key_problems
 from connector.errors import ExportError
 from connector.schema import ENTITY_BY_NAME, NATURAL_KEYS, Entity
-from connector.store import ParseOptions, Store
+from connector.store import ParseOptions, Store, ValueMap
 from connector.store.csvfile import CsvLayout, csv_headers, load_csv
 from connector.store.csvvalues import column_values
+from connector.yamlfile import KeyPath
+
+Where = Callable[[KeyPath], str]
 
 
 def file_problems(
-    path: Path, entity: Entity, entry: FileEntityMapping, layout: CsvLayout, where: MappingLines
+    path: Path, entity: Entity, layout: CsvLayout, where: Where, value_maps: Mapping[str, ValueMap]
 ) -> list[str]:
-    """The header row against the mapping, then the value maps against the file."""
+    """The header row against the mapping, then the value maps against the file
+    (`where`: the mapping line of a key of the entity's stream)."""
     try:
         headers = csv_headers(path, layout)
     except ExportError as exc:
         return [str(exc)]
     problems = _header_problems(path, entity, layout, headers, where)
-    for field, values in entry.values.items():
+    for field, values in value_maps.items():
         header = layout.columns.get(field, field)
         if header in headers:
             found = column_values(path, layout, header)
-            problems += _unknown_values(path, entity, field, header, values, found, where)
+            at = key_at(where, ("values", field))
+            problems += key_problems(at, values.values, found, f"column {header!r} of {path.name}")
     for header, excluded in layout.exclude.items():
         if header in headers:
             found = column_values(path, layout, header)
-            at = item_at(where.at, ("entities", entity.name, "exclude", header), list(excluded))
+            at = item_at(where, ("exclude", header), list(excluded))
             what = f"column {header!r} of {path.name}"
             problems += exclusion_problems(at, excluded, found, what)
     return problems
 
 
 def _header_problems(
-    path: Path, entity: Entity, layout: CsvLayout, headers: list[str], where: MappingLines
+    path: Path, entity: Entity, layout: CsvLayout, headers: list[str], where: Where
 ) -> list[str]:
     """What a load would stop on (`csvfile`, in its words), every one, each with the
     mapping line that names the column."""
     columns = ", ".join(headers)
     problems = [
         f"{path.name}:1 column {header!r} mapped to {entity.name}.{name} is not in the file "
-        f"({where.at(('entities', entity.name, 'columns', name))}; columns: {columns})"
+        f"({where(('fields', name))}; columns: {columns})"
         for name, header in layout.columns.items()
         if header not in headers
     ]
@@ -65,20 +69,11 @@ def _header_problems(
                         f"(columns: {columns})")  # fmt: skip
     problems += [
         f"{path.name}:1 exclude column {header!r} is not in the file "
-        f"({where.at(('entities', entity.name, 'exclude', header))})"
+        f"({where(('exclude', header))})"
         for header in layout.exclude
         if header not in headers
     ]
     return problems
-
-
-def _unknown_values(
-    path: Path, entity: Entity, field: str, header: str, values: dict[str, str],
-    found: list[str], where: MappingLines,
-) -> list[str]:
-    """Value map keys that match no value the column holds (`crms.valuemaps`)."""
-    at = key_at(where.at, ("entities", entity.name, "values", field))
-    return key_problems(at, values, found, f"column {header!r} of {path.name}")
 
 
 def survey_exports(

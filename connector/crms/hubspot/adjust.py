@@ -94,15 +94,15 @@ class Draft:
         if definitions is None:
             return
         fields = portal_fields(definitions)
-        for name in [n for n in list(raw.get("properties") or {}) if n in stream.properties]:
+        for name in [n for n in list(raw.get("fields") or {}) if n in stream.fields]:
             self.mapped += 1
-            if stream.properties[name] in definitions:
+            if stream.fields[name] in definitions:
                 self.existing += 1
             elif not self._replace(index, stream, raw, name, fields):
                 return
         self._exclusions(index, raw, definitions)
         self._unmapped(index, stream, raw, fields)
-        for name, prop in (raw.get("properties") or {}).items():
+        for name, prop in (raw.get("fields") or {}).items():
             found = definitions.get(str(prop))
             if found is not None and found.get("type") == "enumeration" and name in (
                     raw.get("values") or {}):  # fmt: skip
@@ -133,13 +133,13 @@ class Draft:
                  fields: list[OrgField]) -> bool:  # fmt: skip
         """A property for `name` in place of the missing one, or `name` left out (the
         whole stream when the entity needs it); False when the stream is left out."""
-        missing = stream.properties[name]
-        taken = list(stream.properties.values())
+        missing = stream.fields[name]
+        taken = list(stream.fields.values())
         found = propose_field(name, fields, taken, was=missing)
         if found is not None:
-            raw["properties"][name] = found[0].name
-            note(raw["properties"], name, f"was {missing}, which the portal lacks: {found[1]}")
-            self.said.append(f"streams[{index}].properties.{name}: {found[0].name} for {missing}")
+            raw["fields"][name] = found[0].name
+            note(raw["fields"], name, f"was {missing}, which the portal lacks: {found[1]}")
+            self.said.append(f"streams[{index}].fields.{name}: {found[0].name} for {missing}")
             return True
         lack = Lack(f"{raw['object']}.{missing}", _how_property(str(raw["object"]), missing,
                                                                   stream, name))  # fmt: skip
@@ -148,10 +148,10 @@ class Draft:
             lack.left_out = f"streams[{index}] ({stream.entity} from {raw['object']}): needs {name}"
             self.dropped.add(index)
             return False
-        del raw["properties"][name]
+        del raw["fields"][name]
         if name in (raw.get("values") or {}):
             del raw["values"][name]
-        lack.left_out = f"streams[{index}].properties.{name} (empty until then)"
+        lack.left_out = f"streams[{index}].fields.{name} (empty until then)"
         return True
 
     def _exclusions(self, index: int, raw: Any, definitions: dict[str, Json]) -> None:
@@ -172,22 +172,24 @@ class Draft:
     def _unmapped(self, index: int, stream: Stream, raw: Any, fields: list[OrgField]) -> None:
         """Fields the entity has and the stream leaves empty: proposed where the portal
         has a property whose name says what it holds (territory, cost, …)."""
-        filled = {*stream.properties, *stream.associations, *stream.constants}
-        taken = list(stream.properties.values())
+        filled = {*stream.fields, *stream.associations, *stream.constants}
+        taken = list(stream.fields.values())
         for name in ENTITY_BY_NAME[stream.entity].data_fields:
-            if name in filled or name in (raw.get("properties") or {}) or name in (
+            if name in filled or name in (raw.get("fields") or {}) or name in (
                     "id", "modified_at", "is_closed", "is_won"):  # fmt: skip
                 continue
             found = propose_field(name, fields, taken)
             if found is not None and "nearest" not in found[1]:
-                raw.setdefault("properties", {})[name] = found[0].name
-                note(raw["properties"], name, f"proposed: {found[1]}")
+                raw.setdefault("fields", {})[name] = found[0].name
+                note(raw["fields"], name, f"proposed: {found[1]}")
                 taken.append(found[0].name)
-                self.said.append(f"streams[{index}].properties.{name}: {found[0].name} "
+                self.said.append(f"streams[{index}].fields.{name}: {found[0].name} "
                                  "proposed")  # fmt: skip
 
     def _value_map(self, raw: Any, name: str, what: str, prop: Json, where: str) -> None:
         listed = raw["values"][name]
+        if isinstance(listed, str):  # a name of value_maps: filled where it is written
+            listed, where = self.doc["value_maps"][listed], f"value_maps.{listed}"
         methods = name == CONTACT_METHOD_FIELDS.get(str(raw["entity"]))
         entry = self.maps.setdefault(id(listed), (listed, [], methods, where))
         entry[1].append((what, prop))

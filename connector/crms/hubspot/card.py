@@ -73,11 +73,11 @@ def card_kpis(push: PushMapping) -> list[dict[str, Any]]:
 def company_figures(push: PushMapping) -> list[dict[str, Any]]:
     """Each account figure the mapping writes on companies, with its property."""
     out = []
-    for key in push.company_properties:
+    for key in push.account_fields:
         figure = get_figure(key)
         out.append({"key": key, "label": figure.label, "unit": figure.unit,
                     "decimals": figure.decimals,
-                    "property": push.company_property(key)})  # fmt: skip
+                    "property": push.account_field(key)})  # fmt: skip
     return out
 
 

@@ -49,6 +49,7 @@ class StreamContext:
     full_records: int = 0  # ... and the records they read
     no_exports: str | None = None  # why exports cannot be had in this run
     raws: dict[str, RawStream] = field(default_factory=dict)  # by stream key
+    value_maps: dict[str, dict[str, str]] = field(default_factory=dict)  # the mapping's, by name
 
     @property
     def overlap_ms(self) -> int:
@@ -147,7 +148,7 @@ def load_records(
     ctx.stages = ctx.catalog.stages_for(ctx.stages, stream.deal_stages, records)
     raw = ctx.raw(stream)
     upsert_raw(ctx.store, raw, raw_fields(stream), raw_rows(stream, records, links))
-    loaded = derive(ctx.store, raw, derivation(stream, ctx.stages), ctx.opts, ids)
+    loaded = derive(ctx.store, raw, derivation(stream, ctx.stages, ctx.value_maps), ctx.opts, ids)
     result.loaded += loaded.loaded
     result.quarantined += loaded.quarantined
     result.findings += loaded.findings

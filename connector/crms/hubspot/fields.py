@@ -123,10 +123,10 @@ def object_properties(push: PushMapping, wording: Wording) -> list[PropertyDef]:
 def company_properties(push: PushMapping, wording: Wording) -> list[PropertyDef]:
     """Each company's own figures, in the "Sales KPIs" group."""
     out = []
-    for key in push.company_properties:
+    for key in push.account_fields:
         figure = get_figure(key)
         help_text = figure_help(figure, wording)
-        out.append(PropertyDef(push.company_property(key), figure.unit, figure.label,
+        out.append(PropertyDef(push.account_field(key), figure.unit, figure.label,
                                help_text, f"account figure {key}", figure.decimals))  # fmt: skip
     return out
 
@@ -148,8 +148,8 @@ def push_plan(push: PushMapping, wording: Wording) -> PushPlan:
     records = KpiRecords(push.object, slots, record, OWNER_PROPERTY, KEY_PROPERTY,
                          default_owner_token(push))  # fmt: skip
     accounts = None
-    if push.company_properties:
+    if push.account_fields:
         props = company_properties(push, wording)
-        columns = {key: p.column() for key, p in zip(push.company_properties, props, strict=True)}
+        columns = {key: p.column() for key, p in zip(push.account_fields, props, strict=True)}
         accounts = AccountValues(COMPANIES, columns)
     return PushPlan(push.current_period_type, records, None, accounts)

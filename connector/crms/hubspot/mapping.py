@@ -11,22 +11,21 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, ClassVar, Literal, cast
 
 from pydantic import AfterValidator, Field, model_validator
 
 from connector.crms.cadence import DEFAULT_EVERY_HOURS, EveryHours
 from connector.crms.hubspot.constants import OBJECT_ID_PROPERTY
+from connector.crms.language import Handed as SharedHanded
+from connector.crms.language import MappingRules, PushFields, StreamRules, read_mapping
 from connector.kpis import KPI_KEYS, KpiKey
-from connector.presentation import FIGURE_KEYS
-from connector.schema import CONTACT_METHOD_FIELDS, CONTACT_METHODS, ENTITY_BY_NAME
 from connector.settings import Currency, KnownKpi, MoneyKpi
 from connector.yamlfile import (
     ConfigModel,
     ExistingFile,
     KeyPath,
     Problem,
-    load_model,
     located_error,
 )
 
@@ -50,58 +49,29 @@ class DealStages(ConfigModel):
     won_fallback: str | None = None
 
 
-class Stream(ConfigModel):
-    """One HubSpot object filling one normalized entity."""
+class Stream(StreamRules):
+    """One HubSpot object filling one normalized entity (the shared sections,
+    docs/mappings.md, and HubSpot's own: cursor, associations, deal_stages)."""
+
+    own_sections: ClassVar[tuple[str, ...]] = ("associations",)
 
     entity: StreamEntity
     object: str = Field(min_length=1)
     cursor: str = "hs_lastmodifieddate"
-    properties: dict[str, str] = Field(default_factory=dict)
     associations: dict[str, str] = Field(default_factory=dict)
-    values: dict[str, dict[str, str]] = Field(default_factory=dict)
-    constants: dict[str, str] = Field(default_factory=dict)
-    defaults: dict[str, str] = Field(default_factory=dict)
-    exclude: dict[str, list[str]] = Field(default_factory=dict)
     deal_stages: DealStages | None = None
 
-    @model_validator(mode="after")
-    def _known_fields(self) -> Stream:
-        entity = ENTITY_BY_NAME[self.entity]
-        fields = set(entity.data_fields) - {"id", "modified_at"}
-        known = ", ".join(sorted(fields))
-        problems: list[Problem] = [
-            ((section, name), "field", f"{name} is not a field of {self.entity} ({known})")
-            for section in ("properties", "associations", "values", "constants", "defaults")
-            for name in getattr(self, section)
-            if name not in fields
-        ]
+    def own_problems(self) -> list[Problem]:
+        """Stage metadata on anything but deals."""
         if self.deal_stages is not None and self.entity != "opportunities":
-            message = "deal_stages is only for the opportunities entity"
-            problems.append((("deal_stages",), "deal_stages", message))
-        problems += self._method_problems()
-        if problems:
-            raise located_error("Stream", problems)
-        return self
-
-    def _method_problems(self) -> list[Problem]:
-        """A contact-method field's values and default may only be contact methods."""
-        method = CONTACT_METHOD_FIELDS.get(self.entity)
-        if method is None:
-            return []
-        given: list[tuple[KeyPath, str]] = [
-            (("values", method, crm), value) for crm, value in self.values.get(method, {}).items()
-        ]
-        given += [((section, method), getattr(self, section)[method])
-                  for section in ("constants", "defaults")
-                  if method in getattr(self, section)]  # fmt: skip
-        methods = ", ".join(CONTACT_METHODS)
-        return [(loc, "contact_method", f"{value!r} is not a contact method ({methods})")
-                for loc, value in given if value not in CONTACT_METHODS]  # fmt: skip
+            return [(("deal_stages",), "deal_stages", "deal_stages is only for the "
+                     "opportunities entity")]  # fmt: skip
+        return []
 
     @property
     def property_names(self) -> list[str]:
         """Every HubSpot property this stream reads, sorted, without repeats."""
-        names = {OBJECT_ID_PROPERTY, self.cursor, *self.properties.values(), *self.exclude}
+        names = {OBJECT_ID_PROPERTY, self.cursor, *self.fields.values(), *self.exclude}
         stages = self.deal_stages
         if stages is not None:
             names |= {stages.stage_property, stages.pipeline_property}
@@ -120,12 +90,11 @@ class Owners(ConfigModel):
     team_territories: dict[str, str] = Field(default_factory=dict)
 
 
-class Handed(ConfigModel):
+class Handed(SharedHanded):
     """An existing property the config hands over to the writer (`take_over: true`):
     setup then gives it crm-kpi's label, description and format, and the push writes it."""
 
-    property: str = Field(pattern=r"^[a-z][a-z0-9_]{0,99}$")
-    take_over: bool = False
+    field: str = Field(pattern=r"^[a-z][a-z0-9_]{0,99}$")
 
 
 def _check_owner(value: str) -> str:
@@ -134,7 +103,7 @@ def _check_owner(value: str) -> str:
     return value
 
 
-class PushMapping(ConfigModel):
+class PushMapping(PushFields):
     """What the writer writes: the `sales_kpi` object (one record per period × scope,
     assigned to the rep it describes) and each company's own figures.
 
@@ -152,43 +121,28 @@ class PushMapping(ConfigModel):
     default_owner: Annotated[str, AfterValidator(_check_owner)] | None = Field(
         default=None, description="owner of the records that are no active rep's"
     )
-    company_properties: dict[str, str | Handed] = Field(default_factory=dict)
-    account_scope: str | None = Field(default=None, description="no longer used")
-
-    def company_property(self, figure: str) -> str:
-        """The company property of an account figure."""
-        value = self.company_properties[figure]
-        return value.property if isinstance(value, Handed) else value
+    account_fields: dict[str, str | Handed] = Field(  # type: ignore[assignment]
+        default_factory=dict, description="account figure: the company property written")
 
     def handed_over(self) -> set[str]:
         """The company properties handed over with `take_over: true`."""
-        return {v.property for v in self.company_properties.values()
-                if isinstance(v, Handed) and v.take_over}  # fmt: skip
+        return self.handed_accounts()
 
     @model_validator(mode="after")
     def _only_own_properties(self) -> PushMapping:
-        problems: list[tuple[KeyPath, str, str]] = []
-        if self.account_scope is not None:
-            message = ("account_scope is no longer used: company properties now hold each "
-                       "company's own figures; remove it")  # fmt: skip
-            problems.append((("account_scope",), "obsolete", message))
-        for figure in self.company_properties:
-            where: KeyPath = ("company_properties", figure)
-            name = self.company_property(figure)
-            if figure not in FIGURE_KEYS:
-                hint = (" (a KPI of the company's territory is no longer written on "
-                        "companies)" if figure in KPI_KEYS else "")  # fmt: skip
-                message = f"{figure!r} is not an account figure ({', '.join(FIGURE_KEYS)}){hint}"
-                problems.append((where, "figure", message))
+        problems = self.figure_problems("company properties", "company", "companies")
+        for figure in self.account_fields:
+            where: KeyPath = ("account_fields", figure)
+            name = self.account_field(figure)
             if not _own_property(name):
                 message = (f"the property {name} is one of HubSpot's own or not a valid "
                            "property name (lower case, a-z 0-9 _, not hs_/hubspot_)")  # fmt: skip
                 problems.append((where, "own", message))
-        names = [self.company_property(f) for f in self.company_properties]
-        for figure, name in zip(self.company_properties, names, strict=True):
+        names = [self.account_field(f) for f in self.account_fields]
+        for figure, name in zip(self.account_fields, names, strict=True):
             if names.count(name) > 1:
                 message = f"the property {name} is mapped to more than one figure"
-                problems.append((("company_properties", figure), "duplicate", message))
+                problems.append((("account_fields", figure), "duplicate", message))
         if problems:
             raise located_error("PushMapping", problems)
         return self
@@ -218,7 +172,7 @@ class TargetsMapping(ConfigModel):
     goals: GoalTargets | None = None
 
 
-class HubSpotMapping(ConfigModel):
+class HubSpotMapping(MappingRules):
     """The whole HubSpot mapping."""
 
     owners: Owners = Field(default_factory=Owners)
@@ -232,15 +186,15 @@ class HubSpotMapping(ConfigModel):
     def _writes_nothing_it_reads(self) -> HubSpotMapping:
         """No company property the writer writes is one a stream reads."""
         problems: list[tuple[KeyPath, str, str]] = []
-        for figure in self.push.company_properties:
-            name = self.push.company_property(figure)
+        for figure in self.push.account_fields:
+            name = self.push.account_field(figure)
             for index, stream in enumerate(self.streams):
                 if stream.object == "companies" and name in stream.property_names:
                     message = (
                         f"the writer never writes a property it reads: companies.{name} is "
                         f"read by streams[{index}] ({stream.entity} from companies)"
                     )
-                    problems.append((("push", "company_properties", figure), "read", message))
+                    problems.append((("push", "account_fields", figure), "read", message))
         if problems:
             raise located_error("HubSpotMapping", problems)
         return self
@@ -264,4 +218,4 @@ class HubSpotMapping(ConfigModel):
 
 def load_mapping(path: Path) -> HubSpotMapping:
     """Read and validate a HubSpot mapping; `ConfigError` names file:line key.path."""
-    return load_model(path, HubSpotMapping)
+    return read_mapping(path, HubSpotMapping)

@@ -80,7 +80,7 @@ def review(
             result.steps.append(Step("object", obj))
             continue
         for prop in defs:
-            at = where(None if own else ("push", "company_properties", _figure(push, prop.name)))
+            at = where(None if own else ("push", "account_fields", _figure(push, prop.name)))
             _check(result, at, obj, prop.spec(group), prop, have.get(prop.name), push, own)
         result.steps += [
             Step("retire", obj, None, p) for name, p in have.items()
@@ -92,7 +92,7 @@ def review(
 
 
 def _figure(push: PushMapping, name: str) -> str:
-    return next((k for k in push.company_properties if push.company_property(k) == name), name)
+    return next((k for k in push.account_fields if push.account_field(k) == name), name)
 
 
 def _check(
@@ -112,7 +112,7 @@ def _check(
     elif not (handed or ours(found, own_object=own, group=push.group)):
         result.problems.append(
             f"{at}: {full} exists and was not created by crm-kpi: name another property, or "
-            f"hand it over with {{property: {wanted.name}, take_over: true}}"
+            f"hand it over with {{field: {wanted.name}, take_over: true}}"
         )
     elif found.get("type") != spec["type"]:
         result.problems.append(

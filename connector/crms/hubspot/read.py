@@ -63,6 +63,10 @@ class HubSpotSource:
         """The portal's daily API calls left, as its last answer said (None if unsaid)."""
         return self.transport.daily.remaining
 
+    def deprecations(self) -> list[str]:
+        """Notes on the mapping file, read in last release's spelling (empty when none)."""
+        return self.mapping.deprecations()
+
     def validate(self) -> list[str]:
         """Every mapped object and property the portal lacks, and every value map key that
         is not an option of the property it maps (empty when none)."""
@@ -96,7 +100,8 @@ class HubSpotSource:
             deal_stages = next((s.deal_stages for s in self.mapping.streams if s.deal_stages),
                                None)  # fmt: skip
             ctx = StreamContext(store, self.name, self.api, self.opts, catalog,
-                                catalog.stages(deal_stages), pull, progress)  # fmt: skip
+                                catalog.stages(deal_stages), pull, progress,
+                                value_maps=self.mapping.value_maps)  # fmt: skip
             owners_first = catalog.owners_due()
             results = [self._owners(store, catalog)] if owners_first else []
             results += self._streams(ctx)

@@ -11,14 +11,14 @@ metadata in the pipelines API (never from a label), as a lookup of the rules.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from connector.crms.hubspot.constants import OBJECT_ID_PROPERTY
 from connector.crms.hubspot.mapping import Stream
+from connector.crms.language import NamedMaps, translate, value_map, value_maps_of
 from connector.schema import ENTITY_BY_NAME
-from connector.store import ValueMap
-from connector.store.derive import Derivation, Derived, Transform
+from connector.store.derive import Derivation, Derived
 
 Json = dict[str, Any]
 Links = Mapping[str, Mapping[str, list[str]]]
@@ -76,20 +76,18 @@ def raw_rows(stream: Stream, records: list[Json], links: Links) -> list[list[Any
     return rows
 
 
-def derivation(stream: Stream, stages: StageMeta) -> Derivation:
-    """The stream's rules, as the store derives its records from the raw rows: later
-    sections win (properties, associations, constants, then the stage's flags)."""
+def derivation(stream: Stream, stages: StageMeta, named: NamedMaps) -> Derivation:
+    """The stream's rules, as the store derives its records from the raw rows: the shared
+    sections' (`language.translate`), then HubSpot's own (associations, the stage's flags)."""
     types = ENTITY_BY_NAME[stream.entity].field_types
-    rules: dict[str, Derived] = {}
-    for name, prop in stream.properties.items():
+    rules = translate(stream)
+    for name in stream.fields:
         # HubSpot keeps date-only values as midnight UTC: that is the date, in any zone.
-        day: Transform | None = "midnight_utc_date" if types.get(name) == "date" else None
-        rules[name] = Derived(name, field=prop, default=stream.defaults.get(name),
-                              transform=day)  # fmt: skip
+        if types.get(name) == "date":
+            rules[name] = replace(rules[name], transform="midnight_utc_date")
     for name, to in stream.associations.items():
         rules[name] = Derived(name, field=ASSOCIATED + to)
-    for name, value in stream.constants.items():
-        rules[name] = Derived(name, const=value)
+    rules.update({name: Derived(name, const=value) for name, value in stream.constants.items()})
     cfg = stream.deal_stages
     if cfg is not None:
         for index, name, fallback in ((0, "is_closed", cfg.closed_fallback),
@@ -100,15 +98,22 @@ def derivation(stream: Stream, stages: StageMeta) -> Derivation:
     return Derivation(
         entity=ENTITY_BY_NAME[stream.entity], origin=f"{stream.object} API",
         fields=list(rules.values()), exclude=dict(stream.exclude), include=include,
-        value_maps={name: ValueMap(values) for name, values in stream.values.items()},
+        value_maps=value_maps_of(named, stream),
     )  # fmt: skip
 
 
-def shape(stream: Stream, stages: StageMeta, timezone: str) -> dict[str, Any]:
+def shape(
+    stream: Stream, stages: StageMeta, timezone: str, named: NamedMaps
+) -> dict[str, Any]:
     """What shapes the stream's records, for the store's record of what derived them
-    (the stages' flags too: a stage HubSpot now says is won re-derives its deals)."""
+    (the stages' flags too: a stage HubSpot now says is won re-derives its deals), as
+    last release spelled it (`properties`, each value map itself): an upgrade of the
+    software or of the file derives nothing again."""
     flags = {s: list(f) for s, f in sorted(stages.stages.items())} if stream.deal_stages else {}
-    return {**stream.model_dump(mode="json"), "stages": flags, "timezone": timezone}
+    rules = stream.model_dump(mode="json")
+    rules["properties"] = rules.pop("fields")
+    rules["values"] = {name: value_map(named, stream, name) for name in stream.values}
+    return {**rules, "stages": flags, "timezone": timezone}
 
 
 def _lowest(ids: list[str]) -> str | None:

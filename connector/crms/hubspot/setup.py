@@ -51,8 +51,8 @@ def custom_object_limit(api: HubSpotApi) -> int | None:
 def without_custom_objects(push: PushMapping, refusal: str = "") -> str:
     """What crm-kpi writes, and does not, on a portal without custom objects."""
     said = f" (HubSpot: {refusal})" if refusal else ""
-    written = (f"each company's own figures ({len(push.company_properties)} company "
-               "properties)" if push.company_properties else "nothing")  # fmt: skip
+    written = (f"each company's own figures ({len(push.account_fields)} company "
+               "properties)" if push.account_fields else "nothing")  # fmt: skip
     return (f"this HubSpot portal has no custom objects{said}: {ENTERPRISE_ONLY}. Not "
             f"written: the {push.object} records (the KPIs of each rep, team, territory and "
             "the company per period), so the Sales KPIs card shows reps no figures; "
@@ -86,7 +86,7 @@ def object_egg(push: PushMapping, wording: Wording) -> Json:
 def wanted_properties(push: PushMapping, wording: Wording) -> dict[str, tuple[list[Any], str]]:
     """Object → (the properties the writer owns on it, their group)."""
     wanted = {push.object: (object_properties(push, wording), f"{push.object}_information")}
-    if push.company_properties:
+    if push.account_fields:
         wanted[COMPANIES] = (company_properties(push, wording), push.group)
     return wanted
 
@@ -217,7 +217,7 @@ def setup(api: HubSpotApi, push: PushMapping, wording: Wording, where: Where) ->
     problems = found.problems + owner_problems(api, push, where)
     if problems:
         raise ConfigError(problems)
-    actions = _ensure_group(api, push) if push.company_properties else []
+    actions = _ensure_group(api, push) if push.account_fields else []
     today = dt.date.today()
     steps = found.steps
     if not object_allowed(api, steps):

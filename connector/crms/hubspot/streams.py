@@ -140,8 +140,9 @@ def settle_stream(ctx: StreamContext, stream: Stream, result: IngestResult, befo
     done = state.get("phase") == "incremental"
     if done and raw.filling is not None:
         end_full_read(ctx.store, raw, list(raw.columns))
-    note = settle_mapping(ctx.store, raw, derivation(stream, ctx.stages),
-                          shape(stream, ctx.stages, ctx.opts.timezone), ctx.opts,
+    rules = derivation(stream, ctx.stages, ctx.value_maps)
+    note = settle_mapping(ctx.store, raw, rules,
+                          shape(stream, ctx.stages, ctx.opts.timezone, ctx.value_maps), ctx.opts,
                           read_whole=done and not before)  # fmt: skip
     if note is not None:
         ctx.say(note)

@@ -84,8 +84,8 @@ def check_mapping(
 def _property_keys(stream: Stream) -> dict[str, KeyPath]:
     """The key below the stream that names each property it reads (the first one)."""
     keys: dict[str, KeyPath] = {stream.cursor: ("cursor",)}
-    for field, name in stream.properties.items():
-        keys.setdefault(name, ("properties", field))
+    for field, name in stream.fields.items():
+        keys.setdefault(name, ("fields", field))
     for name in stream.exclude:
         keys.setdefault(name, ("exclude", name))
     stages = stream.deal_stages
@@ -103,11 +103,14 @@ def option_problems(
     problems = []
     for index, stream in enumerate(mapping.streams):
         definitions = catalog.definitions(stream.object) or {}
-        for field, values in stream.values.items():
-            name = stream.properties.get(field, "")
+        for field, given in stream.values.items():
+            name = stream.fields.get(field, "")
             options = _options(definitions.get(name))
             if options is not None:
-                at = key_at(where.at, ("streams", index, "values", field))
+                written = ("value_maps", given) if isinstance(given, str) else ("values", field)
+                at = key_at(where.at, written if isinstance(given, str)
+                            else ("streams", index, *written))  # fmt: skip
+                values = mapping.value_map(stream, field)
                 problems += key_problems(at, values, options, f"{stream.object}.{name}")
         for name, excluded in stream.exclude.items():
             options = _options(definitions.get(name))
@@ -133,7 +136,7 @@ def survey_portal(catalog: PropertyCatalog, mapping: HubSpotMapping, source: str
     survey.owners, survey.teams = dict(assignees.emails), set(assignees.teams.values())
     for stream in mapping.streams:
         definitions = catalog.definitions(stream.object) or {}
-        prop = definitions.get(stream.properties.get("territory", "")) or {}
+        prop = definitions.get(stream.fields.get("territory", "")) or {}
         survey.territories |= {str(o["value"]) for o in prop.get("options") or []}
     if mapping.targets.goals is not None:
         try:

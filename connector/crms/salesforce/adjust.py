@@ -108,9 +108,7 @@ class Draft:
             return
         fields = org_fields(described)
         for name in [n for n in list(raw.get("fields") or {}) if n in stream.fields]:
-            path = stream.spec(name).field
-            if path is None:
-                continue
+            path = stream.fields[name]
             self.mapped += 1
             if self._has(stream, raw, path, described):
                 self.existing += 1
@@ -154,14 +152,12 @@ class Draft:
                  fields: list[OrgField]) -> bool:  # fmt: skip
         """A field for `name` in place of the missing `path`, or `name` left out (the
         whole stream when the entity needs it); False when the stream is left out."""
-        taken = [s.field for s in map(stream.spec, stream.fields) if s.field]
+        taken = list(stream.fields.values())
         found = propose_field(name, fields, taken, was=path.split(".")[-1])
         entry = raw["fields"]
         if found is not None:
-            spec = isinstance(entry[name], dict)
-            target, key = (entry[name], "field") if spec else (entry, name)
-            target[key] = found[0].name
-            note(target, key, f"was {path}, which the org lacks: {found[1]}")
+            entry[name] = found[0].name
+            note(entry, name, f"was {path}, which the org lacks: {found[1]}")
             self.said.append(f"streams[{index}].fields.{name}: {found[0].name} for {path}")
             return True
         lack = Lack(f"{raw['object']}.{path}", _how_field(str(raw["object"]), path, stream, name))
@@ -171,6 +167,8 @@ class Draft:
             self.dropped.add(index)
             return False
         del entry[name]
+        for section in Stream.own_sections:  # rules of a field left out go with it
+            (raw.get(section) or {}).pop(name, None)
         lack.left_out = f"streams[{index}].fields.{name} (empty until then)"
         return True
 
@@ -192,7 +190,7 @@ class Draft:
     def _unmapped(self, index: int, stream: Stream, raw: Any, fields: list[OrgField]) -> None:
         """Fields the entity has and the stream leaves empty: proposed where the org has
         one whose name says what it holds (territory, cost, team, …)."""
-        taken = [s.field for s in map(stream.spec, stream.fields) if s.field]
+        taken = list(stream.fields.values())
         for name in ENTITY_BY_NAME[stream.entity].data_fields:
             if name in raw["fields"] or name in stream.fields or name in ("id", "modified_at"):
                 continue
@@ -209,15 +207,15 @@ class Draft:
         self.method_maps: set[str] = set()
         for raw in self.doc["streams"]:
             described = self.view.describe(str(raw["object"]))
-            for name, entry in (raw.get("fields") or {}).items():
-                if not isinstance(entry, dict) or entry.get("values") not in (
+            for name, given in (raw.get("values") or {}).items():
+                if not isinstance(given, str) or given not in (
                         self.doc.get("value_maps") or {}) or described is None:  # fmt: skip
                     continue
                 if name == CONTACT_METHOD_FIELDS.get(str(raw["entity"])):
-                    self.method_maps.add(str(entry["values"]))
-                found = picklist(described, str(entry.get("field") or ""))
+                    self.method_maps.add(given)
+                found = picklist(described, str((raw.get("fields") or {}).get(name) or ""))
                 if found is not None:
-                    checks.setdefault(str(entry["values"]), []).append(
+                    checks.setdefault(given, []).append(
                         Check(str(raw["object"]), str(found["name"]), values_of(found)))
         return checks
 
@@ -258,8 +256,8 @@ def _how_object(stream: Stream) -> str:
         return ("the integration user cannot read it: grant its profile or a permission set "
                 "read access")  # fmt: skip
     types = ENTITY_BY_NAME[stream.entity].field_types
-    fields = [f"{s.field} ({SPECIAL_TYPES.get(n, FIELD_TYPES[types[n]])})"
-              for n in stream.fields for s in [stream.spec(n)] if s.field]  # fmt: skip
+    fields = [f"{f} ({SPECIAL_TYPES.get(n, FIELD_TYPES[types[n]])})"
+              for n, f in stream.fields.items()]  # fmt: skip
     return (f"Setup → Object Manager → Create → Custom Object, API name {stream.object}, "
             f"with the fields {', '.join(fields)}; give the integration user read access "
             "(a permission set), or point the stream at your survey tool's object")

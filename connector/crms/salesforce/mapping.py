@@ -8,18 +8,21 @@ against the org's describe before any pull; values only ever go through value ma
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from connector.crms.cadence import DEFAULT_EVERY_HOURS, EveryHours
+from connector.crms.language import Handed as SharedHanded
+from connector.crms.language import MappingRules, PushFields, StreamRules, field_of, read_mapping
 from connector.crms.salesforce.soql import check_field_path, check_identifier
-from connector.kpis import KPI_KEYS, KPIS, KpiKey, get_kpi
-from connector.presentation import FIGURE_KEYS, Part, Slot, kpi_slots
-from connector.schema import CONTACT_METHOD_FIELDS, CONTACT_METHODS, ENTITY_BY_NAME, EntityName
+from connector.kpis import KPIS, KpiKey, get_kpi
+from connector.presentation import Part, Slot, kpi_slots
+from connector.schema import ENTITY_BY_NAME, EntityName
 from connector.settings import KnownKpi, MoneyKpi
-from connector.yamlfile import KeyPath, Problem, load_model, located_error, render_path
+from connector.yamlfile import KeyPath, Problem, located_error, render_path
 
 Identifier = Annotated[str, AfterValidator(check_identifier)]
 FieldPath = Annotated[str, AfterValidator(check_field_path)]
@@ -30,27 +33,24 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class FieldSpec(_Strict):
-    """Where one normalized field comes from, when a plain field name is not enough."""
+@dataclass(frozen=True)
+class FieldSpec:
+    """Where one normalized field comes from, gathered from the stream's sections."""
 
-    field: FieldPath | None = None
+    field: str | None = None
     const: str | None = None
-    values: str | None = Field(default=None, description="name of an entry of value_maps")
-    default: str | None = Field(default=None, description="value when the CRM field is empty")
-    only_ids_of: Identifier | None = Field(
-        default=None, description="keep a polymorphic reference only when it points here"
-    )
+    values: str | dict[str, str] | None = None
+    default: str | None = None
+    only_ids_of: str | None = None
     transform: Transform | None = None
 
-    @model_validator(mode="after")
-    def _one_origin(self) -> FieldSpec:
-        if (self.field is None) == (self.const is None):
-            raise ValueError("give exactly one of field or const")
-        return self
 
+class Stream(StreamRules):
+    """One sObject feeding one normalized entity (the shared sections, docs/mappings.md,
+    and Salesforce's own: key, cursor, incremental, soft_deletes, include, require,
+    transforms, only_ids_of)."""
 
-class Stream(_Strict):
-    """One sObject feeding one normalized entity."""
+    own_sections: ClassVar[tuple[str, ...]] = ("transforms", "only_ids_of")
 
     entity: EntityName
     object: Identifier
@@ -58,20 +58,44 @@ class Stream(_Strict):
     cursor: Identifier = "SystemModstamp"
     incremental: bool = Field(default=True, description="false: always pulled whole")
     soft_deletes: bool = Field(default=True, description="read IsDeleted through queryAll")
-    fields: dict[str, FieldPath | FieldSpec]
+    fields: dict[str, FieldPath] = Field(default_factory=dict)
     exclude: dict[FieldPath, list[str]] = Field(default_factory=dict)
     include: dict[FieldPath, list[str]] = Field(default_factory=dict)
     require: list[FieldPath] = Field(default_factory=list)
+    transforms: dict[str, Transform] = Field(default_factory=dict)
+    only_ids_of: dict[str, Identifier] = Field(
+        default_factory=dict, description="keep a polymorphic reference only when it points here")
+
+    def own_problems(self) -> list[Problem]:
+        """Required fields unmapped; transforms and only_ids_of of no field."""
+        entity = ENTITY_BY_NAME[self.entity]
+        required = set(entity.required_fields) - {"id", "modified_at"}
+        problems: list[Problem] = [
+            (("fields",), "missing", f"fields.{n} is required by {entity.name}")
+            for n in sorted(required - set(self.names()))
+        ]
+        problems += [
+            ((section, name), "no_field", f"{section}.{name} applies to the CRM's field, "
+             f"and fields.{name} names none")
+            for section in self.own_sections for name in getattr(self, section)
+            if name not in self.fields
+        ]  # fmt: skip
+        return problems
+
+    def names(self) -> list[str]:
+        """Every normalized field the stream fills: its fields, then its constants."""
+        return [*self.fields, *(n for n in self.constants if n not in self.fields)]
 
     def spec(self, name: str) -> FieldSpec:
-        """The field spec of normalized field `name`."""
-        value = self.fields[name]
-        return value if isinstance(value, FieldSpec) else FieldSpec(field=value)
+        """Where normalized field `name` comes from."""
+        return FieldSpec(field=self.fields.get(name), const=self.constants.get(name),
+                         values=self.values.get(name), default=self.defaults.get(name),
+                         only_ids_of=self.only_ids_of.get(name),
+                         transform=self.transforms.get(name))  # fmt: skip
 
     def crm_fields(self) -> list[str]:
         """Every CRM field path this stream reads, key and cursor first."""
-        paths = [self.key, self.cursor]
-        paths += [s.field for s in map(self.spec, self.fields) if s.field is not None]
+        paths = [self.key, self.cursor, *self.fields.values()]
         paths += [*self.exclude, *self.include, *self.require]
         return list(dict.fromkeys(paths))
 
@@ -119,15 +143,13 @@ def _check_owner(value: str) -> str:
     return value
 
 
-class Handed(_Strict):
-    """An existing field the config hands over to the writer (`take_over: true`): setup
-    then gives it crm-kpi's type, label and help text, and the push writes into it."""
+class Handed(SharedHanded):
+    """An existing field the config hands over to the writer (`take_over: true`)."""
 
     field: Identifier
-    take_over: bool = False
 
 
-class PushMapping(_Strict):
+class PushMapping(PushFields):
     """What the writer writes: the KPI object, each rep's current values on User, each
     account's own figures on Account. It only ever writes custom fields it created, or
     that are handed over with `take_over: true`, and never one the pull mapping reads."""
@@ -140,8 +162,7 @@ class PushMapping(_Strict):
         default=None, description="owner of the rows that are no active rep's (default: "
         "the integration user)")  # fmt: skip
     user_fields: dict[KnownKpi, Identifier | Handed] = Field(default_factory=dict)
-    account_fields: dict[str, Identifier | Handed] = Field(default_factory=dict)
-    account_scope: str | None = Field(default=None, description="no longer used")
+    account_fields: dict[str, Identifier | Handed] = Field(default_factory=dict)  # type: ignore[assignment]
     report_name: str = Field(default="Sales KPIs", min_length=1, max_length=40)
     dashboard_name: str = Field(default="Sales KPIs", min_length=1, max_length=80)
     readers: Readers = Field(
@@ -157,11 +178,7 @@ class PushMapping(_Strict):
 
     def user_field(self, kpi: str) -> str:
         """The value field of a KPI on User (its other parts are named after it)."""
-        return _name(self.user_fields[kpi])  # type: ignore[index]
-
-    def account_field(self, figure: str) -> str:
-        """The Account field of an account figure."""
-        return _name(self.account_fields[figure])
+        return field_of(self.user_fields[kpi])  # type: ignore[index]
 
     def handed_over(self, sobject: str) -> set[str]:
         """The fields of `sobject` the mapping hands over (`take_over: true`), lower case."""
@@ -194,11 +211,7 @@ class PushMapping(_Strict):
 
     def _key_problems(self) -> list[tuple[KeyPath, str, str]]:
         """Keys that name nothing the writer can write (obsolete, split, not a figure)."""
-        problems: list[tuple[KeyPath, str, str]] = []
-        if self.account_scope is not None:
-            message = ("account_scope is no longer used: Account fields now hold each "
-                       "account's own figures; remove it")  # fmt: skip
-            problems.append((("account_scope",), "obsolete", message))
+        problems = self.figure_problems("Account fields", "account", "accounts")
         for kpi in self.user_fields:
             if get_kpi(kpi).split_by:
                 message = (f"the KPI {kpi} has one value per {get_kpi(kpi).split_by}: it has no "
@@ -208,12 +221,6 @@ class PushMapping(_Strict):
             message = ("the card shows an account's own figures, and account_fields names "
                        "none: map some, or leave account out of pages")  # fmt: skip
             problems.append((("pages",), "account_page", message))
-        for figure in self.account_fields:
-            if figure not in FIGURE_KEYS:
-                hint = (" (a KPI of the account's territory is no longer written on accounts)"
-                        if figure in KPI_KEYS else "")  # fmt: skip
-                message = f"{figure!r} is not an account figure ({', '.join(FIGURE_KEYS)}){hint}"
-                problems.append((("account_fields", figure), "figure", message))
         return problems
 
     def _name_problems(self) -> list[tuple[KeyPath, str, str]]:
@@ -242,10 +249,6 @@ class PushMapping(_Strict):
         return problems
 
 
-def _name(value: str | Handed) -> str:
-    return value.field if isinstance(value, Handed) else value
-
-
 class QuotaTargets(_Strict):
     """Collaborative Forecasts' quotas (ForecastingQuota) read as targets of `kpi`."""
 
@@ -263,25 +266,13 @@ class TargetsMapping(_Strict):
     quotas: QuotaTargets | None = None
 
 
-class SalesforceMapping(_Strict):
+class SalesforceMapping(MappingRules):
     """The whole mapping file."""
 
-    value_maps: dict[str, dict[str, str]] = Field(default_factory=dict)
     streams: list[Stream] = Field(min_length=1)
     opportunity_lead_from_conversion: bool = True
     targets: TargetsMapping = Field(default_factory=TargetsMapping)
     push: PushMapping = Field(default_factory=PushMapping)
-
-    @model_validator(mode="after")
-    def _fields_fit_entities(self) -> SalesforceMapping:
-        problems: list[Problem] = []
-        for index, stream in enumerate(self.streams):
-            problems += [(("streams", index, *loc), kind, message)
-                         for loc, kind, message in self._stream_problems(stream)]  # fmt: skip
-        problems += self._method_map_problems()
-        if problems:
-            raise located_error("SalesforceMapping", problems)
-        return self
 
     @model_validator(mode="after")
     def _writes_nothing_it_reads(self) -> SalesforceMapping:
@@ -304,42 +295,6 @@ class SalesforceMapping(_Strict):
             raise located_error("SalesforceMapping", problems)
         return self
 
-    def _stream_problems(self, stream: Stream) -> list[Problem]:
-        entity = ENTITY_BY_NAME[stream.entity]
-        known = set(entity.data_fields) - {"id", "modified_at"}
-        problems: list[Problem] = [
-            (("fields", n), "field", f"not a field of {entity.name}")
-            for n in stream.fields
-            if n not in known
-        ]
-        required = set(entity.required_fields) - {"id", "modified_at"}
-        problems += [
-            (("fields",), "missing", f"fields.{n} is required by {entity.name}")
-            for n in sorted(required - set(stream.fields))
-        ]
-        for name in stream.fields:
-            spec = stream.spec(name)
-            if spec.values is not None and spec.values not in self.value_maps:
-                message = f"no value map named {spec.values!r} in value_maps"
-                problems.append((("fields", name, "values"), "value_map", message))
-        return problems
-
-    def _method_map_problems(self) -> list[Problem]:
-        """Value maps that fill a contact method may only give contact methods."""
-        method_maps = {
-            stream.spec(name).values
-            for stream in self.streams
-            for name in stream.fields
-            if name == CONTACT_METHOD_FIELDS.get(stream.entity)
-        }
-        return [
-            (("value_maps", map_name, crm_value), "contact_method",
-             f"{method!r} is not a contact method ({', '.join(CONTACT_METHODS)})")
-            for map_name in sorted(m for m in method_maps if m in self.value_maps)
-            for crm_value, method in self.value_maps[map_name].items()
-            if method not in CONTACT_METHODS
-        ]  # fmt: skip
-
 
 def _read_field(path: str) -> str:
     """The field of the record a path reads: ``Territory__c``; ``Owner__r.Name`` reads
@@ -352,4 +307,4 @@ def _read_field(path: str) -> str:
 
 def load_mapping(path: Path) -> SalesforceMapping:
     """Read and validate a Salesforce mapping; `ConfigError` names file:line key.path."""
-    return load_model(path, SalesforceMapping)
+    return read_mapping(path, SalesforceMapping)

@@ -20,9 +20,11 @@ from connector.crms.salesforce.client import SalesforceClient
 from connector.crms.salesforce.composite import Subrequest, run_composite
 from connector.crms.salesforce.mapping import SalesforceMapping
 from connector.crms.valuemaps import exclusion_problems, item_at, key_at, key_problems, unmatched
+from connector.yamlfile import KeyPath
 
 Describe = dict[str, Any]
 MAX_ASKED = 50  # values asked of the records (10 composite calls at most)
+MapKeys = tuple[str, ...]
 RECORD_TYPE_PATHS = {"recordtype.developername": "developerName", "recordtype.name": "name"}
 
 
@@ -69,18 +71,17 @@ def value_problems(
     no record holds, each at its mapping line, with "did you mean"."""
     maps = _value_map_checks(mapping, describe)
     scoped = _scope_checks(mapping, describe)
-    asked = [(check, key) for name, checks in maps.items() for check in checks
-             for key in unmatched(mapping.value_maps[name], check.values)]  # fmt: skip
+    asked = [(check, key) for (_, keys), checks in maps.items() for check in checks
+             for key in unmatched(keys, check.values)]  # fmt: skip
     asked += [(check, value) for _, _, check, named in scoped
               for value in unmatched(named, check.values)]  # fmt: skip
     ask_records(transport, asked)
     problems = []
-    for name, checks in maps.items():
+    for (written, keys), checks in maps.items():
         values = list(dict.fromkeys(v for check in checks for v in check.values))
         what = ", ".join(f"{check.sobject}.{check.path}" for check in checks)
         held = {value for check in checks for value in check.held}
-        keys = mapping.value_maps[name]
-        problems += key_problems(key_at(where.at, ("value_maps", name)), keys, values, what, held)
+        problems += key_problems(key_at(where.at, written), keys, values, what, held)
     for index, section, check, named in scoped:
         at = item_at(where.at, ("streams", index, section, check.path), named)
         what = f"{check.sobject}.{check.path}"
@@ -90,22 +91,27 @@ def value_problems(
 
 def _value_map_checks(
     mapping: SalesforceMapping, describe: Callable[[str], Describe | None]
-) -> dict[str, list[Check]]:
-    """The picklist fields each value map is used for (each field once)."""
-    checks: dict[str, list[Check]] = {}
-    for stream in mapping.streams:
+) -> dict[tuple[KeyPath, MapKeys], list[Check]]:
+    """The picklist fields each value map is used for (each field once), by where the
+    map is written (`value_maps.<name>`, or inline in a stream) and its keys."""
+    checks: dict[tuple[KeyPath, MapKeys], list[Check]] = {}
+    for index, stream in enumerate(mapping.streams):
         described = describe(stream.object)
-        for name in stream.fields:
-            spec = stream.spec(name)
-            if described is None or spec.values not in mapping.value_maps or spec.field is None:
+        for name, given in stream.values.items():
+            path = stream.fields.get(name)
+            named = isinstance(given, str)
+            if described is None or path is None or (named and given not in mapping.value_maps):
                 continue
-            found = picklist(described, spec.field)
-            listed = checks.setdefault(spec.values, [])
+            written: KeyPath = (("value_maps", str(given)) if named
+                                else ("streams", index, "values", name))  # fmt: skip
+            keys = tuple(mapping.value_map(stream, name))
+            found = picklist(described, path)
+            listed = checks.setdefault((written, keys), [])
             if found is not None and all(
                 (c.sobject, c.path) != (stream.object, found["name"]) for c in listed
             ):
                 listed.append(Check(stream.object, found["name"], picklist_values(found)))
-    return {name: listed for name, listed in checks.items() if listed}
+    return {key: listed for key, listed in checks.items() if listed}
 
 
 def _scope_checks(

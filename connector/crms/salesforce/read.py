@@ -56,6 +56,10 @@ class SalesforceSource:
         """A new connection to the org (close it after use)."""
         return SalesforceClient(self.config)
 
+    def deprecations(self) -> list[str]:
+        """Notes on the mapping file, read in last release's spelling (empty when none)."""
+        return self.mapping.deprecations()
+
     def validate(self) -> list[str]:
         """Every mapped sObject and field the org lacks or hides, each with a hint, and
         every value map key or exclusion that is no value of the field it names, each at

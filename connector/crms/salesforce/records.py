@@ -9,14 +9,14 @@ from it with the stream's rules (`derivation`), and types it once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from connector.crms.salesforce.mapping import SalesforceMapping, Stream
+from connector.crms.language import translate
+from connector.crms.salesforce.mapping import FieldSpec, SalesforceMapping, Stream
 from connector.crms.salesforce.validate import Resolved
 from connector.schema import ENTITY_BY_NAME
-from connector.store import ValueMap
-from connector.store.derive import Derivation, Derived
+from connector.store.derive import Derivation
 
 Record = dict[str, Any]
 Getter = Callable[[Record], Any]
@@ -95,40 +95,41 @@ def compile_reader(stream: Stream, resolved: Resolved, *, flat: bool) -> StreamR
 
 
 def derivation(stream: Stream, mapping: SalesforceMapping, resolved: Resolved) -> Derivation:
-    """The stream's rules, as the store derives its records from the raw rows."""
+    """The stream's rules, as the store derives its records from the raw rows: the shared
+    sections' (`language.translate`), then Salesforce's transforms and `only_ids_of`."""
 
     def path(name: str) -> str:
         return resolved.path(stream, name)
 
-    derived, maps = [], {}
-    for name in stream.fields:
-        spec = stream.spec(name)
-        if spec.values is not None:
-            maps[name] = ValueMap(mapping.value_maps[spec.values])
-        if spec.field is None:
-            derived.append(Derived(name, const=spec.const))
-            continue
-        prefix = resolved.prefixes.get(spec.only_ids_of) if spec.only_ids_of else None
-        derived.append(Derived(name, field=path(spec.field), default=spec.default,
-                               prefix=prefix, transform=spec.transform))  # fmt: skip
+    derived = translate(stream, path)
+    for name, transform in stream.transforms.items():
+        derived[name] = replace(derived[name], transform=transform)
+    for name, target in stream.only_ids_of.items():
+        derived[name] = replace(derived[name], prefix=resolved.prefixes.get(target))
     return Derivation(
         entity=ENTITY_BY_NAME[stream.entity],
         origin=stream.object,
-        fields=derived,
+        fields=[derived[name] for name in stream.names()],
         exclude={path(p): v for p, v in stream.exclude.items()},
         include={path(p): v for p, v in stream.include.items()},
         require=[path(p) for p in stream.require],
-        value_maps=maps,
+        value_maps=mapping.value_maps_of(stream),
     )
 
 
 def shape(stream: Stream, mapping: SalesforceMapping, timezone: str) -> dict[str, Any]:
     """What shapes the stream's records, for the store's record of what derived them."""
-    maps = sorted({v for v in (stream.spec(n).values for n in stream.fields) if v})
+    maps = sorted(set(stream.value_map_names()))
     return {
         "object": stream.object, "key": stream.key, "cursor": stream.cursor,
-        "fields": {n: stream.spec(n).model_dump(exclude_none=True) for n in stream.fields},
+        "fields": {n: _spelled(stream.spec(n)) for n in stream.names()},
         "value_maps": {m: dict(mapping.value_maps[m]) for m in maps},
         "exclude": dict(stream.exclude), "include": dict(stream.include),
         "require": list(stream.require), "timezone": timezone,
     }  # fmt: skip
+
+
+def _spelled(spec: FieldSpec) -> dict[str, Any]:
+    """A field's rules as last release's shapes spelled them (`{field, values, default}`,
+    `{const}`): an upgrade of the software or of the file derives nothing again."""
+    return {k: v for k, v in asdict(spec).items() if v is not None}

@@ -17,7 +17,7 @@ from connector.crms.base import Survey
 from connector.crms.config import MappingLines
 from connector.crms.salesforce.client import SalesforceClient
 from connector.crms.salesforce.errors import SalesforceApiError
-from connector.crms.salesforce.mapping import FieldSpec, SalesforceMapping, Stream
+from connector.crms.salesforce.mapping import SalesforceMapping, Stream
 from connector.crms.salesforce.paging import query_pages
 from connector.crms.salesforce.soql import select
 from connector.crms.salesforce.targets import quota_query, unavailable_note
@@ -73,10 +73,9 @@ def resolve_mapping(
         keys = stream_keys(stream, index)
         for path in stream.crm_fields():
             _resolve_path(stream.object, path, described, describer, resolved, at(keys[path]))
-        for name in stream.fields:
-            target = stream.spec(name).only_ids_of
-            if target is not None:
-                where_at = at(("streams", index, "fields", name, "only_ids_of"))
+        for name, target in stream.only_ids_of.items():
+            if name in stream.fields:
+                where_at = at(("streams", index, "only_ids_of", name))
                 _resolve_prefix(stream, name, target, describer, resolved, where_at)
     return resolved
 
@@ -85,11 +84,8 @@ def stream_keys(stream: Stream, index: int) -> dict[str, KeyPath]:
     """The mapping key that names each CRM field path the stream reads (the first one)."""
     base: KeyPath = ("streams", index)
     keys: dict[str, KeyPath] = {stream.key: (*base, "key"), stream.cursor: (*base, "cursor")}
-    for name, value in stream.fields.items():
-        spec = stream.spec(name)
-        if spec.field is not None:
-            suffix: KeyPath = ("field",) if isinstance(value, FieldSpec) else ()
-            keys.setdefault(spec.field, (*base, "fields", name, *suffix))
+    for name, path in stream.fields.items():
+        keys.setdefault(path, (*base, "fields", name))
     for section in ("exclude", "include"):
         for path in getattr(stream, section):
             keys.setdefault(path, (*base, section, path))
@@ -188,7 +184,7 @@ def survey_org(transport: SalesforceClient, mapping: SalesforceMapping, source: 
 
 
 def _survey_owners(transport: SalesforceClient, stream: Stream, survey: Survey) -> None:
-    paths = {n: stream.spec(n).field for n in ("email", "team", "territory") if n in stream.fields}
+    paths = {n: stream.fields.get(n) for n in ("email", "team", "territory") if n in stream.fields}
     fields = [stream.key, *(p for p in paths.values() if p is not None)]
     soql = select(stream.object, fields, cursor_field=stream.cursor, since=None, order=False)
     for page in query_pages(transport, soql):
