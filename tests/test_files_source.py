@@ -291,3 +291,33 @@ def test_a_mapping_edit_is_said_and_its_exclusions_counted(tmp_path: Path) -> No
         live = "SELECT * EXCLUDE (source) FROM opportunities WHERE NOT is_deleted ORDER BY id"
         assert store.fetch(live) == fresh.fetch(live)
         assert [r[0] for r in store.fetch(live)] == ["o2"]
+
+
+def test_constants_and_defaults_fill_what_the_export_lacks(tmp_path: Path, store: Store) -> None:
+    """A constant holds for every row (a column of that name is ignored); a default for
+    an empty or absent column; a required field may come from either."""
+    write(tmp_path, "opps.csv", "Opportunity ID,Created Date,Amount,currency",
+          "o1,2025-01-05,,eur", "o2,2025-01-06,250,eur", "o3,2025-01-07,  ,eur")  # fmt: skip
+    mapping = {"streams": [{
+        "entity": "opportunities", "file": "opps.csv",
+        "fields": {"id": "Opportunity ID", "created_at": "Created Date", "amount": "Amount"},
+        "constants": {"currency": "usd", "owner_id": "u9"},
+        "defaults": {"amount": "100", "is_closed": "false"},
+    }]}  # fmt: skip
+    assert pull(tmp_path, store, mapping)["opportunities"].loaded == 3  # type: ignore[attr-defined]
+    rows = store.con.execute(
+        "SELECT id, amount, currency, owner_id, is_closed FROM opportunities ORDER BY id"
+    ).fetchall()
+    assert rows == [("o1", 100.0, "USD", "u9", False), ("o2", 250.0, "USD", "u9", False),
+                    ("o3", 100.0, "USD", "u9", False)]  # fmt: skip
+    # an edit of a constant is a mapping change, derived again on the next pull
+    mapping["streams"][0]["constants"] = {"currency": "gbp", "owner_id": "u9"}  # type: ignore[index]
+    pull(tmp_path, store, mapping)
+    assert store.con.execute("SELECT DISTINCT currency FROM opportunities").fetchall() == [("GBP",)]
+
+
+def test_a_required_field_the_mapping_gives_needs_no_column(tmp_path: Path, store: Store) -> None:
+    write(tmp_path, "leads.csv", "id,owner_id", "l1,u1")
+    mapping = {"streams": [{"entity": "leads", "defaults": {"created_at": "2025-03-01"}}]}
+    assert pull(tmp_path, store, mapping)["leads"].loaded == 1  # type: ignore[attr-defined]
+    assert store.con.execute("SELECT created_at FROM leads").fetchone() == (dt.datetime(2025, 3, 1),)

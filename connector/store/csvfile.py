@@ -39,6 +39,7 @@ _READER = (
 )
 _REJECTED = "_csv_rejected"
 _EXCLUDED = "_csv_excluded"  # the ids of the rows the mapping's `exclude` leaves out
+_GIVEN = "_csv_given"  # the mapping's constants and defaults, one row
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,10 @@ class CsvLayout:
     encoding: str = UTF8
     columns: Mapping[str, str] = field(default_factory=dict)
     exclude: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    constants: Mapping[str, str] = field(default_factory=dict)
+    """field → the value every row holds (no column read)"""
+    defaults: Mapping[str, str] = field(default_factory=dict)
+    """field → the value of a row whose column is empty or absent"""
 
 
 def csv_headers(path: Path, layout: CsvLayout) -> list[str]:
@@ -122,7 +127,7 @@ def _stage(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, layout: C
     columns the load uses: `drop_staging` frees them once `ingest` has typed them."""
     headers = csv_headers(path, layout)
     positions = _selected(entity, path, layout, headers)
-    select = ["_line", *(f"{_col(i)} AS {ident(name)}" for name, i in positions.items())]
+    select = ["_line", *_given(con, layout, positions)]
     where, excluded = _exclusions(path, layout, headers)
     used = sorted({*positions.values(), *_excluded_columns(layout, headers)})
     with utf8_file(path, layout.encoding) as readable:
@@ -136,15 +141,41 @@ def _stage(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, layout: C
                     f"{id_expression(entity, set(positions))} AS id FROM (SELECT {fields} "
                     f"FROM {held} WHERE NOT ({where}))", excluded)  # fmt: skip
         con.execute(f"DELETE FROM {held} WHERE NOT ({where})", excluded)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW _staged AS SELECT {', '.join(select)} FROM _rows")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _staged AS SELECT {', '.join(select)} "
+                f"FROM _rows, {_GIVEN}")  # fmt: skip
     return int(con.execute(f"SELECT count(*) FROM {_REJECTED}").fetchall()[0][0])
+
+
+def _given(
+    con: duckdb.DuckDBPyConnection, layout: CsvLayout, positions: Mapping[str, int]
+) -> list[str]:
+    """The staged columns: each field's column, a constant, or the column with its
+    default where empty. The mapping's values sit in the one row of `_csv_given` (bound
+    parameters: a view takes none)."""
+    given = {**{f"d_{n}": v for n, v in layout.defaults.items()},
+             **{f"k_{n}": v for n, v in layout.constants.items()}}  # fmt: skip
+    slots = {key: f"g{i}" for i, key in enumerate(given)}
+    columns = ", ".join(f"CAST(? AS VARCHAR) AS {slot}" for slot in slots.values())
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_GIVEN} AS SELECT {columns or '1 AS g'}",
+                list(given.values()))  # fmt: skip
+    out = []
+    for name in sorted({*positions, *layout.constants, *layout.defaults}, key=str):
+        if name in layout.constants:
+            expression = f"{_GIVEN}.{slots['k_' + name]}"
+        elif name in layout.defaults:
+            column = f"nullif(trim({_col(positions[name])}), '')" if name in positions else "NULL"
+            expression = f"coalesce({column}, {_GIVEN}.{slots['d_' + name]})"
+        else:
+            expression = _col(positions[name])
+        out.append(f"{expression} AS {ident(name)}")
+    return out
 
 
 def drop_staging(con: duckdb.DuckDBPyConnection) -> None:
     """Drop what `_stage` made but `_csv_rejected`: views first, then their tables."""
     con.execute("DROP VIEW IF EXISTS _staged; DROP VIEW IF EXISTS _rows")
     con.execute("DROP TABLE IF EXISTS _raw; DROP TABLE IF EXISTS _lines; "
-                "DROP TABLE IF EXISTS _careful")  # fmt: skip
+                f"DROP TABLE IF EXISTS _careful; DROP TABLE IF EXISTS {_GIVEN}")  # fmt: skip
 
 
 def _read_fast(
@@ -261,6 +292,8 @@ def _selected(entity: Entity, path: Path, layout: CsvLayout, headers: list[str])
     a mapped or required column it lacks."""
     select: dict[str, int] = {}
     for name in entity.data_fields:
+        if name in layout.constants:
+            continue  # every row holds the mapping's value, whatever the file has
         header = layout.columns.get(name, name)
         if header in headers:
             select[name] = headers.index(header)
@@ -269,7 +302,8 @@ def _selected(entity: Entity, path: Path, layout: CsvLayout, headers: list[str])
                 f"{path.name}:1 column {header!r} mapped to {entity.name}.{name} "
                 f"is not in the file (columns: {', '.join(headers)})"
             )
-    missing = [f for f in entity.required_fields if f not in select]
+    given = {*layout.constants, *layout.defaults}
+    missing = [f for f in entity.required_fields if f not in select and f not in given]
     if missing == ["id"] and entity.name in NATURAL_KEYS:
         missing = []
     if missing:

@@ -41,17 +41,6 @@ class FileStream(StreamRules):
     date_format: StrptimeFormat | None = None
     timestamp_format: StrptimeFormat | None = None
 
-    @model_validator(mode="after")
-    def _read_from_the_file(self) -> FileStream:
-        problems: list[Problem] = [
-            ((section,), "not_csv", f"{section} are not read from CSV exports yet: write "
-             "the column in the export (docs/mappings.md, \"What differs\")")
-            for section in ("constants", "defaults") if getattr(self, section)
-        ]  # fmt: skip
-        if problems:
-            raise located_error("FileStream", problems)
-        return self
-
     @field_validator("file")
     @classmethod
     def _plain_file_name(cls, value: str | None) -> str | None:

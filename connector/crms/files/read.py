@@ -105,7 +105,10 @@ class FilesSource:
                 "exclude": dict(entry.exclude), "delimiter": self.mapping.delimiter,
                 "encoding": self.mapping.encoding, "timezone": self.timezone,
                 "date_format": entry.date_format or self.mapping.date_format,
-                "timestamp_format": entry.timestamp_format or self.mapping.timestamp_format}
+                "timestamp_format": entry.timestamp_format or self.mapping.timestamp_format,
+                # only when given: last release's files, which had none, keep their print
+                **{k: dict(v) for k, v in (("constants", entry.constants),
+                                           ("defaults", entry.defaults)) if v}}  # fmt: skip
 
     def _layout(self, entry: FileStream) -> CsvLayout:
         return CsvLayout(
@@ -113,4 +116,6 @@ class FilesSource:
             encoding=self.mapping.encoding,
             columns=entry.fields,
             exclude=entry.exclude,
+            constants=entry.constants,
+            defaults=entry.defaults,
         )
