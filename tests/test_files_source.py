@@ -320,4 +320,5 @@ def test_a_required_field_the_mapping_gives_needs_no_column(tmp_path: Path, stor
     write(tmp_path, "leads.csv", "id,owner_id", "l1,u1")
     mapping = {"streams": [{"entity": "leads", "defaults": {"created_at": "2025-03-01"}}]}
     assert pull(tmp_path, store, mapping)["leads"].loaded == 1  # type: ignore[attr-defined]
-    assert store.con.execute("SELECT created_at FROM leads").fetchone() == (dt.datetime(2025, 3, 1),)
+    created = store.con.execute("SELECT created_at FROM leads").fetchone()
+    assert created == (dt.datetime(2025, 3, 1),)
