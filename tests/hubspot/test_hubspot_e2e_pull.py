@@ -158,7 +158,7 @@ def test_more_than_10000_changes_sharing_one_timestamp_are_all_pulled(sandbox: S
 def test_every_pull_validates_the_mapping_first(sandbox: Sandbox) -> None:
     mapping = MAPPING.model_copy(deep=True)
     stream = mapping.streams[0]
-    broken = stream.model_copy(update={"properties": {**stream.properties, "cost": "no_such_prop"}})
+    broken = stream.model_copy(update={"fields": {**stream.fields, "cost": "no_such_prop"}})
     mapping = mapping.model_copy(update={"streams": [broken, *mapping.streams[1:]]})
     source = HubSpotSource(source_config(sandbox), mapping, "UTC")
     problems = source.validate()

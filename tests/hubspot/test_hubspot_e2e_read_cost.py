@@ -160,7 +160,7 @@ def test_a_mapping_naming_a_new_property_reads_that_objects_properties(
                 "name": "deal_kind", "label": "Deal kind", "type": "string",
                 "fieldType": "text", "groupName": "dealinformation"}, what="create")
         stream = MAPPING.streams[0]
-        changed = stream.model_copy(update={"properties": {**stream.properties,
+        changed = stream.model_copy(update={"fields": {**stream.fields,
                                                            "type": "deal_kind"}})  # fmt: skip
         mapping = MAPPING.model_copy(update={"streams": [changed, *MAPPING.streams[1:]]})
         sandbox.reset_stats()

@@ -9,14 +9,16 @@ import datetime as dt
 
 import pytest
 
-from connector.crms.salesforce.mapping import Stream
-from connector.crms.salesforce.records import compile_reader
+from connector.crms.salesforce.mapping import SalesforceMapping, Stream
+from connector.crms.salesforce.records import compile_reader, derivation
 from connector.crms.salesforce.validate import Resolved
 from connector.kpi.engine import compute
 from connector.kpi.periods import parse_period
 from connector.schema import ENTITY_BY_NAME
 from connector.settings import KpiSettings, Reporting
 from connector.store import ParseOptions, Store, ingest, stage_rows
+from connector.store.derive import derive
+from connector.store.raw import raw_stream, upsert_raw
 
 LEADS = ENTITY_BY_NAME["leads"]
 COLUMNS = ["id", "created_at", "owner_id", "converted_at", "converted_opportunity_id"]
@@ -44,30 +46,37 @@ def test_a_date_alone_is_the_orgs_midnight_of_that_day(timezone: str, stored: dt
     assert local == dt.date(2026, 12, 1)  # its calendar day, in the org
 
 
-def _converted_date_as_read(value: str) -> str | None:
-    """Lead.ConvertedDate as the Salesforce reader stages it with the shipped mapping's
-    `transform: day_start`."""
-    lead = Stream.model_validate({"entity": "leads", "object": "Lead", "fields": {
-        "converted_at": {"field": "ConvertedDate", "transform": "day_start"}}})
+def _lead_as_read(store: Store, timezone: str, converted: str) -> None:
+    """A lead converted on `converted` (Lead.ConvertedDate, a date), read and derived as
+    the Salesforce reader and the store do with the shipped mapping's `day_start`."""
+    lead = Stream.model_validate({
+        "entity": "leads", "object": "Lead",
+        "fields": {"created_at": "CreatedDate", "owner_id": "OwnerId",
+                   "converted_at": "ConvertedDate",
+                   "converted_opportunity_id": "ConvertedOpportunityId"},
+        "transforms": {"converted_at": "day_start"}})  # fmt: skip
     resolved = Resolved(prefixes={})
     for path in lead.crm_fields():
         resolved.paths[(lead.object, path)] = path
     record = {"Id": "00Q1", "SystemModstamp": "2026-12-01T10:00:00.000+0000",
-              "IsDeleted": False, "ConvertedDate": value}  # fmt: skip
-    rows, _, _ = compile_reader(lead, resolved, flat=False).split([record])
-    return str(rows[0][-1])
+              "IsDeleted": False, "CreatedDate": "2026-11-20T18:00:00.000+0000",
+              "OwnerId": "005A", "ConvertedDate": converted,
+              "ConvertedOpportunityId": "006A"}  # fmt: skip
+    reader = compile_reader(lead, resolved, flat=False)
+    rows, _ = reader.split([record])
+    raw = raw_stream(store, source="sf", stream="leads:Lead", entity="leads", key="Id",
+                     cursor="SystemModstamp", fields=reader.fields)  # fmt: skip
+    upsert_raw(store, raw, reader.fields, rows)
+    mapping = SalesforceMapping.model_validate({"streams": [lead.model_dump()]})
+    assert derive(store, raw, derivation(lead, mapping, resolved), ParseOptions(timezone)).loaded
 
 
 @pytest.mark.parametrize("timezone", ["America/New_York", "Asia/Kolkata"])
 def test_a_lead_converted_on_the_first_counts_in_that_month(timezone: str) -> None:
     """Converted on 1 December (a date-only field), won the same day: December's funnel,
     in New York as in Kolkata (read as midnight UTC it was November's in New York)."""
-    converted = _converted_date_as_read("2026-12-01")
     with Store(":memory:") as store:
-        stage_rows(store, "_batch", COLUMNS,
-                   [("00Q1", "2026-11-20T18:00:00.000+0000", "005A", converted, "006A")])
-        ingest(store, source="sf", entity=LEADS, staged="_batch", origin="Lead",
-               opts=ParseOptions(timezone), full=False)  # fmt: skip
+        _lead_as_read(store, timezone, "2026-12-01")
         store.execute("INSERT INTO owners (source, id, is_deleted) VALUES ('sf', '005A', false)")
         store.execute(
             "INSERT INTO opportunities (source, id, is_deleted, owner_id, created_at, close_date,"

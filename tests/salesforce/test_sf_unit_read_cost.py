@@ -18,7 +18,7 @@ from connector.store.raw import RawStream
 
 
 def planned(count: int, **pull: Any) -> Plan:
-    stream = Stream(entity="leads", object="Lead", fields={"id": "Id"})
+    stream = Stream(entity="leads", object="Lead", fields={"created_at": "CreatedDate"})
     raw = RawStream("sf", "leads:Lead", "leads", "raw_leads", {"Id": "id"})
     plan = Plan(stream, "leads:Lead", StreamState(), None, True, ["Id"], "SELECT Id FROM Lead",
                 raw)  # fmt: skip
