@@ -141,7 +141,10 @@ def _on_both(config: Config, timezone: str, fiscal: int) -> dict[Any, dict[str, 
     return duck
 
 
-@pytest.mark.parametrize(("timezone", "fiscal"), CASES, ids=["UTC-jan", "new_york-apr"])
+# Each data set in one of the two cases (a Spark computation costs ~30 s here): the
+# exports with New York's zone, April's fiscal year and the non-default definitions, the
+# org below with UTC, January and the defaults.
+@pytest.mark.parametrize(("timezone", "fiscal"), CASES[1:], ids=["new_york-apr"])
 def test_sample_exports_give_the_same_results_on_both_engines(
     spark: Any, exports: Config, timezone: str, fiscal: int
 ) -> None:
@@ -159,9 +162,7 @@ def test_sample_exports_give_the_same_results_on_both_engines(
     assert rep3, "the EUR target of rep 3, named by e-mail, resolved"
 
 
-# One case: the time zones and definition choices are compared on the exports above; the
-# org adds its own shapes (teams, quotas by CRM id), the same in every zone.
-@pytest.mark.parametrize(("timezone", "fiscal"), CASES[1:], ids=["new_york-apr"])
+@pytest.mark.parametrize(("timezone", "fiscal"), CASES[:1], ids=["UTC-jan"])
 def test_a_sandbox_org_gives_the_same_results_on_both_engines(
     spark: Any, sandbox_org: Config, timezone: str, fiscal: int
 ) -> None:
