@@ -39,6 +39,7 @@ from .request import OBJ, json_body
 # Scopes of the routes whose scope the surface cannot derive from an `obj` path segment.
 SCOPES = {"recentEngagements": "crm.objects.contacts.read",
           "engagementsPaged": "crm.objects.contacts.read",
+          "engagementsModifiedAfter": "crm.objects.contacts.read",
           "dealV1Paged": "crm.objects.deals.read", "dealV1Recent": "crm.objects.deals.read",
           "dealV1": "crm.objects.deals.read", "dealPipelinesV1": "crm.objects.deals.read",
           "companyV2Paged": "crm.objects.companies.read",

@@ -7,7 +7,10 @@ hasMore, offset}`. `GET /engagements/v1/engagements/recent/modified?since=&count
 ("Get recent engagements"): engagements updated after `since` (ms) within the last 30 days
 and the 10,000 most recent, newest first; `count` defaults to 20 and a larger one than 100
 is taken as 100 (Airbyte's EngagementsHttpRequester: the API "doesn't fail if bigger value
-was provided"); positional `offset`; `{results, hasMore, offset, total}`. Scope: contacts.
+was provided"); positional `offset`; `{results, hasMore, offset, total}`.
+`GET /engagements/v1/engagements/modified/after?after=&limit=` ("Get engagements modified
+after"; tap-hubspot 4.5's engagements stream): `after` epoch ms or the previous answer's
+cursor, `limit` up to 1,000; `{results, hasMore, after}`. Scope: contacts.
 
 Each result is `{engagement, associations, attachments, metadata}` as Airbyte's
 engagements schema and tap-hubspot's test client read it: `engagement` {id (the v3 id),
@@ -21,6 +24,8 @@ emails, meetings and tasks split the org's activities (the portal has no notes).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import json
 from typing import Any
@@ -35,7 +40,8 @@ from .reader import Reader
 from .registry import Registry
 from .request import int_arg, recent_window
 
-MOST_RECENT, MAX_LIMIT = 10_000, 250
+MOST_RECENT, MAX_LIMIT, MAX_MODIFIED_AFTER = 10_000, 250, 1000
+PAST_EVERY_ID = 2**62  # a timestamp `after`: past every engagement modified at that ms
 TYPES = {"calls": "CALL", "emails": "EMAIL", "meetings": "MEETING", "tasks": "TASK"}
 METADATA = {  # legacy metadata member → v3 property, per type
     "calls": {"title": "hs_call_title", "status": "hs_call_status"},
@@ -50,7 +56,7 @@ LINKS = {"contacts": "contactIds", "companies": "companyIds", "deals": "dealIds"
 
 
 class LegacyEngagements:
-    """Handlers of `/engagements/v1/engagements/{paged,recent/modified}`."""
+    """Handlers of `/engagements/v1/engagements/{paged,recent/modified,modified/after}`."""
 
     def __init__(self, org: Org, registry: Registry) -> None:
         self.org, self.registry = org, registry
@@ -60,7 +66,9 @@ class LegacyEngagements:
         return [Endpoint("GET", r"/engagements/v1/engagements/recent/modified/?",
                          "recentEngagements", self.recent),
                 Endpoint("GET", r"/engagements/v1/engagements/paged/?", "engagementsPaged",
-                         self.paged)]
+                         self.paged),
+                Endpoint("GET", r"/engagements/v1/engagements/modified/after/?",
+                         "engagementsModifiedAfter", self.modified_after)]
 
     def types(self) -> list[ObjectType]:
         """The engagement object types, in id order (their id ranges do not overlap)."""
@@ -91,6 +99,31 @@ class LegacyEngagements:
         return json_response({"results": self._render(page),
                               "hasMore": offset + count < len(rows),
                               "offset": offset + len(page), "total": len(rows)})
+
+    def modified_after(self, req: Request) -> Response:
+        """Engagements modified after `after` (epoch ms, or the cursor of the answer
+        before), oldest change first, `limit` (default 100, at most 1,000); `{results,
+        hasMore, after}`, `after` the cursor past the last result (the one given when
+        there is none), which the next run starts from."""
+        limit = int_arg(req.arg("limit"), 100)
+        if not 0 < limit <= MAX_MODIFIED_AFTER:
+            raise validation(f"limit must be between 1 and {MAX_MODIFIED_AFTER}, "
+                             f"got {limit}")
+        given = req.arg("after") or "0"
+        ms, last_id = _from_cursor(given)
+        types = self.types()
+        parts = [f"SELECT {i} AS k, t.n, epoch_ms(t.modified_at) AS m, {o.id_sql()} AS id "
+                 f"FROM {o.table} t WHERE {o.where(False)} AND (epoch_ms(t.modified_at) > ? "
+                 f"OR (epoch_ms(t.modified_at) = ? AND {o.id_sql()} > ?))"
+                 for i, o in enumerate(types)]
+        sql = " UNION ALL ".join(parts) + " ORDER BY m, id LIMIT ?"
+        found = self.org.cursor().execute(
+            sql, [*[ms, ms, last_id] * len(parts), limit + 1]).fetchall()
+        page = found[:limit]
+        after = _to_cursor(int(page[-1][2]), int(page[-1][3])) if page else given
+        return json_response({"results": self._render([(types[int(k)], int(n))
+                                                       for k, n, _, _ in page]),
+                              "hasMore": len(found) > limit, "after": after})
 
     def _recent(self, since: dt.datetime) -> list[tuple[ObjectType, int]]:
         """(type, key) of the engagements updated after `since`, newest first."""
@@ -144,3 +177,22 @@ class LegacyEngagements:
                                              "contentIds", "quoteIds")})
         return {"engagement": engagement, "associations": associations, "attachments": [],
                 "metadata": metadata}
+
+
+def _to_cursor(ms: int, engagement_id: int) -> str:
+    """An opaque cursor (never all digits, so never taken for a timestamp)."""
+    return "c" + base64.urlsafe_b64encode(f"{ms}:{engagement_id}".encode()).decode()
+
+
+def _from_cursor(text: str) -> tuple[int, int]:
+    """(ms, last id) from an epoch-ms `after` or a cursor of ours."""
+    if text.isdigit():
+        return int(text), PAST_EVERY_ID
+    try:
+        ms, _, ident = base64.urlsafe_b64decode(text[1:].encode()).decode().partition(":")
+        if text[:1] != "c":
+            raise ValueError(text)
+        return int(ms), int(ident)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise validation(f"after must be a timestamp in milliseconds or a cursor from a "
+                         f"previous answer, got {text!r}") from exc

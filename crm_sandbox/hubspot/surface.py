@@ -22,6 +22,7 @@ from .limits import LimitConfig, RateLimits, rate_limit_body
 from .meta import Meta
 from .model import OWNER_BASE, USER_BASE
 from .objects import Objects
+from .params import check_body, check_query
 from .registry import Registry
 from .tier import Subscription, Tier
 
@@ -100,6 +101,8 @@ class HubSpotSurface:
                 raise missing_scope(scope)
             self.limits.admit(token, search=route.name == "search",
                               private=grant.expires is None)
+            check_query(route.name, request)
+            check_body(route.name, request)
         except HsError as exc:
             return exc.response()
         return None

@@ -46,6 +46,11 @@ SINGER_COMPANIES_PAGED = ("/companies/v2/companies/paged", {
 SINGER_COMPANY = "/companies/v2/companies/{company_id}"
 SINGER_CONTACTS_BY_COMPANY = "/crm/v3/associations/company/contact/batch/read"
 SINGER_ENGAGEMENTS = ("/engagements/v1/engagements/paged", {"limit": 190})  # page size 190
+# tap-hubspot 4.5 (`sync_engagements`, ENDPOINTS["engagements_modified_after"]): `limit`
+# 190 and `after`, first the start date in epoch ms, then the answer's `after`, while
+# `hasMore`; the last `after` is the next run's bookmark.
+SINGER_ENGAGEMENTS_MODIFIED_AFTER = ("/engagements/v1/engagements/modified/after",
+                                     {"limit": 190})
 SINGER_DEAL_PIPELINES = "/deals/v1/pipelines"
 SINGER_CONTACTS = ("/crm/v3/objects/contacts", {
     "limit": 100, "properties": "email,firstname,lastname,hs_lastmodifieddate",
@@ -61,6 +66,8 @@ AIRBYTE_TICKET_PIPELINES = "/crm/v3/pipelines/tickets"
 # Airbyte's `offset_paginator` (the default of `base_retriever`): `limit` and `offset`
 # request parameters, OffsetIncrement by 100, stopping at a page shorter than 100.
 AIRBYTE_OFFSET_PAGE_SIZE = 100
+# `base_crm_object_stream` (goals, products, line_items): its request parameters.
+AIRBYTE_CRM_OBJECT_PARAMS = {"archived": "false", "properties": "hs_createdate"}
 # MeltanoLabs' HubspotStream.get_url_params on every v3 listing.
 MELTANO_LIST_PARAMS = {"limit": 100, "sort": "asc", "order_by": "hs_lastmodifieddate"}
 # Airbyte's full-refresh CRM streams: `archived: "false"`, `associations` per stream.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -98,6 +99,42 @@ def test_engagements_paged_to_the_end(portal: Portal,
     assert set(one["associations"]) >= {"contactIds", "companyIds", "dealIds", "ownerIds",
                                         "ticketIds"}
     assert portal.get(path, {"limit": 251})[0] == 400
+
+
+def singer_engagements_run(portal: Portal, after: int | str) -> tuple[list[Any], str]:
+    """One run of tap-hubspot 4.5's engagements sync: (records, the bookmark it saves)."""
+    path, params = rec.SINGER_ENGAGEMENTS_MODIFIED_AFTER
+    out: list[Any] = []
+    for _ in range(1000):
+        status, body = portal.get(path, {**params, "after": after})
+        assert status == 200, body
+        out += body["results"]
+        after = body.get("after", after)
+        if not body["hasMore"]:
+            return out, str(after)
+    raise AssertionError("modified/after did not end")
+
+
+def test_singer_engagements_modified_after_runs_incrementally(portal: Portal) -> None:
+    org = portal.sb.org
+    start = org.clock.now() - dt.timedelta(days=400)
+    ms = int(start.replace(tzinfo=dt.UTC).timestamp() * 1000)
+    first, bookmark = singer_engagements_run(portal, ms)
+    stamps = [(r["engagement"]["lastUpdated"], r["engagement"]["id"]) for r in first]
+    assert stamps == sorted(stamps)  # oldest change first
+    assert len(first) == len({i for _, i in stamps}) == portal.live(
+        "activities", f"modified_at > TIMESTAMP '{start.isoformat(sep=' ')}'")
+    assert set(first[0]) == {"engagement", "associations", "attachments", "metadata"}
+    assert singer_engagements_run(portal, bookmark) == ([], bookmark)  # nothing new
+    org.advance_clock(dt.timedelta(seconds=2))
+    org.update("activities", org.keys("activities", "NOT is_deleted")[0], {})
+    again, later = singer_engagements_run(portal, bookmark)  # only the changed one
+    assert len(again) == 1
+    assert again[0]["engagement"]["lastUpdated"] > stamps[-1][0]
+    assert singer_engagements_run(portal, later) == ([], later)
+    path, _ = rec.SINGER_ENGAGEMENTS_MODIFIED_AFTER
+    assert portal.get(path, {"limit": 1001})[0] == 400
+    assert portal.get(path, {"after": "not-a-cursor"})[0] == 400
 
 
 def test_airbyte_recent_engagements_since_30_days(portal: Portal) -> None:

@@ -2,10 +2,11 @@
 
 - Search with top-level `filters` (Airbyte's incremental streams): one AND group, as
   HubSpot applies it (hubspot-api-nodejs issue #491) — never "match everything".
-- `offset`, `sort`, `order_by` on v3 listings: not parameters of those endpoints, which
-  HubSpot ignores (MeltanoLabs/tap-hubspot sends `sort`/`order_by` on every listing): the
-  first page comes back again, so a client paging v3 by `offset` (Airbyte's default
-  `offset_paginator`) never moves on. Only `after` pages.
+- `offset` on v3 listings (Airbyte's `offset_paginator` on goals, products, line items): not
+  a parameter of those endpoints; refused (400), never answered with the first page again.
+  Only `after` pages. `sort`/`order_by` (MeltanoLabs, on every listing) are accepted: real
+  portals answer them and they change no page.
+- Any other query parameter or body key a route does not take: refused (400).
 - Batch reads as hubspot-api-client and public integrations build them.
 """
 
@@ -15,6 +16,10 @@ import datetime as dt
 from typing import Any
 
 import pytest
+
+from crm_sandbox.http import Request
+from crm_sandbox.hubspot import params
+from crm_sandbox.hubspot.errors import HsError
 
 from . import recorded as rec
 from .conftest import Portal
@@ -76,31 +81,78 @@ def test_top_level_filters_equal_one_filter_group(portal: Portal) -> None:
 
 
 @pytest.mark.parametrize("obj", ["line_items", "goal_targets"])
-def test_offset_on_v3_listings_is_ignored_as_hubspot_ignores_it(portal: Portal,
-                                                               obj: str) -> None:
+def test_offset_on_v3_listings_is_refused_and_after_reads_to_the_end(portal: Portal,
+                                                                     obj: str) -> None:
+    """Airbyte's `offset_paginator` (goals, products, line items): `offset` is not a
+    parameter of the v3 listing; answering the first page again would loop the client
+    forever, so it is refused at once, naming `after`."""
     size = rec.AIRBYTE_OFFSET_PAGE_SIZE
-    status, first = portal.get(f"/crm/v3/objects/{obj}", {"limit": size, "offset": 0})
-    assert status == 200
-    assert len(first["results"]) == size
-    status, again = portal.get(f"/crm/v3/objects/{obj}", {"limit": size, "offset": size})
-    assert again == first  # what an offset-paging client meets: the same page forever
-    total, after = 0, None
+    for offset in (0, size):
+        status, body = portal.get(f"/crm/v3/objects/{obj}", {
+            "limit": size, "offset": offset, **rec.AIRBYTE_CRM_OBJECT_PARAMS})
+        assert status == 400, body
+        assert body["category"] == "VALIDATION_ERROR"
+        assert body["status"] == "error"
+        assert body["correlationId"]
+        assert "offset" in body["message"]
+        assert "paging.next.after" in body["message"]
+    total, after, seen = 0, None, set()
     while True:  # `after` reads the listing to its end
-        status, page = portal.get(f"/crm/v3/objects/{obj}",
-                                  {"limit": size, **({"after": after} if after else {})})
+        status, page = portal.get(f"/crm/v3/objects/{obj}", {
+            "limit": size, **rec.AIRBYTE_CRM_OBJECT_PARAMS, **({"after": after} if after
+                                                                else {})})
+        assert status == 200, page
         total += len(page["results"])
+        seen |= {r["id"] for r in page["results"]}
         after = page.get("paging", {}).get("next", {}).get("after")
         if not after:
             break
     table, where = {"line_items": ("line_items", "true"),
                     "goal_targets": ("quotas", "scope IN ('rep', 'team')")}[obj]
-    assert total == portal.live(table, where) > size
+    assert total == len(seen) == portal.live(table, where) > size
 
 
-def test_meltano_sort_and_order_by_are_ignored(portal: Portal) -> None:
+def test_meltano_sort_and_order_by_are_accepted_without_effect(portal: Portal) -> None:
+    """MeltanoLabs sends them on every listing to real portals; they change no page."""
     plain = portal.get("/crm/v3/objects/deals", {"limit": 100})
     meltano = portal.get("/crm/v3/objects/deals", rec.MELTANO_LIST_PARAMS)
     assert plain == meltano
+
+
+@pytest.mark.parametrize(("path", "params"), [
+    ("/crm/v3/objects/deals", {"count": 100}),
+    ("/crm/v3/objects/deals", {"startTimestamp": 0, "endTimestamp": 1}),
+    ("/crm/v3/objects/deals/1", {"limit": 5}),
+    ("/crm/v3/owners/", {"offset": 100}),
+    ("/crm/v3/properties/deals", {"dataSensitivity": "sensitive"}),
+    ("/deals/v1/deal/paged", {"count": 100}),
+    ("/engagements/v1/engagements/recent/modified", {"limit": 100}),
+    ("/properties/v2/deal/properties", {"includeDeleted": "true"}),
+])
+def test_parameters_a_route_does_not_take_are_refused(portal: Portal, path: str,
+                                                      params: dict[str, Any]) -> None:
+    status, body = portal.get(path, params)
+    assert status == 400, body
+    assert body["category"] == "VALIDATION_ERROR"
+    assert all(name in body["message"] for name in params)
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("/crm/v3/objects/deals/search", {"filterGroups": [], "count": 10}),
+    ("/crm/v3/objects/deals/search", {"filter": [{"propertyName": "amount",
+                                                  "operator": "GT", "value": "1"}]}),
+    ("/crm/v3/objects/deals/batch/read", {"inputs": [{"id": "1"}], "fields": ["amount"]}),
+    ("/crm/v4/associations/deals/companies/batch/read", {"inputs": [{"id": "1"}],
+                                                         "limit": 5}),
+])
+def test_body_keys_a_route_does_not_take_are_refused(portal: Portal, path: str,
+                                                     body: dict[str, Any]) -> None:
+    """A misspelt `filter` would otherwise match everything, as top-level `filters` once
+    did: every body key is read or refused."""
+    status, answer = portal.post(path, body)
+    assert status == 400, answer
+    assert answer["category"] == "VALIDATION_ERROR"
+    assert "Unrecognized field" in answer["message"]
 
 
 def test_unknown_association_types_are_ignored(portal: Portal) -> None:
@@ -178,3 +230,35 @@ def test_listing_with_history_takes_at_most_50(portal: Portal) -> None:
     assert all("dealstage" in r["propertiesWithHistory"] for r in body["results"])
     assert portal.get("/crm/v3/objects/deals", {
         "limit": 100, "propertiesWithHistory": "dealstage"})[0] == 400
+
+
+def test_every_route_decides_its_parameters(portal: Portal) -> None:
+    """A new route must say which parameters it takes, or its unknown ones go unchecked."""
+    names = {r.name for r in portal.sb.hubspot.routes()}
+    assert names <= set(params.HONOURED)
+    assert set(params.ACCEPTED) <= names
+    assert not {n for n, keys in params.ACCEPTED.items() if keys.keys() & params.HONOURED[n]}
+
+
+@pytest.mark.parametrize(("target", "body"), [
+    ("/crm/v3/objects/deals?limit=5&after=10", b""),
+    ("/crm/v3/objects/deals?limit=5&sort=asc&order_by=hs_lastmodifieddate", b""),
+    ("/engagements/v1/engagements/paged?count=250", b""),
+])
+def test_parameter_check_passes_what_routes_take(target: str, body: bytes) -> None:
+    route = "engagementsPaged" if "engagements" in target else "list"
+    params.check_query(route, Request("GET", target, {}, body))
+
+
+def test_parameter_check_names_the_refused_and_the_taken() -> None:
+    with pytest.raises(HsError) as caught:
+        params.check_query("list", Request("GET", "/crm/v3/objects/deals?offset=100&x=1",
+                                           {}))
+    message = caught.value.response().body.decode()
+    assert "offset, x" in message
+    assert "after, archived, associations, limit" in message
+    params.check_body("batch", Request("POST", "/crm/v3/objects/deals/batch/read", {},
+                                       b"not json", {"op": "read"}))  # the handler's to say
+    with pytest.raises(HsError):
+        params.check_body("batch", Request("POST", "/x", {}, b'{"inputs": [], "limit": 1}',
+                                           {"op": "archive"}))
