@@ -128,7 +128,8 @@ def missing_scope(scope: str) -> HsError:
 
 
 def token_endpoint(tokens: Tokens, req: Request) -> Response:
-    """POST /oauth/v1/token with grant_type=refresh_token (form-encoded)."""
+    """POST /oauth/v1/token, or its successors /oauth/v3/token and /oauth/2026-03/token
+    (tap-hubspot 4.5's), with grant_type=refresh_token in a form body."""
     form = {k: v[0] for k, v in parse_qs(req.body.decode("utf-8")).items()}
     creds = tokens.creds
     if form.get("grant_type") != "refresh_token":
@@ -136,12 +137,19 @@ def token_endpoint(tokens: Tokens, req: Request) -> Response:
     if form.get("client_id") != creds.client_id or form.get("client_secret") != creds.client_secret:
         return oauth_error("BAD_CLIENT_ID", "missing or unknown client id / secret")
     if form.get("refresh_token") != creds.refresh_token:
-        return oauth_error("BAD_REFRESH_TOKEN", "missing or unknown refresh token")
+        return oauth_error("BAD_REFRESH_TOKEN", "refresh token is invalid, expired or revoked")
     return json_response({"token_type": "bearer", "refresh_token": creds.refresh_token,
                           "access_token": tokens.issue(), "expires_in": ACCESS_SECONDS})
 
 
+RFC6749 = {"BAD_CLIENT_ID": "invalid_client", "BAD_REFRESH_TOKEN": "invalid_grant",
+           "unsupported_grant_type": "unsupported_grant_type"}
+
+
 def oauth_error(status: str, message: str) -> Response:
-    """OAuth errors: 400 with `status` naming the problem (HubSpot's oauth v1 shape)."""
-    return json_response({"status": status, "message": message,
+    """OAuth errors: 400 with `status` and `message` (HubSpot's v1 fields) beside RFC 6749's
+    `error` and `error_description` (the changelog "New OAuth v3 API Endpoints and
+    Standardized Error Responses": both sets, the old kept for compatibility)."""
+    return json_response({"error": RFC6749[status], "error_description": message,
+                          "status": status, "message": message,
                           "correlationId": secrets.token_hex(16)}, 400)

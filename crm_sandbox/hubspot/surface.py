@@ -83,7 +83,7 @@ class HubSpotSurface:
         return out
 
     def routes(self) -> list[Route]:
-        token = Endpoint("POST", "/oauth/v1/token", "oauthToken",
+        token = Endpoint("POST", r"/oauth/(?:v1|v3|2026-03)/token", "oauthToken",
                          lambda r: token_endpoint(self.tokens, r))
         return bind(self, [token, *self.objects.endpoints(), *self.meta.endpoints(),
                            *self.exports.endpoints(), *self.legacy.endpoints()])

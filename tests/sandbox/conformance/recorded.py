@@ -36,6 +36,13 @@ MELTANO_V3_PROPERTY_OBJECTS = [
     "postal_mail", "goal_targets", "call", "meeting", "task", "communication", "notes",
 ]
 
+# ---- OAuth ------------------------------------------------------------------------------
+# tap-hubspot 4.5 (`acquire_access_token_from_refresh_token`): a form POST to the
+# date-versioned token endpoint; HubSpot's v1 endpoint is deprecated for February 2027.
+SINGER_TOKEN_PATH = "/oauth/2026-03/token"
+SINGER_TOKEN_FORM = ("grant_type", "redirect_uri", "refresh_token", "client_id",
+                     "client_secret")
+
 # ---- legacy listings ------------------------------------------------------------------
 SINGER_DEALS_PAGED = ("/deals/v1/deal/paged", {
     "limit": 100, "includeAssociations": True, "properties": [],
