@@ -10,8 +10,9 @@ Sources:
   and components.py (the declarative connector: `base_dynamic_schema_loader`,
   `base_crm_search_incremental_stream`, `offset_paginator`, `engagements_stream`,
   `deal_pipelines_stream`, `build_associations_retriever`).
-- SINGER: singer-io/tap-hubspot, tap_hubspot/__init__.py (`ENDPOINTS`, `sync_deals`,
-  `sync_companies`, `sync_engagements`, `sync_contacts`, `get_v3_deals`).
+- SINGER: singer-io/tap-hubspot (4.5.0 on PyPI), tap_hubspot/__init__.py (`ENDPOINTS`,
+  `sync_deals`, `sync_companies`, `sync_engagements`, `sync_contacts`, `get_v3_deals`,
+  `acquire_access_token_from_refresh_token`).
 - MELTANO: MeltanoLabs/tap-hubspot, tap_hubspot/client.py and streams.py.
 """
 
