@@ -30,6 +30,7 @@ from .mdapi import MetadataApi
 from .model import Registry
 from .oauth import TokenEndpoint
 from .objects import standard_objects
+from .params import check_query
 from .query import QueryEngine
 from .rest import Rest
 from .rights import Viewer
@@ -150,6 +151,10 @@ class SalesforceSurface:
         refused = refuse(viewer, rt.name)
         if refused is not None:
             return refused
+        try:
+            check_query(rt.name, request)
+        except SfError as exc:
+            return json_response(exc.body(), exc.status)
         if rt.name in SUBREQUEST_COUNTED:
             return None
         if not self.ctx.usage.spend():
