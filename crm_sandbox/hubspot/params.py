@@ -8,7 +8,10 @@ one of three things:
   runs there), and unable to change which records a client reads through the route's own
   paging; each with the connector that sends it;
 - anything else: refused, 400 in HubSpot's error shape, naming the parameter and what the
-  route takes. HubSpot's own answer to an unknown parameter is not established.
+  route takes. HubSpot's own answer to an unknown parameter is mostly not established;
+  `offset` on a v3 listing it ignores, answering the first page again (Airbyte's streams
+  that paged by it got stuck syncs: airbytehq/airbyte issue 61352): refusing it is a
+  deliberate difference, so such a client fails at once instead of looping.
 """
 
 from __future__ import annotations

@@ -72,7 +72,9 @@ AIRBYTE_TICKET_PIPELINES = "/crm/v3/pipelines/tickets"
 
 # ---- v3 listings ----------------------------------------------------------------------
 # Airbyte's `offset_paginator` (the default of `base_retriever`): `limit` and `offset`
-# request parameters, OffsetIncrement by 100, stopping at a page shorter than 100.
+# request parameters, OffsetIncrement by 100, stopping at a page shorter than 100. Release
+# 5.7.0 paged goals, products and line items with it; HubSpot ignores `offset` there and
+# those syncs got stuck (issue 61352) until they paged by `after` (PR 61502).
 AIRBYTE_OFFSET_PAGE_SIZE = 100
 # `base_crm_object_stream` (goals, products, line_items): its request parameters.
 AIRBYTE_CRM_OBJECT_PARAMS = {"archived": "false", "properties": "hs_createdate"}

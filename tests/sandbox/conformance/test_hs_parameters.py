@@ -83,9 +83,10 @@ def test_top_level_filters_equal_one_filter_group(portal: Portal) -> None:
 @pytest.mark.parametrize("obj", ["line_items", "goal_targets"])
 def test_offset_on_v3_listings_is_refused_and_after_reads_to_the_end(portal: Portal,
                                                                      obj: str) -> None:
-    """Airbyte's `offset_paginator` (goals, products, line items): `offset` is not a
-    parameter of the v3 listing; answering the first page again would loop the client
-    forever, so it is refused at once, naming `after`."""
+    """Airbyte 5.7's `offset_paginator` (goals, products, line items): `offset` is not a
+    parameter of the v3 listing. HubSpot ignores it and the sync never ends (airbytehq/
+    airbyte issue 61352, fixed by paging with `after`); the sandbox refuses it at once,
+    naming `after` (a deliberate difference, docs/sandbox.md)."""
     size = rec.AIRBYTE_OFFSET_PAGE_SIZE
     for offset in (0, size):
         status, body = portal.get(f"/crm/v3/objects/{obj}", {
