@@ -33,7 +33,13 @@ def pulled(sb: Sandbox, store: Store, mapping: HubSpotMapping = MAPPING,
 
 
 def content(store: Store) -> dict[str, list[tuple[Any, ...]]]:
-    return {t: store.fetch(f"SELECT * EXCLUDE (source) FROM {t} ORDER BY id") for t in TABLES}
+    """Every normalized table, and the raw layer a mapping edit re-derives them from."""
+    found = {t: store.fetch(f"SELECT * EXCLUDE (source) FROM {t} ORDER BY id") for t in TABLES}
+    raws = store.fetch("SELECT stream, raw_table, columns FROM raw_streams ORDER BY stream")
+    for stream, table, columns in raws:
+        found[f"raw {stream}"] = [(columns,), *store.fetch(f"SELECT * FROM {table} ORDER BY id")]
+    assert len(raws) >= len(MAPPING.streams)  # every stream kept raw, so compared
+    return found
 
 
 def test_search_in_id_order_stores_what_the_list_api_stores(
