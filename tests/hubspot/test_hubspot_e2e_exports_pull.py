@@ -157,9 +157,13 @@ def test_auto_exports_with_the_scope_and_searches_quietly_without(
     assert source(sandbox, exports="auto").validate() == []  # no problem: a note
     notes = source(sandbox, exports="auto").survey().notes
     assert any("pull.exports is auto" in n and "crm.export" in n for n in notes)
+    said: list[str] = []
     with Store(":memory:") as store:
-        source(sandbox, exports="auto").pull(store)
+        sandbox.reset_stats()
+        source(sandbox, exports="auto", purge_check_every_hours=0).pull(store, progress=said.append)
         assert store.count("opportunities", source="hs") == sandbox.org.count("opportunities")
+    assert not [line for line in said if "export" in line]  # validate's note says it
+    assert sandbox.stats()["endpoints"]["hubspot.exportStart"] == 1  # the refusal, once
 
 
 def test_validate_and_a_first_pull_say_what_exports_would_save(
