@@ -167,21 +167,22 @@ class Associations:
         asked = [(str(i.get("id", "")), i.get("after")) for i in inputs if isinstance(i, dict)]
         keys = {i: k for i, _ in asked if (k := src.key(i)) is not None}
         found, _, _, _ = self.linked(src, dst, sorted(set(keys.values())))
-        results, missing = [], []
+        results, missing, spec = [], [], self.specs(src, dst)
         for i, after in asked:
-            later = [b for b in found.get(keys.get(i, -1), []) if b > _after_key(dst, after)]
+            start = _after_key(dst, after)
+            later = [b for b in found.get(keys.get(i, -1), []) if b > start]
             if not later:
                 missing.append(i)
                 continue
-            results.append(self._batch_result(src, dst, i, later))
+            results.append(self._batch_result(dst, spec, i, later))
         errors = [record_error("NO_ASSOCIATIONS_FOUND", f"No {dst.name} is associated with "
                                f"{src.singular} {i}.", [i]) for i in missing]
         return answer(results, errors, 200, self.org)
 
-    def _batch_result(self, src: ObjectType, dst: ObjectType, ident: str,
+    def _batch_result(self, dst: ObjectType, spec: list[dict[str, Any]], ident: str,
                       later: list[int]) -> str:
         """One record's result of a v4 batch read: a page of `later`, and paging past it."""
-        spec, most = self.specs(src, dst), self.batch_page or len(later)
+        most = self.batch_page or len(later)
         out: dict[str, Any] = {"from": {"id": ident}, "to": [
             {"toObjectId": dst.base + b, "associationTypes": spec} for b in later[:most]]}
         if len(later) > most:
