@@ -1,6 +1,6 @@
 """Benchmark the HubSpot source and writer through hubspot-api-client against the sandbox.
 
-Prints, per phase: API calls (list calls against ceil(records / 100)), association
+Prints, per phase: API calls (search calls against ceil(records / 200)), association
 batches, wall time, time spent waiting for answers, client-side throughput (records per
 second of the connector's own work: wall time minus HTTP and limiter waits), 429s, and
 the process's peak RSS (the sandbox runs in the same process: an upper bound).
@@ -93,8 +93,9 @@ def pull(sb: Sandbox, store: Store, fast: bool, label: str, exports: bool = Fals
     """One pull, its figures printed; returns its API calls."""
     sb.reset_stats()
     source = HubSpotSource(config(sb, fast, exports, purge), MAPPING, "UTC")
+    said: list[str] = []  # what a run says of exports (the first pull's figure)
     started = time.perf_counter()
-    results = source.pull(store)
+    results = source.pull(store, progress=said.append)
     wall = time.perf_counter() - started
     stats, calls = sb.stats(), source.transport.stats
     records = sum(r.loaded for r in results)
@@ -112,6 +113,9 @@ def pull(sb: Sandbox, store: Store, fast: bool, label: str, exports: bool = Fals
         f"(own work {own:,.1f} s); end-to-end {records / wall:,.0f} records/s"
     )
     print(f"API calls {calls.calls:,}: {dict(sorted(endpoints.items()))}")
+    for line in said:
+        if "crm.export" in line:
+            print(f"said: {line}")
     print(
         f"search calls {searches:,} (ceil(records/200) = {math.ceil(records / 200):,} "
         f"+ one last page per object); association batches "
@@ -125,12 +129,20 @@ def pull(sb: Sandbox, store: Store, fast: bool, label: str, exports: bool = Fals
 
 
 def same_store(a: Store, b: Store) -> bool:
-    """Whether two stores hold the same records (the source column aside)."""
+    """Whether two stores hold the same records (the source column aside) and the same
+    raw layer (what a mapping edit re-derives them from)."""
     for table in ("owners", *TABLES):
         query = f"SELECT * EXCLUDE (source) FROM {table} ORDER BY id"
         if a.fetch(query) != b.fetch(query):
             return False
-    return True
+    return raw_layer(a) == raw_layer(b)
+
+
+def raw_layer(store: Store) -> list[Any]:
+    """Every stream's raw table, with its columns' meaning."""
+    streams = store.fetch("SELECT stream, raw_table, columns FROM raw_streams ORDER BY stream")
+    return [(stream, columns, store.fetch(f"SELECT * FROM {table} ORDER BY id"))
+            for stream, table, columns in streams]  # fmt: skip
 
 
 def change_one_percent(sb: Sandbox) -> int:

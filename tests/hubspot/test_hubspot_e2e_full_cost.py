@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from hs_helpers import source_config
+from hs_helpers import hubspot_surface, source_config
 
 from connector.crms.config import shipped_mapping
 from connector.crms.hubspot import HubSpotSource, full
@@ -33,7 +33,13 @@ def pulled(sb: Sandbox, store: Store, mapping: HubSpotMapping = MAPPING,
 
 
 def content(store: Store) -> dict[str, list[tuple[Any, ...]]]:
-    return {t: store.fetch(f"SELECT * EXCLUDE (source) FROM {t} ORDER BY id") for t in TABLES}
+    """Every normalized table, and the raw layer a mapping edit re-derives them from."""
+    found = {t: store.fetch(f"SELECT * EXCLUDE (source) FROM {t} ORDER BY id") for t in TABLES}
+    raws = store.fetch("SELECT stream, raw_table, columns FROM raw_streams ORDER BY stream")
+    for stream, table, columns in raws:
+        found[f"raw {stream}"] = [(columns,), *store.fetch(f"SELECT * FROM {table} ORDER BY id")]
+    assert len(raws) >= len(MAPPING.streams)  # every stream kept raw, so compared
+    return found
 
 
 def test_search_in_id_order_stores_what_the_list_api_stores(
@@ -49,25 +55,48 @@ def test_search_in_id_order_stores_what_the_list_api_stores(
     assert searched["hubspot.search"] < listed["hubspot.list"]  # 200 a page, not 100
 
 
-def test_associations_cut_off_inline_are_read_whole(
-    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A deal with 130 contacts shows 100 of them inline and a next page: only that deal's
-    contacts are read whole, by one batch read."""
-    org = sandbox.org
+def busy_deal(sb: Sandbox) -> tuple[int, list[int], HubSpotMapping]:
+    """A deal given 130 contacts, and the shipped mapping's deals alone, reading each
+    deal's contacts too."""
+    org = sb.org
     deal = org.keys("opportunities", "NOT is_deleted", limit=1)[0]
     leads = org.keys("leads", "NOT is_deleted", limit=130)
     org.update_many("leads", [(k, {"converted_opportunity_n": deal}) for k in leads])
     deals = MAPPING.streams[0]
     linked = deals.model_copy(update={"associations": {**deals.associations,
                                                        "lead_id": "contacts"}})  # fmt: skip
-    mapping = MAPPING.model_copy(update={"streams": [linked]})
+    return deal, leads, MAPPING.model_copy(update={"streams": [linked]})
+
+
+def test_associations_cut_off_inline_are_read_whole(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deal with 130 contacts shows 100 of them inline and a next page: only that deal's
+    contacts are read whole, by one batch read."""
+    deal, leads, mapping = busy_deal(sandbox)
     monkeypatch.setattr(full, "way", lambda ctx, stream: full.BY_LIST)
     with Store(":memory:") as store:
         calls, _ = pulled(sandbox, store, mapping)
         assert calls["hubspot.associationsBatchRead"] == 1  # the one deal, its contacts
         lead = store.scalar("SELECT lead_id FROM opportunities WHERE id = ?", [str(DEALS + deal)])
     assert lead == str(10 * 10**9 + min(leads))
+
+
+def test_associations_hubspot_answers_in_pages_are_read_on(sandbox: Sandbox) -> None:
+    """A v4 batch read that pages one record's associations (50 a page here: HubSpot
+    documents no size) is asked again for that record alone, with its `after`."""
+    deal, leads, mapping = busy_deal(sandbox)
+    hubspot_surface(sandbox).objects.assoc.batch_page = 50
+    with Store(":memory:") as store:
+        calls, _ = pulled(sandbox, store, mapping)
+        lead = store.scalar("SELECT lead_id FROM opportunities WHERE id = ?", [str(DEALS + deal)])
+    assert lead == str(10 * 10**9 + min(leads))
+    api = HubSpotSource(source_config(sandbox), mapping, "UTC").api
+    read = api.associations("deals", "contacts", [str(DEALS + deal)])
+    assert sorted(read[str(DEALS + deal)]) == sorted(str(10 * 10**9 + k) for k in leads)
+    per_target = -(-sandbox.org.count("opportunities", "NOT is_deleted") // 1000)
+    targets = len(full.targets(mapping.streams[0]))  # one read per 1,000 deals and object
+    assert calls["hubspot.associationsBatchRead"] == per_target * targets + 2  # 130 = 50+50+30
 
 
 def change_set(sb: Sandbox) -> int:

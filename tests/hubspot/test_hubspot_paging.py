@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from connector.crms.hubspot.api import HubSpotApi
 from connector.crms.hubspot.constants import SEARCH_PAGE_SIZE, SEARCH_RESULT_CAP
 from connector.crms.hubspot.paging import (
     SearchCursor,
@@ -148,3 +150,25 @@ def test_the_next_search_starts_after_a_quiet_portals_last_change() -> None:
     assert next_start(1_000_000, server, minute) == SearchCursor(server - minute)
     # Without HubSpot's clock, the overlap before the last change.
     assert next_start(1_000_000, None, minute) == SearchCursor(1_000_000 - minute)
+
+
+class RepeatedAssociationCursor:
+    """A v4 batch read that answers one record's next page with the cursor just sent."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def call(self, *args: Any, **kwargs: Any) -> SimpleNamespace:
+        self.calls += 1
+        assert self.calls < 10, "association reads loop"
+        result = {"from": {"id": "7"}, "to": [{"toObjectId": 5 + self.calls}],
+                  "paging": {"next": {"after": "MC0xLTU%3D"}}}  # fmt: skip
+        return SimpleNamespace(body={"results": [result]})
+
+
+def test_association_pages_that_repeat_their_cursor_stop_instead_of_looping() -> None:
+    transport = RepeatedAssociationCursor()
+    api = HubSpotApi(transport, max_url_chars=6000)  # type: ignore[arg-type]
+    with pytest.raises(FatalError, match="refusing to loop"):
+        api.associations("deals", "contacts", ["7"])
+    assert transport.calls == 2  # the first page, then its after once

@@ -17,6 +17,7 @@ from connector.crms.hubspot.constants import (
     OBJECT_ID_PROPERTY,
 )
 from connector.crms.hubspot.errors import HubSpotApiError
+from connector.errors import FatalError
 
 Json = dict[str, Any]
 # Room for scheme, host, path and the other query parameters of a list call.
@@ -109,23 +110,42 @@ class HubSpotApi:
         ).body
 
     def associations(self, obj: str, to: str, ids: list[str]) -> dict[str, list[str]]:
-        """Associated `to` ids of each record, by v4 batch reads (1,000 ids a call)."""
+        """Associated `to` ids of each record, by v4 batch reads (1,000 ids a call); a
+        record whose answer pages on is asked again with its `after`, with the others
+        still paging, until none is."""
         found: dict[str, list[str]] = {}
         for start in range(0, len(ids), ASSOCIATION_BATCH_SIZE):
-            inputs = [{"id": i} for i in ids[start : start + ASSOCIATION_BATCH_SIZE]]
-            answer = self.transport.call(
-                "crm.associations.v4.batch_api",
-                "get_page",
-                obj,
-                to,
-                {"inputs": inputs},
-                what=f"read {obj} → {to} associations",
-                check=has_results,
-            )
-            for result in answer.body.get("results") or []:
-                targets = [str(t["toObjectId"]) for t in result.get("to") or []]
-                found[str(result["from"]["id"])] = targets
+            inputs: list[Json] = [{"id": i} for i in ids[start : start + ASSOCIATION_BATCH_SIZE]]
+            while inputs:
+                inputs = self._association_page(obj, to, inputs, found)
         return found
+
+    def _association_page(
+        self, obj: str, to: str, inputs: list[Json], found: dict[str, list[str]]
+    ) -> list[Json]:
+        """One v4 batch read into `found`; the inputs whose associations page on."""
+        answer = self.transport.call(
+            "crm.associations.v4.batch_api",
+            "get_page",
+            obj,
+            to,
+            {"inputs": inputs},
+            what=f"read {obj} → {to} associations",
+            check=has_results,
+        )
+        asked = {str(i["id"]): i.get("after") for i in inputs}
+        more: list[Json] = []
+        for result in answer.body.get("results") or []:
+            record = str(result["from"]["id"])
+            linked = [str(t["toObjectId"]) for t in result.get("to") or []]
+            found.setdefault(record, []).extend(linked)
+            after = ((result.get("paging") or {}).get("next") or {}).get("after")
+            if after and after != asked.get(record):  # the same cursor again would loop
+                more.append({"id": record, "after": after})
+            elif after:
+                raise FatalError(f"HubSpot {obj} {record} → {to} associations: after={after} "
+                                 "served twice, refusing to loop")
+        return more
 
     def properties(self, obj: str) -> list[Json]:
         """Every property definition of an object type."""

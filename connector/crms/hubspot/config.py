@@ -109,6 +109,8 @@ EXAMPLE = """\
     mapping: mappings/hubspot.yaml      # properties read, and KPI properties written
     limits:
       requests_per_window: 90          # stay under the portal's 100 requests / 10 s
+    # pull: {exports: auto}   # first pulls through the exports API when the token has
+    #                         # crm.export (validate says what it would save: docs/hubspot.md)
     push:
       enabled: true          # write KPIs back (run `crm-kpi setup hubspot` once first)
 """

@@ -48,6 +48,7 @@ class StreamContext:
     full_calls: int = 0  # ... the calls they cost ...
     full_records: int = 0  # ... and the records they read
     no_exports: str | None = None  # why exports cannot be had in this run
+    exports_quiet: bool = False  # auto, and the token lacks crm.export: search unsaid
     raws: dict[str, RawStream] = field(default_factory=dict)  # by stream key
     value_maps: dict[str, dict[str, str]] = field(default_factory=dict)  # the mapping's, by name
 

@@ -68,11 +68,13 @@ class Started:
 
 class ExportUnavailable(Exception):
     """This export cannot be had (scope, daily limit, failed task): list instead.
-    `for_the_run`: no other export of this run can be had either."""
+    `for_the_run`: no other export of this run can be had either; `scope`: because the
+    token lacks crm.export."""
 
-    def __init__(self, message: str, *, for_the_run: bool = False) -> None:
+    def __init__(self, message: str, *, for_the_run: bool = False, scope: bool = False) -> None:
         super().__init__(message)
         self.for_the_run = for_the_run
+        self.scope = scope
 
 
 def start_exports(ctx: StreamContext, streams: list[Stream]) -> dict[str, Started]:
@@ -122,7 +124,9 @@ def pull_by_export(
 def _unavailable(ctx: StreamContext, stream: Stream, exc: ExportUnavailable) -> None:
     if exc.for_the_run:
         ctx.no_exports = str(exc)  # the next streams would be refused alike
-    if ctx.progress:
+        # `auto` wants exports only where the token has the scope (validate notes it)
+        ctx.exports_quiet = exc.scope and ctx.settings.exports == "auto"
+    if ctx.progress and not ctx.exports_quiet:
         ctx.progress(f"{stream.object}: no export ({exc}); searching instead")
 
 
@@ -168,7 +172,7 @@ def _start(ctx: StreamContext, stream: Stream, ids_only: bool = False) -> str:
         started = ctx.api.call(EXPORTS, "start", public_export_request=body,
                                what=f"export {stream.object}", retry=False).body  # fmt: skip
     except MissingScope as exc:
-        raise ExportUnavailable(str(exc), for_the_run=True) from None
+        raise ExportUnavailable(str(exc), for_the_run=True, scope=True) from None
     except RetriableError as exc:  # the 30 exports a day (429), or HubSpot busy
         raise ExportUnavailable(str(exc), for_the_run=exc.status == 429) from None
     return str(started["id"])

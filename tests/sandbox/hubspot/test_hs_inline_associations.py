@@ -126,3 +126,26 @@ def test_a_pair_without_associations_is_left_out_of_reads(
 ) -> None:
     record = cli.api("crm.companies.basic_api").get_by_id(records[1], associations=["products"])
     assert not record.associations
+
+
+def test_a_v4_batch_read_pages_one_record_on_from_its_after(
+    sandbox: Box, cli: Clients, records: tuple[str, str]
+) -> None:
+    """With a page size set (HubSpot documents none), a record with more associations
+    than a page carries `paging.next.after`; the same input with that `after` reads on."""
+    sandbox.hs.objects.assoc.batch_page = 50
+    try:
+        read = cli.api("crm.associations.v4.batch_api").get_page
+        ids: list[str] = []
+        after = None
+        while True:
+            page = read("deals", "line_items", BatchInputPublicFetchAssociationsBatchRequest(
+                inputs=[{"id": records[0], **({"after": after} if after else {})}]))
+            ids += [t.to_object_id for t in page.results[0].to]
+            if page.results[0].paging is None:
+                break
+            after = page.results[0].paging.next.after
+        assert len(ids) == len(set(ids)) == 130
+        assert [int(i) for i in ids] == sorted(int(i) for i in ids)
+    finally:
+        sandbox.hs.objects.assoc.batch_page = None
