@@ -174,7 +174,11 @@ class PushMapping(PushFields):
         "internal user (a criteria sharing rule); reps' rows stay their own")  # fmt: skip
     pages: list[PageKind] = Field(
         default_factory=list, description="Lightning pages setup deploys with the KPI card "
-        "(never activated: an admin activates them or drags the card onto their own)")  # fmt: skip
+        "(activated only with activate_pages: an admin activates them or drags the card "
+        "onto their own)")  # fmt: skip
+    activate_pages: bool = Field(
+        default=False, description="make setup's Account and Opportunity pages the org "
+        "default where the org has no Lightning page activated for that object")  # fmt: skip
 
     def user_field(self, kpi: str) -> str:
         """The value field of a KPI on User (its other parts are named after it)."""

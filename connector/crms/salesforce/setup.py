@@ -8,7 +8,9 @@ through, or bring it up to date. Rerunning it changes nothing that is in place.
    field, every field of its own whose definition changed (updated in place), every
    field of its own no longer mapped retired (relabelled, values cleared, never deleted).
 3. One Metadata API deploy (`bundle.py`, `deploy.py`): the object's attributes (a Text
-   name, search, a list view), its tab, the KPI card, the Lightning pages asked for,
+   name, search, a list view), its tab, the KPI card, the Lightning pages asked for
+   (with `push.activate_pages`, the Account and Opportunity ones made the org default
+   where the org has none: `activate.py`),
    the report and the dynamic dashboard in shared folders, both permission sets, and
    the sharing rule when asked. The same mapping deploys the same zip every time. When
    `push.share_company` is off and `listMetadata` still lists crm-kpi's sharing rule,
@@ -25,6 +27,7 @@ from typing import Any
 
 from connector.crms.push import Outcome, Where, done
 from connector.crms.salesforce import access
+from connector.crms.salesforce.activate import activate
 from connector.crms.salesforce.bundle import build_archive
 from connector.crms.salesforce.client import SalesforceClient
 from connector.crms.salesforce.deploy import deploy, listed
@@ -172,6 +175,7 @@ def run_setup(
     today = dt.date.today()
     actions = [apply(client, catalog, s, today) for s in found.steps if s.kind != "grant"]
     archive = build_archive(push, fields, client.config.api_version)
+    activation = activate(client, push, archive)
     present = listed(client, [RULE_TYPE, PAGE_TYPE])
     unshare = not push.share_company and rule_name(push) in present[RULE_TYPE]
     if unshare:
@@ -185,7 +189,8 @@ def run_setup(
         actions.append(f"sharing rule {SHARING_RULE} removed (push.share_company is off): "
                        f"{UNSHARED}")  # fmt: skip
     actions += access.grant(client, push, people)
-    return actions + where_to_look(client, push) + stale_pages(push, present[PAGE_TYPE])
+    return (actions + activation.lines() + where_to_look(client, push, activation.activated)
+            + stale_pages(push, present[PAGE_TYPE]))
 
 
 def rule_name(push: PushMapping) -> str:
@@ -204,9 +209,10 @@ def stale_pages(push: PushMapping, deployed: set[str]) -> list[str]:
             "first if it is activated)" for name in stale]  # fmt: skip
 
 
-def where_to_look(client: SalesforceClient, push: PushMapping) -> list[str]:
+def where_to_look(client: SalesforceClient, push: PushMapping,
+                  activated: list[str]) -> list[str]:  # fmt: skip
     """The report's and dashboard's addresses (found by developer name), and how the card
-    gets onto the pages people open."""
+    gets onto the pages people open (`activated`: the pages setup made the org default)."""
     base = client.client.base_url.split("/services/", 1)[0]
     lines = []
     for sobject, name, folder, label in (("Report", REPORT, REPORT_FOLDER, push.report_name),
@@ -218,7 +224,7 @@ def where_to_look(client: SalesforceClient, push: PushMapping) -> list[str]:
             raise FatalError(f"Salesforce lists no {sobject} {name} after the deploy")
         lines.append(f"{sobject.lower()} {label!r} (folder {folder}): "
                      f"{base}/lightning/r/{sobject}/{rows[0]['Id']}/view")  # fmt: skip
-    pages = [PAGES[kind] for kind in push.pages]
+    pages = [PAGES[kind] for kind in push.pages if kind not in activated]
     if pages:
         lines.append(f"Lightning pages {', '.join(pages)} deployed, not activated: activate "
                      "each in Setup → Lightning App Builder → Activation… (Org Default, App "

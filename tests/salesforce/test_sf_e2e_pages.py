@@ -1,0 +1,86 @@
+"""End to end through simple-salesforce: with `push.activate_pages`, setup makes its
+Account record page the org default (no page was active), leaves the Opportunity page an
+admin activated, and says both (reruns and the default, off: test_sf_unit_activate.py)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+
+import pytest
+from sf_helpers import as_user, make_writer
+
+from connector.crms.salesforce.deploy import read_overrides
+from connector.crms.salesforce.mapping import PushMapping
+from crm_sandbox import Sandbox
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # a setup of a fresh org: ~6 s
+
+MD = "http://soap.sforce.com/2006/04/metadata"
+ADMIN_PAGE = "Admin_Opportunity"
+ACCOUNT_PAGE = {"actionName": "View", "content": "CRM_KPI_Account_Record",
+                "formFactor": "Large", "skipRecordTypeSelect": "false", "type": "Flexipage"}
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(seed=7, scale=0.01) as sb:
+        yield sb
+
+
+def admin_activates_their_own_opportunity_page(sb: Sandbox) -> None:
+    """What an admin did in Lightning App Builder before crm-kpi came: their own page,
+    the org default of Opportunity (a deploy of the page and the object's View override)."""
+    page = (f'<FlexiPage xmlns="{MD}"><flexiPageRegions><itemInstances><componentInstance>'
+            "<componentName>force:detailPanel</componentName><identifier>details"
+            "</identifier></componentInstance></itemInstances><name>main</name><type>Region"
+            "</type></flexiPageRegions><masterLabel>Deals</masterLabel><sobjectType>"
+            "Opportunity</sobjectType><template><name>flexipage:recordHomeTemplateDesktop"
+            "</name></template><type>RecordPage</type></FlexiPage>")
+    obj = (f'<CustomObject xmlns="{MD}"><actionOverrides><actionName>View</actionName>'
+           f"<content>{ADMIN_PAGE}</content><formFactor>Large</formFactor><type>Flexipage"
+           "</type></actionOverrides></CustomObject>")
+    package = (f'<Package xmlns="{MD}"><types><members>Opportunity</members><name>'
+               f"CustomObject</name></types><types><members>{ADMIN_PAGE}</members><name>"
+               "FlexiPage</name></types><version>62.0</version></Package>")
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as z:
+        z.writestr("package.xml", package)
+        z.writestr(f"flexipages/{ADMIN_PAGE}.flexipage", page)
+        z.writestr("objects/Opportunity.object", obj)
+    sf = as_user(sb, sb.info["salesforce"]["username"])
+    started = sf.deploy(io.BytesIO(zipped.getvalue()), sandbox=False)
+    state = "Queued"
+    for _ in range(20):
+        state = sf.checkDeployStatus(started["asyncId"])["state"]
+        if state not in ("Queued", "Pending", "InProgress"):
+            break
+    assert state == "Succeeded"
+
+
+def views(sb: Sandbox) -> dict[str, list[dict[str, str]]]:
+    with make_writer(sb).client() as client:
+        read = read_overrides(client, ["Account", "Opportunity"])
+    return {k: [o for o in v if o.get("formFactor") == "Large"] for k, v in read.items()}
+
+
+def test_setup_activates_its_page_only_where_none_is_active(sandbox: Sandbox) -> None:
+    plain = make_writer(sandbox)
+    assert views(sandbox)["Account"] == [{"actionName": "View", "formFactor": "Large",
+                                          "type": "Default"}]  # a stock org's
+    admin_activates_their_own_opportunity_page(sandbox)
+    push = PushMapping.model_validate({**plain.push_mapping.model_dump(),
+                                       "activate_pages": True})
+    actions = make_writer(sandbox, push).setup()
+    assert ("Lightning page CRM_KPI_Account_Record is the org default Account record page "
+            "(push.activate_pages; apps' and profiles' own assignments still come first)"
+            ) in actions
+    assert any(a.startswith(f"Opportunity record pages stay '{ADMIN_PAGE}', which the org "
+                            "has activated") for a in actions)
+    pending = next(a for a in actions if "deployed, not activated" in a)
+    assert "CRM_KPI_Account_Record" not in pending
+    assert "CRM_KPI_Opportunity_Record" in pending
+    seen = views(sandbox)
+    assert seen["Account"] == [ACCOUNT_PAGE]
+    assert seen["Opportunity"][0]["content"] == ADMIN_PAGE
