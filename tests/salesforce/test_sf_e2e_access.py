@@ -147,3 +147,41 @@ def test_the_card_query_shows_another_rep_nothing_of_the_first(
     body = {"query": _card_query(config), "variables": {"ownerId": user_of(sb, REP)["user_id"]}}
     answer = as_user(sb, TEAMMATE).restful("graphql", method="POST", json=body)
     assert answer["data"]["uiapi"]["query"]["Sales_KPI__c"]["edges"] == []
+
+
+def _analytics_id(sf: Salesforce, sobject: str, name: str) -> str:
+    """Found as a person finds it: the folders setup shares with every internal user."""
+    found = rows(sf, f"SELECT Id FROM {sobject} WHERE DeveloperName = '{name}'")
+    assert len(found) == 1, f"{sobject} {name}: {found}"
+    return str(found[0]["Id"])
+
+
+def _report_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every detail row of a report run, as {column: value}."""
+    columns = result["reportMetadata"]["detailColumns"]
+    return [dict(zip(columns, (c["value"] for c in row["dataCells"]), strict=True))
+            for key, cell in result["factMap"].items() if key.endswith("!T")
+            for row in cell.get("rows", [])]  # fmt: skip
+
+
+def test_setup_s_report_and_dynamic_dashboard_show_each_person_their_rows(
+    org: tuple[Sandbox, Path],
+) -> None:
+    sb, _ = org
+    rep, teammate = user_of(sb, REP), user_of(sb, TEAMMATE)
+    name = "Sales_KPI__c.Scope_Name__c"
+    for who, own, unseen in ((REP, {rep["name"]}, teammate["name"]),
+                             (OTHER_TEAM, {user_of(sb, OTHER_TEAM)["name"]}, rep["name"]),
+                             (MANAGER, {rep["name"], teammate["name"]},
+                              user_of(sb, OTHER_TEAM)["name"])):  # fmt: skip
+        sf = as_user(sb, who)
+        report = _analytics_id(sf, "Report", "Sales_KPIs_by_Period")
+        ran = sf.restful(f"analytics/reports/{report}", params={"includeDetails": "true"})
+        seen = _report_rows(ran)
+        owners = {r[name] for r in seen if r["Sales_KPI__c.Scope_Type__c"] == "owner"}
+        assert own <= owners, who
+        assert unseen not in owners, who
+        assert len(seen) == len(rows(sf, KPI_ROWS))  # the report runs with their sharing
+        board = _analytics_id(sf, "Dashboard", "Sales_KPIs_Dashboard")
+        shown = sf.restful(f"analytics/dashboards/{board}")["componentData"][0]["reportResult"]
+        assert shown["factMap"]["T!T"]["aggregates"][0]["value"] == len(seen), who
