@@ -64,6 +64,12 @@ def test_a_rep_reads_their_own_kpi_records_and_fields(org: tuple[Sandbox, Path])
     assert {"Total_Revenue__c", "Total_Revenue_Attainment__c", "Nps__c"} <= fields
     mine = rows(as_user(sb, REP), f"SELECT KPI_Revenue__c FROM User WHERE Id = '{rep['user_id']}'")
     assert "KPI_Revenue__c" in mine[0]
+    views = as_user(sb, REP).restful("sobjects/Sales_KPI__c/listviews")["listviews"]
+    mine_view = next(v for v in views if v["developerName"] == "My_KPIs")
+    listed = as_user(sb, REP).restful(mine_view["resultsUrl"].split("/data/v62.0/", 1)[1])
+    names = [{c["fieldNameOrPath"]: c["value"] for c in r["columns"]}.get("Name")
+              for r in listed["records"]]  # fmt: skip
+    assert names and all(str(n).startswith(f"{rep['name']} · ") for n in names)
 
 
 def test_company_team_and_territory_rows_are_everyone_s(org: tuple[Sandbox, Path]) -> None:
