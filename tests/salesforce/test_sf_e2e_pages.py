@@ -84,3 +84,4 @@ def test_setup_activates_its_page_only_where_none_is_active(sandbox: Sandbox) ->
     seen = views(sandbox)
     assert seen["Account"] == [ACCOUNT_PAGE]
     assert seen["Opportunity"][0]["content"] == ADMIN_PAGE
+    assert make_writer(sandbox, push).validate() == []  # nothing left to activate

@@ -9,6 +9,7 @@ import pytest
 
 from connector.crms.salesforce import activate as module
 from connector.crms.salesforce.activate import activate
+from connector.crms.salesforce.activate import pending as activation_pending
 from connector.crms.salesforce.bundle import Archive
 from connector.crms.salesforce.mapping import PushMapping, load_mapping
 from connector.resources import shipped
@@ -83,3 +84,17 @@ def test_pages_not_asked_for_are_not_activated(reads: list[list[str]]) -> None:
     archive = Archive("62.0")
     activate(None, push(activate_pages=True, pages=["home", "user"]), archive)  # type: ignore[arg-type]
     assert (reads, archive.files) == ([], {})
+
+
+def test_validate_lists_the_pages_setup_would_activate(reads: list[list[str]]) -> None:
+    asked = push(activate_pages=True)
+    assert activation_pending(None, asked) == [  # type: ignore[arg-type]
+        "activate the Lightning page CRM_KPI_Account_Record as the org default Account "
+        "record page (push.activate_pages)",
+        "activate the Lightning page CRM_KPI_Opportunity_Record as the org default "
+        "Opportunity record page (push.activate_pages)"]
+    ORG["Account"] = [CLASSIC, OURS]
+    ORG["Opportunity"] = [{"actionName": "View", "content": "Deals", "formFactor": "Large",
+                           "type": "Flexipage"}]
+    assert activation_pending(None, asked) == []  # type: ignore[arg-type]
+    assert activation_pending(None, SHIPPED) == []  # type: ignore[arg-type]

@@ -57,19 +57,32 @@ def _view(override: dict[str, str]) -> bool:
     return override.get("actionName") == "View" and override.get("formFactor") == "Large"
 
 
+def _read(client: SalesforceClient, push: PushMapping) -> list[tuple[str, list[dict[str, str]]]]:
+    """Each page setup may activate, with its object's overrides as the org has them."""
+    kinds = [k for k in push.pages if k in ACTIVATED] if push.activate_pages else []
+    if not kinds:
+        return []
+    read = read_overrides(client, [PAGE_OBJECTS[k] for k in kinds])
+    return [(k, read.get(PAGE_OBJECTS[k], [])) for k in kinds]
+
+
+def _active(kind: str, overrides: list[dict[str, str]]) -> str | None:
+    """The page (or override type) that is the org default, None when there is none:
+    setup's own page counts as none, so that a rerun deploys the same file."""
+    current = next((o for o in overrides if _view(o)), {})
+    if current.get("type", "Default") == "Default" or current.get("content") == PAGES[kind]:
+        return None
+    return current.get("content") or f"{current['type']} (no Lightning page)"
+
+
 def activate(client: SalesforceClient, push: PushMapping, archive: Archive) -> Activation:
     """Add to the archive each object file that activates one of setup's record pages."""
     done = Activation()
-    kinds = [k for k in push.pages if k in ACTIVATED] if push.activate_pages else []
-    if not kinds:
-        return done
-    read = read_overrides(client, [PAGE_OBJECTS[k] for k in kinds])
-    for kind in kinds:
+    for kind, overrides in _read(client, push):
         sobject, page = PAGE_OBJECTS[kind], PAGES[kind]
-        overrides = read.get(sobject, [])
-        current = next((o for o in overrides if _view(o)), {})
-        if current.get("type", "Default") != "Default" and current.get("content") != page:
-            done.kept[sobject] = current.get("content") or f"{current['type']} (no Lightning page)"
+        active = _active(kind, overrides)
+        if active is not None:
+            done.kept[sobject] = active
             continue
         ours = {"actionName": "View", "content": page, "formFactor": "Large",
                 "skipRecordTypeSelect": "false", "type": "Flexipage"}
@@ -78,6 +91,15 @@ def activate(client: SalesforceClient, push: PushMapping, archive: Archive) -> A
                     render("CustomObject", [_override(o) for o in [*kept, ours]]))
         done.activated.append(kind)
     return done
+
+
+def pending(client: SalesforceClient, push: PushMapping) -> list[str]:
+    """The pages setup would activate now (`validate`): asked for, and no page active."""
+    return [f"activate the Lightning page {PAGES[kind]} as the org default "
+            f"{PAGE_OBJECTS[kind]} record page (push.activate_pages)"
+            for kind, overrides in _read(client, push)
+            if _active(kind, overrides) is None
+            and not any(_view(o) and o.get("content") == PAGES[kind] for o in overrides)]
 
 
 def _override(override: dict[str, str]) -> tuple[str, Tree]:

@@ -28,6 +28,7 @@ from typing import Any
 from connector.crms.push import Outcome, Where, done
 from connector.crms.salesforce import access
 from connector.crms.salesforce.activate import activate
+from connector.crms.salesforce.activate import pending as activation_pending
 from connector.crms.salesforce.bundle import build_archive
 from connector.crms.salesforce.client import SalesforceClient
 from connector.crms.salesforce.deploy import deploy, listed
@@ -241,8 +242,8 @@ def deploy_pending(
 ) -> list[str]:  # fmt: skip
     """What setup's deploy and assignments have yet to do, as `validate` sees it: the
     permission sets, the integration user's and readers' assignments, the sharing rule
-    (to deploy, or to remove), the KPI object's text name, the card, the report and the
-    dashboard."""
+    (to deploy, or to remove), the pages to activate (`push.activate_pages`), the KPI
+    object's text name, the card, the report and the dashboard."""
     todo = []
     found = access.permission_sets(client)
     todo += [f"deploy the permission set {n}" for n in (WRITER_PERMISSION_SET,
@@ -260,7 +261,7 @@ def deploy_pending(
     name = (catalog.fields(push.object) or {}).get("name")
     if name is not None and not name.updateable:
         todo.append(f"deploy {push.object}'s text Name (it is an auto-number, or read-only)")
-    todo += rule_pending(client, push)
+    todo += rule_pending(client, push) + activation_pending(client, push)
     bundle = f"SELECT Id FROM LightningComponentBundle WHERE DeveloperName = '{CARD}'"
     if not catalog.query(bundle):
         todo.append(f"deploy the KPI card {CARD}")
