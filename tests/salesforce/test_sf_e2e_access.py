@@ -69,7 +69,8 @@ def test_a_rep_reads_their_own_kpi_records_and_fields(org: tuple[Sandbox, Path])
     listed = as_user(sb, REP).restful(mine_view["resultsUrl"].split("/data/v62.0/", 1)[1])
     names = [{c["fieldNameOrPath"]: c["value"] for c in r["columns"]}.get("Name")
               for r in listed["records"]]  # fmt: skip
-    assert names and all(str(n).startswith(f"{rep['name']} · ") for n in names)
+    assert names
+    assert all(str(n).startswith(f"{rep['name']} · ") for n in names)
 
 
 def test_company_team_and_territory_rows_are_everyone_s(org: tuple[Sandbox, Path]) -> None:

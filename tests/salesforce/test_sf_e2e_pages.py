@@ -1,6 +1,8 @@
-"""End to end through simple-salesforce: with `push.activate_pages`, setup makes its
-Account record page the org default (no page was active), leaves the Opportunity page an
-admin activated, and says both (reruns and the default, off: test_sf_unit_activate.py)."""
+"""End to end through simple-salesforce: an administrator runs setup for the integration
+user (`push.integration_user`), who alone gets the writer's permission set; with
+`push.activate_pages`, setup makes its Account record page the org default (no page was
+active), leaves the Opportunity page an admin activated, and says both (reruns and the
+default, off: test_sf_unit_activate.py)."""
 
 from __future__ import annotations
 
@@ -70,9 +72,20 @@ def test_setup_activates_its_page_only_where_none_is_active(sandbox: Sandbox) ->
     assert views(sandbox)["Account"] == [{"actionName": "View", "formFactor": "Large",
                                           "type": "Default"}]  # a stock org's
     admin_activates_their_own_opportunity_page(sandbox)
+    integration = sandbox.info["salesforce"]["username"]
     push = PushMapping.model_validate({**plain.push_mapping.model_dump(),
-                                       "activate_pages": True})
-    actions = make_writer(sandbox, push).setup()
+                                       "activate_pages": True,
+                                       "integration_user": integration})
+    admin = next(u for u in sandbox.info["salesforce"]["users"]
+                 if u["profile"] == "System Administrator" and u["username"] != integration)
+    auth = {**plain.config.auth.model_dump(), "username": admin["username"]}
+    actions = make_writer(sandbox, push, auth=auth).setup()
+    assert f"assigned permission set CRM_KPI_Writer to the integration user {integration}" \
+        in actions
+    holders = as_user(sandbox, integration).query_all(
+        "SELECT AssigneeId FROM PermissionSetAssignment WHERE "
+        "PermissionSet.Name = 'CRM_KPI_Writer'")["records"]
+    assert {h["AssigneeId"] for h in holders} == {sandbox.info["salesforce"]["user_id"]}
     assert ("Lightning page CRM_KPI_Account_Record is the org default Account record page "
             "(push.activate_pages; apps' and profiles' own assignments still come first)"
             ) in actions

@@ -161,6 +161,10 @@ class PushMapping(PushFields):
     default_owner: Annotated[str, AfterValidator(_check_owner)] | None = Field(
         default=None, description="owner of the rows that are no active rep's (default: "
         "the integration user)")  # fmt: skip
+    integration_user: Annotated[str, AfterValidator(_check_owner)] | None = Field(
+        default=None, description="who gets the writer's permission set: the user crm-kpi "
+        "run connects as, when setup runs as someone else (an admin); a username or a User "
+        "Id (default: the user setup connects as)")  # fmt: skip
     user_fields: dict[KnownKpi, Identifier | Handed] = Field(default_factory=dict)
     account_fields: dict[str, Identifier | Handed] = Field(default_factory=dict)  # type: ignore[assignment]
     report_name: str = Field(default="Sales KPIs", min_length=1, max_length=40)

@@ -171,6 +171,7 @@ def run_setup(
     people = access.active_users(client)
     problems = found.problems + owner_problems(client, push, where)
     problems += access.reader_problems(push, people, where)
+    problems += access.integration_user_problems(client, push, people, where)
     if problems:
         raise ConfigError(problems)
     today = dt.date.today()
@@ -248,7 +249,8 @@ def deploy_pending(
     found = access.permission_sets(client)
     todo += [f"deploy the permission set {n}" for n in (WRITER_PERMISSION_SET,
                                                         READER_PERMISSION_SET) if n not in found]
-    if WRITER_PERMISSION_SET in found and client.user_id not in access.assigned(
+    writer = access.writer_id(client, push, people)
+    if WRITER_PERMISSION_SET in found and writer is not None and writer not in access.assigned(
         client, found[WRITER_PERMISSION_SET]
     ):
         todo.append(f"assign the permission set {WRITER_PERMISSION_SET} to the integration user")

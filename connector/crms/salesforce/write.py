@@ -58,6 +58,7 @@ class SalesforceWriter(DiffWriter[SalesforceClient, SalesforceConfig, PushMappin
             problems = found.problems + owner_problems(client, push, self.where)
             people = access.active_users(client)
             problems += access.reader_problems(push, people, self.where)
+            problems += access.integration_user_problems(client, push, people, self.where)
             problems += [s.problem for s in found.steps if s.kind == "grant"]
             steps: list[object] = [s for s in found.steps if s.kind != "grant"]
             if not steps and not catalog.hidden(push.object):
