@@ -1,5 +1,6 @@
-"""End to end through simple-salesforce: an administrator runs setup for the integration
-user (`push.integration_user`), who alone gets the writer's permission set; with
+"""End to end through simple-salesforce: an administrator runs setup for an API-only
+integration user (`push.integration_user`), who alone gets the writer's permission set and
+with it can see and write every KPI field (nothing else granted it any); with
 `push.activate_pages`, setup makes its Account record page the org default (no page was
 active), leaves the Opportunity page an admin activated, and says both (reruns and the
 default, off: test_sf_unit_activate.py)."""
@@ -9,16 +10,20 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from sf_helpers import as_user, make_writer
+from sf_helpers import WORDING, as_user, make_writer
 
 from connector.crms.salesforce.deploy import read_overrides
+from connector.crms.salesforce.fields import writer_fields
 from connector.crms.salesforce.mapping import PushMapping
+from connector.crms.salesforce.write import SalesforceWriter
 from crm_sandbox import Sandbox
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # a setup of a fresh org: ~6 s
 
+API_ONLY = "Minimum Access - API Only Integrations"
 MD = "http://soap.sforce.com/2006/04/metadata"
 ADMIN_PAGE = "Admin_Opportunity"
 ACCOUNT_PAGE = {"actionName": "View", "content": "CRM_KPI_Account_Record",
@@ -27,8 +32,20 @@ ACCOUNT_PAGE = {"actionName": "View", "content": "CRM_KPI_Account_Record",
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(seed=7, scale=0.01) as sb:
+    with Sandbox(seed=7, scale=0.01, integration_profile=API_ONLY) as sb:
         yield sb
+
+
+def admin_of(sb: Sandbox) -> dict[str, Any]:
+    """The org's administrator (not the integration user): who runs setup here."""
+    return next(u for u in sb.info["salesforce"]["users"] if u["profile"] ==
+                "System Administrator" and u["username"] != sb.info["salesforce"]["username"])
+
+
+def as_admin(sb: Sandbox, mapping: PushMapping | None = None) -> SalesforceWriter:
+    plain = make_writer(sb)
+    auth = {**plain.config.auth.model_dump(), "username": admin_of(sb)["username"]}
+    return make_writer(sb, mapping, auth=auth)
 
 
 def admin_activates_their_own_opportunity_page(sb: Sandbox) -> None:
@@ -51,7 +68,7 @@ def admin_activates_their_own_opportunity_page(sb: Sandbox) -> None:
         z.writestr("package.xml", package)
         z.writestr(f"flexipages/{ADMIN_PAGE}.flexipage", page)
         z.writestr("objects/Opportunity.object", obj)
-    sf = as_user(sb, sb.info["salesforce"]["username"])
+    sf = as_user(sb, admin_of(sb)["username"])
     started = sf.deploy(io.BytesIO(zipped.getvalue()), sandbox=False)
     state = "Queued"
     for _ in range(20):
@@ -62,13 +79,13 @@ def admin_activates_their_own_opportunity_page(sb: Sandbox) -> None:
 
 
 def views(sb: Sandbox) -> dict[str, list[dict[str, str]]]:
-    with make_writer(sb).client() as client:
+    with as_admin(sb).client() as client:
         read = read_overrides(client, ["Account", "Opportunity"])
     return {k: [o for o in v if o.get("formFactor") == "Large"] for k, v in read.items()}
 
 
 def test_setup_activates_its_page_only_where_none_is_active(sandbox: Sandbox) -> None:
-    plain = make_writer(sandbox)
+    plain = as_admin(sandbox)
     assert views(sandbox)["Account"] == [{"actionName": "View", "formFactor": "Large",
                                           "type": "Default"}]  # a stock org's
     admin_activates_their_own_opportunity_page(sandbox)
@@ -76,13 +93,10 @@ def test_setup_activates_its_page_only_where_none_is_active(sandbox: Sandbox) ->
     push = PushMapping.model_validate({**plain.push_mapping.model_dump(),
                                        "activate_pages": True,
                                        "integration_user": integration})
-    admin = next(u for u in sandbox.info["salesforce"]["users"]
-                 if u["profile"] == "System Administrator" and u["username"] != integration)
-    auth = {**plain.config.auth.model_dump(), "username": admin["username"]}
-    actions = make_writer(sandbox, push, auth=auth).setup()
+    actions = as_admin(sandbox, push).setup()
     assert f"assigned permission set CRM_KPI_Writer to the integration user {integration}" \
         in actions
-    holders = as_user(sandbox, integration).query_all(
+    holders = as_user(sandbox, admin_of(sandbox)["username"]).query_all(
         "SELECT AssigneeId FROM PermissionSetAssignment WHERE "
         "PermissionSet.Name = 'CRM_KPI_Writer'")["records"]
     assert {h["AssigneeId"] for h in holders} == {sandbox.info["salesforce"]["user_id"]}
@@ -97,4 +111,24 @@ def test_setup_activates_its_page_only_where_none_is_active(sandbox: Sandbox) ->
     seen = views(sandbox)
     assert seen["Account"] == [ACCOUNT_PAGE]
     assert seen["Opportunity"][0]["content"] == ADMIN_PAGE
-    assert make_writer(sandbox, push).validate() == []  # nothing left to activate
+    assert as_admin(sandbox, push).validate() == []  # nothing left to activate
+    the_integration_user_writes_every_kpi_field(sandbox, push)
+
+
+def the_integration_user_writes_every_kpi_field(sb: Sandbox, push: PushMapping) -> None:
+    """API-only, with no right on the KPI object but CRM_KPI_Writer's: it sees and edits
+    every KPI field and files a row under the rep it describes; it sees the User fields
+    (editing other users takes Manage Users, docs/production.md "Least privilege")."""
+    nightly = as_user(sb, sb.info["salesforce"]["username"])
+    wanted = writer_fields(push, WORDING)
+    described = {f["name"]: f for f in getattr(nightly, push.object).describe()["fields"]}
+    for field in wanted[push.object]:
+        assert described[field.name]["updateable"], field.name
+    users = {f["name"]: f for f in nightly.User.describe()["fields"]}  # editing other users'
+    assert {f.name for f in wanted["User"]} <= set(users)  # records takes Manage Users
+    rep = next(u for u in sb.info["salesforce"]["users"] if u["profile"] == "Standard User")
+    row = {"attributes": {"type": push.object}, "KPI_Key__c": "month|2026-11|owner|x",
+           "Name": "Test row", "Total_Revenue__c": 1.0, "OwnerId": rep["user_id"]}
+    done = nightly.restful(f"composite/sobjects/{push.object}/KPI_Key__c", method="PATCH",
+                           json={"allOrNone": True, "records": [row]})
+    assert done[0]["success"], done
