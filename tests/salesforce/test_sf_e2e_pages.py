@@ -103,6 +103,7 @@ def test_setup_activates_its_page_only_where_none_is_active(sandbox: Sandbox) ->
     assert ("Lightning page CRM_KPI_Account_Record is the org default Account record page "
             "(push.activate_pages; apps' and profiles' own assignments still come first)"
             ) in actions
+    assert any(a.endswith("sharing rule, record page activations") for a in actions)
     assert any(a.startswith(f"Opportunity record pages stay '{ADMIN_PAGE}', which the org "
                             "has activated") for a in actions)
     pending = next(a for a in actions if "deployed, not activated" in a)

@@ -184,6 +184,7 @@ def run_setup(
         archive.delete(RULE_TYPE, rule_name(push))
     deployed = deploy(client, archive, poll_seconds, progress)
     rule = ", sharing rule" if push.share_company else ""
+    rule += ", record page activations" if activation.activated else ""
     actions.append(f"deployed {deployed.components} components (deploy {deployed.deploy_id}): "
                    "object settings, tab, list view, KPI card, pages, report, dashboard, "
                    f"permission sets{rule}")  # fmt: skip
