@@ -35,6 +35,8 @@ def test_demo_runs_the_nightly_job_on_both_crms(
     assert "Revenue" in out.split("opens Home")[1]  # the card's first KPI
     assert " of other reps." in out.split("opens Home")[1]
     assert ", and 0 of other reps." in out
+    assert "In a real org the card shows once a page carrying it is active" in out
+    assert " UTC; " in out.split("opens Home")[1] or " UTC\n" in out.split("opens Home")[1]
     # And on HubSpot: the card's project written for the demo's config, then what a named
     # rep sees on one of their companies (the card's requests, its rows).
     hubspot = out.split("What a HubSpot rep sees")[1].split("dashboard")[0]

@@ -6,6 +6,7 @@ the rep's session is the sandbox's, so no login of the connector's transport is 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import requests
@@ -15,6 +16,7 @@ from simple_salesforce.api import Salesforce
 
 from connector.crms.salesforce.card import card_kpis, owner_query, record_fields
 from connector.crms.salesforce.mapping import PushMapping
+from connector.crms.salesforce.names import PAGES
 from connector.kpis import get_kpi
 
 _UNITS = {"ratio": "{:.1f} %", "days": "{:.1f} days", "score": "{:.0f}", "multiple": "{:.1f}:1"}
@@ -32,6 +34,14 @@ def _client(info: dict[str, Any], ca_file: str, token: str) -> Salesforce:
     session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
     return Salesforce(instance_url=info["instance_url"], session_id=token, session=session,
                       version="62.0")  # fmt: skip
+
+
+def _when(stamp: Any) -> str:
+    """When crm-kpi computed the figures, as a person reads it (the card uses their zone)."""
+    if not stamp:
+        return "never"
+    moment = dt.datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+    return f"{moment.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def _shown(field: dict[str, Any] | None, unit: str, part: str) -> str:
@@ -70,7 +80,7 @@ def show_rep_view(info: dict[str, Any], ca_file: str, push: PushMapping, console
         return
     now, before = nodes[0], nodes[1] if len(nodes) > 1 else {}
     said = {key: (now.get(name) or {}).get("value") for key, name in record_fields().items()}
-    console.print(f"  {said['period']} ({said['periodStatus']}), as of {said['asOf']}"
+    console.print(f"  {said['period']} ({said['periodStatus']}), as of {_when(said['asOf'])}"
                   + (f"; no pace yet: {said['paceNote']}" if said["paceNote"] else ""),
                   soft_wrap=True)
     table = Table("KPI", "value", "target", "attainment", "pace", "before", "trend")
@@ -87,3 +97,7 @@ def show_rep_view(info: dict[str, Any], ca_file: str, push: PushMapping, console
     console.print(f"  Sharing lets {rep['name']} read {own} KPI records of their own, "
                   f"{shared} of the company, teams and territories, and {others} of other "
                   "reps.", soft_wrap=True)  # fmt: skip
+    console.print(f"  In a real org the card shows once a page carrying it is active: "
+                  f"setup deployed {PAGES['home']} for Home, which an admin activates in "
+                  "Lightning App Builder (push.activate_pages makes the Account and "
+                  "Opportunity pages the org default where none is).", soft_wrap=True)

@@ -171,10 +171,13 @@ class CustomObjects:
         action, kind = o.get("actionName", ""), o.get("type", "Default")
         if action not in ACTIONS:
             raise node.problem(f"Invalid actionName {action!r} in actionOverrides")
-        key = (action, o.get("formFactor", "Large"))
+        key = (action, o.get("formFactor") or "")  # none: Salesforce Classic's
         if key in seen:
             raise node.problem(f"Only one override of {action} per formFactor")
         seen.add(key)
+        if kind == "Flexipage" and o.get("formFactor") not in ("Large", "Small"):
+            raise node.problem("A Flexipage override needs formFactor Large (Lightning "
+                               "Experience) or Small (the mobile app)")
         if kind == "Flexipage":
             page = plan.definition("FlexiPage", o.get("content", ""))
             if page is None or getattr(page, "page_type", "") != "RecordPage" or \
@@ -192,8 +195,7 @@ class CustomObjects:
         plan.undo.append(self._restorer(obj, plan))
         settings = plan.catalog.settings(d.name)
         settings.values.update(d.settings)
-        overrides = {(o.get("actionName"), o.get("formFactor", "Large")): o
-                     for _, o in d.overrides}
+        overrides = {(o.get("actionName"), o.get("formFactor")): o for _, o in d.overrides}
         settings.values["actionOverrides"] = {**settings.values.get("actionOverrides", {}),
                                               **overrides}
         if "label" in d.settings:

@@ -1,6 +1,6 @@
 """The Metadata API's SOAP endpoint (`/services/Soap/m/{version}`): deploy() and
 checkDeployStatus(), the file-based deploy `sf project deploy` and package installs use,
-and listMetadata() for the types setup reads back (`md_list`).
+listMetadata() for the types setup reads back and readMetadata() of objects (`md_list`).
 
 simple-salesforce posts its envelopes to `…/deployRequest` and `…/deployRequest/{id}`;
 the operation is the SOAP body's element whatever the path. The session is the
@@ -20,14 +20,14 @@ from .deploy import Deployer
 from .md_access import PermissionSets, SharingRules
 from .md_analytics import Folders, ReportFiles
 from .md_dashboards import DashboardFiles
-from .md_list import list_metadata
+from .md_list import list_metadata, read_metadata
 from .md_lwc import Bundles
 from .md_objects import CustomObjects, CustomTabs
 from .md_pages import FlexiPages
 from .md_soap import RESULT_ORDER, Envelope, SoapFault, envelope, fault
 
 SOAP = r"/services/Soap/m/(?P<v>\d+\.\d)"
-SERVED = ("deploy", "checkDeployStatus", "listMetadata")
+SERVED = ("deploy", "checkDeployStatus", "listMetadata", "readMetadata")
 
 
 class MetadataApi:
@@ -59,6 +59,8 @@ class MetadataApi:
             if env.name == "listMetadata":
                 author = self.deployer.user_name(sf_id("005", ADMIN_USER_N))
                 return list_metadata(env, self.ctx, self.catalog, author)
+            if env.name == "readMetadata":
+                return read_metadata(env, self.ctx, self.catalog)
             raise SoapFault("INVALID_OPERATION",
                             f"The sandbox does not serve the Metadata API call {env.name}() "
                             f"(it serves {', '.join(SERVED)})")

@@ -64,6 +64,13 @@ def test_a_rep_reads_their_own_kpi_records_and_fields(org: tuple[Sandbox, Path])
     assert {"Total_Revenue__c", "Total_Revenue_Attainment__c", "Nps__c"} <= fields
     mine = rows(as_user(sb, REP), f"SELECT KPI_Revenue__c FROM User WHERE Id = '{rep['user_id']}'")
     assert "KPI_Revenue__c" in mine[0]
+    views = as_user(sb, REP).restful("sobjects/Sales_KPI__c/listviews")["listviews"]
+    mine_view = next(v for v in views if v["developerName"] == "My_KPIs")
+    listed = as_user(sb, REP).restful(mine_view["resultsUrl"].split("/data/v62.0/", 1)[1])
+    names = [{c["fieldNameOrPath"]: c["value"] for c in r["columns"]}.get("Name")
+              for r in listed["records"]]  # fmt: skip
+    assert names
+    assert all(str(n).startswith(f"{rep['name']} · ") for n in names)
 
 
 def test_company_team_and_territory_rows_are_everyone_s(org: tuple[Sandbox, Path]) -> None:
@@ -147,3 +154,41 @@ def test_the_card_query_shows_another_rep_nothing_of_the_first(
     body = {"query": _card_query(config), "variables": {"ownerId": user_of(sb, REP)["user_id"]}}
     answer = as_user(sb, TEAMMATE).restful("graphql", method="POST", json=body)
     assert answer["data"]["uiapi"]["query"]["Sales_KPI__c"]["edges"] == []
+
+
+def _analytics_id(sf: Salesforce, sobject: str, name: str) -> str:
+    """Found as a person finds it: the folders setup shares with every internal user."""
+    found = rows(sf, f"SELECT Id FROM {sobject} WHERE DeveloperName = '{name}'")
+    assert len(found) == 1, f"{sobject} {name}: {found}"
+    return str(found[0]["Id"])
+
+
+def _report_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every detail row of a report run, as {column: value}."""
+    columns = result["reportMetadata"]["detailColumns"]
+    return [dict(zip(columns, (c["value"] for c in row["dataCells"]), strict=True))
+            for key, cell in result["factMap"].items() if key.endswith("!T")
+            for row in cell.get("rows", [])]  # fmt: skip
+
+
+def test_setup_s_report_and_dynamic_dashboard_show_each_person_their_rows(
+    org: tuple[Sandbox, Path],
+) -> None:
+    sb, _ = org
+    rep, teammate = user_of(sb, REP), user_of(sb, TEAMMATE)
+    name = "Sales_KPI__c.Scope_Name__c"
+    for who, own, unseen in ((REP, {rep["name"]}, teammate["name"]),
+                             (OTHER_TEAM, {user_of(sb, OTHER_TEAM)["name"]}, rep["name"]),
+                             (MANAGER, {rep["name"], teammate["name"]},
+                              user_of(sb, OTHER_TEAM)["name"])):  # fmt: skip
+        sf = as_user(sb, who)
+        report = _analytics_id(sf, "Report", "Sales_KPIs_by_Period")
+        ran = sf.restful(f"analytics/reports/{report}", params={"includeDetails": "true"})
+        seen = _report_rows(ran)
+        owners = {r[name] for r in seen if r["Sales_KPI__c.Scope_Type__c"] == "owner"}
+        assert own <= owners, who
+        assert unseen not in owners, who
+        assert len(seen) == len(rows(sf, KPI_ROWS))  # the report runs with their sharing
+        board = _analytics_id(sf, "Dashboard", "Sales_KPIs_Dashboard")
+        shown = sf.restful(f"analytics/dashboards/{board}")["componentData"][0]["reportResult"]
+        assert shown["factMap"]["T!T"]["aggregates"][0]["value"] == len(seen), who

@@ -11,7 +11,14 @@ import pytest
 import responses
 from sf_mock import INSTANCE, QUERY_URL, TOKEN_URL
 
-from connector.crms.salesforce.access import Person, grant, reader_ids, reader_problems
+from connector.crms.salesforce.access import (
+    Person,
+    grant,
+    integration_user_problems,
+    reader_ids,
+    reader_problems,
+    writer_id,
+)
 from connector.crms.salesforce.client import SalesforceClient
 from connector.crms.salesforce.config import SalesforceConfig
 from connector.crms.salesforce.mapping import PushMapping
@@ -136,3 +143,25 @@ def test_permission_sets_the_org_does_not_list_stop_setup(
         _ = client.client
         with pytest.raises(FatalError, match="CRM_KPI_Reader"):
             grant(client, PushMapping(), PEOPLE)
+
+
+def test_an_admin_s_setup_gives_the_writer_s_set_to_the_integration_user_the_mapping_names(
+    config: SalesforceConfig, org: dict[str, Any]
+) -> None:
+    push = PushMapping(integration_user="KIRA@acme.com", readers=["ben@acme.com"])
+    with SalesforceClient(config) as client:  # connects as ME: the admin running setup
+        _ = client.client
+        assert integration_user_problems(client, push, PEOPLE, where) == []
+        actions = grant(client, push, PEOPLE)
+    assert ("0PS000000000001AAA", "005000000000002AAA") in org["created"]
+    assert ("0PS000000000001AAA", ME) not in org["created"]
+    assert actions[0] == "assigned permission set CRM_KPI_Writer to the integration user " \
+        "KIRA@acme.com"
+    by_id = PushMapping(integration_user="005000000000003")  # a 15-character Id
+    with SalesforceClient(config) as client:
+        assert writer_id(client, by_id, PEOPLE) == "005000000000003AAA"
+        gone = PushMapping(integration_user="left@acme.com")
+        assert integration_user_problems(client, gone, PEOPLE, where) == [
+            "salesforce.yaml:9 push.integration_user: no active internal Salesforce user "
+            "left@acme.com: name the user crm-kpi run connects as (a username or a User "
+            "Id), or leave it out when setup connects as that user"]

@@ -43,6 +43,18 @@ def build(files: dict[str, str | bytes], types: dict[str, list[str]] | None = No
     return out.getvalue()
 
 
+def soap(sf: Salesforce, operation: str, inner: str) -> Any:
+    """A Metadata API call (listMetadata, readMetadata) as a SOAP envelope through the
+    client's session, as the connector posts it: the HTTP answer."""
+    body = ('<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv='
+            f'"http://schemas.xmlsoap.org/soap/envelope/" xmlns:met="{MD}"><soapenv:Header>'
+            f"<met:SessionHeader><met:sessionId>{sf.session_id}</met:sessionId>"
+            f"</met:SessionHeader></soapenv:Header><soapenv:Body><met:{operation}>{inner}"
+            f"</met:{operation}></soapenv:Body></soapenv:Envelope>")
+    return sf.session.post(sf.metadata_url, data=body, headers={
+        "Content-Type": "text/xml", "SOAPAction": operation})
+
+
 def deploy(sf: Salesforce, data: bytes, **options: Any) -> dict[str, Any]:
     """Deploy and check until done: the last checkDeployStatus, with how many checks it
     took and the raw DeployResult element (for what the client's summary leaves out)."""

@@ -29,6 +29,7 @@ from .deploy_zip import (
     messages,
     object_rights,
     package,
+    soap,
     xml,
 )
 
@@ -99,14 +100,7 @@ def keys(sf: Salesforce) -> set[str]:
 def listed(sf: Salesforce, *kinds: str) -> list[dict[str, str]]:
     """listMetadata as a SOAP envelope through the client's session."""
     queries = "".join(f"<met:queries><met:type>{k}</met:type></met:queries>" for k in kinds)
-    body = ('<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv='
-            f'"http://schemas.xmlsoap.org/soap/envelope/" xmlns:met="{MD}"><soapenv:Header>'
-            f"<met:SessionHeader><met:sessionId>{sf.session_id}</met:sessionId>"
-            "</met:SessionHeader></soapenv:Header><soapenv:Body><met:listMetadata>"
-            f"{queries}<met:asOfVersion>60.0</met:asOfVersion></met:listMetadata>"
-            "</soapenv:Body></soapenv:Envelope>")
-    answer = sf.session.post(sf.metadata_url, data=body, headers={
-        "Content-Type": "text/xml", "SOAPAction": "listMetadata"})
+    answer = soap(sf, "listMetadata", f"{queries}<met:asOfVersion>60.0</met:asOfVersion>")
     assert answer.status_code == 200, answer.text
     return [{c.tag.split("}")[1]: c.text or "" for c in r}
             for r in ET.fromstring(answer.content).iter(f"{{{MD}}}result")]

@@ -1,12 +1,13 @@
 """Who gets setup's permission sets, through `PermissionSetAssignment` (REST).
 
-The integration user always gets the writer's set; readers get the readers' set as the
-mapping says (`push.readers`: `all_active`, every active internal user, or a list of
-profile names, role names and user e-mails or usernames). Assignments are read first and
-only the missing ones are created (sObject Collections, 200 a call); nothing anyone
-assigned is ever removed. Names from the mapping never reach SOQL: the org's active
-internal users are read whole and matched here.
-"""
+The integration user always gets the writer's set: the user setup connects as, or
+`push.integration_user` when an admin runs setup for the user `crm-kpi run` connects as.
+Readers get the readers' set as the mapping says (`push.readers`: `all_active`, every
+active internal user, or a list of profile names, role names and user e-mails or
+usernames). Assignments are read first and only the missing ones are created (sObject
+Collections, 200 a call); nothing anyone assigned is ever removed. Names from the
+mapping never reach SOQL: the org's active internal users are read whole and matched
+here."""
 
 from __future__ import annotations
 
@@ -63,6 +64,31 @@ def reader_ids(push: PushMapping, people: list[Person]) -> list[str]:
     if push.readers == "all_active":
         return [p.id for p in people]
     return [p.id for p in people if any(p.named_by(e) for e in push.readers)]
+
+
+def writer_id(client: SalesforceClient, push: PushMapping, people: list[Person]) -> str | None:
+    """The user who gets the writer's set: `push.integration_user` when the mapping names
+    one (None when it names no active internal user), else the user the token names."""
+    wanted = push.integration_user
+    if wanted is None:
+        _ = client.client  # logs in: the token names the user
+        return client.user_id
+    found = [p.id for p in people if wanted.casefold() in (p.id.casefold(),
+                                                           p.username.casefold())]  # fmt: skip
+    if not found and len(wanted) == 15:  # a 15-character Id names the same user
+        found = [p.id for p in people if p.id[:15] == wanted]
+    return found[0] if found else None
+
+
+def integration_user_problems(
+    client: SalesforceClient, push: PushMapping, people: list[Person], where: Where
+) -> list[str]:  # fmt: skip
+    """`push.integration_user` must name an active internal user."""
+    if push.integration_user is None or writer_id(client, push, people) is not None:
+        return []
+    return [f"{where(('push', 'integration_user'))}: no active internal Salesforce user "
+            f"{push.integration_user}: name the user crm-kpi run connects as (a username "
+            "or a User Id), or leave it out when setup connects as that user"]  # fmt: skip
 
 
 def reader_problems(push: PushMapping, people: list[Person], where: Where) -> list[str]:
@@ -127,15 +153,18 @@ def grant(client: SalesforceClient, push: PushMapping, people: list[Person]) -> 
     if missing:
         raise FatalError(f"the deploy succeeded but Salesforce lists no permission set "
                          f"{', '.join(missing)}: run setup again")  # fmt: skip
-    if client.user_id is None:
+    writer = writer_id(client, push, people)
+    if writer is None:
         raise FatalError("Salesforce's token named no user: setup cannot tell which user "
                          "the integration user is")  # fmt: skip
     actions: list[str] = []
-    plan = ((WRITER_PERMISSION_SET, [client.user_id]),
+    plan = ((WRITER_PERMISSION_SET, [writer]),
             (READER_PERMISSION_SET, reader_ids(push, people)))  # fmt: skip
     for name, users in plan:
         given, refused = assign(client, name, found[name], users)
-        who = "the integration user" if name == WRITER_PERMISSION_SET else f"{given:,} readers"
+        who = (f"{given:,} readers" if name == READER_PERMISSION_SET else
+               f"the integration user {push.integration_user}" if push.integration_user
+               else "the integration user")  # fmt: skip
         if given:
             actions.append(f"assigned permission set {name} to {who}")
         actions += refused

@@ -1,5 +1,6 @@
 """One Metadata API deploy: start it, follow it, and say exactly what Salesforce refused;
-and `listMetadata`, what setup deployed earlier that is still in the org.
+`listMetadata`, what setup deployed earlier that is still in the org; and `readMetadata`
+of objects, which Lightning page each has activated (`push.activate_pages`).
 
 Through simple-salesforce's `Salesforce.deploy(zipfile, sandbox=False)` and
 `checkDeployStatus(asyncId)`: SOAP over the client's requests session, so the
@@ -7,9 +8,10 @@ transport's timeout, TLS verification, token, retries and error mapping apply as
 every other call. `sandbox=False` asks for what a production org requires anyway: no
 missing files, and the whole deploy rolled back when one component fails.
 
-`listMetadata(queries, asOfVersion)` is posted as simple-salesforce posts deploy(): a SOAP
-envelope through the client's session (its `mdapi.list_metadata` goes through zeep and
-zeep's own HTTP session, which the transport would not see: no CA file, no retries).
+`listMetadata(queries, asOfVersion)` and `readMetadata(type, fullNames)` are posted as
+simple-salesforce posts deploy(): a SOAP envelope through the client's session (its
+`mdapi` calls go through zeep and zeep's own HTTP session, which the transport would not
+see: no CA file, no retries).
 """
 
 from __future__ import annotations
@@ -35,12 +37,13 @@ DEPLOY_TIMEOUT_SECONDS = 3600.0
 DONE = frozenset({"Succeeded", "SucceededPartial", "Failed", "Canceled"})
 METADATA = "http://soap.sforce.com/2006/04/metadata"
 LIST_QUERIES = 3  # listMetadata takes at most three queries a call
-LIST_ENVELOPE = (
+READ_NAMES = 10  # readMetadata reads at most ten components a call
+SOAP_ENVELOPE = (
     '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv='
     '"http://schemas.xmlsoap.org/soap/envelope/" xmlns:met="{ns}"><soapenv:Header>'
     "<met:SessionHeader><met:sessionId>{session}</met:sessionId></met:SessionHeader>"
-    "</soapenv:Header><soapenv:Body><met:listMetadata>{queries}<met:asOfVersion>{version}"
-    "</met:asOfVersion></met:listMetadata></soapenv:Body></soapenv:Envelope>"
+    "</soapenv:Header><soapenv:Body><met:{operation}>{inner}</met:{operation}></soapenv:Body>"
+    "</soapenv:Envelope>"
 )
 SETUP_RIGHTS = ("setup's Salesforce user needs Customize Application, Modify Metadata, "
                 "Manage Reports and Manage Dashboards in Public Folders, Manage Dynamic "
@@ -148,17 +151,10 @@ def listed(client: SalesforceClient, kinds: list[str]) -> dict[str, set[str]]:
     to three types), e.g. {"SharingCriteriaRule": {"Sales_KPI__c.CRM_KPI_Shared_Scopes"}}."""
     if not 0 < len(kinds) <= LIST_QUERIES:
         raise ValueError(f"listMetadata takes 1 to {LIST_QUERIES} types, not {len(kinds)}")
-    sf = client.client
     queries = "".join(f"<met:queries><met:type>{escape(k)}</met:type></met:queries>"
                       for k in kinds)  # fmt: skip
-    body = LIST_ENVELOPE.format(ns=METADATA, session=escape(sf.session_id or ""),
-                                queries=queries, version=escape(str(sf.sf_version)))  # fmt: skip
-    answer = sf.session.post(sf.metadata_url, data=body, headers={
-        "Content-Type": "text/xml; charset=UTF-8", "SOAPAction": "listMetadata"})  # fmt: skip
-    try:
-        root = ET.fromstring(answer.content)
-    except ET.ParseError as exc:
-        raise FatalError(f"Salesforce answered listMetadata with no XML: {exc}") from exc
+    version = escape(str(client.client.sf_version))
+    root = _soap(client, "listMetadata", f"{queries}<met:asOfVersion>{version}</met:asOfVersion>")
     found: dict[str, set[str]] = {kind: set() for kind in kinds}
     for result in root.iter(f"{{{METADATA}}}result"):
         kind = result.findtext(f"{{{METADATA}}}type") or ""
@@ -166,3 +162,34 @@ def listed(client: SalesforceClient, kinds: list[str]) -> dict[str, set[str]]:
         if kind in found and name:
             found[kind].add(name)
     return found
+
+
+def read_overrides(
+    client: SalesforceClient, sobjects: list[str]
+) -> dict[str, list[dict[str, str]]]:
+    """Each object's action overrides as the org has them (`readMetadata` of
+    `CustomObject`, one call for up to ten): per override its elements, in order."""
+    if not 0 < len(sobjects) <= READ_NAMES:
+        raise ValueError(f"readMetadata reads 1 to {READ_NAMES} components, not {len(sobjects)}")
+    names = "".join(f"<met:fullNames>{escape(s)}</met:fullNames>" for s in sobjects)
+    root = _soap(client, "readMetadata", f"<met:type>CustomObject</met:type>{names}")
+    found: dict[str, list[dict[str, str]]] = {}
+    for record in root.iter(f"{{{METADATA}}}records"):
+        name = record.findtext(f"{{{METADATA}}}fullName")
+        if name:
+            found[name] = [{c.tag.split("}")[-1]: (c.text or "").strip() for c in o}
+                           for o in record.findall(f"{{{METADATA}}}actionOverrides")]
+    return found
+
+
+def _soap(client: SalesforceClient, operation: str, inner: str) -> ET.Element:
+    """One Metadata API call posted as simple-salesforce posts deploy(); its answer."""
+    sf = client.client
+    body = SOAP_ENVELOPE.format(ns=METADATA, session=escape(sf.session_id or ""),
+                                operation=operation, inner=inner)
+    answer = sf.session.post(sf.metadata_url, data=body, headers={
+        "Content-Type": "text/xml; charset=UTF-8", "SOAPAction": operation})  # fmt: skip
+    try:
+        return ET.fromstring(answer.content)
+    except ET.ParseError as exc:
+        raise FatalError(f"Salesforce answered {operation} with no XML: {exc}") from exc

@@ -161,6 +161,10 @@ class PushMapping(PushFields):
     default_owner: Annotated[str, AfterValidator(_check_owner)] | None = Field(
         default=None, description="owner of the rows that are no active rep's (default: "
         "the integration user)")  # fmt: skip
+    integration_user: Annotated[str, AfterValidator(_check_owner)] | None = Field(
+        default=None, description="who gets the writer's permission set: the user crm-kpi "
+        "run connects as, when setup runs as someone else (an admin); a username or a User "
+        "Id (default: the user setup connects as)")  # fmt: skip
     user_fields: dict[KnownKpi, Identifier | Handed] = Field(default_factory=dict)
     account_fields: dict[str, Identifier | Handed] = Field(default_factory=dict)  # type: ignore[assignment]
     report_name: str = Field(default="Sales KPIs", min_length=1, max_length=40)
@@ -174,7 +178,11 @@ class PushMapping(PushFields):
         "internal user (a criteria sharing rule); reps' rows stay their own")  # fmt: skip
     pages: list[PageKind] = Field(
         default_factory=list, description="Lightning pages setup deploys with the KPI card "
-        "(never activated: an admin activates them or drags the card onto their own)")  # fmt: skip
+        "(activated only with activate_pages: an admin activates them or drags the card "
+        "onto their own)")  # fmt: skip
+    activate_pages: bool = Field(
+        default=False, description="make setup's Account and Opportunity pages the org "
+        "default where the org has no Lightning page activated for that object")  # fmt: skip
 
     def user_field(self, kpi: str) -> str:
         """The value field of a KPI on User (its other parts are named after it)."""

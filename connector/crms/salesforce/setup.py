@@ -8,7 +8,9 @@ through, or bring it up to date. Rerunning it changes nothing that is in place.
    field, every field of its own whose definition changed (updated in place), every
    field of its own no longer mapped retired (relabelled, values cleared, never deleted).
 3. One Metadata API deploy (`bundle.py`, `deploy.py`): the object's attributes (a Text
-   name, search, a list view), its tab, the KPI card, the Lightning pages asked for,
+   name, search, a list view), its tab, the KPI card, the Lightning pages asked for
+   (with `push.activate_pages`, the Account and Opportunity ones made the org default
+   where the org has none: `activate.py`),
    the report and the dynamic dashboard in shared folders, both permission sets, and
    the sharing rule when asked. The same mapping deploys the same zip every time. When
    `push.share_company` is off and `listMetadata` still lists crm-kpi's sharing rule,
@@ -25,6 +27,8 @@ from typing import Any
 
 from connector.crms.push import Outcome, Where, done
 from connector.crms.salesforce import access
+from connector.crms.salesforce.activate import activate
+from connector.crms.salesforce.activate import pending as activation_pending
 from connector.crms.salesforce.bundle import build_archive
 from connector.crms.salesforce.client import SalesforceClient
 from connector.crms.salesforce.deploy import deploy, listed
@@ -167,17 +171,20 @@ def run_setup(
     people = access.active_users(client)
     problems = found.problems + owner_problems(client, push, where)
     problems += access.reader_problems(push, people, where)
+    problems += access.integration_user_problems(client, push, people, where)
     if problems:
         raise ConfigError(problems)
     today = dt.date.today()
     actions = [apply(client, catalog, s, today) for s in found.steps if s.kind != "grant"]
     archive = build_archive(push, fields, client.config.api_version)
+    activation = activate(client, push, archive)
     present = listed(client, [RULE_TYPE, PAGE_TYPE])
     unshare = not push.share_company and rule_name(push) in present[RULE_TYPE]
     if unshare:
         archive.delete(RULE_TYPE, rule_name(push))
     deployed = deploy(client, archive, poll_seconds, progress)
     rule = ", sharing rule" if push.share_company else ""
+    rule += ", record page activations" if activation.activated else ""
     actions.append(f"deployed {deployed.components} components (deploy {deployed.deploy_id}): "
                    "object settings, tab, list view, KPI card, pages, report, dashboard, "
                    f"permission sets{rule}")  # fmt: skip
@@ -185,7 +192,8 @@ def run_setup(
         actions.append(f"sharing rule {SHARING_RULE} removed (push.share_company is off): "
                        f"{UNSHARED}")  # fmt: skip
     actions += access.grant(client, push, people)
-    return actions + where_to_look(client, push) + stale_pages(push, present[PAGE_TYPE])
+    return (actions + activation.lines() + where_to_look(client, push, activation.activated)
+            + stale_pages(push, present[PAGE_TYPE]))
 
 
 def rule_name(push: PushMapping) -> str:
@@ -204,9 +212,10 @@ def stale_pages(push: PushMapping, deployed: set[str]) -> list[str]:
             "first if it is activated)" for name in stale]  # fmt: skip
 
 
-def where_to_look(client: SalesforceClient, push: PushMapping) -> list[str]:
+def where_to_look(client: SalesforceClient, push: PushMapping,
+                  activated: list[str]) -> list[str]:  # fmt: skip
     """The report's and dashboard's addresses (found by developer name), and how the card
-    gets onto the pages people open."""
+    gets onto the pages people open (`activated`: the pages setup made the org default)."""
     base = client.client.base_url.split("/services/", 1)[0]
     lines = []
     for sobject, name, folder, label in (("Report", REPORT, REPORT_FOLDER, push.report_name),
@@ -218,7 +227,7 @@ def where_to_look(client: SalesforceClient, push: PushMapping) -> list[str]:
             raise FatalError(f"Salesforce lists no {sobject} {name} after the deploy")
         lines.append(f"{sobject.lower()} {label!r} (folder {folder}): "
                      f"{base}/lightning/r/{sobject}/{rows[0]['Id']}/view")  # fmt: skip
-    pages = [PAGES[kind] for kind in push.pages]
+    pages = [PAGES[kind] for kind in push.pages if kind not in activated]
     if pages:
         lines.append(f"Lightning pages {', '.join(pages)} deployed, not activated: activate "
                      "each in Setup → Lightning App Builder → Activation… (Org Default, App "
@@ -235,13 +244,14 @@ def deploy_pending(
 ) -> list[str]:  # fmt: skip
     """What setup's deploy and assignments have yet to do, as `validate` sees it: the
     permission sets, the integration user's and readers' assignments, the sharing rule
-    (to deploy, or to remove), the KPI object's text name, the card, the report and the
-    dashboard."""
+    (to deploy, or to remove), the pages to activate (`push.activate_pages`), the KPI
+    object's text name, the card, the report and the dashboard."""
     todo = []
     found = access.permission_sets(client)
     todo += [f"deploy the permission set {n}" for n in (WRITER_PERMISSION_SET,
                                                         READER_PERMISSION_SET) if n not in found]
-    if WRITER_PERMISSION_SET in found and client.user_id not in access.assigned(
+    writer = access.writer_id(client, push, people)
+    if WRITER_PERMISSION_SET in found and writer is not None and writer not in access.assigned(
         client, found[WRITER_PERMISSION_SET]
     ):
         todo.append(f"assign the permission set {WRITER_PERMISSION_SET} to the integration user")
@@ -254,7 +264,7 @@ def deploy_pending(
     name = (catalog.fields(push.object) or {}).get("name")
     if name is not None and not name.updateable:
         todo.append(f"deploy {push.object}'s text Name (it is an auto-number, or read-only)")
-    todo += rule_pending(client, push)
+    todo += rule_pending(client, push) + activation_pending(client, push)
     bundle = f"SELECT Id FROM LightningComponentBundle WHERE DeveloperName = '{CARD}'"
     if not catalog.query(bundle):
         todo.append(f"deploy the KPI card {CARD}")
