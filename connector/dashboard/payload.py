@@ -6,8 +6,8 @@ Scopes are "company" and "team:<name>"; the heat map holds owner attainments.
 Only the results of all sources together are shown (`source` NULL): with several CRMs,
 those are the merged KPIs, where an owner scope is the rep's e-mail. Reps are the active
 ones with data (a figure or a target): never an integration user or a rep who left.
-The page opens on the latest period with targets and revenue, and says when its figures
-were computed, in the org's time zone.
+The page opens on the latest period with revenue and a rep's target (else any target),
+and says when its figures were computed, in the org's time zone.
 """
 
 from __future__ import annotations
@@ -206,18 +206,22 @@ def _spans(store: Store) -> dict[str, dict[str, list[str]]]:
 
 
 def _default_selection(store: Store, periods: dict[str, list[str]]) -> Json:
-    """The latest period with a target (of any scope: monthly quotas are reps' targets)
-    and revenue, a quarter before a month or year ending with it; else the latest quarter
-    with revenue; else the latest period of any type."""
+    """The latest period with revenue in which a rep has a target (the heat map's
+    attainments: quotas are often monthly while the company's target is quarterly), a
+    quarter before a month or year ending with it; else the latest with a target of any
+    scope; else the latest quarter with revenue; else the latest period of any type."""
     revenue = (
         "SELECT period_type, period, period_end FROM dashboard_results WHERE "
         "kpi = 'total_revenue' AND scope_type = 'company' AND breakdown_type IS NULL "
         "AND value > 0 AND isfinite(value)"
     )
+    targets = (
+        "SELECT period_type, period, bool_or(scope_type = 'owner') AS reps "
+        "FROM dashboard_results WHERE target IS NOT NULL GROUP BY ALL"
+    )
     rows = store.fetch(
-        f"SELECT r.period_type, r.period FROM ({revenue}) r WHERE EXISTS (SELECT 1 FROM "
-        "dashboard_results t WHERE t.period_type = r.period_type AND t.period = r.period "
-        "AND t.target IS NOT NULL) ORDER BY r.period_end DESC, "
+        f"SELECT r.period_type, r.period FROM ({revenue}) r JOIN ({targets}) t "
+        "USING (period_type, period) ORDER BY t.reps DESC, r.period_end DESC, "
         "CASE r.period_type WHEN 'quarter' THEN 0 WHEN 'month' THEN 1 ELSE 2 END LIMIT 1"
     )
     if rows:

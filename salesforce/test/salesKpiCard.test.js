@@ -165,6 +165,25 @@ describe('on the Home page', () => {
         expect(parts).toEqual(['target', 'attainment']);
     });
 
+    it('compares revenue so far with the same share of the month before', async () => {
+        const element = await mount();
+        const early = kpiRecord('2026-12', '2026-12-01', {
+            Period_Status__c: ['in progress'],
+            As_Of__c: ['2026-12-06T02:15:00.000Z'], // the 6th in UTC, the 5th west of it
+            Total_Revenue__c: [10000, '$10,000'],
+            Closing_Ratio__c: [20]
+        });
+        graphql.emit(answer([early, NOVEMBER]), forOwner(VIEWER));
+        await flush();
+
+        // 10,000 against 48,250 × 6/31 = 9,339 (× 5/31 = 7,782): up, though far below November
+        const revenue = kpi(element, 'total_revenue').querySelector('.trend');
+        expect(revenue.textContent).toBe('▲');
+        expect(revenue.className).toContain('trend_good');
+        // a ratio is already a to-date figure: compared as it is
+        expect(kpi(element, 'closing_ratio').querySelector('.trend').textContent).toBe('▼');
+    });
+
     it('formats money in the org currency when Salesforce gives no display value', async () => {
         const element = await mount();
         const bare = kpiRecord('2026-11', '2026-11-01', { Arpa__c: [1234.6] });

@@ -292,6 +292,8 @@ def test_the_period_in_progress_opens_on_the_month_reps_have_quotas_for(
     assert "the nightly runs since did not finish" in dom  # the stale warning is shown
     charts = charts_of(dom)
     assert all(c.state == "ok" and not c.failed for c in charts.values()), charts
+    # the month in progress is a bar of its days so far, and the revenue chart says so
+    assert "Dec 2026 so far (day 6 of 31)" in charts["revenue"].text
     # active reps with data only: not the integration user, not the reps who left
     rows = re.findall(r">(Kira Lee|Ravi Shah|Integration User|Old Rep|Quiet Rep)(?: · West)?<",
                       dom)  # fmt: skip

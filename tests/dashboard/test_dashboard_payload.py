@@ -174,6 +174,24 @@ def test_the_page_opens_on_the_latest_period_with_targets(store: Store, meta: Me
     assert build_payload(store, meta)["defaults"] == {"periodType": "month", "period": "2025-01"}
 
 
+def test_the_page_opens_where_reps_have_targets_not_on_the_companys_quarter(
+    store: Store, meta: Meta
+) -> None:
+    # the company's targets are quarterly, the reps' quotas monthly (the demo's config):
+    # the quarter would open on a heat map where no rep has a target, so the month wins
+    store.execute("UPDATE kpi_results SET target = NULL WHERE scope_type <> 'company' "
+                  "OR period_type = 'month'")
+    store.execute("INSERT INTO kpi_results BY NAME SELECT * REPLACE ('owner' AS scope_type, "
+                  "'U1' AS scope_id, 1000 AS target) FROM kpi_results WHERE period = '2025-02' "
+                  "AND kpi = 'total_revenue' AND scope_type = 'company' AND source IS NULL "
+                  "AND breakdown_type IS NULL")  # fmt: skip
+    assert build_payload(store, meta)["defaults"] == {"periodType": "month", "period": "2025-02"}
+    # reps with quarterly quotas too: the quarter ending with that month comes first
+    store.execute("UPDATE kpi_results SET target = 1000 WHERE period_type = 'quarter' "
+                  "AND scope_type = 'owner' AND kpi = 'total_revenue'")
+    assert build_payload(store, meta)["defaults"] == {"periodType": "quarter", "period": "2025-Q1"}
+
+
 def test_a_period_in_progress_says_how_far_it_is_and_what_its_figures_are_said_with(
     store: Store, meta: Meta
 ) -> None:

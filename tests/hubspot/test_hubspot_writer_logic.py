@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
 
 from connector.crms.hubspot.errors import HubSpotApiError
-from connector.crms.hubspot.fields import object_properties, push_plan
+from connector.crms.hubspot.fields import (
+    HELP_TAIL,
+    company_properties,
+    object_properties,
+    push_plan,
+)
 from connector.crms.hubspot.mapping import PushMapping
 from connector.crms.hubspot.owned import review
 from connector.crms.hubspot.send import Record, refused, send_all
 from connector.crms.hubspot.setup import wanted_properties
 from connector.crms.push import Outcome
 from connector.kpi.accounts import FIGURES_DDL
-from connector.presentation import Wording, managed_description
+from connector.presentation import Wording, is_managed, managed_description
+from connector.settings import KpiSettings
 from connector.store import Store
 from connector.store.push import Change, PushPlan, changes, remember
 
@@ -186,6 +193,21 @@ def test_errors_by_input_position_are_understood() -> None:
     assert refused(answer, records) == {"k1": "locked"}
 
 
+def test_help_texts_are_in_a_reps_words_and_still_mark_the_writers_own() -> None:
+    # HubSpot shows a property's description beside its value: reps read it, so no KPI
+    # key, setting or command (issue 19: "(closing_basis: created)")
+    settings = KpiSettings(closing_basis="closed", growth_basis="year_over_year")
+    wording = Wording("EUR", settings)
+    specs = [p.spec("g") for p in object_properties(PUSH, wording)]
+    specs += [p.spec("g") for p in company_properties(PUSH, wording)]
+    for spec in specs:
+        text = spec["description"]
+        assert is_managed(text), spec["name"]
+        assert not re.search(r"`|\w+_\w+|crm-kpi setup", text), text
+    closing = next(s for s in specs if s["name"] == "closing_ratio_value")["description"]
+    assert "Counted over the deals closed in the period" in closing
+
+
 def test_object_properties_have_a_unique_key_parts_per_kpi_and_formats() -> None:
     props = {p.name: p.spec("g") for p in object_properties(PUSH, Wording("EUR"))}
     first = next(iter(props.values()))
@@ -194,7 +216,7 @@ def test_object_properties_have_a_unique_key_parts_per_kpi_and_formats() -> None
     assert (revenue["numberDisplayHint"], revenue["showCurrencySymbol"]) == ("currency", True)
     assert revenue["label"] == "Total revenue target"
     assert "In EUR." in revenue["description"]
-    assert "Managed by crm-kpi: total_revenue.target" in revenue["description"]
+    assert revenue["description"].endswith(HELP_TAIL)
     assert props["total_revenue_pace"]["numberDisplayHint"] == "percentage"
     assert props["closing_ratio_attainment"]["numberDisplayHint"] == "percentage"
     assert "closing_ratio_pace" not in props  # a ratio has no pace

@@ -4,8 +4,11 @@ A unit decides the property's format (`UNIT_FORMATS`): number properties shown a
 percentage (which holds 45 for 45 %: the stored 0.45 is sent × 100), as currency (the
 portal's currency symbol; values in the reporting currency), or as a formatted number;
 dates are date properties. Values are sent rounded to the KPI's display decimals.
-Labels and the description (HubSpot's help text: the registry's definition, then the
-"Managed by crm-kpi" marker) come from `connector.presentation`.
+Labels and the description come from `connector.presentation`. HubSpot has no
+separate help text: reps read the description beside the value, so it is written in
+their words (the definition, what the part means, the currency, the basis in use), and
+ends with the "Managed by crm-kpi" marker in words too (`HELP_TAIL`), never a KPI key,
+a setting or a command.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 
 from connector.crms.hubspot.mapping import PushMapping
 from connector.presentation import (
+    MANAGED,
     RECORD_COLUMNS,
     FigureUnit,
     Slot,
@@ -22,7 +26,6 @@ from connector.presentation import (
     figure_help,
     get_figure,
     kpi_slots,
-    managed_description,
     slot_help,
     slot_label,
 )
@@ -56,6 +59,10 @@ RECORD_PROPERTIES: dict[str, tuple[str, str, str, str]] = {
     for c in RECORD_COLUMNS
 }  # fmt: skip
 _RECORD_UNITS: dict[str, FigureUnit] = {"date": "date", "datetime": "datetime"}
+HELP_TAIL = f"{MANAGED} every night: an edit here is overwritten by the next run."
+"""How every description ends: how the writer knows its own properties, read by reps."""
+KEY_HELP = ("What the record is, as one unique key: month|2026-11|owner|<the rep's owner "
+            "id>, quarter|2026-Q3|team|West, year|2026|company|.")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -66,7 +73,6 @@ class PropertyDef:
     unit: FigureUnit | None  # None: text
     label: str
     help: str
-    what: str
     decimals: int | None = None
     unique: bool = False
 
@@ -77,7 +83,7 @@ class PropertyDef:
         )
         spec: dict[str, Any] = {
             "name": self.name, "label": self.label, "type": kind, "fieldType": field_type,
-            "groupName": group, "description": f"{self.help} {managed_description(self.what)}",
+            "groupName": group, "description": f"{self.help} {HELP_TAIL}",
         }  # fmt: skip
         if hint is not None:
             spec["numberDisplayHint"] = hint
@@ -106,16 +112,15 @@ def kpi_property(slot: Slot) -> str:
 def slot_property(slot: Slot, wording: Wording) -> PropertyDef:
     """The property of one KPI slot on the KPI object."""
     return PropertyDef(kpi_property(slot), slot.unit, slot_label(slot), slot_help(slot, wording),
-                       slot.key, slot.decimals)  # fmt: skip
+                       slot.decimals)  # fmt: skip
 
 
 def object_properties(push: PushMapping, wording: Wording) -> list[PropertyDef]:
     """Every property of the KPI object: the unique key first, what a record says about
     itself, then per KPI its value, target, attainment and pace."""
-    about = "period type|period|scope type|scope id: the key the writer upserts by."
-    props = [PropertyDef(KEY_PROPERTY, None, "KPI key", about, "record key", unique=True)]
-    props += [PropertyDef(name, _RECORD_UNITS.get(kind), label, help_text, f"record {col}")
-              for col, (name, kind, label, help_text) in RECORD_PROPERTIES.items()]  # fmt: skip
+    props = [PropertyDef(KEY_PROPERTY, None, "KPI key", KEY_HELP, unique=True)]
+    props += [PropertyDef(name, _RECORD_UNITS.get(kind), label, help_text)
+              for name, kind, label, help_text in RECORD_PROPERTIES.values()]  # fmt: skip
     props += [slot_property(s, wording) for s in kpi_slots(push.kpis)]
     return props
 
@@ -127,7 +132,7 @@ def company_properties(push: PushMapping, wording: Wording) -> list[PropertyDef]
         figure = get_figure(key)
         help_text = figure_help(figure, wording)
         out.append(PropertyDef(push.account_field(key), figure.unit, figure.label,
-                               help_text, f"account figure {key}", figure.decimals))  # fmt: skip
+                               help_text, figure.decimals))  # fmt: skip
     return out
 
 
@@ -143,7 +148,7 @@ def push_plan(push: PushMapping, wording: Wording) -> PushPlan:
         (s.kpi.key, s.breakdown_type, s.breakdown, s.part): slot_property(s, wording).column()
         for s in kpi_slots(push.kpis)
     }
-    record = {col: PropertyDef(name, _RECORD_UNITS.get(kind), "", "", "").column()
+    record = {col: PropertyDef(name, _RECORD_UNITS.get(kind), "", "").column()
               for col, (name, kind, _, _) in RECORD_PROPERTIES.items()}  # fmt: skip
     records = KpiRecords(push.object, slots, record, OWNER_PROPERTY, KEY_PROPERTY,
                          default_owner_token(push))  # fmt: skip

@@ -29,7 +29,7 @@ from connector.crms.hubspot.owned import RETIRED, Step, review
 from connector.crms.hubspot.send import Record, send_all
 from connector.crms.push import Outcome, Review, Where, done
 from connector.errors import AuthError, ConfigError, FatalError
-from connector.presentation import Wording, managed_description
+from connector.presentation import MANAGED, Wording
 
 Json = dict[str, Any]
 SEARCH_PAGE = 200
@@ -136,8 +136,8 @@ def retire(api: HubSpotApi, obj: str, prop: Json, today: dt.date) -> int:
     name = str(prop["name"])
     body = {
         "label": f"{RETIRED}: {prop.get('label') or name}",
-        "description": f"No longer written by crm-kpi since {today:%Y-%m-%d}. "
-        + managed_description(f"retired on {today:%Y-%m-%d}"),
+        "description": f"No longer written by crm-kpi since {today:%Y-%m-%d}. {MANAGED}: "
+        "kept without values, so reports that used it still open.",
     }
     api.call("crm.properties.core_api", "update", obj, name, body, what=f"retire {name}")
     ids = with_value(api, obj, name)

@@ -85,7 +85,11 @@
       var v = col(win, "total_revenue", "v"), t = col(win, "total_revenue", "t"), a = col(win, "total_revenue", "a");
       var p = col(win, "total_revenue", "p");
       var inSpan = function (i) { return win.keys[i] >= span[0] && win.keys[i] <= span[1]; };
-      var desc = win.keys.length + " months to " + longLabel(win.keys[win.keys.length - 1] || span[1]) + ", " + scopeName() + " (" + CUR + ")";
+      var last = win.keys[win.keys.length - 1];
+      // The month in progress is a bar of its days so far: said, so it is not read as a fall.
+      var going = last && ((D.progress || {}).month || [])[D.periods.month.indexOf(last)];
+      var desc = win.keys.length + " months to " + longLabel(last || span[1]) + ", " + scopeName() + " (" + CUR + ")" +
+        (going ? " · " + longLabel(last) + " so far (" + going + ")" : "");
       var st = xyChart(plot, { keys: win.keys, unit: "money", highlight: inSpan, width: 1300, height: 250,
         yLabel: "Revenue (" + CUR + ")", title: "Revenue vs target by month", desc: desc,
         series: [

@@ -87,3 +87,19 @@ export function trendOf(current, previous, better) {
     const good = better === 'lower' ? !up : up;
     return { symbol: up ? '▲' : '▼', tone: good ? 'good' : 'bad', words: up ? 'up' : 'down' };
 }
+
+// The share of a period in progress gone by at the end of the day its figures were
+// computed (the viewer's calendar day of `asOf`), 0..1. A KPI that builds up over its
+// period (revenue) is compared with the period before pro-rated to it: like for like,
+// as the HubSpot card does, not a month's first days against a whole month.
+export function elapsedShare(periodType, periodStart, asOf) {
+    const months = { month: 1, quarter: 3, year: 12 }[periodType];
+    const start = periodStart ? parseDay(periodStart) : null;
+    const at = asOf ? new Date(asOf) : null;
+    if (!months || !start || !at || Number.isNaN(at.getTime())) {
+        return 1;
+    }
+    const end = Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + months, 1);
+    const dayEnd = Date.UTC(at.getFullYear(), at.getMonth(), at.getDate() + 1);
+    return Math.min(1, Math.max(0, (dayEnd - start.getTime()) / (end - start.getTime())));
+}

@@ -12,7 +12,7 @@ import OPPORTUNITY_OWNER from '@salesforce/schema/Opportunity.OwnerId';
 import {
     ACCOUNT_QUERY, FIGURES, KPI_OBJECT, KPIS, OWNER_QUERY, PERIOD_TYPE, RECORD
 } from './kpiCatalog';
-import { formatDate, formatFigure, periodWords, trendOf } from './format';
+import { elapsedShare, formatDate, formatFigure, periodWords, trendOf } from './format';
 
 const PARTS = ['target', 'attainment', 'pace'];
 const PART_WORDS = { target: 'Target', attainment: 'Attainment', pace: 'Pace' };
@@ -184,13 +184,24 @@ export default class SalesKpiCard extends LightningElement {
         return field ? `No pace yet: ${field.value}` : '';
     }
 
+    // How much of the period in progress had gone by when its figures were computed.
+    get shareGone() {
+        const start = this.current && this.current[RECORD.periodStart];
+        const asOf = this.recordText('asOf');
+        return elapsedShare(PERIOD_TYPE, start && start.value, asOf && asOf.value);
+    }
+
     get kpis() {
         const now = this.current;
         const before = this.previous || {};
+        const share = this.periodStatus ? this.shareGone : 1;
         return KPIS.map((kpi) => {
             const figure = (node, part) => formatFigure(node[kpi[part]], kpi.unit, kpi.decimals, part);
             const value = (node) => (node[kpi.value] ? node[kpi.value].value : undefined);
-            const trend = trendOf(value(now), value(before), kpi.better);
+            // A KPI with a pace builds up over its period: the one before, pro-rated.
+            const earlier = value(before);
+            const base = kpi.pace && earlier !== undefined && earlier !== null ? Number(earlier) * share : earlier;
+            const trend = trendOf(value(now), base, kpi.better);
             return {
                 key: kpi.key,
                 label: this.label(kpi.value, kpi.label),

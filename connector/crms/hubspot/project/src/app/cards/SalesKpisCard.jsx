@@ -30,12 +30,13 @@ export function SalesKpisCard({ context, now = new Date(), settings = config }) 
     <Flex direction="column" gap="medium">
       {company && <CompanyFigures properties={record.properties} settings={settings} shown={shown} />}
       {company && <Divider />}
-      <OwnerKpis ownerId={ownerId} search={search} now={now} settings={settings} shown={shown} />
+      <OwnerKpis ownerId={ownerId} search={search} now={now} settings={settings} shown={shown}
+        company={company} />
     </Flex>
   );
 }
 
-function OwnerKpis({ ownerId, search, now, settings, shown }) {
+function OwnerKpis({ ownerId, search, now, settings, shown, company }) {
   if (!ownerId) return <Text>This record has no owner, so there are no rep KPIs to show.</Text>;
   if (search.isLoading) return <LoadingSpinner label="Reading the owner's KPIs" />;
   if (search.error) {
@@ -59,13 +60,15 @@ function OwnerKpis({ ownerId, search, now, settings, shown }) {
   const rows = kpiRows(search.results, settings, { current, previous, share });
   const name = search.results[0].properties[settings.record.scopeName];
   const paceNote = (byPeriod(search.results, settings)[current] || {})[settings.record.paceNote];
+  // One run computes the owner's KPIs and the company's figures: the stamp covers both.
   const stamp = asOf(search.results, settings, shown.locale);
+  const covered = company ? `${stamp}, with this company's figures` : stamp;
   return (
     <Flex direction="column" gap="small">
       <Heading>{name}: {current} (in progress) and {previous}</Heading>
       <KpiTable rows={rows} current={current} previous={previous} shown={shown} />
       {paceNote && <Text variant="microcopy" testId="pace-note">No pace yet: {paceNote}</Text>}
-      {stamp && <Text variant="microcopy" testId="as-of">{stamp}</Text>}
+      {stamp && <Text variant="microcopy" testId="as-of">{covered}</Text>}
     </Flex>
   );
 }

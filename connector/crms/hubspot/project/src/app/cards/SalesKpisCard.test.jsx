@@ -120,6 +120,13 @@ describe("the Sales KPIs card", () => {
     expect(texts).toContain("Churned on: —");
   });
 
+  test("on a company says when its figures were computed, with the owner's KPIs", () => {
+    const renderer = renderCard({ objectTypeId: "0-2", company: { crm_kpi_revenue_this_year: "1" },
+      results: [record("2026-11", { as_of: "2026-11-15T03:30:00Z" })] });
+    expect(renderer.findByTestId(Text, "as-of").text)
+      .toBe("Computed Nov 15, 2026, 3:30 AM UTC, with this company's figures");
+  });
+
   test("explains a record without owner, an empty answer and a refusal", () => {
     expect(renderCard({ owner: null }).find(Text).text).toMatch(/has no owner/);
     expect(renderCard().find(Text).text).toMatch(/No KPIs of this record's owner for 2026-11/);
@@ -170,7 +177,8 @@ describe("the card as written for another portal", () => {
     expect(renderer.findAll(Heading).map((h) => h.text))
       .toEqual(["This company", "Kira Lee: 2026-Q3 (in progress) and 2026-Q2"]);
     expect(rowOf(renderer, "Total revenue").text).toContain("€60,000");
-    expect(renderer.findByTestId(Text, "as-of").text).toBe("Computed Nov 15, 2026, 4:30 AM GMT+1");
+    expect(renderer.findByTestId(Text, "as-of").text).toBe(
+      "Computed Nov 15, 2026, 4:30 AM GMT+1, with this company's figures");
   });
 
   test("on a portal that writes no company figures, a company shows its owner's KPIs only", () => {
