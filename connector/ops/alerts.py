@@ -116,9 +116,11 @@ def _source_of(facts: RunFacts) -> str:
 def webhook_body(message: Message, fmt: str) -> dict[str, Any]:
     """The JSON body for a webhook in `fmt`: json, slack or teams."""
     if fmt == "slack":
-        # An incoming webhook's `text` (shown in notifications) and one mrkdwn section.
-        body = "\n".join(message.lines)
-        return {"text": message.title, "blocks": [
+        # An incoming webhook's `text` (shown in notifications) and one mrkdwn section;
+        # both are parsed as mrkdwn, where &, < and > are control characters (Slack's
+        # "Formatting text for app surfaces": escape them as HTML entities).
+        body = "\n".join(slack_escape(line) for line in message.lines)
+        return {"text": slack_escape(message.title), "blocks": [
             {"type": "header", "text": {"type": "plain_text", "text": message.title[:150]}},
             {"type": "section", "text": {"type": "mrkdwn", "text": body[:3000]}},
         ]}  # fmt: skip
@@ -131,8 +133,14 @@ def webhook_body(message: Message, fmt: str) -> dict[str, Any]:
         card = {"$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
                 "type": "AdaptiveCard", "version": "1.4", "body": blocks}  # fmt: skip
         return {"type": "message", "attachments": [
-            {"contentType": "application/vnd.microsoft.card.adaptive", "content": card}]}
+            {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None,
+             "content": card}]}  # fmt: skip
     return {"title": message.title, "text": message.text, **message.fields}
+
+
+def slack_escape(text: str) -> str:
+    """`text` shown as written in Slack's mrkdwn: &, < and > as entities, nothing else."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def send_webhook(alert: Alert, message: Message, timeout: float) -> None:

@@ -175,3 +175,25 @@ def test_a_stale_and_excluded_message_says_what_was_left_out_and_the_fix() -> No
     assert message.fields["exclusions"][0]["share"] == pytest.approx(0.2841, abs=1e-4)
     sent: list[str] = []
     assert send_alerts([], None, facts, timeout=1, log=sent.append) == []
+
+
+def test_slack_bodies_escape_mrkdwn_control_characters_and_teams_is_a_workflows_card() -> None:
+    """Slack reads &, < and > in `text` and mrkdwn as markup (<url|link>, <!channel>):
+    a reason holding them is shown as written; the other formats carry it unchanged."""
+    from connector.ops.alerts import webhook_body
+
+    facts = RunFacts(run_id="r1", command="run", outcome="failed", exit_code=4,
+                     started_at=0.0, finished_at=1.0, stage="pull crm",
+                     reason="the CRM answered <!channel> & <html>")  # fmt: skip
+    message = compose(facts, ["failure"])
+    slack = webhook_body(message, "slack")
+    section = slack["blocks"][1]["text"]["text"]
+    assert "reason: the CRM answered &lt;!channel&gt; &amp; &lt;html&gt;" in section
+    assert "<" not in section + slack["text"]
+    assert slack["blocks"][0]["text"]["type"] == "plain_text"  # shown as is, not parsed
+    teams = webhook_body(message, "teams")
+    (attachment,) = teams["attachments"]
+    assert (teams["type"], attachment["contentType"], attachment["contentUrl"]) == (
+        "message", "application/vnd.microsoft.card.adaptive", None)  # fmt: skip
+    assert any("<!channel> & <html>" in b["text"] for b in attachment["content"]["body"])
+    assert webhook_body(message, "json")["reason"] == "the CRM answered <!channel> & <html>"

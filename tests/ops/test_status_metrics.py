@@ -61,6 +61,7 @@ def test_excluded_deals_make_the_run_partial_and_say_so_everywhere(
     said = "12 of 18 won deals of exports (67%) left out of revenue and every money KPI: " \
            "no exchange rate for EUR"
     assert summary["left_out"] == [said]
+    assert f"  left out: {said}\n  fix: add the missing exchange rates" in summary["message"]
     (alert,) = receiver.bodies
     assert alert["events"] == ["partial", "excluded"]
     assert alert["left_out"] == [said]
@@ -96,6 +97,10 @@ def test_check_is_ok_after_a_success_and_critical_after_a_failure_or_when_stale(
     assert code == 0
     (config_path.parent / "exports" / "owners.csv").write_bytes(b"")  # an empty export: exit 2
     assert main(["run", "--config", str(config_path)]) == 2
+    stale = receiver.bodies[-1]  # the failed run checked it too
+    assert (len(receiver.bodies), stale["events"], stale["exit_code"]) == (2, ["stale"], 2)
+    assert stale["stale_hours"] == pytest.approx(30, abs=0.2)
+    assert stale["stage"] == "pull exports"
     code, out = status(config_path, capsys, "--check", "--max-age-hours", "48")
     assert code == 2
     assert "CRITICAL: the last run" in out
