@@ -12,7 +12,9 @@ import datetime as dt
 import json
 import sys
 import time
+from contextlib import suppress
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from connector.config import Config
@@ -103,13 +105,45 @@ def check(config: Config, max_age_hours: float | None, log: Any) -> Health:
     limit = max_age_hours if max_age_hours is not None else (
         config.observability.stale_after_hours)  # fmt: skip
     try:
-        found = health(load_runs(config, 20), limit)
+        view = load_runs(config, 20)
     except CrmKpiError as exc:
         return Health(CHECK_UNKNOWN, f"UNKNOWN: {exc}", None, None)
-    if found.stale_hours is not None and config.alerts:
-        send_alerts(config.alerts, config.smtp, _stale_facts(config, found), only=("stale",),
-                    timeout=config.observability.alert_timeout_seconds, log=log)  # fmt: skip
+    found = health(view, limit)
+    spell = view.stale_since.isoformat() if view.stale_since else "none"
+    if found.stale_hours is not None and config.alerts and _stale_alert_due(config, spell, log):
+        failed = send_alerts(config.alerts, config.smtp, _stale_facts(config, found),
+                             only=("stale",), log=log,
+                             timeout=config.observability.alert_timeout_seconds)  # fmt: skip
+        if len(failed) < len(config.alerts):
+            _note_stale_alert(config, spell)
     return found
+
+
+def _stale_alert_path(config: Config) -> Path:
+    return config.store.path.with_name(config.store.path.name + ".stale-alert")
+
+
+def _stale_alert_due(config: Config, spell: str, log: Any) -> bool:
+    """A stale spell (since the last success, `spell`) is alerted once, then again every
+    `stale_after_hours`: a monitor polling `status --check` every few minutes does not
+    page people every few minutes."""
+    try:
+        sent = json.loads(_stale_alert_path(config).read_text(encoding="utf-8"))
+        since, at = sent["since"], float(sent["sent_at"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return True
+    again = at + config.observability.stale_after_hours * 3600
+    if since != spell or time.time() >= again:
+        return True
+    log(f"stale alert already sent at {dt.datetime.fromtimestamp(at, dt.UTC):%Y-%m-%d %H:%M} "
+        f"UTC; the next reminder after {dt.datetime.fromtimestamp(again, dt.UTC):%H:%M} UTC")
+    return False
+
+
+def _note_stale_alert(config: Config, spell: str) -> None:
+    with suppress(OSError):  # a read-only mount: alert at every check rather than never
+        _stale_alert_path(config).write_text(json.dumps(
+            {"since": spell, "sent_at": time.time()}), encoding="utf-8")  # fmt: skip
 
 
 def load_runs(config: Config, limit: int) -> RunsView:

@@ -131,7 +131,8 @@ def cron_jobs(tmp_path: Path) -> dict[str, str]:
         fields = line.split(None, 6)
         if line.startswith("#") or len(fields) < 7 or "=" in fields[0]:
             continue
-        assert fields[2:5] == ["*", "*", "*"] and fields[5] == "crm-kpi", line
+        assert fields[2:5] == ["*", "*", "*"], line
+        assert fields[5] == "crm-kpi", line
         command = (fields[6].replace("/etc/crm-kpi/secrets.env", str(tmp_path / "secrets.env"))
                    .replace("/var/lib/crm-kpi", str(tmp_path)).replace("/var/log/crm-kpi",
                    str(tmp_path)))  # fmt: skip

@@ -32,6 +32,7 @@ from .conftest import Receiver
 HOLDER = """
 import sys, time
 from pathlib import Path
+from connector.lock import RunLock
 from connector.store import Store
 with RunLock(Path(sys.argv[1]), "night-run", lease_seconds=30), Store(Path(sys.argv[2])):
     print("held", flush=True)

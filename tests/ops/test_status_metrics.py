@@ -93,6 +93,8 @@ def test_check_is_ok_after_a_success_and_critical_after_a_failure_or_when_stale(
     assert code == 2
     assert "no run finished for 30.0 hours (more than 26)" in out
     assert receiver.bodies[0]["events"] == ["stale"]
+    assert status(config_path, capsys, "--check")[0] == 2  # a monitor polling again...
+    assert len(receiver.bodies) == 1  # ...pages nobody twice for the same stale spell
     code, out = status(config_path, capsys, "--check", "--max-age-hours", "48")
     assert code == 0
     (config_path.parent / "exports" / "owners.csv").write_bytes(b"")  # an empty export: exit 2
