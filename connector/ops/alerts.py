@@ -17,6 +17,7 @@ import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 from typing import Any
 
 import requests
@@ -161,6 +162,10 @@ def send_email(alert: Alert, smtp: SmtpSettings | None, message: Message) -> Non
     mail = EmailMessage()
     mail["Subject"], mail["From"] = message.title, smtp.sender
     mail["To"] = ", ".join(alert.email or [])
+    # RFC 5322 wants both; smtplib adds neither, and some providers refuse mail without a
+    # Message-ID.
+    mail["Date"] = formatdate(usegmt=True)
+    mail["Message-ID"] = make_msgid(domain=smtp.sender.rsplit("@", 1)[1])
     mail.set_content(message.text + "\n")
     context = ssl.create_default_context(cafile=str(smtp.ca_file) if smtp.ca_file else None)
     client: smtplib.SMTP = (
