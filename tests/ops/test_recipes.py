@@ -233,7 +233,13 @@ def test_help_lists_every_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
                          re.MULTILINE), code  # fmt: skip
 
 
-QUICK_FAKE = "#!/bin/sh\nexit \"$FAKE_EXIT\"\n"
+QUICK_FAKE = """#!/bin/sh
+if [ "$FAKE_EXIT" = wait ]; then  # until SIGTERM, then exit as crm-kpi does
+  trap 'echo term > "$FAKE_TERMED"; exit 143' TERM
+  while :; do sleep 0.1; done
+fi
+exit "$FAKE_EXIT"
+"""
 VENVS = os.environ.get("CRM_KPI_ORCHESTRATOR_VENVS")
 
 
@@ -255,13 +261,15 @@ def test_the_orchestrator_loads_the_recipe_and_acts_on_each_exit_code(
     done = subprocess.run([python, Path(__file__).with_name("orchestrators.py"), tool, DEPLOY,
                            fake], capture_output=True, text=True, timeout=600, cwd=tmp_path,
                           env={**env, "AIRFLOW_HOME": str(tmp_path / "airflow"),
-                               "DAGSTER_HOME": str(tmp_path)})  # fmt: skip
+                               "DAGSTER_HOME": str(tmp_path),
+                               "FAKE_TERMED": str(tmp_path / "termed")})  # fmt: skip
     line = next((x for x in done.stdout.splitlines() if x.startswith("RESULT ")), None)
     assert line is not None, done.stdout[-2000:] + done.stderr[-4000:]
     found = json.loads(line.removeprefix("RESULT "))
     expected = {str(c): "success" for c in SUCCESS} | {str(c): "retry" for c in RETRY}
     expected |= {str(c): "fail" for c in FAIL - {130}}
     assert found["outcome"] == expected
+    assert found["sigterm_on_stop"]  # a stopped task lets crm-kpi save state and the lease
     if tool == "airflow":
         assert (found["errors"], found["dags"]) == ({}, ["crm_kpi_nightly"])
         assert (found["retries"], found["max_active_runs"]) == (2, 1)
