@@ -17,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from connector.cli import main
 from connector.config import load_config
+from connector.errors import ConfigError
 from connector.run import run_nightly
 from connector.runlog import RunLog
 from connector.store import Store
@@ -179,6 +180,15 @@ def test_metrics_are_pushed_to_a_pushgateway(
     ((method, path, body),) = pushed
     assert (method, path) == ("PUT", "/metrics/job/crm_kpi")
     assert b"crm_kpi_run_exit_code 0.0" in body
+    # Two configs (business units) on one gateway: each its own group, none replaced.
+    unit = write_config(tmp_path / "emea", yaml.safe_dump({"observability": {
+        "pushgateway": url, "pushgateway_labels": {"unit": "emea"}}}))  # fmt: skip
+    run_nightly(load_config(unit), RunLog("plain", io.StringIO()))
+    assert pushed[1][:2] == ("PUT", "/metrics/job/crm_kpi/unit/emea")
+    bad = write_config(tmp_path / "bad", yaml.safe_dump({"observability": {
+        "pushgateway": url, "pushgateway_labels": {"business-unit": "emea"}}}))  # fmt: skip
+    with pytest.raises(ConfigError, match="pushgateway_labels"):
+        load_config(bad)
 
 
 def test_json_log_has_one_stage_end_event_per_stage_with_its_figures(config_path: Path) -> None:
