@@ -162,7 +162,8 @@ def report(config: Config, facts: RunFacts, log: Callable[[str], None]) -> list[
     if settings.pushgateway is not None:
         gateway = str(settings.pushgateway)
         _attempt(problems, log, "Pushgateway",
-                 lambda: push_metrics(gateway, facts, settings.push_timeout_seconds))  # fmt: skip
+                 lambda: push_metrics(gateway, facts, settings.push_timeout_seconds,
+                                      settings.pushgateway_labels))  # fmt: skip
     if config.alerts:
         problems += send_alerts(config.alerts, config.smtp, facts,
                                 timeout=settings.alert_timeout_seconds, log=log)  # fmt: skip

@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from connector.config import Config
@@ -30,7 +30,15 @@ from connector.secrets import redact
 from connector.store import Store
 from connector.store.excluded import over_threshold, quarantine_exclusions, rate_exclusions
 from connector.store.failures import store_removed
-from connector.store.runs import finish_run, last_success, stale_since, start_run
+from connector.store.runs import (
+    finish_run,
+    last_success,
+    read_runs_copy,
+    runs_copy_path,
+    stale_since,
+    start_run,
+    write_runs_copy,
+)
 
 __all__ = ["RunSummary", "format_summary", "lock_path", "new_run_id", "run_nightly"]
 
@@ -63,6 +71,7 @@ def run_nightly(
     except BaseException as exc:
         if summary.status in ("running", "succeeded", "partial"):  # failed before the store
             raised = settle(summary, exc, config.store.path)
+            _note_staleness_from_copy(config, summary)
             if raised is not exc:
                 raise raised from exc
         raise
@@ -89,7 +98,7 @@ def _locked_run(
         if lock.took_over:
             log.event("lock", f"took over the stale lock of {describe(lock.took_over)}"
                       f" ({lock.took_over_because or 'expired'})")  # fmt: skip
-        _record_start(store, summary, "run --dry-run" if dry_run else "run")
+        _record_start(store, summary, "run --dry-run" if dry_run else "run", log)
         stages = len(config.sources) + (config.targets_file is not None) + 1 + len(writers)
         log.start(summary.run_id, stages=stages)
         raised: BaseException | None = None
@@ -145,32 +154,50 @@ def _note_staleness(config: Config, store: Store, summary: RunSummary) -> None:
                                           config.observability.stale_after_hours)  # fmt: skip
 
 
+def _note_staleness_from_copy(config: Config, summary: RunSummary) -> None:
+    """A run stopped before it could open the store (another run holds it): the last
+    success as the run log's copy has it."""
+    copy = read_runs_copy(runs_copy_path(config.store.path), 1)
+    if copy is None:
+        return
+    if copy.last_success is not None:
+        summary.last_success = copy.last_success.replace(tzinfo=dt.UTC).timestamp()
+    summary.stale_hours = stale_hours(copy.stale_since, time.time(),
+                                      config.observability.stale_after_hours)  # fmt: skip
+
+
 @contextmanager
 def _stage(summary: RunSummary, log: RunLog, name: str, lock: RunLock) -> Iterator[None]:
     lock.check()
     summary.stage = name
+    source = name.split(" ", 1)[1] if name.startswith(("pull ", "push ")) else ""
+    before = replace(summary.source(source)) if source else None
     started = time.perf_counter()
     log.event(name, "started")
     yield
     lock.check()
     summary.stage_seconds[name] = round(time.perf_counter() - started, 3)
     log.event(name, f"done in {summary.stage_seconds[name]:.1f} s", event="stage_end",
-              seconds=summary.stage_seconds[name], **_stage_fields(summary, name))  # fmt: skip
+              seconds=summary.stage_seconds[name],
+              **_stage_fields(summary, name, before))  # fmt: skip
     log.advance()
 
 
-def _stage_fields(summary: RunSummary, name: str) -> dict[str, object]:
-    """What a stage did, as fields of its end event."""
+def _stage_fields(summary: RunSummary, name: str, before: SourceFacts | None
+                  ) -> dict[str, object]:  # fmt: skip
+    """What this stage alone did, as fields of its end event: summed over a run's
+    stage_end events, each count gives the run's total."""
     if name == "compute":
         return {"kpi_rows": summary.kpi_rows}
-    source = name.split(" ", 1)[1] if " " in name else ""
-    if source in summary.sources:
-        facts = summary.sources[source]
-        return {"source": source, "records_read": facts.read,
-                "records_quarantined": facts.quarantined, "records_written": facts.written,
-                "records_failed": facts.failed, "api_calls": facts.api_calls,
-                "api_daily_remaining": facts.api_remaining}  # fmt: skip
-    return {}
+    if before is None:
+        return {}
+    now = summary.sources[before.name]
+    return {"source": now.name, "records_read": now.read - before.read,
+            "records_quarantined": now.quarantined - before.quarantined,
+            "records_written": now.written - before.written,
+            "records_failed": now.failed - before.failed,
+            "api_calls": now.api_calls - before.api_calls,
+            "api_daily_remaining": now.api_remaining}  # fmt: skip
 
 
 def _pull_stage(
@@ -253,8 +280,9 @@ def _push_stage(
         summary.api_calls[source.name] = summary.api_calls.get(source.name, 0) + result.api_calls
 
 
-def _record_start(store: Store, summary: RunSummary, command: str) -> None:
+def _record_start(store: Store, summary: RunSummary, command: str, log: RunLog) -> None:
     start_run(store, summary.run_id, f"{command} (pid {os.getpid()})")
+    _copy_runs(store, log)
 
 
 def _record_end(store: Store, summary: RunSummary, log: RunLog) -> None:
@@ -264,6 +292,18 @@ def _record_end(store: Store, summary: RunSummary, log: RunLog) -> None:
         finish_run(store, summary.run_id, summary.status, json.dumps(kept, default=str))
     except Exception as exc:  # the run's own failure is what gets reported
         log.event("run", redact(f"could not record the end of the run in the store: {exc}"))
+        return
+    _copy_runs(store, log)
+
+
+def _copy_runs(store: Store, log: RunLog) -> None:
+    """The run log's copy beside the store, for `status` while this run holds it."""
+    if store.path is None:
+        return
+    try:
+        write_runs_copy(store, runs_copy_path(store.path))
+    except Exception as exc:  # status then says the store is in use; the run goes on
+        log.event("run", redact(f"could not write the run log's copy: {exc}"))
 
 
 def format_summary(summary: RunSummary, config_path: Path | None = None) -> str:
@@ -283,6 +323,9 @@ def format_summary(summary: RunSummary, config_path: Path | None = None) -> str:
         lines.append(f"  API calls: {calls}")
     stages = ", ".join(f"{name} {s:.1f} s" for name, s in summary.stage_seconds.items())
     lines.append(f"  time: {stages}")
+    lines += [f"  left out: {item}" for item in summary.left_out]
+    if summary.excluded_over_threshold:
+        lines += [f"  fix: {fix}" for fix in dict.fromkeys(e.fix for e in summary.excluded)]
     lines += [f"  note: {n}" for n in summary.notes]
     lines += [f"  would write {p}" for p in summary.planned]
     lines += [f"  FAILED {f}" for f in summary.failed]

@@ -12,17 +12,26 @@ import datetime as dt
 import json
 import sys
 import time
+from contextlib import suppress
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from connector.config import Config
-from connector.errors import EXIT_OK, EXIT_PARTIAL, CrmKpiError
+from connector.errors import EXIT_OK, EXIT_PARTIAL, CrmKpiError, LockedError
 from connector.ops.alerts import send_alerts
 from connector.ops.facts import RunFacts
 from connector.outcome import stale_hours
 from connector.store import Store
 from connector.store.excluded import over_threshold, rate_exclusions
-from connector.store.runs import FINISHED, RunRecord, recent_runs, stale_since
+from connector.store.runs import (
+    FINISHED,
+    RunRecord,
+    RunsView,
+    read_runs_copy,
+    runs_copy_path,
+    runs_view,
+)
 
 CHECK_OK, CHECK_WARNING, CHECK_CRITICAL, CHECK_UNKNOWN = 0, 1, 2, 3
 _EXIT_OF_STATUS = {"succeeded": 0, "partial": 1, "finished with failures": 1}
@@ -64,14 +73,14 @@ class Health:
     last: RunRecord | None
 
 
-def health(store: Store, max_age_hours: float) -> Health:
+def health(view: RunsView, max_age_hours: float) -> Health:
     """Whether the last run that ended finished, and a run finished within
     `max_age_hours`."""
-    runs = [r for r in recent_runs(store, 20) if r.status != "running"]
+    runs = [r for r in view.runs if r.status != "running"]
     if not runs:
         return Health(CHECK_CRITICAL, "CRITICAL: no run has ended yet", None, None)
     last = runs[0]
-    hours = stale_hours(stale_since(store), time.time(), max_age_hours)
+    hours = stale_hours(view.stale_since, time.time(), max_age_hours)
     when = f"{last.finished_at or last.started_at:%Y-%m-%d %H:%M} UTC"
     if last.status not in FINISHED:
         why = run_json(last)["reasons"]
@@ -96,14 +105,58 @@ def check(config: Config, max_age_hours: float | None, log: Any) -> Health:
     limit = max_age_hours if max_age_hours is not None else (
         config.observability.stale_after_hours)  # fmt: skip
     try:
-        with Store(config.store.path, read_only=True) as store:
-            found = health(store, limit)
+        view = load_runs(config, 20)
     except CrmKpiError as exc:
         return Health(CHECK_UNKNOWN, f"UNKNOWN: {exc}", None, None)
-    if found.stale_hours is not None and config.alerts:
-        send_alerts(config.alerts, config.smtp, _stale_facts(config, found), only=("stale",),
-                    timeout=config.observability.alert_timeout_seconds, log=log)  # fmt: skip
+    found = health(view, limit)
+    spell = view.stale_since.isoformat() if view.stale_since else "none"
+    if found.stale_hours is not None and config.alerts and _stale_alert_due(config, spell, log):
+        failed = send_alerts(config.alerts, config.smtp, _stale_facts(config, found),
+                             only=("stale",), log=log,
+                             timeout=config.observability.alert_timeout_seconds)  # fmt: skip
+        if len(failed) < len(config.alerts):
+            _note_stale_alert(config, spell)
     return found
+
+
+def _stale_alert_path(config: Config) -> Path:
+    return config.store.path.with_name(config.store.path.name + ".stale-alert")
+
+
+def _stale_alert_due(config: Config, spell: str, log: Any) -> bool:
+    """A stale spell (since the last success, `spell`) is alerted once, then again every
+    `stale_after_hours`: a monitor polling `status --check` every few minutes does not
+    page people every few minutes."""
+    try:
+        sent = json.loads(_stale_alert_path(config).read_text(encoding="utf-8"))
+        since, at = sent["since"], float(sent["sent_at"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return True
+    again = at + config.observability.stale_after_hours * 3600
+    if since != spell or time.time() >= again:
+        return True
+    log(f"stale alert already sent at {dt.datetime.fromtimestamp(at, dt.UTC):%Y-%m-%d %H:%M} "
+        f"UTC; the next reminder after {dt.datetime.fromtimestamp(again, dt.UTC):%H:%M} UTC")
+    return False
+
+
+def _note_stale_alert(config: Config, spell: str) -> None:
+    with suppress(OSError):  # a read-only mount: alert at every check rather than never
+        _stale_alert_path(config).write_text(json.dumps(
+            {"since": spell, "sent_at": time.time()}), encoding="utf-8")  # fmt: skip
+
+
+def load_runs(config: Config, limit: int) -> RunsView:
+    """The last runs from the store, opened read-only; while a run holds it (DuckDB
+    lets no other process in), from the copy that run keeps beside it."""
+    try:
+        with Store(config.store.path, read_only=True) as store:
+            return runs_view(store, limit)
+    except LockedError:
+        copy = read_runs_copy(runs_copy_path(config.store.path), limit)
+        if copy is None:
+            raise
+        return copy
 
 
 def _stale_facts(config: Config, found: Health) -> RunFacts:
@@ -133,8 +186,11 @@ def show_status(config: Config, fmt: str, limit: int, check_only: bool,
     if not config.store.path.exists():
         print("[]" if fmt == "json" else f"no runs yet: {config.store.path} does not exist")
         return EXIT_OK
-    with Store(config.store.path, read_only=True) as store:
-        runs = recent_runs(store, limit)
+    view = load_runs(config, limit)
+    if view.copied_at is not None:
+        print(f"a run holds the store: the runs as of {view.copied_at:%Y-%m-%d %H:%M:%S} "
+              f"UTC, from {runs_copy_path(config.store.path)}", file=sys.stderr)  # fmt: skip
+    runs = view.runs
     if fmt == "json":
         print(json.dumps([run_json(run) for run in runs], indent=2))
     elif not runs:

@@ -17,6 +17,7 @@ import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 from typing import Any
 
 import requests
@@ -116,9 +117,11 @@ def _source_of(facts: RunFacts) -> str:
 def webhook_body(message: Message, fmt: str) -> dict[str, Any]:
     """The JSON body for a webhook in `fmt`: json, slack or teams."""
     if fmt == "slack":
-        # An incoming webhook's `text` (shown in notifications) and one mrkdwn section.
-        body = "\n".join(message.lines)
-        return {"text": message.title, "blocks": [
+        # An incoming webhook's `text` (shown in notifications) and one mrkdwn section;
+        # both are parsed as mrkdwn, where &, < and > are control characters (Slack's
+        # "Formatting text for app surfaces": escape them as HTML entities).
+        body = "\n".join(slack_escape(line) for line in message.lines)
+        return {"text": slack_escape(message.title), "blocks": [
             {"type": "header", "text": {"type": "plain_text", "text": message.title[:150]}},
             {"type": "section", "text": {"type": "mrkdwn", "text": body[:3000]}},
         ]}  # fmt: skip
@@ -131,8 +134,14 @@ def webhook_body(message: Message, fmt: str) -> dict[str, Any]:
         card = {"$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
                 "type": "AdaptiveCard", "version": "1.4", "body": blocks}  # fmt: skip
         return {"type": "message", "attachments": [
-            {"contentType": "application/vnd.microsoft.card.adaptive", "content": card}]}
+            {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None,
+             "content": card}]}  # fmt: skip
     return {"title": message.title, "text": message.text, **message.fields}
+
+
+def slack_escape(text: str) -> str:
+    """`text` shown as written in Slack's mrkdwn: &, < and > as entities, nothing else."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def send_webhook(alert: Alert, message: Message, timeout: float) -> None:
@@ -153,6 +162,10 @@ def send_email(alert: Alert, smtp: SmtpSettings | None, message: Message) -> Non
     mail = EmailMessage()
     mail["Subject"], mail["From"] = message.title, smtp.sender
     mail["To"] = ", ".join(alert.email or [])
+    # RFC 5322 wants both; smtplib adds neither, and some providers refuse mail without a
+    # Message-ID.
+    mail["Date"] = formatdate(usegmt=True)
+    mail["Message-ID"] = make_msgid(domain=smtp.sender.rsplit("@", 1)[1])
     mail.set_content(message.text + "\n")
     context = ssl.create_default_context(cafile=str(smtp.ca_file) if smtp.ca_file else None)
     client: smtplib.SMTP = (

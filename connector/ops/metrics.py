@@ -104,6 +104,9 @@ def _last_success_in(path: Path) -> float | None:
     return None
 
 
-def push_metrics(gateway: str, facts: RunFacts, timeout: float) -> None:
-    """Push the run's metrics to a Prometheus Pushgateway (job crm_kpi)."""
-    push_to_gateway(gateway, job=JOB, registry=registry_of(facts), timeout=timeout)
+def push_metrics(gateway: str, facts: RunFacts, timeout: float,
+                 labels: dict[str, str] | None = None) -> None:  # fmt: skip
+    """Push the run's metrics to a Prometheus Pushgateway (job crm_kpi, grouped by
+    `labels` too): a PUT, replacing what the group held."""
+    push_to_gateway(gateway, job=JOB, registry=registry_of(facts), timeout=timeout,
+                    grouping_key=labels or {})  # fmt: skip

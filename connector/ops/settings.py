@@ -132,6 +132,10 @@ class ObservabilitySettings(ConfigModel):
     """A .prom file for node-exporter's textfile collector, rewritten whole each run."""
     pushgateway: Url | None = None
     """A Prometheus Pushgateway to push the same metrics to (job crm_kpi)."""
+    pushgateway_labels: dict[Annotated[str, Field(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")],
+                             Annotated[str, Field(min_length=1)]] = Field(default_factory=dict)
+    """The push's grouping labels beside job crm_kpi (e.g. `{unit: emea}`): each config
+    pushing to one Pushgateway needs its own, or each push replaces the other's."""
     push_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     excluded_share: float = Field(default=0.05, ge=0, le=1)
     """Records left out of a KPI (won deals or costs without an exchange rate, rows

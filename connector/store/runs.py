@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from connector.store.db import Store
+
+KEPT_IN_COPY = 50
+"""Runs the copy beside the store keeps (status reads it while a run holds the store)."""
 
 
 @dataclass(frozen=True)
@@ -68,3 +76,64 @@ def stale_since(store: Store) -> dt.datetime | None:
         return found
     first = store.scalar("SELECT min(started_at) FROM runs")
     return first if isinstance(first, dt.datetime) else None
+
+
+@dataclass(frozen=True)
+class RunsView:
+    """The last runs, newest first, and since when none finished: from the store, or
+    from the copy each run keeps beside it (`copied_at` then says as of when)."""
+
+    runs: list[RunRecord]
+    stale_since: dt.datetime | None
+    last_success: dt.datetime | None
+    copied_at: dt.datetime | None = None
+
+
+def runs_view(store: Store, limit: int) -> RunsView:
+    """The store's last `limit` runs."""
+    return RunsView(recent_runs(store, limit), stale_since(store), last_success(store))
+
+
+def runs_copy_path(store_path: Path) -> Path:
+    """The copy of the run log beside the store: DuckDB lets no other process open a
+    store a run holds, so `status` (and a monitor's `status --check`) read this then."""
+    return store_path.with_name(store_path.name + ".runs.json")
+
+
+def write_runs_copy(store: Store, path: Path) -> None:
+    """Write the last runs to `path` whole (temp file and rename), owner-only."""
+    view = runs_view(store, KEPT_IN_COPY)
+    body = {
+        "copied_at": dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(),
+        "stale_since": view.stale_since.isoformat() if view.stale_since else None,
+        "last_success": view.last_success.isoformat() if view.last_success else None,
+        "runs": [{"run_id": r.run_id, "command": r.command,
+                  "started_at": r.started_at.isoformat(),
+                  "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+                  "status": r.status, "summary": r.summary} for r in view.runs],
+    }  # fmt: skip
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(body, fh)
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
+def read_runs_copy(path: Path, limit: int) -> RunsView | None:
+    """The runs as the copy at `path` has them; None when there is none to read."""
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+        runs = [RunRecord(r["run_id"], r["command"], _time(r["started_at"]),
+                          _time(r["finished_at"]), r["status"], r["summary"])
+                for r in body["runs"][:limit]]  # fmt: skip
+        return RunsView(runs, _time(body["stale_since"]), _time(body["last_success"]),
+                        _time(body["copied_at"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _time(value: Any) -> Any:
+    return dt.datetime.fromisoformat(value) if value else None

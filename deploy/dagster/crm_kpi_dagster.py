@@ -31,14 +31,30 @@ CONFIG = os.environ.get("CRM_KPI_CONFIG", "/etc/crm-kpi/config.yaml")
 
 SUCCESS = {0, 1}
 RETRY = {3, 4, 143}  # everything else fails without a retry
+STOP_SECONDS = 120
 RETRY_WAIT_SECONDS = 1800
+
+
+def run_crm_kpi_command(command: list[str]) -> int:
+    """Run crm-kpi and return its exit code. When the task itself is stopped (its
+    timeout, a kill from the UI), crm-kpi gets SIGTERM and up to STOP_SECONDS to save
+    its state and release its lease, as systemd and Kubernetes give it, rather than the
+    SIGKILL subprocess.run would send (the lease would then block runs until it expires)."""
+    with subprocess.Popen(command) as process:
+        try:
+            return process.wait()
+        except BaseException:
+            process.terminate()
+            try:
+                process.wait(timeout=STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            raise
 
 
 @asset(description="The 14 sales KPIs, computed and written back into the CRMs")
 def crm_kpis(context: AssetExecutionContext) -> MaterializeResult:
-    code = subprocess.run(
-        [CRM_KPI, "run", "--config", CONFIG, "--log-format", "json"], check=False
-    ).returncode
+    code = run_crm_kpi_command([CRM_KPI, "run", "--config", CONFIG, "--log-format", "json"])
     if code in SUCCESS:
         if code == 1:
             context.log.warning("crm-kpi finished, but left something out (exit 1): "

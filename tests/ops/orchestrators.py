@@ -2,14 +2,35 @@
 the orchestrator's own loader, then run its task against a fake `crm-kpi` exiting with
 each code, and print one JSON line of what the orchestrator made of each."""
 
+import contextlib
 import json
 import os
+import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 DEPLOY = Path(sys.argv[2])
 FAKE = sys.argv[3]
 CODES = [0, 1, 2, 3, 4, 5, 70, 143]
+
+
+class TaskStopped(Exception):
+    """What the orchestrator raises in a task it stops (a timeout, a kill)."""
+
+
+def stopped_mid_run(task: Callable[[], object]) -> bool:
+    """Stop `task` a second into a crm-kpi that waits: whether crm-kpi got SIGTERM."""
+    os.environ["FAKE_EXIT"] = "wait"
+
+    def stop(*_: object) -> None:
+        raise TaskStopped
+
+    signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, 1.0)
+    with contextlib.suppress(TaskStopped):
+        task()
+    return Path(os.environ["FAKE_TERMED"]).exists()
 
 
 def airflow() -> dict[str, object]:
@@ -31,7 +52,8 @@ def airflow() -> dict[str, object]:
             outcome[str(code)] = "retry"
     return {"errors": {str(k): str(v) for k, v in bag.import_errors.items()},
             "dags": list(bag.dags), "retries": task.retries,
-            "max_active_runs": dag.max_active_runs, "outcome": outcome}
+            "max_active_runs": dag.max_active_runs, "outcome": outcome,
+            "sigterm_on_stop": stopped_mid_run(task.python_callable)}
 
 
 def dagster() -> dict[str, object]:
@@ -50,7 +72,8 @@ def dagster() -> dict[str, object]:
                               if DagsterEventType.STEP_UP_FOR_RETRY in kinds else "fail")
     job = recipe.defs.get_job_def("crm_kpi_nightly")
     return {"job": job.name, "schedules": [s.cron_schedule for s in recipe.defs.schedules or []],
-            "outcome": outcome}
+            "outcome": outcome, "sigterm_on_stop": stopped_mid_run(
+                lambda: recipe.run_crm_kpi_command([os.environ["CRM_KPI"], "run"]))}
 
 
 if __name__ == "__main__":

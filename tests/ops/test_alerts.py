@@ -7,6 +7,7 @@ import io
 import socket
 import time
 from email import message_from_bytes
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
@@ -128,6 +129,8 @@ def test_an_email_alert_goes_over_starttls_with_credentials_from_the_environment
     assert envelope.rcpt_tos == ["ops@example.com"]
     mail = message_from_bytes(envelope.original_content or b"")
     assert str(mail["Subject"]).startswith("crm-kpi run FAILED (exit 4")
+    assert str(mail["Message-ID"]).endswith("@example.com>")
+    assert parsedate_to_datetime(str(mail["Date"])).tzinfo is not None
     body = mail.get_payload(decode=True).decode()  # type: ignore[union-attr]
     assert "stage: pull exports" in body
     assert "crm-kpi problems --config" in body
@@ -175,3 +178,69 @@ def test_a_stale_and_excluded_message_says_what_was_left_out_and_the_fix() -> No
     assert message.fields["exclusions"][0]["share"] == pytest.approx(0.2841, abs=1e-4)
     sent: list[str] = []
     assert send_alerts([], None, facts, timeout=1, log=sent.append) == []
+
+
+def test_slack_bodies_escape_mrkdwn_control_characters_and_teams_is_a_workflows_card() -> None:
+    """Slack reads &, < and > in `text` and mrkdwn as markup (<url|link>, <!channel>):
+    a reason holding them is shown as written; the other formats carry it unchanged."""
+    from connector.ops.alerts import webhook_body
+
+    facts = RunFacts(run_id="r1", command="run", outcome="failed", exit_code=4,
+                     started_at=0.0, finished_at=1.0, stage="pull crm",
+                     reason="the CRM answered <!channel> & <html>")  # fmt: skip
+    message = compose(facts, ["failure"])
+    slack = webhook_body(message, "slack")
+    section = slack["blocks"][1]["text"]["text"]
+    assert "reason: the CRM answered &lt;!channel&gt; &amp; &lt;html&gt;" in section
+    assert "<" not in section + slack["text"]
+    assert slack["blocks"][0]["text"]["type"] == "plain_text"  # shown as is, not parsed
+    teams = webhook_body(message, "teams")
+    (attachment,) = teams["attachments"]
+    assert (teams["type"], attachment["contentType"], attachment["contentUrl"]) == (
+        "message", "application/vnd.microsoft.card.adaptive", None)  # fmt: skip
+    assert any("<!channel> & <html>" in b["text"] for b in attachment["content"]["body"])
+    assert webhook_body(message, "json")["reason"] == "the CRM answered <!channel> & <html>"
+
+
+def test_an_email_alert_goes_over_implicit_tls_on_port_465_style_servers(tmp_path: Path) -> None:
+    """`ssl: true`: TLS from the first byte (SMTPS), the server's certificate checked
+    against `ca_file`; an untrusted certificate is a delivery failure, said and returned."""
+    import ssl
+
+    import trustme
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import SMTP, Envelope, Session
+
+    from connector.ops.settings import Alert, SmtpSettings
+
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    got: list[Envelope] = []
+
+    class Handler:
+        async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+            got.append(envelope)
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port, ssl_context=context)
+    controller.start()
+    try:
+        facts = RunFacts(run_id="r1", command="run", outcome="failed", exit_code=5,
+                         started_at=0.0, finished_at=1.0, reason="token revoked")  # fmt: skip
+        alert = Alert.model_validate({"email": "ops@example.com", "on": ["failure"]})
+        smtp = SmtpSettings.model_validate({"host": "127.0.0.1", "port": port, "ssl": True,
+                                            "ca_file": str(tmp_path / "ca.pem")})  # fmt: skip
+        said: list[str] = []
+        assert send_alerts([alert], smtp, facts, timeout=5, log=said.append) == []
+        assert len(got) == 1
+        untrusted = smtp.model_copy(update={"ca_file": None})
+        (failed,) = send_alerts([alert], untrusted, facts, timeout=5, log=said.append)
+        assert "CERTIFICATE_VERIFY_FAILED" in failed
+        assert len(got) == 1
+    finally:
+        controller.stop()

@@ -49,6 +49,7 @@ def test_hubspot_refusals() -> None:
     token = map_status(401, b'{"category": "INVALID_AUTHENTICATION", "message": "expired"}',
                        {}, "list deals")  # fmt: skip
     assert token.exit_code == EXIT_ACTION  # type: ignore[attr-defined]
+    assert "put the app's current one where the config's auth: names it" in str(token)
     body = {"category": "MISSING_SCOPES", "message": "This app hasn't been granted all "
             "required scopes", "errors": [{"context": {"requiredGranularScopes":
             ["crm.objects.deals.read"]}}]}  # fmt: skip

@@ -117,10 +117,48 @@ def _numbers(text: str, key: str) -> list[int]:
     return [int(n) for n in found.group(1).split()]
 
 
-def test_cron_retries_only_what_did_not_finish() -> None:
-    cron = (DEPLOY / "cron" / "crm-kpi").read_text()
-    assert "crm-kpi run --config" in cron
-    assert "--check --max-age-hours 4 >/dev/null; [ $? -le 1 ] ||" in cron
+CRON_FAKE = """#!/bin/sh
+echo "$*" >> "$CRON_CALLS"
+[ "$1" = run ] && exit "$FAKE_EXIT"
+exit 0
+"""
+
+
+def cron_jobs(tmp_path: Path) -> dict[str, str]:
+    """deploy/cron/crm-kpi's commands by their time, pointed at `tmp_path`."""
+    jobs = {}
+    for line in (DEPLOY / "cron" / "crm-kpi").read_text().splitlines():
+        fields = line.split(None, 6)
+        if line.startswith("#") or len(fields) < 7 or "=" in fields[0]:
+            continue
+        assert fields[2:5] == ["*", "*", "*"], line
+        assert fields[5] == "crm-kpi", line
+        command = (fields[6].replace("/etc/crm-kpi/secrets.env", str(tmp_path / "secrets.env"))
+                   .replace("/var/lib/crm-kpi", str(tmp_path)).replace("/var/log/crm-kpi",
+                   str(tmp_path)))  # fmt: skip
+        jobs[f"{int(fields[1]):02}:{int(fields[0]):02}"] = command
+    return jobs
+
+
+@pytest.mark.parametrize("code", sorted({e.code for e in EXIT_CODES}))
+def test_cron_retries_at_05_15_only_the_codes_worth_a_retry(tmp_path: Path, code: int) -> None:
+    """The 02:15 run ends with `code`; the 05:15 line runs again only for 3, 4 and 143,
+    as the policy says (and never when the first night's code is missing)."""
+    (tmp_path / "secrets.env").write_text("")
+    fake = tmp_path / "bin" / "crm-kpi"
+    fake.parent.mkdir()
+    fake.write_text(CRON_FAKE)
+    fake.chmod(0o755)
+    env = {"PATH": f"{fake.parent}:/usr/bin:/bin", "CRON_CALLS": str(tmp_path / "calls"),
+           "FAKE_EXIT": str(code)}  # fmt: skip
+    jobs = cron_jobs(tmp_path)
+    assert set(jobs) == {"02:15", "05:15", "09:00"}
+    for at in ("05:15", "02:15", "05:15"):
+        subprocess.run(["/bin/sh", "-c", jobs[at]], env=env, check=False, timeout=30)
+    runs = (tmp_path / "calls").read_text().splitlines()
+    assert all(r.startswith("run --config /etc/crm-kpi/config.yaml") for r in runs)
+    assert len(runs) == (2 if code in RETRY else 1)
+    assert (tmp_path / "last-exit").read_text().strip() == str(code)
 
 
 @pytest.mark.parametrize("path", ["airflow/crm_kpi_dag.py", "dagster/crm_kpi_dagster.py"])
@@ -195,7 +233,13 @@ def test_help_lists_every_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
                          re.MULTILINE), code  # fmt: skip
 
 
-QUICK_FAKE = "#!/bin/sh\nexit \"$FAKE_EXIT\"\n"
+QUICK_FAKE = """#!/bin/sh
+if [ "$FAKE_EXIT" = wait ]; then  # until SIGTERM, then exit as crm-kpi does
+  trap 'echo term > "$FAKE_TERMED"; exit 143' TERM
+  while :; do sleep 0.1; done
+fi
+exit "$FAKE_EXIT"
+"""
 VENVS = os.environ.get("CRM_KPI_ORCHESTRATOR_VENVS")
 
 
@@ -217,13 +261,15 @@ def test_the_orchestrator_loads_the_recipe_and_acts_on_each_exit_code(
     done = subprocess.run([python, Path(__file__).with_name("orchestrators.py"), tool, DEPLOY,
                            fake], capture_output=True, text=True, timeout=600, cwd=tmp_path,
                           env={**env, "AIRFLOW_HOME": str(tmp_path / "airflow"),
-                               "DAGSTER_HOME": str(tmp_path)})  # fmt: skip
+                               "DAGSTER_HOME": str(tmp_path),
+                               "FAKE_TERMED": str(tmp_path / "termed")})  # fmt: skip
     line = next((x for x in done.stdout.splitlines() if x.startswith("RESULT ")), None)
     assert line is not None, done.stdout[-2000:] + done.stderr[-4000:]
     found = json.loads(line.removeprefix("RESULT "))
     expected = {str(c): "success" for c in SUCCESS} | {str(c): "retry" for c in RETRY}
     expected |= {str(c): "fail" for c in FAIL - {130}}
     assert found["outcome"] == expected
+    assert found["sigterm_on_stop"]  # a stopped task lets crm-kpi save state and the lease
     if tool == "airflow":
         assert (found["errors"], found["dags"]) == ({}, ["crm_kpi_nightly"])
         assert (found["retries"], found["max_active_runs"]) == (2, 1)

@@ -17,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from connector.cli import main
 from connector.config import load_config
+from connector.errors import ConfigError
 from connector.run import run_nightly
 from connector.runlog import RunLog
 from connector.store import Store
@@ -61,6 +62,7 @@ def test_excluded_deals_make_the_run_partial_and_say_so_everywhere(
     said = "12 of 18 won deals of exports (67%) left out of revenue and every money KPI: " \
            "no exchange rate for EUR"
     assert summary["left_out"] == [said]
+    assert f"  left out: {said}\n  fix: add the missing exchange rates" in summary["message"]
     (alert,) = receiver.bodies
     assert alert["events"] == ["partial", "excluded"]
     assert alert["left_out"] == [said]
@@ -92,10 +94,16 @@ def test_check_is_ok_after_a_success_and_critical_after_a_failure_or_when_stale(
     assert code == 2
     assert "no run finished for 30.0 hours (more than 26)" in out
     assert receiver.bodies[0]["events"] == ["stale"]
+    assert status(config_path, capsys, "--check")[0] == 2  # a monitor polling again...
+    assert len(receiver.bodies) == 1  # ...pages nobody twice for the same stale spell
     code, out = status(config_path, capsys, "--check", "--max-age-hours", "48")
     assert code == 0
     (config_path.parent / "exports" / "owners.csv").write_bytes(b"")  # an empty export: exit 2
     assert main(["run", "--config", str(config_path)]) == 2
+    stale = receiver.bodies[-1]  # the failed run checked it too
+    assert (len(receiver.bodies), stale["events"], stale["exit_code"]) == (2, ["stale"], 2)
+    assert stale["stale_hours"] == pytest.approx(30, abs=0.2)
+    assert stale["stage"] == "pull exports"
     code, out = status(config_path, capsys, "--check", "--max-age-hours", "48")
     assert code == 2
     assert "CRITICAL: the last run" in out
@@ -172,6 +180,15 @@ def test_metrics_are_pushed_to_a_pushgateway(
     ((method, path, body),) = pushed
     assert (method, path) == ("PUT", "/metrics/job/crm_kpi")
     assert b"crm_kpi_run_exit_code 0.0" in body
+    # Two configs (business units) on one gateway: each its own group, none replaced.
+    unit = write_config(tmp_path / "emea", yaml.safe_dump({"observability": {
+        "pushgateway": url, "pushgateway_labels": {"unit": "emea"}}}))  # fmt: skip
+    run_nightly(load_config(unit), RunLog("plain", io.StringIO()))
+    assert pushed[1][:2] == ("PUT", "/metrics/job/crm_kpi/unit/emea")
+    bad = write_config(tmp_path / "bad", yaml.safe_dump({"observability": {
+        "pushgateway": url, "pushgateway_labels": {"business-unit": "emea"}}}))  # fmt: skip
+    with pytest.raises(ConfigError, match="pushgateway_labels"):
+        load_config(bad)
 
 
 def test_json_log_has_one_stage_end_event_per_stage_with_its_figures(config_path: Path) -> None:

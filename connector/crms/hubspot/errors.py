@@ -156,7 +156,9 @@ def map_status(
         return LimitExceededError(f"HubSpot refused {what}: {message}")
     if status == 401:
         reason = category or str(status)
-        return TokenRefused(f"HubSpot refused the token ({reason}) to {what}: {message}")
+        return TokenRefused(f"HubSpot refused the token ({reason}) to {what}: {message}; "
+                            "the token is wrong, expired or was revoked: put the app's "
+                            "current one where the config's auth: names it, then run again")
     if status == 403 and category == "MISSING_SCOPES":
         scopes = missing_scopes(parsed) or ([scope] if scope else [])
         needed = ", ".join(scopes) or "unknown"
