@@ -10,7 +10,6 @@ moving that back.
 
 from __future__ import annotations
 
-import io
 import os
 import tempfile
 from collections.abc import Mapping
@@ -22,7 +21,7 @@ from connector.crms.files.mapping import FilesMapping
 from connector.crms.hubspot.mapping import HubSpotMapping
 from connector.crms.language import MappingRules, read_mapping
 from connector.crms.oldkeys import modernize
-from connector.crms.proposal import round_trip
+from connector.crms.proposal import modern_text
 from connector.crms.salesforce.mapping import SalesforceMapping
 from connector.errors import ConfigError
 from connector.yamlfile import load_yaml, render_path
@@ -57,7 +56,7 @@ def upgrade_mapping(path: Path) -> Upgraded:
     if backup.exists():
         raise ConfigError([f"{path.name}: {backup.name} already exists (an earlier "
                            "upgrade's backup?): move it away first, nothing was written"])
-    text = _rewritten(path.read_text(encoding="utf-8"))
+    text, _ = modern_text(path.read_text(encoding="utf-8"))
     _check(path.name, text, model, before)
     backup.write_bytes(path.read_bytes())
     _replace(path, text)
@@ -78,15 +77,6 @@ def mapping_model(data: Any) -> type[MappingRules]:
             or (isinstance(push, Mapping) and "company_properties" in push)):  # fmt: skip
         return HubSpotMapping
     return SalesforceMapping
-
-
-def _rewritten(text: str) -> str:
-    yaml = round_trip()
-    document = yaml.load(text)
-    modernize(document)
-    out = io.StringIO()
-    yaml.dump(document, out)
-    return out.getvalue()
 
 
 def _check(name: str, text: str, model: type[MappingRules], before: MappingRules) -> None:

@@ -115,6 +115,24 @@ def test_what_the_org_lacks_or_names_otherwise_is_fixed_or_listed(
     assert main(["validate", "--config", str(proposed)]) == 0, capsys.readouterr().err
 
 
+def test_a_diff_against_last_releases_mapping_shows_what_the_org_changes_not_respellings(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    previous = Path(__file__).parents[1] / "previous_mappings" / "salesforce.yaml"
+    mapping = tmp_path / "salesforce.yaml"
+    mapping.write_text(previous.read_text())
+    config = config_yaml(sandbox, tmp_path, mapping=mapping, push=False)
+    capsys.readouterr()
+    assert main(["discover", "salesforce", "--config", str(config), "--diff"]) == 0
+    diff = capsys.readouterr().out
+    assert diff.startswith(f"--- {mapping} (its 11 old spellings as `crm-kpi init "
+                           "--upgrade-mapping` rewrites them)\n+++ proposed\n")  # fmt: skip
+    removed = [line for line in diff.splitlines()[2:] if line.startswith("-")]
+    assert removed == [], removed  # the org adds a value to review, and changes nothing else
+    assert "+    Cadence: other  # review:" in diff
+    assert mapping.read_text() == previous.read_text()
+
+
 def test_discover_never_writes_over_a_file_and_spends_no_call_finding_out(
     sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
