@@ -118,6 +118,8 @@ def exclusion_problems(
     problems = [
         f"{where(value)}: {value!r} is not a value of {what} and no record holds it, so it "
         f"selects nothing{_nearest(value, values)} (the values: {shown(values)})"
+        if values else  # a text field: only its records say which values it holds
+        f"{where(value)}: no record's {what} is {value!r}, so it selects nothing"
         for value in unmatched(excluded, values)
         if value.strip().lower() not in holding
     ]

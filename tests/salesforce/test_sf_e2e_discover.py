@@ -199,3 +199,18 @@ def test_a_value_the_picklist_lacks_but_records_hold_is_no_problem(
     )
     config = config_yaml(sandbox, tmp_path, mapping=mapping, push=False)
     assert main(["validate", "--config", str(config)]) == 0, capsys.readouterr().err
+
+
+def test_an_exclusion_on_a_text_field_is_asked_of_the_records(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mapping = mapping_with(
+        tmp_path, ("    # exclude:\n    #   Type: [Test Account]",
+                   "    exclude:\n      Territory__c: [NA Wst, NA East]"),
+    )
+    config = config_yaml(sandbox, tmp_path, mapping=mapping, push=False)
+    line = mapping.read_text().splitlines().index("      Territory__c: [NA Wst, NA East]") + 1
+    assert main(["validate", "--config", str(config)]) == 2
+    assert capsys.readouterr().err == (
+        f"salesforce.yaml:{line} streams[1].exclude.Territory__c[0]: no record's "
+        "Account.Territory__c is 'NA Wst', so it selects nothing\n")
