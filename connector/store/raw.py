@@ -169,6 +169,24 @@ def live_raw_ids(store: Store, source: str, entity: str, modified_before: object
     return " UNION ALL ".join(parts), [modified_before] * len(parts) if recent else []
 
 
+def held_values(store: Store, source: str, stream: str, name: str, most: int = 200) -> list[str]:
+    """The values of CRM field `name` that the stream's live raw rows hold (trimmed,
+    non-empty, the most frequent first, at most `most`): what records hold, with no API
+    call, values a picklist no longer lists included. Empty when none is kept."""
+    if not store.has_table("raw_streams"):
+        return []
+    raw = _load(store, source, stream)
+    kept = [f for f in (raw.pulled if raw is not None else ()) if f.lower() == name.lower()]
+    if raw is None or not kept:
+        return []
+    value = f"trim({ident(raw.column(kept[0]))})"
+    rows = store.fetch(
+        f"SELECT {value} AS v FROM {ident(raw.table)} WHERE NOT {DELETED} AND "
+        f"coalesce({value}, '') <> '' GROUP BY v ORDER BY count(*) DESC, v LIMIT ?", [most],
+    )  # fmt: skip
+    return [str(row[0]) for row in rows]
+
+
 def mark_raw_deleted(store: Store, source: str, entity: str, condition: str,
                      params: Sequence[object] = ()) -> None:  # fmt: skip
     """Mark deleted the raw rows of `entity`'s streams that `condition` (SQL of the

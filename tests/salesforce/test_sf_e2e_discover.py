@@ -214,3 +214,21 @@ def test_an_exclusion_on_a_text_field_is_asked_of_the_records(
     assert capsys.readouterr().err == (
         f"salesforce.yaml:{line} streams[1].exclude.Territory__c[0]: no record's "
         "Account.Territory__c is 'NA Wst', so it selects nothing\n")
+
+
+def test_values_only_stored_records_hold_are_proposed_from_the_raw_layer(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An unrestricted picklist keeps deactivated values on old records: the describe
+    # no longer lists them, the store's raw rows still hold them.
+    sandbox.org.update("leads", 1, {"source": "Webinar (legacy)"})
+    config = config_yaml(sandbox, tmp_path, push=False)
+    assert main(["pull", "--config", str(config)]) == 0
+    capsys.readouterr()
+    sandbox.reset_stats()
+    assert main(["discover", "salesforce", "--config", str(config)]) == 0
+    captured = capsys.readouterr()
+    assert ('    Webinar (legacy): event  # guessed from "webinar"; not a value of the '
+            "picklist today, but stored records hold it\n") in captured.out
+    assert "(and 1 only stored records hold), 1 new ones guessed" in captured.err
+    assert calls(sandbox) <= 3  # what the store holds costs no call
