@@ -76,6 +76,16 @@ def test_an_exclusion_matching_nothing_is_a_problem() -> None:
     ]
 
 
+def test_an_exclusion_in_another_case_is_a_problem_as_it_selects_nothing() -> None:
+    problems = exclusion_problems(at, ["closed lost", " Closed Won "],
+                                  ["Closed Won", "Closed Lost"], "Opportunity.StageName",
+                                  held=["closed lost"])  # fmt: skip
+    assert problems == [
+        "m.yaml:3 k.closed lost: 'closed lost' selects nothing: records are selected by the "
+        "value as Opportunity.StageName writes it, case included; did you mean 'Closed Lost'?"
+    ]
+
+
 @pytest.mark.parametrize(
     ("value", "method"),
     [("Trade Show", "event"), ("Webinar (legacy)", "event"), ("Phone Inquiry", "phone"),

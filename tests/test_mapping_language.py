@@ -241,6 +241,27 @@ def test_init_upgrade_mapping_and_its_refusals(
     assert again.read_text(encoding="utf-8") == (PREVIOUS / "hubspot.yaml").read_text("utf-8")
 
 
+def test_init_upgrade_mapping_takes_the_crm_its_keys_do_not_tell(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "portal.yaml"
+    text = ("# a HubSpot mapping without a key only HubSpot has\nstreams:\n"
+            "  - entity: opportunities\n    object: deals\n    fields:\n"
+            "      amount: amount\n      close_date: closedate\npush:\n  account_fields:\n"
+            "    revenue_this_year: {property: kpi_revenue_this_year, take_over: true}\n")
+    path.write_text(text, encoding="utf-8")
+    assert main(["init", "--upgrade-mapping", str(path)]) == 2
+    assert capsys.readouterr().err.endswith(
+        "portal.yaml: read as a salesforce mapping, as its keys tell; if it is another "
+        "CRM's, say so: --crm hubspot|files\n")
+    assert path.read_text(encoding="utf-8") == text
+    assert main(["init", "--upgrade-mapping", str(path), "--crm", "hubspot"]) == 0
+    assert "upgraded " in capsys.readouterr().out
+    assert path.read_text(encoding="utf-8") == text.replace("{property:", "{field:")
+    assert main(["init", "--upgrade-mapping", str(path), "--crm", "pipedrive"]) == 2
+    assert "--crm pipedrive: not a CRM whose mapping upgrades" in capsys.readouterr().err
+
+
 def test_validate_says_the_deprecation_without_failing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

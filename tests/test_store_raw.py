@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from connector.schema import ENTITY_BY_NAME
-from connector.store import ParseOptions, Store, ValueMap, mark_deleted
+from connector.store import ParseOptions, Store, ValueMap, mark_deleted, remember_seen
 from connector.store.derive import Derivation, Derived, derive, rederive
 from connector.store.raw import (
     RawStream,
@@ -18,6 +18,7 @@ from connector.store.raw import (
     upsert_raw,
 )
 from connector.store.shapes import changed_keys, record_shape, stored_shape
+from connector.store.staging import forget_seen, mark_unseen_deleted
 
 OPTS = ParseOptions(timezone="UTC")
 LEADS = ENTITY_BY_NAME["leads"]
@@ -178,3 +179,37 @@ def test_shapes_are_recorded_and_compared(store: Store) -> None:
     old = stored_shape(store, "sf", "leads:Lead")
     assert changed_keys(old, edited) == ["exclude.Type", "fields.a"]
     assert changed_keys(old, shape) == []
+
+
+@pytest.mark.parametrize("modified_before", [None, dt.datetime(2025, 3, 2)])
+def test_a_record_quarantined_outright_and_purged_is_never_derived_again(
+    store: Store, modified_before: dt.datetime | None
+) -> None:
+    raw = leads(store)
+    broken = row("L2", "Web")
+    broken[3] = "not a date"  # CreatedDate: quarantined, never loaded
+    upsert_raw(store, raw, FIELDS, [row("L1", "Web"), broken])
+    derive(store, raw, rules(), OPTS)
+    assert store.scalar("SELECT count(*) FROM quarantine WHERE record_id = 'L2'") == 1
+    remember_seen(store, "leads", ["L1"])  # the CRM no longer has L2 (purged)
+    mark_unseen_deleted(store, source="sf", entity="leads", modified_before=modified_before)
+    forget_seen(store)
+    assert store.scalar("SELECT count(*) FROM quarantine") == 0
+    fixed = rules(fields=[Derived("created_at", const="2025-02-01T09:00:00Z"),
+                          Derived("owner_id", field="OwnerId")])  # fmt: skip
+    rederive(store, raw, fixed, OPTS)
+    assert [r[0] for r in live(store)] == ["L1"]
+
+
+def test_a_raw_row_modified_after_the_listing_is_not_taken_for_purged(store: Store) -> None:
+    raw = leads(store)
+    broken = row("L2", "Web")
+    broken[3] = "not a date"
+    upsert_raw(store, raw, FIELDS, [broken])
+    derive(store, raw, rules(), OPTS)
+    remember_seen(store, "leads", [])
+    mark_unseen_deleted(store, source="sf", entity="leads",
+                        modified_before=dt.datetime(2025, 2, 1))  # before its modstamp
+    forget_seen(store)
+    assert store.scalar("SELECT count(*) FROM quarantine WHERE record_id = 'L2'") == 1
+    assert store.scalar(f"SELECT count(*) FROM {raw.table} WHERE deleted") == 0

@@ -73,7 +73,8 @@ def test_headers_and_value_maps_against_the_files_all_at_once(
     assert err == [
         "leads.csv:1 required column(s) created_at missing (columns: id, owner_id)",
         "opportunities.csv:1 column 'Deal Type' mapped to opportunities.type is not in the "
-        f"file (files.yaml:{column} streams[0].fields.type; columns: {columns})",
+        f"file; did you mean 'Type'? (files.yaml:{column} streams[0].fields.type; columns: "
+        f"{columns})",
         f"opportunities.csv:1 exclude column 'Kind' is not in the file (files.yaml:{excluded} "
         "streams[0].exclude.Kind)",
         f"files.yaml:{value} streams[0].values.contact_method[\"Trade Shows\"]: "

@@ -80,7 +80,8 @@ def test_a_mapping_problem_no_longer_hides_what_the_exports_say(
     assert lines[0].startswith(f"files.yaml:{static} streams[0].values."
                                "contact_method.Email: 'e-mail' is not a contact method")
     assert lines[1].startswith("opportunities.csv:1 column 'Deal Type' mapped to "
-                               f"opportunities.type is not in the file (files.yaml:{column} ")
+                               "opportunities.type is not in the file; did you mean 'Type'? "
+                               f"(files.yaml:{column} ")
     assert len(lines) == 2
 
 

@@ -14,7 +14,8 @@ from connector.invocation import suggest
 
 def add(commands: Subcommands) -> None:
     init = commands.add_parser("init", help="write a commented config.yaml and its mapping")
-    init.add_argument("--crm", help="files, salesforce or hubspot")
+    init.add_argument("--crm", help="files, salesforce or hubspot (with --upgrade-mapping: "
+                      "the CRM whose mapping FILE is, when its keys do not tell)")
     init.add_argument("--upgrade-mapping", type=Path, metavar="FILE",
                       help="rewrite a mapping written in last release's mapping language "
                       "in place, comments kept (a backup FILE.bak is kept)")  # fmt: skip
@@ -65,7 +66,7 @@ def _add_card(commands: Subcommands) -> None:
 
 def cmd_init(args: argparse.Namespace) -> int:
     if args.upgrade_mapping is not None:
-        return _upgrade_mapping(args.upgrade_mapping)
+        return _upgrade_mapping(args.upgrade_mapping, args.crm)
     if args.crm is None:
         raise ConfigError(["init: give --crm files|salesforce|hubspot (or --upgrade-mapping "
                            "FILE)"])  # fmt: skip
@@ -77,13 +78,15 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _upgrade_mapping(path: Path) -> int:
+def _upgrade_mapping(path: Path, crm: str | None) -> int:
     from connector.crms.upgrade import upgrade_mapping
 
-    done = upgrade_mapping(path)
+    done = upgrade_mapping(path, crm)
     for change in done.changes:
         print(f"  {change}")
-    print(f"upgraded {done.path}: {len(done.changes)} old spellings rewritten, comments kept; "
+    told = " (told by its keys; --crm says otherwise)" if done.told else ""
+    print(f"upgraded {done.path}, a {done.crm} mapping{told}: {len(done.changes)} old "
+          "spellings rewritten, comments kept; "
           f"the file as it was is {done.backup} (to undo: mv {shlex.quote(str(done.backup))} "
           f"{shlex.quote(str(done.path))})")  # fmt: skip
     return EXIT_OK

@@ -273,11 +273,31 @@ def _item(text: str, indent: str = "") -> list[str]:
                          break_long_words=False, break_on_hyphens=False)  # fmt: skip
 
 
+def modern_text(text: str) -> tuple[str, int]:
+    """A mapping's text in this release's language, comments and layout kept (as
+    `crm-kpi init --upgrade-mapping` writes it), and how many old spellings it had
+    (0: `text` itself)."""
+    yaml = round_trip()
+    document = yaml.load(text)
+    done = modernize(document)
+    if not done.respelled:
+        return text, 0
+    out = io.StringIO()
+    yaml.dump(document, out)
+    return out.getvalue(), len(done.respelled)
+
+
 def unified_diff(current: Path, proposed: str, proposed_name: str) -> str:
-    """What the proposal changes in the current mapping, as `diff -u` shows it."""
-    old = current.read_text(encoding="utf-8").splitlines(keepends=True)
-    new = proposed.splitlines(keepends=True)
-    return "".join(difflib.unified_diff(old, new, str(current), proposed_name))
+    """What the proposal changes in the current mapping, as `diff -u` shows it; a
+    mapping in last release's spelling as its upgrade writes it, so that the diff shows
+    what the org changes, not the respellings (said in the diff's first line)."""
+    text, respelled = modern_text(current.read_text(encoding="utf-8"))
+    name = str(current)
+    if respelled:
+        name += (f" (its {respelled} old spellings as `crm-kpi init --upgrade-mapping` "
+                 "rewrites them)")  # fmt: skip
+    old, new = text.splitlines(keepends=True), proposed.splitlines(keepends=True)
+    return "".join(difflib.unified_diff(old, new, name, proposed_name))
 
 
 def static_problems(text: str, model: type[MappingRules], name: str) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from connector.store import IngestResult, ParseOptions, Store
-from connector.store.derive import Derivation, Rederived, rederive
+from connector.store.derive import Derivation, Rederived, held, rederive
 from connector.store.raw import RawStream
 from connector.store.shapes import Shape, changed_keys, fingerprint, record_shape, stored_shape
 
@@ -42,7 +42,8 @@ def settle_mapping(
         keys = ", ".join(changed_keys(old, shape)) or "its rules"
         what = f"mapping changed ({keys}): {rules.entity.name} from {rules.origin}"
         if read_whole:
-            note = f"{what} derived from the records just read whole"
+            note = f"{what} derived from the records just read whole: " + _held(
+                *held(store, raw, rules))
         else:
             note = f"{what} re-derived from the store, 0 API calls: " + _counts(
                 rederive(store, raw, rules, opts))
@@ -62,6 +63,11 @@ def _counts(done: Rederived) -> str:
         parts.append(f"{abs(more):,} {'more' if more > 0 else 'fewer'} quarantined "
                      f"({done.quarantined:,} in all)")  # fmt: skip
     return ", ".join(parts)
+
+
+def _held(records: int, left_out: int, quarantined: int) -> str:
+    said = f"{records:,} records, {left_out:,} left out by the mapping"
+    return said + (f", {quarantined:,} quarantined" if quarantined else "")
 
 
 def settle_whole_read(store: Store, stream: str, shape: Shape, result: IngestResult) -> str | None:

@@ -10,7 +10,6 @@ moving that back.
 
 from __future__ import annotations
 
-import io
 import os
 import tempfile
 from collections.abc import Mapping
@@ -22,7 +21,7 @@ from connector.crms.files.mapping import FilesMapping
 from connector.crms.hubspot.mapping import HubSpotMapping
 from connector.crms.language import MappingRules, read_mapping
 from connector.crms.oldkeys import modernize
-from connector.crms.proposal import round_trip
+from connector.crms.proposal import modern_text
 from connector.crms.salesforce.mapping import SalesforceMapping
 from connector.errors import ConfigError
 from connector.yamlfile import load_yaml, render_path
@@ -34,36 +33,57 @@ _HUBSPOT_STREAM_KEYS = {"properties", "associations", "deal_stages"}
 _FILES_KEYS = {"entities", "delimiter", "encoding", "date_format", "timestamp_format"}
 
 
+MODELS: dict[str, type[MappingRules]] = {
+    "salesforce": SalesforceMapping, "hubspot": HubSpotMapping, "files": FilesMapping,
+}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Upgraded:
-    """What the upgrade did: the file, its backup, each key it respelled."""
+    """What the upgrade did: the file, its backup, each key it respelled, and the CRM
+    whose mapping it was read as (`told`: from its keys, not said by `--crm`)."""
 
     path: Path
     backup: Path
     changes: list[str]
+    crm: str
+    told: bool
 
 
-def upgrade_mapping(path: Path) -> Upgraded:
-    """Rewrite the mapping at `path` in this release's language, keeping a backup;
-    `ConfigError` (nothing written) when it is already, or does not validate."""
+def upgrade_mapping(path: Path, crm: str | None = None) -> Upgraded:
+    """Rewrite the mapping at `path` (of `crm`; None: the CRM its keys tell) in this
+    release's language, keeping a backup; `ConfigError` (nothing written) when it is
+    already, or does not validate."""
+    if crm is not None and crm not in MODELS:
+        raise ConfigError([f"--crm {crm}: not a CRM whose mapping upgrades (one of "
+                           f"{', '.join(MODELS)})"])  # fmt: skip
     data, lines = load_yaml(path)
-    model = mapping_model(data)
+    model = MODELS[crm] if crm is not None else mapping_model(data)
     done = modernize(data)
     if not done.respelled:
         raise ConfigError([f"{path.name}:1 already in this release's mapping language: "
                            "nothing to upgrade (docs/mappings.md)"])  # fmt: skip
-    before = read_mapping(path, model)  # ConfigError: file:line of every problem
+    kind = next(name for name, m in MODELS.items() if m is model)
+    try:
+        before = read_mapping(path, model)  # ConfigError: file:line of every problem
+    except ConfigError as exc:
+        if crm is not None:
+            raise
+        others = "|".join(name for name in MODELS if name != kind)
+        raise ConfigError([*exc.messages, f"{path.name}: read as a {kind} mapping, as its "
+                           f"keys tell; if it is another CRM's, say so: --crm {others}"]
+                          ) from None  # fmt: skip
     backup = path.with_name(path.name + BACKUP_SUFFIX)
     if backup.exists():
         raise ConfigError([f"{path.name}: {backup.name} already exists (an earlier "
                            "upgrade's backup?): move it away first, nothing was written"])
-    text = _rewritten(path.read_text(encoding="utf-8"))
+    text, _ = modern_text(path.read_text(encoding="utf-8"))
     _check(path.name, text, model, before)
     backup.write_bytes(path.read_bytes())
     _replace(path, text)
     changes = [f"{path.name}:{lines.line_of(r.at)} {render_path(r.at)}: {r.was} → {r.now}"
                for r in done.respelled]
-    return Upgraded(path, backup, changes)
+    return Upgraded(path, backup, changes, kind, told=crm is None)
 
 
 def mapping_model(data: Any) -> type[MappingRules]:
@@ -78,15 +98,6 @@ def mapping_model(data: Any) -> type[MappingRules]:
             or (isinstance(push, Mapping) and "company_properties" in push)):  # fmt: skip
         return HubSpotMapping
     return SalesforceMapping
-
-
-def _rewritten(text: str) -> str:
-    yaml = round_trip()
-    document = yaml.load(text)
-    modernize(document)
-    out = io.StringIO()
-    yaml.dump(document, out)
-    return out.getvalue()
 
 
 def _check(name: str, text: str, model: type[MappingRules], before: MappingRules) -> None:

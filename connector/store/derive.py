@@ -141,6 +141,18 @@ def rederive(store: Store, raw: RawStream, rules: Derivation, opts: ParseOptions
                      quarantined=_quarantined(store, raw, rules.entity))  # fmt: skip
 
 
+def held(store: Store, raw: RawStream, rules: Derivation) -> tuple[int, int, int]:
+    """What the stream's raw rows hold under `rules` (after a whole read derived them
+    all): the records the CRM has, those of them the mapping leaves out, and those
+    quarantined."""
+    bind = Bind()
+    row = store.fetch(
+        f"SELECT count(*), count(*) FILTER (WHERE {_skip(raw, rules, bind)}) "
+        f"FROM {ident(raw.table)} r WHERE NOT r.{DELETED}", bind.params,
+    )[0]  # fmt: skip
+    return int(row[0]), int(row[1]), _quarantined(store, raw, rules.entity)
+
+
 def _quarantined(store: Store, raw: RawStream, entity: Entity) -> int:
     """How many of the stream's records have quarantine entries."""
     return int(store.scalar(

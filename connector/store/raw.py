@@ -154,6 +154,39 @@ def raw_tables(store: Store, source: str, entity: str) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
+def live_raw_ids(store: Store, source: str, entity: str, modified_before: object = None
+                 ) -> tuple[str, list[object]]:  # fmt: skip
+    """SQL selecting the ids of `entity`'s raw rows the CRM has not deleted (with
+    `modified_before`, a naive UTC time: only rows whose modstamp says they were last
+    modified before it), and its parameters; selects nothing when there are none."""
+    recent = "" if modified_before is None else (
+        f" AND coalesce(CAST(try_cast({MODSTAMP} AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS "
+        "TIMESTAMP) < ?, FALSE)")  # an unreadable modstamp: not known to be old  # fmt: skip
+    parts = [f"SELECT {ID} AS id FROM {ident(table)} WHERE NOT {DELETED}{recent}"
+             for table in raw_tables(store, source, entity)]  # fmt: skip
+    if not parts:
+        return "SELECT CAST(NULL AS VARCHAR) AS id WHERE FALSE", []
+    return " UNION ALL ".join(parts), [modified_before] * len(parts) if recent else []
+
+
+def held_values(store: Store, source: str, stream: str, name: str, most: int = 200) -> list[str]:
+    """The values of CRM field `name` that the stream's live raw rows hold (trimmed,
+    non-empty, the most frequent first, at most `most`): what records hold, with no API
+    call, values a picklist no longer lists included. Empty when none is kept."""
+    if not store.has_table("raw_streams"):
+        return []
+    raw = _load(store, source, stream)
+    kept = [f for f in (raw.pulled if raw is not None else ()) if f.lower() == name.lower()]
+    if raw is None or not kept:
+        return []
+    value = f"trim({ident(raw.column(kept[0]))})"
+    rows = store.fetch(
+        f"SELECT {value} AS v FROM {ident(raw.table)} WHERE NOT {DELETED} AND "
+        f"coalesce({value}, '') <> '' GROUP BY v ORDER BY count(*) DESC, v LIMIT ?", [most],
+    )  # fmt: skip
+    return [str(row[0]) for row in rows]
+
+
 def mark_raw_deleted(store: Store, source: str, entity: str, condition: str,
                      params: Sequence[object] = ()) -> None:  # fmt: skip
     """Mark deleted the raw rows of `entity`'s streams that `condition` (SQL of the

@@ -15,7 +15,7 @@ from connector.store.arrow import stage_rows
 from connector.store.db import Store
 from connector.store.ingest import IngestResult, ingest
 from connector.store.normalize import ParseOptions, ValueMap
-from connector.store.raw import mark_raw_deleted
+from connector.store.raw import live_raw_ids, mark_raw_deleted
 
 # Ids a pull has seen, per entity, until it marks the others deleted (hard deletes).
 _SEEN = "_seen_ids"
@@ -80,13 +80,21 @@ def mark_unseen_deleted(
     con, table = store.con, ENTITY_BY_NAME[entity].table
     con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_SEEN} (entity VARCHAR, id VARCHAR)")
     recent = "" if modified_before is None else " AND coalesce(modified_at < ?, true)"
+    # and the raw rows never loaded (quarantined outright): else derived again one day
+    raw, raw_params = live_raw_ids(store, source, entity, modified_before)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _unseen AS SELECT id FROM {table} WHERE source = ? "
-        f"AND id NOT IN (SELECT id FROM {_SEEN} WHERE entity = ?){recent}",
-        [source, entity, *([] if modified_before is None else [modified_before])],
-    )
+        f"CREATE OR REPLACE TEMP TABLE _unseen AS SELECT id FROM ((SELECT id FROM {table} "
+        f"WHERE source = ?{recent}) UNION (SELECT id FROM ({raw}) WHERE id NOT IN (SELECT id "
+        f"FROM {table} WHERE source = ?))) WHERE id NOT IN (SELECT id FROM {_SEEN} WHERE "
+        "entity = ?)",
+        [source, *([] if modified_before is None else [modified_before]), *raw_params,
+         source, entity],
+    )  # fmt: skip
     try:
         mark_raw_deleted(store, source, entity, "id IN (SELECT id FROM _unseen)")
+        for problems in ("quarantine", "findings"):  # a purged record is no one's problem
+            con.execute(f"DELETE FROM {problems} WHERE source = ? AND entity = ? "
+                        "AND record_id IN (SELECT id FROM _unseen)", [source, entity])  # fmt: skip
         rows = con.execute(
             f"UPDATE {table} SET is_deleted = TRUE WHERE source = ? AND NOT is_deleted "
             "AND id IN (SELECT id FROM _unseen)", [source],

@@ -129,3 +129,21 @@ def test_validate_reports_static_and_live_problems_at_their_lines_in_one_pass(
     assert (f"hubspot.yaml:{line('hs_survey_type: [CSAT, CES, CUSTM]')} streams[8].exclude."
             "hs_survey_type[2]: 'CUSTM' is not a value of feedback_submissions.hs_survey_type "
             "and no record holds it, so it selects nothing; did you mean 'CUSTOM'?") in live
+
+
+def test_an_exclusion_on_a_text_property_is_asked_of_the_records(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mapping = mapping_with(
+        tmp_path, ("    defaults:\n      contact_method: other\n\n  - entity: leads",
+                   "    exclude:\n      deal_type_detail: [New Custmer, New Customer]\n"
+                   "    defaults:\n      contact_method: other\n\n  - entity: leads"),
+    )
+    line = mapping.read_text().splitlines().index(
+        "      deal_type_detail: [New Custmer, New Customer]") + 1
+    sandbox.reset_stats()
+    assert main(["validate", "--config", str(config_with(sandbox, tmp_path, mapping))]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"hubspot.yaml:{line} streams[0].exclude.deal_type_detail[0]: no record's "
+        "deals.deal_type_detail is 'New Custmer', so it selects nothing")
+    assert sandbox.stats()["endpoints"].get("hubspot.search") == 2, sandbox.stats()

@@ -115,6 +115,24 @@ def test_what_the_org_lacks_or_names_otherwise_is_fixed_or_listed(
     assert main(["validate", "--config", str(proposed)]) == 0, capsys.readouterr().err
 
 
+def test_a_diff_against_last_releases_mapping_shows_what_the_org_changes_not_respellings(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    previous = Path(__file__).parents[1] / "previous_mappings" / "salesforce.yaml"
+    mapping = tmp_path / "salesforce.yaml"
+    mapping.write_text(previous.read_text())
+    config = config_yaml(sandbox, tmp_path, mapping=mapping, push=False)
+    capsys.readouterr()
+    assert main(["discover", "salesforce", "--config", str(config), "--diff"]) == 0
+    diff = capsys.readouterr().out
+    assert diff.startswith(f"--- {mapping} (its 11 old spellings as `crm-kpi init "
+                           "--upgrade-mapping` rewrites them)\n+++ proposed\n")  # fmt: skip
+    removed = [line for line in diff.splitlines()[2:] if line.startswith("-")]
+    assert removed == [], removed  # the org adds a value to review, and changes nothing else
+    assert "+    Cadence: other  # review:" in diff
+    assert mapping.read_text() == previous.read_text()
+
+
 def test_discover_never_writes_over_a_file_and_spends_no_call_finding_out(
     sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -181,3 +199,36 @@ def test_a_value_the_picklist_lacks_but_records_hold_is_no_problem(
     )
     config = config_yaml(sandbox, tmp_path, mapping=mapping, push=False)
     assert main(["validate", "--config", str(config)]) == 0, capsys.readouterr().err
+
+
+def test_an_exclusion_on_a_text_field_is_asked_of_the_records(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mapping = mapping_with(
+        tmp_path, ("    # exclude:\n    #   Type: [Test Account]",
+                   "    exclude:\n      Territory__c: [NA Wst, NA East]"),
+    )
+    config = config_yaml(sandbox, tmp_path, mapping=mapping, push=False)
+    line = mapping.read_text().splitlines().index("      Territory__c: [NA Wst, NA East]") + 1
+    assert main(["validate", "--config", str(config)]) == 2
+    assert capsys.readouterr().err == (
+        f"salesforce.yaml:{line} streams[1].exclude.Territory__c[0]: no record's "
+        "Account.Territory__c is 'NA Wst', so it selects nothing\n")
+
+
+def test_values_only_stored_records_hold_are_proposed_from_the_raw_layer(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An unrestricted picklist keeps deactivated values on old records: the describe
+    # no longer lists them, the store's raw rows still hold them.
+    sandbox.org.update("leads", 1, {"source": "Webinar (legacy)"})
+    config = config_yaml(sandbox, tmp_path, push=False)
+    assert main(["pull", "--config", str(config)]) == 0
+    capsys.readouterr()
+    sandbox.reset_stats()
+    assert main(["discover", "salesforce", "--config", str(config)]) == 0
+    captured = capsys.readouterr()
+    assert ('    Webinar (legacy): event  # guessed from "webinar"; not a value of the '
+            "picklist today, but stored records hold it\n") in captured.out
+    assert "(and 1 only stored records hold), 1 new ones guessed" in captured.err
+    assert calls(sandbox) <= 3  # what the store holds costs no call

@@ -12,7 +12,13 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from connector.crms.base import Survey
-from connector.crms.valuemaps import exclusion_problems, item_at, key_at, key_problems
+from connector.crms.valuemaps import (
+    exclusion_problems,
+    item_at,
+    key_at,
+    key_problems,
+    suggestion,
+)
 from connector.errors import ExportError
 from connector.schema import ENTITY_BY_NAME, NATURAL_KEYS, Entity
 from connector.store import ParseOptions, Store, ValueMap
@@ -55,8 +61,8 @@ def _header_problems(
     mapping line that names the column."""
     columns = ", ".join(headers)
     problems = [
-        f"{path.name}:1 column {header!r} mapped to {entity.name}.{name} is not in the file "
-        f"({where(('fields', name))}; columns: {columns})"
+        f"{path.name}:1 column {header!r} mapped to {entity.name}.{name} is not in the file"
+        f"{suggestion(header, headers)} ({where(('fields', name))}; columns: {columns})"
         for name, header in layout.columns.items()
         if header not in headers
     ]
@@ -68,8 +74,8 @@ def _header_problems(
         problems.append(f"{path.name}:1 required column(s) {', '.join(missing)} missing "
                         f"(columns: {columns})")  # fmt: skip
     problems += [
-        f"{path.name}:1 exclude column {header!r} is not in the file "
-        f"({where(('exclude', header))})"
+        f"{path.name}:1 exclude column {header!r} is not in the file"
+        f"{suggestion(header, headers)} ({where(('exclude', header))})"
         for header in layout.exclude
         if header not in headers
     ]

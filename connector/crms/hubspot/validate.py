@@ -11,6 +11,7 @@ from connector.crms.base import Survey
 from connector.crms.config import MappingLines
 from connector.crms.hubspot.api import HubSpotApi
 from connector.crms.hubspot.catalog import Catalog
+from connector.crms.hubspot.constants import OBJECT_ID_PROPERTY
 from connector.crms.hubspot.errors import HubSpotApiError
 from connector.crms.hubspot.mapping import HubSpotMapping, Stream
 from connector.crms.hubspot.targets import GOALS, Assignees, goals_unavailable, unavailable_note
@@ -25,6 +26,7 @@ from connector.errors import AuthError
 from connector.yamlfile import KeyPath
 
 Json = dict[str, Any]
+MAX_ASKED = 20  # excluded values of text properties asked of the records (a search each)
 # HubSpot's own object types (CRM v3 object names), for "did you mean".
 STANDARD_OBJECTS = (
     "contacts", "companies", "deals", "tickets", "line_items", "products", "quotes", "calls",
@@ -99,7 +101,8 @@ def option_problems(
     catalog: PropertyCatalog, mapping: HubSpotMapping, where: MappingLines
 ) -> list[str]:
     """Value map keys and excluded values that match no option of the enumeration
-    property they name (HubSpot refuses any other value, so no record holds one)."""
+    property they name (HubSpot refuses any other value, so no record holds one), and
+    excluded values of a text property that no record holds (asked by search)."""
     problems = []
     for index, stream in enumerate(mapping.streams):
         definitions = catalog.definitions(stream.object) or {}
@@ -114,10 +117,26 @@ def option_problems(
                 problems += key_problems(at, values, options, f"{stream.object}.{name}")
         for name, excluded in stream.exclude.items():
             options = _options(definitions.get(name))
+            at = item_at(where.at, ("streams", index, "exclude", name), excluded)
             if options is not None:
-                at = item_at(where.at, ("streams", index, "exclude", name), excluded)
                 problems += exclusion_problems(at, excluded, options, f"{stream.object}.{name}")
+            elif (definitions.get(name) or {}).get("type") == "string":
+                held = _held(catalog.api, stream.object, name, excluded)
+                problems += exclusion_problems(at, excluded, [], f"{stream.object}.{name}", held)
     return problems
+
+
+def _held(api: HubSpotApi, obj: str, name: str, values: list[str]) -> list[str]:
+    """The values of a text property some record holds: one search (limit 1) each, the
+    first `MAX_ASKED` of them (the others are taken as held: not known to be wrong)."""
+    held = values[MAX_ASKED:]
+    for value in values[:MAX_ASKED]:
+        body = {"filterGroups": [{"filters": [{"propertyName": name, "operator": "EQ",
+                                               "value": value.strip()}]}],
+                "properties": [OBJECT_ID_PROPERTY], "limit": 1}  # fmt: skip
+        if api.search(obj, body).get("total"):
+            held.append(value)
+    return held
 
 
 def _options(prop: Json | None) -> list[str] | None:

@@ -55,6 +55,8 @@ class OrgView:
     users: int | None = None
     roles: list[str] = field(default_factory=list)
     resolved: Resolved | None = None
+    # (sObject, field), lower case → the values its records hold, as the store kept them
+    held: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
     def describe(self, name: str) -> Describe | None:
         """The describe of an sObject the org has (None when it has none)."""
@@ -223,12 +225,29 @@ class Draft:
         """Every value of the map's fields given a key; keys of no value nor record out."""
         listed = self.doc["value_maps"][name]
         values = list(dict.fromkeys(v for check in checks for v in check.values))
-        guessed, review = fill_value_map(listed, values, methods=name in self.method_maps)
+        only_held = self._only_held(checks, values)
+        before = {str(key).strip().lower() for key in listed}
+        guessed, review = fill_value_map(listed, [*values, *only_held],
+                                         methods=name in self.method_maps)  # fmt: skip
+        for value in [v for v in only_held if v.strip().lower() not in before]:
+            note(listed, value, "not a value of the picklist today, but stored records hold it")
         what = ", ".join(f"{c.sobject}.{c.path}" for c in checks)
         held = {v for check in checks for v in check.held}
-        self.said += stale_keys(listed, values, held, f"value_maps.{name}", what)
-        self.said.append(f"value_maps.{name}: {len(values)} values of {what}, {guessed} new "
-                         f"ones guessed, {review} to review")  # fmt: skip
+        self.said += stale_keys(listed, [*values, *only_held], held, f"value_maps.{name}", what)
+        more = f" (and {len(only_held)} only stored records hold)" if only_held else ""
+        self.said.append(f"value_maps.{name}: {len(values)} values of {what}{more}, {guessed} "
+                         f"new ones guessed, {review} to review")  # fmt: skip
+
+    def _only_held(self, checks: list[Check], values: list[str]) -> list[str]:
+        """Values the store's records hold for the checks' fields that no value lists
+        (an unrestricted picklist keeps deactivated values on old records)."""
+        known = {value.strip().lower() for value in values}
+        found: dict[str, str] = {}
+        for check in checks:
+            for value in self.view.held.get((check.sobject.lower(), check.path.lower()), []):
+                if value.strip().lower() not in known:
+                    found.setdefault(value.strip().lower(), value)
+        return list(found.values())
 
     def _filter_values(self, raw: Any, section: str, path: str, check: Check) -> None:
         where = f"{raw['object']} {section}.{path}"

@@ -30,6 +30,7 @@ from connector.crms.salesforce.mapping import SalesforceMapping, load_mapping
 from connector.crms.salesforce.picklists import record_types
 from connector.crms.valuemaps import nearest
 from connector.store import Store
+from connector.store.raw import held_values
 from connector.yamlfile import salvaging
 
 Describe = dict[str, Any]
@@ -78,7 +79,23 @@ def read_org(
     view.stages = _records(answers["stages"])
     view.users, view.roles = _users(answers["users"])
     view.resolved = resolve(mapping, describer)
+    if store is not None:
+        view.held = _held(store, source, mapping)
     return view
+
+
+def _held(
+    store: Store, source: str, mapping: SalesforceMapping
+) -> dict[tuple[str, str], list[str]]:
+    """The values the store's raw rows hold for each value-mapped field (no API call)."""
+    held: dict[tuple[str, str], list[str]] = {}
+    for stream in mapping.streams:
+        for name in stream.values:
+            path = stream.fields.get(name)
+            if path is not None:
+                found = held_values(store, source, f"{stream.entity}:{stream.object}", path)
+                held.setdefault((stream.object.lower(), path.lower()), []).extend(found)
+    return held
 
 
 def _replacements(

@@ -25,6 +25,7 @@ from connector.yamlfile import KeyPath
 Describe = dict[str, Any]
 MAX_ASKED = 50  # values asked of the records (10 composite calls at most)
 MapKeys = tuple[str, ...]
+TEXT_TYPES = ("string", "email", "phone", "url")  # filterable text: its records are asked
 RECORD_TYPE_PATHS = {"recordtype.developername": "developerName", "recordtype.name": "name"}
 
 
@@ -118,7 +119,7 @@ def _scope_checks(
     mapping: SalesforceMapping, describe: Callable[[str], Describe | None]
 ) -> list[tuple[int, str, Check, list[str]]]:
     """(stream index, exclude or include, the field's values, the values named) for every
-    exclusion and inclusion on a picklist field or a record type."""
+    exclusion and inclusion on a picklist field, a record type or a text field."""
     found: list[tuple[int, str, Check, list[str]]] = []
     for index, stream in enumerate(mapping.streams):
         described = describe(stream.object)
@@ -126,7 +127,8 @@ def _scope_checks(
             continue
         for section in ("exclude", "include"):
             for path, named in getattr(stream, section).items():
-                check = check_of(stream.object, path, described)
+                check = check_of(stream.object, path, described) or _text_check(
+                    stream.object, path, described)
                 if check is not None:
                     found.append((index, section, check, named))
     return found
@@ -138,6 +140,16 @@ def check_of(sobject: str, path: str, described: Describe) -> Check | None:
         return Check(sobject, path, record_types(described, attribute), asked=False)
     found = picklist(described, path)
     return Check(sobject, path, picklist_values(found)) if found is not None else None
+
+
+def _text_check(sobject: str, path: str, described: Describe) -> Check | None:
+    """A text field's check: no values listed, each one named asked of the records."""
+    for f in described.get("fields", []):
+        if f["name"].lower() == path.lower() and f.get("type") in TEXT_TYPES and f.get(
+            "filterable", True
+        ):
+            return Check(sobject, str(f["name"]), [])
+    return None
 
 
 def ask_records(transport: SalesforceClient, asked: list[tuple[Check, str]]) -> None:

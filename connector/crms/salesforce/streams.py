@@ -181,7 +181,8 @@ class StreamPuller:
         self._say(f"{stream.object}: {kind} pull of ~{plan.count} records via {how}")
         if plan.reason is not None:
             self._note(f"{stream.object}: {plan.reason}: read whole ({plan.count:,} records, "
-                       f"~{plan.estimated_calls} API calls)", result)  # fmt: skip
+                       f"~{plan.estimated_calls} API calls after the first page, which the "
+                       "run's probe read)", result)  # fmt: skip
         if plan.full and plan.since is None:
             begin_full_read(self.store, plan.raw, list(plan.raw.columns))
         rules = derivation(stream, self.mapping, self.resolved)
