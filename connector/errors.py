@@ -180,3 +180,40 @@ class Crashed(CrmKpiError):
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM (what schedulers and Kubernetes send): stop as Ctrl-C does."""
+
+
+_SIGTERM_SEEN: list[Terminated] = []  # the SIGTERM this command received, once it has
+_QUERY_STOPPED = ("Query interrupted", "INTERRUPT Error")  # DuckDB's words for a stopped query
+
+
+def note_sigterm(signum: int) -> Terminated:
+    """Remember that SIGTERM arrived (DuckDB replaces an exception raised inside a query
+    by its own); the exception that stops the command."""
+    _SIGTERM_SEEN[:] = [Terminated(f"signal {signum}")]
+    return _SIGTERM_SEEN[0]
+
+
+def forget_sigterm() -> None:
+    """A new command: no SIGTERM seen yet."""
+    _SIGTERM_SEEN.clear()
+
+
+def sigterm_seen() -> Terminated | None:
+    """The SIGTERM this command received, if any."""
+    return _SIGTERM_SEEN[0] if _SIGTERM_SEEN else None
+
+
+def as_stop(exc: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C or SIGTERM that stopped the work `exc` ended: `exc` itself, or the
+    signal behind a DuckDB query stopped halfway ("Query interrupted"), which is a stop,
+    not a crash; None for any other failure."""
+    if isinstance(exc, KeyboardInterrupt):
+        return exc
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if str(cause).startswith(_QUERY_STOPPED):
+            return sigterm_seen() or KeyboardInterrupt("Ctrl-C during a query")
+        cause = cause.__cause__ or cause.__context__
+    return None

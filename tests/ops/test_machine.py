@@ -10,6 +10,8 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +69,34 @@ def test_sigterm_stops_a_run_as_ctrl_c_does(
     with Store(config_path.parent / "store.duckdb", read_only=True) as store:
         assert store.count("opportunities") == 6  # the pull before it was kept
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # handler restored
+
+
+@pytest.mark.parametrize(("signum", "code", "error"), [
+    (signal.SIGTERM, 143, "stopped by SIGTERM (the scheduler or kill)"),
+    (signal.SIGINT, 130, "stopped by the user (Ctrl-C)"),
+])  # fmt: skip
+def test_a_signal_stops_a_long_query_at_once(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch, signum: int, code: int, error: str
+) -> None:
+    """DuckDB runs a query without returning to Python, where signal handlers run: the
+    query is stopped at the signal, and the stop is a stop, not a crash (exit 70)."""
+    from connector import run as run_module
+
+    def long_query(config: Any, store: Store, **kwargs: Any) -> Any:
+        threading.Timer(0.3, os.kill, (os.getpid(), signum)).start()
+        store.fetch("SELECT count(*) FROM range(100000000000) t(n) WHERE n % 7 = 3")
+        raise AssertionError("the query ran to its end")
+
+    monkeypatch.setattr(run_module, "compute_kpis", long_query)
+    started = time.monotonic()
+    assert main(["run", "--config", str(config_path), "--log-format", "plain"]) == code
+    assert time.monotonic() - started < 30  # the query alone takes minutes
+    run = last_run(config_path)
+    assert (run["status"], run["exit_code"], run["error"]) == ("stopped", code, error)
+    assert not lock_path(load_config(config_path)).exists()
+    assert not list(config_path.parent.glob("crash-*"))
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    assert signal.set_wakeup_fd(-1) == -1  # and the wakeup fd put back
 
 
 def test_a_store_removed_mid_run_fails_the_run(
