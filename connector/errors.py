@@ -7,7 +7,8 @@ every scheduler recipe follow):
   excluded from a KPI), named; 2 the user's files or arguments; 3 another run holds the
   lock; 4 try again later (a CRM's limits, timeouts, an outage: the next run resumes);
   5 a person must act (credentials revoked or wrong, a permission or scope missing, a
-  certificate not trusted, the store's disk full, read-only or removed); 70 crm-kpi
+  certificate not trusted, an API budget too small for a run to begin, the store's disk
+  full, read-only or removed); 70 crm-kpi
   itself failed (a bug: report it); 130 and 143 stopped by Ctrl-C or SIGTERM.
 
 Transports map every CRM failure to one of three kinds: `RetriableError` (the transport
@@ -60,8 +61,9 @@ EXIT_CODES = (
     ExitCode(EXIT_TRY_LATER, "try again later: a CRM's limits, a timeout or an outage; "
              "the next run resumes", "retry"),
     ExitCode(EXIT_ACTION, "a person must act: credentials revoked or wrong, a permission "
-             "or scope missing, a certificate not trusted, the store's disk full, "
-             "read-only or removed", "fail"),
+             "or scope missing, a certificate not trusted, an API budget too small for a "
+             "run to begin (the setting named), the store's disk full, read-only or "
+             "removed", "fail"),
     ExitCode(EXIT_CRASH, "crm-kpi itself failed (a bug): the log has the details", "fail"),
     ExitCode(EXIT_INTERRUPTED, "stopped by Ctrl-C (state saved)", "fail"),
     ExitCode(EXIT_TERMINATED, "stopped by SIGTERM (state saved)", "retry"),
@@ -158,6 +160,13 @@ class EnvironmentFailure(ActionNeeded):
 
 class LimitExceededError(FatalError):
     """The CRM's API allowance is spent, or the run would spend more than allowed."""
+
+
+class BudgetTooSmall(LimitExceededError):
+    """The run's share of the API allowance was spent before any work could begin: the
+    next run would do no better, so a person must change the setting it names."""
+
+    exit_code = EXIT_ACTION
 
 
 class RecordError(CrmKpiError):
