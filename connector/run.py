@@ -260,6 +260,8 @@ def _record_start(store: Store, summary: RunSummary, command: str) -> None:
 def _record_end(store: Store, summary: RunSummary, log: RunLog) -> None:
     """Record how the run ended; a store that cannot take it (a full disk) is logged."""
     kept = {k: v for k, v in asdict(summary).items() if k != "pulled_results"}
+    if summary.status != "succeeded":
+        store.abandon()
     for attempt in (1, 2):
         try:
             finish_run(store, summary.run_id, summary.status, json.dumps(kept, default=str))

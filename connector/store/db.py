@@ -160,6 +160,12 @@ class Store(Closing):
         rows = self.con.execute(sql, params).fetchall()  # no half-read result left open
         return rows[0][0] if rows else None
 
+    def abandon(self) -> None:
+        """Roll back the transaction a step stopped halfway left open (a signal's exception
+        can land before the step's own rollback): nothing half-done is kept."""
+        with suppress(duckdb.Error):  # none was open
+            self.con.rollback()
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Statements inside commit together, or roll back together on any exception."""

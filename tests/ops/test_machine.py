@@ -3,6 +3,7 @@ tmpfs), a read-only store, a store removed mid-run, a dashboard without the CA f
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shlex
@@ -75,28 +76,38 @@ def test_sigterm_stops_a_run_as_ctrl_c_does(
     (signal.SIGTERM, 143, "stopped by SIGTERM (the scheduler or kill)"),
     (signal.SIGINT, 130, "stopped by the user (Ctrl-C)"),
 ])  # fmt: skip
+@pytest.mark.parametrize("where", ["compute", "a pull's transaction"])
 def test_a_signal_stops_a_long_query_at_once(
-    config_path: Path, monkeypatch: pytest.MonkeyPatch, signum: int, code: int, error: str
-) -> None:
+    config_path: Path, monkeypatch: pytest.MonkeyPatch, signum: int, code: int, error: str,
+    where: str,
+) -> None:  # fmt: skip
     """DuckDB runs a query without returning to Python, where signal handlers run: the
-    query is stopped at the signal, and the stop is a stop, not a crash (exit 70)."""
+    query is stopped at the signal, the stop is a stop, not a crash (exit 70), the pull's
+    transaction is rolled back, the run recorded as stopped, and the next run succeeds."""
     from connector import run as run_module
+    ingest = importlib.import_module("connector.store.ingest")  # the function shadows it
 
-    def long_query(config: Any, store: Store, **kwargs: Any) -> Any:
+    def long_query(con: Any) -> None:
         threading.Timer(0.3, os.kill, (os.getpid(), signum)).start()
-        store.fetch("SELECT count(*) FROM range(100000000000) t(n) WHERE n % 7 = 3")
+        con.execute("SELECT count(*) FROM range(100000000000) t(n) WHERE n % 7 = 3")
         raise AssertionError("the query ran to its end")
 
-    monkeypatch.setattr(run_module, "compute_kpis", long_query)
+    if where == "compute":
+        monkeypatch.setattr(run_module, "compute_kpis", lambda c, store, **_: long_query(store))
+    else:
+        monkeypatch.setattr(ingest, "_insert", lambda con, *_: long_query(con))
     started = time.monotonic()
     assert main(["run", "--config", str(config_path), "--log-format", "plain"]) == code
     assert time.monotonic() - started < 30  # the query alone takes minutes
     run = last_run(config_path)
     assert (run["status"], run["exit_code"], run["error"]) == ("stopped", code, error)
     assert not lock_path(load_config(config_path)).exists()
-    assert not list(config_path.parent.glob("crash-*"))
+    assert not list(config_path.parent.glob("*crash*"))
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    assert signal.getsignal(signal.SIGINT) == signal.default_int_handler
     assert signal.set_wakeup_fd(-1) == -1  # and the wakeup fd put back
+    monkeypatch.undo()
+    assert main(["run", "--config", str(config_path), "--log-format", "plain"]) == 0
 
 
 def test_a_store_removed_mid_run_fails_the_run(
