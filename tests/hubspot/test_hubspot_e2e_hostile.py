@@ -20,7 +20,7 @@ from connector.pipeline import compute_kpis
 from connector.store import Store
 from crm_sandbox import Sandbox
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # ~7 s: two pulls and two computes
 
 HOSTILE = [
     ("amount", float("nan"), "not a finite number"),
