@@ -128,6 +128,25 @@ def test_a_store_removed_mid_run_fails_the_run(
     assert "succeeded" not in err
 
 
+
+def test_a_store_removed_during_compute_save_is_no_success(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from connector import pipeline
+
+    assert main(["run", "--config", str(config_path), "--log-format", "plain"]) == 0
+    real = pipeline.compute_kpis
+
+    def removed(*args: Any, **kwargs: Any) -> Any:
+        (config_path.parent / "store.duckdb").unlink()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "compute_kpis", removed)
+    assert main(["compute", "--config", str(config_path), "--save"]) == 5
+    err = capsys.readouterr().err
+    assert "was removed or replaced while the run used it" in err
+    assert "saved" not in err
+
 FILL_AND_RUN = """
 import sys
 from pathlib import Path
