@@ -17,6 +17,7 @@ from connector.errors import (
     ConfigError,
     CrmKpiError,
     Terminated,
+    as_stop,
     exit_code_table,
 )
 from connector.guard import failed, on_sigterm, restore_sigterm
@@ -48,9 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(redact(f"error: {exc}"), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt as exc:
-        terminated = isinstance(exc, Terminated)
-        print("stopped by SIGTERM" if terminated else "interrupted", file=sys.stderr)
-        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
+        return _stopped(exc)
     except BrokenPipeError:
         # The reader went away (`crm-kpi compute | head`): the user stopped it, as with
         # Ctrl-C, and no crash; stdout goes nowhere so that Python's last flush cannot fail.
@@ -64,10 +63,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_CONFIG
         return failed(args, exc)
     except Exception as exc:
-        return failed(args, exc)
+        stop = as_stop(exc)  # a query stopped halfway by Ctrl-C or SIGTERM
+        return _stopped(stop) if stop is not None else failed(args, exc)
     finally:
         os.umask(umask)
         restore_sigterm(previous)
+
+
+def _stopped(stop: KeyboardInterrupt) -> int:
+    terminated = isinstance(stop, Terminated)
+    print("stopped by SIGTERM" if terminated else "interrupted", file=sys.stderr)
+    return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -7,7 +7,8 @@ every scheduler recipe follow):
   excluded from a KPI), named; 2 the user's files or arguments; 3 another run holds the
   lock; 4 try again later (a CRM's limits, timeouts, an outage: the next run resumes);
   5 a person must act (credentials revoked or wrong, a permission or scope missing, a
-  certificate not trusted, the store's disk full, read-only or removed); 70 crm-kpi
+  certificate not trusted, an API budget too small for a run to begin, the store's disk
+  full, read-only or removed); 70 crm-kpi
   itself failed (a bug: report it); 130 and 143 stopped by Ctrl-C or SIGTERM.
 
 Transports map every CRM failure to one of three kinds: `RetriableError` (the transport
@@ -60,8 +61,9 @@ EXIT_CODES = (
     ExitCode(EXIT_TRY_LATER, "try again later: a CRM's limits, a timeout or an outage; "
              "the next run resumes", "retry"),
     ExitCode(EXIT_ACTION, "a person must act: credentials revoked or wrong, a permission "
-             "or scope missing, a certificate not trusted, the store's disk full, "
-             "read-only or removed", "fail"),
+             "or scope missing, a certificate not trusted, an API budget too small for a "
+             "run to begin (the setting named), the store's disk full, read-only or "
+             "removed", "fail"),
     ExitCode(EXIT_CRASH, "crm-kpi itself failed (a bug): the log has the details", "fail"),
     ExitCode(EXIT_INTERRUPTED, "stopped by Ctrl-C (state saved)", "fail"),
     ExitCode(EXIT_TERMINATED, "stopped by SIGTERM (state saved)", "retry"),
@@ -160,6 +162,13 @@ class LimitExceededError(FatalError):
     """The CRM's API allowance is spent, or the run would spend more than allowed."""
 
 
+class BudgetTooSmall(LimitExceededError):
+    """The run's share of the API allowance was spent before any work could begin: the
+    next run would do no better, so a person must change the setting it names."""
+
+    exit_code = EXIT_ACTION
+
+
 class RecordError(CrmKpiError):
     """One record was refused by the CRM; carries what the CRM said about it."""
 
@@ -180,3 +189,40 @@ class Crashed(CrmKpiError):
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM (what schedulers and Kubernetes send): stop as Ctrl-C does."""
+
+
+_SIGTERM_SEEN: list[Terminated] = []  # the SIGTERM this command received, once it has
+_QUERY_STOPPED = ("Query interrupted", "INTERRUPT Error")  # DuckDB's words for a stopped query
+
+
+def note_sigterm(signum: int) -> Terminated:
+    """Remember that SIGTERM arrived (DuckDB replaces an exception raised inside a query
+    by its own); the exception that stops the command."""
+    _SIGTERM_SEEN[:] = [Terminated(f"signal {signum}")]
+    return _SIGTERM_SEEN[0]
+
+
+def forget_sigterm() -> None:
+    """A new command: no SIGTERM seen yet."""
+    _SIGTERM_SEEN.clear()
+
+
+def sigterm_seen() -> Terminated | None:
+    """The SIGTERM this command received, if any."""
+    return _SIGTERM_SEEN[0] if _SIGTERM_SEEN else None
+
+
+def as_stop(exc: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C or SIGTERM that stopped the work `exc` ended: `exc` itself, or the
+    signal behind a DuckDB query stopped halfway ("Query interrupted"), which is a stop,
+    not a crash; None for any other failure."""
+    if isinstance(exc, KeyboardInterrupt):
+        return exc
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if str(cause).startswith(_QUERY_STOPPED):
+            return sigterm_seen() or KeyboardInterrupt("Ctrl-C during a query")
+        cause = cause.__cause__ or cause.__context__
+    return None

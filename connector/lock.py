@@ -34,7 +34,7 @@ from typing import Any, Self
 import psutil
 
 from connector.closing import Closing
-from connector.errors import LockedError, UserError
+from connector.errors import LockedError, UserError, sigterm_seen
 
 # Start times are read to the clock tick; the same process always reads the same.
 _SAME_START_SECONDS = 1.0
@@ -246,9 +246,13 @@ class RunLock(Closing):
         return True
 
     def check(self) -> None:
-        """Raise LockedError when this run no longer holds its lease."""
+        """Raise LockedError when this run no longer holds its lease, and `Terminated`
+        when SIGTERM arrived (in case a query it stopped was taken for a failure)."""
         if self.lost:
             raise LockedError(f"{self.lost}; this run stops before writing more")
+        terminated = sigterm_seen()
+        if terminated is not None:
+            raise terminated
 
     def release(self) -> None:
         """Give the lease back, if it is still ours."""

@@ -28,6 +28,7 @@ from connector.errors import (
     Crashed,
     CrmKpiError,
     Terminated,
+    as_stop,
 )
 from connector.ops.alerts import send_alerts
 from connector.ops.facts import Exclusion, RunFacts, SourceFacts
@@ -90,6 +91,7 @@ class RunSummary:
 
 def settle(summary: RunSummary, exc: BaseException, store_path: Path) -> BaseException:
     """Record in `summary` how `exc` stopped the run; the exception to raise for it."""
+    exc = as_stop(exc) or exc  # a query stopped halfway by Ctrl-C or SIGTERM: a stop
     if isinstance(exc, KeyboardInterrupt):
         by_term = isinstance(exc, Terminated)
         summary.status = "stopped"

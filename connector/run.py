@@ -19,7 +19,7 @@ from pathlib import Path
 
 from connector.config import Config
 from connector.crms.config import SourceConfig
-from connector.errors import EXIT_PARTIAL
+from connector.errors import EXIT_PARTIAL, as_stop
 from connector.invocation import suggest
 from connector.lock import RunLock, describe
 from connector.ops.facts import SourceFacts
@@ -288,11 +288,17 @@ def _record_start(store: Store, summary: RunSummary, command: str, log: RunLog) 
 def _record_end(store: Store, summary: RunSummary, log: RunLog) -> None:
     """Record how the run ended; a store that cannot take it (a full disk) is logged."""
     kept = {k: v for k, v in asdict(summary).items() if k != "pulled_results"}
-    try:
-        finish_run(store, summary.run_id, summary.status, json.dumps(kept, default=str))
-    except Exception as exc:  # the run's own failure is what gets reported
-        log.event("run", redact(f"could not record the end of the run in the store: {exc}"))
-        return
+    if summary.status != "succeeded":
+        store.abandon()
+    for attempt in (1, 2):
+        try:
+            finish_run(store, summary.run_id, summary.status, json.dumps(kept, default=str))
+            break
+        except Exception as exc:  # the run's own failure is what gets reported
+            if attempt == 1 and summary.status == "stopped" and as_stop(exc) is not None:
+                continue  # the signal's watcher stopped this statement, not the run's query
+            log.event("run", redact(f"could not record the end of the run in the store: {exc}"))
+            return
     _copy_runs(store, log)
 
 

@@ -233,3 +233,22 @@ def test_a_reader_that_stops_early_is_no_crash(config: Path) -> None:
     assert "closed the pipe" in done.stderr
     assert "Traceback" not in done.stderr
     assert not list(config.parent.glob("*crash*")), done.stderr
+
+
+def test_a_query_a_signal_stopped_is_a_stop_not_a_crash() -> None:
+    """DuckDB reports a query stopped by a signal as a failure of its own; the stop is
+    Ctrl-C unless SIGTERM arrived, found through what a failure was raised from."""
+    from connector.errors import Terminated, as_stop, forget_sigterm, note_sigterm
+
+    stopped = RuntimeError("Query interrupted")
+    forget_sigterm()
+    assert type(as_stop(stopped)) is KeyboardInterrupt
+    assert as_stop(RuntimeError("boom")) is None
+    wrapped = ValueError("while loading")
+    wrapped.__cause__ = stopped
+    assert type(as_stop(wrapped)) is KeyboardInterrupt
+    sigterm = note_sigterm(15)
+    assert isinstance(sigterm, Terminated)
+    assert as_stop(stopped) is sigterm
+    assert as_stop(sigterm) is sigterm
+    forget_sigterm()

@@ -20,6 +20,7 @@ from connector.invocation import suggest
 from connector.kpi.engine import SCOPE_TYPES, ComputeResult
 from connector.kpi.periods import parse_period, period_of
 from connector.store import Store
+from connector.store.failures import store_removed
 
 
 def add(commands: Subcommands) -> None:
@@ -156,6 +157,8 @@ def cmd_compute(args: argparse.Namespace) -> int:
             source=shown_source,
             table=COMPUTED,
         )
+        if args.save and not store.still_there():  # saved into a file no one will read
+            raise store_removed(config.store.path)
     if args.save:
         print(f"saved {result.rows:,} KPI rows into kpi_results", file=sys.stderr)
     if args.format == "json":

@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,15 @@ _META_DDL = (
 
 _DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
 _MEMORY = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)")
+_OPEN: weakref.WeakSet[Store] = weakref.WeakSet()  # the stores open in this process
+
+
+def interrupt_queries() -> None:
+    """Stop the query each open store is running (what a signal does: DuckDB runs a query
+    without returning to Python, where a signal's handler runs, until it is done)."""
+    for store in list(_OPEN):
+        with suppress(duckdb.Error):  # closed meanwhile: nothing to stop
+            store.con.interrupt()
 
 
 class Store(Closing):
@@ -63,6 +73,7 @@ class Store(Closing):
         else:
             self.con = _connect_read_only(self.path) if self.read_only else _connect(self.path)
         self._identity = _identity(self.path)
+        _OPEN.add(self)
         # Naive timestamps in CRM data are UTC; the org time zone is applied explicitly.
         self.con.execute("SET TimeZone = 'UTC'")
         if memory_limit:
@@ -86,6 +97,7 @@ class Store(Closing):
 
     def close(self) -> None:
         """Close the database file."""
+        _OPEN.discard(self)
         self.con.close()
 
     def get_state(self, source: str, obj: str) -> dict[str, Any] | None:
@@ -147,6 +159,12 @@ class Store(Closing):
         """The first column of the first row of a query (None without rows)."""
         rows = self.con.execute(sql, params).fetchall()  # no half-read result left open
         return rows[0][0] if rows else None
+
+    def abandon(self) -> None:
+        """Roll back the transaction a step stopped halfway left open (a signal's exception
+        can land before the step's own rollback): nothing half-done is kept."""
+        with suppress(duckdb.Error):  # none was open
+            self.con.rollback()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -3,6 +3,7 @@ tmpfs), a read-only store, a store removed mid-run, a dashboard without the CA f
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shlex
@@ -10,6 +11,8 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +72,44 @@ def test_sigterm_stops_a_run_as_ctrl_c_does(
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # handler restored
 
 
+@pytest.mark.parametrize(("signum", "code", "error"), [
+    (signal.SIGTERM, 143, "stopped by SIGTERM (the scheduler or kill)"),
+    (signal.SIGINT, 130, "stopped by the user (Ctrl-C)"),
+])  # fmt: skip
+@pytest.mark.parametrize("where", ["compute", "a pull's transaction"])
+def test_a_signal_stops_a_long_query_at_once(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch, signum: int, code: int, error: str,
+    where: str,
+) -> None:  # fmt: skip
+    """DuckDB runs a query without returning to Python, where signal handlers run: the
+    query is stopped at the signal, the stop is a stop, not a crash (exit 70), the pull's
+    transaction is rolled back, the run recorded as stopped, and the next run succeeds."""
+    from connector import run as run_module
+    ingest = importlib.import_module("connector.store.ingest")  # the function shadows it
+
+    def long_query(con: Any) -> None:
+        threading.Timer(0.3, os.kill, (os.getpid(), signum)).start()
+        con.execute("SELECT count(*) FROM range(100000000000) t(n) WHERE n % 7 = 3")
+        raise AssertionError("the query ran to its end")
+
+    if where == "compute":
+        monkeypatch.setattr(run_module, "compute_kpis", lambda c, store, **_: long_query(store))
+    else:
+        monkeypatch.setattr(ingest, "_insert", lambda con, *_: long_query(con))
+    started = time.monotonic()
+    assert main(["run", "--config", str(config_path), "--log-format", "plain"]) == code
+    assert time.monotonic() - started < 30  # the query alone takes minutes
+    run = last_run(config_path)
+    assert (run["status"], run["exit_code"], run["error"]) == ("stopped", code, error)
+    assert not lock_path(load_config(config_path)).exists()
+    assert not list(config_path.parent.glob("*crash*"))
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    assert signal.getsignal(signal.SIGINT) == signal.default_int_handler
+    assert signal.set_wakeup_fd(-1) == -1  # and the wakeup fd put back
+    monkeypatch.undo()
+    assert main(["run", "--config", str(config_path), "--log-format", "plain"]) == 0
+
+
 def test_a_store_removed_mid_run_fails_the_run(
     config_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -86,6 +127,25 @@ def test_a_store_removed_mid_run_fails_the_run(
     assert "was removed or replaced while the run used it" in err
     assert "succeeded" not in err
 
+
+
+def test_a_store_removed_during_compute_save_is_no_success(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from connector import pipeline
+
+    assert main(["run", "--config", str(config_path), "--log-format", "plain"]) == 0
+    real = pipeline.compute_kpis
+
+    def removed(*args: Any, **kwargs: Any) -> Any:
+        (config_path.parent / "store.duckdb").unlink()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "compute_kpis", removed)
+    assert main(["compute", "--config", str(config_path), "--save"]) == 5
+    err = capsys.readouterr().err
+    assert "was removed or replaced while the run used it" in err
+    assert "saved" not in err
 
 FILL_AND_RUN = """
 import sys

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sf_helpers import make_source
 
-from connector.errors import LimitExceededError
+from connector.errors import EXIT_TRY_LATER, LimitExceededError
 from connector.schema import ENTITIES
 from connector.store import Store
 from crm_sandbox import Sandbox
@@ -27,19 +27,23 @@ def content(store: Store) -> dict[str, list[tuple[Any, ...]]]:
             for e in ENTITIES if store.has_table(e.table)}  # fmt: skip
 
 
-def night(sb: Sandbox, store: Store, share: float) -> str | None:
-    """One nightly pull with `LEFT` calls left in the org; why it stopped, if it did."""
+def night(sb: Sandbox, store: Store, share: float, left: int = LEFT) -> str | None:
+    """One nightly pull with `left` calls left in the org; why it stopped, if it did."""
     usage = sb.salesforce.ctx.usage
-    usage.used = usage.cap - LEFT
+    usage.used = usage.cap - left
     source = make_source(sb, limits={"max_share_of_remaining": share}, pull=PULL)
+    stopped: LimitExceededError | None = None
     try:
         source.pull(store)
     except LimitExceededError as exc:
-        return str(exc)
+        stopped = exc
     finally:
-        assert usage.used - (usage.cap - LEFT) <= int((LEFT - 1) * share)  # never overspent
+        assert usage.used - (usage.cap - left) <= int((left - 1) * share)  # never overspent
         sb.org.advance_clock(dt.timedelta(days=1))
-    return None
+    if stopped is None:
+        return None
+    assert stopped.exit_code == EXIT_TRY_LATER  # it made progress: the next run goes on
+    return str(stopped)
 
 
 def loaded(store: Store) -> int:
@@ -73,3 +77,17 @@ def test_a_small_allowance_converges_to_a_clean_run() -> None:
         # Night 3, the setting raised as said: done, and the store is a clean run's.
         assert night(sb, store, 1.0) is None
         assert content(store) == content(clean)
+
+        # Issue 22's case: 40 calls left, the default share 0.5 (a budget of 19, less
+        # than the first pull's estimate): every night used to refuse before it began, the
+        # store empty after six days. Each night reads what fits; no setting is changed.
+        make_source(sb, pull=PULL).pull(clean)
+        with Store(":memory:") as fresh:
+            nights, stopped = 0, "not run yet"
+            while stopped is not None:
+                nights += 1
+                assert nights <= 3, stopped
+                before = loaded(fresh)
+                stopped = night(sb, fresh, 0.5, left=40)
+                assert loaded(fresh) > before or stopped is None  # progress every night
+            assert content(fresh) == content(clean)

@@ -22,7 +22,13 @@ from connector.crms.salesforce.config import SalesforceConfig
 from connector.crms.salesforce.errors import SalesforceApiError
 from connector.crms.salesforce.limits import LimitGuard, parse_limit_info
 from connector.crms.salesforce.paging import query_pages
-from connector.errors import AuthError, FatalError, LimitExceededError
+from connector.errors import (
+    EXIT_ACTION,
+    EXIT_TRY_LATER,
+    AuthError,
+    FatalError,
+    LimitExceededError,
+)
 
 
 def sf_error(code: str, message: str = "nope") -> list[dict[str, str]]:
@@ -165,6 +171,7 @@ def test_budget_stops_the_run_before_the_call_that_would_overspend(
         with pytest.raises(LimitExceededError, match="has spent its share") as spent:
             transport.count("SELECT COUNT() FROM Lead")
         assert "the next run resumes where this one stopped" in str(spent.value)
+        assert spent.value.exit_code == EXIT_TRY_LATER  # it did what fitted: retry later
     assert len(rsps.calls) == 6
 
 
@@ -187,6 +194,7 @@ def test_a_budget_spent_before_the_work_is_sized_names_the_setting(
         "calls), or run when more of the daily allowance remains"
     )
     assert "resumes" not in str(spent.value)
+    assert spent.value.exit_code == EXIT_ACTION  # no later run does better: a person acts
 
 
 def test_limit_info_parsing() -> None:

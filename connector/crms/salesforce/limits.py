@@ -16,7 +16,7 @@ import threading
 from dataclasses import dataclass, field
 
 from connector.crms.client import CallStats
-from connector.errors import LimitExceededError
+from connector.errors import BudgetTooSmall, LimitExceededError
 
 _USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
 
@@ -55,9 +55,9 @@ class LimitGuard:
         """Count one API call, refusing it when the run's budget is spent."""
         with self._lock:
             if self.budget is not None and self.calls >= self.budget:
-                raise LimitExceededError(
-                    self._message("has spent") if self.wanted is not None else self._starved()
-                )
+                if self.wanted is None:  # no run would get further: a person must act
+                    raise BudgetTooSmall(self._starved())
+                raise LimitExceededError(self._message("has spent"))
             if self.used is not None and self.limit is not None and self.used >= self.limit:
                 raise LimitExceededError(
                     f"Salesforce daily API allowance spent ({self.used}/{self.limit} calls); "
