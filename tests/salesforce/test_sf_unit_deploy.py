@@ -28,7 +28,7 @@ from connector.crms.salesforce.config import SalesforceConfig
 from connector.crms.salesforce.deploy import DeployError, deploy
 from connector.crms.salesforce.fields import writer_fields
 from connector.crms.salesforce.mapping import load_mapping
-from connector.errors import AuthError
+from connector.errors import EXIT_ACTION, AuthError
 from connector.presentation import Wording
 
 DEPLOY_ID = "0Af000000000001AAA"
@@ -103,6 +103,7 @@ def test_every_refused_component_is_named_with_its_file_and_problem(
     ]
     assert f"Salesforce refused deploy {DEPLOY_ID} (nothing of it was kept)" in str(err.value)
     assert "Manage Dynamic Dashboards" in str(err.value)
+    assert err.value.exit_code == EXIT_ACTION  # a rerun is refused alike: a person acts
 
 
 def test_a_failed_deploy_without_components_says_so(

@@ -29,7 +29,7 @@ from simple_salesforce.api import Salesforce
 
 from connector.crms.salesforce.bundle import Archive
 from connector.crms.salesforce.client import SalesforceClient
-from connector.errors import FatalError
+from connector.errors import ActionNeeded, FatalError
 
 Progress = Callable[[str], None]
 MIN_POLL_SECONDS, MAX_POLL_SECONDS = 0.05, 30.0
@@ -50,8 +50,11 @@ SETUP_RIGHTS = ("setup's Salesforce user needs Customize Application, Modify Met
                 "Dashboards and Manage Sharing")  # fmt: skip
 
 
-class DeployError(FatalError):
-    """Salesforce refused the deploy; `failures` names each component and its problem."""
+class DeployError(ActionNeeded):
+    """Salesforce refused the deploy; `failures` names each component and its problem.
+
+    Exit 5, not 4: the same zip would be refused again the next night, so a person must
+    act (a right, a limit of the org, a component an admin changed)."""
 
     def __init__(self, deploy_id: str, failures: list[str]) -> None:
         lines = "\n".join(f"  - {f}" for f in failures)
