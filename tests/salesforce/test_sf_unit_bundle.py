@@ -80,7 +80,7 @@ def test_the_kpi_object_is_private_searchable_with_a_text_name_and_my_kpis() -> 
     assert (view.findtext("md:fullName", namespaces=NS), view.findtext("md:label", namespaces=NS),
             view.findtext("md:filterScope", namespaces=NS)) == ("My_KPIs", "My KPIs", "Mine")
     columns = texts(view, "md:columns")
-    assert columns[:4] == ["NAME", "Period_Type__c", "Period__c", "Total_Revenue__c"]
+    assert columns[:5] == ["NAME", "Period_Type__c", "Period__c", "As_Of__c", "Total_Revenue__c"]
     assert len(columns) == 15
     assert "Scope_Name__c" in texts(obj, "md:searchLayouts/md:searchResultsAdditionalFields")
     assert obj.find("md:fields", NS) is None  # fields stay the Tooling API's
@@ -141,6 +141,9 @@ def test_report_and_dynamic_dashboard_live_in_folders_every_internal_user_views(
     assert texts(report, "md:groupingsDown/md:field") == ["Sales_KPI__c.Period_Type__c",
                                                           "Sales_KPI__c.Period__c"]  # fmt: skip
     assert "Sales_KPI__c.Total_Revenue_Pace__c" in texts(report, "md:columns/md:field")
+    assert texts(report, "md:columns/md:field")[:4] == [
+        "CUST_NAME", "Sales_KPI__c.Scope_Type__c", "Sales_KPI__c.Scope_Name__c",
+        "Sales_KPI__c.As_Of__c"]  # fmt: skip
     dashboard = xml(files, "dashboards/CRM_KPI_Dashboards/Sales_KPIs_Dashboard.dashboard")
     assert dashboard.findtext("md:dashboardType", namespaces=NS) == "LoggedInUser"
     assert dashboard.find("md:runningUser", NS) is None

@@ -22,7 +22,7 @@ from connector.crms.salesforce.names import (
     REPORT_FOLDER,
     SHARING_RULE,
 )
-from connector.presentation import Slot, kpi_slots, managed_description
+from connector.presentation import AS_OF, Slot, kpi_slots, managed_description
 
 NAMESPACE = "http://soap.sforce.com/2006/04/metadata"
 Value = Union[str, int, bool, "Tree"]
@@ -90,7 +90,8 @@ def custom_object(push: PushMapping) -> bytes:
     Salesforce requires of them, so that the push can use Bulk API 2.0."""
     period, scope = RECORD_FIELDS["period"][0], RECORD_FIELDS["scope_name"][0]
     shown = [period, scope, *headline_fields(push, 3)]
-    fixed = [RECORD_FIELDS["period_type"][0], period]
+    # "as of" beside the period: a failed night leaves figures that look current otherwise
+    fixed = [RECORD_FIELDS["period_type"][0], period, RECORD_FIELDS[AS_OF][0]]
     columns = ["NAME", *fixed, *headline_fields(push, LIST_VIEW_COLUMNS - 1 - len(fixed))]
     list_view: Tree = [("fullName", LIST_VIEW), *(("columns", c) for c in columns),
                        ("filterScope", "Mine"), ("label", "My KPIs")]  # fmt: skip
@@ -180,10 +181,11 @@ def _folder(kind: str, label: str) -> bytes:
 
 def report(push: PushMapping) -> bytes:
     """A summary report over the KPI object grouped by period type and period (latest
-    first): per record its name and scope and, per KPI, value, target, attainment, pace."""
+    first): per record its name, scope and when it was computed and, per KPI, value,
+    target, attainment, pace."""
     obj = push.object
     columns = ["CUST_NAME"] + [f"{obj}.{RECORD_FIELDS[c][0]}" for c in ("scope_type",
-                                                                          "scope_name")]
+                                                                          "scope_name", AS_OF)]
     columns += [f"{obj}.{_value_field(push, s)}" for s in kpi_slots(push.kpi_fields)
                 if s.breakdown is None]  # fmt: skip
     listed: Tree = [("columns", [("field", c)]) for c in columns]
