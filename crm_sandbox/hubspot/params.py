@@ -123,6 +123,7 @@ UNEMULATED: dict[str, dict[str, str]] = {
                        "externalOptions": "options read from another object",
                        "dataSensitivity": "sensitive data properties"},
     "updateProperty": {"calculationFormula": "calculated properties"},
+    "createSchema.properties": {"referencedObjectType": "options read from another object"},
     "exportStart": {"includeLabeledAssociations": "association labels in export files"},
 }
 _ASKS_NOTHING: tuple[object, ...] = (None, False, "", [], "non_sensitive")
@@ -160,16 +161,22 @@ def check_body(route: str, req: Request) -> None:
     if not isinstance(body, dict):
         return
     refuse(set(body) - keys, keys, f"the body of {req.method} {req.path}")
-    for key, what in UNEMULATED.get(name, {}).items():
-        if body.get(key) not in _ASKS_NOTHING:
-            raise validation(f"{key} {body[key]!r}: {what} are not emulated by the sandbox "
-                             "(docs/sandbox-hubspot.md)")
+    emulated(name, body)
     for key, inner in NESTED.get(name, {}).items():
         held = body.get(key)
         for i, item in enumerate(held if isinstance(held, list) else [held]):
             if isinstance(item, dict):
                 where = f"{key}[{i}]" if isinstance(held, list) else key
                 refuse(set(item) - inner, inner, f"{where} of {req.method} {req.path}")
+                emulated(f"{name}.{key}", item)
+
+
+def emulated(table: str, body: dict[str, Any]) -> None:
+    """Refuse a documented key that asks for what the sandbox does not make."""
+    for key, what in UNEMULATED.get(table, {}).items():
+        if body.get(key) not in _ASKS_NOTHING:
+            raise validation(f"{key} {body[key]!r}: {what} are not emulated by the sandbox "
+                             "(docs/sandbox-hubspot.md)")
 
 
 def refuse(unknown: set[str], keys: frozenset[str], where: str) -> None:
