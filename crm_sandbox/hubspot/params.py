@@ -8,7 +8,10 @@ one of three things:
   runs there), and unable to change which records a client reads through the route's own
   paging; each with the connector that sends it;
 - anything else: refused, 400 in HubSpot's error shape, naming the parameter and what the
-  route takes. HubSpot's own answer to an unknown parameter is mostly not established;
+  route takes. Body keys likewise: those of the request's model in hubspot-api-client 12
+  and those HubSpot's current reference adds; a documented key whose effect the sandbox
+  does not make (a calculated property, labels in an export) is refused unless it asks
+  for nothing. HubSpot's own answer to an unknown parameter is mostly not established;
   `offset` on a v3 listing it ignores, answering the first page again (Airbyte's streams
   that paged by it got stuck syncs: airbytehq/airbyte issue 61352): refusing it is a
   deliberate difference, so such a client fails at once instead of looping.
@@ -63,6 +66,12 @@ ACCEPTED: dict[str, dict[str, str]] = {
     "dealV1Paged": {"allPropertiesFetchMode": "singer-io/tap-hubspot (sync_deals)"},
 }
 
+# the keys both property bodies take (PropertyCreate and PropertyUpdate)
+_PROPERTY = {"label", "type", "fieldType", "groupName", "description", "options",
+             "displayOrder", "hidden", "formField", "calculationFormula", "currencyPropertyName",
+             "numberDisplayHint", "showCurrencySymbol"}
+_LABELS = frozenset({"singular", "plural"})  # ObjectTypeDefinitionLabels
+
 # route (batch: `batch/<op>`) -> the keys of its JSON body
 BODY: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in {
     "search": {"filterGroups", "filters", "sorts", "query", "properties", "limit", "after"},
@@ -72,7 +81,52 @@ BODY: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in {
     "create": {"properties", "associations", "objectWriteTraceId"},
     "update": {"properties", "objectWriteTraceId"},
     "associationsBatchRead": {"inputs"}, "associationsV3BatchRead": {"inputs"},
+    # PropertyCreate/PropertyUpdate of hubspot-api-client 12 (v3), with what the current
+    # properties reference adds (create: dataSensitivity; batch create: currencyPropertyName,
+    # showCurrencySymbol; update and HubSpot's shared PropertyCreate: numberDisplayHint)
+    "createProperty": {*_PROPERTY, "name", "hasUniqueValue", "externalOptions",
+                       "referencedObjectType", "dataSensitivity"},
+    "updateProperty": _PROPERTY,
+    "createPropertyGroup": {"name", "label", "displayOrder"},  # PropertyGroupCreate
+    "createSchema": {"name", "labels", "description", "properties", "associatedObjects",
+                     "primaryDisplayProperty", "requiredProperties", "searchableProperties",
+                     "secondaryDisplayProperties"},  # ObjectSchemaEgg
+    "updateSchema": {"labels", "description", "clearDescription", "restorable",
+                     "primaryDisplayProperty", "requiredProperties", "searchableProperties",
+                     "secondaryDisplayProperties"},  # ObjectTypeDefinitionPatch
+    # PublicExportViewRequest and PublicExportListRequest (hubspot-api-client 12), with
+    # the two the exports reference adds (includeLabeledAssociations,
+    # includePrimaryDisplayPropertyForAssociatedObjects)
+    "exportStart": {"exportType", "format", "exportName", "language", "objectType",
+                    "objectProperties", "associatedObjectType", "exportInternalValuesOptions",
+                    "overrideAssociatedObjectsPerDefinitionPerRowLimit", "listId",
+                    "publicCrmSearchRequest", "includeLabeledAssociations",
+                    "includePrimaryDisplayPropertyForAssociatedObjects"},
 }.items()}
+
+# route -> {body key: the keys of each object it holds (one object, or a list of them)}
+NESTED: dict[str, dict[str, frozenset[str]]] = {
+    "createSchema": {"labels": _LABELS, "properties": frozenset({  # ObjectTypePropertyCreate
+        "name", "label", "type", "fieldType", "groupName", "description", "options",
+        "displayOrder", "hasUniqueValue", "hidden", "formField", "referencedObjectType",
+        "numberDisplayHint", "showCurrencySymbol", "textDisplayHint", "optionSortStrategy",
+        "searchableInGlobalSearch"})},
+    "updateSchema": {"labels": _LABELS},
+}
+
+# route -> {documented body key: what the sandbox does not emulate}: refused unless the
+# value asks for nothing (null, false, empty, "non_sensitive"), so a client relying on it
+# learns at once instead of reading a plain property or file where HubSpot makes another
+UNEMULATED: dict[str, dict[str, str]] = {
+    "createProperty": {"calculationFormula": "calculated properties",
+                       "referencedObjectType": "options read from another object",
+                       "externalOptions": "options read from another object",
+                       "dataSensitivity": "sensitive data properties"},
+    "updateProperty": {"calculationFormula": "calculated properties"},
+    "createSchema.properties": {"referencedObjectType": "options read from another object"},
+    "exportStart": {"includeLabeledAssociations": "association labels in export files"},
+}
+_ASKS_NOTHING: tuple[object, ...] = (None, False, "", [], "non_sensitive")
 
 OFFSET_HINT = ("`offset` does not page this endpoint: send `after` from the answer's "
                "paging.next.after")
@@ -106,8 +160,28 @@ def check_body(route: str, req: Request) -> None:
         return
     if not isinstance(body, dict):
         return
-    unknown = sorted(set(body) - keys)
+    refuse(set(body) - keys, keys, f"the body of {req.method} {req.path}")
+    emulated(name, body)
+    for key, inner in NESTED.get(name, {}).items():
+        held = body.get(key)
+        for i, item in enumerate(held if isinstance(held, list) else [held]):
+            if isinstance(item, dict):
+                where = f"{key}[{i}]" if isinstance(held, list) else key
+                refuse(set(item) - inner, inner, f"{where} of {req.method} {req.path}")
+                emulated(f"{name}.{key}", item)
+
+
+def emulated(table: str, body: dict[str, Any]) -> None:
+    """Refuse a documented key that asks for what the sandbox does not make."""
+    for key, what in UNEMULATED.get(table, {}).items():
+        if body.get(key) not in _ASKS_NOTHING:
+            raise validation(f"{key} {body[key]!r}: {what} are not emulated by the sandbox "
+                             "(docs/sandbox-hubspot.md)")
+
+
+def refuse(unknown: set[str], keys: frozenset[str], where: str) -> None:
+    """400 naming the unknown keys (if any), where they were and what is taken there."""
     if unknown:
         raise validation(f"Unrecognized field{'s' if len(unknown) > 1 else ''} "
-                         f"{', '.join(map(repr, unknown))} in the body of {req.method} "
-                         f"{req.path}: it takes {', '.join(sorted(keys))}.")
+                         f"{', '.join(map(repr, sorted(unknown)))} in {where}: it takes "
+                         f"{', '.join(sorted(keys))}.")
