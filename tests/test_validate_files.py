@@ -144,3 +144,15 @@ def test_an_unreadable_export_and_targets_csv_are_problems_beside_the_others(
     assert [line.split(" ")[0].split(":")[0] for line in err] == ["leads.csv", "targets.csv"]
     assert "empty" in err[0]
     assert "'scope'" in err[1]
+
+
+def test_an_exclusion_the_file_holds_only_in_another_case_is_a_problem(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A load compares exclusions case included: 'test account' leaves no row out.
+    line = break_mapping(folder, "      Type: [Test Account]", "      Type: [test account]")
+    code, err, _ = validate(write_config(folder), capsys)
+    assert (code, err) == (2, [
+        f"files.yaml:{line} streams[0].exclude.Type[0]: 'test account' selects nothing: "
+        "records are selected by the value as column 'Type' of opportunities.csv writes it, "
+        "case included; did you mean 'Test Account'?"])  # fmt: skip
