@@ -118,6 +118,7 @@ def _surveyed_sources(config: Config, report: Report) -> dict[str, Survey]:
             problems += source.validate()
             if isinstance(source, FilesSource):
                 problems += _stored_absent(config, source)
+                report.notes += source.absent_notes()
             if not problems:
                 surveys[source.name] = source.survey()
                 report.notes += surveys[source.name].notes

@@ -72,19 +72,20 @@ class FilesSource:
         return problems
 
     def survey(self) -> Survey:
-        """The reps, teams and territories of owners.csv and accounts.csv; a note for each
-        file the folder lacks that no stream of the mapping names (optional)."""
+        """The reps, teams and territories of owners.csv and accounts.csv."""
         owners, accounts = (self._file(ENTITY_BY_NAME[n]) for n in ("owners", "accounts"))
-        survey = survey_exports(self.name, (owners[0], self._layout(owners[1])),
-                                (accounts[0], self._layout(accounts[1])),
-                                self.timezone)  # fmt: skip
-        declared = self.mapping.streams_by_entity()
-        survey.notes += [
-            optional_absent(path, entity.name, self._read)
-            for entity, path in self.absent()
-            if entity.name not in declared
-        ]
-        return survey
+        return survey_exports(self.name, (owners[0], self._layout(owners[1])),
+                              (accounts[0], self._layout(accounts[1])), self.timezone)  # fmt: skip
+
+    def absent_notes(self) -> list[str]:
+        """A note for each file the folder lacks that no stream of the mapping names (it
+        is optional: its entity loads empty); none when the folder lacks them all (a
+        problem of `validate`)."""
+        absent, declared = self.absent(), self.mapping.streams_by_entity()
+        if not self.folder.is_dir() or len(absent) == len(EXPORTED):
+            return []
+        return [optional_absent(path, entity.name, self._read)
+                for entity, path in absent if entity.name not in declared]  # fmt: skip
 
     def absent(self) -> list[tuple[Entity, Path]]:
         """The entities whose file the folder lacks: a run loads none of their records."""
