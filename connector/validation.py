@@ -23,8 +23,9 @@ from connector.config import Config, load_config
 from connector.crms.base import Source, Survey
 from connector.crms.config import SourceConfig
 from connector.crms.files.config import FilesConfig
+from connector.crms.files.read import FilesSource
 from connector.crms.valuemaps import suggestion
-from connector.errors import ConfigError, SourceError, UserError
+from connector.errors import ConfigError, CrmKpiError, SourceError, UserError
 from connector.pipeline import (
     build_source,
     build_writer,
@@ -115,6 +116,9 @@ def _surveyed_sources(config: Config, report: Report) -> dict[str, Survey]:
                 report.problems += problems
                 continue
             problems += source.validate()
+            if isinstance(source, FilesSource):
+                problems += _stored_absent(config, source)
+                report.notes += source.absent_notes()
             if not problems:
                 surveys[source.name] = source.survey()
                 report.notes += surveys[source.name].notes
@@ -128,6 +132,18 @@ def _surveyed_sources(config: Config, report: Report) -> dict[str, Survey]:
             problems += exc.messages if isinstance(exc, ConfigError) else [str(exc)]
         report.problems += problems
     return surveys
+
+
+def _stored_absent(config: Config, source: FilesSource) -> list[str]:
+    """Exports absent from the folder while the store holds their records: the run's
+    load would stop there (a partial export looks like a mass delete)."""
+    if not config.store.path.is_file() or not source.absent():
+        return []
+    try:
+        with Store(config.store.path, read_only=True) as store:
+            return source.stored_absent(store)
+    except CrmKpiError:  # a store a run holds right now: the run will say it
+        return []
 
 
 def _source(

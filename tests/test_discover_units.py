@@ -79,11 +79,26 @@ def test_an_exclusion_matching_nothing_is_a_problem() -> None:
 def test_an_exclusion_in_another_case_is_a_problem_as_it_selects_nothing() -> None:
     problems = exclusion_problems(at, ["closed lost", " Closed Won "],
                                   ["Closed Won", "Closed Lost"], "Opportunity.StageName",
-                                  held=["closed lost"])  # fmt: skip
+                                  held=["Closed Lost"])  # fmt: skip
     assert problems == [
         "m.yaml:3 k.closed lost: 'closed lost' selects nothing: records are selected by the "
         "value as Opportunity.StageName writes it, case included; did you mean 'Closed Lost'?"
     ]
+
+
+def test_a_text_exclusion_records_hold_only_in_another_case_is_a_problem() -> None:
+    # `held`: the values as records spell them (read back: the CRM's = ignores case)
+    problems = exclusion_problems(at, ["na east", "NA West"], [], "Account.Territory__c",
+                                  held=["NA East", "NA West"])  # fmt: skip
+    assert problems == [
+        "m.yaml:3 k.na east: 'na east' selects nothing: records are selected by the value as "
+        "Account.Territory__c writes it, case included; did you mean 'NA East'?"
+    ]
+
+
+def test_a_text_exclusion_some_records_spell_as_written_is_no_problem() -> None:
+    held = ["NA East", " na east "]  # both spellings are on records: 'na east' selects some
+    assert exclusion_problems(at, ["na east"], [], "Account.Territory__c", held=held) == []
 
 
 @pytest.mark.parametrize(

@@ -159,6 +159,17 @@ def test_mapping_renames_maps_values_and_excludes(tmp_path: Path, store: Store) 
     )
 
 
+def test_an_exclusion_is_compared_trimmed_as_validate_compares_it(
+    tmp_path: Path, store: Store
+) -> None:
+    write(tmp_path, "opportunities.csv", "id,created_at,type",
+          "o1,2025-01-05,New", "o2,2025-01-05, Test Account ")  # fmt: skip
+    pull(tmp_path, store, {"entities": {"opportunities": {"exclude": {"type": [" Test Account"]}}}})
+    assert store.con.execute("SELECT id FROM opportunities WHERE NOT is_deleted").fetchall() == [
+        ("o1",)
+    ]
+
+
 def test_mapped_column_missing_from_file_is_an_error(tmp_path: Path, store: Store) -> None:
     write(tmp_path, "opportunities.csv", "id,created_at", "o1,2025-01-05")
     mapping = {"entities": {"opportunities": {"columns": {"amount": "Amount"}}}}

@@ -18,6 +18,7 @@ from connector.cli import main
 from connector.config import load_config
 from connector.errors import LockedError
 from connector.lock import RunLock
+from connector.resources import shipped
 from connector.run import lock_path, run_nightly
 from connector.runlog import RunLog
 from connector.secrets import register_secret
@@ -212,6 +213,13 @@ def test_init_writes_a_valid_config_and_refuses_to_overwrite(
     assert (folder / "exports").is_dir(), "the folder the config names, for the exports"
     config = load_config(folder / "config.yaml")
     assert [s.type for s in config.sources] == ["files"]
+    # An empty export folder would compute nothing: validate says so, then passes once
+    # the exports are in it.
+    capsys.readouterr()
+    assert main(["validate", "--config", str(folder / "config.yaml")]) == 2
+    assert "sources[0].path: the export folder" in capsys.readouterr().err
+    for export in shipped("demo/data/exports").iterdir():
+        (folder / "exports" / export.name).write_bytes(export.read_bytes())
     assert main(["validate", "--config", str(folder / "config.yaml")]) == 0
     assert main(["init", "--crm", "files", "--dir", str(folder)]) == 2
     assert "already exists (use --force to overwrite)" in capsys.readouterr().err

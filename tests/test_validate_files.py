@@ -144,3 +144,68 @@ def test_an_unreadable_export_and_targets_csv_are_problems_beside_the_others(
     assert [line.split(" ")[0].split(":")[0] for line in err] == ["leads.csv", "targets.csv"]
     assert "empty" in err[0]
     assert "'scope'" in err[1]
+
+
+def test_an_exclusion_the_file_holds_only_in_another_case_is_a_problem(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A load compares exclusions case included: 'test account' leaves no row out.
+    line = break_mapping(folder, "      Type: [Test Account]", "      Type: [test account]")
+    code, err, _ = validate(write_config(folder), capsys)
+    assert (code, err) == (2, [
+        f"files.yaml:{line} streams[0].exclude.Type[0]: 'test account' selects nothing: "
+        "records are selected by the value as column 'Type' of opportunities.csv writes it, "
+        "case included; did you mean 'Test Account'?"])  # fmt: skip
+
+
+def test_an_export_folder_holding_none_of_the_files_fails_at_the_setting_naming_it(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A run would load nothing and compute nothing: not "valid".
+    shutil.rmtree(folder / "exports")
+    (folder / "exports").mkdir()
+    (folder / "exports" / "notes.txt").write_text("")
+    code, err, _ = validate(write_config(folder), capsys)
+    assert code == 2
+    assert err == [
+        f"config.yaml:3 sources[0].path: the export folder {folder / 'exports'} holds none of "
+        "the files a files source reads (owners.csv, accounts.csv, leads.csv, "
+        "opportunities.csv, line_items.csv, activities.csv, survey_responses.csv, costs.csv, "
+        "exchange_rates.csv; it holds no CSV file), so a run would load no record and compute "
+        "no KPI (hint: check the path, or name each file with a stream's file: in the mapping)"
+    ]
+
+
+def test_a_file_the_mapping_reads_is_a_problem_when_absent_and_an_optional_one_a_note(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    exports = folder / "exports"
+    (exports / "opportunities.csv").rename(exports / "Opportunities.csv")
+    (exports / "costs.csv").unlink()  # no stream names costs: read when exported
+    note = (f"note: {exports} has no costs.csv, so a run loads no costs (no stream of the "
+            "mapping reads costs: it is read when exported)")  # fmt: skip
+    code, err, out = validate(write_config(folder), capsys)
+    line = (folder / "files.yaml").read_text().splitlines().index("  - entity: opportunities")
+    assert (code, err, out.splitlines()) == (2, [
+        f"files.yaml:{line + 1} streams[0].entity: opportunities.csv is not in {exports}: the "
+        "mapping reads opportunities from it, so a run would load no opportunities; did you "
+        "mean 'Opportunities.csv'?"], [note])  # fmt: skip
+    (exports / "Opportunities.csv").rename(exports / "opportunities.csv")
+    code, err, out = validate(write_config(folder), capsys)
+    assert (code, err, out.splitlines()[0]) == (0, [], note)
+
+
+def test_an_absent_file_whose_records_the_store_holds_fails_as_the_run_would(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(folder)
+    assert main(["pull", "--config", str(config)]) == 0
+    (folder / "exports" / "costs.csv").unlink()
+    code, err, _ = validate(config, capsys)
+    assert code == 2
+    assert err[0].startswith(f"config.yaml:3 sources[0].path: costs.csv is not in "
+                             f"{folder / 'exports'} while the store holds ")  # fmt: skip
+    assert err[0].endswith(" costs of source exports: a run would mark them all deleted, more "
+                           "than max_delete_share (10%) allows, and stop. Put the export back, "
+                           "or, if they really were deleted, run with --allow-mass-delete")
+    assert main(["pull", "--config", str(config)]) == 2  # the run stops there indeed

@@ -111,20 +111,21 @@ def exclusion_problems(
     held: Iterable[str] = (),
 ) -> list[str]:
     """One problem per excluded (or included) value that matches no value of `what` and
-    that no record holds: it leaves nothing out. Or that matches one in another case
-    only: records are selected by the value as written (trimmed), case included."""
-    excluded = list(excluded)
-    holding = {value.strip().lower() for value in held}
+    that no record holds (`held`: the values records hold, as they spell them): it leaves
+    nothing out. Or that matches one in another case only: records are selected by the
+    value as written (trimmed), case included."""
+    excluded, spelled = list(excluded), [*values, *held]
     problems = [
         f"{where(value)}: {value!r} is not a value of {what} and no record holds it, so it "
         f"selects nothing{_nearest(value, values)} (the values: {shown(values)})"
         if values else  # a text field: only its records say which values it holds
         f"{where(value)}: no record's {what} is {value!r}, so it selects nothing"
-        for value in unmatched(excluded, values)
-        if value.strip().lower() not in holding
+        for value in unmatched(excluded, spelled)
     ]
-    exact = {value.strip() for value in values}
-    by_case = {value.strip().lower(): value for value in values}
+    exact = {value.strip() for value in spelled}
+    by_case: dict[str, str] = {}
+    for value in spelled:
+        by_case.setdefault(value.strip().lower(), value.strip())
     return problems + [
         f"{where(value)}: {value!r} selects nothing: records are selected by the value as "
         f"{what} writes it, case included; did you mean {by_case[value.strip().lower()]!r}?"

@@ -325,7 +325,7 @@ def _exclusions(
             raise ExportError(f"{path.name}:1 exclude column {header!r} is not in the file")
         column = _col(headers.index(header))
         conditions.append(f"NOT list_contains($ex{index}, COALESCE(TRIM({column}), ''))")
-        params[f"ex{index}"] = list(values)
+        params[f"ex{index}"] = [value.strip() for value in values]  # as `validate` does
     return " AND ".join(conditions), params
 
 

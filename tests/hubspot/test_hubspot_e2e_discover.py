@@ -134,16 +134,21 @@ def test_validate_reports_static_and_live_problems_at_their_lines_in_one_pass(
 def test_an_exclusion_on_a_text_property_is_asked_of_the_records(
     sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # A search's EQ ignores case: 'new customer' finds the 'New Customer' deals, which a
+    # load (case included) would not leave out; the value read back says so.
+    listed = "[New Custmer, new customer, New Customer]"
     mapping = mapping_with(
         tmp_path, ("    defaults:\n      contact_method: other\n\n  - entity: leads",
-                   "    exclude:\n      deal_type_detail: [New Custmer, New Customer]\n"
+                   f"    exclude:\n      deal_type_detail: {listed}\n"
                    "    defaults:\n      contact_method: other\n\n  - entity: leads"),
     )
-    line = mapping.read_text().splitlines().index(
-        "      deal_type_detail: [New Custmer, New Customer]") + 1
+    line = mapping.read_text().splitlines().index(f"      deal_type_detail: {listed}") + 1
     sandbox.reset_stats()
     assert main(["validate", "--config", str(config_with(sandbox, tmp_path, mapping))]) == 2
-    assert capsys.readouterr().err.splitlines()[-1] == (
+    assert capsys.readouterr().err.splitlines()[-2:] == [
         f"hubspot.yaml:{line} streams[0].exclude.deal_type_detail[0]: no record's "
-        "deals.deal_type_detail is 'New Custmer', so it selects nothing")
-    assert sandbox.stats()["endpoints"].get("hubspot.search") == 2, sandbox.stats()
+        "deals.deal_type_detail is 'New Custmer', so it selects nothing",
+        f"hubspot.yaml:{line} streams[0].exclude.deal_type_detail[1]: 'new customer' selects "
+        "nothing: records are selected by the value as deals.deal_type_detail writes it, "
+        "case included; did you mean 'New Customer'?"]
+    assert sandbox.stats()["endpoints"].get("hubspot.search") == 3, sandbox.stats()

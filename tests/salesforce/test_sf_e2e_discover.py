@@ -204,16 +204,26 @@ def test_a_value_the_picklist_lacks_but_records_hold_is_no_problem(
 def test_an_exclusion_on_a_text_field_is_asked_of_the_records(
     sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # SOQL's = ignores case: 'na east' finds the 'NA East' records, which a load (case
+    # included) would not leave out; the value read back says so, at no extra call.
     mapping = mapping_with(
         tmp_path, ("    # exclude:\n    #   Type: [Test Account]",
-                   "    exclude:\n      Territory__c: [NA Wst, NA East]"),
+                   "    exclude:\n      Territory__c: [NA Wst, na east, NA East]"),
     )
     config = config_yaml(sandbox, tmp_path, mapping=mapping, push=False)
-    line = mapping.read_text().splitlines().index("      Territory__c: [NA Wst, NA East]") + 1
+    line = mapping.read_text().splitlines().index(
+        "      Territory__c: [NA Wst, na east, NA East]") + 1
+    sandbox.reset_stats()
     assert main(["validate", "--config", str(config)]) == 2
     assert capsys.readouterr().err == (
         f"salesforce.yaml:{line} streams[1].exclude.Territory__c[0]: no record's "
-        "Account.Territory__c is 'NA Wst', so it selects nothing\n")
+        "Account.Territory__c is 'NA Wst', so it selects nothing\n"
+        f"salesforce.yaml:{line} streams[1].exclude.Territory__c[1]: 'na east' selects "
+        "nothing: records are selected by the value as Account.Territory__c writes it, case "
+        "included; did you mean 'NA East'?\n")
+    composite = {n: c for n, c in sandbox.stats()["endpoints"].items() if "composite" in n}
+    # the describes take two; the three values one more, as when their Ids were read
+    assert sum(composite.values()) == 3, composite
 
 
 def test_values_only_stored_records_hold_are_proposed_from_the_raw_layer(

@@ -15,7 +15,7 @@ def read(config: FilesConfig, reporting: Reporting) -> FilesSource:
     mapping = load_files_mapping(config.mapping)
     return FilesSource(config.name, config.path, mapping, reporting.timezone,
                        config.max_delete_share, mapping_path=config.mapping,
-                       window=reporting.window())  # fmt: skip
+                       window=reporting.window(), folder_at=config.path_setting)  # fmt: skip
 
 
 CRM = Crm(config=FilesConfig, read=read, write=None, example=EXAMPLE, folders=("exports",))

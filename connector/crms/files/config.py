@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from connector.crms.config import SourceConfig
-from connector.yamlfile import ExistingDir, ExistingFile
+from connector.yamlfile import ExistingDir, ExistingFile, load_yaml, render_path
 
 DEFAULT_MAX_DELETE_SHARE = 0.1
 
@@ -25,6 +25,17 @@ class FilesConfig(SourceConfig):
     # A partial export looks exactly like a mass delete: past this share of an entity's
     # records, a load stops (exit 2) unless run with --allow-mass-delete. null: no limit.
     max_delete_share: float | None = Field(default=DEFAULT_MAX_DELETE_SHARE, ge=0, le=1)
+
+    def path_setting(self) -> str:
+        """Where config.yaml names the folder (``config.yaml:7 sources[1].path``)."""
+        if self._config_path is None or not self._config_path.is_file():
+            return f"source {self.name}: path"
+        data, lines = load_yaml(self._config_path)
+        listed = data.get("sources") if isinstance(data, dict) else None
+        index = next((i for i, s in enumerate(listed if isinstance(listed, list) else [])
+                      if isinstance(s, dict) and s.get("name") == self.name), 0)  # fmt: skip
+        key = ("sources", index, "path")
+        return f"{self._config_path.name}:{lines.line_of(key)} {render_path(key)}"
 
 
 # The commented `sources:` entry `crm-kpi init --crm files` writes.

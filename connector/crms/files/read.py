@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,7 +10,14 @@ from connector.crms.base import Progress, Survey
 from connector.crms.config import MappingLines
 from connector.crms.files.config import DEFAULT_MAX_DELETE_SHARE
 from connector.crms.files.mapping import FilesMapping, FileStream
-from connector.crms.files.validate import file_problems, survey_exports
+from connector.crms.files.validate import (
+    absent_file,
+    file_problems,
+    no_export,
+    optional_absent,
+    stored_absent,
+    survey_exports,
+)
 from connector.crms.remap import settle_whole_read
 from connector.errors import ExportError
 from connector.schema import ENTITIES, ENTITY_BY_NAME, DateWindow, Entity
@@ -33,6 +41,7 @@ class FilesSource:
     max_delete_share: float | None = DEFAULT_MAX_DELETE_SHARE
     mapping_path: Path | None = None  # where `mapping` was read (None: the default)
     window: DateWindow | None = None  # the business dates records may carry (None: default)
+    folder_at: Callable[[], str] | None = None  # where config.yaml names the folder
 
     def deprecations(self) -> list[str]:
         """Notes on the mapping file, read in last release's spelling (empty when none)."""
@@ -42,10 +51,18 @@ class FilesSource:
         """Problems of the export folder: a missing folder; header rows against the
         mapping; value maps naming values their column never holds."""
         if not self.folder.is_dir():
-            return [f"source {self.name}: export folder {self.folder} does not exist"]
+            return [f"{self._folder_at()}: export folder {self.folder} does not exist"]
         where = MappingLines(self.mapping_path)
-        problems = []
         declared = self.mapping.streams_by_entity()
+        absent = self.absent()
+        if len(absent) == len(EXPORTED):  # a run would load nothing and compute nothing
+            return [no_export(self.folder, self._folder_at(), [p.name for _, p in absent])]
+        problems = [  # the mapping names the entity: its file is expected
+            absent_file(path, entity.name, where.at(("streams", index, key)), self._read)
+            for entity, path in absent if entity.name in declared
+            for index, entry in [declared[entity.name]]
+            for key in ["file" if entry.file else "entity"]
+        ]  # fmt: skip
         for entity in EXPORTED:
             path, entry = self._file(entity)
             at = ("streams", declared[entity.name][0]) if entity.name in declared else ()
@@ -59,6 +76,43 @@ class FilesSource:
         owners, accounts = (self._file(ENTITY_BY_NAME[n]) for n in ("owners", "accounts"))
         return survey_exports(self.name, (owners[0], self._layout(owners[1])),
                               (accounts[0], self._layout(accounts[1])), self.timezone)  # fmt: skip
+
+    def absent_notes(self) -> list[str]:
+        """A note for each file the folder lacks that no stream of the mapping names (it
+        is optional: its entity loads empty); none when the folder lacks them all (a
+        problem of `validate`)."""
+        absent, declared = self.absent(), self.mapping.streams_by_entity()
+        if not self.folder.is_dir() or len(absent) == len(EXPORTED):
+            return []
+        return [optional_absent(path, entity.name, self._read)
+                for entity, path in absent if entity.name not in declared]  # fmt: skip
+
+    def absent(self) -> list[tuple[Entity, Path]]:
+        """The entities whose file the folder lacks: a run loads none of their records."""
+        files = [(entity, self._file(entity)[0]) for entity in EXPORTED]
+        return [(entity, path) for entity, path in files if not path.is_file()]
+
+    def stored_absent(self, store: Store) -> list[str]:
+        """Entities whose file is absent while `store` holds records of them: a run would
+        mark them all deleted, which `max_delete_share` stops (as `load_csv` would)."""
+        share = self.max_delete_share
+        if share is None or share >= 1:
+            return []
+        live = "SELECT count(*) FROM {} WHERE source = ? AND NOT is_deleted"
+        return [
+            stored_absent(path, entity.name, self.name, self._folder_at(), count, share)
+            for entity, path in self.absent()
+            for count in [int(store.scalar(live.format(entity.table), [self.name]) or 0)]
+            if count
+        ]
+
+    @property
+    def _read(self) -> list[str]:
+        """The file names the source reads."""
+        return [self._file(entity)[0].name for entity in EXPORTED]
+
+    def _folder_at(self) -> str:
+        return self.folder_at() if self.folder_at is not None else f"source {self.name}: path"
 
     def _file(self, entity: Entity) -> tuple[Path, FileStream]:
         entry = self.mapping.for_entity(entity.name)

@@ -17,6 +17,7 @@ from connector.crms.valuemaps import (
     item_at,
     key_at,
     key_problems,
+    nearest,
     suggestion,
 )
 from connector.errors import ExportError
@@ -80,6 +81,51 @@ def _header_problems(
         if header not in headers
     ]
     return problems
+
+
+def no_export(folder: Path, at: str, looked_for: list[str]) -> str:
+    """The folder holds none of the files the source reads: nothing to load."""
+    held = _unread(folder, looked_for)
+    holds = f"it holds {', '.join(held[:10])}" if held else "it holds no CSV file"
+    return (f"{at}: the export folder {folder} holds none of the files a files source reads "
+            f"({', '.join(looked_for)}; {holds}), so a run would load no record and compute "
+            "no KPI (hint: check the path, or name each file with a stream's file: in the "
+            "mapping)")  # fmt: skip
+
+
+def absent_file(path: Path, entity: str, at: str, read: list[str]) -> str:
+    """A file the mapping names (a stream of its entity) is not in the folder."""
+    return (f"{at}: {path.name} is not in {path.parent}: the mapping reads {entity} from it, "
+            f"so a run would load no {entity}{_hint(path, read)}")
+
+
+def optional_absent(path: Path, entity: str, read: list[str]) -> str:
+    """A file no stream names is not in the folder: optional, said."""
+    return (f"{path.parent} has no {path.name}, so a run loads no {entity} (no stream of the "
+            f"mapping reads {entity}: it is read when exported)"
+            f"{_hint(path, read)}")  # fmt: skip
+
+
+def stored_absent(path: Path, entity: str, source: str, at: str, count: int, share: float) -> str:
+    """An absent file while the store holds its records: the load would stop."""
+    return (f"{at}: {path.name} is not in {path.parent} while the store holds {count:,} "
+            f"{entity} of source {source}: a run would mark them all deleted, more than "
+            f"max_delete_share ({share:.0%}) allows, and stop. Put the export back, or, if "
+            "they really were deleted, run with --allow-mass-delete")  # fmt: skip
+
+
+def _hint(path: Path, read: list[str]) -> str:
+    """``; did you mean 'Opportunities.csv'?`` for a file the folder holds by a close name
+    (names compared without their .csv, which every one shares)."""
+    by_stem = {Path(name).stem: name for name in _unread(path.parent, read)}
+    close = nearest(path.stem, by_stem)
+    return f"; did you mean {by_stem[close[0]]!r}?" if close else ""
+
+
+def _unread(folder: Path, read: list[str]) -> list[str]:
+    """The CSV files of the folder the source does not read (for "did you mean")."""
+    return sorted(p.name for p in folder.iterdir()
+                  if p.suffix.lower() == ".csv" and p.is_file() and p.name not in read)  # fmt: skip
 
 
 def survey_exports(

@@ -11,7 +11,6 @@ from connector.crms.base import Survey
 from connector.crms.config import MappingLines
 from connector.crms.hubspot.api import HubSpotApi
 from connector.crms.hubspot.catalog import Catalog
-from connector.crms.hubspot.constants import OBJECT_ID_PROPERTY
 from connector.crms.hubspot.errors import HubSpotApiError
 from connector.crms.hubspot.mapping import HubSpotMapping, Stream
 from connector.crms.hubspot.targets import GOALS, Assignees, goals_unavailable, unavailable_note
@@ -27,6 +26,7 @@ from connector.yamlfile import KeyPath
 
 Json = dict[str, Any]
 MAX_ASKED = 20  # excluded values of text properties asked of the records (a search each)
+SPELLINGS = 10  # records read back per value asked: how they spell it (EQ ignores case)
 # HubSpot's own object types (CRM v3 object names), for "did you mean".
 STANDARD_OBJECTS = (
     "contacts", "companies", "deals", "tickets", "line_items", "products", "quotes", "calls",
@@ -127,15 +127,18 @@ def option_problems(
 
 
 def _held(api: HubSpotApi, obj: str, name: str, values: list[str]) -> list[str]:
-    """The values of a text property some record holds: one search (limit 1) each, the
-    first `MAX_ASKED` of them (the others are taken as held: not known to be wrong)."""
+    """The values of a text property some record holds, as the records spell them (a
+    search's EQ ignores case, so the value is read back): one search each (`SPELLINGS`
+    records), the first `MAX_ASKED` of them (the others are taken as held: not known to
+    be wrong)."""
     held = values[MAX_ASKED:]
     for value in values[:MAX_ASKED]:
         body = {"filterGroups": [{"filters": [{"propertyName": name, "operator": "EQ",
                                                "value": value.strip()}]}],
-                "properties": [OBJECT_ID_PROPERTY], "limit": 1}  # fmt: skip
-        if api.search(obj, body).get("total"):
-            held.append(value)
+                "properties": [name], "limit": SPELLINGS}  # fmt: skip
+        for record in api.search(obj, body).get("results") or []:
+            spelled = (record.get("properties") or {}).get(name)
+            held.append(value if spelled is None else str(spelled))
     return held
 
 

@@ -4,8 +4,10 @@ values of the fields they map, exclusions and inclusions against the picklist va
 
 A value the describe does not list may still be on records: an unrestricted picklist
 keeps the values old records hold once deactivated, and the API can write values the
-list never had. Such values are asked of the records (one `LIMIT 1` query each, five to
-a composite call, at most `MAX_ASKED` of them) before they are called a mistake.
+list never had. Such values are asked of the records (one query each, five to a
+composite call, at most `MAX_ASKED` of them) before they are called a mistake; as SOQL's
+`=` ignores case, the query reads the value back, and an exclusion the records hold only
+in another case is a mistake too (loads compare exclusions case included).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from connector.yamlfile import KeyPath
 
 Describe = dict[str, Any]
 MAX_ASKED = 50  # values asked of the records (10 composite calls at most)
+SPELLINGS = 10  # records read back per value asked: how they spell it (`=` ignores case)
 MapKeys = tuple[str, ...]
 TEXT_TYPES = ("string", "email", "phone", "url")  # filterable text: its records are asked
 RECORD_TYPE_PATHS = {"recordtype.developername": "developerName", "recordtype.name": "name"}
@@ -60,6 +63,7 @@ class Check:
     values: list[str]
     asked: bool = True  # whether records are asked about names the values lack
     held: set[str] = field(default_factory=set)  # names records hold, lower case
+    spellings: set[str] = field(default_factory=set)  # ... as the records spell them
 
 
 def value_problems(
@@ -86,7 +90,7 @@ def value_problems(
     for index, section, check, named in scoped:
         at = item_at(where.at, ("streams", index, section, check.path), named)
         what = f"{check.sobject}.{check.path}"
-        problems += exclusion_problems(at, named, check.values, what, check.held)
+        problems += exclusion_problems(at, named, check.values, what, check.spellings)
     return problems
 
 
@@ -153,19 +157,31 @@ def _text_check(sobject: str, path: str, described: Describe) -> Check | None:
 
 
 def ask_records(transport: SalesforceClient, asked: list[tuple[Check, str]]) -> None:
-    """Note in each check the names its records hold (one `LIMIT 1` query a name)."""
+    """Note in each check the names its records hold, and how they spell them: SOQL's
+    `=` ignores case, so the value is read back (one query a name, `SPELLINGS` rows)."""
     asked = [(check, name) for check, name in asked if check.asked][:MAX_ASKED]
     if not asked:
         return
     version = transport.config.api_version
     subs = [Subrequest(f"held_{n}", f"/services/data/v{version}/query/?q=" + quote_plus(
-        f"SELECT Id FROM {check.sobject} WHERE {check.path} = {soql_string(name)} LIMIT 1"))
-        for n, (check, name) in enumerate(asked)]  # fmt: skip
+        f"SELECT {check.path} FROM {check.sobject} WHERE {check.path} = {soql_string(name)} "
+        f"LIMIT {SPELLINGS}")) for n, (check, name) in enumerate(asked)]  # fmt: skip
     answers = run_composite(transport, subs)
     for sub, (check, name) in zip(subs, asked, strict=True):
         answer = answers[sub.ref]
-        if answer.ok and isinstance(answer.body, dict) and answer.body.get("totalSize"):
+        records = answer.body.get("records") if answer.ok and isinstance(answer.body, dict) else []
+        for record in records if isinstance(records, list) else []:
             check.held.add(name.strip().lower())
+            spelled = _value_of(record, check.path)
+            check.spellings.add(name.strip() if spelled is None else spelled.strip())
+
+
+def _value_of(record: Any, path: str) -> str | None:
+    """The value of field `path` in a REST record (its name in any case)."""
+    if not isinstance(record, dict):
+        return None
+    found = next((v for k, v in record.items() if k.lower() == path.lower()), None)
+    return None if found is None else str(found)
 
 
 def soql_string(value: str) -> str:
