@@ -209,6 +209,7 @@ def test_init_writes_a_valid_config_and_refuses_to_overwrite(
 ) -> None:
     folder = tmp_path / "kpi"
     assert main(["init", "--crm", "files", "--dir", str(folder)]) == 0
+    assert f"next: put your CSV exports in {folder / 'exports'}; " in capsys.readouterr().out
     assert (folder / "mappings" / "files.yaml").is_file()
     assert (folder / "exports").is_dir(), "the folder the config names, for the exports"
     config = load_config(folder / "config.yaml")

@@ -72,9 +72,13 @@ def cmd_init(args: argparse.Namespace) -> int:
                            "FILE)"])  # fmt: skip
     from connector.init import write_config
 
-    for path in write_config(args.crm, args.dir, force=args.force):
+    written = write_config(args.crm, args.dir, force=args.force)
+    for path in written:
         print(f"wrote {path}")
-    print(f"next: edit them, then {suggest('validate', '--config', args.dir / 'config.yaml')}")
+    folders = [p for p in written if p.is_dir()]
+    first = f"put your CSV exports in {folders[0]}; " if folders else ""
+    print(f"next: {first}edit the config and the mapping, then "
+          f"{suggest('validate', '--config', args.dir / 'config.yaml')}")
     return EXIT_OK
 
 
