@@ -33,6 +33,7 @@ class Signals:
     wakeup_fd: int
     writer: socket.socket
     stopped: threading.Event  # set by the watcher once it stopped the running queries
+    watcher: threading.Thread
 
 
 def on_sigterm() -> Signals | None:
@@ -58,9 +59,10 @@ def on_sigterm() -> Signals | None:
     reader, writer = socket.socketpair()
     writer.setblocking(False)
     wakeup_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
-    threading.Thread(target=_watch, args=(reader, writer, stopped), name="crm-kpi-signals",
-                     daemon=True).start()  # fmt: skip
-    return Signals(handlers, wakeup_fd, writer, stopped)
+    watcher = threading.Thread(target=_watch, args=(reader, writer, stopped),
+                               name="crm-kpi-signals", daemon=True)  # fmt: skip
+    watcher.start()
+    return Signals(handlers, wakeup_fd, writer, stopped, watcher)
 
 
 def _watch(reader: socket.socket, writer: socket.socket, stopped: threading.Event) -> None:
@@ -108,3 +110,5 @@ def restore_sigterm(changed: Signals | None) -> None:
         if handler is not None:
             signal.signal(number, handler)
     changed.writer.shutdown(socket.SHUT_WR)  # the watcher reads the end, then stops
+    # Joined, so a command run in-process (tests, the demo's own commands) leaves no thread.
+    changed.watcher.join(WATCHER_SECONDS)
