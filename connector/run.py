@@ -31,11 +31,11 @@ from connector.store import Store
 from connector.store.excluded import over_threshold, quarantine_exclusions, rate_exclusions
 from connector.store.failures import store_removed
 from connector.store.runs import (
+    RunsView,
     finish_run,
-    last_success,
     read_runs_copy,
     runs_copy_path,
-    stale_since,
+    runs_view,
     start_run,
     write_runs_copy,
 )
@@ -71,7 +71,8 @@ def run_nightly(
     except BaseException as exc:
         if summary.status in ("running", "succeeded", "partial"):  # failed before the store
             raised = settle(summary, exc, config.store.path)
-            _note_staleness_from_copy(config, summary)
+            copy = read_runs_copy(runs_copy_path(config.store.path), 0)
+            _note_staleness(config, copy, summary)  # another run holds the store
             if raised is not exc:
                 raise raised from exc
         raise
@@ -121,7 +122,7 @@ def _locked_run(
         finally:
             log.finish()
             _record_end(store, summary, log)
-            _note_staleness(config, store, summary)
+            _note_staleness(config, _store_runs(store), summary)
 
 
 def _note_exclusions(config: Config, store: Store, summary: RunSummary, log: RunLog) -> None:
@@ -141,29 +142,23 @@ def _note_exclusions(config: Config, store: Store, summary: RunSummary, log: Run
                   total=exclusion.total)  # fmt: skip
 
 
-def _note_staleness(config: Config, store: Store, summary: RunSummary) -> None:
-    try:
-        success = last_success(store)
-        since = stale_since(store)
-    except Exception:  # a store that cannot be read now (disk trouble): nothing to add
+def _note_staleness(config: Config, view: RunsView | None, summary: RunSummary) -> None:
+    """The last success, and for a failed run how long none has been, from the store's
+    runs or, for a run that could not open the store, the copy beside it."""
+    if view is None:  # nothing to read: nothing to add
         return
-    if success is not None:
-        summary.last_success = success.replace(tzinfo=dt.UTC).timestamp()
+    if view.last_success is not None:
+        summary.last_success = view.last_success.replace(tzinfo=dt.UTC).timestamp()
     if summary.exit_code > EXIT_PARTIAL:
-        summary.stale_hours = stale_hours(since, time.time(),
+        summary.stale_hours = stale_hours(view.stale_since, time.time(),
                                           config.observability.stale_after_hours)  # fmt: skip
 
 
-def _note_staleness_from_copy(config: Config, summary: RunSummary) -> None:
-    """A run stopped before it could open the store (another run holds it): the last
-    success as the run log's copy has it."""
-    copy = read_runs_copy(runs_copy_path(config.store.path), 1)
-    if copy is None:
-        return
-    if copy.last_success is not None:
-        summary.last_success = copy.last_success.replace(tzinfo=dt.UTC).timestamp()
-    summary.stale_hours = stale_hours(copy.stale_since, time.time(),
-                                      config.observability.stale_after_hours)  # fmt: skip
+def _store_runs(store: Store) -> RunsView | None:
+    try:
+        return runs_view(store, 0)
+    except Exception:  # a store that cannot be read now (disk trouble)
+        return None
 
 
 @contextmanager

@@ -68,10 +68,10 @@ def last_success(store: Store) -> dt.datetime | None:
     return found if isinstance(found, dt.datetime) else None
 
 
-def stale_since(store: Store) -> dt.datetime | None:
-    """Since when no run has finished: the last success, else the first run's start
-    (None when the store has no runs)."""
-    found = last_success(store)
+def stale_since(store: Store, success: dt.datetime | None = None) -> dt.datetime | None:
+    """Since when no run has finished: the last success (`success`, when the caller has
+    read it already), else the first run's start (None when the store has no runs)."""
+    found = success if success is not None else last_success(store)
     if found is not None:
         return found
     first = store.scalar("SELECT min(started_at) FROM runs")
@@ -91,7 +91,8 @@ class RunsView:
 
 def runs_view(store: Store, limit: int) -> RunsView:
     """The store's last `limit` runs."""
-    return RunsView(recent_runs(store, limit), stale_since(store), last_success(store))
+    success = last_success(store)
+    return RunsView(recent_runs(store, limit), stale_since(store, success), success)
 
 
 def runs_copy_path(store_path: Path) -> Path:
